@@ -1,0 +1,128 @@
+"""A cache of parsed requirements, kept out of git, that never serves stale data.
+
+Each entry is keyed by file name and checked against the file's size and
+modification time (nanoseconds) before use; anything that differs is parsed
+again. Like git's index, an entry whose file changed within
+``RACY_SECONDS`` of the cache being written is not stored: a second edit of
+the same size within one timestamp tick could otherwise go unseen.
+Deleting the cache changes nothing but speed.
+
+Where: ``.git/pmledger/`` when the ledger is inside a git work tree (never
+committed, dropped with the clone), else the user cache folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+FORMAT = 3
+RACY_SECONDS = 2.0
+ENV_DISABLE = "PMLEDGER_NO_CACHE"
+
+# (size, mtime_ns, parsed object)
+Entry = tuple[int, int, Any]
+
+
+def _git_dir(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / ".git"
+        if candidate.is_dir():
+            return candidate
+        if candidate.exists():
+            # A worktree or submodule: .git is a file; use the user cache instead.
+            return None
+    return None
+
+
+def cache_path(root: Path) -> Path:
+    """The cache file of the ledger at ``root``."""
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    git_dir = _git_dir(root.resolve())
+    if git_dir is not None:
+        return git_dir / "pmledger" / f"cache-{key}.pickle"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pmledger" / f"cache-{key}.pickle"
+
+
+class ParseCache:
+    """Parsed requirement files, valid while each file's size and mtime match."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._entries: dict[str, Entry] = {}
+        self._dirty = False
+        if path is not None:
+            self._entries = self._read(path)
+
+    @classmethod
+    def for_ledger(cls, root: Path) -> ParseCache:
+        """The cache of a ledger, or a disabled one when ``PMLEDGER_NO_CACHE`` is set."""
+        if os.environ.get(ENV_DISABLE):
+            return cls(None)
+        return cls(cache_path(root))
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Entry]:
+        try:
+            with path.open("rb") as handle:
+                data = pickle.load(handle)
+        except Exception:
+            # A missing, truncated or foreign cache is only a slower start.
+            return {}
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return {}
+        entries = data.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, name: str, size: int, mtime_ns: int) -> Any | None:
+        """The cached object for a file, if the file is unchanged."""
+        entry = self._entries.get(name)
+        if entry is not None and entry[0] == size and entry[1] == mtime_ns:
+            return entry[2]
+        return None
+
+    def put(self, name: str, size: int, mtime_ns: int, value: Any) -> None:
+        """Remember a freshly parsed file (unless its timestamp is too recent to trust)."""
+        if mtime_ns > (time.time() - RACY_SECONDS) * 1e9:
+            if name in self._entries:
+                del self._entries[name]
+                self._dirty = True
+            return
+        self._entries[name] = (size, mtime_ns, value)
+        self._dirty = True
+
+    def retain(self, names: set[str]) -> None:
+        """Forget files that no longer exist."""
+        gone = [n for n in self._entries if n not in names]
+        for name in gone:
+            del self._entries[name]
+        if gone:
+            self._dirty = True
+
+    def save(self) -> None:
+        """Write the cache atomically if it changed; failures are ignored (it is only a cache)."""
+        if self.path is None or not self._dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump(
+                        {"format": FORMAT, "entries": self._entries},
+                        handle,
+                        protocol=pickle.HIGHEST_PROTOCOL,
+                    )
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return
+        self._dirty = False

@@ -1,0 +1,301 @@
+"""The ledger on disk: find, read, create and save requirement files.
+
+Writes are atomic (a temporary file in the same folder, flushed and fsynced,
+then renamed), so a killed process or a full disk never leaves a half-written
+requirement. A new file is claimed with ``os.link`` (which fails if the name
+exists), so concurrent ``add`` processes can never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from . import fileformat, ids
+from .cache import ParseCache
+from .config import CONFIG_NAME, Settings, config_text, find_ledger_root, load_settings
+from .errors import (
+    AmbiguousIdError,
+    ConfigError,
+    FileProblem,
+    InvalidFileError,
+    LedgerExistsError,
+    NotFoundError,
+    WorkflowError,
+)
+from .model import Requirement
+
+SUFFIX = ".toml"
+
+
+@dataclass
+class LoadResult:
+    """Every requirement that could be read, and every file that could not."""
+
+    requirements: list[Requirement] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, Requirement]:
+        """The requirements keyed by ID."""
+        return {r.id: r for r in self.requirements}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically; untouched if the bytes are the same."""
+    data = text.encode("utf-8")
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    tmp = _write_temp(path.parent, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def create_exclusive(path: Path, text: str) -> bool:
+    """Write a new file atomically; False (and nothing written) if ``path`` exists."""
+    tmp = _write_temp(path.parent, text.encode("utf-8"))
+    try:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:
+            # A file system without hard links: fall back to an exclusive create.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                return False
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(tmp.read_bytes())
+                handle.flush()
+                os.fsync(handle.fileno())
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+    return True
+
+
+def _write_temp(folder: Path, data: bytes) -> Path:
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".pmledger-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(name, 0o644)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform allows it.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class Ledger:
+    """A ledger folder: its settings and its requirement files."""
+
+    def __init__(self, root: Path, settings: Settings | None = None) -> None:
+        self.root = root
+        self.settings = settings if settings is not None else load_settings(root)
+        self.requirements_dir = root / self.settings.ledger.requirements_dir
+
+    @classmethod
+    def discover(cls, explicit: Path | None = None, *, cwd: Path | None = None) -> Ledger:
+        """Open the ledger named by ``--ledger``, ``$PMLEDGER_DIR`` or the nearest parent."""
+        return cls(find_ledger_root(explicit, cwd=cwd))
+
+    @classmethod
+    def init(cls, root: Path, *, prefix: str = "REQ") -> Ledger:
+        """Create a ledger (settings file and requirements folder) in ``root``."""
+        root = root.expanduser().resolve()
+        config = root / CONFIG_NAME
+        if config.exists():
+            raise LedgerExistsError(f"{config} already exists; this folder is already a ledger")
+        root.mkdir(parents=True, exist_ok=True)
+        text = config_text(prefix)
+        # Validate the template with the requested prefix before writing anything.
+        try:
+            settings = Settings.model_validate(tomllib.loads(text))
+        except ValidationError:
+            raise ConfigError(
+                f"invalid ID prefix {prefix!r}: use 1-10 letters or digits, starting with a letter"
+            ) from None
+        if not create_exclusive(config, text):
+            raise LedgerExistsError(f"{config} already exists; this folder is already a ledger")
+        ledger = cls(root, settings)
+        ledger.requirements_dir.mkdir(parents=True, exist_ok=True)
+        keep = ledger.requirements_dir / ".gitkeep"
+        if not keep.exists():
+            keep.touch()
+        return ledger
+
+    # -- IDs and paths -----------------------------------------------------------
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.ledger.id_prefix
+
+    def path_for(self, req_id: str) -> Path:
+        """The file of an ID (validated: never a path outside the ledger)."""
+        canonical = ids.normalize_id(req_id, self.prefix)
+        path = self.requirements_dir / f"{canonical}{SUFFIX}"
+        if path.resolve().parent != self.requirements_dir.resolve():
+            raise NotFoundError(f"{req_id!r} does not name a file inside the ledger")
+        return path
+
+    def file_ids(self) -> list[str]:
+        """The IDs of every requirement file, from file names alone (no parsing)."""
+        return sorted(name[: -len(SUFFIX)] for name, _ in self._scan())
+
+    def _scan(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        try:
+            entries = list(os.scandir(self.requirements_dir))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            name = entry.name
+            if name.endswith(SUFFIX) and not name.startswith(".") and entry.is_file():
+                yield name, entry
+
+    def resolve_id(self, text: str) -> str:
+        """The full ID a person meant: exact, or a unique prefix of the random part."""
+        canonical = ids.normalize_id(text, self.prefix)
+        if self.path_for(canonical).is_file():
+            return canonical
+        matches = [i for i in self.file_ids() if i.startswith(canonical)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            shown = ", ".join(matches[:5])
+            raise AmbiguousIdError(f"{text!r} matches several requirements: {shown}")
+        raise NotFoundError(f"no requirement {canonical} in {self.requirements_dir}")
+
+    # -- reading -----------------------------------------------------------------
+
+    def read_text(self, req_id: str) -> tuple[Path, str]:
+        """The path and raw text of a requirement file."""
+        path = self.path_for(self.resolve_id(req_id))
+        try:
+            return path, path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InvalidFileError(FileProblem(path, "not UTF-8 text")) from None
+
+    def load(self, req_id: str) -> Requirement:
+        """One requirement, validated (raises :class:`InvalidFileError` on a bad file)."""
+        path, text = self.read_text(req_id)
+        return self.parse(path, text)
+
+    def parse(self, path: Path, text: str) -> Requirement:
+        """Parse a file's text and check it against the ledger (ID and workflow)."""
+        req = fileformat.loads(text, path)
+        self._check_identity(req, path, text)
+        return req
+
+    def _check_identity(self, req: Requirement, path: Path, text: str) -> None:
+        expected = path.name[: -len(SUFFIX)]
+        if req.id != expected:
+            raise InvalidFileError(
+                FileProblem(
+                    path,
+                    f"field 'id': {req.id!r} does not match the file name ({expected})",
+                    line=fileformat.key_line(text, "id"),
+                    field="id",
+                )
+            )
+        if req.status not in self.settings.ledger.statuses:
+            raise InvalidFileError(
+                FileProblem(
+                    path,
+                    f"field 'status': {req.status!r} is not in the workflow "
+                    f"({', '.join(self.settings.ledger.statuses)})",
+                    line=fileformat.key_line(text, "status"),
+                    field="status",
+                )
+            )
+
+    def load_all(self, *, use_cache: bool = True) -> LoadResult:
+        """Every requirement, in ID order; broken files are reported, not fatal."""
+        cache = ParseCache.for_ledger(self.root) if use_cache else ParseCache(None)
+        result = LoadResult()
+        seen: set[str] = set()
+        for name, entry in sorted(self._scan()):
+            seen.add(name)
+            path = Path(entry.path)
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue
+            cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
+            if cached is not None and cached.status in self.settings.ledger.statuses:
+                result.requirements.append(cached)
+                continue
+            try:
+                data = path.read_bytes()
+                req = self.parse(path, data.decode("utf-8"))
+            except UnicodeDecodeError:
+                result.problems.append(FileProblem(path, "not UTF-8 text"))
+                continue
+            except InvalidFileError as exc:
+                result.problems.append(exc.problem)
+                continue
+            except OSError as exc:
+                result.problems.append(FileProblem(path, f"cannot be read: {exc.strerror}"))
+                continue
+            result.requirements.append(req)
+            cache.put(name, stat.st_size, stat.st_mtime_ns, req)
+        cache.retain(seen)
+        cache.save()
+        return result
+
+    # -- writing -----------------------------------------------------------------
+
+    def check_status(self, status: str) -> str:
+        """``status`` if the workflow knows it, else a :class:`WorkflowError`."""
+        statuses = self.settings.ledger.statuses
+        if status not in statuses:
+            raise WorkflowError(f"unknown status {status!r}; the workflow is {', '.join(statuses)}")
+        return status
+
+    def save(self, req: Requirement) -> Path:
+        """Write a requirement canonically and atomically (no change, no write)."""
+        self.check_status(req.status)
+        path = self.path_for(req.id)
+        self.requirements_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, fileformat.dumps(req))
+        return path
+
+    def create(self, req: Requirement, *, attempts: int = 50) -> Requirement:
+        """Save a new requirement under a fresh, unused ID (``req.id`` is replaced)."""
+        self.check_status(req.status)
+        self.requirements_dir.mkdir(parents=True, exist_ok=True)
+        length = self.settings.ledger.id_length
+        for attempt in range(attempts):
+            # After many collisions the ledger is crowded for this length: widen.
+            new = ids.new_id(self.prefix, length + attempt // 10)
+            candidate = req.model_copy(update={"id": new})
+            if create_exclusive(self.path_for(new), fileformat.dumps(candidate)):
+                return candidate
+        raise LedgerExistsError("could not find a free ID; raise ledger.id_length")
