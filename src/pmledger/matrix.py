@@ -1,0 +1,64 @@
+"""The Eisenhower view: urgent x important, four quadrants.
+
+Urgent: overdue or due within ``scoring.matrix.urgent_days`` of the as-of
+date. Important: a priority listed in ``scoring.matrix.important_priorities``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .config import Settings
+from .model import Requirement
+
+QUADRANTS = ("do", "schedule", "delegate", "drop")
+QUADRANT_TITLES = {
+    "do": "Do (urgent, important)",
+    "schedule": "Schedule (important, not urgent)",
+    "delegate": "Delegate (urgent, not important)",
+    "drop": "Drop (neither)",
+}
+
+
+@dataclass
+class Matrix:
+    """Requirements sorted into the four quadrants, each in the order given."""
+
+    as_of: date
+    quadrants: dict[str, list[Requirement]] = field(
+        default_factory=lambda: {q: [] for q in QUADRANTS}
+    )
+
+
+def is_urgent(req: Requirement, *, settings: Settings, as_of: date) -> bool:
+    """Overdue, or due within the configured number of days."""
+    if req.due is None:
+        return False
+    return (req.due - as_of).days <= settings.scoring.matrix.urgent_days
+
+
+def is_important(req: Requirement, *, settings: Settings) -> bool:
+    """A priority the ledger counts as important."""
+    return req.priority.value in settings.scoring.matrix.important_priorities
+
+
+def quadrant(req: Requirement, *, settings: Settings, as_of: date) -> str:
+    """The quadrant name of one requirement."""
+    urgent = is_urgent(req, settings=settings, as_of=as_of)
+    important = is_important(req, settings=settings)
+    if urgent and important:
+        return "do"
+    if important:
+        return "schedule"
+    if urgent:
+        return "delegate"
+    return "drop"
+
+
+def build_matrix(requirements: list[Requirement], *, settings: Settings, as_of: date) -> Matrix:
+    """Sort requirements (keep them in ranking order) into the quadrants."""
+    matrix = Matrix(as_of=as_of)
+    for req in requirements:
+        matrix.quadrants[quadrant(req, settings=settings, as_of=as_of)].append(req)
+    return matrix

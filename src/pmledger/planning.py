@@ -1,0 +1,168 @@
+"""Sprint planning: fill a capacity from the top of the ranking.
+
+Walks the ranking from the top. A requirement is taken when its effort fits
+the remaining capacity and everything it (transitively) depends on that is
+still open is already taken, or can be pulled in with it within capacity;
+pulled-in dependencies are scheduled before it. A requirement without an
+effort estimate is reported, never counted as 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .config import Settings
+from .model import Requirement
+from .ranking import Ranking
+from .scoring import Dependencies
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    """A requirement taken into the sprint."""
+
+    requirement: Requirement
+    rank_position: int | None
+    effort: float
+    pulled_in_for: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedItem:
+    """A ranked requirement that was not taken, and why."""
+
+    requirement: Requirement
+    rank_position: int
+    reason: str
+
+
+@dataclass
+class Plan:
+    """A proposed sprint."""
+
+    capacity: float
+    items: list[PlannedItem] = field(default_factory=list)
+    skipped: list[SkippedItem] = field(default_factory=list)
+    # The rank position of the last requirement taken; skipped items above it
+    # are the ones a stakeholder will ask about.
+    cut_position: int = 0
+
+    @property
+    def used(self) -> float:
+        return sum(i.effort for i in self.items)
+
+    @property
+    def remaining(self) -> float:
+        return self.capacity - self.used
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def plan_sprint(
+    ranking: Ranking,
+    requirements: list[Requirement],
+    *,
+    settings: Settings,
+    capacity: float,
+    deps: Dependencies | None = None,
+) -> Plan:
+    """Propose a sprint of at most ``capacity`` effort from a ranking."""
+    if capacity < 0:
+        raise ValueError("capacity must not be negative")
+    by_id = {r.id: r for r in requirements}
+    deps = deps if deps is not None else Dependencies.build(requirements, settings)
+    in_cycle = {i for cycle in deps.cycles for i in cycle}
+    positions = {item.requirement.id: item.position for item in ranking.items}
+    plan = Plan(capacity=capacity)
+    taken: set[str] = set()
+    for item in ranking.items:
+        req = item.requirement
+        if req.id in taken:
+            continue
+        if req.effort is None:
+            plan.skipped.append(SkippedItem(req, item.position, "no effort estimate"))
+            continue
+        needed, problem = _open_prerequisites(req.id, deps, by_id, taken, in_cycle, positions)
+        if problem:
+            plan.skipped.append(SkippedItem(req, item.position, problem))
+            continue
+        total = float(req.effort) + sum(float(by_id[d].effort or 0) for d in needed)
+        if total > plan.remaining + 1e-9:
+            if needed:
+                reason = (
+                    f"needs {', '.join(needed)} first: effort {_fmt(total)} "
+                    f"> remaining {_fmt(plan.remaining)}"
+                )
+            else:
+                reason = f"effort {_fmt(float(req.effort))} > remaining {_fmt(plan.remaining)}"
+            plan.skipped.append(SkippedItem(req, item.position, reason))
+            continue
+        for dep in needed:
+            plan.items.append(
+                PlannedItem(by_id[dep], positions.get(dep), float(by_id[dep].effort or 0), req.id)
+            )
+            taken.add(dep)
+        plan.items.append(PlannedItem(req, item.position, float(req.effort)))
+        taken.add(req.id)
+        plan.cut_position = max(plan.cut_position, item.position)
+    return plan
+
+
+def _open_prerequisites(
+    req_id: str,
+    deps: Dependencies,
+    by_id: dict[str, Requirement],
+    taken: set[str],
+    in_cycle: set[str],
+    positions: dict[str, int],
+) -> tuple[list[str], str | None]:
+    """Open, untaken dependencies of ``req_id`` in a schedulable order, or why there are none."""
+    if req_id in in_cycle:
+        return [], "part of a dependency cycle"
+    order: list[str] = []
+    visited: set[str] = set()
+    # Iterative post-order walk: dependencies before their dependents.
+    stack: list[tuple[str, bool]] = [(d, False) for d in reversed(deps.open_blockers(req_id))]
+    while stack:
+        node, expanded = stack.pop()
+        if node in taken or (node in visited and not expanded):
+            continue
+        if expanded:
+            order.append(node)
+            continue
+        visited.add(node)
+        if node in in_cycle:
+            return [], f"depends on {node}, which is in a dependency cycle"
+        if node not in positions:
+            status = by_id[node].status if node in by_id else "unknown"
+            return [], f"depends on {node} ({status}), which is not in this ranking"
+        if by_id[node].effort is None:
+            return [], f"depends on {node}, which has no effort estimate"
+        stack.append((node, True))
+        for dep in reversed(deps.open_blockers(node)):
+            if dep not in taken and dep not in visited:
+                stack.append((dep, False))
+    return order, None
+
+
+def apply_plan(plan: Plan, *, sprint: str, settings: Settings) -> list[Requirement]:
+    """The planned requirements with ``sprint`` set and status moved to planned.
+
+    A requirement already at or beyond the planned status in the workflow
+    (e.g. in progress) keeps its status: planning never moves work backwards.
+    Returns new objects; saving them is the caller's job.
+    """
+    statuses = settings.ledger.statuses
+    planned = settings.ledger.planned_status
+    planned_index = statuses.index(planned)
+    inactive = set(settings.ledger.inactive_statuses)
+    updated: list[Requirement] = []
+    for item in plan.items:
+        req = item.requirement
+        status = req.status
+        if status in inactive or statuses.index(status) < planned_index:
+            status = planned
+        updated.append(req.model_copy(update={"sprint": sprint, "status": status}))
+    return updated

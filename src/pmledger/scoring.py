@@ -1,0 +1,333 @@
+"""Scores: a pure function of (requirement, dependencies, settings, as-of date).
+
+The default model is Taskwarrior's urgency for the terms a ledger shares with
+it (same constants, same due curve), so that Taskwarrior's and Obsidian
+Tasks' published numbers test ours. RICE, WSJF and ICE follow their
+published definitions and read their inputs from the ``[rice]``, ``[wsjf]``
+and ``[ice]`` tables of a requirement. A missing or out-of-range input is a
+:class:`ScoringProblem`, never a silent 0. Nothing here reads the clock.
+See ``docs/scoring.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .config import DueSettings, ScoringSettings, Settings
+from .errors import ScoringProblem
+from .model import Requirement
+
+MODELS = ("default", "rice", "wsjf", "ice")
+DEFAULT_TERMS = ("priority", "due", "age", "blocking", "blocked", "in_progress")
+RICE_IMPACTS = (3.0, 2.0, 1.0, 0.5, 0.25)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a score: what went in, its measure, its weight and what it adds."""
+
+    name: str
+    input: str
+    measure: float
+    weight: float | None
+    contribution: float | None
+
+
+@dataclass(frozen=True)
+class Score:
+    """A requirement's score under one model, with every term that made it."""
+
+    req_id: str
+    model: str
+    value: float
+    terms: tuple[Term, ...]
+    formula: str
+    days_to_due: int | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_to_due is not None and self.days_to_due < 0
+
+    def term(self, name: str) -> Term | None:
+        """The term called ``name``, if the model has one."""
+        return next((t for t in self.terms if t.name == name), None)
+
+
+@dataclass
+class Dependencies:
+    """Who depends on whom, restricted to what scoring needs.
+
+    ``open_ids`` are requirements that are not closed; only they block or are
+    blocked. Computed once per ledger, so scoring one requirement stays O(1).
+    """
+
+    open_ids: frozenset[str]
+    known_ids: frozenset[str]
+    depends_on: dict[str, tuple[str, ...]]
+    dependents: dict[str, tuple[str, ...]]
+    unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cycles: list[list[str]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, requirements: Iterable[Requirement], settings: Settings) -> Dependencies:
+        """Index the dependencies of a whole ledger."""
+        reqs = list(requirements)
+        closed = set(settings.ledger.closed_statuses)
+        known = frozenset(r.id for r in reqs)
+        open_ids = frozenset(r.id for r in reqs if r.status not in closed)
+        depends_on: dict[str, tuple[str, ...]] = {}
+        dependents: dict[str, list[str]] = {}
+        unknown: dict[str, tuple[str, ...]] = {}
+        for req in reqs:
+            deps = tuple(dict.fromkeys(req.depends_on))
+            depends_on[req.id] = deps
+            missing = tuple(d for d in deps if d not in known)
+            if missing:
+                unknown[req.id] = missing
+            for dep in deps:
+                dependents.setdefault(dep, []).append(req.id)
+        return cls(
+            open_ids=open_ids,
+            known_ids=known,
+            depends_on=depends_on,
+            dependents={k: tuple(sorted(v)) for k, v in dependents.items()},
+            unknown=unknown,
+            cycles=find_cycles(depends_on),
+        )
+
+    def is_blocking(self, req_id: str) -> bool:
+        """Whether an open requirement depends on this one."""
+        return any(d in self.open_ids for d in self.dependents.get(req_id, ()))
+
+    def open_blockers(self, req_id: str) -> list[str]:
+        """The open requirements this one waits for."""
+        return [d for d in self.depends_on.get(req_id, ()) if d in self.open_ids]
+
+
+def find_cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """Every dependency cycle once, each starting at its smallest ID (iterative, no recursion)."""
+    colour: dict[str, int] = {}
+    cycles: set[tuple[str, ...]] = set()
+    for start in sorted(graph):
+        if colour.get(start):
+            continue
+        stack: list[tuple[str, Iterable[str]]] = [(start, iter(sorted(graph.get(start, ()))))]
+        path = [start]
+        on_path = {start}
+        colour[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(iter(children), None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                on_path.discard(node)
+                colour[node] = 2
+                continue
+            if child in on_path:
+                loop = path[path.index(child) :]
+                pivot = loop.index(min(loop))
+                cycles.add(tuple(loop[pivot:] + loop[:pivot]))
+            elif child in graph and not colour.get(child):
+                colour[child] = 1
+                path.append(child)
+                on_path.add(child)
+                stack.append((child, iter(sorted(graph.get(child, ())))))
+    return [list(c) for c in sorted(cycles)]
+
+
+def due_measure(days: int, due: DueSettings) -> float:
+    """The due measure D(n) for a due date ``days`` whole days after the as-of date.
+
+    1.0 when ``overdue_days`` or more late; the floor from ``horizon_days``
+    out; linear in between (Taskwarrior's curve with its defaults 7, 14, 0.2).
+    """
+    if days <= -due.overdue_days:
+        return 1.0
+    if days >= due.horizon_days:
+        return due.floor
+    span = due.horizon_days + due.overdue_days
+    return due.floor + (1.0 - due.floor) * (due.horizon_days - days) / span
+
+
+def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: date) -> Score:
+    sc = settings.scoring
+    w = sc.weights
+    prio = float(getattr(sc.priority, req.priority.value))
+    days = (req.due - as_of).days if req.due is not None else None
+    due_m = due_measure(days, sc.due) if days is not None else 0.0
+    age_days = max(0, (as_of - req.created_date).days)
+    age_m = min(age_days, sc.age_cap_days) / sc.age_cap_days
+    blockers = deps.open_blockers(req.id)
+    dependents = [d for d in deps.dependents.get(req.id, ()) if d in deps.open_ids]
+    in_progress = req.status == settings.ledger.in_progress_status
+    if days is None:
+        due_input = "no due date"
+    elif days < 0:
+        due_input = f"{req.due} ({-days} days overdue)"
+    else:
+        due_input = f"{req.due} (in {days} days)"
+    measured = [
+        ("priority", req.priority.value, prio, w.priority),
+        ("due", due_input, due_m, w.due),
+        ("age", f"{age_days} days old", age_m, w.age),
+        (
+            "blocking",
+            ("blocks " + ", ".join(dependents)) if dependents else "blocks nothing open",
+            1.0 if dependents else 0.0,
+            w.blocking,
+        ),
+        (
+            "blocked",
+            ("waits for " + ", ".join(blockers)) if blockers else "waits for nothing open",
+            1.0 if blockers else 0.0,
+            w.blocked,
+        ),
+        ("in_progress", req.status, 1.0 if in_progress else 0.0, w.in_progress),
+    ]
+    terms = tuple(Term(n, i, m, wt, wt * m) for n, i, m, wt in measured)
+    total = 0.0
+    for t in terms:  # a fixed summation order keeps scores bit-for-bit repeatable
+        total += t.contribution or 0.0
+    return Score(
+        req_id=req.id,
+        model="default",
+        value=round(total, 4),
+        terms=terms,
+        formula="sum of weight x measure",
+        days_to_due=days,
+    )
+
+
+def _number(
+    req: Requirement, table: str, key: str, problems: list[ScoringProblem]
+) -> float | None:
+    inputs: dict[str, Any] | None = getattr(req, table)
+    raw = (inputs or {}).get(key)
+    if raw is None:
+        problems.append(ScoringProblem(req.id, f"{table}.{key}", f"missing input {table}.{key}"))
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        problems.append(
+            ScoringProblem(req.id, f"{table}.{key}", f"{table}.{key} must be a number, got {raw!r}")
+        )
+        return None
+    return float(raw)
+
+
+def _range(
+    req: Requirement,
+    name: str,
+    value: float | None,
+    ok: bool,
+    expected: str,
+    problems: list[ScoringProblem],
+) -> None:
+    if value is not None and not ok:
+        problems.append(ScoringProblem(req.id, name, f"{name} = {value:g} is out of range: {expected}"))
+
+
+def _rice(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
+    p: list[ScoringProblem] = []
+    reach = _number(req, "rice", "reach", p)
+    impact = _number(req, "rice", "impact", p)
+    confidence = _number(req, "rice", "confidence", p)
+    effort = _number(req, "rice", "effort", p)
+    _range(req, "rice.reach", reach, reach is not None and reach >= 0, "reach >= 0", p)
+    _range(
+        req, "rice.impact", impact, impact in RICE_IMPACTS, "one of 3, 2, 1, 0.5, 0.25", p
+    )
+    _range(
+        req,
+        "rice.confidence",
+        confidence,
+        confidence is not None and 0 < confidence <= 1,
+        "0 < confidence <= 1 (1.0, 0.8, 0.5 customary)",
+        p,
+    )
+    _range(req, "rice.effort", effort, effort is not None and effort > 0, "effort > 0 person-months", p)
+    if p or reach is None or impact is None or confidence is None or effort is None:
+        return None, p
+    value = reach * impact * confidence / effort
+    terms = (
+        Term("reach", "people per period", reach, None, None),
+        Term("impact", "3 massive .. 0.25 minimal", impact, None, None),
+        Term("confidence", "share", confidence, None, None),
+        Term("effort", "person-months", effort, None, None),
+    )
+    return Score(req.id, "rice", round(value, 4), terms, "reach x impact x confidence / effort"), p
+
+
+def _wsjf(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
+    p: list[ScoringProblem] = []
+    names = ("business_value", "time_criticality", "risk_reduction", "job_size")
+    values = {n: _number(req, "wsjf", n, p) for n in names}
+    for n in names:
+        v = values[n]
+        if n == "job_size":
+            _range(req, "wsjf.job_size", v, v is not None and v > 0, "job_size > 0", p)
+        else:
+            _range(req, f"wsjf.{n}", v, v is not None and v >= 0, f"{n} >= 0", p)
+    if p:
+        return None, p
+    bv, tc, rr, size = (float(values[n] or 0.0) for n in names)
+    cod = bv + tc + rr
+    terms = (
+        Term("business_value", "relative", bv, None, None),
+        Term("time_criticality", "relative", tc, None, None),
+        Term("risk_reduction", "relative (risk reduction / opportunity enablement)", rr, None, None),
+        Term("cost_of_delay", "business_value + time_criticality + risk_reduction", cod, None, None),
+        Term("job_size", "relative", size, None, None),
+    )
+    formula = "(business_value + time_criticality + risk_reduction) / job_size"
+    return Score(req.id, "wsjf", round(cod / size, 4), terms, formula), p
+
+
+def _ice(req: Requirement, settings: ScoringSettings) -> tuple[Score | None, list[ScoringProblem]]:
+    p: list[ScoringProblem] = []
+    names = ("impact", "confidence", "ease")
+    values = {n: _number(req, "ice", n, p) for n in names}
+    for n in names:
+        v = values[n]
+        _range(req, f"ice.{n}", v, v is not None and 1 <= v <= 10, "1 to 10", p)
+    if p:
+        return None, p
+    impact, confidence, ease = (float(values[n] or 0.0) for n in names)
+    if settings.ice_mode == "mean":
+        value = (impact + confidence + ease) / 3
+        formula = "(impact + confidence + ease) / 3"
+    else:
+        value = impact * confidence * ease
+        formula = "impact x confidence x ease"
+    terms = tuple(Term(n, "1..10", values[n] or 0.0, None, None) for n in names)
+    return Score(req.id, "ice", round(value, 4), terms, formula), p
+
+
+def score(
+    req: Requirement,
+    *,
+    deps: Dependencies,
+    settings: Settings,
+    as_of: date,
+    model: str | None = None,
+) -> tuple[Score | None, list[ScoringProblem]]:
+    """Score one requirement; ``None`` and the problems when an input is missing or invalid."""
+    chosen = model or settings.scoring.model
+    days = (req.due - as_of).days if req.due is not None else None
+    if chosen == "default":
+        return _default(req, deps, settings, as_of), []
+    if chosen == "rice":
+        result, problems = _rice(req)
+    elif chosen == "wsjf":
+        result, problems = _wsjf(req)
+    elif chosen == "ice":
+        result, problems = _ice(req, settings.scoring)
+    else:
+        raise ValueError(f"unknown scoring model {chosen!r}; choose one of {', '.join(MODELS)}")
+    if result is not None:
+        result = Score(result.req_id, result.model, result.value, result.terms, result.formula, days)
+    return result, problems
