@@ -20,7 +20,15 @@ from .errors import ConfigError, LedgerNotFoundError
 CONFIG_NAME = "pmledger.toml"
 ENV_LEDGER = "PMLEDGER_DIR"
 
-DEFAULT_STATUSES = ["proposed", "accepted", "planned", "in-progress", "done", "rejected", "deferred"]
+DEFAULT_STATUSES = [
+    "proposed",
+    "accepted",
+    "planned",
+    "in-progress",
+    "done",
+    "rejected",
+    "deferred",
+]
 
 
 class _Strict(BaseModel):
@@ -45,7 +53,9 @@ class LedgerSettings(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> LedgerSettings:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,9}", self.id_prefix):
-            raise ValueError("ledger.id_prefix must be 1-10 letters or digits, starting with a letter")
+            raise ValueError(
+                "ledger.id_prefix must be 1-10 letters or digits, starting with a letter"
+            )
         known = set(self.statuses)
         if len(known) != len(self.statuses) or not self.statuses:
             raise ValueError("ledger.statuses must be a non-empty list without repeats")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from .errors import InvalidValueError
 
@@ -85,7 +85,7 @@ def parse_date(text: str, *, today: date) -> date:
 
 def now_utc_offset() -> datetime:
     """The current local time with its UTC offset, to the second (for stamps)."""
-    return datetime.now(timezone.utc).astimezone().replace(microsecond=0)
+    return datetime.now(UTC).astimezone().replace(microsecond=0)
 
 
 def as_date(value: date | datetime) -> date:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def _is_table(value: Any) -> bool:
 def _fix_datetimes(value: Any) -> Any:
     # tomli-w writes a naive datetime as a local time; ours always carry an offset.
     if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     if isinstance(value, Mapping):
         return {k: _fix_datetimes(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -92,9 +92,7 @@ def _notes_block(notes: list[dict[str, Any]]) -> str | None:
     # blocks so that adding one is a diff of new lines only.
     if any(_is_table(v) for note in notes for v in note.values()):
         return None
-    return "".join(
-        "\n[[notes]]\n" + tomli_w.dumps(note, multiline_strings=True) for note in notes
-    )
+    return "".join("\n[[notes]]\n" + tomli_w.dumps(note, multiline_strings=True) for note in notes)
 
 
 def _note_document(note: Note) -> dict[str, Any]:

@@ -9,14 +9,14 @@ since workflows are configurable per ledger.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
-from enum import Enum
+from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 
-class Priority(str, Enum):
+class Priority(StrEnum):
     """Business priority, highest first."""
 
     critical = "critical"
@@ -85,7 +85,7 @@ def _empty_to_none(value: object) -> object:
 def _aware(value: object) -> object:
     # Canonical files carry an offset; a naive datetime is read as UTC.
     if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from .config import Settings
 from .errors import ScoringError, ScoringProblem
@@ -45,7 +45,7 @@ def _created_key(req: Requirement) -> datetime:
     created = req.created
     if isinstance(created, datetime):
         return created
-    return datetime.combine(created, time.min, tzinfo=timezone.utc)
+    return datetime.combine(created, time.min, tzinfo=UTC)
 
 
 def sort_key(req: Requirement, sc: Score) -> tuple[float, date, int, datetime, str]:
@@ -119,10 +119,7 @@ def explain_order(upper: RankedItem, lower: RankedItem) -> str:
         if diffs:
             name, diff = max(diffs, key=lambda d: d[1])
             if diff > 0:
-                return (
-                    f"score {a.value:g} > {b.value:g}; largest difference: "
-                    f"{name} (+{diff:.4g})"
-                )
+                return f"score {a.value:g} > {b.value:g}; largest difference: {name} (+{diff:.4g})"
         return f"score {a.value:g} > {b.value:g}"
     ra, rb = upper.requirement, lower.requirement
     if (ra.due or _NO_DUE) != (rb.due or _NO_DUE):

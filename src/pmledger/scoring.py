@@ -203,9 +203,7 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
     )
 
 
-def _number(
-    req: Requirement, table: str, key: str, problems: list[ScoringProblem]
-) -> float | None:
+def _number(req: Requirement, table: str, key: str, problems: list[ScoringProblem]) -> float | None:
     inputs: dict[str, Any] | None = getattr(req, table)
     raw = (inputs or {}).get(key)
     if raw is None:
@@ -228,7 +226,9 @@ def _range(
     problems: list[ScoringProblem],
 ) -> None:
     if value is not None and not ok:
-        problems.append(ScoringProblem(req.id, name, f"{name} = {value:g} is out of range: {expected}"))
+        problems.append(
+            ScoringProblem(req.id, name, f"{name} = {value:g} is out of range: {expected}")
+        )
 
 
 def _rice(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
@@ -238,9 +238,7 @@ def _rice(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
     confidence = _number(req, "rice", "confidence", p)
     effort = _number(req, "rice", "effort", p)
     _range(req, "rice.reach", reach, reach is not None and reach >= 0, "reach >= 0", p)
-    _range(
-        req, "rice.impact", impact, impact in RICE_IMPACTS, "one of 3, 2, 1, 0.5, 0.25", p
-    )
+    _range(req, "rice.impact", impact, impact in RICE_IMPACTS, "one of 3, 2, 1, 0.5, 0.25", p)
     _range(
         req,
         "rice.confidence",
@@ -249,7 +247,9 @@ def _rice(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
         "0 < confidence <= 1 (1.0, 0.8, 0.5 customary)",
         p,
     )
-    _range(req, "rice.effort", effort, effort is not None and effort > 0, "effort > 0 person-months", p)
+    _range(
+        req, "rice.effort", effort, effort is not None and effort > 0, "effort > 0 person-months", p
+    )
     if p or reach is None or impact is None or confidence is None or effort is None:
         return None, p
     value = reach * impact * confidence / effort
@@ -279,8 +279,12 @@ def _wsjf(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
     terms = (
         Term("business_value", "relative", bv, None, None),
         Term("time_criticality", "relative", tc, None, None),
-        Term("risk_reduction", "relative (risk reduction / opportunity enablement)", rr, None, None),
-        Term("cost_of_delay", "business_value + time_criticality + risk_reduction", cod, None, None),
+        Term(
+            "risk_reduction", "relative (risk reduction / opportunity enablement)", rr, None, None
+        ),
+        Term(
+            "cost_of_delay", "business_value + time_criticality + risk_reduction", cod, None, None
+        ),
         Term("job_size", "relative", size, None, None),
     )
     formula = "(business_value + time_criticality + risk_reduction) / job_size"
@@ -329,5 +333,7 @@ def score(
     else:
         raise ValueError(f"unknown scoring model {chosen!r}; choose one of {', '.join(MODELS)}")
     if result is not None:
-        result = Score(result.req_id, result.model, result.value, result.terms, result.formula, days)
+        result = Score(
+            result.req_id, result.model, result.value, result.terms, result.formula, days
+        )
     return result, problems

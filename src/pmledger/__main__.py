@@ -1,0 +1,3 @@
+from pmledger.cli import main
+
+main()

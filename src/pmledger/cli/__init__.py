@@ -1,0 +1,76 @@
+"""The command-line interface: parse, call one core function, render.
+
+Each command group lives in its own module; they import the core lazily so
+that ``pmledger add`` pays only for what it uses (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from . import browse, capture, change, ledger_init, planning
+from .common import State
+from .errors import handle_errors
+
+app = typer.Typer(
+    name="pmledger",
+    help="A requirements ledger: plain TOML files in git, ranked by priority and urgency.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pmledger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(
+            "--ledger",
+            "-L",
+            help="The ledger folder (default: $PMLEDGER_DIR, then the nearest pmledger.toml upward).",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """pmledger: capture, track and rank requirements in a git-tracked folder."""
+    ctx.obj = State(ledger_dir=ledger, debug=debug)
+
+
+COMMANDS = [
+    ("init", ledger_init.init),
+    ("add", capture.add),
+    ("list", browse.list_),
+    ("show", browse.show),
+    ("set", change.set_),
+    ("status", change.status),
+    ("note", change.note),
+    ("edit", change.edit),
+    ("rank", planning.rank),
+    ("plan", planning.plan),
+]
+
+for _name, _func in COMMANDS:
+    app.command(_name)(handle_errors(_func))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,122 @@
+"""The one place where errors become a sentence on stderr and an exit code.
+
+Exit codes (documented in the README):
+
+- 0: success
+- 1: a domain error or a failed check (no ledger, unknown ID, broken file,
+  incomplete scoring inputs, an edit abandoned)
+- 2: bad usage: an invalid option, value, ID or status on the command line
+- 3: an internal error (a bug: please report it with the ``--debug`` output)
+- 130: interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from ..errors import (
+    AmbiguousIdError,
+    ConfigError,
+    EditAbortedError,
+    InvalidFileError,
+    InvalidIdError,
+    InvalidValueError,
+    LedgerExistsError,
+    LedgerNotFoundError,
+    NotFoundError,
+    PmledgerError,
+    ScoringError,
+    WorkflowError,
+)
+
+OK = 0
+FAILURE = 1
+USAGE = 2
+INTERNAL = 3
+INTERRUPTED = 130
+
+# Exception type -> (exit code, hint printed after the message, or "").
+ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
+    LedgerNotFoundError: (FAILURE, ""),
+    LedgerExistsError: (FAILURE, ""),
+    ConfigError: (FAILURE, "fix pmledger.toml (see docs/file-format.md)"),
+    NotFoundError: (FAILURE, "`pmledger list --all` shows every ID"),
+    AmbiguousIdError: (USAGE, "type more characters of the ID"),
+    InvalidIdError: (USAGE, ""),
+    InvalidValueError: (USAGE, ""),
+    WorkflowError: (USAGE, ""),
+    InvalidFileError: (FAILURE, "fix the file (or `pmledger edit ID`)"),
+    ScoringError: (
+        FAILURE,
+        "add the missing inputs with `pmledger set ID table.key=value`, "
+        "or leave those requirements out with --skip-incomplete",
+    ),
+    EditAbortedError: (FAILURE, ""),
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def exit_code_for(exc: PmledgerError) -> tuple[int, str]:
+    """The exit code and hint for a core exception (most specific type wins)."""
+    for kind in type(exc).__mro__:
+        if kind in ERROR_TABLE:
+            return ERROR_TABLE[kind]  # type: ignore[index]
+    return FAILURE, ""
+
+
+def _say(message: str) -> None:
+    from .output import sanitize
+
+    sys.stderr.write(f"pmledger: {sanitize(message)}\n")
+
+
+def _debug_enabled(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    ctx = kwargs.get("ctx")
+    if ctx is None:
+        ctx = next((a for a in args if isinstance(a, typer.Context)), None)
+    while ctx is not None:
+        obj = getattr(ctx, "obj", None)
+        if obj is not None and getattr(obj, "debug", False):
+            return True
+        ctx = getattr(ctx, "parent", None)
+    return False
+
+
+def handle_errors(func: F) -> F:
+    """Run a command, turning exceptions into a message and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except PmledgerError as exc:
+            if _debug_enabled(args, kwargs):
+                traceback.print_exc()
+            code, hint = exit_code_for(exc)
+            _say(str(exc))
+            if hint:
+                sys.stderr.write(f"hint: {hint}\n")
+            raise typer.Exit(code) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("pmledger: interrupted\n")
+            raise typer.Exit(INTERRUPTED) from None
+        except BrokenPipeError:
+            # `pmledger list | head`: the reader left; nothing to report.
+            raise typer.Exit(OK) from None
+        except Exception as exc:
+            if _debug_enabled(args, kwargs):
+                traceback.print_exc()
+            _say(f"internal error: {type(exc).__name__}: {exc}")
+            sys.stderr.write("hint: run again with --debug for the traceback, and report it\n")
+            raise typer.Exit(INTERNAL) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,534 @@
+"""`pmledger rank` and `pmledger plan`: before sprint planning."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .common import (
+    AllOpt,
+    AsOf,
+    DepartmentOpt,
+    DueBeforeOpt,
+    Format,
+    GoalOpt,
+    OverdueOpt,
+    OwnerOpt,
+    RequesterOpt,
+    SearchArg,
+    StatusOpt,
+    TagOpt,
+    build_filter,
+    check_format,
+    open_ledger,
+    report_problems,
+    resolve_as_of,
+)
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from ..config import Settings
+    from ..model import Requirement
+    from ..planning import Plan
+    from ..ranking import RankedItem, Ranking
+
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="default, rice, wsjf or ice (default: scoring.model).", show_default=False
+    ),
+]
+SkipOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-incomplete", help="Leave out (and list) requirements lacking model inputs."
+    ),
+]
+RANK_HEADERS = ("#", "ID", "Title", "Score", "Priority", "Due", "Owner", "Department")
+
+
+def _load_and_rank(
+    ctx: typer.Context,
+    *,
+    as_of: str | None,
+    model: str | None,
+    skip_incomplete: bool,
+    filters: dict[str, Any],
+) -> tuple[Ranking, list[Requirement], Settings]:
+    from ..errors import InvalidValueError
+    from ..query import matches
+    from ..ranking import rank as rank_core
+    from ..scoring import MODELS
+
+    if model is not None and model not in MODELS:
+        raise InvalidValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    ledger = open_ledger(ctx)
+    settings = ledger.settings
+    today = resolve_as_of(as_of)
+    flt = build_filter(settings=settings, as_of=today, **filters)
+    loaded = ledger.load_all()
+    report_problems(list(loaded.problems))
+    ranking = rank_core(
+        loaded.requirements,
+        settings=settings,
+        as_of=today,
+        model=model,
+        include=lambda r: matches(r, flt, settings=settings, as_of=today),
+        skip_incomplete=skip_incomplete,
+    )
+    _report_ranking_problems(ranking)
+    return ranking, loaded.requirements, settings
+
+
+def _report_ranking_problems(ranking: Ranking) -> None:
+    from .output import warn
+
+    for cycle in ranking.cycles:
+        warn("warning: dependency cycle " + " -> ".join([*cycle, cycle[0]]))
+    for req_id, missing in sorted(ranking.unknown_dependencies.items()):
+        warn(f"warning: {req_id} depends on {', '.join(missing)}, not in the ledger")
+    for problem in ranking.incomplete:
+        warn(f"left out: {problem.req_id}: {problem.message}")
+
+
+def _item_json(
+    item: RankedItem, settings: Settings, reason: str | None, as_of: date
+) -> dict[str, Any]:
+    from ..query import is_overdue
+
+    req, sc = item.requirement, item.score
+    return {
+        "position": item.position,
+        "id": req.id,
+        "title": req.title,
+        "score": sc.value,
+        "status": req.status,
+        "priority": req.priority.value,
+        "due": req.due.isoformat() if req.due else None,
+        "overdue": is_overdue(req, settings=settings, as_of=as_of),
+        "days_to_due": sc.days_to_due,
+        "owner": req.owner,
+        "department": req.department,
+        "effort": req.effort,
+        "formula": sc.formula,
+        "terms": [
+            {
+                "name": t.name,
+                "input": t.input,
+                "measure": t.measure,
+                "weight": t.weight,
+                "contribution": t.contribution,
+            }
+            for t in sc.terms
+        ],
+        "above_next_because": reason,
+    }
+
+
+def rank(
+    ctx: typer.Context,
+    search: SearchArg = None,
+    status: StatusOpt = None,
+    owner: OwnerOpt = None,
+    tag: TagOpt = None,
+    department: DepartmentOpt = None,
+    requester: RequesterOpt = None,
+    goal: GoalOpt = None,
+    overdue: OverdueOpt = False,
+    due_before: DueBeforeOpt = None,
+    all_: AllOpt = False,
+    model: ModelOpt = None,
+    top: Annotated[
+        int | None, typer.Option("--top", "-n", help="Show only the first N.", min=1)
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", "-x", help="Show every term of each score.")
+    ] = False,
+    matrix: Annotated[
+        bool, typer.Option("--matrix", help="Draw the urgent x important 2x2.")
+    ] = False,
+    skip_incomplete: SkipOpt = False,
+    fmt: Format = "table",
+    as_of: AsOf = None,
+) -> None:
+    """Rank active requirements by score (priority + deadline urgency by default)."""
+    from ..ranking import explain_order
+    from .output import FORMATS, emit_csv, emit_json
+
+    fmt = check_format(fmt, FORMATS)
+    filters = dict(
+        status=status,
+        owner=owner,
+        tag=tag,
+        department=department,
+        requester=requester,
+        goal=goal,
+        overdue=overdue,
+        due_before=due_before,
+        search=search,
+        include_inactive=all_,
+    )
+    ranking, _, settings = _load_and_rank(
+        ctx, as_of=as_of, model=model, skip_incomplete=skip_incomplete, filters=filters
+    )
+    items = ranking.items[:top] if top else ranking.items
+    reasons = [
+        explain_order(items[i], ranking.items[i + 1]) if i + 1 < len(ranking.items) else None
+        for i in range(len(items))
+    ]
+    if matrix:
+        _render_matrix(ranking, items, settings, fmt)
+        return
+    if fmt == "json":
+        emit_json(
+            {
+                "as_of": ranking.as_of.isoformat(),
+                "model": ranking.model,
+                "settings_hash": ranking.settings_hash,
+                "items": [
+                    _item_json(it, settings, r, ranking.as_of)
+                    for it, r in zip(items, reasons, strict=True)
+                ],
+                "incomplete": [vars(p) for p in ranking.incomplete],
+                "cycles": ranking.cycles,
+                "unknown_dependencies": {
+                    k: list(v) for k, v in ranking.unknown_dependencies.items()
+                },
+            }
+        )
+        return
+    rows = [_rank_row(it, settings, ranking) for it in items]
+    if fmt == "csv":
+        emit_csv([h.lower().replace("#", "position") for h in RANK_HEADERS], rows)
+        return
+    if fmt == "markdown":
+        _markdown_ranking(ranking, items, rows, reasons, explain)
+        return
+    _table_ranking(ranking, items, rows, reasons, explain)
+
+
+def _rank_row(item: RankedItem, settings: Settings, ranking: Ranking) -> list[Any]:
+    from .browse import due_text
+
+    req = item.requirement
+    return [
+        item.position,
+        req.id,
+        req.title,
+        f"{item.score.value:g}",
+        req.priority.value,
+        due_text(req, settings=settings, as_of=ranking.as_of),
+        req.owner,
+        req.department,
+    ]
+
+
+def _header(ranking: Ranking) -> str:
+    return (
+        f"Ranking as of {ranking.as_of} · model {ranking.model} · "
+        f"settings {ranking.settings_hash} · {len(ranking.items)} requirements"
+    )
+
+
+def _fmt_num(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
+def _markdown_ranking(
+    ranking: Ranking,
+    items: list[RankedItem],
+    rows: list[list[Any]],
+    reasons: list[str | None],
+    explain: bool,
+) -> None:
+    from .output import markdown_table, one_line, write
+
+    parts = [f"**{_header(ranking)}**", "", markdown_table(RANK_HEADERS, rows)]
+    if explain:
+        for item, reason in zip(items, reasons, strict=True):
+            sc = item.score
+            parts += [
+                "",
+                f"#### {item.position}. {item.requirement.id} {one_line(item.requirement.title)}"
+                f" — {sc.value:g}",
+                "",
+                markdown_table(
+                    ("term", "input", "measure", "weight", "contribution"),
+                    [
+                        [
+                            t.name,
+                            t.input,
+                            _fmt_num(t.measure),
+                            _fmt_num(t.weight),
+                            _fmt_num(t.contribution),
+                        ]
+                        for t in sc.terms
+                    ],
+                ),
+            ]
+            if reason:
+                parts += ["", f"Above #{item.position + 1} because: {reason}"]
+    write("\n".join(parts))
+
+
+def _table_ranking(
+    ranking: Ranking,
+    items: list[RankedItem],
+    rows: list[list[Any]],
+    reasons: list[str | None],
+    explain: bool,
+) -> None:
+    from rich.text import Text
+
+    from .output import console, one_line, rich_table, warn
+
+    out = console()
+    out.print(Text(_header(ranking), style="dim"))
+    if not items:
+        warn("nothing to rank")
+        return
+    styled = []
+    for row in rows:
+        due = str(row[5] or "")
+        styled.append(
+            [*row[:5], Text(due, style="bold red" if due.endswith("OVERDUE") else ""), *row[6:]]
+        )
+    out.print(
+        rich_table(
+            RANK_HEADERS, styled, styles=("dim", "cyan", None, "bold", None, None, None, None)
+        )
+    )
+    if not explain:
+        return
+    for item, reason in zip(items, reasons, strict=True):
+        sc = item.score
+        out.print()
+        head = Text(f"#{item.position} ", style="bold")
+        head.append(item.requirement.id, style="cyan")
+        head.append(f"  {one_line(item.requirement.title, 60)}  ")
+        head.append(f"score {sc.value:g}", style="bold")
+        head.append(f"  ({sc.formula})", style="dim")
+        out.print(head)
+        out.print(
+            rich_table(
+                ("term", "input", "measure", "weight", "contribution"),
+                [
+                    [
+                        t.name,
+                        t.input,
+                        _fmt_num(t.measure),
+                        _fmt_num(t.weight),
+                        _fmt_num(t.contribution),
+                    ]
+                    for t in sc.terms
+                ],
+            )
+        )
+        if reason:
+            out.print(Text(f"  above #{item.position + 1} because: {reason}", style="italic"))
+
+
+def _render_matrix(ranking: Ranking, items: list[RankedItem], settings: Settings, fmt: str) -> None:
+    from ..matrix import QUADRANT_TITLES, QUADRANTS, build_matrix
+    from .output import console, emit_json, one_line, write
+
+    matrix = build_matrix([i.requirement for i in items], settings=settings, as_of=ranking.as_of)
+    if fmt == "json":
+        emit_json(
+            {
+                "as_of": ranking.as_of.isoformat(),
+                "urgent_days": settings.scoring.matrix.urgent_days,
+                "important_priorities": settings.scoring.matrix.important_priorities,
+                "quadrants": {q: [r.id for r in matrix.quadrants[q]] for q in QUADRANTS},
+            }
+        )
+        return
+
+    def cell(q: str) -> str:
+        reqs = matrix.quadrants[q]
+        lines = [f"{r.id} {one_line(r.title, 34)}" for r in reqs]
+        return "\n".join(lines) if lines else "—"
+
+    if fmt in ("markdown", "csv"):
+        parts = []
+        for q in QUADRANTS:
+            parts.append(f"### {QUADRANT_TITLES[q]}\n")
+            parts += [f"- {r.id} {one_line(r.title)}" for r in matrix.quadrants[q]] or ["- —"]
+            parts.append("")
+        write("\n".join(parts))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    m = settings.scoring.matrix
+    grid = Table(
+        title=(
+            f"Eisenhower matrix as of {ranking.as_of} (urgent: due within {m.urgent_days} days "
+            f"or overdue; important: {', '.join(m.important_priorities)})"
+        ),
+        title_justify="left",
+        show_lines=True,
+    )
+    grid.add_column("", style="bold", no_wrap=True)
+    grid.add_column("Urgent", ratio=1)
+    grid.add_column("Not urgent", ratio=1)
+    grid.add_row(
+        "Important",
+        Text(f"DO ({len(matrix.quadrants['do'])})\n", style="bold green") + Text(cell("do")),
+        Text(f"SCHEDULE ({len(matrix.quadrants['schedule'])})\n", style="bold blue")
+        + Text(cell("schedule")),
+    )
+    grid.add_row(
+        "Not important",
+        Text(f"DELEGATE ({len(matrix.quadrants['delegate'])})\n", style="bold yellow")
+        + Text(cell("delegate")),
+        Text(f"DROP ({len(matrix.quadrants['drop'])})\n", style="bold red") + Text(cell("drop")),
+    )
+    console().print(grid)
+
+
+def plan(
+    ctx: typer.Context,
+    capacity: Annotated[
+        float, typer.Option("--capacity", "-c", help="Effort the sprint can take.", min=0)
+    ],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write sprint and status to the chosen files.")
+    ] = False,
+    sprint: Annotated[
+        str | None, typer.Option("--sprint", help="Sprint name written by --apply.")
+    ] = None,
+    model: ModelOpt = None,
+    skip_incomplete: SkipOpt = False,
+    owner: OwnerOpt = None,
+    tag: TagOpt = None,
+    department: DepartmentOpt = None,
+    goal: GoalOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown.")] = "table",
+    as_of: AsOf = None,
+) -> None:
+    """Propose a sprint: highest ranked first, within capacity, dependencies first."""
+    from ..errors import InvalidValueError
+    from ..planning import apply_plan, plan_sprint
+
+    fmt = check_format(fmt, ("table", "json", "markdown"))
+    if apply and not sprint:
+        raise InvalidValueError("--apply needs --sprint NAME (the sprint to record)")
+    filters: dict[str, Any] = dict(
+        status=None,
+        owner=owner,
+        tag=tag,
+        department=department,
+        requester=None,
+        goal=goal,
+        overdue=False,
+        due_before=None,
+        search=None,
+        include_inactive=False,
+    )
+    ranking, requirements, settings = _load_and_rank(
+        ctx, as_of=as_of, model=model, skip_incomplete=skip_incomplete, filters=filters
+    )
+    proposal = plan_sprint(ranking, requirements, settings=settings, capacity=capacity)
+    if apply and sprint:
+        ledger = open_ledger(ctx)
+        for req in apply_plan(proposal, sprint=sprint, settings=settings):
+            ledger.save(req)
+    _render_plan(proposal, ranking, fmt, applied=sprint if apply else None)
+
+
+def _render_plan(proposal: Plan, ranking: Ranking, fmt: str, *, applied: str | None) -> None:
+    from .output import console, emit_json, markdown_table, one_line, rich_table, warn, write
+
+    planned_rows = []
+    total = 0.0
+    for i, it in enumerate(proposal.items, start=1):
+        total += it.effort
+        note = f"pulled in for {it.pulled_in_for}" if it.pulled_in_for else ""
+        planned_rows.append(
+            [
+                i,
+                it.requirement.id,
+                it.requirement.title,
+                f"{it.effort:g}",
+                f"{total:g}",
+                it.rank_position or "",
+                note,
+            ]
+        )
+    above = [s for s in proposal.skipped if s.rank_position < proposal.cut_position]
+    below = [s for s in proposal.skipped if s.rank_position > proposal.cut_position]
+    if fmt == "json":
+        emit_json(
+            {
+                "as_of": ranking.as_of.isoformat(),
+                "model": ranking.model,
+                "capacity": proposal.capacity,
+                "used": proposal.used,
+                "remaining": proposal.remaining,
+                "cut_position": proposal.cut_position,
+                "applied_sprint": applied,
+                "items": [
+                    {
+                        "id": it.requirement.id,
+                        "title": it.requirement.title,
+                        "effort": it.effort,
+                        "rank_position": it.rank_position,
+                        "pulled_in_for": it.pulled_in_for,
+                    }
+                    for it in proposal.items
+                ],
+                "skipped": [
+                    {
+                        "id": s.requirement.id,
+                        "title": s.requirement.title,
+                        "rank_position": s.rank_position,
+                        "reason": s.reason,
+                    }
+                    for s in proposal.skipped
+                ],
+            }
+        )
+        return
+    headers = ("#", "ID", "Title", "Effort", "Total", "Rank", "Note")
+    cut = (
+        f"cut line: capacity {proposal.capacity:g}, planned {proposal.used:g}, "
+        f"remaining {proposal.remaining:g} (as of {ranking.as_of}, model {ranking.model})"
+    )
+    skipped_rows = [
+        [s.rank_position, s.requirement.id, s.requirement.title, s.reason] for s in above
+    ]
+    if fmt == "markdown":
+        parts = [markdown_table(headers, planned_rows), "", f"**{cut}**"]
+        if skipped_rows:
+            parts += [
+                "",
+                "Skipped above the cut:",
+                "",
+                markdown_table(("Rank", "ID", "Title", "Why"), skipped_rows),
+            ]
+        write("\n".join(parts))
+    else:
+        out = console()
+        if planned_rows:
+            out.print(rich_table(headers, planned_rows, title="Proposed sprint"))
+        else:
+            warn("nothing fits the capacity")
+        out.print("── " + cut + " ──", markup=False, highlight=False)
+        if skipped_rows:
+            out.print(
+                rich_table(
+                    ("Rank", "ID", "Title", "Why skipped"),
+                    skipped_rows,
+                    title="Skipped above the cut",
+                )
+            )
+        if below:
+            out.print(f"{len(below)} more ranked below the cut line.", markup=False)
+        for s in below:
+            if s.reason == "no effort estimate":
+                warn(f"note: {s.requirement.id} (rank {s.rank_position}) has no effort estimate")
+    if applied:
+        warn(f"recorded {len(proposal.items)} requirements in sprint {one_line(applied)}")

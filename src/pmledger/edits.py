@@ -1,0 +1,217 @@
+"""Changes to requirements: new ones, ``set key=value``, status moves, notes.
+
+Each function returns a new, validated :class:`Requirement` and writes
+nothing; the caller saves it (canonically, atomically) through the ledger.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from .config import Settings
+from .dates import parse_date
+from .errors import InvalidValueError, WorkflowError
+from .model import KNOWN_FIELDS, Note, Requirement
+
+LIST_FIELDS = ("tags", "depends_on", "links", "acceptance")
+DATE_FIELDS = ("due",)
+NUMBER_FIELDS = ("effort", "value")
+MODEL_TABLES = ("rice", "wsjf", "ice")
+READ_ONLY = ("id", "created", "notes")
+SETTABLE = tuple(f for f in KNOWN_FIELDS if f not in READ_ONLY and f not in MODEL_TABLES)
+
+Resolver = Callable[[str], str]
+
+
+def _validate(data: dict[str, Any], field: str) -> Requirement:
+    try:
+        return Requirement.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or field
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise InvalidValueError(f"invalid value for {loc}: {msg}") from None
+
+
+def check_status(status: str, settings: Settings) -> str:
+    """The status, if the ledger's workflow has it."""
+    if status not in settings.ledger.statuses:
+        raise WorkflowError(
+            f"unknown status {status!r}; the workflow is {', '.join(settings.ledger.statuses)}"
+        )
+    return status
+
+
+def new_requirement(
+    title: str,
+    *,
+    settings: Settings,
+    created: datetime,
+    today: date,
+    priority: str = "medium",
+    status: str | None = None,
+    due: str | None = None,
+    owner: str | None = None,
+    requester: str | None = None,
+    department: str | None = None,
+    tags: Iterable[str] = (),
+    effort: float | None = None,
+    description: str | None = None,
+    acceptance: Iterable[str] = (),
+    depends_on: Iterable[str] = (),
+    goal: str | None = None,
+    resolve: Resolver | None = None,
+) -> Requirement:
+    """A validated new requirement (its ``id`` is a placeholder until the ledger creates it)."""
+    chosen = check_status(status or settings.ledger.default_status, settings)
+    deps = [resolve(d) if resolve else d for d in _split_all(depends_on)]
+    data: dict[str, Any] = {
+        "id": "NEW",
+        "title": title.strip(),
+        "status": chosen,
+        "priority": priority,
+        "created": created,
+        "requester": requester,
+        "department": department,
+        "owner": owner,
+        "tags": _dedupe(_split_all(tags)),
+        "due": parse_date(due, today=today) if due else None,
+        "effort": effort,
+        "goal": goal,
+        "depends_on": _dedupe(deps),
+        "description": description,
+        "acceptance": [a for a in acceptance if a.strip()],
+    }
+    return _validate(data, "title")
+
+
+def _split_all(values: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return out
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def parse_assignment(text: str) -> tuple[str, str, str]:
+    """Split ``key=value``, ``key+=value`` or ``key-=value`` into (key, op, value)."""
+    if "=" not in text:
+        raise InvalidValueError(f"expected key=value, got {text!r}")
+    key, value = text.split("=", 1)
+    op = "="
+    if key.endswith(("+", "-")):
+        op = key[-1] + "="
+        key = key[:-1]
+    key = key.strip().replace("-", "_")
+    if not key:
+        raise InvalidValueError(f"expected key=value, got {text!r}")
+    return key, op, value
+
+
+def _scalar(text: str) -> Any:
+    """A custom field's value: a TOML literal when it is one, else the text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _number(key: str, text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidValueError(f"invalid value for {key}: {text!r} is not a number") from None
+
+
+def apply_assignments(
+    req: Requirement,
+    assignments: Iterable[str],
+    *,
+    settings: Settings,
+    today: date,
+    resolve: Resolver | None = None,
+) -> Requirement:
+    """``req`` with every ``key=value`` applied, validated as a whole.
+
+    Lists take comma-separated values; ``key+=v`` adds and ``key-=v`` removes
+    items. An empty value clears an optional field. ``rice.reach=450`` sets a
+    scoring input. Unknown keys are refused unless declared as custom fields.
+    """
+    data = req.model_dump(mode="python", exclude_none=False)
+    data["notes"] = req.notes
+    for text in assignments:
+        key, op, raw = parse_assignment(text)
+        value = raw.strip()
+        if "." in key:
+            table, _, sub = key.partition(".")
+            if table not in MODEL_TABLES or not sub:
+                raise InvalidValueError(
+                    f"unknown field {key!r}; dotted keys are for rice.*, wsjf.* and ice.*"
+                )
+            current = dict(data.get(table) or {})
+            if value:
+                current[sub] = _number(key, value)
+            else:
+                current.pop(sub, None)
+            data[table] = current or None
+            continue
+        if key in READ_ONLY:
+            hint = "use `pmledger note`" if key == "notes" else "it is fixed when created"
+            raise InvalidValueError(f"field {key!r} cannot be set: {hint}")
+        if key not in SETTABLE and key not in settings.ledger.custom_fields and key not in data:
+            raise InvalidValueError(
+                f"unknown field {key!r}; known fields: {', '.join(SETTABLE)} "
+                "(declare others in pmledger.toml [ledger] custom_fields)"
+            )
+        if op != "=" and key not in LIST_FIELDS:
+            raise InvalidValueError(f"{op} only works on list fields ({', '.join(LIST_FIELDS)})")
+        if key in LIST_FIELDS:
+            items = _split_all([value]) if key != "acceptance" else ([value] if value else [])
+            if key == "depends_on" and resolve is not None:
+                items = [resolve(i) for i in items]
+            old = list(data.get(key) or [])
+            if op == "+=":
+                data[key] = _dedupe(old + items)
+            elif op == "-=":
+                data[key] = [v for v in old if v not in items]
+            else:
+                data[key] = _dedupe(items)
+        elif key == "status":
+            data[key] = check_status(value, settings)
+        elif key in DATE_FIELDS:
+            data[key] = parse_date(value, today=today) if value else None
+        elif key in NUMBER_FIELDS:
+            data[key] = _number(key, value) if value else None
+        elif key in SETTABLE:
+            data[key] = value or None
+        else:
+            if value:
+                data[key] = _scalar(value)
+            else:
+                data.pop(key, None)
+    return _validate(data, "value")
+
+
+def with_status(req: Requirement, status: str, *, settings: Settings) -> Requirement:
+    """``req`` moved to ``status`` (validated against the workflow)."""
+    return req.model_copy(update={"status": check_status(status, settings)})
+
+
+def with_note(req: Requirement, text: str, *, by: str, at: datetime) -> Requirement:
+    """``req`` with one more dated note."""
+    if not text.strip():
+        raise InvalidValueError("the note is empty")
+    note = Note(at=at, by=by, text=text)
+    return req.model_copy(update={"notes": [*req.notes, note]})

@@ -1,0 +1,162 @@
+"""Filtering, text search and sorting of requirements (``list``, ``rank``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from .config import Settings
+from .errors import InvalidValueError
+from .model import Requirement
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What a listing keeps. Empty tuples mean "any"; several values of one
+    option are alternatives (OR), except tags, which must all be present."""
+
+    statuses: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    requesters: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()
+    overdue: bool = False
+    due_before: date | None = None
+    text: str | None = None
+    include_inactive: bool = False
+
+
+def _fold(value: str | None) -> str:
+    return (value or "").strip().casefold()
+
+
+def _one_of(value: str | None, wanted: tuple[str, ...]) -> bool:
+    return not wanted or _fold(value) in {_fold(w) for w in wanted}
+
+
+def haystack(req: Requirement) -> str:
+    """All the text of a requirement, case-folded, for search."""
+    parts = [
+        req.id,
+        req.title,
+        req.description or "",
+        req.requester or "",
+        req.department or "",
+        req.owner or "",
+        req.goal or "",
+        req.sprint or "",
+        " ".join(req.tags),
+        " ".join(req.acceptance),
+        " ".join(n.text for n in req.notes),
+    ]
+    return "\n".join(parts).casefold()
+
+
+def is_overdue(req: Requirement, *, settings: Settings, as_of: date) -> bool:
+    """Past its due date and still active."""
+    return (
+        req.due is not None
+        and req.due < as_of
+        and req.status not in settings.ledger.inactive_statuses
+    )
+
+
+def matches(req: Requirement, flt: Filter, *, settings: Settings, as_of: date) -> bool:
+    """Whether a requirement passes a filter."""
+    if flt.statuses:
+        if req.status not in flt.statuses:
+            return False
+    elif not flt.include_inactive and req.status in settings.ledger.inactive_statuses:
+        return False
+    if not _one_of(req.owner, flt.owners):
+        return False
+    if not _one_of(req.department, flt.departments):
+        return False
+    if not _one_of(req.requester, flt.requesters):
+        return False
+    if not _one_of(req.goal, flt.goals):
+        return False
+    if flt.tags:
+        have = {_fold(t) for t in req.tags}
+        if not all(_fold(t) in have for t in flt.tags):
+            return False
+    if flt.overdue and not is_overdue(req, settings=settings, as_of=as_of):
+        return False
+    if flt.due_before is not None and (req.due is None or req.due >= flt.due_before):
+        return False
+    if flt.text:
+        text = haystack(req)
+        if not all(word in text for word in flt.text.casefold().split()):
+            return False
+    return True
+
+
+def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ...]:
+    """The given status names, refused if the workflow does not know one."""
+    known = settings.ledger.statuses
+    result = tuple(statuses)
+    unknown = [s for s in result if s not in known]
+    if unknown:
+        raise InvalidValueError(
+            f"unknown status {unknown[0]!r}; the workflow is {', '.join(known)}"
+        )
+    return result
+
+
+def select(
+    requirements: Iterable[Requirement], flt: Filter, *, settings: Settings, as_of: date
+) -> list[Requirement]:
+    """The requirements that pass ``flt``, in the order given."""
+    return [r for r in requirements if matches(r, flt, settings=settings, as_of=as_of)]
+
+
+SORT_KEYS = (
+    "id",
+    "title",
+    "status",
+    "priority",
+    "due",
+    "created",
+    "owner",
+    "department",
+    "requester",
+    "effort",
+)
+
+
+def _created(req: Requirement) -> datetime:
+    c = req.created
+    return c if isinstance(c, datetime) else datetime.combine(c, time.min, tzinfo=UTC)
+
+
+def sort_requirements(
+    requirements: list[Requirement], key: str, *, settings: Settings, reverse: bool = False
+) -> list[Requirement]:
+    """Sort by one field; empty values last; ties by ID (stable and total)."""
+    name = key.lstrip("-")
+    descending = reverse ^ key.startswith("-")
+    if name not in SORT_KEYS:
+        raise InvalidValueError(f"cannot sort by {key!r}; choose one of {', '.join(SORT_KEYS)}")
+    workflow = {s: i for i, s in enumerate(settings.ledger.statuses)}
+    ordered = sorted(requirements, key=lambda r: r.id)
+    if name == "id":
+        return list(reversed(ordered)) if descending else ordered
+
+    def value(r: Requirement) -> object:
+        if name == "priority":
+            return r.priority.rank
+        if name == "status":
+            return workflow.get(r.status, len(workflow))
+        if name == "created":
+            return _created(r)
+        if name in ("title", "owner", "department", "requester"):
+            v = getattr(r, name)
+            return v.casefold() if v else None
+        return getattr(r, name)
+
+    present = [r for r in ordered if value(r) is not None]
+    missing = [r for r in ordered if value(r) is None]
+    present.sort(key=value, reverse=descending)  # type: ignore[arg-type]
+    return present + missing
