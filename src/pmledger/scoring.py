@@ -100,7 +100,9 @@ class Dependencies:
         )
 
     def is_blocking(self, req_id: str) -> bool:
-        """Whether an open requirement depends on this one."""
+        """Whether this open requirement has an open requirement depending on it."""
+        if req_id not in self.open_ids:
+            return False
         return any(d in self.open_ids for d in self.dependents.get(req_id, ()))
 
     def open_blockers(self, req_id: str) -> list[str]:
@@ -154,6 +156,10 @@ def due_measure(days: int, due: DueSettings) -> float:
     return due.floor + (1.0 - due.floor) * (due.horizon_days - days) / span
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: date) -> Score:
     sc = settings.scoring
     w = sc.weights
@@ -162,19 +168,25 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
     due_m = due_measure(days, sc.due) if days is not None else 0.0
     age_days = max(0, (as_of - req.created_date).days)
     age_m = min(age_days, sc.age_cap_days) / sc.age_cap_days
-    blockers = deps.open_blockers(req.id)
-    dependents = [d for d in deps.dependents.get(req.id, ()) if d in deps.open_ids]
+    # Only open requirements block or are blocked (SCORING.md), itself included.
+    is_open = req.status not in settings.ledger.closed_statuses
+    blockers = deps.open_blockers(req.id) if is_open else []
+    dependents = (
+        [d for d in deps.dependents.get(req.id, ()) if d in deps.open_ids] if is_open else []
+    )
     in_progress = req.status == settings.ledger.in_progress_status
     if days is None:
         due_input = "no due date"
     elif days < 0:
-        due_input = f"{req.due} ({-days} days overdue)"
+        due_input = f"{req.due} ({_days(-days)} overdue)"
+    elif days == 0:
+        due_input = f"{req.due} (today)"
     else:
-        due_input = f"{req.due} (in {days} days)"
+        due_input = f"{req.due} (in {_days(days)})"
     measured = [
         ("priority", req.priority.value, prio, w.priority),
         ("due", due_input, due_m, w.due),
-        ("age", f"{age_days} days old", age_m, w.age),
+        ("age", f"{_days(age_days)} old", age_m, w.age),
         (
             "blocking",
             ("blocks " + ", ".join(dependents)) if dependents else "blocks nothing open",
@@ -189,7 +201,8 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
         ),
         ("in_progress", req.status, 1.0 if in_progress else 0.0, w.in_progress),
     ]
-    terms = tuple(Term(n, i, m, wt, wt * m) for n, i, m, wt in measured)
+    # + 0.0 turns a negative weight times 0 (-0.0) into a plain 0.0.
+    terms = tuple(Term(n, i, m, wt, wt * m + 0.0) for n, i, m, wt in measured)
     total = 0.0
     for t in terms:  # a fixed summation order keeps scores bit-for-bit repeatable
         total += t.contribution or 0.0

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 FORMATS = ("table", "json", "csv", "markdown")
+PIPE_WIDTH = 160
 WRAPPING_COLUMNS = {
     "title",
     "tags",
@@ -57,9 +58,15 @@ def one_line(text: str | None, limit: int | None = None) -> str:
 
 def console(*, stderr: bool = False) -> Console:
     """A rich console: colour only on a terminal, ``NO_COLOR`` honoured (by rich)."""
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    out = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not out.is_terminal and not os.environ.get("COLUMNS"):
+        # Piped or redirected: rich would assume 80 columns and fold every title.
+        out = Console(stderr=stderr, highlight=False, soft_wrap=False, width=PIPE_WIDTH)
+    return out
 
 
 def write(text: str) -> None:
@@ -115,10 +122,18 @@ def rich_table(
     row_styles: Sequence[str | None] | None = None,
 ) -> Any:
     """A rich Table whose cells are literal text (never markup)."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, title_justify="left", header_style="bold", pad_edge=False)
+    # A light box leaves the width to the titles (pipes get 80 columns).
+    table = Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        pad_edge=False,
+        box=box.SIMPLE_HEAD,
+    )
     for i, header in enumerate(headers):
         style = styles[i] if styles else None
         # Free text wraps; short codes (IDs, dates, scores) never break mid-word.
