@@ -1,0 +1,63 @@
+"""Shared fixtures: every test runs isolated from the user's environment."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from pmledger.config import Settings
+from pmledger.model import Requirement
+from pmledger.storage import Ledger
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "acme"
+EXAMPLE_AS_OF = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    home = tmp_path / "_home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("PMLEDGER_USER", "Test User")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("PMLEDGER_DIR", "PMLEDGER_NO_CACHE", "VISUAL", "EDITOR", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    """An empty ledger in a temporary folder."""
+    return Ledger.init(tmp_path / "ledger")
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Ledger:
+    """A private copy of the bundled example ledger (the golden fixture)."""
+    target = tmp_path / "acme"
+    shutil.copytree(EXAMPLE, target)
+    return Ledger(target)
+
+
+def make(req_id: str = "REQ-AAAAA", **fields: object) -> Requirement:
+    """A valid requirement with sensible defaults, for table-driven tests."""
+    data: dict[str, object] = {
+        "id": req_id,
+        "title": "A requirement",
+        "status": "proposed",
+        "priority": "medium",
+        "created": datetime(2026, 1, 1, tzinfo=timezone.utc),
+    }
+    data.update(fields)
+    return Requirement.model_validate(data)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()

@@ -1,0 +1,89 @@
+"""Two people, two branches, one ledger: merges without conflicts or shared IDs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from pmledger.edits import with_note, with_status
+from pmledger.storage import Ledger
+
+from .conftest import make
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Ledger:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    ledger = Ledger.init(root)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+    return ledger
+
+
+def test_branches_adding_requirements_merge_cleanly(repo: Ledger) -> None:
+    root = repo.root
+    git(root, "checkout", "-qb", "alice")
+    alice = [repo.create(make(title=f"Alice {i}")).id for i in range(8)]
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "alice adds")
+    git(root, "checkout", "-q", "main")
+    git(root, "checkout", "-qb", "bob")
+    bob = [repo.create(make(title=f"Bob {i}")).id for i in range(8)]
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "bob adds")
+    git(root, "checkout", "-q", "alice")
+    git(root, "merge", "-q", "--no-edit", "bob")
+
+    result = Ledger(root).load_all(use_cache=False)
+    assert result.problems == []
+    merged = sorted(r.id for r in result.requirements)
+    assert merged == sorted(alice + bob)
+    assert len(set(merged)) == 16
+
+
+def test_concurrent_edits_of_different_fields_merge(repo: Ledger) -> None:
+    root = repo.root
+    req = repo.create(make(title="Shared requirement", owner="Ann", tags=["crm"]))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "add")
+    git(root, "checkout", "-qb", "status-move")
+    repo.save(with_status(repo.load(req.id), "accepted", settings=repo.settings))
+    git(root, "commit", "-qam", "accept")
+    git(root, "checkout", "-q", "main")
+    at = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+    repo.save(with_note(repo.load(req.id), "Finance agrees", by="Li", at=at))
+    git(root, "commit", "-qam", "note")
+    git(root, "merge", "-q", "--no-edit", "status-move")
+
+    merged = Ledger(root).load(req.id)
+    assert merged.status == "accepted"
+    assert [n.text for n in merged.notes] == ["Finance agrees"]
+
+
+def test_cache_lives_in_git_dir_and_is_never_committed(repo: Ledger) -> None:
+    req = repo.create(make())
+    repo.load_all()
+    status = git(repo.root, "status", "--porcelain", "--untracked-files=all")
+    assert f"{req.id}.toml" in status
+    assert "cache" not in status
+    assert any((repo.root / ".git" / "pmledger").iterdir())

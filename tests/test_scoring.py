@@ -1,0 +1,302 @@
+"""The scoring models against their published numbers, plus invariants."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pmledger.config import Settings
+from pmledger.errors import ScoringError
+from pmledger.model import Priority
+from pmledger.ranking import rank
+from pmledger.scoring import Dependencies, due_measure, find_cycles, score
+
+from .conftest import make
+
+AS_OF = date(2026, 11, 20)
+
+# Taskwarrior's due curve with its defaults (weight 12); Obsidian Tasks
+# publishes +1 -> 8.34286, +13 -> 2.85714, -3 -> 10.17143.
+DUE_TABLE = [
+    (-8, 12.00000),
+    (-7, 12.00000),
+    (-6, 11.54286),
+    (-5, 11.08571),
+    (-4, 10.62857),
+    (-3, 10.17143),
+    (-2, 9.71429),
+    (-1, 9.25714),
+    (0, 8.80000),
+    (1, 8.34286),
+    (2, 7.88571),
+    (3, 7.42857),
+    (4, 6.97143),
+    (5, 6.51429),
+    (6, 6.05714),
+    (7, 5.60000),
+    (8, 5.14286),
+    (9, 4.68571),
+    (10, 4.22857),
+    (11, 3.77143),
+    (12, 3.31429),
+    (13, 2.85714),
+    (14, 2.40000),
+    (15, 2.40000),
+]
+
+
+def _score(req, reqs=None, settings=None, as_of=AS_OF, model=None):  # type: ignore[no-untyped-def]
+    settings = settings or Settings()
+    deps = Dependencies.build(reqs or [req], settings)
+    result, problems = score(req, deps=deps, settings=settings, as_of=as_of, model=model)
+    return result, problems
+
+
+@pytest.mark.parametrize(("days", "expected"), DUE_TABLE)
+def test_due_term_table(days: int, expected: float) -> None:
+    req = make(due=AS_OF + timedelta(days=days), created=AS_OF)
+    result, _ = _score(req)
+    assert result is not None
+    term = result.term("due")
+    assert term is not None and term.contribution is not None
+    assert term.contribution == pytest.approx(expected, abs=5e-6)
+    assert result.overdue == (days < 0)
+
+
+def test_no_due_date_contributes_nothing() -> None:
+    result, _ = _score(make(created=AS_OF))
+    assert result is not None and result.term("due").contribution == 0.0  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("priority", "expected"),
+    [("critical", 9.0), ("high", 6.0), ("medium", 3.9), ("low", 1.8), ("P1", 6.0), ("could", 3.9)],
+)
+def test_priority_constants_are_taskwarriors(priority: str, expected: float) -> None:
+    result, _ = _score(make(priority=priority, created=AS_OF))
+    assert result is not None
+    assert result.value == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("age", "expected"), [(0, 0.0), (73, 0.4), (365, 2.0), (1000, 2.0)])
+def test_age_term(age: int, expected: float) -> None:
+    result, _ = _score(make(created=AS_OF - timedelta(days=age)))
+    assert result is not None
+    assert result.term("age").contribution == pytest.approx(expected)  # type: ignore[union-attr]
+
+
+def test_future_created_date_has_no_negative_age() -> None:
+    result, _ = _score(make(created=AS_OF + timedelta(days=5)))
+    assert result is not None and result.term("age").contribution == 0.0  # type: ignore[union-attr]
+
+
+def test_blocking_blocked_and_in_progress() -> None:
+    a = make("REQ-A", created=AS_OF, status="in-progress")
+    b = make("REQ-B", created=AS_OF, depends_on=["REQ-A"])
+    reqs = [a, b]
+    ra, _ = _score(a, reqs)
+    rb, _ = _score(b, reqs)
+    assert ra is not None and rb is not None
+    assert ra.term("blocking").contribution == 8.0  # type: ignore[union-attr]
+    assert ra.term("in_progress").contribution == 4.0  # type: ignore[union-attr]
+    assert rb.term("blocked").contribution == -5.0  # type: ignore[union-attr]
+    assert ra.value == pytest.approx(3.9 + 8 + 4)
+    assert rb.value == pytest.approx(3.9 - 5)
+
+
+def test_closed_requirements_neither_block_nor_are_blocked() -> None:
+    done = make("REQ-A", created=AS_OF, status="done")
+    waiting = make("REQ-B", created=AS_OF, depends_on=["REQ-A"])
+    rd, _ = _score(done, [done, waiting])
+    rw, _ = _score(waiting, [done, waiting])
+    assert rd is not None and rw is not None
+    assert rd.term("blocking").contribution == 0.0  # type: ignore[union-attr]
+    assert rw.term("blocked").contribution == 0.0  # type: ignore[union-attr]
+
+
+def test_weights_and_due_curve_are_configurable() -> None:
+    settings = Settings.model_validate(
+        {
+            "scoring": {
+                "weights": {"priority": 1.0, "due": 10.0, "age": 0.0},
+                "due": {"horizon_days": 10, "overdue_days": 0, "floor": 0.0},
+            }
+        }
+    )
+    req = make(priority="high", due=AS_OF + timedelta(days=5), created=AS_OF)
+    result, _ = _score(req, settings=settings)
+    assert result is not None
+    # priority 1.0 x 1.0 + due 10 x (10 - 5) / 10
+    assert result.value == pytest.approx(1.0 + 5.0)
+    assert due_measure(0, settings.scoring.due) == 1.0
+
+
+# -- alternative models ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reach", "impact", "confidence", "effort", "expected"),
+    [(450, 3, 1.0, 2, 675.0), (2000, 1, 0.8, 4, 400.0), (800, 2, 0.5, 1, 800.0)],
+)
+def test_rice_intercom_examples(
+    reach: float, impact: float, confidence: float, effort: float, expected: float
+) -> None:
+    req = make(rice={"reach": reach, "impact": impact, "confidence": confidence, "effort": effort})
+    result, problems = _score(req, model="rice")
+    assert problems == []
+    assert result is not None and result.value == expected
+
+
+def test_wsjf_is_cost_of_delay_over_job_size() -> None:
+    req = make(
+        wsjf={"business_value": 8, "time_criticality": 13, "risk_reduction": 5, "job_size": 13}
+    )
+    result, _ = _score(req, model="wsjf")
+    assert result is not None and result.value == 2.0
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("product", 8 * 5 * 6), ("mean", 19 / 3)])
+def test_ice(mode: str, expected: float) -> None:
+    settings = Settings.model_validate({"scoring": {"ice_mode": mode}})
+    req = make(ice={"impact": 8, "confidence": 5, "ease": 6})
+    result, _ = _score(req, settings=settings, model="ice")
+    assert result is not None and result.value == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("model", "table", "field"),
+    [
+        ("rice", {"reach": 1, "impact": 3, "confidence": 1.0}, "rice.effort"),
+        ("rice", {"reach": 1, "impact": 3, "confidence": 1.0, "effort": 0}, "rice.effort"),
+        ("rice", {"reach": 1, "impact": 4, "confidence": 1.0, "effort": 1}, "rice.impact"),
+        ("rice", {"reach": 1, "impact": 3, "confidence": 1.5, "effort": 1}, "rice.confidence"),
+        ("rice", {"reach": -1, "impact": 3, "confidence": 1.0, "effort": 1}, "rice.reach"),
+        ("rice", {"reach": "many", "impact": 3, "confidence": 1.0, "effort": 1}, "rice.reach"),
+        (
+            "wsjf",
+            {"business_value": 1, "time_criticality": 1, "risk_reduction": 1, "job_size": 0},
+            "wsjf.job_size",
+        ),
+        ("wsjf", {"business_value": 1, "time_criticality": 1, "job_size": 3}, "wsjf.risk_reduction"),
+        ("ice", {"impact": 11, "confidence": 5, "ease": 5}, "ice.impact"),
+        ("ice", {"impact": 5, "confidence": 0, "ease": 5}, "ice.confidence"),
+        ("ice", {"impact": 5, "confidence": 5}, "ice.ease"),
+    ],
+)
+def test_missing_or_invalid_input_is_reported_never_zero(
+    model: str, table: dict[str, object], field: str
+) -> None:
+    req = make(**{model: table})
+    result, problems = _score(req, model=model)
+    assert result is None
+    assert [p.field for p in problems] == [field]
+    assert problems[0].req_id == req.id
+
+
+def test_missing_table_names_every_field() -> None:
+    result, problems = _score(make(), model="rice")
+    assert result is None
+    assert {p.field for p in problems} == {"rice.reach", "rice.impact", "rice.confidence", "rice.effort"}
+
+
+def test_rank_raises_on_incomplete_unless_skipped(settings: Settings) -> None:
+    good = make("REQ-A", rice={"reach": 1, "impact": 1, "confidence": 1, "effort": 1})
+    bad = make("REQ-B")
+    with pytest.raises(ScoringError) as err:
+        rank([good, bad], settings=settings, as_of=AS_OF, model="rice")
+    assert "REQ-B" in str(err.value) and "rice.reach" in str(err.value)
+    ranking = rank([good, bad], settings=settings, as_of=AS_OF, model="rice", skip_incomplete=True)
+    assert [i.requirement.id for i in ranking.items] == ["REQ-A"]
+    assert {p.req_id for p in ranking.incomplete} == {"REQ-B"}
+
+
+# -- cycles ----------------------------------------------------------------------
+
+
+def test_find_cycles_reports_each_once() -> None:
+    graph = {"A": ["B"], "B": ["C"], "C": ["A"], "D": ["D"], "E": ["A"]}
+    assert find_cycles(graph) == [["A", "B", "C"], ["D"]]
+
+
+def test_cycle_does_not_loop_scoring(settings: Settings) -> None:
+    a = make("REQ-A", depends_on=["REQ-B"])
+    b = make("REQ-B", depends_on=["REQ-A"])
+    ranking = rank([a, b], settings=settings, as_of=AS_OF)
+    assert ranking.cycles == [["REQ-A", "REQ-B"]]
+    assert len(ranking.items) == 2
+
+
+# -- properties ------------------------------------------------------------------
+
+PRIORITIES = ["low", "medium", "high", "critical"]
+reqs_strategy = st.builds(
+    lambda i, p, due, age, status: make(
+        f"REQ-{i:05d}",
+        priority=p,
+        due=None if due is None else AS_OF + timedelta(days=due),
+        created=AS_OF - timedelta(days=age),
+        status=status,
+    ),
+    st.integers(0, 99999),
+    st.sampled_from(PRIORITIES),
+    st.none() | st.integers(-30, 60),
+    st.integers(0, 800),
+    st.sampled_from(["proposed", "accepted", "in-progress"]),
+)
+
+
+@given(reqs_strategy, st.integers(1, 3))
+def test_raising_priority_never_lowers_a_score(req, steps):  # type: ignore[no-untyped-def]
+    lower = _score(req)[0]
+    index = min(PRIORITIES.index(req.priority.value) + steps, 3)
+    higher = _score(req.model_copy(update={"priority": Priority(PRIORITIES[index])}))[0]
+    assert higher.value >= lower.value
+
+
+@given(reqs_strategy, st.integers(1, 40))
+def test_earlier_due_never_lowers_a_score(req, days):  # type: ignore[no-untyped-def]
+    base = req if req.due is not None else req.model_copy(update={"due": AS_OF})
+    later = _score(base)[0]
+    earlier = _score(base.model_copy(update={"due": base.due - timedelta(days=days)}))[0]
+    assert earlier.value >= later.value
+
+
+@given(st.lists(reqs_strategy, min_size=1, max_size=12, unique_by=lambda r: r.id), reqs_strategy)
+def test_adding_an_unrelated_requirement_changes_no_score(reqs, extra):  # type: ignore[no-untyped-def]
+    settings = Settings()
+    if extra.id in {r.id for r in reqs}:
+        return
+    before = {i.requirement.id: i.score.value for i in rank(reqs, settings=settings, as_of=AS_OF).items}
+    after = {
+        i.requirement.id: i.score.value
+        for i in rank([*reqs, extra], settings=settings, as_of=AS_OF).items
+    }
+    for req_id, value in before.items():
+        assert after[req_id] == value
+
+
+@given(st.lists(reqs_strategy, min_size=0, max_size=15, unique_by=lambda r: r.id), st.randoms())
+def test_order_is_total_and_repeatable(reqs, rnd):  # type: ignore[no-untyped-def]
+    settings = Settings()
+    first = [i.requirement.id for i in rank(reqs, settings=settings, as_of=AS_OF).items]
+    shuffled = list(reqs)
+    rnd.shuffle(shuffled)
+    second = [i.requirement.id for i in rank(shuffled, settings=settings, as_of=AS_OF).items]
+    assert first == second
+    active = [r for r in reqs if r.status not in settings.ledger.inactive_statuses]
+    assert sorted(first) == sorted(r.id for r in active)
+
+
+def test_importing_scoring_pulls_in_neither_typer_nor_rich() -> None:
+    code = (
+        "import sys, pmledger.scoring, pmledger.ranking, pmledger.planning, pmledger.storage; "
+        "bad = [m for m in ('typer', 'rich', 'click') if m in sys.modules]; "
+        "print(','.join(bad)); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
