@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from datetime import datetime, timezone
@@ -82,6 +83,7 @@ def test_concurrent_edits_of_different_fields_merge(repo: Ledger) -> None:
 
 def test_cache_lives_in_git_dir_and_is_never_committed(repo: Ledger) -> None:
     req = repo.create(make())
+    os.utime(repo.path_for(req.id), (1_700_000_000, 1_700_000_000))
     repo.load_all()
     status = git(repo.root, "status", "--porcelain", "--untracked-files=all")
     assert f"{req.id}.toml" in status
