@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -52,7 +52,7 @@ def make(req_id: str = "REQ-AAAAA", **fields: object) -> Requirement:
         "title": "A requirement",
         "status": "proposed",
         "priority": "medium",
-        "created": datetime(2026, 1, 1, tzinfo=timezone.utc),
+        "created": datetime(2026, 1, 1, tzinfo=UTC),
     }
     data.update(fields)
     return Requirement.model_validate(data)

@@ -41,12 +41,15 @@ def test_eow_on_friday_is_today() -> None:
     assert parse_date("eow", today=date(2026, 11, 27)) == date(2026, 11, 27)
 
 
-@pytest.mark.parametrize(("start", "months", "expected"), [
-    (date(2026, 1, 31), 1, date(2026, 2, 28)),
-    (date(2024, 1, 31), 1, date(2024, 2, 29)),
-    (date(2026, 12, 15), 1, date(2027, 1, 15)),
-    (date(2026, 3, 31), -1, date(2026, 2, 28)),
-])
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2026, 12, 15), 1, date(2027, 1, 15)),
+        (date(2026, 3, 31), -1, date(2026, 2, 28)),
+    ],
+)
 def test_add_months_clamps(start: date, months: int, expected: date) -> None:
     assert add_months(start, months) == expected
 

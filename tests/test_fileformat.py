@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,10 +19,14 @@ from .conftest import make
 P = Path("REQ-AAAAA.toml")
 
 text_st = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), min_size=1, max_size=40
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"),
+    min_size=1,
+    max_size=40,
 ).filter(lambda s: s.strip() != "")
 name_st = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)
-offsets = st.sampled_from([timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))])
+offsets = st.sampled_from(
+    [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]
+)
 aware_dt = st.builds(
     lambda d, off: d.replace(tzinfo=off),
     st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
@@ -39,20 +43,22 @@ KNOWN = set(Requirement.model_fields)
 extras = st.dictionaries(name_st.filter(lambda k: k not in KNOWN), extra_value, max_size=4)
 
 requirement_st = st.builds(
-    lambda title, status, prio, created, opt, tags, notes, extra, desc, rice: Requirement.model_validate(
-        {
-            "id": "REQ-AAAAA",
-            "title": title,
-            "status": status,
-            "priority": prio,
-            "created": created,
-            "tags": tags,
-            "notes": notes,
-            "description": desc,
-            "rice": rice,
-            **opt,
-            **extra,
-        }
+    lambda title, status, prio, created, opt, tags, notes, extra, desc, rice: (
+        Requirement.model_validate(
+            {
+                "id": "REQ-AAAAA",
+                "title": title,
+                "status": status,
+                "priority": prio,
+                "created": created,
+                "tags": tags,
+                "notes": notes,
+                "description": desc,
+                "rice": rice,
+                **opt,
+                **extra,
+            }
+        )
     ),
     text_st,
     st.sampled_from(["proposed", "accepted", "in-progress"]),
@@ -104,7 +110,7 @@ def test_key_order_and_layout() -> None:
         zeta=1,
         alpha="kept",
         rice={"reach": 450, "impact": 3, "confidence": 1.0, "effort": 2},
-        notes=[{"at": datetime(2026, 11, 25, 11, 0, tzinfo=timezone.utc), "by": "王芳", "text": "ok"}],
+        notes=[{"at": datetime(2026, 11, 25, 11, 0, tzinfo=UTC), "by": "王芳", "text": "ok"}],
     )
     assert fileformat.dumps(req) == (
         'id = "REQ-AAAAA"\n'
@@ -146,7 +152,7 @@ def test_no_updated_stamp_and_no_none() -> None:
 def test_unknown_keys_survive_with_values_intact() -> None:
     original = (
         'id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "low"\n'
-        "created = 2026-01-01\ncustomer = { name = \"ACME\", tier = 2 }\n"
+        'created = 2026-01-01\ncustomer = { name = "ACME", tier = 2 }\n'
         "score_override = 3.25\nwhen = 07:30:00\n[extra_table]\nx = [1, 2]\n"
     )
     req = fileformat.loads(original, P)
@@ -166,11 +172,31 @@ def test_naive_datetime_is_read_as_utc() -> None:
     ("text", "line", "fragment"),
     [
         ('id = "REQ-AAAAA"\ntitle = "t\n', 2, "not valid TOML"),
-        ('id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "urgent"\ncreated = 2026-01-01\n', 4, "priority"),
-        ('id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "low"\ncreated = 2026-01-01\ndue = "soon"\n', 6, "due"),
-        ('id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "low"\ncreated = 2026-01-01\neffort = -1\n', 6, "effort"),
-        ('id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "low"\ncreated = 2026-01-01\neffort = true\n', 6, "effort"),
-        ('id = "REQ-AAAAA"\ntitle = "t"\n<<<<<<< HEAD\nstatus = "proposed"\n=======\nstatus = "done"\n>>>>>>> b\n', 3, "merge-conflict"),
+        (
+            'id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "urgent"\ncreated = 2026-01-01\n',
+            4,
+            "priority",
+        ),
+        (
+            'id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "low"\ncreated = 2026-01-01\ndue = "soon"\n',
+            6,
+            "due",
+        ),
+        (
+            'id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "low"\ncreated = 2026-01-01\neffort = -1\n',
+            6,
+            "effort",
+        ),
+        (
+            'id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "low"\ncreated = 2026-01-01\neffort = true\n',
+            6,
+            "effort",
+        ),
+        (
+            'id = "REQ-AAAAA"\ntitle = "t"\n<<<<<<< HEAD\nstatus = "proposed"\n=======\nstatus = "done"\n>>>>>>> b\n',
+            3,
+            "merge-conflict",
+        ),
     ],
 )
 def test_errors_name_file_line_and_field(text: str, line: int, fragment: str) -> None:

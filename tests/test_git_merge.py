@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -71,7 +71,7 @@ def test_concurrent_edits_of_different_fields_merge(repo: Ledger) -> None:
     repo.save(with_status(repo.load(req.id), "accepted", settings=repo.settings))
     git(root, "commit", "-qam", "accept")
     git(root, "checkout", "-q", "main")
-    at = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     repo.save(with_note(repo.load(req.id), "Finance agrees", by="Li", at=at))
     git(root, "commit", "-qam", "note")
     git(root, "merge", "-q", "--no-edit", "status-move")

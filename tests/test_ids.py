@@ -34,7 +34,18 @@ def test_normalize(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["../etc/passwd", "REQ-../x", "a/b", "REQ-4K7PM/../../x", "", "REQ-", "CRM-4K7PM", "REQ-4K 7P", "..", "/abs"],
+    [
+        "../etc/passwd",
+        "REQ-../x",
+        "a/b",
+        "REQ-4K7PM/../../x",
+        "",
+        "REQ-",
+        "CRM-4K7PM",
+        "REQ-4K 7P",
+        "..",
+        "/abs",
+    ],
 )
 def test_anything_path_like_is_refused(text: str) -> None:
     with pytest.raises(InvalidIdError):

@@ -36,7 +36,9 @@ def test_takes_highest_ranked_within_capacity() -> None:
     plan, _ = _plan(reqs, 10)
     assert [i.requirement.id for i in plan.items] == ["REQ-A", "REQ-C", "REQ-D"]
     assert plan.used == 9
-    assert [(s.requirement.id, s.reason) for s in plan.skipped] == [("REQ-B", "effort 8 > remaining 5")]
+    assert [(s.requirement.id, s.reason) for s in plan.skipped] == [
+        ("REQ-B", "effort 8 > remaining 5")
+    ]
     assert plan.cut_position == 4
 
 
@@ -53,7 +55,10 @@ def test_dependencies_are_pulled_in_first() -> None:
         make("REQ-C", priority="low", effort=8),
     ]
     plan, _ = _plan(reqs, 5, NO_BLOCKING)
-    assert [(i.requirement.id, i.pulled_in_for) for i in plan.items] == [("REQ-B", "REQ-A"), ("REQ-A", None)]
+    assert [(i.requirement.id, i.pulled_in_for) for i in plan.items] == [
+        ("REQ-B", "REQ-A"),
+        ("REQ-A", None),
+    ]
 
 
 def test_dependency_that_does_not_fit_blocks_the_item() -> None:
@@ -90,7 +95,9 @@ def test_apply_sets_sprint_and_planned_but_never_moves_back() -> None:
 
 
 graph = st.lists(
-    st.tuples(st.integers(0, 13), st.none() | st.integers(0, 8), st.lists(st.integers(0, 11), max_size=3)),
+    st.tuples(
+        st.integers(0, 13), st.none() | st.integers(0, 8), st.lists(st.integers(0, 11), max_size=3)
+    ),
     min_size=1,
     max_size=12,
 )
@@ -125,7 +132,9 @@ def test_tie_break_chain_and_explanations() -> None:
         make("REQ-D", created=created - timedelta(days=0)),
         make("REQ-C", created=date(2025, 12, 31), priority="medium"),
     ]
-    ranking = rank(reqs, settings=Settings.model_validate({"scoring": {"weights": {"age": 0}}}), as_of=AS_OF)
+    ranking = rank(
+        reqs, settings=Settings.model_validate({"scoring": {"weights": {"age": 0}}}), as_of=AS_OF
+    )
     assert [i.requirement.id for i in ranking.items] == ["REQ-C", "REQ-D", "REQ-E"]
     assert "created earlier" in explain_order(ranking.items[0], ranking.items[1])
     assert "ID order" in explain_order(ranking.items[1], ranking.items[2])

@@ -182,7 +182,11 @@ def test_ice(mode: str, expected: float) -> None:
             {"business_value": 1, "time_criticality": 1, "risk_reduction": 1, "job_size": 0},
             "wsjf.job_size",
         ),
-        ("wsjf", {"business_value": 1, "time_criticality": 1, "job_size": 3}, "wsjf.risk_reduction"),
+        (
+            "wsjf",
+            {"business_value": 1, "time_criticality": 1, "job_size": 3},
+            "wsjf.risk_reduction",
+        ),
         ("ice", {"impact": 11, "confidence": 5, "ease": 5}, "ice.impact"),
         ("ice", {"impact": 5, "confidence": 0, "ease": 5}, "ice.confidence"),
         ("ice", {"impact": 5, "confidence": 5}, "ice.ease"),
@@ -201,7 +205,12 @@ def test_missing_or_invalid_input_is_reported_never_zero(
 def test_missing_table_names_every_field() -> None:
     result, problems = _score(make(), model="rice")
     assert result is None
-    assert {p.field for p in problems} == {"rice.reach", "rice.impact", "rice.confidence", "rice.effort"}
+    assert {p.field for p in problems} == {
+        "rice.reach",
+        "rice.impact",
+        "rice.confidence",
+        "rice.effort",
+    }
 
 
 def test_rank_raises_on_incomplete_unless_skipped(settings: Settings) -> None:
@@ -271,7 +280,9 @@ def test_adding_an_unrelated_requirement_changes_no_score(reqs, extra):  # type:
     settings = Settings()
     if extra.id in {r.id for r in reqs}:
         return
-    before = {i.requirement.id: i.score.value for i in rank(reqs, settings=settings, as_of=AS_OF).items}
+    before = {
+        i.requirement.id: i.score.value for i in rank(reqs, settings=settings, as_of=AS_OF).items
+    }
     after = {
         i.requirement.id: i.score.value
         for i in rank([*reqs, extra], settings=settings, as_of=AS_OF).items

@@ -50,7 +50,9 @@ def test_discovery_order(tmp_path: Path, ledger: Ledger) -> None:
     assert find_ledger_root(cwd=sub, env={}) == ledger.root
     other = Ledger.init(tmp_path / "other")
     assert find_ledger_root(cwd=sub, env={"PMLEDGER_DIR": str(other.root)}) == other.root
-    assert find_ledger_root(ledger.root, cwd=sub, env={"PMLEDGER_DIR": str(other.root)}) == ledger.root
+    assert (
+        find_ledger_root(ledger.root, cwd=sub, env={"PMLEDGER_DIR": str(other.root)}) == ledger.root
+    )
     with pytest.raises(LedgerNotFoundError) as err:
         find_ledger_root(cwd=tmp_path, env={})
     assert "pmledger init" in str(err.value)
@@ -106,7 +108,9 @@ def test_create_exclusive_never_overwrites(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
 
 
-def test_atomic_write_leaves_original_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_write_leaves_original_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tmp_path = tmp_path / "d"
     tmp_path.mkdir()
     target = tmp_path / "f.toml"
@@ -206,7 +210,14 @@ def test_a_dozen_parallel_adds_get_distinct_ids(ledger: Ledger) -> None:
     env = {**os.environ, "PMLEDGER_DIR": str(ledger.root)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "pmledger", "add", f"Parallel requirement number {i}", "--no-input"],
+            [
+                sys.executable,
+                "-m",
+                "pmledger",
+                "add",
+                f"Parallel requirement number {i}",
+                "--no-input",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

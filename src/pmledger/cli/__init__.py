@@ -6,8 +6,9 @@ that ``pmledger add`` pays only for what it uses (docs/performance.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -54,7 +55,7 @@ def _root(
     ctx.obj = State(ledger_dir=ledger, debug=debug)
 
 
-COMMANDS = [
+COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("init", ledger_init.init),
     ("add", capture.add),
     ("list", browse.list_),

@@ -62,7 +62,7 @@ def add(
     goal: Annotated[str | None, typer.Option("--goal", "-g", help="The goal it serves.")] = None,
     status: Annotated[
         str | None,
-        typer.Option("--status", "-s", help="Initial status (default: the workflow's first)."),
+        typer.Option("--status", "-s", help="Initial status (default: ledger.default_status)."),
     ] = None,
     same_as: Annotated[
         str | None,

@@ -67,7 +67,7 @@ def exit_code_for(exc: PmledgerError) -> tuple[int, str]:
     """The exit code and hint for a core exception (most specific type wins)."""
     for kind in type(exc).__mro__:
         if kind in ERROR_TABLE:
-            return ERROR_TABLE[kind]  # type: ignore[index]
+            return ERROR_TABLE[kind]
     return FAILURE, ""
 
 
