@@ -21,12 +21,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-FORMAT = 3
+FORMAT = 4
 RACY_SECONDS = 2.0
 ENV_DISABLE = "PMLEDGER_NO_CACHE"
 
 # (size, mtime_ns, parsed object)
 Entry = tuple[int, int, Any]
+
+
+def _format_key() -> tuple[int, str, str]:
+    # Entries hold model state: a new pmledger or pydantic invalidates them.
+    import pydantic
+
+    from . import __version__
+
+    return (FORMAT, __version__, pydantic.VERSION)
 
 
 def _git_dir(start: Path) -> Path | None:
@@ -40,14 +49,14 @@ def _git_dir(start: Path) -> Path | None:
     return None
 
 
-def cache_path(root: Path) -> Path:
-    """The cache file of the ledger at ``root``."""
+def cache_path(root: Path, kind: str = "cache") -> Path:
+    """The cache file of the ledger at ``root`` (``kind``: "cache" or "index")."""
     key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
     git_dir = _git_dir(root.resolve())
     if git_dir is not None:
-        return git_dir / "pmledger" / f"cache-{key}.pickle"
+        return git_dir / "pmledger" / f"{kind}-{key}.pickle"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pmledger" / f"cache-{key}.pickle"
+    return Path(base) / "pmledger" / f"{kind}-{key}.pickle"
 
 
 class ParseCache:
@@ -61,11 +70,16 @@ class ParseCache:
             self._entries = self._read(path)
 
     @classmethod
-    def for_ledger(cls, root: Path) -> ParseCache:
-        """The cache of a ledger, or a disabled one when ``PMLEDGER_NO_CACHE`` is set."""
+    def for_ledger(cls, root: Path, kind: str = "cache") -> ParseCache:
+        """The cache of a ledger, or a disabled one when ``PMLEDGER_NO_CACHE`` is set.
+
+        ``kind`` "cache" holds whole requirements (list, rank); "index" holds
+        small summaries (add's duplicate check, show's dependents), which load
+        in a fraction of the time.
+        """
         if os.environ.get(ENV_DISABLE):
             return cls(None)
-        return cls(cache_path(root))
+        return cls(cache_path(root, kind))
 
     @staticmethod
     def _read(path: Path) -> dict[str, Entry]:
@@ -75,7 +89,7 @@ class ParseCache:
         except Exception:
             # A missing, truncated or foreign cache is only a slower start.
             return {}
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") != _format_key():
             return {}
         entries = data.get("entries")
         return entries if isinstance(entries, dict) else {}
@@ -115,7 +129,7 @@ class ParseCache:
             try:
                 with os.fdopen(fd, "wb") as handle:
                     pickle.dump(
-                        {"format": FORMAT, "entries": self._entries},
+                        {"format": _format_key(), "entries": self._entries},
                         handle,
                         protocol=pickle.HIGHEST_PROTOCOL,
                     )

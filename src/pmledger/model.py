@@ -174,3 +174,26 @@ class Requirement(BaseModel):
 
 
 KNOWN_FIELDS: tuple[str, ...] = tuple(Requirement.model_fields)
+
+
+# The parse cache stores a validated requirement as its plain state and
+# rebuilds it without validating again: unpickling 10k full models costs
+# about twice as much (docs/performance.md). Only data that pydantic itself
+# validated is ever stored, so skipping validation on the way back is safe.
+_SHARED_FIELDS_SET: set[str] = set()
+
+
+def requirement_state(req: Requirement) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The plain, picklable state of a validated requirement."""
+    return req.__dict__, req.__pydantic_extra__
+
+
+def requirement_from_state(state: tuple[dict[str, Any], dict[str, Any] | None]) -> Requirement:
+    """A requirement rebuilt from :func:`requirement_state` (no validation)."""
+    obj = Requirement.__new__(Requirement)
+    setter = object.__setattr__
+    setter(obj, "__dict__", state[0])
+    setter(obj, "__pydantic_extra__", state[1])
+    setter(obj, "__pydantic_fields_set__", _SHARED_FIELDS_SET)
+    setter(obj, "__pydantic_private__", None)
+    return obj

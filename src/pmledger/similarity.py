@@ -11,8 +11,21 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from .model import Requirement
+
+class Titled(Protocol):
+    """Anything with an ID, a title and a status (a requirement or its summary)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
 
 DEFAULT_THRESHOLD = 0.6
 
@@ -45,13 +58,13 @@ def _dice(x: frozenset[str], y: frozenset[str]) -> float:
 class Match:
     """An existing requirement whose title resembles a new one."""
 
-    requirement: Requirement
+    requirement: Titled
     similarity: float
 
 
 def similar(
     title: str,
-    candidates: Iterable[Requirement],
+    candidates: Iterable[Titled],
     *,
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = 3,

@@ -9,12 +9,14 @@ exists), so concurrent ``add`` processes can never overwrite each other.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import tempfile
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -30,9 +32,32 @@ from .errors import (
     NotFoundError,
     WorkflowError,
 )
-from .model import Requirement
+from .model import Requirement, requirement_from_state, requirement_state
 
 SUFFIX = ".toml"
+
+
+class Summary(NamedTuple):
+    """What commands that scan the whole ledger but show one item need."""
+
+    id: str
+    title: str
+    status: str
+    depends_on: tuple[str, ...]
+    created: str
+
+
+def summarize(req: Requirement) -> Summary:
+    """The summary of a requirement."""
+    return Summary(req.id, req.title, req.status, tuple(req.depends_on), req.created.isoformat())
+
+
+@dataclass
+class SummaryResult:
+    """Summaries of every readable requirement, and every file that could not be read."""
+
+    summaries: list[Summary] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -236,36 +261,79 @@ class Ledger:
                 )
             )
 
+    def _read_entry(self, entry: os.DirEntry[str]) -> Requirement | FileProblem:
+        path = Path(entry.path)
+        try:
+            return self.parse(path, path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            return FileProblem(path, "not UTF-8 text")
+        except InvalidFileError as exc:
+            return exc.problem
+        except OSError as exc:
+            return FileProblem(path, f"cannot be read: {exc.strerror}")
+
     def load_all(self, *, use_cache: bool = True) -> LoadResult:
         """Every requirement, in ID order; broken files are reported, not fatal."""
+        # Tens of thousands of new objects and no cycles among them: the
+        # cyclic collector would only rescan them again and again.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._load_all(use_cache=use_cache)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _load_all(self, *, use_cache: bool) -> LoadResult:
         cache = ParseCache.for_ledger(self.root) if use_cache else ParseCache(None)
         result = LoadResult()
         seen: set[str] = set()
         for name, entry in sorted(self._scan()):
             seen.add(name)
-            path = Path(entry.path)
             try:
                 stat = entry.stat()
             except FileNotFoundError:
                 continue
             cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
-            if cached is not None and cached.status in self.settings.ledger.statuses:
-                result.requirements.append(cached)
+            if cached is not None:
+                hit = requirement_from_state(cached)
+                # The workflow may have changed since the entry was stored.
+                if hit.status in self.settings.ledger.statuses:
+                    result.requirements.append(hit)
+                    continue
+            read = self._read_entry(entry)
+            if isinstance(read, FileProblem):
+                result.problems.append(read)
                 continue
+            result.requirements.append(read)
+            cache.put(name, stat.st_size, stat.st_mtime_ns, requirement_state(read))
+        cache.retain(seen)
+        cache.save()
+        return result
+
+    def summaries(self, *, use_cache: bool = True) -> SummaryResult:
+        """A summary of every requirement; much faster than :meth:`load_all` when cached."""
+        cache = ParseCache.for_ledger(self.root, "index") if use_cache else ParseCache(None)
+        result = SummaryResult()
+        seen: set[str] = set()
+        statuses = self.settings.ledger.statuses
+        for name, entry in sorted(self._scan()):
+            seen.add(name)
             try:
-                data = path.read_bytes()
-                req = self.parse(path, data.decode("utf-8"))
-            except UnicodeDecodeError:
-                result.problems.append(FileProblem(path, "not UTF-8 text"))
+                stat = entry.stat()
+            except FileNotFoundError:
                 continue
-            except InvalidFileError as exc:
-                result.problems.append(exc.problem)
+            cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
+            if cached is not None and cached[2] in statuses:
+                result.summaries.append(Summary(*cached))
                 continue
-            except OSError as exc:
-                result.problems.append(FileProblem(path, f"cannot be read: {exc.strerror}"))
+            req = self._read_entry(entry)
+            if isinstance(req, FileProblem):
+                result.problems.append(req)
                 continue
-            result.requirements.append(req)
-            cache.put(name, stat.st_size, stat.st_mtime_ns, req)
+            summary = summarize(req)
+            result.summaries.append(summary)
+            cache.put(name, stat.st_size, stat.st_mtime_ns, tuple(summary))
         cache.retain(seen)
         cache.save()
         return result

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from ..config import Settings
     from ..model import Requirement
+    from ..storage import Summary
 
 LIST_HEADERS = (
     "ID",
@@ -185,21 +186,20 @@ def show(
     ledger = open_ledger(ctx)
     req = ledger.load(req_id)
     today = resolve_as_of(as_of)
-    loaded = ledger.load_all()
-    by_id = loaded.by_id()
-    dependents = sorted(r.id for r in loaded.requirements if req.id in r.depends_on)
+    summaries = {s.id: s for s in ledger.summaries().summaries}
+    dependents = sorted(s.id for s in summaries.values() if req.id in s.depends_on)
     if fmt == "json":
         data = req.model_dump(mode="json")
         data["dependents"] = dependents
         data["overdue"] = is_overdue(req, settings=ledger.settings, as_of=today)
         emit_json(data)
         return
-    _render_show(req, by_id, dependents, settings=ledger.settings, as_of=today)
+    _render_show(req, summaries, dependents, settings=ledger.settings, as_of=today)
 
 
 def _render_show(
     req: Requirement,
-    by_id: dict[str, Requirement],
+    by_id: dict[str, Summary],
     dependents: list[str],
     *,
     settings: Settings,

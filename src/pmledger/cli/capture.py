@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,7 +11,7 @@ from .common import AsOf, open_ledger, resolve_as_of
 
 if TYPE_CHECKING:
     from ..model import Requirement
-    from ..storage import Ledger
+    from ..storage import Ledger, Summary
 
 
 def add(
@@ -81,6 +80,7 @@ def add(
     from ..dates import now_utc_offset
     from ..edits import new_requirement
     from ..errors import InvalidValueError
+    from ..storage import summarize
 
     ledger = open_ledger(ctx)
     today = resolve_as_of(as_of)
@@ -115,7 +115,7 @@ def add(
         return
 
     stamp = now_utc_offset()
-    existing: list[Requirement] | None = None
+    existing: list[Summary] | None = None
     for text in titles:
         req = new_requirement(
             text,
@@ -141,19 +141,19 @@ def add(
         if _offer_existing(ledger, req, existing, interactive=interactive, by=by):
             continue
         created = ledger.create(req)
-        existing.append(created)
+        existing.append(summarize(created))
         sys.stdout.write(created.id + "\n")
 
 
-def _open_requirements(ledger: Ledger) -> list[Requirement]:
+def _open_requirements(ledger: Ledger) -> list[Summary]:
     closed = set(ledger.settings.ledger.closed_statuses)
-    return [r for r in ledger.load_all().requirements if r.status not in closed]
+    return [s for s in ledger.summaries().summaries if s.status not in closed]
 
 
 def _offer_existing(
     ledger: Ledger,
     req: Requirement,
-    existing: list[Requirement],
+    existing: list[Summary],
     *,
     interactive: bool,
     by: str | None,
@@ -211,18 +211,10 @@ def _record_on_existing(
 
 def _prompt(ledger: Ledger) -> dict[str, str]:
     """Ask for the fields on a terminal; offers the last requester and department."""
-    from datetime import datetime
-
-    recent = ledger.load_all().requirements
-    last = max(
-        recent,
-        key=lambda r: (
-            r.created
-            if isinstance(r.created, datetime)
-            else datetime.combine(r.created, datetime.min.time(), tzinfo=UTC)
-        ),
-        default=None,
-    )
+    # The newest requirement (by when it was captured) gives the defaults.
+    recent = ledger.summaries().summaries
+    newest = max(recent, key=lambda s: (s.created[:10], s.created), default=None)
+    last = ledger.load(newest.id) if newest is not None else None
     answers: dict[str, str] = {}
     answers["title"] = typer.prompt("Title").strip()
     answers["priority"] = typer.prompt("Priority", default="medium")

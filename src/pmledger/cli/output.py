@@ -82,8 +82,13 @@ def warn(message: str) -> None:
 
 
 def emit_json(data: Any) -> None:
-    """JSON on stdout: UTF-8, no ANSI ever, stable key order as given."""
-    write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """JSON on stdout: UTF-8, no ANSI ever, stable key order as given.
+
+    Indented for a person at a terminal; compact when piped, because an
+    indent switches json to its pure-Python encoder (5x slower on 10k items).
+    """
+    indent = 2 if sys.stdout.isatty() else None
+    write(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
 
 
 def emit_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
