@@ -1,0 +1,215 @@
+"""`pmledger edit`: the editor loop never saves an invalid file.
+
+EDITOR is a small Python script (see ``cli_helpers.editor_env``) that edits
+the file it is given, and may behave differently on its second call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pmledger import fileformat
+
+from .cli_helpers import (
+    add,
+    assert_clean_error,
+    editor_calls,
+    editor_env,
+    invoke,
+    isolate_env,
+    make_ledger,
+    ok,
+    read_req,
+    req_path,
+)
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_env(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return make_ledger(tmp_path)
+
+
+@pytest.fixture
+def rid(root: Path) -> str:
+    return add("Customer list export", "-p", "high", "-t", "crm", "--owner", "Li Lei")
+
+
+def test_edit_valid_change_is_saved_canonically(tmp_path: Path, root: Path, rid: str) -> None:
+    # The "user" rewrites the file by hand: keys out of order, an alias, odd spacing.
+    env = editor_env(
+        tmp_path,
+        "import tomllib\n"
+        "data = tomllib.loads(text)\n"
+        "lines = [\n"
+        "    'owner    =   \"王芳\"',\n"
+        "    'priority = \"P0\"',\n"
+        "    f'created = {data[\"created\"].isoformat()}',\n"
+        '    f\'title = "{data["title"]} (v2)"\',\n'
+        '    \'tags = ["crm",   "export"]\',\n'
+        '    f\'id = "{data["id"]}"\',\n'
+        "    'status = \"accepted\"',\n"
+        "]\n"
+        "path.write_text('\\n'.join(lines) + '\\n', encoding='utf-8')\n",
+    )
+    result = ok(["edit", rid.lower()], env=env)
+    assert result.stdout.strip() == rid
+    path = req_path(root, rid)
+    text = path.read_text(encoding="utf-8")
+    assert fileformat.dumps(fileformat.loads(text, path)) == text
+    assert text.startswith(f'id = "{rid}"\ntitle = "Customer list export (v2)"\n')
+    data = read_req(root, rid)
+    assert data["priority"] == "critical"
+    assert data["owner"] == "王芳"
+    assert data["status"] == "accepted"
+    assert data["tags"] == ["crm", "export"]
+    assert editor_calls(tmp_path) == 1
+
+
+def test_edit_without_a_change(tmp_path: Path, root: Path, rid: str) -> None:
+    before = req_path(root, rid).read_bytes()
+    result = ok(["edit", rid], env=editor_env(tmp_path, "pass"))
+    assert "unchanged" in result.stdout
+    assert req_path(root, rid).read_bytes() == before
+
+
+def test_edit_invalid_then_fixed_is_saved(tmp_path: Path, root: Path, rid: str) -> None:
+    env = editor_env(
+        tmp_path,
+        "if call == 1:\n"
+        "    path.write_text(text.replace('priority = \"high\"', 'priority = \"urgent\"'),"
+        " encoding='utf-8')\n"
+        "else:\n"
+        "    assert text.startswith('# pmledger: '), text  # the error is shown on top\n"
+        "    assert 'priority' in text.splitlines()[0], text\n"
+        "    path.write_text(text.replace('priority = \"urgent\"', 'priority = \"low\"'),"
+        " encoding='utf-8')\n",
+    )
+    result = ok(["edit", rid], env=env)
+    assert result.stdout.strip() == rid
+    assert editor_calls(tmp_path) == 2
+    data = read_req(root, rid)
+    assert data["priority"] == "low"
+    text = req_path(root, rid).read_text(encoding="utf-8")
+    assert "# pmledger" not in text
+
+
+def test_edit_broken_toml_then_fixed_is_saved(tmp_path: Path, root: Path, rid: str) -> None:
+    env = editor_env(
+        tmp_path,
+        "if call == 1:\n"
+        "    path.write_text(text.replace('owner = \"Li Lei\"', 'owner = \"Li Lei'),"
+        " encoding='utf-8')\n"
+        "else:\n"
+        "    path.write_text(text.replace('owner = \"Li Lei\\n', 'owner = \"Han Meimei\"\\n'),"
+        " encoding='utf-8')\n",
+    )
+    ok(["edit", rid], env=env)
+    assert editor_calls(tmp_path) == 2
+    assert read_req(root, rid)["owner"] == "Han Meimei"
+
+
+def test_edit_invalid_saved_unchanged_twice_abandons(tmp_path: Path, root: Path, rid: str) -> None:
+    path = req_path(root, rid)
+    before = path.read_bytes()
+    env = editor_env(
+        tmp_path,
+        "if call == 1:\n"
+        "    path.write_text(text.replace('status = \"proposed\"', 'status = \"flying\"'),"
+        " encoding='utf-8')\n",
+    )
+    result = invoke(["edit", rid], env=env)
+    assert_clean_error(result, 1)
+    assert "not changed" in result.stderr
+    assert editor_calls(tmp_path) == 2
+    assert path.read_bytes() == before
+    assert list(path.parent.glob(".pmledger-*")) == []
+
+
+def test_edit_emptied_file_abandons(tmp_path: Path, root: Path, rid: str) -> None:
+    path = req_path(root, rid)
+    before = path.read_bytes()
+    result = invoke(["edit", rid], env=editor_env(tmp_path, "path.write_text('')"))
+    assert_clean_error(result, 1)
+    assert path.read_bytes() == before
+
+
+def test_edit_changing_the_id_is_refused(tmp_path: Path, root: Path, rid: str) -> None:
+    path = req_path(root, rid)
+    before = path.read_bytes()
+    env = editor_env(
+        tmp_path,
+        f"if call == 1:\n    path.write_text(text.replace('{rid}', 'REQ-AAAAA'), encoding='utf-8')\n",
+    )
+    result = invoke(["edit", rid], env=env)
+    assert_clean_error(result, 1)
+    assert path.read_bytes() == before
+    assert not req_path(root, "REQ-AAAAA").exists()
+
+
+def test_edit_editor_failure_leaves_the_file(tmp_path: Path, root: Path, rid: str) -> None:
+    path = req_path(root, rid)
+    before = path.read_bytes()
+    env = editor_env(
+        tmp_path,
+        "path.write_text(text.replace('Li Lei', 'Someone'), encoding='utf-8')\nsys.exit(3)\n",
+    )
+    result = invoke(["edit", rid], env=env)
+    assert_clean_error(result, 1)
+    assert "3" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_edit_missing_editor_is_a_clean_error(
+    tmp_path: Path, root: Path, rid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = req_path(root, rid)
+    before = path.read_bytes()
+    monkeypatch.setenv("EDITOR", str(tmp_path / "no-such-editor"))
+    result = invoke(["edit", rid])
+    assert_clean_error(result, 1)
+    assert "EDITOR" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_edit_visual_wins_over_editor(tmp_path: Path, root: Path, rid: str) -> None:
+    visual = editor_env(
+        tmp_path,
+        "path.write_text(text.replace('Li Lei', 'Visual'), encoding='utf-8')",
+        name="visual.py",
+    )
+    env = editor_env(tmp_path, "raise SystemExit(9)")
+    env["VISUAL"] = visual["EDITOR"]
+    ok(["edit", rid], env=env)
+    assert read_req(root, rid)["owner"] == "Visual"
+    assert editor_calls(tmp_path) == 0
+
+
+def test_edit_invalid_and_unknown_ids(tmp_path: Path, root: Path) -> None:
+    env = editor_env(tmp_path, "raise SystemExit(0)")
+    assert_clean_error(invoke(["edit", "../../etc/passwd"], env=env), 2)
+    assert_clean_error(invoke(["edit", "REQ-ZZZZZ"], env=env), 1)
+    assert editor_calls(tmp_path) == 0
+
+
+def test_edit_repairs_a_broken_file(tmp_path: Path, root: Path) -> None:
+    path = req_path(root, "REQ-BAD00")
+    path.write_text(
+        'id = "REQ-BAD00"\ntitle = "Broken\nstatus = "proposed"\npriority = "high"\n'
+        "created = 2026-01-01T09:00:00+00:00\n",
+        encoding="utf-8",
+    )
+    assert_clean_error(invoke(["show", "bad00"]), 1)
+    env = editor_env(
+        tmp_path,
+        "path.write_text(text.replace('\"Broken\\n', '\"Repaired\"\\n'), encoding='utf-8')",
+    )
+    ok(["edit", "bad00"], env=env)
+    assert read_req(root, "REQ-BAD00")["title"] == "Repaired"
+    assert ok(["show", "bad00"]).stdout

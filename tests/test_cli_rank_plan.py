@@ -1,0 +1,321 @@
+"""`pmledger rank` and `pmledger plan` on the bundled example ledger (and small ones)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .cli_helpers import (
+    AS_OF,
+    add,
+    assert_clean_error,
+    copy_example,
+    invoke,
+    isolate_env,
+    make_ledger,
+    ok,
+    read_req,
+    req_files,
+)
+
+DEFAULT_TERMS = ("priority", "due", "age", "blocking", "blocked", "in_progress")
+CLOSED = ("done", "rejected")
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_env(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> Path:
+    return copy_example(tmp_path)
+
+
+def rank_json(*args: str) -> dict[str, Any]:
+    data = json.loads(ok(["rank", "--as-of", AS_OF, "--format", "json", *args]).stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def plan_json(*args: str) -> dict[str, Any]:
+    data = json.loads(ok(["plan", "--as-of", AS_OF, "--format", "json", *args]).stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def ledger_data(root: Path) -> dict[str, dict[str, Any]]:
+    out = {}
+    for path in req_files(root):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        out[data["id"]] = data
+    return out
+
+
+def test_rank_json_shape(acme: Path) -> None:
+    data = rank_json()
+    assert data["as_of"] == AS_OF
+    assert data["model"] == "default"
+    assert isinstance(data["settings_hash"], str)
+    assert data["settings_hash"]
+    items = data["items"]
+    assert items
+    for item in items:
+        assert [t["name"] for t in item["terms"]] == list(DEFAULT_TERMS)
+        total = sum(t["contribution"] for t in item["terms"])
+        assert item["score"] == pytest.approx(total, abs=1e-3)
+    assert [i["position"] for i in items] == list(range(1, len(items) + 1))
+
+
+def test_rank_orders_by_score_descending(acme: Path) -> None:
+    scores = [i["score"] for i in rank_json()["items"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_rank_is_repeatable_and_has_only_active_items(acme: Path) -> None:
+    first = rank_json()
+    assert rank_json() == first
+    statuses = {i["status"] for i in first["items"]}
+    assert statuses.isdisjoint({"done", "rejected", "deferred"})
+    every = ledger_data(acme)
+    active = {k for k, v in every.items() if v["status"] not in ("done", "rejected", "deferred")}
+    assert {i["id"] for i in first["items"]} == active
+
+
+def test_rank_all_includes_inactive(acme: Path) -> None:
+    assert len(rank_json("--all")["items"]) == len(req_files(acme))
+
+
+def test_rank_settings_hash_follows_the_settings(acme: Path) -> None:
+    before = rank_json()["settings_hash"]
+    config = acme / "pmledger.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("due = 12.0", "due = 10.0"), encoding="utf-8"
+    )
+    assert rank_json()["settings_hash"] != before
+
+
+def test_rank_top(acme: Path) -> None:
+    full = rank_json()["items"]
+    top = rank_json("--top", "3")["items"]
+    assert [i["id"] for i in top] == [i["id"] for i in full[:3]]
+    table = ok(["rank", "--as-of", AS_OF, "--top", "3"]).stdout
+    assert all(i["id"] in table for i in full[:3])
+    assert full[3]["id"] not in table
+
+
+def test_rank_top_must_be_positive(acme: Path) -> None:
+    assert invoke(["rank", "--top", "0"]).exit_code == 2
+
+
+def test_rank_explain_lists_every_term(acme: Path) -> None:
+    out = ok(["rank", "--as-of", AS_OF, "--explain", "--top", "3"]).stdout
+    for term in DEFAULT_TERMS:
+        assert term in out, term
+    assert "because" in out
+    md = ok(["rank", "--as-of", AS_OF, "--explain", "--top", "2", "-f", "markdown"]).stdout
+    for term in DEFAULT_TERMS:
+        assert f"| {term} |" in md, term
+
+
+def test_rank_filters(acme: Path) -> None:
+    items = rank_json("--department", "Finance")["items"]
+    assert items
+    assert {i["department"] for i in items} == {"Finance"}
+
+
+def test_rank_rice_without_inputs_names_the_requirement(acme: Path) -> None:
+    result = invoke(["rank", "--as-of", AS_OF, "--model", "rice"])
+    assert_clean_error(result, 1)
+    assert "ACME-" in result.stderr
+    assert "rice." in result.stderr
+    assert "--skip-incomplete" in result.stderr
+    assert result.stdout == ""
+
+
+def test_rank_rice_skip_incomplete(acme: Path) -> None:
+    result = ok(["rank", "--as-of", AS_OF, "--model", "rice", "--skip-incomplete", "-f", "json"])
+    data = json.loads(result.stdout)
+    assert data["model"] == "rice"
+    assert data["items"]
+    assert data["incomplete"]
+    assert "left out" in result.stderr
+    scores = [i["score"] for i in data["items"]]
+    assert scores == sorted(scores, reverse=True)
+    every = ledger_data(acme)
+    for item in data["items"]:
+        rice = every[item["id"]]["rice"]
+        expected = rice["reach"] * rice["impact"] * rice["confidence"] / rice["effort"]
+        assert item["score"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_rank_rice_after_setting_the_inputs(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    a = add("Alpha")
+    b = add("Beta")
+    ok(["set", a, "rice.reach=100", "rice.impact=2", "rice.confidence=0.5", "rice.effort=2"])
+    ok(["set", b, "rice.reach=450", "rice.impact=1", "rice.confidence=1", "rice.effort=1"])
+    data = rank_json("--model", "rice")
+    assert [(i["id"], i["score"]) for i in data["items"]] == [(b, 450), (a, 50)]
+
+
+def test_rank_unknown_model_is_a_usage_error(acme: Path) -> None:
+    result = invoke(["rank", "--model", "bogus"])
+    assert_clean_error(result, 2)
+    assert "bogus" in result.stderr
+
+
+def test_rank_matrix(acme: Path) -> None:
+    out = ok(["rank", "--as-of", AS_OF, "--matrix"]).stdout
+    for word in ("Do", "Schedule", "Delegate", "Drop"):
+        assert word.upper() in out.upper(), word
+    md = ok(["rank", "--as-of", AS_OF, "--matrix", "-f", "markdown"]).stdout
+    for word in ("Do", "Schedule", "Delegate", "Drop"):
+        assert f"### {word}" in md
+    data = json.loads(ok(["rank", "--as-of", AS_OF, "--matrix", "-f", "json"]).stdout)
+    assert set(data["quadrants"]) == {"do", "schedule", "delegate", "drop"}
+    placed = [i for ids in data["quadrants"].values() for i in ids]
+    assert sorted(placed) == sorted(i["id"] for i in rank_json()["items"])
+
+
+def test_rank_csv(acme: Path) -> None:
+    out = ok(["rank", "--as-of", AS_OF, "-f", "csv"]).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {"position", "id", "title", "score"} <= set(rows[0])
+    assert [r["id"] for r in rows] == [i["id"] for i in rank_json()["items"]]
+    assert any("客户" in r["title"] for r in rows)
+
+
+def test_rank_markdown(acme: Path) -> None:
+    out = ok(["rank", "--as-of", AS_OF, "-f", "markdown"]).stdout
+    assert AS_OF in out
+    table = [line for line in out.splitlines() if line.startswith("|")]
+    assert len(table) == 2 + len(rank_json()["items"])
+
+
+def test_rank_empty_ledger(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    assert rank_json()["items"] == []
+    ok(["rank"])
+
+
+def test_rank_reports_a_broken_file_and_goes_on(acme: Path) -> None:
+    bad = acme / "requirements" / "ACME-BAD00.toml"
+    bad.write_text('id = "ACME-BAD00"\ntitle = [\n', encoding="utf-8")
+    result = ok(["rank", "--as-of", AS_OF, "-f", "json"])
+    assert json.loads(result.stdout)["items"]
+    assert "ACME-BAD00.toml" in result.stderr
+
+
+def check_plan(root: Path, data: dict[str, Any], capacity: float) -> None:
+    """Total effort within capacity; no item before one of its open dependencies."""
+    every = ledger_data(root)
+    items = data["items"]
+    assert sum(i["effort"] for i in items) <= capacity + 1e-9
+    assert data["used"] == pytest.approx(sum(i["effort"] for i in items))
+    seen: set[str] = set()
+    for item in items:
+        for dep in every[item["id"]].get("depends_on", []):
+            if dep in every and every[dep]["status"] not in CLOSED:
+                assert dep in seen, f"{item['id']} planned before its dependency {dep}"
+        seen.add(item["id"])
+
+
+@pytest.mark.parametrize("capacity", [0, 5, 13, 20, 40, 80, 1000])
+def test_plan_fits_capacity_and_respects_dependencies(acme: Path, capacity: int) -> None:
+    data = plan_json("--capacity", str(capacity))
+    assert data["capacity"] == capacity
+    check_plan(acme, data, capacity)
+    if capacity == 0:
+        assert data["items"] == []
+
+
+def test_plan_pulls_in_a_dependency_first(tmp_path: Path) -> None:
+    root = make_ledger(tmp_path)
+    base = add("Low-priority groundwork", "-p", "low", "--effort", "2")
+    top = add("Urgent feature", "-p", "critical", "--due", "today", "--effort", "3")
+    add("Something unrelated", "-p", "high", "--effort", "4")
+    ok(["set", top, f"depends_on={base}"])
+    data = plan_json("--capacity", "5")
+    ids = [i["id"] for i in data["items"]]
+    assert ids == [base, top]
+    assert data["items"][0]["pulled_in_for"] == top
+    check_plan(root, data, 5)
+    # Not enough room for both: neither goes in before the other.
+    small = plan_json("--capacity", "3")
+    assert top not in [i["id"] for i in small["items"]]
+    check_plan(root, small, 3)
+
+
+def test_plan_reports_missing_effort(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    a = add("Estimated", "--effort", "2")
+    b = add("Not estimated", "-p", "critical")
+    data = plan_json("--capacity", "10")
+    assert [i["id"] for i in data["items"]] == [a]
+    (skipped,) = data["skipped"]
+    assert skipped["id"] == b
+    assert "effort" in skipped["reason"]
+
+
+def test_plan_apply_writes_sprint_and_status(acme: Path) -> None:
+    before = ledger_data(acme)
+    data = plan_json("--capacity", "20", "--apply", "--sprint", "2026-S23")
+    assert data["applied_sprint"] == "2026-S23"
+    chosen = {i["id"] for i in data["items"]}
+    assert chosen
+    after = ledger_data(acme)
+    order = ["proposed", "accepted", "planned", "in-progress", "done"]
+    for req_id, req in after.items():
+        if req_id in chosen:
+            assert req["sprint"] == "2026-S23"
+            old = before[req_id]["status"]
+            if order.index(old) < order.index("planned"):
+                assert req["status"] == "planned"
+            else:
+                assert req["status"] == old  # planning never moves work backwards
+        else:
+            assert req == before[req_id], req_id
+
+
+def test_plan_apply_table_output(acme: Path) -> None:
+    result = ok(["plan", "--as-of", AS_OF, "--capacity", "20", "--apply", "--sprint", "S1"])
+    assert "S1" in result.stderr
+    chosen = [p for p in req_files(acme) if 'sprint = "S1"' in p.read_text(encoding="utf-8")]
+    assert chosen
+    for path in chosen:
+        assert read_req(acme, path.stem)["status"] in ("planned", "in-progress")
+
+
+def test_plan_apply_without_sprint_is_a_usage_error(acme: Path) -> None:
+    before = {p.name: p.read_bytes() for p in req_files(acme)}
+    result = invoke(["plan", "--capacity", "20", "--apply"])
+    assert_clean_error(result, 2)
+    assert "--sprint" in result.stderr
+    assert {p.name: p.read_bytes() for p in req_files(acme)} == before
+
+
+def test_plan_without_apply_writes_nothing(acme: Path) -> None:
+    before = {p.name: p.read_bytes() for p in req_files(acme)}
+    plan_json("--capacity", "40", "--sprint", "S9")
+    ok(["plan", "--as-of", AS_OF, "--capacity", "40"])
+    ok(["plan", "--as-of", AS_OF, "--capacity", "40", "-f", "markdown"])
+    assert {p.name: p.read_bytes() for p in req_files(acme)} == before
+
+
+def test_plan_needs_a_capacity(acme: Path) -> None:
+    assert invoke(["plan"]).exit_code == 2
+    assert invoke(["plan", "--capacity", "-1"]).exit_code == 2
+    assert invoke(["plan", "--capacity", "lots"]).exit_code == 2
+
+
+def test_plan_markdown(acme: Path) -> None:
+    out = ok(["plan", "--as-of", AS_OF, "--capacity", "20", "-f", "markdown"]).stdout
+    assert out.startswith("| ")
+    assert "capacity 20" in out
