@@ -195,11 +195,6 @@ def test_set_unchanged_value_says_so(root: Path, rid: str) -> None:
     assert req_path(root, rid).read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `add --effort 3` writes `effort = 3.0`; `set effort=3` then rewrites it "
-    "as `effort = 3` while printing '(unchanged)'",
-)
 def test_set_same_effort_after_add_leaves_the_file_alone(root: Path, rid: str) -> None:
     before = req_path(root, rid).read_bytes()
     result = ok(["set", rid, "effort=3"])

@@ -147,11 +147,6 @@ def test_internal_error_exits_3_without_traceback(
     assert "Traceback" in debug.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: on an 80-column terminal the Title column of `list` / `rank` gets almost "
-    "no width (titles vanish or are folded mid-word)",
-)
 @pytest.mark.parametrize("command", ["list", "rank"])
 def test_table_is_readable_at_80_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
@@ -292,11 +287,6 @@ def test_reader_leaving_early_is_not_an_error(tmp_path: Path, args: list[str]) -
     assert "Exception ignored" not in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `pmledger rank | head -1` exits 1: rich's Console.on_broken_pipe raises "
-    "SystemExit(1), bypassing the BrokenPipeError -> exit 0 rule of cli/errors.py",
-)
 @pytest.mark.parametrize("args", [["rank"], ["rank", "--explain"]])
 def test_reader_leaving_early_is_not_an_error_for_rank(tmp_path: Path, args: list[str]) -> None:
     root = _big_ledger(tmp_path)

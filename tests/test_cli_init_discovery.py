@@ -159,11 +159,6 @@ def test_unknown_setting_is_a_clean_error(tmp_path: Path) -> None:
     assert list((root / "requirements").glob("*.toml")) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `init PATH` where PATH is a file is reported as an internal error "
-    "(exit 3, FileExistsError, 'report it') instead of a clear user error",
-)
 def test_init_on_a_file_is_a_user_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
     result = invoke(["init", "notes.txt"])
@@ -172,11 +167,6 @@ def test_init_on_a_file_is_a_user_error(tmp_path: Path) -> None:
     assert "notes.txt" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a `requirements` path that is a file makes `list`/`add` fail with "
-    "'internal error: NotADirectoryError' (exit 3) instead of a clear domain error",
-)
 def test_requirements_folder_that_is_a_file(tmp_path: Path) -> None:
     root = make_ledger(tmp_path)
     (root / "requirements" / ".gitkeep").unlink()

@@ -81,7 +81,8 @@ def new_requirement(
         "owner": owner,
         "tags": _dedupe(_split_all(tags)),
         "due": parse_date(due, today=today) if due else None,
-        "effort": effort,
+        # Typer hands over 3 as 3.0; store what the person typed.
+        "effort": int(effort) if isinstance(effort, float) and effort.is_integer() else effort,
         "goal": goal,
         "depends_on": _dedupe(deps),
         "description": description,

@@ -173,6 +173,7 @@ def _offer_existing(
     if interactive and typer.confirm(
         f"Record this request on {best.requirement.id} instead of creating a new one?",
         default=False,
+        err=True,
     ):
         _record_on_existing(
             ledger, best.requirement.id, req.title, req.requester, req.department, by
@@ -216,18 +217,28 @@ def _prompt(ledger: Ledger) -> dict[str, str]:
     newest = max(recent, key=lambda s: (s.created[:10], s.created), default=None)
     last = ledger.load(newest.id) if newest is not None else None
     answers: dict[str, str] = {}
-    answers["title"] = typer.prompt("Title").strip()
-    answers["priority"] = typer.prompt("Priority", default="medium")
+    answers["title"] = typer.prompt("Title", err=True).strip()
+    answers["priority"] = typer.prompt("Priority", default="medium", err=True)
     answers["requester"] = typer.prompt(
-        "Requester", default=(last.requester if last and last.requester else ""), show_default=True
+        "Requester",
+        default=(last.requester if last and last.requester else ""),
+        show_default=True,
+        err=True,
     )
     answers["department"] = typer.prompt(
         "Department",
         default=(last.department if last and last.department else ""),
         show_default=True,
+        err=True,
     )
-    answers["due"] = typer.prompt("Due (e.g. +2w, friday)", default="", show_default=False)
-    answers["owner"] = typer.prompt("Owner", default="", show_default=False)
-    answers["tags"] = typer.prompt("Tags (comma-separated)", default="", show_default=False)
-    answers["description"] = typer.prompt("Pain point / context", default="", show_default=False)
+    answers["due"] = typer.prompt(
+        "Due (e.g. +2w, friday)", default="", show_default=False, err=True
+    )
+    answers["owner"] = typer.prompt("Owner", default="", show_default=False, err=True)
+    answers["tags"] = typer.prompt(
+        "Tags (comma-separated)", default="", show_default=False, err=True
+    )
+    answers["description"] = typer.prompt(
+        "Pain point / context", default="", show_default=False, err=True
+    )
     return {k: v for k, v in answers.items() if v.strip()}

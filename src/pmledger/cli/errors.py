@@ -13,6 +13,7 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -71,6 +72,16 @@ def exit_code_for(exc: PmledgerError) -> tuple[int, str]:
     return FAILURE, ""
 
 
+def _quiet_stdout() -> None:
+    # The reader went away: send what is left to /dev/null so that the
+    # interpreter's final flush does not fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def _say(message: str) -> None:
     from .output import sanitize
 
@@ -109,9 +120,18 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             sys.stderr.write("pmledger: interrupted\n")
             raise typer.Exit(INTERRUPTED) from None
-        except BrokenPipeError:
-            # `pmledger list | head`: the reader left; nothing to report.
-            raise typer.Exit(OK) from None
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                # `pmledger list | head`: the reader left; nothing to report.
+                _quiet_stdout()
+                raise typer.Exit(OK) from None
+            # A file system problem (a file where a folder should be, no
+            # permission, a full disk) is the user's to fix, not a bug.
+            if _debug_enabled(args, kwargs):
+                traceback.print_exc()
+            where = f"{exc.filename}: " if exc.filename else ""
+            _say(f"{where}{exc.strerror or exc}")
+            raise typer.Exit(FAILURE) from None
         except Exception as exc:
             if _debug_enabled(args, kwargs):
                 traceback.print_exc()

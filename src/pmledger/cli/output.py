@@ -62,10 +62,15 @@ def console(*, stderr: bool = False) -> Console:
 
     from rich.console import Console
 
-    out = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1; the CLI's error wrapper exits 0 instead.
+            raise BrokenPipeError
+
+    out = _Console(stderr=stderr, highlight=False, soft_wrap=False)
     if not out.is_terminal and not os.environ.get("COLUMNS"):
         # Piped or redirected: rich would assume 80 columns and fold every title.
-        out = Console(stderr=stderr, highlight=False, soft_wrap=False, width=PIPE_WIDTH)
+        out = _Console(stderr=stderr, highlight=False, soft_wrap=False, width=PIPE_WIDTH)
     return out
 
 
@@ -118,6 +123,33 @@ def emit_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None
     write(markdown_table(headers, rows))
 
 
+MIN_WIDTHS = {"title": 24}
+# Dropped first-to-last when a terminal is too narrow to show every column.
+DROPPABLE = ("tags", "requester", "department", "owner", "status", "priority")
+
+
+def _fit(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None) -> list[int]:
+    """Indexes of the columns to show so that titles keep a readable width."""
+    from rich.cells import cell_len
+
+    keep = list(range(len(headers)))
+    if width is None:
+        return keep
+
+    def need(i: int) -> int:
+        name = headers[i].lower()
+        if name in WRAPPING_COLUMNS:
+            return MIN_WIDTHS.get(name, 8) + 2
+        cells = [cell_len(one_line(str(r[i]) if r[i] is not None else "")) for r in rows]
+        return max([cell_len(headers[i]), *cells]) + 2
+
+    for name in DROPPABLE:
+        if sum(need(i) for i in keep) <= width - 2:
+            break
+        keep = [i for i in keep if headers[i].lower() != name]
+    return keep
+
+
 def rich_table(
     headers: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -125,13 +157,19 @@ def rich_table(
     title: str | None = None,
     styles: Sequence[str | None] | None = None,
     row_styles: Sequence[str | None] | None = None,
+    width: int | None = None,
 ) -> Any:
-    """A rich Table whose cells are literal text (never markup)."""
+    """A rich Table whose cells are literal text (never markup).
+
+    With ``width`` (the console's), the least important columns are dropped
+    until the title column can stay readable.
+    """
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    # A light box leaves the width to the titles (pipes get 80 columns).
+    keep = _fit(headers, rows, width)
+    # A light box leaves the width to the titles.
     table = Table(
         title=title,
         title_justify="left",
@@ -139,7 +177,8 @@ def rich_table(
         pad_edge=False,
         box=box.SIMPLE_HEAD,
     )
-    for i, header in enumerate(headers):
+    for i in keep:
+        header = headers[i]
         style = styles[i] if styles else None
         # Free text wraps; short codes (IDs, dates, scores) never break mid-word.
         wraps = header.lower() in WRAPPING_COLUMNS
@@ -148,12 +187,14 @@ def rich_table(
             style=style or "",
             overflow="fold",
             no_wrap=not wraps,
-            ratio=2 if wraps else None,
+            min_width=MIN_WIDTHS.get(header.lower()) if wraps else None,
         )
     for r, row in enumerate(rows):
         cells = [
-            v if isinstance(v, Text) else Text(one_line(str(v) if v is not None else ""))
-            for v in row
+            row[i]
+            if isinstance(row[i], Text)
+            else Text(one_line(str(row[i]) if row[i] is not None else ""))
+            for i in keep
         ]
         table.add_row(*cells, style=(row_styles[r] if row_styles else None) or None)
     return table
@@ -179,4 +220,5 @@ def emit_rows(
     elif not rows:
         warn(empty)
     else:
-        console().print(rich_table(headers, rows, title=title, styles=styles))
+        out = console()
+        out.print(rich_table(headers, rows, title=title, styles=styles, width=out.width))

@@ -297,7 +297,10 @@ def _table_ranking(
         )
     out.print(
         rich_table(
-            RANK_HEADERS, styled, styles=("dim", "cyan", None, "bold", None, None, None, None)
+            RANK_HEADERS,
+            styled,
+            styles=("dim", "cyan", None, "bold", None, None, None, None),
+            width=out.width,
         )
     )
     if not explain:
