@@ -12,6 +12,8 @@ from pmledger.config import Settings
 from pmledger.model import Requirement
 from pmledger.storage import Ledger
 
+from .cli_helpers import isolate_env, make_ledger
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "acme"
 EXAMPLE_AS_OF = date(2026, 11, 20)
@@ -19,16 +21,14 @@ EXAMPLE_AS_OF = date(2026, 11, 20)
 
 @pytest.fixture(autouse=True)
 def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    home = tmp_path / "_home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    monkeypatch.setenv("PMLEDGER_USER", "Test User")
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("PMLEDGER_DIR", "PMLEDGER_NO_CACHE", "VISUAL", "EDITOR", "FORCE_COLOR"):
-        monkeypatch.delenv(name, raising=False)
+    """HOME, caches, git config and pmledger's variables private to each test."""
+    isolate_env(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """The folder of an empty ledger created with `pmledger init`."""
+    return make_ledger(tmp_path)
 
 
 @pytest.fixture

@@ -12,23 +12,11 @@ from .cli_helpers import (
     add,
     assert_clean_error,
     invoke,
-    isolate_env,
-    make_ledger,
     ok,
     read_req,
     req_files,
     run_module_on_a_terminal,
 )
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_env(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return make_ledger(tmp_path)
 
 
 def test_add_prints_only_the_new_id(root: Path) -> None:

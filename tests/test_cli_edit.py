@@ -18,22 +18,10 @@ from .cli_helpers import (
     editor_calls,
     editor_env,
     invoke,
-    isolate_env,
-    make_ledger,
     ok,
     read_req,
     req_path,
 )
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_env(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return make_ledger(tmp_path)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from .cli_helpers import (
     assert_clean_error,
     copy_example,
     invoke,
-    isolate_env,
     make_ledger,
     ok,
     read_req,
@@ -29,11 +28,6 @@ from .cli_helpers import (
 )
 
 COMMAND_NAMES = [name for name, _ in COMMANDS]
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_env(monkeypatch, tmp_path)
 
 
 def test_every_registered_command_is_covered_here() -> None:

@@ -8,12 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .cli_helpers import add, assert_clean_error, invoke, isolate_env, make_ledger, ok
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_env(monkeypatch, tmp_path)
+from .cli_helpers import add, assert_clean_error, invoke, make_ledger, ok
 
 
 def test_init_creates_settings_and_requirements_folder(tmp_path: Path) -> None:

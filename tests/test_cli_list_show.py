@@ -15,23 +15,11 @@ from .cli_helpers import (
     assert_clean_error,
     copy_example,
     invoke,
-    isolate_env,
-    make_ledger,
     ok,
     req_path,
 )
 
 AS_OF = "2026-11-20"
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_env(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return make_ledger(tmp_path)
 
 
 @pytest.fixture

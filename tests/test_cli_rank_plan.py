@@ -17,7 +17,6 @@ from .cli_helpers import (
     assert_clean_error,
     copy_example,
     invoke,
-    isolate_env,
     make_ledger,
     ok,
     read_req,
@@ -26,11 +25,6 @@ from .cli_helpers import (
 
 DEFAULT_TERMS = ("priority", "due", "age", "blocking", "blocked", "in_progress")
 CLOSED = ("done", "rejected")
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture
