@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..model import Requirement
     from ..planning import Plan
     from ..ranking import RankedItem, Ranking
+    from ..scoring import Score
 
 ModelOpt = Annotated[
     str | None,
@@ -236,6 +237,17 @@ def _fmt_num(value: float | None) -> str:
     return "" if value is None else f"{value:.4g}"
 
 
+TERM_HEADERS = ("term", "input", "measure", "weight", "contribution")
+
+
+def _term_rows(sc: Score) -> list[list[str]]:
+    """The rows of an --explain table: every term of one score."""
+    return [
+        [t.name, t.input, _fmt_num(t.measure), _fmt_num(t.weight), _fmt_num(t.contribution)]
+        for t in sc.terms
+    ]
+
+
 def _markdown_ranking(
     ranking: Ranking,
     items: list[RankedItem],
@@ -255,17 +267,8 @@ def _markdown_ranking(
                 f" — {sc.value:g}",
                 "",
                 markdown_table(
-                    ("term", "input", "measure", "weight", "contribution"),
-                    [
-                        [
-                            t.name,
-                            t.input,
-                            _fmt_num(t.measure),
-                            _fmt_num(t.weight),
-                            _fmt_num(t.contribution),
-                        ]
-                        for t in sc.terms
-                    ],
+                    TERM_HEADERS,
+                    _term_rows(sc),
                 ),
             ]
             if reason:
@@ -316,17 +319,8 @@ def _table_ranking(
         out.print(head)
         out.print(
             rich_table(
-                ("term", "input", "measure", "weight", "contribution"),
-                [
-                    [
-                        t.name,
-                        t.input,
-                        _fmt_num(t.measure),
-                        _fmt_num(t.weight),
-                        _fmt_num(t.contribution),
-                    ]
-                    for t in sc.terms
-                ],
+                TERM_HEADERS,
+                _term_rows(sc),
             )
         )
         if reason:
