@@ -6,6 +6,7 @@ that ``pmledger add`` pays only for what it uses (docs/performance.md).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,4 +75,8 @@ for _name, _func in COMMANDS:
 
 def main() -> None:
     """Console-script entry point."""
+    # A short-lived process whose data has no reference cycles: the cyclic
+    # collector would only rescan 100k loaded requirements again and again
+    # (docs/performance.md). Reference counting still frees everything.
+    gc.disable()
     app()

@@ -47,6 +47,7 @@ SkipOpt = Annotated[
         "--skip-incomplete", help="Leave out (and list) requirements lacking model inputs."
     ),
 ]
+TERM_KEYS = ("name", "input", "measure", "weight", "contribution")
 RANK_HEADERS = ("#", "ID", "Title", "Score", "Priority", "Due", "Owner", "Department")
 
 
@@ -114,16 +115,7 @@ def _item_json(
         "department": req.department,
         "effort": req.effort,
         "formula": sc.formula,
-        "terms": [
-            {
-                "name": t.name,
-                "input": t.input,
-                "measure": t.measure,
-                "weight": t.weight,
-                "contribution": t.contribution,
-            }
-            for t in sc.terms
-        ],
+        "terms": [dict(zip(TERM_KEYS, t, strict=True)) for t in sc.terms],
         "above_next_because": reason,
     }
 
