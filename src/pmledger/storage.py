@@ -33,6 +33,7 @@ from .errors import (
     WorkflowError,
 )
 from .model import Requirement, requirement_from_state, requirement_state
+from .similarity import bigrams, title_key
 
 SUFFIX = ".toml"
 
@@ -45,11 +46,23 @@ class Summary(NamedTuple):
     status: str
     depends_on: tuple[str, ...]
     created: str
+    # For the duplicate check of `add` (pmledger.similarity).
+    title_key: str
+    title_bigrams: int
 
 
 def summarize(req: Requirement) -> Summary:
     """The summary of a requirement."""
-    return Summary(req.id, req.title, req.status, tuple(req.depends_on), req.created.isoformat())
+    key = title_key(req.title)
+    return Summary(
+        req.id,
+        req.title,
+        req.status,
+        tuple(req.depends_on),
+        req.created.isoformat(),
+        key,
+        len(bigrams(req.title)),
+    )
 
 
 @dataclass
