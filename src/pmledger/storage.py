@@ -218,6 +218,15 @@ class Ledger:
             if name.endswith(SUFFIX) and not name.startswith(".") and entry.is_file():
                 yield name, entry
 
+    def _stat_scan(self) -> Iterator[tuple[str, os.DirEntry[str], os.stat_result]]:
+        """Requirement files in name order with their stat (the cache's freshness key)."""
+        for name, entry in sorted(self._scan()):
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue  # removed while we looked
+            yield name, entry, stat
+
     def resolve_id(self, text: str) -> str:
         """The full ID a person meant: exact, or a unique prefix of the random part."""
         canonical = ids.normalize_id(text, self.prefix)
@@ -301,12 +310,8 @@ class Ledger:
         cache = ParseCache.for_ledger(self.root) if use_cache else ParseCache(None)
         result = LoadResult()
         seen: set[str] = set()
-        for name, entry in sorted(self._scan()):
+        for name, entry, stat in self._stat_scan():
             seen.add(name)
-            try:
-                stat = entry.stat()
-            except FileNotFoundError:
-                continue
             cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
             if cached is not None:
                 hit = requirement_from_state(cached)
@@ -330,12 +335,8 @@ class Ledger:
         result = SummaryResult()
         seen: set[str] = set()
         statuses = self.settings.ledger.statuses
-        for name, entry in sorted(self._scan()):
+        for name, entry, stat in self._stat_scan():
             seen.add(name)
-            try:
-                stat = entry.stat()
-            except FileNotFoundError:
-                continue
             cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
             if cached is not None and cached[2] in statuses:
                 result.summaries.append(Summary(*cached))

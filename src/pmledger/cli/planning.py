@@ -405,18 +405,7 @@ def plan(
     fmt = check_format(fmt, ("table", "json", "markdown"))
     if apply and not sprint:
         raise InvalidValueError("--apply needs --sprint NAME (the sprint to record)")
-    filters: dict[str, Any] = dict(
-        status=None,
-        owner=owner,
-        tag=tag,
-        department=department,
-        requester=None,
-        goal=goal,
-        overdue=False,
-        due_before=None,
-        search=None,
-        include_inactive=False,
-    )
+    filters: dict[str, Any] = dict(owner=owner, tag=tag, department=department, goal=goal)
     ranking, requirements, settings = _load_and_rank(
         ctx, as_of=as_of, model=model, skip_incomplete=skip_incomplete, filters=filters
     )
