@@ -86,6 +86,8 @@ class Dependencies:
         dependents: dict[str, list[str]] = {}
         unknown: dict[str, tuple[str, ...]] = {}
         for req in reqs:
+            if not req.depends_on:
+                continue  # most requirements: keep the index (and the cycle search) small
             deps = tuple(dict.fromkeys(req.depends_on))
             depends_on[req.id] = deps
             missing = tuple(d for d in deps if d not in known)

@@ -7,6 +7,7 @@ that ``pmledger add`` pays only for what it uses (docs/performance.md).
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -79,4 +80,8 @@ def main() -> None:
     # collector would only rescan 100k loaded requirements again and again
     # (docs/performance.md). Reference counting still frees everything.
     gc.disable()
+    # pydantic scans every installed package's entry points for plugins the
+    # first time it builds a model (~8 ms); the CLI uses none. A user who
+    # sets the variable keeps their value.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
