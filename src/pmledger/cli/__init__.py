@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import __version__
-from . import browse, capture, change, ledger_init, planning
+from . import browse, capture, change, ledger_init, plan, rank
 from .common import State
 from .errors import handle_errors
 
@@ -66,8 +66,8 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("status", change.status),
     ("note", change.note),
     ("edit", change.edit),
-    ("rank", planning.rank),
-    ("plan", planning.plan),
+    ("rank", rank.rank),
+    ("plan", plan.plan),
 ]
 
 for _name, _func in COMMANDS:

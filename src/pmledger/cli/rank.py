@@ -1,4 +1,4 @@
-"""`pmledger rank` and `pmledger plan`: before sprint planning."""
+"""`pmledger rank`: the ranking, its explanation, its formats."""
 
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
     from ..config import Settings
     from ..model import Requirement
-    from ..planning import Plan
     from ..ranking import RankedItem, Ranking
     from ..scoring import Score
 
@@ -51,7 +50,7 @@ TERM_KEYS = ("name", "input", "measure", "weight", "contribution")
 RANK_HEADERS = ("#", "ID", "Title", "Score", "Priority", "Due", "Owner", "Department")
 
 
-def _load_and_rank(
+def load_and_rank(
     ctx: typer.Context,
     *,
     as_of: str | None,
@@ -148,6 +147,7 @@ def rank(
 ) -> None:
     """Rank active requirements by score (priority + deadline urgency by default)."""
     from ..ranking import explain_order
+    from .matrix import render_matrix
     from .output import FORMATS, emit_csv, emit_json
 
     fmt = check_format(fmt, FORMATS)
@@ -163,7 +163,7 @@ def rank(
         search=search,
         include_inactive=all_,
     )
-    ranking, _, settings = _load_and_rank(
+    ranking, _, settings = load_and_rank(
         ctx, as_of=as_of, model=model, skip_incomplete=skip_incomplete, filters=filters
     )
     items = ranking.items[:top] if top else ranking.items
@@ -172,7 +172,7 @@ def rank(
         for i in range(len(items))
     ]
     if matrix:
-        _render_matrix(ranking, items, settings, fmt)
+        render_matrix(ranking, items, settings, fmt)
         return
     if fmt == "json":
         emit_json(
@@ -317,196 +317,3 @@ def _table_ranking(
         )
         if reason:
             out.print(Text(f"  above #{item.position + 1} because: {reason}", style="italic"))
-
-
-def _render_matrix(ranking: Ranking, items: list[RankedItem], settings: Settings, fmt: str) -> None:
-    from ..matrix import QUADRANT_TITLES, QUADRANTS, build_matrix
-    from .output import console, emit_json, one_line, write
-
-    matrix = build_matrix([i.requirement for i in items], settings=settings, as_of=ranking.as_of)
-    if fmt == "json":
-        emit_json(
-            {
-                "as_of": ranking.as_of.isoformat(),
-                "urgent_days": settings.scoring.matrix.urgent_days,
-                "important_priorities": settings.scoring.matrix.important_priorities,
-                "quadrants": {q: [r.id for r in matrix.quadrants[q]] for q in QUADRANTS},
-            }
-        )
-        return
-
-    def cell(q: str) -> str:
-        reqs = matrix.quadrants[q]
-        lines = [f"{r.id} {one_line(r.title, 34)}" for r in reqs]
-        return "\n".join(lines) if lines else "—"
-
-    if fmt in ("markdown", "csv"):
-        parts = []
-        for q in QUADRANTS:
-            parts.append(f"### {QUADRANT_TITLES[q]}\n")
-            parts += [f"- {r.id} {one_line(r.title)}" for r in matrix.quadrants[q]] or ["- —"]
-            parts.append("")
-        write("\n".join(parts))
-        return
-    from rich.table import Table
-    from rich.text import Text
-
-    m = settings.scoring.matrix
-    grid = Table(
-        title=(
-            f"Eisenhower matrix as of {ranking.as_of} (urgent: due within {m.urgent_days} days "
-            f"or overdue; important: {', '.join(m.important_priorities)})"
-        ),
-        title_justify="left",
-        show_lines=True,
-    )
-    grid.add_column("", style="bold", no_wrap=True)
-    grid.add_column("Urgent", ratio=1)
-    grid.add_column("Not urgent", ratio=1)
-    grid.add_row(
-        "Important",
-        Text(f"DO ({len(matrix.quadrants['do'])})\n", style="bold green") + Text(cell("do")),
-        Text(f"SCHEDULE ({len(matrix.quadrants['schedule'])})\n", style="bold blue")
-        + Text(cell("schedule")),
-    )
-    grid.add_row(
-        "Not important",
-        Text(f"DELEGATE ({len(matrix.quadrants['delegate'])})\n", style="bold yellow")
-        + Text(cell("delegate")),
-        Text(f"DROP ({len(matrix.quadrants['drop'])})\n", style="bold red") + Text(cell("drop")),
-    )
-    console().print(grid)
-
-
-def plan(
-    ctx: typer.Context,
-    capacity: Annotated[
-        float, typer.Option("--capacity", "-c", help="Effort the sprint can take.", min=0)
-    ],
-    apply: Annotated[
-        bool, typer.Option("--apply", help="Write sprint and status to the chosen files.")
-    ] = False,
-    sprint: Annotated[
-        str | None, typer.Option("--sprint", help="Sprint name written by --apply.")
-    ] = None,
-    model: ModelOpt = None,
-    skip_incomplete: SkipOpt = False,
-    owner: OwnerOpt = None,
-    tag: TagOpt = None,
-    department: DepartmentOpt = None,
-    goal: GoalOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown.")] = "table",
-    as_of: AsOf = None,
-) -> None:
-    """Propose a sprint: highest ranked first, within capacity, dependencies first."""
-    from ..errors import InvalidValueError
-    from ..planning import apply_plan, plan_sprint
-
-    fmt = check_format(fmt, ("table", "json", "markdown"))
-    if apply and not sprint:
-        raise InvalidValueError("--apply needs --sprint NAME (the sprint to record)")
-    filters: dict[str, Any] = dict(owner=owner, tag=tag, department=department, goal=goal)
-    ranking, requirements, settings = _load_and_rank(
-        ctx, as_of=as_of, model=model, skip_incomplete=skip_incomplete, filters=filters
-    )
-    proposal = plan_sprint(ranking, requirements, settings=settings, capacity=capacity)
-    if apply and sprint:
-        ledger = open_ledger(ctx)
-        for req in apply_plan(proposal, sprint=sprint, settings=settings):
-            ledger.save(req)
-    _render_plan(proposal, ranking, fmt, applied=sprint if apply else None)
-
-
-def _render_plan(proposal: Plan, ranking: Ranking, fmt: str, *, applied: str | None) -> None:
-    from .output import console, emit_json, markdown_table, one_line, rich_table, warn, write
-
-    planned_rows = []
-    total = 0.0
-    for i, it in enumerate(proposal.items, start=1):
-        total += it.effort
-        note = f"pulled in for {it.pulled_in_for}" if it.pulled_in_for else ""
-        planned_rows.append(
-            [
-                i,
-                it.requirement.id,
-                it.requirement.title,
-                f"{it.effort:g}",
-                f"{total:g}",
-                it.rank_position or "",
-                note,
-            ]
-        )
-    above = [s for s in proposal.skipped if s.rank_position < proposal.cut_position]
-    below = [s for s in proposal.skipped if s.rank_position > proposal.cut_position]
-    if fmt == "json":
-        emit_json(
-            {
-                "as_of": ranking.as_of.isoformat(),
-                "model": ranking.model,
-                "capacity": proposal.capacity,
-                "used": proposal.used,
-                "remaining": proposal.remaining,
-                "cut_position": proposal.cut_position,
-                "applied_sprint": applied,
-                "items": [
-                    {
-                        "id": it.requirement.id,
-                        "title": it.requirement.title,
-                        "effort": it.effort,
-                        "rank_position": it.rank_position,
-                        "pulled_in_for": it.pulled_in_for,
-                    }
-                    for it in proposal.items
-                ],
-                "skipped": [
-                    {
-                        "id": s.requirement.id,
-                        "title": s.requirement.title,
-                        "rank_position": s.rank_position,
-                        "reason": s.reason,
-                    }
-                    for s in proposal.skipped
-                ],
-            }
-        )
-        return
-    headers = ("#", "ID", "Title", "Effort", "Total", "Rank", "Note")
-    cut = (
-        f"cut line: capacity {proposal.capacity:g}, planned {proposal.used:g}, "
-        f"remaining {proposal.remaining:g} (as of {ranking.as_of}, model {ranking.model})"
-    )
-    skipped_rows = [
-        [s.rank_position, s.requirement.id, s.requirement.title, s.reason] for s in above
-    ]
-    if fmt == "markdown":
-        parts = [markdown_table(headers, planned_rows), "", f"**{cut}**"]
-        if skipped_rows:
-            parts += [
-                "",
-                "Skipped above the cut:",
-                "",
-                markdown_table(("Rank", "ID", "Title", "Why"), skipped_rows),
-            ]
-        write("\n".join(parts))
-    else:
-        out = console()
-        if planned_rows:
-            out.print(rich_table(headers, planned_rows, title="Proposed sprint"))
-        else:
-            warn("nothing fits the capacity")
-        out.print("── " + cut + " ──", markup=False, highlight=False)
-        if skipped_rows:
-            out.print(
-                rich_table(
-                    ("Rank", "ID", "Title", "Why skipped"),
-                    skipped_rows,
-                    title="Skipped above the cut",
-                )
-            )
-        if below:
-            out.print(f"{len(below)} more ranked below the cut line.", markup=False)
-        for s in below:
-            if s.reason == "no effort estimate":
-                warn(f"note: {s.requirement.id} (rank {s.rank_position}) has no effort estimate")
-    if applied:
-        warn(f"recorded {len(proposal.items)} requirements in sprint {one_line(applied)}")
