@@ -11,7 +11,7 @@ What it does, for each size:
 
 1. Builds (or reuses) a ledger of that many requirements in the work folder
    (default ``benchmarks/_work/``, gitignored): ``Ledger.init`` plus canonical
-   files written directly with ``pmledger.fileformat.dumps`` (not through the
+   files written directly with ``pmledger.ledger.fileformat.dumps`` (not through the
    CLI, so a 100k ledger takes about a minute, not hours), then ``git init`` so
    that the parse cache lives in ``.git/pmledger/`` as it does for users. The
    content is seeded and deterministic: Chinese / English / mixed titles, all
@@ -62,10 +62,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pmledger import fileformat, ids
-from pmledger.cache import RACY_SECONDS, cache_path
-from pmledger.model import Requirement
-from pmledger.storage import SUFFIX, Ledger
+from pmledger.ledger import fileformat, ids
+from pmledger.ledger.cache import RACY_SECONDS, cache_path
+from pmledger.ledger.ledger import SUFFIX, Ledger
+from pmledger.ledger.model import Requirement
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_WORK = HERE / "_work"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pmledger.config import Settings
-from pmledger.model import Requirement
-from pmledger.storage import Ledger
+from pmledger.ledger.ledger import Ledger
+from pmledger.ledger.model import Requirement
+from pmledger.ledger.settings import Settings
 
 from .cli_helpers import isolate_env, make_ledger
 

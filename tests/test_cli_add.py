@@ -91,7 +91,7 @@ def test_add_with_every_option(root: Path) -> None:
 
 
 def test_add_file_is_canonical(root: Path) -> None:
-    from pmledger import fileformat
+    from pmledger.ledger import fileformat
 
     req_id = add("Canonical", "-t", "b", "-t", "a", "--due", "2026-12-01", "--effort", "2")
     path = root / "requirements" / f"{req_id}.toml"

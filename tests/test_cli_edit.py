@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pmledger import fileformat
+from pmledger.ledger import fileformat
 
 from .cli_helpers import (
     add,

@@ -124,7 +124,7 @@ def test_debug_shows_the_traceback(tmp_path: Path, args: list[str], code: int) -
 def test_internal_error_exits_3_without_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pmledger.storage import Ledger
+    from pmledger.ledger.ledger import Ledger
 
     make_ledger(tmp_path)
 

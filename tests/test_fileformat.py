@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmledger import fileformat
 from pmledger.errors import InvalidFileError
-from pmledger.model import Requirement
+from pmledger.ledger import fileformat
+from pmledger.ledger.model import Requirement
 
 from .conftest import make
 

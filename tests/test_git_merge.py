@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pmledger.edits import with_note, with_status
-from pmledger.storage import Ledger
+from pmledger.changes import with_note, with_status
+from pmledger.ledger.ledger import Ledger
 
 from .conftest import make
 

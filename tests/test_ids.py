@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pmledger.errors import InvalidIdError
-from pmledger.ids import ALPHABET, is_valid_id, new_id, normalize_id
+from pmledger.ledger.ids import ALPHABET, is_valid_id, new_id, normalize_id
 
 
 def test_new_ids_use_the_sayable_alphabet() -> None:

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pmledger.config import Settings
-from pmledger.matrix import build_matrix
-from pmledger.planning import apply_plan, plan_sprint
-from pmledger.ranking import explain_order, rank
+from pmledger.ledger.settings import Settings
+from pmledger.ranking.matrix import build_matrix
+from pmledger.ranking.order import explain_order, rank
+from pmledger.ranking.planning import apply_plan, plan_sprint
 
 from .conftest import make
 

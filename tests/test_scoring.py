@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pmledger.config import Settings
 from pmledger.errors import ScoringError
-from pmledger.model import Priority
-from pmledger.ranking import rank
-from pmledger.scoring import Dependencies, due_measure, find_cycles, score
+from pmledger.ledger.model import Priority
+from pmledger.ledger.settings import Settings
+from pmledger.ranking.order import rank
+from pmledger.ranking.scoring import Dependencies, due_measure, find_cycles, score
 
 from .conftest import make
 
@@ -305,7 +305,7 @@ def test_order_is_total_and_repeatable(reqs, rnd):  # type: ignore[no-untyped-de
 
 def test_importing_scoring_pulls_in_neither_typer_nor_rich() -> None:
     code = (
-        "import sys, pmledger.scoring, pmledger.ranking, pmledger.planning, pmledger.storage; "
+        "import sys, pmledger.ranking.scoring, pmledger.ranking.order, pmledger.ranking.planning, pmledger.ledger.ledger; "
         "bad = [m for m in ('typer', 'rich', 'click') if m in sys.modules]; "
         "print(','.join(bad)); sys.exit(1 if bad else 0)"
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pmledger.similarity import bigrams, similar, similarity
-from pmledger.storage import summarize
+from pmledger.ledger.ledger import summarize
+from pmledger.query.similarity import bigrams, similar, similarity
 
 from .conftest import make
 

@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from pmledger import fileformat, ids
-from pmledger.cache import ParseCache, cache_path
-from pmledger.config import find_ledger_root
 from pmledger.errors import (
     ConfigError,
     InvalidIdError,
@@ -22,7 +19,10 @@ from pmledger.errors import (
     NotFoundError,
     WorkflowError,
 )
-from pmledger.storage import Ledger, create_exclusive, write_atomic
+from pmledger.ledger import fileformat, ids
+from pmledger.ledger.cache import ParseCache, cache_path
+from pmledger.ledger.ledger import Ledger, create_exclusive, write_atomic
+from pmledger.ledger.settings import find_ledger_root
 
 from .conftest import make
 

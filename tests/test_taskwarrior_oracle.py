@@ -60,9 +60,9 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from pmledger.config import Settings
-from pmledger.model import Requirement
-from pmledger.scoring import Dependencies, score
+from pmledger.ledger.model import Requirement
+from pmledger.ledger.settings import Settings
+from pmledger.ranking.scoring import Dependencies, score
 
 TASK = shutil.which("task")
 FAKETIME = shutil.which("faketime")

@@ -2,7 +2,7 @@
 
 The core is importable without the CLI::
 
-    from pmledger.storage import Ledger
+    from pmledger.ledger.ledger import Ledger
     ledger = Ledger.discover()
     result = ledger.load_all()
 """

@@ -10,7 +10,7 @@ import calendar
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from .errors import InvalidValueError
+from pmledger.errors import InvalidValueError
 
 _WEEKDAYS = {
     name: i

@@ -14,10 +14,10 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import __version__
-from . import browse, capture, change, ledger_init, plan, rank
-from .common import State
-from .errors import handle_errors
+from pmledger import __version__
+from pmledger.cli import add, change, edit, init, listing, plan, rank, show
+from pmledger.cli.common import State
+from pmledger.cli.errors import handle_errors
 
 app = typer.Typer(
     name="pmledger",
@@ -58,14 +58,14 @@ def _root(
 
 
 COMMANDS: list[tuple[str, Callable[..., Any]]] = [
-    ("init", ledger_init.init),
-    ("add", capture.add),
-    ("list", browse.list_),
-    ("show", browse.show),
+    ("init", init.init),
+    ("add", add.add),
+    ("list", listing.list_),
+    ("show", show.show),
     ("set", change.set_),
     ("status", change.status),
     ("note", change.note),
-    ("edit", change.edit),
+    ("edit", edit.edit),
     ("rank", rank.rank),
     ("plan", plan.plan),
 ]

@@ -1,4 +1,4 @@
-"""`set`, `status`, `note` and `edit`: change a requirement."""
+"""`set`, `status` and `note`: change a requirement from the command line."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import AsOf, open_ledger, resolve_as_of
+from pmledger.cli.common import AsOf, open_ledger, resolve_as_of
 
 if TYPE_CHECKING:
-    from ..model import Requirement
-    from ..storage import Ledger
+    from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.model import Requirement
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefix optional).")]
 
 
 def _saved(ledger: Ledger, before: Requirement, after: Requirement) -> None:
-    from .output import write
+    from pmledger.cli.output import write
 
     ledger.save(after)
     write(after.id if after != before else f"{after.id} (unchanged)")
@@ -35,7 +35,7 @@ def set_(
     as_of: AsOf = None,
 ) -> None:
     """Set fields, typed by the model (dates, numbers, lists); all or nothing."""
-    from ..edits import apply_assignments
+    from pmledger.changes import apply_assignments
 
     ledger = open_ledger(ctx)
     req = ledger.load(req_id)
@@ -57,7 +57,7 @@ def status(
     ],
 ) -> None:
     """Move a requirement to another status of the workflow."""
-    from ..edits import with_status
+    from pmledger.changes import with_status
 
     ledger = open_ledger(ctx)
     req = ledger.load(req_id)
@@ -75,24 +75,11 @@ def note(
     """Add a dated note (feedback, a decision, who said what) to a requirement."""
     import sys
 
-    from ..dates import now_utc_offset
-    from ..edits import with_note
-    from .common import default_author
+    from pmledger.changes import with_note
+    from pmledger.cli.common import default_author
+    from pmledger.dates import now_utc_offset
 
     ledger = open_ledger(ctx)
     req = ledger.load(req_id)
     body = sys.stdin.read().strip() if text == ["-"] else " ".join(text)
     _saved(ledger, req, with_note(req, body, by=by or default_author(), at=now_utc_offset()))
-
-
-def edit(
-    ctx: typer.Context,
-    req_id: IdArg,
-) -> None:
-    """Open the file in $VISUAL / $EDITOR; save only a valid file (re-opens on error)."""
-    from ..editing import edit_requirement
-    from .output import write
-
-    ledger = open_ledger(ctx)
-    result = edit_requirement(ledger, req_id)
-    write(result.id if result.changed else f"{result.id} (unchanged)")

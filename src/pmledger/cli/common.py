@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from ..config import Settings
-    from ..query import Filter
-    from ..storage import Ledger
+    from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.settings import Settings
+    from pmledger.query.filters import Filter
 
 
 @dataclass
@@ -36,14 +36,14 @@ def state(ctx: typer.Context) -> State:
 
 def open_ledger(ctx: typer.Context) -> Ledger:
     """The ledger named by --ledger, $PMLEDGER_DIR or the nearest parent folder."""
-    from ..storage import Ledger
+    from pmledger.ledger.ledger import Ledger
 
     return Ledger.discover(state(ctx).ledger_dir)
 
 
 def resolve_as_of(text: str | None) -> date:
     """``--as-of`` as a date (default today); read once per command."""
-    from ..dates import parse_date
+    from pmledger.dates import parse_date
 
     today = date.today()
     return parse_date(text, today=today) if text else today
@@ -51,7 +51,7 @@ def resolve_as_of(text: str | None) -> date:
 
 def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     """The format name, or a usage error listing the allowed ones."""
-    from ..errors import InvalidValueError
+    from pmledger.errors import InvalidValueError
 
     value = fmt.lower()
     if value not in allowed:
@@ -122,8 +122,8 @@ def build_filter(
     include_inactive: bool = False,
 ) -> Filter:
     """The core filter from the shared listing options."""
-    from ..dates import parse_date
-    from ..query import Filter, check_statuses
+    from pmledger.dates import parse_date
+    from pmledger.query.filters import Filter, check_statuses
 
     return Filter(
         statuses=check_statuses(split_values(status), settings),
@@ -141,7 +141,7 @@ def build_filter(
 
 def report_problems(problems: list[object]) -> None:
     """Name each unreadable file on stderr (the command goes on with the rest)."""
-    from .output import warn
+    from pmledger.cli.output import warn
 
     for problem in problems:
         warn(f"warning: skipped {problem}")

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ..errors import (
+from pmledger.errors import (
     AmbiguousIdError,
     ConfigError,
     EditAbortedError,
@@ -83,7 +83,7 @@ def _quiet_stdout() -> None:
 
 
 def _say(message: str) -> None:
-    from .output import sanitize
+    from pmledger.cli.output import sanitize
 
     sys.stderr.write(f"pmledger: {sanitize(message)}\n")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..config import Settings
-    from ..ranking import RankedItem, Ranking
+    from pmledger.ledger.settings import Settings
+    from pmledger.ranking.order import RankedItem, Ranking
 
 
 def render_matrix(ranking: Ranking, items: list[RankedItem], settings: Settings, fmt: str) -> None:
-    from ..matrix import QUADRANT_TITLES, QUADRANTS, build_matrix
-    from .output import console, emit_json, one_line, write
+    from pmledger.cli.output import console, emit_json, one_line, write
+    from pmledger.ranking.matrix import QUADRANT_TITLES, QUADRANTS, build_matrix
 
     matrix = build_matrix([i.requirement for i in items], settings=settings, as_of=ranking.as_of)
     if fmt == "json":

@@ -18,7 +18,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from rich.console import Console
+
+    from pmledger.ledger.model import Requirement
+    from pmledger.ledger.settings import Settings
 
 FORMATS = ("table", "json", "csv", "markdown")
 PIPE_WIDTH = 160
@@ -222,3 +227,14 @@ def emit_rows(
     else:
         out = console()
         out.print(rich_table(headers, rows, title=title, styles=styles, width=out.width))
+
+
+def due_text(req: Requirement, *, settings: Settings, as_of: date) -> str:
+    """The due date, flagged OVERDUE when an active requirement is past it."""
+    from pmledger.query.filters import is_overdue
+
+    if req.due is None:
+        return ""
+    if is_overdue(req, settings=settings, as_of=as_of):
+        return f"{req.due} OVERDUE"
+    return str(req.due)

@@ -6,12 +6,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import AsOf, DepartmentOpt, GoalOpt, OwnerOpt, TagOpt, check_format, open_ledger
-from .rank import ModelOpt, SkipOpt, load_and_rank
+from pmledger.cli.common import (
+    AsOf,
+    DepartmentOpt,
+    GoalOpt,
+    OwnerOpt,
+    TagOpt,
+    check_format,
+    open_ledger,
+)
+from pmledger.cli.rank import ModelOpt, SkipOpt, load_and_rank
 
 if TYPE_CHECKING:
-    from ..planning import Plan
-    from ..ranking import Ranking
+    from pmledger.ranking.order import Ranking
+    from pmledger.ranking.planning import Plan
 
 
 def plan(
@@ -35,8 +43,8 @@ def plan(
     as_of: AsOf = None,
 ) -> None:
     """Propose a sprint: highest ranked first, within capacity, dependencies first."""
-    from ..errors import InvalidValueError
-    from ..planning import apply_plan, plan_sprint
+    from pmledger.errors import InvalidValueError
+    from pmledger.ranking.planning import apply_plan, plan_sprint
 
     fmt = check_format(fmt, ("table", "json", "markdown"))
     if apply and not sprint:
@@ -54,7 +62,15 @@ def plan(
 
 
 def _render_plan(proposal: Plan, ranking: Ranking, fmt: str, *, applied: str | None) -> None:
-    from .output import console, emit_json, markdown_table, one_line, rich_table, warn, write
+    from pmledger.cli.output import (
+        console,
+        emit_json,
+        markdown_table,
+        one_line,
+        rich_table,
+        warn,
+        write,
+    )
 
     planned_rows = []
     total = 0.0

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import (
+from pmledger.cli.common import (
     AllOpt,
     AsOf,
     DepartmentOpt,
@@ -29,10 +29,10 @@ from .common import (
 if TYPE_CHECKING:
     from datetime import date
 
-    from ..config import Settings
-    from ..model import Requirement
-    from ..ranking import RankedItem, Ranking
-    from ..scoring import Score
+    from pmledger.ledger.model import Requirement
+    from pmledger.ledger.settings import Settings
+    from pmledger.ranking.order import RankedItem, Ranking
+    from pmledger.ranking.scoring import Score
 
 ModelOpt = Annotated[
     str | None,
@@ -58,10 +58,10 @@ def load_and_rank(
     skip_incomplete: bool,
     filters: dict[str, Any],
 ) -> tuple[Ranking, list[Requirement], Settings]:
-    from ..errors import InvalidValueError
-    from ..query import matches
-    from ..ranking import rank as rank_core
-    from ..scoring import MODELS
+    from pmledger.errors import InvalidValueError
+    from pmledger.query.filters import matches
+    from pmledger.ranking.order import rank as rank_core
+    from pmledger.ranking.scoring import MODELS
 
     if model is not None and model not in MODELS:
         raise InvalidValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
@@ -84,7 +84,7 @@ def load_and_rank(
 
 
 def _report_ranking_problems(ranking: Ranking) -> None:
-    from .output import warn
+    from pmledger.cli.output import warn
 
     for cycle in ranking.cycles:
         warn("warning: dependency cycle " + " -> ".join([*cycle, cycle[0]]))
@@ -97,7 +97,7 @@ def _report_ranking_problems(ranking: Ranking) -> None:
 def _item_json(
     item: RankedItem, settings: Settings, reason: str | None, as_of: date
 ) -> dict[str, Any]:
-    from ..query import is_overdue
+    from pmledger.query.filters import is_overdue
 
     req, sc = item.requirement, item.score
     return {
@@ -146,9 +146,9 @@ def rank(
     as_of: AsOf = None,
 ) -> None:
     """Rank active requirements by score (priority + deadline urgency by default)."""
-    from ..ranking import explain_order
-    from .matrix import render_matrix
-    from .output import FORMATS, emit_csv, emit_json
+    from pmledger.cli.matrix import render_matrix
+    from pmledger.cli.output import FORMATS, emit_csv, emit_json
+    from pmledger.ranking.order import explain_order
 
     fmt = check_format(fmt, FORMATS)
     filters = dict(
@@ -203,7 +203,7 @@ def rank(
 
 
 def _rank_row(item: RankedItem, settings: Settings, ranking: Ranking) -> list[Any]:
-    from .browse import due_text
+    from pmledger.cli.output import due_text
 
     req = item.requirement
     return [
@@ -247,7 +247,7 @@ def _markdown_ranking(
     reasons: list[str | None],
     explain: bool,
 ) -> None:
-    from .output import markdown_table, one_line, write
+    from pmledger.cli.output import markdown_table, one_line, write
 
     parts = [f"**{_header(ranking)}**", "", markdown_table(RANK_HEADERS, rows)]
     if explain:
@@ -277,7 +277,7 @@ def _table_ranking(
 ) -> None:
     from rich.text import Text
 
-    from .output import console, one_line, rich_table, warn
+    from pmledger.cli.output import console, one_line, rich_table, warn
 
     out = console()
     out.print(Text(_header(ranking), style="dim"))

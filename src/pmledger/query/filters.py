@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from .config import Settings
-from .errors import InvalidValueError
-from .model import Requirement
+from pmledger.errors import InvalidValueError
+from pmledger.ledger.model import Requirement
+from pmledger.ledger.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,7 @@ from typing import NamedTuple
 
 from pydantic import ValidationError
 
-from . import fileformat, ids
-from .cache import ParseCache
-from .config import CONFIG_NAME, Settings, config_text, find_ledger_root, load_settings
-from .errors import (
+from pmledger.errors import (
     AmbiguousIdError,
     ConfigError,
     FileProblem,
@@ -32,8 +29,17 @@ from .errors import (
     NotFoundError,
     WorkflowError,
 )
-from .model import Requirement, requirement_from_state, requirement_state
-from .similarity import bigrams, title_key
+from pmledger.ledger import fileformat, ids
+from pmledger.ledger.cache import ParseCache
+from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
+from pmledger.ledger.settings import (
+    CONFIG_NAME,
+    Settings,
+    config_text,
+    find_ledger_root,
+    load_settings,
+)
+from pmledger.query.similarity import bigrams, title_key
 
 SUFFIX = ".toml"
 
@@ -46,7 +52,7 @@ class Summary(NamedTuple):
     status: str
     depends_on: tuple[str, ...]
     created: str
-    # For the duplicate check of `add` (pmledger.similarity).
+    # For the duplicate check of `add` (pmledger.query.similarity).
     title_key: str
     title_bigrams: int
 

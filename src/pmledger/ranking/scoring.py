@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from .config import DueSettings, ScoringSettings, Settings
-from .errors import ScoringProblem
-from .model import Requirement
+from pmledger.errors import ScoringProblem
+from pmledger.ledger.model import Requirement
+from pmledger.ledger.settings import DueSettings, ScoringSettings, Settings
 
 MODELS = ("default", "rice", "wsjf", "ice")
 DEFAULT_TERMS = ("priority", "due", "age", "blocking", "blocked", "in_progress")

@@ -2,7 +2,7 @@
 
 Unknown keys are allowed and kept (``model_extra``) so that a rewrite never
 drops what a user wrote. Values are validated here; whether a status belongs
-to the ledger's workflow is the ledger's business (``pmledger.storage``),
+to the ledger's workflow is the ledger's business (``pmledger.ledger.ledger``),
 since workflows are configurable per ledger.
 """
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import AsOf, open_ledger, resolve_as_of
+from pmledger.cli.common import AsOf, open_ledger, resolve_as_of
 
 if TYPE_CHECKING:
-    from ..model import Requirement
-    from ..storage import Ledger, Summary
+    from pmledger.ledger.ledger import Ledger, Summary
+    from pmledger.ledger.model import Requirement
 
 
 def add(
@@ -77,10 +77,10 @@ def add(
     as_of: AsOf = None,
 ) -> None:
     """Capture a new requirement and print its ID."""
-    from ..dates import now_utc_offset
-    from ..edits import new_requirement
-    from ..errors import InvalidValueError
-    from ..storage import summarize
+    from pmledger.changes import new_requirement
+    from pmledger.dates import now_utc_offset
+    from pmledger.errors import InvalidValueError
+    from pmledger.ledger.ledger import summarize
 
     ledger = open_ledger(ctx)
     today = resolve_as_of(as_of)
@@ -159,8 +159,8 @@ def _offer_existing(
     by: str | None,
 ) -> bool:
     """Say which open requirement looks the same; True if the user chose to record on it."""
-    from ..similarity import similar
-    from .output import one_line, warn
+    from pmledger.cli.output import one_line, warn
+    from pmledger.query.similarity import similar
 
     matches = similar(req.title, existing)
     if not matches:
@@ -194,9 +194,9 @@ def _record_on_existing(
     department: str | None,
     by: str | None,
 ) -> None:
-    from ..dates import now_utc_offset
-    from ..edits import with_note
-    from .common import default_author
+    from pmledger.changes import with_note
+    from pmledger.cli.common import default_author
+    from pmledger.dates import now_utc_offset
 
     req = ledger.load(target)
     who = requester or "someone"

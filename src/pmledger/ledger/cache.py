@@ -33,7 +33,7 @@ def _format_key() -> tuple[int, str, str]:
     # Entries hold model state: a new pmledger or pydantic invalidates them.
     import pydantic
 
-    from . import __version__
+    from pmledger import __version__
 
     return (FORMAT, __version__, pydantic.VERSION)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ConfigError, LedgerNotFoundError
+from pmledger.errors import ConfigError, LedgerNotFoundError
 
 CONFIG_NAME = "pmledger.toml"
 ENV_LEDGER = "PMLEDGER_DIR"

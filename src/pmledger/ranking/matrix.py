@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from .config import Settings
-from .model import Requirement
+from pmledger.ledger.model import Requirement
+from pmledger.ledger.settings import Settings
 
 QUADRANTS = ("do", "schedule", "delegate", "drop")
 QUADRANT_TITLES = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from .errors import InvalidIdError
+from pmledger.errors import InvalidIdError
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford's decoding of look-alikes, so that an ID heard as "oh" or "ell" still works.

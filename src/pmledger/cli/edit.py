@@ -1,4 +1,4 @@
-"""Editing a requirement in the user's editor, never saving an invalid file.
+"""`pmledger edit`: a requirement in the user's editor, never saving an invalid file.
 
 The file is copied to a private temporary folder (so a half-edited copy is
 never seen by other commands), the editor runs on the copy, and the result
@@ -16,9 +16,15 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
-from .errors import EditAbortedError, InvalidFileError
-from .storage import Ledger
+import typer
+
+from pmledger.cli.common import open_ledger
+from pmledger.errors import EditAbortedError, InvalidFileError
+
+if TYPE_CHECKING:
+    from pmledger.ledger.ledger import Ledger
 
 HEADER = "# pmledger: "
 
@@ -89,3 +95,18 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
             ledger.save(req)
             return EditResult(req.id, changed=path.read_bytes() != before)
     raise EditAbortedError(f"too many attempts; {path.name} was not changed")
+
+
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefix optional).")]
+
+
+def edit(
+    ctx: typer.Context,
+    req_id: IdArg,
+) -> None:
+    """Open the file in $VISUAL / $EDITOR; save only a valid file (re-opens on error)."""
+    from pmledger.cli.output import write
+
+    ledger = open_ledger(ctx)
+    result = edit_requirement(ledger, req_id)
+    write(result.id if result.changed else f"{result.id} (unchanged)")

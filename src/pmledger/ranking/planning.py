@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .config import Settings
-from .model import Requirement
-from .ranking import Ranking
-from .scoring import Dependencies
+from pmledger.ledger.model import Requirement
+from pmledger.ledger.settings import Settings
+from pmledger.ranking.order import Ranking
+from pmledger.ranking.scoring import Dependencies
 
 
 @dataclass(frozen=True)

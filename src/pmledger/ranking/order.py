@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from .config import Settings
-from .errors import ScoringError, ScoringProblem
-from .model import Requirement
-from .scoring import Dependencies, Score, score
+from pmledger.errors import ScoringError, ScoringProblem
+from pmledger.ledger.model import Requirement
+from pmledger.ledger.settings import Settings
+from pmledger.ranking.scoring import Dependencies, Score, score
 
 _NO_DUE = date.max
 

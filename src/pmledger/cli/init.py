@@ -16,8 +16,8 @@ def init(
     prefix: Annotated[str, typer.Option("--prefix", help="ID prefix, e.g. REQ or CRM.")] = "REQ",
 ) -> None:
     """Create a ledger: a documented pmledger.toml and the requirements folder."""
-    from ..storage import Ledger
-    from .output import write
+    from pmledger.cli.output import write
+    from pmledger.ledger.ledger import Ledger
 
     ledger = Ledger.init(directory, prefix=prefix)
     write(f"Created ledger in {ledger.root}")

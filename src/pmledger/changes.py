@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config import Settings
-from .dates import parse_date
-from .errors import InvalidValueError, WorkflowError
-from .model import KNOWN_FIELDS, Note, Requirement
+from pmledger.dates import parse_date
+from pmledger.errors import InvalidValueError, WorkflowError
+from pmledger.ledger.model import KNOWN_FIELDS, Note, Requirement
+from pmledger.ledger.settings import Settings
 
 LIST_FIELDS = ("tags", "depends_on", "links", "acceptance")
 DATE_FIELDS = ("due",)

@@ -19,8 +19,8 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from .errors import FileProblem, InvalidFileError
-from .model import Note, Requirement
+from pmledger.errors import FileProblem, InvalidFileError
+from pmledger.ledger.model import Note, Requirement
 
 # The order of keys in a file. Tables (rice, wsjf, ice, notes) come after
 # every plain key, as TOML requires.

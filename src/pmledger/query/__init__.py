@@ -1,0 +1,2 @@
+"""Queries over requirements: filters, text search, sorting and the
+title-similarity check that finds likely duplicates."""
