@@ -15,15 +15,19 @@ from pydantic import ValidationError
 
 from pmledger.dates import parse_date
 from pmledger.errors import InvalidValueError, WorkflowError
-from pmledger.ledger.model import KNOWN_FIELDS, Note, Requirement
+from pmledger.ledger.model import (
+    DATE_FIELDS,
+    KNOWN_FIELDS,
+    LIST_FIELDS,
+    NUMBER_FIELDS,
+    SCORING_TABLES,
+    Note,
+    Requirement,
+)
 from pmledger.ledger.settings import Settings
 
-LIST_FIELDS = ("tags", "depends_on", "links", "acceptance")
-DATE_FIELDS = ("due",)
-NUMBER_FIELDS = ("effort", "value")
-MODEL_TABLES = ("rice", "wsjf", "ice")
 READ_ONLY = ("id", "created", "notes")
-SETTABLE = tuple(f for f in KNOWN_FIELDS if f not in READ_ONLY and f not in MODEL_TABLES)
+SETTABLE = tuple(f for f in KNOWN_FIELDS if f not in READ_ONLY and f not in SCORING_TABLES)
 
 Resolver = Callable[[str], str]
 
@@ -157,7 +161,7 @@ def apply_assignments(
         value = raw.strip()
         if "." in key:
             table, _, sub = key.partition(".")
-            if table not in MODEL_TABLES or not sub:
+            if table not in SCORING_TABLES or not sub:
                 raise InvalidValueError(
                     f"unknown field {key!r}; dotted keys are for rice.*, wsjf.* and ice.*"
                 )

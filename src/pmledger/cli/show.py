@@ -58,6 +58,7 @@ def _render_show(
     from rich.text import Text
 
     from pmledger.cli.output import console, due_text, one_line, sanitize
+    from pmledger.ledger.model import SCORING_TABLES
 
     out = console()
     head = Text()
@@ -84,7 +85,7 @@ def _render_show(
         ("sprint", req.sprint or ""),
         ("links", "\n".join(req.links)),
     ]
-    for key in ("rice", "wsjf", "ice"):
+    for key in SCORING_TABLES:
         table = getattr(req, key)
         if table:
             fields.append((key, ", ".join(f"{k}={v}" for k, v in table.items())))

@@ -20,32 +20,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from pmledger.errors import FileProblem, InvalidFileError
-from pmledger.ledger.model import Note, Requirement
-
-# The order of keys in a file. Tables (rice, wsjf, ice, notes) come after
-# every plain key, as TOML requires.
-KEY_ORDER: tuple[str, ...] = (
-    "id",
-    "title",
-    "status",
-    "priority",
-    "created",
-    "requester",
-    "department",
-    "owner",
-    "tags",
-    "due",
-    "effort",
-    "value",
-    "goal",
-    "sprint",
-    "depends_on",
-    "links",
-    "description",
-    "acceptance",
-)
-TABLE_ORDER: tuple[str, ...] = ("rice", "wsjf", "ice")
-NOTE_ORDER: tuple[str, ...] = ("at", "by", "text")
+from pmledger.ledger.model import KEY_ORDER, SCORING_TABLES, Note, Requirement
 
 
 def _is_table(value: Any) -> bool:
@@ -76,7 +51,7 @@ def to_document(req: Requirement) -> dict[str, Any]:
     extra = req.extra
     for key in sorted(k for k, v in extra.items() if not _is_table(v)):
         doc[key] = extra[key]
-    for key in TABLE_ORDER:
+    for key in SCORING_TABLES:
         table = getattr(req, key)
         if table is not None:
             doc[key] = table

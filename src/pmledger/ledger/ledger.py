@@ -9,7 +9,6 @@ exists), so concurrent ``add`` processes can never overwrite each other.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import tempfile
 import tomllib
@@ -302,17 +301,6 @@ class Ledger:
 
     def load_all(self, *, use_cache: bool = True) -> LoadResult:
         """Every requirement, in ID order; broken files are reported, not fatal."""
-        # Tens of thousands of new objects and no cycles among them: the
-        # cyclic collector would only rescan them again and again.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return self._load_all(use_cache=use_cache)
-        finally:
-            if was_enabled:
-                gc.enable()
-
-    def _load_all(self, *, use_cache: bool) -> LoadResult:
         cache = ParseCache.for_ledger(self.root) if use_cache else ParseCache(None)
         result = LoadResult()
         seen: set[str] = set()

@@ -11,9 +11,15 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+ScoringModel = Literal["default", "rice", "wsjf", "ice"]
+# Every alternative model reads its inputs from a table of its own name in
+# the requirement file, so that scales never clash (docs/scoring.md).
+SCORING_MODELS: tuple[str, ...] = get_args(ScoringModel)
+SCORING_TABLES: tuple[str, ...] = tuple(m for m in SCORING_MODELS if m != "default")
 
 
 class Priority(StrEnum):
@@ -98,7 +104,7 @@ AwareDatetime = Annotated[datetime, BeforeValidator(_aware)]
 class Note(BaseModel):
     """A dated entry of the feedback log: who said what, when."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     at: AwareDatetime
     by: str
@@ -106,9 +112,10 @@ class Note(BaseModel):
 
 
 class Requirement(BaseModel):
-    """One requirement, as stored in one TOML file."""
+    """One requirement, as stored in one TOML file (immutable: change it with
+    ``model_copy(update=...)`` or the functions of :mod:`pmledger.changes`)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
     title: str
@@ -128,6 +135,7 @@ class Requirement(BaseModel):
     links: list[str] = Field(default_factory=list)
     description: OptionalText = None
     acceptance: list[str] = Field(default_factory=list)
+    # One table per alternative scoring model (SCORING_TABLES), in that order.
     rice: dict[str, Any] | None = None
     wsjf: dict[str, Any] | None = None
     ice: dict[str, Any] | None = None
@@ -154,10 +162,11 @@ class Requirement(BaseModel):
             raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
         return value
 
-    @field_validator("tags", "depends_on", "links", "acceptance")
+    @field_validator("*", mode="after")
     @classmethod
-    def _no_blank_items(cls, value: list[str]) -> list[str]:
-        if any(not item.strip() for item in value):
+    def _no_blank_items(cls, value: Any) -> Any:
+        # Every list of text (LIST_FIELDS) refuses blank items.
+        if isinstance(value, list) and any(isinstance(v, str) and not v.strip() for v in value):
             raise ValueError("a list item is empty")
         return value
 
@@ -176,13 +185,32 @@ class Requirement(BaseModel):
 KNOWN_FIELDS: tuple[str, ...] = tuple(Requirement.model_fields)
 
 
+def _fields_typed(*types: object) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, info in Requirement.model_fields.items()
+        if info.annotation in types or any(a in types for a in get_args(info.annotation))
+    )
+
+
+# Schema facts derived from the model, so that the file format, `set`, checks,
+# import and export can never disagree with it.
+LIST_FIELDS: tuple[str, ...] = _fields_typed(list[str])
+DATE_FIELDS: tuple[str, ...] = tuple(
+    n for n, i in Requirement.model_fields.items() if i.annotation == date | None
+)
+NUMBER_FIELDS: tuple[str, ...] = ("effort", "value")
+# The order of keys in a file: the model's field order. Tables (the scoring
+# tables, then notes) come after every plain key, as TOML requires.
+KEY_ORDER: tuple[str, ...] = tuple(
+    n for n in KNOWN_FIELDS if n not in SCORING_TABLES and n != "notes"
+)
+
+
 # The parse cache stores a validated requirement as its plain state and
 # rebuilds it without validating again: unpickling 10k full models costs
 # about twice as much (docs/performance.md). Only data that pydantic itself
 # validated is ever stored, so skipping validation on the way back is safe.
-_SHARED_FIELDS_SET: set[str] = set()
-
-
 def requirement_state(req: Requirement) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The plain, picklable state of a validated requirement."""
     return req.__dict__, req.__pydantic_extra__
@@ -192,8 +220,10 @@ def requirement_from_state(state: tuple[dict[str, Any], dict[str, Any] | None]) 
     """A requirement rebuilt from :func:`requirement_state` (no validation)."""
     obj = Requirement.__new__(Requirement)
     setter = object.__setattr__
-    setter(obj, "__dict__", state[0])
-    setter(obj, "__pydantic_extra__", state[1])
-    setter(obj, "__pydantic_fields_set__", _SHARED_FIELDS_SET)
+    # Shallow copies: a rebuilt model never aliases the cache's dicts.
+    fields = dict(state[0])
+    setter(obj, "__dict__", fields)
+    setter(obj, "__pydantic_extra__", dict(state[1]) if state[1] is not None else None)
+    setter(obj, "__pydantic_fields_set__", set(fields))
     setter(obj, "__pydantic_private__", None)
     return obj

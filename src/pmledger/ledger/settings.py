@@ -12,10 +12,12 @@ import os
 import re
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pmledger.errors import ConfigError, LedgerNotFoundError
+from pmledger.ledger.model import Priority, ScoringModel
 
 CONFIG_NAME = "pmledger.toml"
 ENV_LEDGER = "PMLEDGER_DIR"
@@ -93,26 +95,20 @@ class DueSettings(_Strict):
 
 class MatrixSettings(_Strict):
     urgent_days: int = Field(default=7, ge=0)
-    important_priorities: list[str] = Field(default_factory=lambda: ["critical", "high"])
+    important_priorities: list[Priority] = Field(
+        default_factory=lambda: [Priority.critical, Priority.high]
+    )
 
 
 class ScoringSettings(_Strict):
-    model: str = "default"
+    model: ScoringModel = "default"
     weights: Weights = Field(default_factory=Weights)
     priority: PriorityMeasures = Field(default_factory=PriorityMeasures)
     due: DueSettings = Field(default_factory=DueSettings)
     age_cap_days: int = Field(default=365, ge=1)
     # ICE is published both as a product and as a mean of its three inputs.
-    ice_mode: str = "product"
+    ice_mode: Literal["product", "mean"] = "product"
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
-
-    @model_validator(mode="after")
-    def _known(self) -> ScoringSettings:
-        if self.model not in ("default", "rice", "wsjf", "ice"):
-            raise ValueError("scoring.model must be one of default, rice, wsjf, ice")
-        if self.ice_mode not in ("product", "mean"):
-            raise ValueError("scoring.ice_mode must be product or mean")
-        return self
 
     def fingerprint(self) -> str:
         """A short hash of the effective settings, printed beside a ranking."""

@@ -40,7 +40,7 @@ def is_urgent(req: Requirement, *, settings: Settings, as_of: date) -> bool:
 
 def is_important(req: Requirement, *, settings: Settings) -> bool:
     """A priority the ledger counts as important."""
-    return req.priority.value in settings.scoring.matrix.important_priorities
+    return req.priority in settings.scoring.matrix.important_priorities
 
 
 def quadrant(req: Requirement, *, settings: Settings, as_of: date) -> str:

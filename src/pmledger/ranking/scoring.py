@@ -18,10 +18,10 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from pmledger.errors import ScoringProblem
-from pmledger.ledger.model import Requirement
+from pmledger.ledger.model import SCORING_MODELS, Requirement
 from pmledger.ledger.settings import DueSettings, ScoringSettings, Settings
 
-MODELS = ("default", "rice", "wsjf", "ice")
+MODELS = SCORING_MODELS
 DEFAULT_TERMS = ("priority", "due", "age", "blocking", "blocked", "in_progress")
 RICE_IMPACTS = (3.0, 2.0, 1.0, 0.5, 0.25)
 
