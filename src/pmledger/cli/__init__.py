@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from pmledger import __version__
-from pmledger.cli import add, change, edit, init, listing, plan, rank, show
+from pmledger.cli import add, change, edit, goal, init, listing, plan, rank, show
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
 
@@ -68,10 +68,15 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("edit", edit.edit),
     ("rank", rank.rank),
     ("plan", plan.plan),
+    ("goal", goal.app),
 ]
 
 for _name, _func in COMMANDS:
-    app.command(_name)(handle_errors(_func))
+    if isinstance(_func, typer.Typer):
+        # A command group: its commands handle their own errors.
+        app.add_typer(_func, name=_name)
+    else:
+        app.command(_name)(handle_errors(_func))
 
 
 def main() -> None:

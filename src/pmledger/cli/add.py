@@ -84,6 +84,10 @@ def add(
 
     ledger = open_ledger(ctx)
     today = resolve_as_of(as_of)
+    if goal:
+        from pmledger.goals.store import GoalBook
+
+        goal = GoalBook(ledger.root).require(goal)  # an unknown goal is refused
     interactive = not no_input and sys.stdin.isatty()
     titles: list[str]
     if title == "-":

@@ -18,6 +18,10 @@ IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefi
 def _saved(ledger: Ledger, before: Requirement, after: Requirement) -> None:
     from pmledger.cli.output import write
 
+    if after.goal and after.goal != before.goal:
+        from pmledger.goals.store import GoalBook
+
+        GoalBook(ledger.root).require(after.goal)  # an unknown goal is refused
     ledger.save(after)
     write(after.id if after != before else f"{after.id} (unchanged)")
 

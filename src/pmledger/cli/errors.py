@@ -35,6 +35,7 @@ from pmledger.errors import (
     ScoringError,
     WorkflowError,
 )
+from pmledger.goals.errors import GoalNotFoundError
 
 OK = 0
 FAILURE = 1
@@ -59,6 +60,7 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "or leave those requirements out with --skip-incomplete",
     ),
     EditAbortedError: (FAILURE, ""),
+    GoalNotFoundError: (FAILURE, "`pmledger goal list` shows every goal"),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
