@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from pmledger import __version__
-from pmledger.cli import add, change, edit, goal, init, listing, plan, rank, show
+from pmledger.cli import add, change, edit, goal, init, listing, plan, rank, report, show
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
 
@@ -69,6 +69,7 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("rank", rank.rank),
     ("plan", plan.plan),
     ("goal", goal.app),
+    ("report", report.report),
 ]
 
 for _name, _func in COMMANDS:
