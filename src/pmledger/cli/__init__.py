@@ -15,7 +15,20 @@ from typing import Annotated, Any
 import typer
 
 from pmledger import __version__
-from pmledger.cli import add, change, edit, goal, init, listing, plan, rank, report, show
+from pmledger.cli import (
+    add,
+    board,
+    change,
+    edit,
+    goal,
+    init,
+    listing,
+    plan,
+    rank,
+    report,
+    show,
+    stats,
+)
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
 
@@ -70,6 +83,8 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("plan", plan.plan),
     ("goal", goal.app),
     ("report", report.report),
+    ("stats", stats.stats),
+    ("board", board.board),
 ]
 
 for _name, _func in COMMANDS:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from pmledger.ledger.ledger import Ledger
 from pmledger.report.data import Change
+from pmledger.report.stats import LeadTimes
 
 
 def sprint_history(ledger: Ledger, name: str) -> tuple[datetime | None, list[str] | None]:
@@ -22,3 +23,8 @@ def recent_changes(
     """Changes to the given requirements since a date or revision (None without git)."""
     since_text = since or (as_of - timedelta(days=14)).isoformat()
     return None, since_text
+
+
+def lead_times(ledger: Ledger, only: set[str]) -> LeadTimes | None:
+    """Days from accepted to done per requirement, from git (None without git)."""
+    return None
