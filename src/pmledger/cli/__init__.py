@@ -27,6 +27,7 @@ from pmledger.cli import (
     rank,
     report,
     show,
+    sprint,
     stats,
 )
 from pmledger.cli.common import State
@@ -85,6 +86,7 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("report", report.report),
     ("stats", stats.stats),
     ("board", board.board),
+    ("sprint", sprint.app),
 ]
 
 for _name, _func in COMMANDS:
