@@ -207,7 +207,10 @@ def _goals(goals: list[GoalProgress], t: dict[str, str]) -> str:
     )
     trends = [p for p in goals if p.goal.readings]
     if trends:
-        out.append(f'<h3>{escape(t["kpi_trend"])}</h3><div class="trends">')
+        out.append(
+            f'<h3>{escape(t["kpi_trend"])}</h3><p class="note">{escape(t["trend_legend"])}</p>'
+            '<div class="trends">'
+        )
         for p in trends:
             g = p.goal
             caption = f"{clean(g.kpi)} ({clean(g.unit)})" if g.unit else clean(g.kpi)

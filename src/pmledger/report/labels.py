@@ -65,6 +65,7 @@ EN: dict[str, str] = {
     "work_done": "Work done",
     "readings": "KPI readings",
     "kpi_trend": "KPI trend",
+    "trend_legend": "Blue line: measured values. Dashed green line: the target.",
     "of_the_way": "of the way to target",
     "no_reading": "no reading yet",
     "sprint": "Sprint review",

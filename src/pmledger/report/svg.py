@@ -130,12 +130,16 @@ def stacked_bars(
     legend_y = 4 + len(rows) * row_h + 10
     x = float(label_w)
     for status in statuses:
+        step = 24 + cells(status) * 6.5
+        if x + step > width and x > label_w:
+            # Wrap the legend rather than run off the chart.
+            x, legend_y = float(label_w), legend_y + 16
         body.append(
             f'<rect x="{x:.1f}" y="{legend_y}" width="10" height="10" '
             f'fill="{status_colour(status, statuses)}"/>'
         )
         body.append(_text(x + 14, legend_y + 9, status, cls="small"))
-        x += 24 + cells(status) * 6.2
+        x += step
     return _svg(width, legend_y + 20, title, body)
 
 
