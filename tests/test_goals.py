@@ -91,7 +91,7 @@ def test_latest_reading_wins_over_current_and_order_is_by_date() -> None:
     assert g.latest == 9
 
 
-@pytest.mark.parametrize("bad", ["../x", "a/b", "", "-x", "a b", "..", "x" * 80])
+@pytest.mark.parametrize("bad", ["../x", "a/b", "", "-x", "a b", "..", "x" * 80, "_x", "a\\b"])
 def test_goal_ids_never_name_a_path(tmp_path: Path, bad: str) -> None:
     with pytest.raises(InvalidIdError):
         GoalBook(tmp_path).path_for(bad)
@@ -126,7 +126,8 @@ def test_store_reports_broken_files_and_goes_on(tmp_path: Path) -> None:
 
 def test_slug() -> None:
     assert slug("Raise gross margin!") == "Raise-gross-margin"
-    assert slug("销售效率") == ""
+    assert slug("销售效率 2027") == "销售效率-2027"
+    assert slug("!!! ???") == ""
 
 
 def test_assignments() -> None:

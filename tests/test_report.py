@@ -237,3 +237,21 @@ def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
     )  # fmt: skip
     assert snap.returncode == 0, snap.stderr[-2000:]
     assert shot.stat().st_size > 20_000
+
+
+def test_report_goals_and_sprints_core_pull_in_no_cli() -> None:
+    import subprocess
+    import sys
+
+    modules = (
+        "pmledger.goals.store, pmledger.goals.progress, pmledger.goals.changes, "
+        "pmledger.report.html, pmledger.report.markdown, pmledger.report.history, "
+        "pmledger.report.board, pmledger.sprints"
+    )
+    code = (
+        f"import sys, {modules}; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('typer', 'rich', 'click') "
+        "or m.startswith('pmledger.cli')]; print(','.join(bad)); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pmledger.ledger.model import Note, Number, OptionalText
 
-# A goal ID is chosen by people ("Q4-margin") and becomes a file name: a
-# letter or digit, then letters, digits, dashes, underscores or dots, never
-# a path.
-GOAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# A goal ID is chosen by people ("Q4-margin", "G-增长") and becomes a file
+# name: a letter or digit (any script), then letters, digits, dashes,
+# underscores or dots; never a path.
+GOAL_ID = re.compile(r"^[^\W_][\w.-]{0,63}$")
 
 
 class Reading(BaseModel):

@@ -43,8 +43,8 @@ class GoalLoad:
 
 
 def slug(title: str) -> str:
-    """A readable goal ID from a title's ASCII words ("" when it has none)."""
-    words = re.findall(r"[A-Za-z0-9]+", title)
+    """A readable goal ID from a title's words, any script ("" when it has none)."""
+    words = re.findall(r"[^\W_]+", title)
     text = "-".join(words)[:40].strip("-")
     return text if text and GOAL_ID.match(text) else ""
 
@@ -165,7 +165,7 @@ class GoalBook:
         return goal
 
     def new_id(self, title: str) -> str:
-        """An ID for a new goal: the title's ASCII words, else G- and random characters."""
+        """An ID for a new goal: the title's words, else G- and random characters."""
         base = slug(title)
         if base and self.find(base) is None:
             return base
