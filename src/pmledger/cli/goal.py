@@ -133,6 +133,22 @@ def list_(
         )
         for p in rows
     ]
+    if fmt == "csv":
+        from pmledger.cli.output import emit_csv
+
+        # Numbers for spreadsheets, not text for people.
+        emit_csv(
+            ("id", "title", "kpi", "unit", "baseline", "latest", "target", "progress", "due",
+             "owner", "done", "requirements", "done_effort", "total_effort"),
+            [
+                (p.goal.id, p.goal.title, p.goal.kpi, p.goal.unit, p.goal.baseline,
+                 p.goal.latest, p.goal.target,
+                 None if p.goal.progress is None else round(p.goal.progress, 4),
+                 p.goal.due, p.goal.owner, p.done, p.count, p.done_effort, p.total_effort)
+                for p in rows
+            ],
+        )  # fmt: skip
+        return
     emit_rows(
         fmt,
         headers,
