@@ -159,7 +159,10 @@ def _cards(data: ReportData, t: dict[str, str]) -> str:
 
 
 def _goals(goals: list[GoalProgress], t: dict[str, str]) -> str:
-    out = [f'<section id="goals"><h2>{escape(t["goals"])}</h2>']
+    out = [
+        f'<section id="goals"><h2>{escape(t["goals"])}</h2>'
+        f'<p class="note">{escape(t["goals_note"])}</p>'
+    ]
     if not goals:
         return "".join([*out, f'<p class="muted">{escape(t["nothing"])}</p></section>'])
     bars = [
@@ -246,7 +249,10 @@ def _deadlines(data: ReportData, t: dict[str, str]) -> str:
 
 
 def _next(data: ReportData, t: dict[str, str]) -> str:
-    out = [f'<section id="next"><h2>{escape(t["ranking"])}</h2>']
+    out = [
+        f'<section id="next"><h2>{escape(t["ranking"])}</h2>'
+        f'<p class="note">{escape(t["ranking_note"])}</p>'
+    ]
     if data.top:
         rows = [
             [
@@ -328,7 +334,8 @@ def _sprint(data: ReportData, t: dict[str, str]) -> str:
         ]
     ]
     out = [
-        f'<section id="sprint"><h2>{escape(t["sprint"])}: {e(sp.name)}</h2>',
+        f'<section id="sprint"><h2>{escape(t["sprint"])}: {e(sp.name)}</h2>'
+        f'<p class="note">{escape(t["sprint_note"])}</p>',
         bar,
         _table([t["committed"], t["completed"], t["slipped"], t["added_after_start"]], rows),
     ]

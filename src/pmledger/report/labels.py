@@ -42,6 +42,10 @@ EN: dict[str, str] = {
     "days_left": "Days left",
     "nothing": "Nothing.",
     "ranking": "What comes next (top of the ranking)",
+    "ranking_note": (
+        "Open requirements ranked by business priority and deadline urgency; "
+        "'Mainly because of' names what pushed each one up."
+    ),
     "rank": "#",
     "score": "Score",
     "decided_by": "Mainly because of",
@@ -56,6 +60,10 @@ EN: dict[str, str] = {
     "important": "Important",
     "not_important": "Not important",
     "goals": "Goals and KPIs",
+    "goals_note": (
+        "Progress is how far each KPI has moved from its start value toward its target; "
+        "work done counts the requirements serving the goal."
+    ),
     "goal": "Goal",
     "kpi": "KPI",
     "baseline": "Start",
@@ -69,6 +77,7 @@ EN: dict[str, str] = {
     "of_the_way": "of the way to target",
     "no_reading": "no reading yet",
     "sprint": "Sprint review",
+    "sprint_note": "Not finished: still assigned to the sprint and not done.",
     "committed": "Committed",
     "completed": "Completed",
     "slipped": "Not finished",

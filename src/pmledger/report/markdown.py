@@ -61,7 +61,7 @@ def _req_rows(reqs: list[Requirement], cols: list[str], t: dict[str, str]) -> li
 
 
 def _goal_section(goals: list[GoalProgress], t: dict[str, str]) -> list[str]:
-    out = [f"## {t['goals']}", ""]
+    out = [f"## {t['goals']}", "", t["goals_note"], ""]
     if not goals:
         return [*out, t["nothing"], ""]
     rows = []
@@ -189,7 +189,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
         if total_n > len(items):
             out += [f"_{t['more_items'].format(n=total_n - len(items))}_", ""]
 
-    out += [f"## {t['ranking']}", ""]
+    out += [f"## {t['ranking']}", "", t["ranking_note"], ""]
     if data.top:
         out.append(
             table(
@@ -233,7 +233,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
 
     if data.sprint is not None:
         sp = data.sprint
-        out += [f"## {t['sprint']}: {esc(sp.name)}", ""]
+        out += [f"## {t['sprint']}: {esc(sp.name)}", "", t["sprint_note"], ""]
         added = (
             t["unknown_git"]
             if sp.added_after_start is None
