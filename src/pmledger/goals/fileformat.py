@@ -40,7 +40,7 @@ def to_document(goal: Goal) -> dict[str, Any]:
         doc["readings"] = [_reading_document(r) for r in goal.readings]
     if goal.notes:
         doc["notes"] = [base._note_document(n) for n in goal.notes]
-    return base._fix_datetimes(doc)  # type: ignore[no-any-return]
+    return doc
 
 
 def dumps(goal: Goal) -> str:

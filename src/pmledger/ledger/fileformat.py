@@ -62,15 +62,12 @@ def to_document(req: Requirement) -> dict[str, Any]:
     return _fix_datetimes(doc)  # type: ignore[no-any-return]
 
 
-def _array_block(name: str, items: list[dict[str, Any]]) -> str | None:
-    # tomli-w writes short arrays of tables inline; notes (and a goal's
-    # readings) are always [[name]] blocks so that adding one is a diff of
-    # new lines only.
-    if any(_is_table(v) for item in items for v in item.values()):
+def _notes_block(notes: list[dict[str, Any]]) -> str | None:
+    # tomli-w writes short arrays of tables inline; notes are always [[notes]]
+    # blocks so that adding one is a diff of new lines only.
+    if any(_is_table(v) for note in notes for v in note.values()):
         return None
-    return "".join(
-        f"\n[[{name}]]\n" + tomli_w.dumps(item, multiline_strings=True) for item in items
-    )
+    return "".join("\n[[notes]]\n" + tomli_w.dumps(note, multiline_strings=True) for note in notes)
 
 
 def _note_document(note: Note) -> dict[str, Any]:
@@ -81,24 +78,18 @@ def _note_document(note: Note) -> dict[str, Any]:
     return doc
 
 
-def dumps_document(doc: dict[str, Any], blocks: tuple[str, ...] = ("notes",)) -> str:
-    """The canonical text of an ordered document whose ``blocks`` keys (arrays
-    of tables, in that order, after everything else) are written as
-    ``[[key]]`` blocks. Shared by requirement and goal files."""
-    doc = dict(doc)
-    arrays = {key: doc.pop(key) for key in blocks if doc.get(key)}
-    text: str = tomli_w.dumps(doc, multiline_strings=True)
-    for key, items in arrays.items():
-        block = _array_block(key, items)
-        if block is None:
-            return tomli_w.dumps({**doc, **arrays}, multiline_strings=True)
-        text += block
-    return text
-
-
 def dumps(req: Requirement) -> str:
     """The canonical text of a requirement file."""
-    return dumps_document(to_document(req))
+    doc = to_document(req)
+    notes = doc.pop("notes", None)
+    text: str = tomli_w.dumps(doc, multiline_strings=True)
+    if notes:
+        block = _notes_block(notes)
+        if block is None:
+            text = tomli_w.dumps({**doc, "notes": notes}, multiline_strings=True)
+        else:
+            text += block
+    return text
 
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -162,3 +153,27 @@ def loads(text: str, path: Path) -> Requirement:
         return Requirement.model_validate(data)
     except ValidationError as exc:
         raise InvalidFileError(validation_problem(exc, path, text)) from None
+
+
+def _array_block(name: str, items: list[dict[str, Any]]) -> str | None:
+    # As for notes: always [[name]] blocks, so that adding one is a diff of new lines only.
+    if any(_is_table(v) for item in items for v in item.values()):
+        return None
+    return "".join(
+        f"\n[[{name}]]\n" + tomli_w.dumps(item, multiline_strings=True) for item in items
+    )
+
+
+def dumps_document(doc: Mapping[str, Any], blocks: tuple[str, ...]) -> str:
+    """The canonical text of any ordered document whose ``blocks`` keys (arrays of
+    tables, written last in that order) become ``[[key]]`` blocks, like the notes
+    of a requirement. Used by other record kinds (goal files)."""
+    body = dict(doc)
+    arrays = {key: body.pop(key) for key in blocks if body.get(key)}
+    text: str = tomli_w.dumps(body, multiline_strings=True)
+    for key, items in arrays.items():
+        block = _array_block(key, items)
+        if block is None:
+            return tomli_w.dumps({**body, **arrays}, multiline_strings=True)
+        text += block
+    return text
