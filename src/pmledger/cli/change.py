@@ -18,10 +18,6 @@ IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefi
 def _saved(ledger: Ledger, before: Requirement, after: Requirement) -> None:
     from pmledger.cli.output import write
 
-    if after.goal and after.goal != before.goal:
-        from pmledger.goals.store import GoalBook
-
-        GoalBook(ledger.root).require(after.goal)  # an unknown goal is refused
     ledger.save(after)
     write(after.id if after != before else f"{after.id} (unchanged)")
 
@@ -42,6 +38,7 @@ def set_(
     from pmledger.changes import apply_assignments
 
     ledger = open_ledger(ctx)
+    _refuse_unknown_goal(ledger, assignments)
     req = ledger.load(req_id)
     updated = apply_assignments(
         req,
@@ -51,6 +48,16 @@ def set_(
         resolve=ledger.resolve_id,
     )
     _saved(ledger, req, updated)
+
+
+def _refuse_unknown_goal(ledger: Ledger, assignments: list[str]) -> None:
+    from pmledger.changes import parse_assignment
+    from pmledger.goals.store import GoalBook
+
+    for text in assignments:
+        key, _, value = parse_assignment(text)
+        if key == "goal" and value.strip():
+            GoalBook(ledger.root).require(value.strip())
 
 
 def status(
