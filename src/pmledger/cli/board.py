@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pmledger.cli.asof import as_of_date
 from pmledger.cli.common import (
     AllOpt,
     AsOf,
@@ -16,7 +17,6 @@ from pmledger.cli.common import (
     check_format,
     open_ledger,
     report_problems,
-    resolve_as_of,
     split_values,
 )
 
@@ -54,7 +54,7 @@ def board(
 
     fmt = check_format(fmt, ("table", "json"))
     ledger = open_ledger(ctx)
-    today = resolve_as_of(as_of)
+    today = as_of_date(as_of)
     flt = build_filter(
         settings=ledger.settings,
         as_of=today,

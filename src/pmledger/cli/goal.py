@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import AsOf, check_format, open_ledger, report_problems, resolve_as_of
+from pmledger.cli.asof import as_of_date
+from pmledger.cli.common import AsOf, check_format, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def add(
         due=due,
         owner=owner,
         description=description,
-        today=resolve_as_of(as_of),
+        today=as_of_date(as_of),
     )
     write(book.create(goal).id)
 
@@ -257,7 +258,7 @@ def set_(
 
     book = GoalBook(open_ledger(ctx).root)
     goal = book.load(goal_id)
-    updated = apply_goal_assignments(goal, assignments, today=resolve_as_of(as_of))
+    updated = apply_goal_assignments(goal, assignments, today=as_of_date(as_of))
     book.save(updated)
     write(updated.id if updated != goal else f"{updated.id} (unchanged)")
 
@@ -282,7 +283,7 @@ def measure(
 
     book = GoalBook(open_ledger(ctx).root)
     goal = book.load(goal_id)
-    day = parse_date(at, today=resolve_as_of(None)) if at else resolve_as_of(None)
+    day = parse_date(at, today=as_of_date(None)) if at else as_of_date(None)
     updated = with_reading(goal, number("VALUE", value), at=day, by=by or default_author())
     book.save(updated)
     write(f"{updated.id} {fmt_number(updated.latest, updated.unit)}")

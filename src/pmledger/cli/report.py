@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pmledger.cli.asof import as_of_date
 from pmledger.cli.common import (
     AsOf,
     DepartmentOpt,
@@ -22,7 +23,6 @@ from pmledger.cli.common import (
     check_format,
     open_ledger,
     report_problems,
-    resolve_as_of,
     split_values,
 )
 
@@ -89,7 +89,7 @@ def report(
     fmt = check_format(fmt, ("markdown", "md", "html"))
     labels(lang)  # an unknown language is refused before any work
     ledger = open_ledger(ctx)
-    today = resolve_as_of(as_of)
+    today = as_of_date(as_of)
     flt = build_filter(
         settings=ledger.settings,
         as_of=today,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pmledger.cli.asof import as_of_date
 from pmledger.cli.common import (
     AsOf,
     DepartmentOpt,
@@ -15,7 +16,6 @@ from pmledger.cli.common import (
     check_format,
     open_ledger,
     report_problems,
-    resolve_as_of,
 )
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def stats(
 
     fmt = check_format(fmt, ("table", "json"))
     ledger = open_ledger(ctx)
-    today = resolve_as_of(as_of)
+    today = as_of_date(as_of)
     flt = build_filter(
         settings=ledger.settings,
         as_of=today,
