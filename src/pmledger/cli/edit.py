@@ -19,11 +19,12 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
 from pmledger.cli.common import open_ledger
+from pmledger.cli.completion import IdArg
 from pmledger.errors import EditAbortedError, InvalidFileError
 
 if TYPE_CHECKING:
@@ -128,9 +129,6 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
             ledger.save(req)
             return EditResult(req.id, changed=path.read_bytes() != before)
     raise EditAbortedError(f"too many attempts; {path.name} was not changed")
-
-
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefix optional).")]
 
 
 def edit(
