@@ -211,7 +211,7 @@ def build_ledger(
     except (OSError, ValueError):
         found = {}
     if not rebuild and {k: found.get(k) for k in wanted} == wanted and root.is_dir():
-        _drop_leftovers(root, set(found.get("files", [])))
+        drop_leftovers(root, set(found.get("files", [])))
         return Built(root, size, found["sample_id"])
     log(f"ledger {size}: building in {root}")
     started = time.perf_counter()
@@ -241,11 +241,24 @@ def build_ledger(
     return Built(root, size, sample)
 
 
-def _drop_leftovers(root: Path, files: set[str]) -> None:
-    # An interrupted benchmark may leave the file of a timed `add` behind.
-    for path in (root / "requirements").glob("*.toml"):
-        if path.name not in files:
-            path.unlink()
+def ledger_files(root: Path) -> set[str]:
+    """The requirement file names of a generated ledger (from its manifest)."""
+    manifest = root.with_name(f"{root.name}.json")
+    return set(json.loads(manifest.read_text(encoding="utf-8"))["files"])
+
+
+def drop_leftovers(root: Path, files: set[str]) -> None:
+    """Delete requirement files a benchmark created (the timed `add`s), keeping ``files``."""
+    with os.scandir(root / "requirements") as entries:
+        for entry in entries:
+            if entry.name.endswith(".toml") and entry.name not in files:
+                os.unlink(entry.path)
+
+
+def batch_titles(count: int, seed: int) -> str:
+    """``count`` distinct titles, one per line, as pasted from meeting minutes into `add -`."""
+    rng = random.Random(f"batch-{seed}-{count}")
+    return "".join(f"{synthetic_title(rng)} #{n}\n" for n in range(1, count + 1))
 
 
 # -- Taskwarrior ----------------------------------------------------------------------
