@@ -119,3 +119,15 @@ def test_snapshots_follow_every_pmledger_write(root: Path, monkeypatch: pytest.M
     ok(["set", first, "owner=Carol"])
     assert [row[0] for row in id_titles(ledger)] == sorted([first, second])
     assert sorted(vocabulary(ledger).values("owner")) == ["Bob", "Carol"]
+
+
+def test_values_skip_unreadable_files_and_need_no_cache(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add("Good", "--owner", "Alice", "-t", "crm")
+    (root / "requirements" / "REQ-BAD00.toml").write_text("title = \n", encoding="utf-8")
+    monkeypatch.setenv("PMLEDGER_NO_CACHE", "1")
+    ledger = Ledger.discover(root)
+    assert vocabulary(ledger).values("owner") == ["Alice"]
+    assert vocabulary(ledger).values("tags") == ["crm"]
+    assert [row[1] for row in id_titles(ledger)] == ["Good"]
