@@ -104,8 +104,10 @@ def test_rank_top(acme: Path) -> None:
     assert full[3]["id"] not in table
 
 
-def test_rank_top_must_be_positive(acme: Path) -> None:
-    assert invoke(["rank", "--top", "0"]).exit_code == 2
+def test_rank_top_must_not_be_negative(acme: Path) -> None:
+    assert invoke(["rank", "--top", "-1"]).exit_code == 2
+    # --top 0 means every one (the way out of the one-screen default).
+    assert len(rank_json("--top", "0")["items"]) == len(rank_json()["items"])
 
 
 def test_rank_explain_lists_every_term(acme: Path) -> None:
@@ -208,7 +210,10 @@ def test_rank_reports_a_broken_file_and_goes_on(acme: Path) -> None:
 
 
 def check_plan(root: Path, data: dict[str, Any], capacity: float) -> None:
-    """Total effort within capacity; no item before one of its open dependencies."""
+    """Total effort within capacity; no item before one of its open dependencies.
+
+    A dependency already under way (in a sprint, or in progress) is scheduled.
+    """
     every = ledger_data(root)
     items = data["items"]
     assert sum(i["effort"] for i in items) <= capacity + 1e-9
@@ -216,7 +221,11 @@ def check_plan(root: Path, data: dict[str, Any], capacity: float) -> None:
     seen: set[str] = set()
     for item in items:
         for dep in every[item["id"]].get("depends_on", []):
-            if dep in every and every[dep]["status"] not in CLOSED:
+            under_way = (
+                every.get(dep, {}).get("sprint")
+                or every.get(dep, {}).get("status") == "in-progress"
+            )
+            if dep in every and every[dep]["status"] not in CLOSED and not under_way:
                 assert dep in seen, f"{item['id']} planned before its dependency {dep}"
         seen.add(item["id"])
 
@@ -297,7 +306,8 @@ def test_plan_apply_without_sprint_is_a_usage_error(acme: Path) -> None:
 
 def test_plan_without_apply_writes_nothing(acme: Path) -> None:
     before = {p.name: p.read_bytes() for p in req_files(acme)}
-    plan_json("--capacity", "40", "--sprint", "S9")
+    # --sprint names what --apply records: alone it is refused, not ignored.
+    assert_clean_error(invoke(["plan", "--capacity", "40", "--sprint", "S9"]), 2)
     ok(["plan", "--as-of", AS_OF, "--capacity", "40"])
     ok(["plan", "--as-of", AS_OF, "--capacity", "40", "-f", "markdown"])
     assert {p.name: p.read_bytes() for p in req_files(acme)} == before

@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from pmledger.errors import ScoringError, ScoringProblem
+from pmledger.errors import InvalidValueError, ScoringError, ScoringProblem
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
+from pmledger.query.filters import Filter, matches
 from pmledger.ranking.scoring import Dependencies, Score, score
 
 _NO_DUE = date.max
@@ -132,3 +133,40 @@ def explain_order(upper: RankedItem, lower: RankedItem) -> str:
     if _created_key(ra) != _created_key(rb):
         return f"tie on score, due and priority; created earlier ({ra.created} before {rb.created})"
     return f"tie on score, due, priority and created; ID order ({ra.id} before {rb.id})"
+
+
+def rank_selection(
+    requirements: Iterable[Requirement],
+    flt: Filter,
+    *,
+    settings: Settings,
+    as_of: date,
+    model: str | None = None,
+    skip_incomplete: bool = False,
+) -> Ranking:
+    """The shared step of ``rank`` and ``plan``: rank the requirements ``flt`` keeps.
+
+    ``requirements`` is the whole ledger (dependencies resolve against all of
+    it). Raises :class:`ScoringError` for incomplete inputs unless
+    ``skip_incomplete``; an unknown model is an :class:`InvalidValueError`.
+    """
+    from pmledger.ranking.scoring import MODELS
+
+    if model is not None and model not in MODELS:
+        raise InvalidValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    return rank(
+        requirements,
+        settings=settings,
+        as_of=as_of,
+        model=model,
+        include=lambda r: matches(r, flt, settings=settings, as_of=as_of),
+        skip_incomplete=skip_incomplete,
+    )
+
+
+def incomplete_by_requirement(problems: Iterable[ScoringProblem]) -> dict[str, list[str]]:
+    """Every missing or invalid input, grouped by requirement (in the order found)."""
+    grouped: dict[str, list[str]] = {}
+    for problem in problems:
+        grouped.setdefault(problem.req_id, []).append(problem.message)
+    return grouped
