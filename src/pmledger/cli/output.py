@@ -37,6 +37,9 @@ FORMATS = ("table", "json", "csv", "markdown")
 # The width a table is fitted to when stdout is not a terminal and $COLUMNS
 # is unset: wide enough for a title, narrow enough for a diff or an e-mail.
 PIPE_WIDTH = 160
+# A title column keeps at least this many cells before other columns are
+# dropped to make room; it is never cut below MIN_SHRINK.
+KEEP_SHRINK = 30
 MIN_SHRINK = 16
 
 Kind = Literal["text", "id", "date", "score", "number", "int", "bool", "list"]
@@ -201,6 +204,7 @@ class Column:
     shrink: bool = False
     alert: str | None = None
     alert_label: str = ""
+    decimals: int | None = None
 
 
 @dataclass
@@ -285,6 +289,14 @@ def _decimals(values: Iterable[Any]) -> int:
     return most
 
 
+def _column_decimals(view: View) -> dict[str, int]:
+    return {
+        c.key: c.decimals if c.decimals is not None else _decimals(r.get(c.key) for r in view.rows)
+        for c in view.columns
+        if c.kind == "score"
+    }
+
+
 def _plain(value: Any, kind: Kind, decimals: int = 0) -> str:
     """A value as text for a table or markdown cell (not yet sanitized)."""
     if value is None:
@@ -329,9 +341,7 @@ def _paint(text: str, style: Style, color: bool) -> str:
 
 def _cells(view: View) -> tuple[list[Column], list[list[str]], list[list[Style]]]:
     cols = list(view.columns)
-    decimals = {
-        c.key: _decimals(r.get(c.key) for r in view.rows) for c in cols if c.kind == "score"
-    }
+    decimals = _column_decimals(view)
     texts: list[list[str]] = []
     styles: list[list[Style]] = []
     for row in view.rows:
@@ -363,7 +373,7 @@ def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
 
         def need(indexes: list[int]) -> int:
             total = sum(
-                2 + (min(widths[i], MIN_SHRINK) if cols[i].shrink else widths[i]) for i in indexes
+                2 + (min(widths[i], KEEP_SHRINK) if cols[i].shrink else widths[i]) for i in indexes
             )
             return total - 2
 
@@ -407,9 +417,15 @@ def _grid_lines(grid: Grid, *, width: int | None, color: bool) -> list[str]:
     label_w = max(cell_len(label) for label, _ in grid.rows)
     n = len(grid.columns)
     total = width or 120
-    cell_w = max(20, (total - label_w - 3 * n - 1) // n)
+    longest = max(
+        cell_len(one_line(text))
+        for _, cells in grid.rows
+        for heading, _, body in cells
+        for text in [heading, *body]
+    )
+    cell_w = min(longest, max(20, (total - label_w - 3 * n - 1) // n))
     rule = "┼".join(["─" * (label_w + 2)] + ["─" * (cell_w + 2)] * n)
-    lines = [_paint(grid.title, "bold", color), rule]
+    lines = [_paint(grid.title, "bold", color), rule.replace("┼", "┬")]
     head = " " * (label_w + 2) + "│" + "│".join(" " + _pad(c, cell_w) + " " for c in grid.columns)
     lines.append(head.rstrip())
     for label, cells in grid.rows:
@@ -476,11 +492,7 @@ def markdown_lines(blocks: Sequence[Block]) -> list[str]:
             if block.title:
                 lines += [f"**{_md_cell(block.title)}**", ""]
             cols = list(block.columns)
-            decimals = {
-                c.key: _decimals(r.get(c.key) for r in block.rows)
-                for c in cols
-                if c.kind == "score"
-            }
+            decimals = _column_decimals(block)
             lines.append("| " + " | ".join(_md_cell(c.header) for c in cols) + " |")
             lines.append("|" + "|".join("--:" if c.kind in _NUMERIC else "---" for c in cols) + "|")
             for row in block.rows:
@@ -586,7 +598,9 @@ def render(
             _write_bytes(chunk)
         return
     if fmt == "markdown":
-        write("\n".join(markdown_lines(doc.markdown if doc.markdown is not None else doc.blocks)))
+        lines = markdown_lines(doc.markdown if doc.markdown is not None else doc.blocks)
+        # A document for a PR or a wiki: UTF-8 whatever the terminal's encoding.
+        _write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
         return
     width, height = terminal_size()
     lines = doc_lines(doc.blocks, width=width, color=use_color())

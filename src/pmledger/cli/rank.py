@@ -225,7 +225,7 @@ def _term_view(sc: Score) -> Any:
             Column("input", "Input", shrink=True),
             Column("measure", "Measure", "number"),
             Column("weight", "Weight", "number"),
-            Column("contribution", "Contribution" if additive else "Value", "score"),
+            Column("contribution", "Contribution" if additive else "Value", "score", decimals=4),
         ),
         rows=rows,
     )

@@ -113,7 +113,7 @@ def _show_blocks(
             Line()
             .add(f"  {n.at:%Y-%m-%d %H:%M} ", "dim")
             .add(one_line(n.by), "bold")
-            .add(": " + n.text)
+            .add(": " + n.text.replace("\n", "\n    "))
             for n in req.notes
         ]
         sections.append(("Notes", notes))
