@@ -323,3 +323,55 @@ def test_plan_markdown(acme: Path) -> None:
     out = ok(["plan", "--as-of", AS_OF, "--capacity", "20", "-f", "markdown"]).stdout
     assert out.startswith("| ")
     assert "capacity 20" in out
+
+
+def test_plan_leaves_out_work_already_under_way(tmp_path: Path) -> None:
+    root = make_ledger(tmp_path)
+    busy = add("Already in sprint S1", "-p", "critical", "--effort", "1")
+    doing = add("Being built", "-p", "critical", "--effort", "1")
+    free = add("Up for grabs", "-p", "low", "--effort", "1")
+    ok(["set", busy, "sprint=S1"])
+    ok(["status", doing, "in-progress"])
+    result = ok(["plan", "--capacity", "10", "-f", "json"])
+    assert [i["id"] for i in json.loads(result.stdout)["items"]] == [free]
+    assert "left out 2 requirements already in a sprint or in progress" in result.stderr
+    every = plan_json("--capacity", "10", "--include-planned")
+    assert {i["id"] for i in every["items"]} == {busy, doing, free}
+    assert read_req(root, busy)["sprint"] == "S1"
+
+
+def test_plan_takes_the_filters_of_rank(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    add("Finance thing", "-d", "Finance", "--effort", "1")
+    sales = add("Sales thing", "-d", "Sales", "--effort", "1", "-p", "low")
+    data = plan_json("--capacity", "10", "--department", "Sales", "--requester", "nobody")
+    assert data["items"] == []
+    data = plan_json("--capacity", "10", "Sales")
+    assert [i["id"] for i in data["items"]] == [sales]
+
+
+def test_plan_apply_says_when_it_moves_or_changes_nothing(tmp_path: Path) -> None:
+    root = make_ledger(tmp_path)
+    moved = add("In another sprint", "-p", "critical", "--effort", "1")
+    ok(["set", moved, "sprint=S1"])
+    fresh = add("Fresh", "--effort", "1")
+    first = ok(["plan", "--capacity", "5", "--apply", "--sprint", "S2"])
+    assert read_req(root, fresh)["sprint"] == "S2"
+    assert read_req(root, moved)["sprint"] == "S1"
+    assert "recorded 1 requirement in sprint S2" in first.stderr
+    again = ok(["plan", "--capacity", "5", "--apply", "--sprint", "S2"])
+    assert "nothing changed" in again.stderr
+    assert json.loads(ok(["plan", "-c", "5", "-f", "json"]).stdout)["items"] == []
+    forced = ok(["plan", "-c", "5", "--apply", "--sprint", "S2", "--include-planned"])
+    assert f"moved {moved} from sprint S1 to S2" in forced.stderr
+    assert read_req(root, moved)["sprint"] == "S2"
+
+
+def test_plan_without_any_effort_says_so_in_one_line(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    for n in range(4):
+        add(f"No estimate {n}")
+    result = ok(["plan", "--capacity", "10"])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert "effort=" in lines[0]
