@@ -244,6 +244,10 @@ class Grid:
 Block = Line | View | Grid
 
 
+class RawJson(str):
+    """An item of a streamed JSON list that is already JSON text."""
+
+
 @dataclass
 class JsonDoc:
     """A JSON object whose ``items`` list is streamed row by row.
@@ -539,7 +543,7 @@ def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator
     size = 0
     first = True
     for item in items:
-        text = _json_safe(encode(item))
+        text = _json_safe(item if isinstance(item, RawJson) else encode(item))
         parts.append(pad + text if first else "," + pad + text)
         first = False
         size += len(text)

@@ -162,31 +162,51 @@ def _item_row(item: RankedItem, as_of: date, settings: Settings) -> dict[str, An
 
 
 def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[Any]:
+    """Each item as JSON text, built piece by piece: a 100k ranking never exists whole.
+
+    Most terms repeat across requirements (the same priority, "blocks
+    nothing open"...), so each distinct term is encoded once.
+    """
+    import json
+
+    from pmledger.cli.output import RawJson
     from pmledger.query.filters import is_overdue
     from pmledger.ranking.order import explain_order
 
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    term_text: dict[Any, str] = {}
     everything = ranking.items
     as_of = ranking.as_of
     for n, item in enumerate(items):
         req, sc = item.requirement, item.score
         below = everything[n + 1] if n + 1 < len(everything) else None
-        yield {
-            "position": item.position,
-            "id": req.id,
-            "title": req.title,
-            "score": sc.value,
-            "status": req.status,
-            "priority": req.priority.value,
-            "due": req.due.isoformat() if req.due else None,
-            "overdue": is_overdue(req, settings=settings, as_of=as_of),
-            "days_to_due": sc.days_to_due,
-            "owner": req.owner,
-            "department": req.department,
-            "effort": req.effort,
-            "formula": sc.formula,
-            "terms": [dict(zip(TERM_KEYS, t, strict=True)) for t in sc.terms],
-            "above_next_because": explain_order(item, below) if below is not None else None,
-        }
+        head = encode(
+            {
+                "position": item.position,
+                "id": req.id,
+                "title": req.title,
+                "score": sc.value,
+                "status": req.status,
+                "priority": req.priority.value,
+                "due": req.due.isoformat() if req.due else None,
+                "overdue": is_overdue(req, settings=settings, as_of=as_of),
+                "days_to_due": sc.days_to_due,
+                "owner": req.owner,
+                "department": req.department,
+                "effort": req.effort,
+                "formula": sc.formula,
+            }
+        )
+        terms = []
+        for t in sc.terms:
+            text = term_text.get(t)
+            if text is None:
+                text = term_text[t] = encode(dict(zip(TERM_KEYS, t, strict=True)))
+            terms.append(text)
+        reason = explain_order(item, below) if below is not None else None
+        yield RawJson(
+            f'{head[:-1]}, "terms": [{", ".join(terms)}], "above_next_because": {encode(reason)}}}'
+        )
 
 
 def _header(ranking: Ranking) -> str:

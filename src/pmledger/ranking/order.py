@@ -112,15 +112,19 @@ def explain_order(upper: RankedItem, lower: RankedItem) -> str:
     """Why ``upper`` ranks above ``lower``: the deciding term or tie-break, in words."""
     a, b = upper.score, lower.score
     if a.value != b.value:
-        diffs = [
-            (ta.name, (ta.contribution or 0.0) - (tb.contribution or 0.0))
-            for ta, tb in zip(a.terms, b.terms, strict=False)
-            if ta.contribution is not None and tb.contribution is not None
-        ]
-        if diffs:
-            name, diff = max(diffs, key=lambda d: d[1])
-            if diff > 0:
-                return f"score {a.value:g} > {b.value:g}; largest difference: {name} (+{diff:.4g})"
+        # The first term with the largest difference (a loop: this runs once
+        # per ranked requirement in `rank --format json`).
+        name: str | None = None
+        diff = 0.0
+        for ta, tb in zip(a.terms, b.terms, strict=False):
+            ca, cb = ta.contribution, tb.contribution
+            if ca is None or cb is None:
+                continue
+            d = ca - cb
+            if name is None or d > diff:
+                name, diff = ta.name, d
+        if name is not None and diff > 0:
+            return f"score {a.value:g} > {b.value:g}; largest difference: {name} (+{diff:.4g})"
         return f"score {a.value:g} > {b.value:g}"
     ra, rb = upper.requirement, lower.requirement
     if (ra.due or _NO_DUE) != (rb.due or _NO_DUE):
