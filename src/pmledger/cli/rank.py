@@ -140,7 +140,7 @@ def rank(
 
         render(fmt, matrix_doc(ranking, items, settings))
         return
-    render(fmt, _rank_doc(ranking, items, settings, explain=explain, more=more))
+    render(fmt, _rank_doc(ranking, items, settings, explain=explain, more=more, fmt=fmt))
 
 
 def _item_row(item: RankedItem, as_of: date, settings: Settings) -> dict[str, Any]:
@@ -252,7 +252,13 @@ def _term_view(sc: Score) -> Any:
 
 
 def _rank_doc(
-    ranking: Ranking, items: list[RankedItem], settings: Settings, *, explain: bool, more: int
+    ranking: Ranking,
+    items: list[RankedItem],
+    settings: Settings,
+    *,
+    explain: bool,
+    more: int,
+    fmt: str = "table",
 ) -> Doc:
     from pmledger.cli.output import Doc, JsonDoc, Line, View
     from pmledger.ranking.order import explain_order
@@ -260,7 +266,8 @@ def _rank_doc(
     as_of = ranking.as_of
     view = View(
         columns=rank_columns(),
-        rows=[_item_row(it, as_of, settings) for it in items],
+        # JSON is streamed from the items themselves; rows are for the other formats.
+        rows=[] if fmt == "json" else [_item_row(it, as_of, settings) for it in items],
         empty="nothing to rank",
     )
     csv_view = View(columns=_csv_columns(), rows=view.rows)
