@@ -71,7 +71,7 @@ def plan(
 ) -> None:
     """Propose a sprint: highest ranked first, within capacity, dependencies first."""
     from pmledger.cli.output import render, warn
-    from pmledger.ranking.planning import apply_plan, plan_sprint
+    from pmledger.ranking.planning import NO_EFFORT, apply_plan, plan_sprint
 
     fmt = check_format(fmt, PLAN_FORMATS)
     if apply and not sprint:
@@ -112,9 +112,19 @@ def plan(
             "effort estimate; set them with `pmledger set ID effort=N`"
         )
     else:
-        for s in proposal.skipped:
-            if s.rank_position > proposal.cut_position and s.reason == "no effort estimate":
-                warn(f"note: {s.requirement.id} (rank {s.rank_position}) has no effort estimate")
+        unestimated = [
+            s.requirement.id
+            for s in proposal.skipped
+            if s.rank_position > proposal.cut_position and s.reason == NO_EFFORT
+        ]
+        if unestimated:
+            shown = ", ".join(unestimated[:5])
+            if len(unestimated) > 5:
+                shown += f" and {len(unestimated) - 5} more"
+            warn(
+                f"note: {len(unestimated)} below the cut ha{'s' if len(unestimated) == 1 else 've'}"
+                f" no effort estimate: {shown}"
+            )
     if proposal.already_planned:
         n = len(proposal.already_planned)
         warn(
