@@ -371,3 +371,13 @@ def test_streamed_json_matches_json_dumps() -> None:
     doc2 = output.JsonDoc(head={"a": 1}, key="items", items=iter([{"x": 1}]), tail={})
     assert json.loads("".join(output.json_chunks(doc2, indent=2))) == {"a": 1, "items": [{"x": 1}]}
     assert _roundtrip(iter([])) == []
+
+
+def test_list_json_is_the_stored_model(acme: Path) -> None:
+    from pmledger.ledger.ledger import Ledger
+
+    listed = json.loads(ok(["list", "--all", "-f", "json"]).stdout)
+    models = {
+        r.id: r.model_dump(mode="json") for r in Ledger.discover(acme).load_all().requirements
+    }
+    assert listed and {item["id"]: item for item in listed} == models

@@ -127,7 +127,7 @@ def list_(
 
 
 def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: date) -> Doc:
-    from pmledger.cli.output import Doc, View
+    from pmledger.cli.output import Doc, RawJson, View
     from pmledger.query.filters import is_overdue
 
     rows: list[dict[str, Any]] = []
@@ -155,7 +155,9 @@ def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: d
     data = View(columns=data_columns(), rows=rows)
     return Doc(
         blocks=[View(columns=list_columns(), rows=rows, title=title)],
-        json=(r.model_dump(mode="json") for r in reqs),
+        # pydantic-core writes each model's JSON itself (the same values as
+        # model_dump(mode="json"), in half the time), one requirement at a time.
+        json=(RawJson(r.model_dump_json()) for r in reqs),
         csv=data,
         markdown=[data],
         notes=[] if reqs else ["no requirements match"],

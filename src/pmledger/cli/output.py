@@ -121,6 +121,8 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b\u200c\u200e\u200f\u2028-\u202e\u2060
 
 
 def _json_safe(text: str) -> str:
+    if text.isascii() and "\x7f" not in text:
+        return text  # the common case, without a regex pass
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
