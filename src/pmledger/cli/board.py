@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.asof import as_of_date
 from pmledger.cli.common import (
+    TODAY,
     AllOpt,
     AsOf,
     DepartmentOpt,
@@ -23,8 +23,7 @@ from pmledger.cli.common import (
 if TYPE_CHECKING:
     from datetime import date
 
-    from rich.text import Text
-
+    from pmledger.cli.output import Board, Line
     from pmledger.ledger.model import Requirement
     from pmledger.ledger.settings import Settings
     from pmledger.report.board import BoardColumn
@@ -45,19 +44,18 @@ def board(
         int, typer.Option("--limit", "-n", min=1, help="Cards per column before summarising.")
     ] = 8,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
 ) -> None:
     """A kanban board: one column per workflow status, a card per requirement."""
-    from pmledger.cli.output import emit_json
+    from pmledger.cli.output import Doc, render
     from pmledger.query.filters import select
     from pmledger.report.board import board_columns
 
     fmt = check_format(fmt, ("table", "json"))
     ledger = open_ledger(ctx)
-    today = as_of_date(as_of)
     flt = build_filter(
         settings=ledger.settings,
-        as_of=today,
+        as_of=as_of,
         department=department,
         owner=owner,
         goal=goal,
@@ -65,7 +63,7 @@ def board(
     )
     loaded = ledger.load_all()
     report_problems(list(loaded.problems))
-    reqs = select(loaded.requirements, flt, settings=ledger.settings, as_of=today)
+    reqs = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
     sprints = {s.casefold() for s in split_values(sprint)}
     if sprints:
         reqs = [r for r in reqs if (r.sprint or "").casefold() in sprints]
@@ -76,67 +74,42 @@ def board(
         include_inactive=all_,
     )
     if fmt == "json":
-        emit_json({c.status: [r.id for r in c.cards] for c in columns})
+        render(fmt, Doc(blocks=[], json={c.status: [r.id for r in c.cards] for c in columns}))
         return
-    _render(columns, ledger.settings, today)
+    render(fmt, Doc(blocks=[_board(columns, ledger.settings, as_of)]))
 
 
-def _card(req: Requirement, width: int, settings: Settings, as_of: date) -> Text:
-    from rich.text import Text
-
-    from pmledger.cli.output import one_line
+def _card(req: Requirement, settings: Settings, as_of: date) -> list[Line]:
+    """ID and priority; the title; owner and due date (red when overdue)."""
+    from pmledger.cli.output import Line, one_line
     from pmledger.query.filters import is_overdue
 
-    card = Text()
-    card.append(req.id, style="bold cyan")
-    card.append(f" {req.priority.value}", style="red" if req.priority.rank == 0 else "dim")
-    card.append("\n")
-    card.append(one_line(req.title))
-    meta = []
-    if req.owner:
-        meta.append(one_line(req.owner, 16))
+    lines = [
+        Line()
+        .add(req.id, "id")
+        .add(f" {req.priority.value}", "alert" if req.priority.rank == 0 else "dim"),
+        Line().add(req.title),
+    ]
+    meta = [one_line(req.owner, 16)] if req.owner else []
     if req.due:
         meta.append(str(req.due))
     if meta:
-        card.append("\n")
         late = is_overdue(req, settings=settings, as_of=as_of)
-        card.append(" · ".join(meta), style="bold red" if late else "dim")
-    return card
+        lines.append(Line().add(" · ".join(meta), "alert" if late else "dim"))
+    return lines
 
 
-def _render(cols: list[BoardColumn], settings: Settings, as_of: date) -> None:
-    from rich.table import Table
-    from rich.text import Text
+def _board(columns: list[BoardColumn], settings: Settings, as_of: date) -> Board:
+    from pmledger.cli.output import Board, Lane
 
-    from pmledger.cli.output import console
-
-    out = console()
-    per = (out.width - 1) // max(1, len(cols)) - 3
-    if per < MIN_COLUMN:
-        # Too narrow for side by side: one status after the other, never cut.
-        for c in cols:
-            out.print(Text(f"{c.status} ({c.total})", style="bold"))
-            for req in c.cards:
-                out.print(_card(req, out.width, settings, as_of))
-                out.print()
-            if c.hidden:
-                out.print(Text(f"+{c.hidden} more", style="dim italic"))
-                out.print()
-        return
-    table = Table(show_lines=False, expand=True, pad_edge=False)
-    for c in cols:
-        table.add_column(Text(f"{c.status} ({c.total})"), ratio=1, overflow="fold", vertical="top")
-    cells = []
-    for c in cols:
-        text = Text()
-        for i, req in enumerate(c.cards):
-            if i:
-                text.append("\n\n")
-            text.append_text(_card(req, per, settings, as_of))
-        if c.hidden:
-            text.append(f"\n\n+{c.hidden} more", style="dim italic")
-        if not c.total:
-            text.append("—", style="dim")
-        cells.append(text)
-    table.add_row(*cells)
-    out.print(table)
+    return Board(
+        lanes=[
+            Lane(
+                title=f"{c.status} ({c.total})",
+                cards=[_card(r, settings, as_of) for r in c.cards],
+                more=f"+{c.hidden} more" if c.hidden else "",
+            )
+            for c in columns
+        ],
+        min_width=MIN_COLUMN,
+    )

@@ -25,6 +25,7 @@ from pmledger.errors import (
     AmbiguousIdError,
     ConfigError,
     EditAbortedError,
+    HasDependentsError,
     InvalidFileError,
     InvalidIdError,
     InvalidValueError,
@@ -32,6 +33,7 @@ from pmledger.errors import (
     LedgerNotFoundError,
     NotFoundError,
     PmledgerError,
+    RemovedError,
     ScoringError,
     WorkflowError,
 )
@@ -60,6 +62,11 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "or leave those requirements out with --skip-incomplete",
     ),
     EditAbortedError: (FAILURE, ""),
+    HasDependentsError: (
+        FAILURE,
+        "remove those first, or use --force to also remove the links to it",
+    ),
+    RemovedError: (FAILURE, ""),
     GoalNotFoundError: (FAILURE, "`pmledger goal list` shows every goal"),
 }
 

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.asof import as_of_date
-from pmledger.cli.common import AsOf, check_format, open_ledger, report_problems
+from pmledger.cli.common import TODAY, AsOf, check_format, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
 
 if TYPE_CHECKING:
+    from pmledger.cli.output import Block
     from pmledger.goals.model import Goal
     from pmledger.goals.progress import GoalProgress
 
@@ -69,7 +69,7 @@ def add(
     description: Annotated[
         str | None, typer.Option("--description", "-m", help="Why the goal matters.")
     ] = None,
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
 ) -> None:
     """Create a goal and print its ID."""
     from pmledger.cli.output import write
@@ -88,7 +88,7 @@ def add(
         due=due,
         owner=owner,
         description=description,
-        today=as_of_date(as_of),
+        today=as_of,
     )
     write(book.create(goal).id)
 
@@ -102,60 +102,74 @@ def list_(
     ] = "table",
 ) -> None:
     """Every goal: KPI baseline → now → target, progress, linked work."""
-    from pmledger.cli.output import emit_rows
+    from pmledger.cli.output import Column, Doc, View, render
 
     fmt = check_format(fmt, ("table", "json", "csv", "markdown"))
     rows, problems = _progress_all(ctx)
     report_problems(problems)
-    headers = (
-        "ID",
-        "Title",
-        "KPI",
-        "Baseline",
-        "Now",
-        "Target",
-        "Progress",
-        "Due",
-        "Owner",
-        "Work",
+    view = View(
+        columns=(
+            Column("id", "ID", "id"),
+            Column("title", "Title", shrink=True),
+            Column("kpi", "KPI", drop=2),
+            Column("baseline", "Baseline", drop=3),
+            Column("now", "Now"),
+            Column("target", "Target"),
+            Column("progress", "Progress"),
+            Column("due", "Due", "date", drop=1),
+            Column("owner", "Owner", drop=4),
+            Column("work", "Work"),
+        ),
+        rows=[
+            {
+                "id": p.goal.id,
+                "title": p.goal.title,
+                "kpi": p.goal.kpi,
+                "baseline": fmt_number(p.goal.baseline, p.goal.unit),
+                "now": fmt_number(p.goal.latest, p.goal.unit),
+                "target": fmt_number(p.goal.target, p.goal.unit),
+                "progress": fmt_progress(p.goal),
+                "due": p.goal.due,
+                "owner": p.goal.owner,
+                "work": f"{p.done}/{p.count} done",
+            }
+            for p in rows
+        ],
     )
-    table = [
-        (
-            p.goal.id,
-            p.goal.title,
-            p.goal.kpi,
-            fmt_number(p.goal.baseline, p.goal.unit),
-            fmt_number(p.goal.latest, p.goal.unit),
-            fmt_number(p.goal.target, p.goal.unit),
-            fmt_progress(p.goal),
-            str(p.goal.due or ""),
-            p.goal.owner or "",
-            f"{p.done}/{p.count} done",
-        )
-        for p in rows
-    ]
-    if fmt == "csv":
-        from pmledger.cli.output import emit_csv
-
-        # Numbers for spreadsheets, not text for people.
-        emit_csv(
-            ("id", "title", "kpi", "unit", "baseline", "latest", "target", "progress", "due",
-             "owner", "done", "requirements", "done_effort", "total_effort"),
-            [
-                (p.goal.id, p.goal.title, p.goal.kpi, p.goal.unit, p.goal.baseline,
-                 p.goal.latest, p.goal.target,
-                 None if p.goal.progress is None else round(p.goal.progress, 4),
-                 p.goal.due, p.goal.owner, p.done, p.count, p.done_effort, p.total_effort)
-                for p in rows
-            ],
-        )  # fmt: skip
-        return
-    emit_rows(
+    # Numbers for spreadsheets, not text for people.
+    numbers = View(
+        # "score" keeps every digit in CSV (1250000, not 1.25e+06).
+        columns=(
+            Column("id", "id", "id"), Column("title", "title"), Column("kpi", "kpi"),
+            Column("unit", "unit"), Column("baseline", "baseline", "score"),
+            Column("latest", "latest", "score"), Column("target", "target", "score"),
+            Column("progress", "progress", "score"), Column("due", "due", "date"),
+            Column("owner", "owner"), Column("done", "done", "int"),
+            Column("requirements", "requirements", "int"),
+            Column("done_effort", "done_effort", "number"),
+            Column("total_effort", "total_effort", "number"),
+        ),
+        rows=[
+            {
+                "id": p.goal.id, "title": p.goal.title, "kpi": p.goal.kpi, "unit": p.goal.unit,
+                "baseline": p.goal.baseline, "latest": p.goal.latest, "target": p.goal.target,
+                "progress": None if p.goal.progress is None else round(p.goal.progress, 4),
+                "due": p.goal.due, "owner": p.goal.owner, "done": p.done,
+                "requirements": p.count, "done_effort": p.done_effort,
+                "total_effort": p.total_effort,
+            }
+            for p in rows
+        ],
+    )  # fmt: skip
+    empty = "no goals yet; add one with `pmledger goal add TITLE --kpi NAME --target N`"
+    render(
         fmt,
-        headers,
-        table,
-        json_data=[p.to_json() for p in rows],
-        empty="no goals yet; add one with `pmledger goal add TITLE --kpi NAME --target N`",
+        Doc(
+            blocks=[view],
+            json=[p.to_json() for p in rows],
+            csv=numbers,
+            notes=[] if rows else [empty],
+        ),
     )
 
 
@@ -167,7 +181,7 @@ def show(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """One goal: KPI readings over time and its requirements by status."""
-    from pmledger.cli.output import emit_json
+    from pmledger.cli.output import Doc, render
     from pmledger.goals.progress import goal_progress
     from pmledger.goals.store import GoalBook
 
@@ -180,27 +194,15 @@ def show(
     if fmt == "json":
         data = progress.to_json()
         data["readings"] = [r.model_dump(mode="json") for r in goal.history()]
-        emit_json(data)
+        render(fmt, Doc(blocks=[], json=data))
         return
-    _render_show(progress)
+    render(fmt, Doc(blocks=_show_blocks(progress)))
 
 
-def _render_show(p: GoalProgress) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from pmledger.cli.output import console, one_line, rich_table
+def _show_blocks(p: GoalProgress) -> list[Block]:
+    from pmledger.cli.output import Column, Line, View
 
     goal = p.goal
-    out = console()
-    head = Text()
-    head.append(goal.id, style="bold cyan")
-    head.append("  ")
-    head.append(one_line(goal.title), style="bold")
-    out.print(head)
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column()
     kpi_line = (
         f"{fmt_number(goal.baseline, goal.unit)} → {fmt_number(goal.latest, goal.unit)} → "
         f"{fmt_number(goal.target, goal.unit)}  ({fmt_progress(goal)} of the way)"
@@ -209,35 +211,63 @@ def _render_show(p: GoalProgress) -> None:
     fields = [
         ("kpi", goal.kpi),
         ("baseline → now → target", kpi_line),
-        ("due", str(goal.due or "")),
-        ("owner", goal.owner or ""),
+        ("due", goal.due),
+        ("owner", goal.owner),
         ("requirements", f"{p.done}/{p.count} done; {effort}"),
         ("by status", ", ".join(f"{s} {n}" for s, n in p.by_status.items()) or "—"),
-        ("description", goal.description or ""),
+        ("description", goal.description),
     ]
-    for name, value in fields:
-        if value:
-            grid.add_row(name, Text(one_line(value)))
-    out.print(grid)
+    blocks: list[Block] = [
+        Line().add(goal.id, "id").add("  ").add(goal.title, "bold"),
+        View(
+            columns=(Column("key", "Field"), Column("value", "Value")),
+            rows=[{"key": k, "value": v} for k, v in fields if v],
+            show_header=False,
+        ),
+    ]
     if goal.readings:
-        out.print(
-            rich_table(
-                ("Date", "Value", "By"),
-                [(str(r.at), fmt_number(r.value, goal.unit), r.by or "") for r in goal.history()],
+        blocks += [
+            Line(),
+            View(
+                columns=(
+                    Column("at", "Date", "date"),
+                    Column("value", "Value"),
+                    Column("by", "By"),
+                ),
+                rows=[
+                    {"at": r.at, "value": fmt_number(r.value, goal.unit), "by": r.by}
+                    for r in goal.history()
+                ],
                 title="KPI readings",
-            )
-        )
+            ),
+        ]
     if p.requirements:
         order = {s: i for i, s in enumerate(p.by_status)}
         reqs = sorted(p.requirements, key=lambda r: (order.get(r.status, 99), r.id))
-        out.print(
-            rich_table(
-                ("ID", "Title", "Status", "Effort", "Owner"),
-                [(r.id, r.title, r.status, fmt_number(r.effort), r.owner or "") for r in reqs],
+        blocks += [
+            Line(),
+            View(
+                columns=(
+                    Column("id", "ID", "id"),
+                    Column("title", "Title", shrink=True),
+                    Column("status", "Status"),
+                    Column("effort", "Effort", "number"),
+                    Column("owner", "Owner", drop=1),
+                ),
+                rows=[
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "status": r.status,
+                        "effort": r.effort,
+                        "owner": r.owner,
+                    }
+                    for r in reqs
+                ],
                 title="Requirements",
-                width=out.width,
-            )
-        )
+            ),
+        ]
+    return blocks
 
 
 @app.command("set")
@@ -249,7 +279,7 @@ def set_(
         list[str],
         typer.Argument(metavar="KEY=VALUE...", help="e.g. target=25 due=2026-12-31 owner=王芳"),
     ],
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
 ) -> None:
     """Set fields of a goal (title, kpi, unit, baseline, target, current, due, owner...)."""
     from pmledger.cli.output import write
@@ -258,7 +288,7 @@ def set_(
 
     book = GoalBook(open_ledger(ctx).root)
     goal = book.load(goal_id)
-    updated = apply_goal_assignments(goal, assignments, today=as_of_date(as_of))
+    updated = apply_goal_assignments(goal, assignments, today=as_of)
     book.save(updated)
     write(updated.id if updated != goal else f"{updated.id} (unchanged)")
 
@@ -275,6 +305,8 @@ def measure(
     by: Annotated[str | None, typer.Option("--by", help="Who measured it.")] = None,
 ) -> None:
     """Append a dated KPI reading, so progress has a history."""
+    from datetime import date
+
     from pmledger.cli.common import default_author
     from pmledger.cli.output import write
     from pmledger.dates import parse_date
@@ -283,7 +315,8 @@ def measure(
 
     book = GoalBook(open_ledger(ctx).root)
     goal = book.load(goal_id)
-    day = parse_date(at, today=as_of_date(None)) if at else as_of_date(None)
+    today = date.today()
+    day = parse_date(at, today=today) if at else today
     updated = with_reading(goal, number("VALUE", value), at=day, by=by or default_author())
     book.save(updated)
     write(f"{updated.id} {fmt_number(updated.latest, updated.unit)}")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.asof import as_of_date
 from pmledger.cli.common import (
+    TODAY,
     AsOf,
     DepartmentOpt,
     DueBeforeOpt,
@@ -47,7 +47,7 @@ def report(
             "--output", "-o", help="Write to this file (default: stdout).", show_default=False
         ),
     ] = None,
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
     department: DepartmentOpt = None,
     requester: RequesterOpt = None,
     status: StatusOpt = None,
@@ -89,10 +89,9 @@ def report(
     fmt = check_format(fmt, ("markdown", "md", "html"))
     labels(lang)  # an unknown language is refused before any work
     ledger = open_ledger(ctx)
-    today = as_of_date(as_of)
     flt = build_filter(
         settings=ledger.settings,
-        as_of=today,
+        as_of=as_of,
         status=status,
         owner=owner,
         tag=tag,
@@ -107,15 +106,15 @@ def report(
     loaded = ledger.load_all()
     goals = GoalBook(ledger.root).load_all()
     report_problems([*loaded.problems, *goals.problems])
-    chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=today)
+    chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
     scope_parts = [*split_values(department), *split_values(requester)]
     review = _sprint_review(ledger, chosen, sprint)
-    changes, since_text = _changes(ledger, chosen, since, today)
+    changes, since_text = _changes(ledger, chosen, since, as_of)
     data = build_report(
         chosen,
         goals.goals,
         settings=ledger.settings,
-        as_of=today,
+        as_of=as_of,
         everything=loaded.requirements,
         options=ReportOptions(
             top=top,
@@ -135,9 +134,9 @@ def report(
 
         text = render_markdown(data, lang=lang)
     if output is None:
-        import sys
+        from pmledger.cli.output import Doc, render
 
-        sys.stdout.write(text)
+        render(fmt, Doc(blocks=[], document=text))
         return
     write_atomic(output, text)
 

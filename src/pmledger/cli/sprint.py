@@ -10,6 +10,7 @@ from pmledger.cli.common import check_format, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
 
 if TYPE_CHECKING:
+    from pmledger.cli.output import Block
     from pmledger.ledger.ledger import Ledger
     from pmledger.sprints import SprintReview
 
@@ -47,7 +48,7 @@ def list_(
     ] = "table",
 ) -> None:
     """Every sprint: committed vs done, in count and effort."""
-    from pmledger.cli.output import emit_rows
+    from pmledger.cli.output import Column, Doc, View, render
     from pmledger.sprints import review, sprint_names
 
     fmt = check_format(fmt, ("table", "json", "csv", "markdown"))
@@ -58,22 +59,35 @@ def list_(
         review(n, loaded.requirements, settings=ledger.settings)
         for n in sprint_names(loaded.requirements)
     ]
-    rows = [
-        (
-            r.name,
-            len(r.items),
-            len(r.done),
-            len(r.slipped),
-            f"{r.done_effort:g}/{r.committed_effort:g}",
-        )
-        for r in reviews
-    ]
-    emit_rows(
+    view = View(
+        columns=(
+            Column("sprint", "Sprint", "id"),
+            Column("committed", "Committed", "int"),
+            Column("done", "Done", "int"),
+            Column("not_finished", "Not finished", "int"),
+            Column("done_effort", "Effort done", "number"),
+            Column("committed_effort", "Effort committed", "number"),
+        ),
+        rows=[
+            {
+                "sprint": r.name,
+                "committed": len(r.items),
+                "done": len(r.done),
+                "not_finished": len(r.slipped),
+                "done_effort": r.done_effort,
+                "committed_effort": r.committed_effort,
+            }
+            for r in reviews
+        ],
+    )
+    empty = "no sprints yet; record one with `pmledger plan --capacity N --apply --sprint S`"
+    render(
         fmt,
-        ("Sprint", "Committed", "Done", "Not finished", "Effort done/committed"),
-        rows,
-        json_data=[r.to_json() for r in reviews],
-        empty="no sprints yet; record one with `pmledger plan --capacity N --apply --sprint S`",
+        Doc(
+            blocks=[view],
+            json=[r.to_json() for r in reviews],
+            notes=[] if reviews else [empty],
+        ),
     )
 
 
@@ -85,18 +99,20 @@ def show(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """Review a sprint: committed vs done, what slipped, what was added after it started."""
-    from rich.text import Text
-
-    from pmledger.cli.output import console, emit_json, rich_table
+    from pmledger.cli.output import Doc, render
 
     fmt = check_format(fmt, ("table", "json"))
     ledger = open_ledger(ctx)
     rv = _review(ledger, name)
     if fmt == "json":
-        emit_json(rv.to_json())
+        render(fmt, Doc(blocks=[], json=rv.to_json()))
         return
-    out = console()
-    out.print(Text(f"Sprint {rv.name}", style="bold"))
+    render(fmt, Doc(blocks=_review_blocks(rv, ledger.settings.ledger.statuses)))
+
+
+def _review_blocks(rv: SprintReview, statuses: list[str]) -> list[Block]:
+    from pmledger.cli.output import Column, Line, View
+
     started = rv.started.date().isoformat() if rv.started else "unknown (no git history)"
     share = (
         f" ({100 * rv.done_effort / rv.committed_effort:.0f}% of the effort)"
@@ -108,7 +124,7 @@ def show(
         if rv.added_after_start is None
         else (", ".join(rv.added_after_start) or "nothing")
     )
-    lines = [
+    facts = [
         ("started", started),
         ("committed", f"{len(rv.items)} requirements, {rv.committed_effort:g} points"),
         ("done", f"{len(rv.done)} requirements, {rv.done_effort:g} points{share}"),
@@ -116,37 +132,48 @@ def show(
         ("dropped", ", ".join(r.id for r in rv.dropped) or "nothing"),
         ("added after start", added),
     ]
-    for key, value in lines:
-        out.print(Text(f"{key:<18} ", style="dim") + Text(value))
-    out.print()
-    order = {s: i for i, s in enumerate(ledger.settings.ledger.statuses)}
+    order = {s: i for i, s in enumerate(statuses)}
     items = sorted(rv.items, key=lambda r: (order.get(r.status, 99), r.id))
     late = set(rv.added_after_start or ())
-    out.print(
-        rich_table(
-            ("ID", "Title", "Status", "Effort", "Owner", "Note"),
-            [
-                (
-                    r.id,
-                    r.title,
-                    r.status,
-                    "" if r.effort is None else f"{r.effort:g}",
-                    r.owner or "",
-                    "added late" if r.id in late else "",
-                )
+    blocks: list[Block] = [
+        Line().add(f"Sprint {rv.name}", "bold"),
+        View(
+            columns=(Column("key", "Fact"), Column("value", "Value")),
+            rows=[{"key": k, "value": v} for k, v in facts],
+            show_header=False,
+        ),
+        Line(),
+        View(
+            columns=(
+                Column("id", "ID", "id"),
+                Column("title", "Title", shrink=True),
+                Column("status", "Status"),
+                Column("effort", "Effort", "number"),
+                Column("owner", "Owner", drop=1),
+                Column("note", "Note", drop=2),
+            ),
+            rows=[
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "status": r.status,
+                    "effort": r.effort,
+                    "owner": r.owner,
+                    "note": "added late" if r.id in late else "",
+                }
                 for r in items
             ],
-            width=out.width,
-        )
-    )
+        ),
+    ]
     if rv.slipped:
-        out.print(
-            Text(
+        blocks.append(
+            Line().add(
                 f"Carry the {len(rv.slipped)} unfinished over with "
                 f"`pmledger sprint carry {rv.name} --to NEXT`.",
-                style="dim",
+                "dim",
             )
         )
+    return blocks
 
 
 @app.command("carry")

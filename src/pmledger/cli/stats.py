@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.asof import as_of_date
 from pmledger.cli.common import (
+    TODAY,
     AsOf,
     DepartmentOpt,
     GoalOpt,
@@ -19,17 +19,14 @@ from pmledger.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
+    from pmledger.cli.output import Block
     from pmledger.report.stats import Stats
-
-BAR_WIDTH = 30
 
 
 def stats(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
     department: DepartmentOpt = None,
     owner: OwnerOpt = None,
     goal: GoalOpt = None,
@@ -42,16 +39,15 @@ def stats(
     ] = True,
 ) -> None:
     """Counts by status, priority, department and owner; age, overdue, lead time."""
-    from pmledger.cli.output import emit_json
+    from pmledger.cli.output import Doc, render
     from pmledger.query.filters import select
     from pmledger.report.stats import compute_stats
 
     fmt = check_format(fmt, ("table", "json"))
     ledger = open_ledger(ctx)
-    today = as_of_date(as_of)
     flt = build_filter(
         settings=ledger.settings,
-        as_of=today,
+        as_of=as_of,
         department=department,
         owner=owner,
         goal=goal,
@@ -59,52 +55,18 @@ def stats(
     )
     loaded = ledger.load_all()
     report_problems(list(loaded.problems))
-    reqs = select(loaded.requirements, flt, settings=ledger.settings, as_of=today)
-    result = compute_stats(reqs, settings=ledger.settings, as_of=today)
+    reqs = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
+    result = compute_stats(reqs, settings=ledger.settings, as_of=as_of)
     if lead_time:
         from pmledger.report.history import lead_times
 
         result.lead_time = lead_times(ledger, {r.id for r in reqs})
-    if fmt == "json":
-        emit_json(result.to_json())
-        return
-    out_console = _console()
-    _chart(out_console, f"By status ({result.total} requirements)", result.by_status)
-    _chart(out_console, f"By priority ({result.active} open)", result.by_priority)
-    _chart(out_console, "By department", result.by_department, limit=15)
-    _owners(out_console, result)
-    _chart(out_console, "Age of open requirements", result.age)
-    overdue = len(result.overdue)
-    shown = ", ".join(result.overdue[:8]) + (" …" if overdue > 8 else "")
-    out_console.print(f"Overdue: {overdue}" + (f"  ({shown})" if overdue else ""), markup=False)
-    lead = result.lead_time
-    if not lead_time:
-        return
-    if lead is None:
-        out_console.print("Lead time (accepted → done): no git history", markup=False)
-    elif not lead.days:
-        out_console.print(
-            "Lead time (accepted → done): nothing accepted and done yet", markup=False
-        )
-    else:
-        out_console.print(
-            f"Lead time (accepted → done, from git): median {lead.median:.1f} days, "
-            f"average {lead.average:.1f} days over {len(lead.days)} requirements",
-            markup=False,
-        )
+    render(fmt, Doc(blocks=_blocks(result, lead_time=lead_time), json=result.to_json()))
 
 
-def _console() -> Console:
-    from pmledger.cli.output import console
-
-    return console()
-
-
-def _chart(out: Console, title: str, counts: dict[str, int], *, limit: int | None = None) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from pmledger.cli.output import one_line
+def _chart(title: str, counts: dict[str, int], *, limit: int | None = None) -> list[Block]:
+    """A small bar chart: name, count, a bar as long as the count's share of the largest."""
+    from pmledger.cli.output import Column, Line, View, one_line
 
     items = list(counts.items())
     rest = items[limit:] if limit is not None else []
@@ -112,47 +74,72 @@ def _chart(out: Console, title: str, counts: dict[str, int], *, limit: int | Non
     if rest:
         items.append((f"{len(rest)} more", sum(n for _, n in rest)))
     top = max([n for _, n in items] + [1])
-    table = Table.grid(padding=(0, 1))
-    table.add_column(no_wrap=True, max_width=28)
-    table.add_column(justify="right", no_wrap=True)
-    table.add_column(no_wrap=True)
-    for name, n in items:
-        filled = round(BAR_WIDTH * n / top)
-        bar = "█" * filled if filled or not n else "▏"
-        table.add_row(Text(one_line(name, 28)), Text(str(n)), Text(bar, style="cyan"))
-    out.print(Text(title, style="bold"))
-    out.print(table)
-    out.print()
+    view = View(
+        columns=(Column("name", "", shrink=True), Column("n", "", "int"), Column("bar", "", "bar")),
+        rows=[{"name": one_line(name, 28), "n": n, "bar": n / top} for name, n in items],
+        title=title,
+        show_header=False,
+    )
+    return [view, Line()]
 
 
-def _owners(out: Console, result: Stats) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from pmledger.cli.output import one_line
+def _owners(result: Stats) -> list[Block]:
+    from pmledger.cli.output import Column, Line, View, one_line
 
     owners = result.owners[:15]
     top = max([o.in_progress_effort for o in owners] + [1.0])
-    table = Table.grid(padding=(0, 1))
-    for column in ("owner", "open", "in progress", "effort in progress", ""):
-        table.add_column(
-            column,
-            no_wrap=True,
-            justify="right" if column in ("open", "in progress", "effort in progress") else "left",
+    blocks: list[Block] = [
+        View(
+            columns=(
+                Column("owner", "owner", shrink=True),
+                Column("open", "open", "int"),
+                Column("in_progress", "in progress", "int"),
+                Column("effort", "effort", "number"),
+                Column("bar", "", "bar"),
+            ),
+            rows=[
+                {
+                    "owner": one_line(o.owner, 24),
+                    "open": o.active,
+                    "in_progress": o.in_progress,
+                    "effort": o.in_progress_effort,
+                    "bar": o.in_progress_effort / top,
+                }
+                for o in owners
+            ],
+            title="Owners (open work, effort in progress)",
         )
-    table.add_row(*(Text(h, style="dim") for h in ("owner", "open", "in progress", "effort", "")))
-    for o in owners:
-        bar = "█" * round(BAR_WIDTH * o.in_progress_effort / top)
-        table.add_row(
-            Text(one_line(o.owner, 24)),
-            Text(str(o.active)),
-            Text(str(o.in_progress)),
-            Text(f"{o.in_progress_effort:g}"),
-            Text(bar, style="yellow"),
-        )
+    ]
     more = len(result.owners) - len(owners)
-    out.print(Text("Owners (open work, effort in progress)", style="bold"))
-    out.print(table)
     if more:
-        out.print(Text(f"… and {more} more owners (--format json lists all)", style="dim"))
-    out.print()
+        blocks.append(Line().add(f"… and {more} more owners (--format json lists all)", "dim"))
+    return [*blocks, Line()]
+
+
+def _blocks(result: Stats, *, lead_time: bool) -> list[Block]:
+    from pmledger.cli.output import Line
+
+    blocks = [
+        *_chart(f"By status ({result.total} requirements)", result.by_status),
+        *_chart(f"By priority ({result.active} open)", result.by_priority),
+        *_chart("By department", result.by_department, limit=15),
+        *_owners(result),
+        *_chart("Age of open requirements", result.age),
+    ]
+    overdue = len(result.overdue)
+    shown = ", ".join(result.overdue[:8]) + (" …" if overdue > 8 else "")
+    blocks.append(Line().add(f"Overdue: {overdue}" + (f"  ({shown})" if overdue else "")))
+    lead = result.lead_time
+    if not lead_time:
+        return blocks
+    if lead is None:
+        text = "Lead time (accepted → done): no git history"
+    elif not lead.days:
+        text = "Lead time (accepted → done): nothing accepted and done yet"
+    else:
+        text = (
+            f"Lead time (accepted → done, from git): median {lead.median:.1f} days, "
+            f"average {lead.average:.1f} days over {len(lead.days)} requirements"
+        )
+    blocks.append(Line().add(text))
+    return blocks
