@@ -83,7 +83,16 @@ requirement_st = st.builds(
     st.lists(st.fixed_dictionaries({"at": aware_dt, "by": text_st, "text": text_st}), max_size=3),
     extras,
     st.none() | text_st,
-    st.none() | st.dictionaries(name_st, number, max_size=4),
+    st.none()
+    | st.fixed_dictionaries(
+        {},
+        optional={
+            "reach": st.integers(0, 10**6) | st.floats(0, 1e6),
+            "impact": st.sampled_from([3, 2, 1, 0.5, 0.25]),
+            "confidence": st.floats(0.01, 1.0),
+            "effort": st.integers(1, 100) | st.floats(0.1, 100),
+        },
+    ),
 )
 
 

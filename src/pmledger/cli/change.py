@@ -18,8 +18,18 @@ IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefi
 def _saved(ledger: Ledger, before: Requirement, after: Requirement) -> None:
     from pmledger.cli.output import write
 
-    ledger.save(after)
+    ledger.save(after, on_lost_comments=lambda lost: warn_lost_comments(after.id, lost))
     write(after.id if after != before else f"{after.id} (unchanged)")
+
+
+def warn_lost_comments(req_id: str, lost: list[str]) -> None:
+    """Say, before writing, which comments lost the key they stood beside."""
+    from pmledger.cli.output import warn
+
+    noun = "comment" if len(lost) == 1 else "comments"
+    warn(f"warning: {req_id}: {len(lost)} {noun} dropped with the key they described:")
+    for comment in lost:
+        warn(f"  {comment}")
 
 
 def set_(
@@ -35,16 +45,21 @@ def set_(
     as_of: AsOf = None,
 ) -> None:
     """Set fields, typed by the model (dates, numbers, lists); all or nothing."""
-    from pmledger.changes import apply_assignments
+    from pmledger.changes import apply_assignments, parse_assignment
 
     ledger = open_ledger(ctx)
     req = ledger.load(req_id)
+    graph = None
+    if any(parse_assignment(a)[0] == "depends_on" for a in assignments):
+        # Only then: a cycle check needs every requirement's dependencies.
+        graph = {s.id: s.depends_on for s in ledger.summaries().summaries}
     updated = apply_assignments(
         req,
         assignments,
         settings=ledger.settings,
         today=resolve_as_of(as_of),
         resolve=ledger.resolve_id,
+        dependencies=graph,
     )
     _saved(ledger, req, updated)
 

@@ -99,11 +99,10 @@ SearchArg = Annotated[
 
 
 def split_values(values: list[str] | None) -> tuple[str, ...]:
-    """Repeatable options that also accept comma-separated values."""
-    out: list[str] = []
-    for value in values or []:
-        out.extend(v.strip() for v in value.split(",") if v.strip())
-    return tuple(out)
+    """Repeatable options that also accept comma-separated values (``,``, ``，``, ``、``)."""
+    from pmledger.text import split_list
+
+    return tuple(split_list(values or []))
 
 
 def build_filter(

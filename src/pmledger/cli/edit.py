@@ -92,7 +92,8 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
                 )
                 continue
             before = path.read_bytes()
-            ledger.save(req)
+            # The comments kept are those of the buffer the person saved.
+            ledger.save(req, original_text=body, on_lost_comments=lambda _: None)
             return EditResult(req.id, changed=path.read_bytes() != before)
     raise EditAbortedError(f"too many attempts; {path.name} was not changed")
 
