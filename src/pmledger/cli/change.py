@@ -27,7 +27,9 @@ def warn_lost_comments(req_id: str, lost: list[str]) -> None:
     from pmledger.cli.output import warn
 
     noun = "comment" if len(lost) == 1 else "comments"
-    warn(f"warning: {req_id}: {len(lost)} {noun} dropped with the key they described:")
+    warn(
+        f"warning: {req_id}: {len(lost)} {noun} dropped with the key {'it' if len(lost) == 1 else 'they'} described:"
+    )
     for comment in lost:
         warn(f"  {comment}")
 

@@ -176,7 +176,8 @@ def _scan(text: str) -> _Scan:
     array_counts: dict[tuple[str, ...], int] = {}
     state = _State()
     current: Statement | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # TOML lines end at "\n" only (str.splitlines would also break at U+0085 etc.).
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
         if not state.top:
             found = state.scan(line, 0)
@@ -216,6 +217,14 @@ def _scan(text: str) -> _Scan:
         current.trailing = state.scan(line, pos)
         current.first_line_open_string = state.mode in (_ML_BASIC, _ML_LITERAL)
     return _Scan(statements, pending)
+
+
+def _lines(text: str) -> list[str]:
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
 
 
 def _resolve_table(name: tuple[str, ...], arrays: dict[tuple[str, ...], int]) -> Path_:
@@ -270,7 +279,7 @@ def reattach(canonical: str, original: str) -> tuple[str, list[str]]:
             else:
                 after[target.line] = stmt.trailing
     out: list[str] = []
-    for number, line in enumerate(canonical.splitlines(keepends=True), start=1):
+    for number, line in enumerate(_lines(canonical), start=1):
         out.extend(f"{c}\n" for c in above.get(number, ()))
         if number in after:
             body = line.rstrip("\n")

@@ -201,6 +201,8 @@ def validation_problems(exc: ValidationError, path: Path, text: str | None) -> l
     for found in describe(exc):
         line = field_line(text, found.loc) if text else None
         problems.append(FileProblem(path, found.sentence, line=line, field=found.field))
+    # In the order a person reads the file.
+    problems.sort(key=lambda p: p.line if p.line is not None else 1 << 30)
     return problems
 
 

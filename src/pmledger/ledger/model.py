@@ -175,12 +175,16 @@ def _inputs_table(model: type[_ScoringInputs]) -> Any:
     def check(value: dict[str, Any] | None) -> dict[str, Any] | None:
         # Validated against the typed inputs, but kept as written (key order
         # and int/float), so a rewrite never reorders or retypes a table.
-        if value is not None:
-            unknown = [k for k in value if k not in model.model_fields]
-            if unknown:
-                names = ", ".join(model.model_fields)
-                raise ValueError(f"has no input {unknown[0]!r}; its inputs are {names}")
-            model.model_validate(value)
+        if value is None:
+            return value
+        unknown = [k for k in value if k not in model.model_fields]
+        known = {k: v for k, v in value.items() if k not in unknown}
+        # Range errors carry their own location (rice.impact); an unknown key
+        # alone gets a sentence naming the inputs there are.
+        model.model_validate(known)
+        if unknown:
+            names = ", ".join(model.model_fields)
+            raise ValueError(f"has no input {unknown[0]!r}; its inputs are {names}")
         return value
 
     return AfterValidator(check)
