@@ -119,7 +119,7 @@ def test_ledger_save_refuses_to_drop_comments_silently(ledger: Ledger) -> None:
 
 
 comment_st = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=20
+    alphabet=st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"]), max_size=20
 ).map(lambda s: ("# " + s).rstrip())
 
 

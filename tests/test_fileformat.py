@@ -19,7 +19,7 @@ from .conftest import make
 P = Path("REQ-AAAAA.toml")
 
 text_st = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"),
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\r"),
     min_size=1,
     max_size=40,
 ).filter(lambda s: s.strip() != "")

@@ -340,9 +340,11 @@ def test_dependency_on_itself_or_closing_a_cycle_is_refused(settings: Settings) 
     ],
 )
 def test_links_are_urls_or_paths(settings: Settings, link: str, good: bool) -> None:
-    apply = lambda: changes.apply_assignments(  # noqa: E731
-        make(), [f"links={link}"], settings=settings, today=date.today()
-    )
+    def apply() -> Requirement:
+        return changes.apply_assignments(
+            make(), [f"links={link}"], settings=settings, today=date.today()
+        )
+
     if good:
         assert apply().links == [link]
     else:

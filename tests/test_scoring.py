@@ -11,12 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from pmledger.errors import ScoringError
-from pmledger.ledger.model import Priority
+from pmledger.errors import ScoringError, ScoringProblem
+from pmledger.ledger.model import Priority, Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.ledger.validation import sentences
 from pmledger.ranking.order import rank
-from pmledger.ranking.scoring import Dependencies, due_measure, find_cycles, score
+from pmledger.ranking.scoring import Dependencies, Score, due_measure, find_cycles, score
 
 from .conftest import make
 
@@ -52,7 +52,13 @@ DUE_TABLE = [
 ]
 
 
-def _score(req, reqs=None, settings=None, as_of=AS_OF, model=None):  # type: ignore[no-untyped-def]
+def _score(
+    req: Requirement,
+    reqs: list[Requirement] | None = None,
+    settings: Settings | None = None,
+    as_of: date = AS_OF,
+    model: str | None = None,
+) -> tuple[Score | None, list[ScoringProblem]]:
     settings = settings or Settings()
     deps = Dependencies.build(reqs or [req], settings)
     result, problems = score(req, deps=deps, settings=settings, as_of=as_of, model=model)
@@ -185,7 +191,7 @@ def test_ice(mode: str, expected: float) -> None:
 def test_missing_input_is_reported_never_zero(
     model: str, table: dict[str, object], field: str
 ) -> None:
-    req = make(**{model: table})
+    req = make(**{model: table})  # type: ignore[arg-type]
     result, problems = _score(req, model=model)
     assert result is None
     assert [p.field for p in problems] == [field]
@@ -212,7 +218,7 @@ def test_impossible_input_is_refused_by_the_model(
 ) -> None:
     # Refused when read or written, so a ranking never meets one.
     with pytest.raises(ValidationError) as err:
-        make(**{model: table})
+        make(**{model: table})  # type: ignore[arg-type]
     assert any(words in s for s in sentences(err.value))
 
 
@@ -278,6 +284,7 @@ def test_raising_priority_never_lowers_a_score(req, steps):  # type: ignore[no-u
     lower = _score(req)[0]
     index = min(PRIORITIES.index(req.priority.value) + steps, 3)
     higher = _score(req.model_copy(update={"priority": Priority(PRIORITIES[index])}))[0]
+    assert higher is not None and lower is not None
     assert higher.value >= lower.value
 
 
@@ -286,6 +293,7 @@ def test_earlier_due_never_lowers_a_score(req, days):  # type: ignore[no-untyped
     base = req if req.due is not None else req.model_copy(update={"due": AS_OF})
     later = _score(base)[0]
     earlier = _score(base.model_copy(update={"due": base.due - timedelta(days=days)}))[0]
+    assert earlier is not None and later is not None
     assert earlier.value >= later.value
 
 
