@@ -195,3 +195,12 @@ def test_created_in_the_past_is_unaffected() -> None:
         req, original_text=fileformat.dumps(req) + "# end\n"
     )
     assert datetime(2025, 5, 1, tzinfo=UTC) == req.created_at
+
+
+def test_edit_says_so_before_dropping_a_comment(root: Path, tmp_path: Path) -> None:
+    rid = add("Export", "--owner", "Li")
+    path = _annotate(root, rid)
+    env = editor_env(tmp_path, "path.write_text(text.replace('owner = \"Li\"', 'owner = \"\"'))")
+    result = ok(["edit", rid], env=env)
+    assert "# until December" in result.stderr and "dropped" in result.stderr
+    assert "owner" not in path.read_text(encoding="utf-8")

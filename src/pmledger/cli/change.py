@@ -16,22 +16,11 @@ IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefi
 
 
 def _saved(ledger: Ledger, before: Requirement, after: Requirement) -> None:
+    from pmledger.cli.common import warn_lost_comments
     from pmledger.cli.output import write
 
     ledger.save(after, on_lost_comments=lambda lost: warn_lost_comments(after.id, lost))
     write(after.id if after != before else f"{after.id} (unchanged)")
-
-
-def warn_lost_comments(req_id: str, lost: list[str]) -> None:
-    """Say, before writing, which comments lost the key they stood beside."""
-    from pmledger.cli.output import warn
-
-    noun = "comment" if len(lost) == 1 else "comments"
-    warn(
-        f"warning: {req_id}: {len(lost)} {noun} dropped with the key {'it' if len(lost) == 1 else 'they'} described:"
-    )
-    for comment in lost:
-        warn(f"  {comment}")
 
 
 def set_(

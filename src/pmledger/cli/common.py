@@ -146,6 +146,18 @@ def report_problems(problems: list[object]) -> None:
         warn(f"warning: skipped {problem}")
 
 
+def warn_lost_comments(req_id: str, lost: list[str]) -> None:
+    """Say, before writing, which comments go with the key they stood beside."""
+    from pmledger.cli.output import warn
+
+    if len(lost) == 1:
+        warn(f"warning: {req_id}: 1 comment dropped with the key it described:")
+    else:
+        warn(f"warning: {req_id}: {len(lost)} comments dropped with the keys they described:")
+    for comment in lost:
+        warn(f"  {comment}")
+
+
 def default_author() -> str:
     """Who is writing: $PMLEDGER_USER, else git's user.name, else the login name."""
     import getpass

@@ -10,6 +10,7 @@ written canonically and atomically.
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import subprocess
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import open_ledger
+from pmledger.cli.common import open_ledger, warn_lost_comments
 from pmledger.errors import EditAbortedError, InvalidFileError
 
 if TYPE_CHECKING:
@@ -93,7 +94,11 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
                 continue
             before = path.read_bytes()
             # The comments kept are those of the buffer the person saved.
-            ledger.save(req, original_text=body, on_lost_comments=lambda _: None)
+            ledger.save(
+                req,
+                original_text=body,
+                on_lost_comments=functools.partial(warn_lost_comments, req.id),
+            )
             return EditResult(req.id, changed=path.read_bytes() != before)
     raise EditAbortedError(f"too many attempts; {path.name} was not changed")
 
