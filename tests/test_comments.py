@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -118,6 +119,14 @@ def test_ledger_save_refuses_to_drop_comments_silently(ledger: Ledger) -> None:
     assert "owner" not in path.read_text()
 
 
+def _complete(line: str) -> bool:
+    try:
+        tomllib.loads(line)
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
+
+
 comment_st = st.text(
     alphabet=st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"]), max_size=20
 ).map(lambda s: ("# " + s).rstrip())
@@ -137,12 +146,16 @@ def test_round_trip_with_comments(req: Requirement, data: st.DataObject) -> None
     from pmledger.ledger.comments import statements as scan
 
     starts = {s.line - 1 for s in scan(canonical)}
-    chosen = data.draw(st.sets(st.sampled_from(sorted(starts & set(statements)) or [0])))
+    candidates = sorted(starts & set(statements)) or [0]
+    chosen = data.draw(st.sets(st.sampled_from(candidates)))
+    # End-of-line comments on lines that hold a whole statement (or open an array).
+    whole = [i for i in candidates if _complete(lines[i]) or lines[i].endswith("= [")]
+    trailing = data.draw(st.sets(st.sampled_from(whole))) if whole else set()
     out: list[str] = []
     for i, line in enumerate(lines):
         if i in chosen:
             out.append(data.draw(comment_st))
-        out.append(line)
+        out.append(f"{line}  {data.draw(comment_st)}" if i in trailing else line)
     commented = "\n".join(out) + "\n"
     again = fileformat.loads(commented, P)
     assert again == req

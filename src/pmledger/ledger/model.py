@@ -1,8 +1,9 @@
 """The requirement: a pydantic model of one ledger file.
 
 Unknown keys are allowed and kept (``model_extra``) so that a rewrite never
-drops what a user wrote. Values are validated here; whether a status belongs
-to the ledger's workflow is the ledger's business (``pmledger.ledger.ledger``),
+drops what a user wrote. Values are validated here, the inputs of the
+scoring models included; whether a status belongs to the ledger's workflow
+is checked against its settings (``pmledger.ledger.settings.check_statuses``),
 since workflows are configurable per ledger.
 """
 
@@ -114,7 +115,8 @@ RICE_IMPACTS: tuple[float, ...] = (3, 2, 1, 0.5, 0.25)
 
 def _rice_impact(value: int | float) -> int | float:
     if value not in RICE_IMPACTS:
-        raise ValueError(f"must be one of 3, 2, 1, 0.5, 0.25 (massive to minimal), got {value:g}")
+        allowed = ", ".join(f"{v:g}" for v in RICE_IMPACTS)
+        raise ValueError(f"must be one of {allowed} (massive to minimal), got {value:g}")
     return value
 
 
