@@ -132,7 +132,7 @@ comment_st = st.text(
 ).map(lambda s: ("# " + s).rstrip())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(requirement_st, st.data())
 def test_round_trip_with_comments(req: Requirement, data: st.DataObject) -> None:
     canonical = fileformat.dumps(req)
