@@ -111,12 +111,28 @@ class InvalidFileError(PmledgerError):
 
 def describe_problems(problems: list[FileProblem]) -> str:
     """Every problem of one file in one line: the file named once, then each by line."""
+    return str(merge_problems(problems))
+
+
+def merge_problems(problems: list[FileProblem]) -> FileProblem:
+    """The problems of one file as one, located at the first (for one-line warnings)."""
     first, *rest = problems
-    parts = [str(first)]
+    if not rest:
+        return first
+    parts = [first.message]
     for p in rest:
-        where = f"line {p.line}: " if p.line is not None and p.path == first.path else ""
-        parts.append(f"{where}{p.message}" if where or p.path == first.path else str(p))
-    return "; ".join(parts)
+        if p.path != first.path:
+            parts.append(str(p))
+        else:
+            parts.append(f"line {p.line}: {p.message}" if p.line is not None else p.message)
+    return FileProblem(
+        first.path,
+        "; ".join(parts),
+        line=first.line,
+        column=first.column,
+        field=first.field,
+        severity=first.severity,
+    )
 
 
 class CommentsLostError(PmledgerError):

@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-FORMAT = 5
+# 6: the scoring tables are validated on read; entries stored before may hold
+# values that are now refused.
+FORMAT = 6
 RACY_SECONDS = 2.0
 ENV_DISABLE = "PMLEDGER_NO_CACHE"
 

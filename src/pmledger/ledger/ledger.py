@@ -24,7 +24,8 @@ from pmledger.errors import (
     InvalidFileError,
     LedgerExistsError,
     NotFoundError,
-    describe_problems,
+    WorkflowError,
+    merge_problems,
 )
 from pmledger.ledger import fileformat, ids
 
@@ -210,16 +211,14 @@ class Ledger:
                     field="id",
                 )
             )
-        if req.status not in self.settings.ledger.statuses:
+        try:
+            check_statuses([req.status], self.settings)
+        except WorkflowError as exc:
             raise InvalidFileError(
                 FileProblem(
-                    path,
-                    f"status {req.status!r} is not in the workflow "
-                    f"({', '.join(self.settings.ledger.statuses)})",
-                    line=fileformat.key_line(text, "status"),
-                    field="status",
+                    path, str(exc), line=fileformat.key_line(text, "status"), field="status"
                 )
-            )
+            ) from None
 
     def _read_entry(self, entry: os.DirEntry[str]) -> Requirement | FileProblem:
         path = Path(entry.path)
@@ -229,13 +228,7 @@ class Ledger:
             return FileProblem(path, "not UTF-8 text")
         except InvalidFileError as exc:
             # Every problem of the file, in one warning line.
-            first = exc.problem
-            if len(exc.problems) == 1:
-                return first
-            message = describe_problems(exc.problems).removeprefix(f"{first}").lstrip("; ")
-            return FileProblem(
-                path, f"{first.message}; {message}", line=first.line, field=first.field
-            )
+            return merge_problems(exc.problems)
         except OSError as exc:
             return FileProblem(path, f"cannot be read: {exc.strerror}")
 
