@@ -33,7 +33,13 @@ aware_dt = st.builds(
     offsets,
 )
 number = st.integers(-(10**9), 10**9) | st.floats(allow_nan=False, allow_infinity=False, width=64)
-scalar = st.one_of(text_st, number, st.booleans(), st.dates(), aware_dt)
+# Values of unknown keys come back exactly as read: local date-times and
+# times stay local, a carriage return stays.
+raw_text_st = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40
+).filter(lambda s: s.strip() != "")
+local_dt = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1))
+scalar = st.one_of(raw_text_st, number, st.booleans(), st.dates(), aware_dt, local_dt, st.times())
 extra_value = st.one_of(
     scalar,
     st.lists(st.integers(0, 100), max_size=3),
