@@ -140,6 +140,7 @@ class Requirement(BaseModel):
     wsjf: dict[str, Any] | None = None
     ice: dict[str, Any] | None = None
     notes: list[Note] = Field(default_factory=list)
+    import_source: OptionalText = None  # "jira:PROJ-12": what `import` matches on re-import
 
     @field_validator("title")
     @classmethod
