@@ -16,6 +16,8 @@ import typer
 
 from pmledger import __version__
 from pmledger.cli import add, change, edit, init, listing, plan, rank, show
+from pmledger.cli import export as export_cmd
+from pmledger.cli import import_ as import_cmd
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
 
@@ -68,6 +70,8 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("edit", edit.edit),
     ("rank", rank.rank),
     ("plan", plan.plan),
+    ("export", export_cmd.export),
+    ("import", import_cmd.import_),
 ]
 
 for _name, _func in COMMANDS:

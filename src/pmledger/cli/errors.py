@@ -25,11 +25,14 @@ from pmledger.errors import (
     AmbiguousIdError,
     ConfigError,
     EditAbortedError,
+    ImportFileError,
+    ImportRowsError,
     InvalidFileError,
     InvalidIdError,
     InvalidValueError,
     LedgerExistsError,
     LedgerNotFoundError,
+    MissingExtraError,
     NotFoundError,
     PmledgerError,
     ScoringError,
@@ -59,6 +62,12 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "or leave those requirements out with --skip-incomplete",
     ),
     EditAbortedError: (FAILURE, ""),
+    ImportFileError: (FAILURE, ""),
+    ImportRowsError: (
+        FAILURE,
+        "fix those rows (`--dry-run` lists every problem), or import the rest with --skip-invalid",
+    ),
+    MissingExtraError: (FAILURE, ""),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
