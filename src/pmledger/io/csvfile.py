@@ -128,8 +128,11 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
                         "(a stray comma or quote?)",
                     )
                 )
+            # A line break inside a cell is "\n" in every spreadsheet; CRLF
+            # there comes from the file's line ends, not from the person.
             record.cells = [
-                (h, restore(cells[i]) if i < len(cells) else "") for i, h in enumerate(headers)
+                (h, restore(cells[i]).replace("\r\n", "\n") if i < len(cells) else "")
+                for i, h in enumerate(headers)
             ]
             table.records.append(record)
     except csv.Error as exc:

@@ -103,7 +103,19 @@ HEADER_ALIASES: dict[str, str] = {
 # used only when the target is in the ledger's workflow.
 STATUS_ALIASES: dict[str, str] = {
     **dict.fromkeys(
-        ["todo", "to do", "open", "new", "backlog", "pending", "待处理", "新建", "待评估", "提出"],
+        [
+            "todo",
+            "to do",
+            "open",
+            "new",
+            "backlog",
+            "pending",
+            "recurring",
+            "待处理",
+            "新建",
+            "待评估",
+            "提出",
+        ],
         "<default>",
     ),
     **dict.fromkeys(["approved", "已接受", "接受", "已批准"], "accepted"),

@@ -117,6 +117,7 @@ def plan_import(table: Table, existing: Sequence[Requirement], options: Options)
                 ignored,
                 field_cache,
                 table.aliases if table.tracker else None,
+                table.bookkeeping,
             )
         except _RowError as exc:
             plan.problems.append(exc.problem)
@@ -145,9 +146,11 @@ def _plan_row(
     ignored: dict[str, None],
     field_cache: dict[str, str | None],
     aliases: dict[str, str] | None,
+    bookkeeping: frozenset[str] | None = None,
 ) -> Action:
     mapping = options.mapping
     tracker = aliases
+    quiet = bookkeeping
     row = record.row
     values: dict[str, Any] = {}
     columns: dict[str, str] = {}
@@ -164,7 +167,7 @@ def _plan_row(
         if name is None:
             if options.keep_unknown:
                 extras[column] = raw
-            else:
+            elif quiet is None or column not in quiet:
                 ignored[column] = None
             continue
         try:

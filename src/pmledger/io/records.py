@@ -49,3 +49,5 @@ class Table:
     # header -> field); a plain file's columns are recognised by name instead.
     tracker: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
+    # Columns a tracker always writes and pmledger has no use for: not worth a notice.
+    bookkeeping: frozenset[str] | None = None

@@ -72,6 +72,8 @@ def read_jira(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     table = csvfile.loads(data, name=name, encoding=encoding)
     table.tracker = "jira"
     table.aliases = _aliases(JIRA_COLUMNS)
+    # A Jira export has dozens of columns; listing the unused ones helps nobody.
+    table.bookkeeping = frozenset(c for r in table.records[:1] for c, _ in r.cells)
     for record in table.records:
         keys = [v for c, v in record.cells if c == JIRA_KEY and str(v).strip()]
         if not keys:
@@ -89,7 +91,11 @@ def _login(person: Any) -> Any:
 
 def read_github(data: bytes, *, name: str) -> Table:
     """The JSON of ``gh issue list --json ...``."""
-    table = Table(tracker="github", aliases=_aliases(GITHUB_KEYS))
+    table = Table(
+        tracker="github",
+        aliases=_aliases(GITHUB_KEYS),
+        bookkeeping=frozenset({"number", "id", "updatedAt", "closedAt", "comments", "closed"}),
+    )
     for number, item in jsonfile.load_data(data, name=name, lines=False):
         record = Record(row=number)
         table.records.append(record)
@@ -119,7 +125,13 @@ def read_github(data: bytes, *, name: str) -> Table:
 
 def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Table:
     """The JSON of ``task export``."""
-    table = Table(tracker="taskwarrior", aliases=_aliases(TASKWARRIOR_KEYS))
+    table = Table(
+        tracker="taskwarrior",
+        aliases=_aliases(TASKWARRIOR_KEYS),
+        bookkeeping=frozenset(
+            {"id", "uuid", "modified", "urgency", "end", "start", "mask", "imask", "parent"}
+        ),
+    )
     for number, item in jsonfile.load_data(data, name=name, lines=False):
         record = Record(row=number)
         table.records.append(record)
