@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pmledger.errors import ImportFileError
-from pmledger.io.columns import neutralise, restore, text
+from pmledger.io.columns import FORMULA_START, neutralise, restore, text
 from pmledger.io.records import Problem, Record, Table
 
 BOM = "\ufeff"
@@ -28,7 +28,13 @@ def dumps(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, excel: bool 
     writer = csv.writer(buffer, lineterminator="\r\n" if excel else "\n")
     writer.writerow(headers)
     writer.writerows(
-        [neutralise(v) if isinstance(v, str) else text(v) for v in row] for row in rows
+        [
+            (neutralise(v) if (v and v[0] in FORMULA_START) or v[:1] == "'" else v)
+            if type(v) is str
+            else ("" if v is None else text(v))
+            for v in row
+        ]
+        for row in rows
     )
     out = buffer.getvalue()
     # Excel reads a BOM-less CSV in the machine's ANSI code page (GBK on a

@@ -187,6 +187,7 @@ class Mapping:
     columns: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
     priorities: dict[str, str] = field(default_factory=dict)
+    value_cache: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(
@@ -414,10 +415,15 @@ def convert(mapping: Mapping, name: str, value: Any, *, today: date) -> Any:
         return _number(value)
     if name in LIST_FIELDS:
         return _list(name, value)
-    if name == "status":
-        return mapping.status(str(value))
-    if name == "priority":
-        return mapping.priority(str(value))
+    if name in ("status", "priority"):
+        # A column holds a handful of distinct values: look each up once.
+        cache = mapping.value_cache
+        text = str(value)
+        hit = cache.get((name, text))
+        if hit is None:
+            hit = mapping.status(text) if name == "status" else mapping.priority(text)
+            cache[(name, text)] = hit
+        return hit
     if name in DATE_FIELDS:
         return as_day(parse_moment(value, today=today))
     if name == "created":

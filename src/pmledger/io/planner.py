@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
@@ -28,6 +28,9 @@ from pmledger.ledger.model import (
     Note,
     Requirement,
 )
+
+if TYPE_CHECKING:
+    from pmledger.ledger.ledger import Ledger
 
 Kind = Literal["create", "update", "unchanged"]
 PLACEHOLDER_ID = "NEW"
@@ -315,19 +318,30 @@ def _validation_problem(exc: ValidationError, row: int, columns: dict[str, str])
 
 def diff(old: Requirement, new: Requirement) -> list[Change]:
     """The fields that differ between two versions, in file order."""
+    if old.__dict__ == new.__dict__ and old.model_extra == new.model_extra:
+        return []  # the common case of a re-import, without serialising both
     before = old.model_dump(mode="json")
     after = new.model_dump(mode="json")
     keys = list(dict.fromkeys([*IMPORTABLE, *SCORING_TABLES, *before, *after]))
     return [Change(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
-def create_requirements(ledger: Any, reqs: Iterable[Requirement]) -> list[Requirement]:
-    """New requirements under fresh IDs (the one place to switch to a batch API)."""
+def create_requirements(ledger: Ledger, reqs: Iterable[Requirement]) -> list[Requirement]:
+    """New requirements under fresh IDs, through the ledger's batch API when it has one.
+
+    ``Ledger.create_many`` syncs a whole batch at once; one ``fsync`` per
+    file costs ~12 ms here, two minutes for 10k rows (docs/performance.md).
+    """
+    batch: Callable[[list[Requirement]], list[Requirement]] | None = getattr(
+        ledger, "create_many", None
+    )
+    if batch is not None:
+        return batch(list(reqs))
     return [ledger.create(r) for r in reqs]
 
 
 def apply_plan(
-    ledger: Any,
+    ledger: Ledger,
     plan: Plan,
     *,
     progress: Callable[[int], None] | None = None,

@@ -32,6 +32,8 @@ def _openpyxl() -> Any:
 
 def display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet: East-Asian wide characters count as two."""
+    if text.isascii():
+        return len(text)
     width = 0
     for ch in text:
         width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
@@ -73,6 +75,8 @@ def dumps(
         header_cells.append(c)
     ws.append(header_cells)
     wrap = Alignment(wrap_text=True, vertical="top")
+    # Plain values are appended as they are (a styled cell object per value
+    # costs three times as much); only what needs a style or a type gets one.
     for row in rows:
         out: list[Any] = []
         for value in row:
@@ -81,17 +85,16 @@ def dumps(
                 # text (it sorts as well), so that an import gives it back exactly.
                 value = value.isoformat()
             if isinstance(value, str):
-                c = WriteOnlyCell(ws, value=value)
-                # A text cell stays text even when it starts with "=".
-                c.data_type = "s"
-                if "\n" in value:
-                    c.alignment = wrap
-                out.append(c)
-            elif isinstance(value, datetime):
-                c = WriteOnlyCell(ws, value=value)
-                c.number_format = "yyyy-mm-dd hh:mm"
-                out.append(c)
-            elif isinstance(value, date):
+                if value.startswith("=") or "\n" in value:
+                    c = WriteOnlyCell(ws, value=value)
+                    # A text cell stays text even when it starts with "=".
+                    c.data_type = "s"
+                    if "\n" in value:
+                        c.alignment = wrap
+                    out.append(c)
+                else:
+                    out.append(value)
+            elif isinstance(value, date) and not isinstance(value, datetime):
                 c = WriteOnlyCell(ws, value=value)
                 c.number_format = "yyyy-mm-dd"
                 out.append(c)
