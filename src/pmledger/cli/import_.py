@@ -159,7 +159,7 @@ def import_(
             raise typer.Exit(1)
         return
     if blocked:
-        raise ImportRowsError(list(plan.problems), len(plan.invalid_rows))
+        raise ImportRowsError([f"{name} {p}" for p in plan.problems], len(plan.invalid_rows))
     done = _apply(ledger, plan)
     for action in done:
         _say(action, dry=False)
