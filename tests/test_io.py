@@ -291,3 +291,65 @@ def test_formats_are_guessed_from_name_and_content(tmp_path: Path) -> None:
     )
     assert guess_format(Path("x.jsonl"), b"{}") == "jsonl"
     assert guess_format(Path("x.bin"), b"PK\x03\x04") == "xlsx"
+
+
+# -- round trips ---------------------------------------------------------------------
+
+_TEXT = st.text(
+    st.sampled_from([*"abcXYZ 09=+-@'\"，、；客户导出需求", "\n"]), min_size=1, max_size=12
+)
+_ONE_LINE = _TEXT.map(lambda s: " ".join(s.split())).filter(bool)
+_WORD = st.text(st.sampled_from(list("abc客户=+@'-")), min_size=1, max_size=6)
+
+
+@st.composite
+def _requirements(draw: st.DrawFn) -> list[object]:
+    out = []
+    for i in range(draw(st.integers(1, 4))):
+        fields: dict[str, object] = {
+            "title": draw(_ONE_LINE),
+            "status": draw(st.sampled_from(["proposed", "in-progress", "done"])),
+            "priority": draw(st.sampled_from(["critical", "high", "medium", "low"])),
+            "created": draw(
+                st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1))
+            ).replace(microsecond=0, tzinfo=UTC),
+            "owner": draw(st.none() | _ONE_LINE),
+            "tags": draw(st.lists(_WORD, max_size=3, unique=True)),
+            "due": draw(st.none() | st.dates(date(2020, 1, 1), date(2030, 1, 1))),
+            "effort": draw(st.none() | st.integers(0, 40) | st.sampled_from([0.5, 2.5])),
+            "description": draw(st.none() | _TEXT.filter(lambda s: s.strip() == s and s)),
+            "acceptance": draw(st.lists(_ONE_LINE, max_size=2, unique=True)),
+            "notes": draw(
+                st.lists(
+                    st.builds(
+                        Note,
+                        at=st.just(NOW),
+                        by=st.sampled_from(["王芳", "Ann"]),
+                        text=_TEXT.filter(lambda s: s.strip() == s and s),
+                    ),
+                    max_size=2,
+                )
+            ),
+        }
+        out.append(make(f"REQ-{i:05d}", **fields))
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@hypothesis_settings(max_examples=30, deadline=None)
+@given(reqs=_requirements())
+def test_rows_round_trip_every_field(fmt: str, reqs: list[object]) -> None:
+    from pmledger.ledger.model import Requirement
+
+    typed = [r for r in reqs if isinstance(r, Requirement)]
+    headers = columns.default_columns(typed, [])
+    cells = columns.rows(typed, headers, notes_text=True)
+    if fmt == "csv":
+        table = csvfile.loads(csvfile.dumps(headers, cells, excel=True), name="x.csv")
+    else:
+        pytest.importorskip("openpyxl")
+        table = xlsxfile.loads(xlsxfile.dumps(headers, cells), name="x.xlsx")
+    plan = plan_import(table, [], _options(Settings()))
+    assert plan.problems == []
+    back = [a.requirement for a in plan.actions]
+    assert [r.model_dump() for r in back] == [r.model_dump() for r in typed]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -121,12 +122,11 @@ def export(
         custom_fields=settings.ledger.custom_fields,
     )
     left_out = ""
-    if not all_ and not status and not flt.text:
-        inactive = sum(
-            1 for r in loaded.requirements if r.status in settings.ledger.inactive_statuses
-        )
-        if inactive:
-            left_out = f" ({inactive} done, rejected or deferred left out: --all includes them)"
+    if not all_ and not flt.statuses:
+        wider = replace(flt, include_inactive=True)
+        hidden = len(select(loaded.requirements, wider, settings=settings, as_of=today)) - len(reqs)
+        if hidden:
+            left_out = f" ({hidden} done, rejected or deferred left out: --all includes them)"
     count = f"{len(reqs)} requirement{'s' if len(reqs) != 1 else ''}"
     if output is not None:
         write_file(output, data)

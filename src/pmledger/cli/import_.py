@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pmledger.cli.common import AsOf, check_format, default_author, open_ledger, report_problems
+from pmledger.cli.common import (
+    AsOf,
+    check_format,
+    default_author,
+    open_ledger,
+    report_problems,
+    resolve_as_of,
+)
 
 if TYPE_CHECKING:
     from pmledger.io.planner import Action, Plan
@@ -124,7 +131,7 @@ def import_(
     table = read_table(data, name=name, fmt=chosen, sheet=sheet, encoding=encoding, by=author)
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    today = _today(as_of)
+    today = resolve_as_of(as_of)
     mapping = Mapping.build(
         settings, columns=map_ or (), statuses=map_status or (), priorities=map_priority or ()
     )
@@ -164,12 +171,6 @@ def import_(
     for action in done:
         _say(action, dry=False)
     _summary(plan, name, done, dry=False, stopped=False)
-
-
-def _today(as_of: str | None) -> Any:
-    from pmledger.cli.common import resolve_as_of
-
-    return resolve_as_of(as_of)
 
 
 def _apply(ledger: Any, plan: Plan) -> list[Action]:

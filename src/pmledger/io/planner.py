@@ -300,8 +300,9 @@ def _merge_notes(
             raise _RowError(
                 Problem(row, "a note needs at (a date-time), by and text", columns.get("notes"))
             ) from None
+        # Compared with the notes already there only: two equal notes in the
+        # file are two entries of the log.
         if (note.at, note.by, note.text) not in seen:
-            seen.add((note.at, note.by, note.text))
             out.append(note)
     return out
 
