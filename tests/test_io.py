@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from pmledger.errors import ImportFileError, InvalidValueError
 from pmledger.io import columns, csvfile, xlsxfile
-from pmledger.io.mapping import Mapping, convert, parse_moment
+from pmledger.io.mapping import Mapping
 from pmledger.io.planner import Options, apply_plan, plan_import
 from pmledger.io.readers import guess_format
 from pmledger.io.records import Record, Table
+from pmledger.io.values import convert, parse_moment
 from pmledger.ledger.ledger import Ledger
 from pmledger.ledger.model import Note
 from pmledger.ledger.settings import Settings

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import ValidationError
 
 from pmledger.errors import InvalidIdError
-from pmledger.io.mapping import IMPORTABLE, Mapping, convert, is_empty
+from pmledger.io.mapping import IMPORTABLE, Mapping
 from pmledger.io.records import Problem, Record, Table
+from pmledger.io.values import convert, is_empty
 from pmledger.ledger import ids
 from pmledger.ledger.model import (
     KNOWN_FIELDS,
@@ -92,149 +93,136 @@ class Options:
 
 
 class _RowError(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = list(problems)
 
 
 def plan_import(table: Table, existing: Sequence[Requirement], options: Options) -> Plan:
     """Validate every row of ``table`` into an action (nothing is written)."""
+    planner = _Planner(table, existing, options)
     plan = Plan(notices=list(table.notices))
-    by_id = {r.id: r for r in existing}
-    by_source = {r.import_source: r for r in existing if r.import_source}
-    seen_ids: dict[str, int] = {}
-    seen_keys: dict[str, int] = {}
-    ignored: dict[str, None] = {}
-    field_cache: dict[str, str | None] = {}
     for record in table.records:
         if record.problems:
             plan.problems.extend(record.problems)
             continue
         try:
-            action = _plan_row(
-                record,
-                options,
-                by_id,
-                by_source,
-                seen_ids,
-                seen_keys,
-                ignored,
-                field_cache,
-                table.aliases if table.tracker else None,
-                table.bookkeeping,
-            )
+            plan.actions.append(planner.action(record))
         except _RowError as exc:
-            plan.problems.append(exc.problem)
-            continue
-        except _RowErrors as exc:
             plan.problems.extend(exc.problems)
-            continue
-        plan.actions.append(action)
-    plan.ignored_columns = list(ignored)
+    plan.ignored_columns = list(planner.ignored)
     return plan
 
 
-class _RowErrors(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
+class _Planner:
+    """The state of one planning pass: what exists, what earlier rows claimed."""
 
+    def __init__(self, table: Table, existing: Sequence[Requirement], options: Options) -> None:
+        self.options = options
+        self.by_id = {r.id: r for r in existing}
+        self.by_source = {r.import_source: r for r in existing if r.import_source}
+        self.seen_ids: dict[str, int] = {}
+        self.seen_keys: dict[str, int] = {}
+        self.ignored: dict[str, None] = {}
+        self.fields: dict[str, str | None] = {}
+        self.tracker = table.aliases if table.tracker else None
+        self.quiet = table.bookkeeping
 
-def _plan_row(
-    record: Record,
-    options: Options,
-    by_id: dict[str, Requirement],
-    by_source: dict[str, Requirement],
-    seen_ids: dict[str, int],
-    seen_keys: dict[str, int],
-    ignored: dict[str, None],
-    field_cache: dict[str, str | None],
-    aliases: dict[str, str] | None,
-    bookkeeping: frozenset[str] | None = None,
-) -> Action:
-    mapping = options.mapping
-    tracker = aliases
-    quiet = bookkeeping
-    row = record.row
-    values: dict[str, Any] = {}
-    columns: dict[str, str] = {}
-    extras: dict[str, Any] = {}
-    problems: list[Problem] = []
-    key = record.key
-    for column, raw in record.cells:
-        if options.key_column is not None and column == options.key_column:
-            key = None if is_empty(raw) else str(raw).strip()
-            continue
-        if column not in field_cache:
-            field_cache[column] = mapping.field_for(column, tracker)
-        name = field_cache[column]
-        if name is None:
-            if options.keep_unknown:
-                extras[column] = raw
-            elif quiet is None or column not in quiet:
-                ignored[column] = None
-            continue
-        try:
-            value = convert(mapping, name, raw, today=options.today)
-        except ValueError as exc:
-            problems.append(Problem(row, str(exc), column))
-            continue
-        if name in LIST_FIELDS and name in values:
-            # Repeated columns (Jira's several Labels) add up.
-            value = list(dict.fromkeys([*values[name], *value]))
-        elif name in values and value is None:
-            continue  # a repeated column left empty does not clear the earlier one
-        values[name] = value
-        columns[name] = column
-    if problems:
-        raise _RowErrors(problems)
+    def field_for(self, column: str) -> str | None:
+        if column not in self.fields:
+            self.fields[column] = self.options.mapping.field_for(column, self.tracker)
+        return self.fields[column]
 
-    target: Requirement | None = None
-    keep_id = False
-    req_id = values.pop("id", None)
-    if req_id:
-        try:
-            req_id = ids.normalize_id(str(req_id), options.mapping.settings.ledger.id_prefix)
-        except InvalidIdError as exc:
-            raise _RowError(Problem(row, str(exc), columns["id"])) from None
-        if req_id in seen_ids:
-            raise _RowError(
-                Problem(row, f"ID {req_id} is also on row {seen_ids[req_id]}", columns["id"])
-            )
-        seen_ids[req_id] = row
-        target = by_id.get(req_id)
-        keep_id = target is None
-    source_key = values.pop("import_source", None)
-    if key is not None and source_key is None:
-        source_key = f"{options.source}:{key}"
-    if source_key is None and not req_id:
-        # No identity in the file: the row number keeps a re-run of the same
-        # file from duplicating (docs/import-export.md: use --key when rows move).
-        source_key = f"{options.source}:row{row}"
-    if source_key is not None:
-        if source_key in seen_keys:
-            raise _RowError(
-                Problem(
-                    row,
-                    f"source key {source_key!r} is also on row {seen_keys[source_key]}",
-                    columns.get("import_source", options.key_column),
+    def cells(
+        self, record: Record
+    ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any], str | None]:
+        """The row's converted values, the column of each, unknown keys and its source key."""
+        options = self.options
+        values: dict[str, Any] = {}
+        columns: dict[str, str] = {}
+        extras: dict[str, Any] = {}
+        problems: list[Problem] = []
+        key = record.key
+        for column, raw in record.cells:
+            if options.key_column is not None and column == options.key_column:
+                key = None if is_empty(raw) else str(raw).strip()
+                continue
+            name = self.field_for(column)
+            if name is None:
+                if options.keep_unknown:
+                    extras[column] = raw
+                elif self.quiet is None or column not in self.quiet:
+                    self.ignored[column] = None
+                continue
+            try:
+                value = convert(options.mapping, name, raw, today=options.today)
+            except ValueError as exc:
+                problems.append(Problem(record.row, str(exc), column))
+                continue
+            if name in LIST_FIELDS and name in values:
+                # Repeated columns (Jira's several Labels) add up.
+                value = list(dict.fromkeys([*values[name], *value]))
+            elif name in values and value is None:
+                continue  # a repeated column left empty does not clear the earlier one
+            values[name] = value
+            columns[name] = column
+        if problems:
+            raise _RowError(*problems)
+        return values, columns, extras, key
+
+    def action(self, record: Record) -> Action:
+        """What one row does, or a :class:`_RowError` naming its problems."""
+        options = self.options
+        row = record.row
+        values, columns, extras, key = self.cells(record)
+        target: Requirement | None = None
+        keep_id = False
+        req_id = values.pop("id", None)
+        if req_id:
+            try:
+                req_id = ids.normalize_id(str(req_id), options.mapping.settings.ledger.id_prefix)
+            except InvalidIdError as exc:
+                raise _RowError(Problem(row, str(exc), columns["id"])) from None
+            if req_id in self.seen_ids:
+                raise _RowError(
+                    Problem(
+                        row, f"ID {req_id} is also on row {self.seen_ids[req_id]}", columns["id"]
+                    )
                 )
-            )
-        seen_keys[source_key] = row
-        if target is None and not keep_id:
-            target = by_source.get(source_key)
-    data = _merge(target, values, extras, options, req_id or PLACEHOLDER_ID, row, columns)
-    data["import_source"] = (
-        source_key if source_key is not None else (target.import_source if target else None)
-    )
-    try:
-        new = Requirement.model_validate(data)
-    except ValidationError as exc:
-        raise _RowError(_validation_problem(exc, row, columns)) from None
-    if target is None:
-        return Action("create", row, new, keep_id=keep_id)
-    changes = diff(target, new)
-    return Action("update" if changes else "unchanged", row, new, changes=changes)
+            self.seen_ids[req_id] = row
+            target = self.by_id.get(req_id)
+            keep_id = target is None
+        source_key = values.pop("import_source", None)
+        if key is not None and source_key is None:
+            source_key = f"{options.source}:{key}"
+        if source_key is None and not req_id:
+            # No identity in the file: the row number keeps a re-run of the same
+            # file from duplicating (docs/import-export.md: use --key when rows move).
+            source_key = f"{options.source}:row{row}"
+        if source_key is not None:
+            if source_key in self.seen_keys:
+                raise _RowError(
+                    Problem(
+                        row,
+                        f"source key {source_key!r} is also on row {self.seen_keys[source_key]}",
+                        columns.get("import_source", options.key_column),
+                    )
+                )
+            self.seen_keys[source_key] = row
+            if target is None and not keep_id:
+                target = self.by_source.get(source_key)
+        data = _merge(target, values, extras, options, req_id or PLACEHOLDER_ID, row, columns)
+        data["import_source"] = (
+            source_key if source_key is not None else (target.import_source if target else None)
+        )
+        try:
+            new = Requirement.model_validate(data)
+        except ValidationError as exc:
+            raise _RowError(_validation_problem(exc, row, columns)) from None
+        if target is None:
+            return Action("create", row, new, keep_id=keep_id)
+        changes = diff(target, new)
+        return Action("update" if changes else "unchanged", row, new, changes=changes)
 
 
 def _merge(

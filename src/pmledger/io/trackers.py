@@ -151,7 +151,7 @@ def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Tabl
 
 
 def _tw_moment(value: Any) -> Any:
-    from pmledger.io.mapping import parse_moment
+    from pmledger.io.values import parse_moment
 
     if not isinstance(value, str):
         return value
