@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -421,3 +421,37 @@ def test_a_missing_file_and_a_bad_format(root: Path, tmp_path: Path) -> None:
     result = invoke(["import", str(broken)])
     assert_clean_error(result, 1)
     assert "not valid JSON" in result.stderr
+
+
+def test_a_department_workbook(root: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "说明"
+    data = book.create_sheet("需求清单")
+    data.append(
+        ["序号", "需求名称", "需求部门", "提出人", "优先级", "期望完成时间", "工作量", "备注"]
+    )
+    data.append(
+        [1, "合同到期提醒", "法务部", "张伟", "紧急", datetime(2026, 12, 15), 3, "老板关注"]
+    )
+    data.append([2, "发票批量下载", "财务部", None, "中", None, 2.5, None])
+    data.append([None, None, None, None, None, None, None, None])
+    path = tmp_path / "需求.xlsx"
+    book.save(path)
+    result = ok(["import", str(path), "--sheet", "需求清单", "--key", "序号"])
+    assert "ignored columns 备注" in result.stderr
+    reqs = {r["title"]: r for r in _all(root)}
+    first = reqs["合同到期提醒"]
+    assert (first["department"], first["requester"], first["priority"]) == (
+        "法务部",
+        "张伟",
+        "critical",
+    )
+    assert first["due"] == date(2026, 12, 15)
+    assert first["effort"] == 3
+    assert first["import_source"] == "需求:1"
+    assert reqs["发票批量下载"]["effort"] == 2.5
+    missing = invoke(["import", str(path), "--sheet", "Sheet9"])
+    assert_clean_error(missing, 1)
+    assert "需求清单" in missing.stderr
