@@ -455,3 +455,44 @@ def test_a_department_workbook(root: Path, tmp_path: Path) -> None:
     missing = invoke(["import", str(path), "--sheet", "Sheet9"])
     assert_clean_error(missing, 1)
     assert "需求清单" in missing.stderr
+
+
+def test_a_full_disk_halfway_then_a_rerun_completes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import threading
+
+    from pmledger.ledger import ledger as ledger_module
+
+    out = tmp_path / "acme.json"
+    ok(["--ledger", str(EXAMPLE), "export", "--all", "-o", str(out)])
+    target = tmp_path / "new"
+    ok(["init", str(target), "--prefix", "ACME"])
+    real = ledger_module.create_exclusive
+    lock = threading.Lock()
+    calls = {"n": 0}
+
+    def full_disk(path: Path, text: str) -> bool:
+        with lock:
+            calls["n"] += 1
+            n = calls["n"]
+        if n > 10:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, text)
+
+    monkeypatch.setattr(ledger_module, "create_exclusive", full_disk)
+    result = invoke(["--ledger", str(target), "import", str(out)])
+    assert_clean_error(result, 1)
+    assert "No space left on device" in result.stderr
+    written = req_files(target)
+    assert 0 < len(written) < 37
+    for path in written:  # whole files only, no temporary file left behind
+        assert path.read_bytes() == (EXAMPLE / "requirements" / path.name).read_bytes()
+    assert [p.name for p in (target / "requirements").iterdir() if p.suffix != ".toml"] == [
+        ".gitkeep"
+    ]
+    monkeypatch.setattr(ledger_module, "create_exclusive", real)
+    again = ok(["--ledger", str(target), "import", str(out)])
+    assert f"{len(written)} unchanged" in again.stderr
+    _same_files(EXAMPLE / "requirements", target / "requirements")
