@@ -411,6 +411,12 @@ def test_a_foreign_id_is_a_problem(root: Path, tmp_path: Path) -> None:
     result = invoke(["import", str(sheet)])
     assert_clean_error(result, 1)
     assert "row 2, column 'id'" in result.stderr
+    numbered = _write(tmp_path / "n.csv", "ID,标题\n1,导出\n2,报表\n")
+    result = invoke(["import", str(numbered)])
+    assert_clean_error(result, 1)
+    assert '--key "ID"' in result.stderr
+    ok(["import", str(numbered), "--key", "ID"])
+    assert sorted(r["import_source"] for r in _all(root)) == ["n:1", "n:2"]
 
 
 def test_a_missing_file_and_a_bad_format(root: Path, tmp_path: Path) -> None:

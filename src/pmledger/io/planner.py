@@ -179,8 +179,19 @@ class _Planner:
         keep_id = False
         req_id = values.pop("id", None)
         if req_id:
+            prefix = options.mapping.settings.ledger.id_prefix
+            if "-" not in str(req_id):
+                # A sheet's own numbering (1, 2, 3) is not a requirement ID.
+                raise _RowError(
+                    Problem(
+                        row,
+                        f"{req_id!r} is not an ID of this ledger (they look like {prefix}-4K7PM); "
+                        f'if this is the sheet\'s own numbering, pass --key "{columns["id"]}"',
+                        columns["id"],
+                    )
+                )
             try:
-                req_id = ids.normalize_id(str(req_id), options.mapping.settings.ledger.id_prefix)
+                req_id = ids.normalize_id(str(req_id), prefix)
             except InvalidIdError as exc:
                 raise _RowError(Problem(row, str(exc), columns["id"])) from None
             if req_id in self.seen_ids:
