@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -26,14 +26,15 @@ from .cli_helpers import (
 JIRA_HEADER = (
     "Summary,Issue key,Issue id,Issue Type,Status,Project key,Priority,Resolution,Assignee,"
     "Reporter,Created,Updated,Due date,Labels,Labels,Labels,Description,Sprint,Sprint,"
-    "Custom field (Story point estimate)"
+    "Custom field (Story point estimate),Comment,Comment"
 )
 JIRA_ROWS = [
     "Export customer list,CRM-12,10012,Story,In Progress,CRM,High,,Li Lei,Wang Fang,"
     "17/Nov/25 3:45 PM,18/Nov/25 9:00 AM,05/Dec/25 12:00 AM,crm,export,,"
-    '"Sales needs the list in Excel, with Chinese names",CRM Sprint 1,CRM Sprint 2,5',
+    '"Sales needs the list in Excel, with Chinese names",CRM Sprint 1,CRM Sprint 2,5,'
+    '"18/Nov/25 9:30 AM;557058:wang;客户要求带手机号; 也要邮箱",',
     "单点登录,CRM-13,10013,Task,To Do,CRM,Lowest,,,Zhao Lei,18/Nov/25 10:00 AM,"
-    "18/Nov/25 10:00 AM,,sso,,,,,,",
+    "18/Nov/25 10:00 AM,,sso,,,,,,,,",
 ]
 GITHUB = [
     {
@@ -324,6 +325,13 @@ def test_jira_csv_and_its_reimport(root: Path, tmp_path: Path) -> None:
     assert crm12["effort"] == 5
     assert crm12["due"] == date(2025, 12, 5)
     assert (crm12["owner"], crm12["requester"]) == ("Li Lei", "Wang Fang")
+    assert crm12["notes"] == [
+        {
+            "at": datetime(2025, 11, 18, 9, 30, tzinfo=UTC),
+            "by": "557058:wang",
+            "text": "客户要求带手机号; 也要邮箱",
+        }
+    ]
     assert reqs["jira:CRM-13"]["priority"] == "low"
     assert reqs["jira:CRM-13"]["title"] == "单点登录"
     changed = JIRA_ROWS[0].replace("In Progress", "Done")

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from pmledger.io import csvfile, jsonfile
 from pmledger.io.mapping import norm
 from pmledger.io.records import Problem, Record, Table
+from pmledger.io.values import parse_moment
 
 TRACKER_FORMATS = ("jira-csv", "github-json", "taskwarrior-json")
 
@@ -36,6 +37,7 @@ JIRA_COLUMNS = {
     "Sprint": "sprint",
     "Custom field (Story Points)": "effort",
     "Custom field (Story point estimate)": "effort",
+    "Comment": "notes",
 }
 JIRA_KEY = "Issue key"
 
@@ -75,12 +77,42 @@ def read_jira(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     # A Jira export has dozens of columns; listing the unused ones helps nobody.
     table.bookkeeping = frozenset(c for r in table.records[:1] for c, _ in r.cells)
     for record in table.records:
+        _jira_comments(record)
         keys = [v for c, v in record.cells if c == JIRA_KEY and str(v).strip()]
         if not keys:
             record.problems.append(Problem(record.row, "no issue key", JIRA_KEY))
         else:
             record.key = str(keys[0]).strip()
     return table
+
+
+JIRA_COMMENT = "Comment"
+
+
+def _jira_comments(record: Record) -> None:
+    """Jira's ``Comment`` columns (``17/Nov/25 3:45 PM;author;text``) as one list of notes."""
+    notes: list[dict[str, Any]] = []
+    cells: list[tuple[str, Any]] = []
+    for column, value in record.cells:
+        if column != JIRA_COMMENT:
+            cells.append((column, value))
+            continue
+        if not str(value).strip():
+            continue
+        parts = str(value).split(";", 2)
+        try:
+            if len(parts) != 3:
+                raise ValueError(value)
+            at = parse_moment(parts[0], today=date.today())
+        except ValueError:
+            record.problems.append(
+                Problem(record.row, "expected DATE;AUTHOR;TEXT in a Jira comment", column)
+            )
+            continue
+        notes.append({"at": at, "by": parts[1].strip() or "jira", "text": parts[2]})
+    if notes:
+        cells.append((JIRA_COMMENT, notes))
+    record.cells = cells
 
 
 def _login(person: Any) -> Any:
@@ -151,8 +183,6 @@ def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Tabl
 
 
 def _tw_moment(value: Any) -> Any:
-    from pmledger.io.values import parse_moment
-
     if not isinstance(value, str):
         return value
     try:
