@@ -25,6 +25,7 @@ from pmledger.errors import (
     AmbiguousIdError,
     ConfigError,
     EditAbortedError,
+    HasDependentsError,
     ImportFileError,
     ImportRowsError,
     InvalidFileError,
@@ -35,6 +36,7 @@ from pmledger.errors import (
     MissingExtraError,
     NotFoundError,
     PmledgerError,
+    RemovedError,
     ScoringError,
     WorkflowError,
 )
@@ -68,6 +70,11 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "fix those rows (`--dry-run` lists every problem), or import the rest with --skip-invalid",
     ),
     MissingExtraError: (FAILURE, ""),
+    HasDependentsError: (
+        FAILURE,
+        "remove those first, or use --force to also remove the links to it",
+    ),
+    RemovedError: (FAILURE, ""),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
