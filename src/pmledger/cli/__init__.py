@@ -33,6 +33,8 @@ from pmledger.cli import (
     sprint,
     stats,
 )
+from pmledger.cli import export as export_cmd
+from pmledger.cli import import_ as import_cmd
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
 
@@ -86,6 +88,8 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("remove", remove.remove),
     ("rank", rank.rank),
     ("plan", plan.plan),
+    ("export", export_cmd.export),
+    ("import", import_cmd.import_),
     ("goal", goal.app),
     ("report", report.report),
     ("stats", stats.stats),

@@ -54,4 +54,4 @@ def loads(text: str, path: Path) -> Goal:
     try:
         return Goal.model_validate(data)
     except ValidationError as exc:
-        raise InvalidFileError(base.validation_problem(exc, path, text)) from None
+        raise InvalidFileError(base.validation_problems(exc, path, text)) from None
