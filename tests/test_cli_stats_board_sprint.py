@@ -119,3 +119,55 @@ def test_sprint_cli(tmp_path: Path) -> None:
 def test_sprint_list_empty(root: Path) -> None:
     add("x")
     assert ok(["sprint", "list", "-f", "json"]).stdout.strip() == "[]"
+
+
+def test_board_renderer_folds_cards_and_never_cuts_silently() -> None:
+    from pmledger.cli.output import Board, Lane, Line, _board_lines, cell_len
+
+    long_title = "客户数据清洗（去重与合并）以及 duplicate detection across every region"
+    board = Board(
+        lanes=[
+            Lane("proposed (3)", [[Line().add("REQ-1", "id"), Line().add(long_title)]], "+2 more"),
+            Lane("done (0)", []),
+        ],
+        min_width=18,
+    )
+    wide = _board_lines(board, width=50, color=False)
+    bars = {cell_len(line[: line.index("│")]) for line in wide if "│" in line}
+    assert len(bars) == 1  # the lanes stay aligned whatever the Chinese text
+    assert all(cell_len(line) <= 50 and line == line.rstrip() for line in wide)
+    assert any("+2 more" in line for line in wide) and any("—" in line for line in wide)
+    # A title longer than three lines of its lane ends in "…" rather than vanishing.
+    assert any(line.split("│")[0].rstrip().endswith("…") for line in wide)
+    # Closing CJK punctuation never starts a line.
+    assert not any(line.lstrip().startswith("）") for line in wide)
+    narrow = _board_lines(board, width=30, color=False)
+    assert "│" not in "".join(narrow) and narrow[0] == "proposed (3)"
+    assert all(cell_len(line) <= 30 for line in narrow)
+    colored = _board_lines(board, width=50, color=True)
+    assert "\x1b[" in colored[0]
+
+
+def test_board_card_text_is_literal(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    rid = add("[red]x[/red] \x1b[2J 看板", "-p", "critical")
+    out = ok(["board", "--as-of", AS_OF], env={"COLUMNS": "200"}).stdout
+    assert rid in out and "[red]x[/red]" in out and "\x1b" not in out
+
+
+def test_stats_bars_are_table_only(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    out = ok(["stats", "--as-of", AS_OF, "--no-lead-time"]).stdout
+    line = next(x for x in out.splitlines() if x.startswith("proposed"))
+    assert line.split()[1] == "10" and line.endswith("█" * 30)
+    assert "█" not in ok(["stats", "--as-of", AS_OF, "-f", "json", "--no-lead-time"]).stdout
+
+
+def test_goal_and_sprint_lists_in_every_format(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    rows = ok(["goal", "list", "-f", "csv"]).stdout.splitlines()
+    assert rows[0].startswith("id,title,kpi,unit,baseline,latest,target,progress")
+    assert any(r.startswith("Q4-cash-collection,Collect cash faster,") for r in rows)
+    assert "| Q4-margin |" in ok(["goal", "list", "-f", "markdown"]).stdout
+    assert json.loads(ok(["sprint", "list", "-f", "json"]).stdout)[0]["sprint"] == "2026-S23"
+    assert "2026-S24" in ok(["sprint", "list", "-f", "csv"]).stdout

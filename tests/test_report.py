@@ -255,3 +255,11 @@ def test_report_goals_and_sprints_core_pull_in_no_cli() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_report_on_stdout_is_the_file_in_utf8(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    target = tmp_path / "r.md"
+    ok(["report", "--as-of", AS_OF, "-o", str(target)])
+    out = ok(["report", "--as-of", AS_OF]).stdout
+    assert out == target.read_text(encoding="utf-8") and "销售部" in out
