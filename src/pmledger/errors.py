@@ -108,3 +108,7 @@ class LoadReport:
     """Files that could not be loaded while reading a whole ledger."""
 
     problems: list[FileProblem] = field(default_factory=list)
+
+
+class GitError(PmledgerError):
+    """git is missing, the ledger is not in a repository, or a revision is unknown."""

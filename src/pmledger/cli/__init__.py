@@ -15,7 +15,21 @@ from typing import Annotated, Any
 import typer
 
 from pmledger import __version__
-from pmledger.cli import add, change, edit, init, listing, plan, rank, show
+from pmledger.cli import (
+    add,
+    change,
+    check,
+    diff,
+    edit,
+    fmt,
+    git_setup,
+    history,
+    init,
+    listing,
+    plan,
+    rank,
+    show,
+)
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
 
@@ -68,6 +82,12 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("edit", edit.edit),
     ("rank", rank.rank),
     ("plan", plan.plan),
+    ("check", check.check),
+    ("fmt", fmt.fmt),
+    ("diff", diff.diff),
+    ("history", history.history),
+    ("git-setup", git_setup.git_setup),
+    ("merge-file", git_setup.merge_file),
 ]
 
 for _name, _func in COMMANDS:

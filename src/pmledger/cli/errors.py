@@ -25,6 +25,7 @@ from pmledger.errors import (
     AmbiguousIdError,
     ConfigError,
     EditAbortedError,
+    GitError,
     InvalidFileError,
     InvalidIdError,
     InvalidValueError,
@@ -59,6 +60,7 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "or leave those requirements out with --skip-incomplete",
     ),
     EditAbortedError: (FAILURE, ""),
+    GitError: (FAILURE, ""),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

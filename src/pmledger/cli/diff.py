@@ -1,0 +1,5 @@
+"""stub"""
+
+
+def diff() -> None:
+    """stub"""

@@ -1,0 +1,5 @@
+"""stub"""
+
+
+def history() -> None:
+    """stub"""

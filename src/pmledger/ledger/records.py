@@ -1,0 +1,70 @@
+"""The kinds of record a ledger holds, and how each is written canonically.
+
+Tools that work on every record alike (the merge driver, ``check``, ``fmt``,
+``diff``) ask this registry instead of knowing each model: a kind names its
+folder and turns a plain TOML mapping into its canonical text. Requirements
+are registered here; other families (goals) register their kind on import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pmledger.ledger.settings import Settings
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of record: where its files live and how they are written."""
+
+    name: str
+    # The folder (relative to the ledger root) of this kind's files.
+    folder: Callable[[Settings], str]
+    # Validate a plain mapping and return its canonical text; raises
+    # pydantic.ValidationError (or ValueError) when the mapping is invalid.
+    canonical: Callable[[Mapping[str, Any]], str]
+    # Arrays of tables kept as logs: merged as a union, ordered by this key.
+    logs: tuple[str, ...] = ()
+    log_order_key: str = "at"
+
+
+KINDS: dict[str, RecordKind] = {}
+
+
+def register(kind: RecordKind) -> None:
+    """Add (or replace) a record kind."""
+    KINDS[kind.name] = kind
+
+
+def kind_for_path(path: str, settings: Settings | None = None) -> RecordKind | None:
+    """The kind whose folder holds ``path`` (a relative path or any path ending in it)."""
+    from pmledger.ledger.settings import Settings as _Settings
+
+    effective = settings if settings is not None else _Settings()
+    parent = PurePosixPath(path.replace("\\", "/")).parent
+    for kind in KINDS.values():
+        folder = PurePosixPath(kind.folder(effective))
+        parts = folder.parts
+        if parts and parent.parts[-len(parts) :] == parts:
+            return kind
+    return None
+
+
+def _requirement_text(data: Mapping[str, Any]) -> str:
+    from pmledger.ledger.fileformat import dumps
+    from pmledger.ledger.model import Requirement
+
+    return dumps(Requirement.model_validate(dict(data)))
+
+
+REQUIREMENT = RecordKind(
+    name="requirement",
+    folder=lambda s: s.ledger.requirements_dir,
+    canonical=_requirement_text,
+    logs=("notes",),
+)
+register(REQUIREMENT)
