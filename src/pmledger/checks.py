@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
@@ -56,9 +56,8 @@ class Problem:
         return data
 
 
-@dataclass(frozen=True)
-class _Facts:
-    """What the cross-file checks need from one requirement file."""
+class _Facts(NamedTuple):
+    """What the cross-file checks need from one requirement file (cached as a tuple)."""
 
     id: str | None
     depends_on: tuple[str, ...]
@@ -359,21 +358,32 @@ def _settings_key(settings: Settings) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def record_files(ledger: Ledger) -> list[tuple[RecordKind, Path]]:
-    """Every record file of every kind whose folder exists, in name order."""
-    out: list[tuple[RecordKind, Path]] = []
+def _record_entries(ledger: Ledger) -> list[tuple[RecordKind, str, list[os.DirEntry[str]]]]:
+    out = []
     for kind in KINDS.values():
-        folder = ledger.root / kind.folder(ledger.settings)
+        folder = os.path.join(ledger.root, kind.folder(ledger.settings))
         try:
-            names = sorted(
-                e.name
-                for e in os.scandir(folder)
-                if e.name.endswith(SUFFIX) and not e.name.startswith(".") and e.is_file()
+            entries = sorted(
+                (
+                    e
+                    for e in os.scandir(folder)
+                    if e.name.endswith(SUFFIX) and not e.name.startswith(".") and e.is_file()
+                ),
+                key=lambda e: e.name,
             )
         except (FileNotFoundError, NotADirectoryError):
             continue
-        out += [(kind, folder / name) for name in names]
+        out.append((kind, folder, entries))
     return out
+
+
+def record_files(ledger: Ledger) -> list[tuple[RecordKind, Path]]:
+    """Every record file of every kind whose folder exists, in name order."""
+    return [
+        (kind, Path(entry.path))
+        for kind, _, entries in _record_entries(ledger)
+        for entry in entries
+    ]
 
 
 def check_ledger(ledger: Ledger, *, use_cache: bool = True, git: bool = True) -> CheckReport:
@@ -382,35 +392,29 @@ def check_ledger(ledger: Ledger, *, use_cache: bool = True, git: bool = True) ->
     key = _settings_key(settings)
     cache = ParseCache.for_ledger(ledger.root, "check") if use_cache else ParseCache(None)
     report = CheckReport()
-    facts: dict[Path, _Facts] = {}
+    # Plain strings, not Paths, for 10k files: a warm check is mostly this loop.
+    facts: dict[str, _Facts] = {}
     seen: set[str] = set()
-    for kind, path in record_files(ledger):
-        report.files += 1
-        name = f"{kind.name}/{path.name}"
-        seen.add(name)
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            continue
-        cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
-        if cached is not None and cached[0] == key:
-            problems, fact = cached[1], cached[2]
-        else:
+    for kind, _folder, entries in _record_entries(ledger):
+        for entry in entries:
+            report.files += 1
+            name = f"{kind.name}/{entry.name}"
+            seen.add(name)
             try:
-                text = path.read_bytes().decode("utf-8")
-            except UnicodeDecodeError:
-                problems, fact = [Problem("error", "encoding", "not UTF-8 text", path)], None
-            except OSError as exc:
-                problems, fact = (
-                    [Problem("error", "unreadable", f"cannot be read: {exc.strerror}", path)],
-                    None,
-                )
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue
+            cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
+            if cached is not None and cached[0] == key:
+                problems = cached[1]
+                fact = _Facts(*cached[2]) if cached[2] is not None else None
             else:
-                problems, fact = check_text(path, text, settings, kind)
-            cache.put(name, stat.st_size, stat.st_mtime_ns, (key, problems, fact))
-        report.problems += problems
-        if fact is not None:
-            facts[path] = fact
+                problems, fact = _check_entry(Path(entry.path), settings, kind)
+                stored = tuple(fact) if fact is not None else None
+                cache.put(name, stat.st_size, stat.st_mtime_ns, (key, tuple(problems), stored))
+            report.problems += problems
+            if fact is not None:
+                facts[entry.path] = fact
     cache.retain(seen)
     cache.save()
     report.problems += _cross_file_problems(ledger, facts)
@@ -419,24 +423,36 @@ def check_ledger(ledger: Ledger, *, use_cache: bool = True, git: bool = True) ->
     return report
 
 
-def _cross_file_problems(ledger: Ledger, facts: Mapping[Path, _Facts]) -> list[Problem]:
+def _check_entry(
+    path: Path, settings: Settings, kind: RecordKind
+) -> tuple[list[Problem], _Facts | None]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return [Problem("error", "encoding", "not UTF-8 text", path)], None
+    except OSError as exc:
+        return [Problem("error", "unreadable", f"cannot be read: {exc.strerror}", path)], None
+    return check_text(path, text, settings, kind)
+
+
+def _cross_file_problems(ledger: Ledger, facts: Mapping[str, _Facts]) -> list[Problem]:
     from pmledger.ranking.scoring import find_cycles
 
     problems: list[Problem] = []
-    by_id: dict[str, list[Path]] = {}
+    by_id: dict[str, list[str]] = {}
     for path, fact in facts.items():
         if fact.id is not None:
             by_id.setdefault(fact.id, []).append(path)
     for req_id, paths in sorted(by_id.items()):
         if len(paths) > 1:
             for path in paths:
-                others = ", ".join(p.name for p in paths if p != path)
+                others = ", ".join(os.path.basename(p) for p in paths if p != path)
                 problems.append(
                     Problem(
                         "error",
                         "duplicate-id",
                         f"ID {req_id} is also used by {others}",
-                        path,
+                        Path(path),
                         field="id",
                     )
                 )
@@ -444,7 +460,7 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[Path, _Facts]) -> list[P
     goals_dir = ledger.root / GOALS_DIR
     goals = {p.stem for p in goals_dir.glob(f"*{SUFFIX}")} if goals_dir.is_dir() else None
     graph: dict[str, tuple[str, ...]] = {}
-    where: dict[str, Path] = {}
+    where: dict[str, str] = {}
     for path, fact in facts.items():
         for dep in fact.depends_on:
             if dep not in known:
@@ -453,10 +469,10 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[Path, _Facts]) -> list[P
                         "error",
                         "dangling-dependency",
                         f"depends_on names {dep}, which is not in the ledger",
-                        path,
+                        Path(path),
                         fact.depends_line,
                         "depends_on",
-                        fix=f"pmledger set {path.stem} depends_on-={dep}",
+                        fix=f"pmledger set {Path(path).stem} depends_on-={dep}",
                     )
                 )
         if goals is not None and fact.goal is not None and fact.goal not in goals:
@@ -465,7 +481,7 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[Path, _Facts]) -> list[P
                     "error",
                     "dangling-goal",
                     f"goal {fact.goal!r} is not in {GOALS_DIR}/",
-                    path,
+                    Path(path),
                     fact.goal_line,
                     "goal",
                 )
@@ -480,7 +496,7 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[Path, _Facts]) -> list[P
                 "error",
                 "dependency-cycle",
                 "dependency cycle: " + " -> ".join([*cycle, first]),
-                where.get(first),
+                Path(where[first]) if first in where else None,
                 facts[where[first]].depends_line if first in where else None,
                 "depends_on",
                 fix="remove one of these dependencies with `pmledger set ID depends_on-=OTHER`",
