@@ -355,7 +355,7 @@ def run_driver(
     kind: RecordKind | None = None,
 ) -> tuple[int, DriverResult]:
     """Git's merge driver: merge into ``ours``; exit status 0 when clean, 1 on a conflict."""
-    chosen = kind if kind is not None else kind_for_path(name, _settings_near(name))
+    chosen = kind or kind_for_path(name) or kind_for_path(name, _settings_near(name))
     try:
         if chosen is None:
             raise _Unmergeable(f"{name} is not a ledger record")

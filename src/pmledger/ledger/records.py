@@ -22,8 +22,10 @@ class RecordKind:
     """One kind of record: where its files live and how they are written."""
 
     name: str
-    # The folder (relative to the ledger root) of this kind's files.
+    # The folder (relative to the ledger root) of this kind's files, from the
+    # ledger's settings, and with default settings.
     folder: Callable[[Settings], str]
+    default_folder: str
     # Validate a plain mapping and return its canonical text; raises
     # pydantic.ValidationError (or ValueError) when the mapping is invalid.
     canonical: Callable[[Mapping[str, Any]], str]
@@ -42,12 +44,10 @@ def register(kind: RecordKind) -> None:
 
 def kind_for_path(path: str, settings: Settings | None = None) -> RecordKind | None:
     """The kind whose folder holds ``path`` (a relative path or any path ending in it)."""
-    from pmledger.ledger.settings import Settings as _Settings
-
-    effective = settings if settings is not None else _Settings()
     parent = PurePosixPath(path.replace("\\", "/")).parent
     for kind in KINDS.values():
-        folder = PurePosixPath(kind.folder(effective))
+        # Default settings without building them: the merge driver's start-up.
+        folder = PurePosixPath(kind.folder(settings) if settings else kind.default_folder)
         parts = folder.parts
         if parts and parent.parts[-len(parts) :] == parts:
             return kind
@@ -64,6 +64,7 @@ def _requirement_text(data: Mapping[str, Any]) -> str:
 REQUIREMENT = RecordKind(
     name="requirement",
     folder=lambda s: s.ledger.requirements_dir,
+    default_folder="requirements",
     canonical=_requirement_text,
     logs=("notes",),
 )
