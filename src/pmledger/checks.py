@@ -304,7 +304,7 @@ def check_text(
     problems += _unknown_key_problems(data, path, text, settings)
     if req is not None:
         problems += _scoring_problems(req, path, text, settings)
-        if fileformat.dumps(req) != text:
+        if REQUIREMENT.canonical(data, text) != text:
             problems.append(
                 Problem(
                     "warning",
@@ -332,7 +332,7 @@ def _generic_problems(
     path: Path, text: str, data: dict[str, Any], kind: RecordKind
 ) -> list[Problem]:
     try:
-        canonical = kind.canonical(data)
+        canonical = kind.canonical(data, text)
     except ValidationError as exc:
         return schema_problems(exc, path, text)
     except ValueError as exc:
@@ -594,7 +594,7 @@ def format_files(
             continue
         try:
             data = tomllib.loads(text.removeprefix("\ufeff"))
-            canonical = kind.canonical(data)
+            canonical = kind.canonical(data, text)
         except tomllib.TOMLDecodeError:
             found, _ = check_text(path, text, ledger.settings, kind)
             result.problems += [p for p in found if p.severity == "error"][:1] or [

@@ -186,9 +186,9 @@ def _parse(data: bytes, side: str) -> dict[str, Any]:
         raise _Unmergeable(f"{side} is not valid TOML ({exc})") from None
 
 
-def _canonical(kind: RecordKind, doc: Mapping[str, Any]) -> str:
+def _canonical(kind: RecordKind, doc: Mapping[str, Any], original: str | None) -> str:
     try:
-        return kind.canonical(doc)
+        return kind.canonical(doc, original)
     except Exception as exc:
         # A merged record the kind refuses (e.g. both sides valid, the mix
         # not): let git merge the lines instead.
@@ -238,8 +238,9 @@ def conflict_text(
     marker_size: int = 7,
 ) -> str:
     """The merged record with each conflicting field between conflict markers."""
-    text_o = _canonical(kind, outcome.ours)
-    text_t = _canonical(kind, outcome.theirs)
+    # Without comments: the blocks are placed by the canonical lines of each field.
+    text_o = _canonical(kind, outcome.ours, None)
+    text_t = _canonical(kind, outcome.theirs, None)
     # Re-read the canonical texts so that snippets show values as written.
     canon_o, canon_t = tomllib.loads(text_o), tomllib.loads(text_t)
     text = text_o
@@ -283,7 +284,9 @@ def merge_records(
     )
     outcome = merge_mappings(*docs, logs=kind.logs, log_key=kind.log_order_key)
     if not outcome.conflicts:
-        return DriverResult(_canonical(kind, outcome.ours), [])
+        # Our file's comments stay where the writer can keep them.
+        ours_text = ours.decode("utf-8").removeprefix("\ufeff")
+        return DriverResult(_canonical(kind, outcome.ours, ours_text), [])
     text = conflict_text(
         kind, outcome, ours_label=ours_label, theirs_label=theirs_label, marker_size=marker_size
     )

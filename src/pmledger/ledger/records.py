@@ -28,7 +28,9 @@ class RecordKind:
     default_folder: str
     # Validate a plain mapping and return its canonical text; raises
     # pydantic.ValidationError (or ValueError) when the mapping is invalid.
-    canonical: Callable[[Mapping[str, Any]], str]
+    # ``original_text`` is the file's current text, whose comments the
+    # writer keeps where the file format allows it.
+    canonical: Callable[[Mapping[str, Any], str | None], str]
     # Arrays of tables kept as logs: merged as a union, ordered by this key.
     logs: tuple[str, ...] = ()
     log_order_key: str = "at"
@@ -54,11 +56,19 @@ def kind_for_path(path: str, settings: Settings | None = None) -> RecordKind | N
     return None
 
 
-def _requirement_text(data: Mapping[str, Any]) -> str:
-    from pmledger.ledger.fileformat import dumps
+def _requirement_text(data: Mapping[str, Any], original_text: str | None = None) -> str:
+    from pmledger.ledger import fileformat
     from pmledger.ledger.model import Requirement
 
-    return dumps(Requirement.model_validate(dict(data)))
+    req = Requirement.model_validate(dict(data))
+    if original_text is not None:
+        # A writer that keeps comments takes the text they come from.
+        import inspect
+
+        dumps: Any = fileformat.dumps
+        if "original_text" in inspect.signature(dumps).parameters:
+            return str(dumps(req, original_text=original_text))
+    return fileformat.dumps(req)
 
 
 REQUIREMENT = RecordKind(
