@@ -222,3 +222,18 @@ def test_init_with_git_registers_the_driver_and_honours_ledger(tmp_path: Path) -
     quiet = tmp_path / "quiet"
     ok(["init", str(quiet)])
     assert not (quiet / ".git").exists()
+
+
+def test_init_on_a_terminal_offers_to_create_a_repository(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    from .cli_helpers import run_module_on_a_terminal
+
+    done = run_module_on_a_terminal(["init", "yes"], cwd=tmp_path, answers="y\n")
+    assert done.returncode == 0, done.stderr
+    assert "not in a git repository" in done.stderr
+    assert (tmp_path / "yes" / ".git").is_dir()
+    assert git(tmp_path / "yes", "config", "merge.pmledger.driver").stdout.strip()
+    done = run_module_on_a_terminal(["init", "no"], cwd=tmp_path, answers="n\n")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "no" / ".git").exists()

@@ -58,7 +58,7 @@ def init(
 
 
 def _ask_for_git(root: Path) -> bool:
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if not sys.stdin.isatty():
         return False
     return typer.confirm(
         f"{root} is not in a git repository; create one (history, review, merges)?",
