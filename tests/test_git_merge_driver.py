@@ -235,3 +235,32 @@ def test_a_field_removed_on_one_side_and_changed_on_the_other_conflicts() -> Non
     result = merge_records(base, ours, theirs, REQUIREMENT)
     assert result.conflicts == ["owner"]
     assert '=======\nowner = "Bea"\n>>>>>>>' in result.text
+
+
+def test_conflicts_in_multiline_text_and_tables_stay_outside_strings() -> None:
+    from pmledger.checks import conflict_problems
+
+    rice = {"reach": 1, "impact": 1, "confidence": 1, "effort": 1}
+    base = make(description="one\ntwo\nthree", rice=rice)
+    ours = make(description="one\n2\nthree", rice={**rice, "impact": 2})
+    theirs = make(description="one\ntwo\n3", rice={**rice, "impact": 3})
+    result = merge_records(
+        *(fileformat.dumps(r).encode() for r in (base, ours, theirs)), REQUIREMENT
+    )
+    assert result.conflicts == ["description", "rice.impact"]
+    found = conflict_problems(Path("REQ-AAAAA.toml"), result.text)
+    assert [p.field for p in found] == ["description", "rice.impact"]
+    # Keeping our side of every block gives exactly our file.
+    kept, skip = [], False
+    for line in result.text.splitlines(keepends=True):
+        if line.startswith("<<<<<<<"):
+            continue
+        if line.startswith("======="):
+            skip = True
+            continue
+        if line.startswith(">>>>>>>"):
+            skip = False
+            continue
+        if not skip:
+            kept.append(line)
+    assert "".join(kept) == fileformat.dumps(ours)

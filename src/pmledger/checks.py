@@ -35,6 +35,7 @@ Severity = Literal["error", "warning"]
 GOALS_DIR = "goals"
 # git's conflict markers (default size 7; a driver may be given another).
 _MARKER = re.compile(r"^(<{7,}|={7,}|>{7,})(?: (.*))?$")
+_TABLE = re.compile(r"^\[([A-Za-z0-9_.\-]+)\]\s*$")
 _KEY = re.compile(r"^\s*\[*\s*([A-Za-z0-9_.\-\"']+?)\s*\]*\s*(?:=|$)")
 
 
@@ -89,10 +90,14 @@ def conflict_problems(path: Path, text: str) -> list[Problem]:
     """One error per block of git conflict markers, naming the field inside it."""
     problems: list[Problem] = []
     lines = text.splitlines()
+    table = ""
     i = 0
     while i < len(lines):
         match = _MARKER.match(lines[i])
         if match is None or not match.group(1).startswith("<"):
+            header = _TABLE.match(lines[i])
+            if header is not None:
+                table = header.group(1).strip() + "."
             i += 1
             continue
         start, ours_label = i + 1, (match.group(2) or "ours").strip()
@@ -106,8 +111,9 @@ def conflict_problems(path: Path, text: str) -> list[Problem]:
                 break
             if inner is None:
                 key = _KEY.match(lines[i])
-                if key and key.group(1) not in keys and "=" in lines[i]:
-                    keys.append(key.group(1).strip("\"'"))
+                name = table + key.group(1).strip("\"'") if key else ""
+                if key and name not in keys and "=" in lines[i]:
+                    keys.append(name)
             i += 1
         named = f" on field {keys[0]!r}" if len(keys) == 1 else ""
         problems.append(
