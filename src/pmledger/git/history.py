@@ -73,6 +73,7 @@ def _log(repo: Repo, path: str) -> list[_Commit]:
         "--name-status",
         "--",
         path,
+        check=False,  # a repository without commits has no history: said below
     ).decode("utf-8", "replace")
     commits: list[_Commit] = []
     for record in out.split(_RS):
@@ -98,7 +99,7 @@ def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
     (relative to the top of the work tree), oldest first."""
     commits = _log(repo, path)
     if not commits:
-        raise NotFoundError(f"git has no history for {path}")
+        raise NotFoundError(f"git has no history for {path}; commit it first")
     blobs = repo.read_blobs(f"{c.sha}:{c.path}" for c in commits if c.status != "D")
     entries: list[HistoryEntry] = []
     previous: dict[str, Any] = {}
