@@ -264,3 +264,39 @@ def test_conflicts_in_multiline_text_and_tables_stay_outside_strings() -> None:
         if not skip:
             kept.append(line)
     assert "".join(kept) == fileformat.dumps(ours)
+
+
+def test_merge_file_command_and_the_fast_entry_point(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    base = fileformat.dumps(make()).encode()
+    paths = {n: tmp_path / f"{n}.toml" for n in ("base", "ours", "theirs")}
+
+    def reset() -> None:
+        paths["base"].write_bytes(base)
+        paths["ours"].write_bytes(base.replace(b"proposed", b"accepted"))
+        paths["theirs"].write_bytes(base.replace(b"medium", b"high"))
+
+    reset()
+    name = "requirements/REQ-AAAAA.toml"
+    args = [str(paths[n]) for n in ("base", "ours", "theirs")] + [name]
+    ok(["merge-file", "--marker-size", "7", *args])
+    expected = fileformat.dumps(make(status="accepted", priority="high"))
+    assert paths["ours"].read_text(encoding="utf-8") == expected
+    reset()
+    done = subprocess.run(
+        [sys.executable, "-m", "pmledger.git", "merge-file", "--marker-size", "9", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert paths["ours"].read_text(encoding="utf-8") == expected
+    usage = subprocess.run(
+        [sys.executable, "-m", "pmledger.git", "merge-file", "only-one"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert usage.returncode == 2 and "usage:" in usage.stderr
