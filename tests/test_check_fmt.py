@@ -136,6 +136,17 @@ def test_check_warns_when_the_repository_lacks_the_driver(tmp_path: Path) -> Non
     ledger = new_repo(tmp_path, driver=False)
     problems = check_ledger(ledger).problems
     assert {p.code for p in problems} == {"merge-driver"}
+    assert len(problems) == 2  # no config in the clone, no .gitattributes line
+    from pmledger.git.setup import write_attributes
+
+    write_attributes(ledger.root, ledger.settings)
+    local = invoke(["-L", str(ledger.root), "check"], env={"CI": None})
+    assert "merge.pmledger.driver" in local.stdout
+    # In CI only the committed .gitattributes matters.
+    assert (
+        "merge-driver"
+        not in ok(["-L", str(ledger.root), "check", "-f", "json"], env={"CI": "true"}).stdout
+    )
     ok(["-L", str(ledger.root), "git-setup"])
     assert check_ledger(ledger).problems == []
     again = ok(["-L", str(ledger.root), "git-setup"])

@@ -392,8 +392,11 @@ def record_files(ledger: Ledger) -> list[tuple[RecordKind, Path]]:
     ]
 
 
-def check_ledger(ledger: Ledger, *, use_cache: bool = True, git: bool = True) -> CheckReport:
-    """Check every record file and the ledger as a whole."""
+def check_ledger(
+    ledger: Ledger, *, use_cache: bool = True, git: bool = True, clone_config: bool = True
+) -> CheckReport:
+    """Check every record file and the ledger as a whole (``git``: and its repository's
+    merge-driver set-up; ``clone_config``: including this clone's git configuration)."""
     settings = ledger.settings
     key = _settings_key(settings)
     cache = ParseCache.for_ledger(ledger.root, "check") if use_cache else ParseCache(None)
@@ -425,7 +428,7 @@ def check_ledger(ledger: Ledger, *, use_cache: bool = True, git: bool = True) ->
     cache.save()
     report.problems += _cross_file_problems(ledger, facts)
     if git:
-        report.problems += driver_warnings(ledger)
+        report.problems += driver_warnings(ledger, clone_config=clone_config)
     return report
 
 
@@ -511,7 +514,7 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[str, _Facts]) -> list[Pr
     return problems
 
 
-def driver_warnings(ledger: Ledger) -> list[Problem]:
+def driver_warnings(ledger: Ledger, *, clone_config: bool = True) -> list[Problem]:
     """A warning when the ledger's repository would merge records line by line."""
     from pmledger.git.repo import Repo
     from pmledger.git.setup import driver_problems
@@ -527,7 +530,7 @@ def driver_warnings(ledger: Ledger) -> list[Problem]:
             ledger.root / ".gitattributes",
             fix="pmledger git-setup",
         )
-        for reason in driver_problems(ledger.root, ledger.settings, repo)
+        for reason in driver_problems(ledger.root, ledger.settings, repo, clone_config=clone_config)
     ]
 
 
