@@ -43,6 +43,7 @@ def test_twenty_branches_merge_without_conflicts(tmp_path: Path) -> None:
     ledger = new_repo(tmp_path)
     root = ledger.root
     shared = _shared(ledger)
+    git(root, "tag", "start")
     scalar_edits: list[dict[str, object]] = [
         {"owner": "Ann"},
         {"requester": "王芳"},
@@ -58,7 +59,8 @@ def test_twenty_branches_merge_without_conflicts(tmp_path: Path) -> None:
         {"title": "Shared requirement, clarified"},
     ]
     for i in range(20):
-        git(root, "checkout", "-q", "-b", f"b{i}", "main" if i == 0 else "b0~1")
+        # Every branch starts from the same commit, as a team's would.
+        git(root, "checkout", "-q", "-b", f"b{i}", "start")
         for n in range(10):
             ledger.create(make(title=f"Branch {i} item {n}"))
         req = ledger.load(shared)
