@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -302,3 +303,35 @@ def test_merge_file_command_and_the_fast_entry_point(tmp_path: Path) -> None:
         check=False,
     )
     assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+def test_the_driver_is_generic_over_record_kinds() -> None:
+    from collections.abc import Mapping
+    from datetime import date as day
+    from typing import Any
+
+    import tomli_w
+
+    from pmledger.ledger.records import KINDS, RecordKind, kind_for_path, register
+
+    def canonical(data: Mapping[str, Any], original: str | None = None) -> str:
+        return str(tomli_w.dumps(dict(data)))
+
+    kind = RecordKind("thing", lambda s: "things", "things", canonical, logs=("readings",))
+    register(kind)
+    try:
+        assert kind_for_path("ledger/things/T1.toml") is kind
+        base = {"id": "T1", "target": 10, "readings": [{"at": day(2026, 1, 1), "value": 1}]}
+        ours = {
+            **base,
+            "target": 12,
+            "readings": [*base["readings"], {"at": day(2026, 3, 1), "value": 3}],
+        }
+        theirs = {**base, "readings": [*base["readings"], {"at": day(2026, 2, 1), "value": 2}]}
+        result = merge_records(*(tomli_w.dumps(d).encode() for d in (base, ours, theirs)), kind)
+        assert result.conflicts == []
+        merged = tomllib.loads(result.text)
+        assert merged["target"] == 12
+        assert [r["value"] for r in merged["readings"]] == [1, 2, 3]
+    finally:
+        KINDS.pop("thing")

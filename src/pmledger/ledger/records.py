@@ -8,6 +8,8 @@ are registered here; other families (goals) register their kind on import.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -79,3 +81,23 @@ REQUIREMENT = RecordKind(
     logs=("notes",),
 )
 register(REQUIREMENT)
+
+
+def _goal_text(data: Mapping[str, Any], original_text: str | None = None) -> str:
+    # Looked up by name: goals are their own family (pmledger.goals), and
+    # this registry must not import it when it is absent.
+    model = importlib.import_module("pmledger.goals.model")
+    writer = importlib.import_module("pmledger.goals.fileformat")
+    return str(writer.dumps(model.Goal.model_validate(dict(data))))
+
+
+if importlib.util.find_spec("pmledger.goals") is not None:
+    register(
+        RecordKind(
+            name="goal",
+            folder=lambda s: "goals",
+            default_folder="goals",
+            canonical=_goal_text,
+            logs=("readings", "notes"),
+        )
+    )
