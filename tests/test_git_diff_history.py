@@ -158,3 +158,16 @@ def test_history_follows_a_rename_and_shows_creation_and_removal(repo: Ledger) -
 def test_history_of_an_unknown_requirement_is_a_clear_error(repo: Ledger) -> None:
     result = invoke(["-L", str(repo.root), "history", "REQ-ZZZZZ"])
     assert result.exit_code == 1 and "no history" in result.stderr
+
+
+def test_markdown_collapses_long_sections_and_caps_rank_moves() -> None:
+    from pmledger.cli.diff import render_markdown
+    from pmledger.git.diff import LedgerDiff, RankMove
+
+    diff = LedgerDiff("main", "HEAD", AS_OF)
+    diff.moves = [RankMove(f"REQ-{i:05d}", "标题 | pipe", i, i + 1) for i in range(150)]
+    text = render_markdown(diff)
+    assert "<details><summary>150 items</summary>" in text
+    assert text.count("\n| REQ-") == 100
+    assert "… and 50 more" in text
+    assert "标题 \\| pipe" in text

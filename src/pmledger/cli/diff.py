@@ -15,6 +15,8 @@ FORMATS = ("text", "markdown", "json")
 # Sections longer than this are collapsed in markdown (<details>).
 COLLAPSE = 10
 TEXT_MOVES = 50
+# A pull-request comment holds at most 65,536 characters.
+MARKDOWN_MOVES = 100
 
 
 def _move_text(m: RankMove) -> str:
@@ -129,13 +131,15 @@ def render_markdown(diff: LedgerDiff) -> str:
                 m.after or "–",
                 _move_text(m).split(" (", 1)[1].rstrip(")"),
             ]
-            for m in diff.moves
+            for m in diff.moves[:MARKDOWN_MOVES]
         ]
-        out += _section(
-            "Rank moves",
-            len(rows),
-            markdown_table(["ID", "Title", "Before", "After", "Why"], rows),
-        )
+        table = markdown_table(["ID", "Title", "Before", "After", "Why"], rows)
+        if len(diff.moves) > MARKDOWN_MOVES:
+            table += (
+                f"\n\n… and {len(diff.moves) - MARKDOWN_MOVES} more pushed by the moves above "
+                "(`pmledger diff --format json` lists all)"
+            )
+        out += _section("Rank moves", len(diff.moves), table)
     if diff.problems:
         rows = [[p.revision, p.path, p.line or "", p.message] for p in diff.problems]
         out += _section(

@@ -371,9 +371,11 @@ def rank_moves(before: Ranking, after: Ranking) -> list[RankMove]:
         )
 
     def size(m: RankMove) -> tuple[int, int, str]:
-        if m.before is None or m.after is None:
-            return (0, -(m.after or m.before or 0), m.id)
-        return (1, -abs(m.before - m.after), m.id)
+        # Moves explained by the requirement's own data first (entered, left,
+        # or its score changed), then those pushed by others, biggest first.
+        own = m.before is None or m.after is None or m.term is not None
+        delta = abs((m.before or 0) - (m.after or 0))
+        return (0 if own else 1, -delta, m.id)
 
     moves.sort(key=size)
     return moves
