@@ -72,7 +72,11 @@ def test_diff_over_a_range_reports_a_broken_file_and_goes_on(repo: Ledger) -> No
         encoding="utf-8",
     )
     _set(repo, ids[1], status="accepted")
-    commit_all(root, "break one, accept one")
+    schema_broken = repo.path_for(ids[4])
+    schema_broken.write_text(
+        schema_broken.read_text(encoding="utf-8").replace('"low"', '"urgent"'), encoding="utf-8"
+    )
+    commit_all(root, "break two, accept one")
     git(root, "tag", "broken")
     path.write_text(
         fileformat.dumps(repo.load(ids[2]).model_copy(update={"id": ids[0]})), encoding="utf-8"
@@ -85,8 +89,11 @@ def test_diff_over_a_range_reports_a_broken_file_and_goes_on(repo: Ledger) -> No
     )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["problems"][0]["path"].endswith(f"{ids[0]}.toml")
-    assert data["problems"][0]["revision"] == "broken"
+    problems = {p["path"].rsplit("/", 1)[1]: p for p in data["problems"]}
+    assert set(problems) == {f"{ids[0]}.toml", f"{ids[4]}.toml"}
+    assert problems[f"{ids[0]}.toml"]["revision"] == "broken"
+    assert "priority" in problems[f"{ids[4]}.toml"]["message"]
+    assert problems[f"{ids[4]}.toml"]["line"] == 4
     assert data["removed"] == []  # a broken file is not a removal
     assert [c["id"] for c in data["changed"]] == [ids[1]]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
@@ -196,7 +196,7 @@ def _parse_into(
         problems.append(RevisionProblem(label, path, "not UTF-8 text"))
     except tomllib.TOMLDecodeError:
         try:
-            fileformat.parse_toml(text, PurePosixPath(path))  # type: ignore[arg-type]
+            fileformat.parse_toml(text, Path(path))
         except Exception as exc:
             fp = getattr(exc, "problem", None)
             problems.append(
@@ -205,8 +205,17 @@ def _parse_into(
                 )
             )
     except ValidationError as exc:
-        fp = fileformat.validation_problem(exc, PurePosixPath(path), text)  # type: ignore[arg-type]
-        problems.append(RevisionProblem(label, path, fp.message, fp.line))
+        from pmledger.checks import schema_problems
+
+        found = schema_problems(exc, Path(path), text)
+        problems.append(
+            RevisionProblem(
+                label,
+                path,
+                "; ".join(p.message for p in found) or "does not match the schema",
+                found[0].line if found else None,
+            )
+        )
     else:
         side.docs[stem] = doc
         side.reqs[stem] = req
