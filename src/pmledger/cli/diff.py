@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pmledger.cli.common import AsOf, check_format, open_ledger, resolve_as_of
+from pmledger.cli.common import check_format, open_ledger
 
 if TYPE_CHECKING:
     from pmledger.git.diff import LedgerDiff, RankMove
@@ -89,9 +89,23 @@ def _section(title: str, count: int, body: str) -> list[str]:
     return [f"#### {title} ({count})", "", body, ""]
 
 
+def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A GitHub-flavoured markdown table of literal, one-line cells."""
+    from pmledger.cli.output import one_line
+
+    def cell(value: Any) -> str:
+        text = one_line("" if value is None else str(value))
+        return text.replace("\\", "\\\\").replace("|", "\\|")
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def render_markdown(diff: LedgerDiff) -> str:
-    from pmledger.cli.output import markdown_table
     from pmledger.git.fields import format_value
+
+    markdown_table = _md_table
 
     summary = (
         f"**{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed, "
@@ -172,7 +186,14 @@ def diff(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="Output: text, markdown (a PR comment) or json.")
     ] = "text",
-    as_of: AsOf = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Rank both sides as of this date instead of today (YYYY-MM-DD, +3d, ...).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Show requirements added, removed and changed, and how the ranking moved.
 
@@ -183,7 +204,12 @@ def diff(
     from pmledger.git.repo import Repo
 
     chosen = check_format(fmt, FORMATS)
-    day = resolve_as_of(as_of)
+    from datetime import date
+
+    from pmledger.dates import parse_date
+
+    today = date.today()
+    day = parse_date(as_of, today=today) if as_of else today
     ledger = open_ledger(ctx)
     repo = Repo.find(ledger.root)
     revisions = resolve_range(repo, rev_range, since=since)
