@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmledger.checks import check_ledger, format_files
+from pmledger.check import check_ledger, format_files
 from pmledger.ledger import fileformat
 from pmledger.ledger.ledger import Ledger
 

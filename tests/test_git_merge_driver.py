@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pmledger.changes import with_note
-from pmledger.checks import check_ledger
+from pmledger.check import check_ledger
 from pmledger.git.merge import merge_mappings, merge_records, run_driver
 from pmledger.ledger import fileformat
 from pmledger.ledger.ledger import Ledger
@@ -241,7 +241,7 @@ def test_a_field_removed_on_one_side_and_changed_on_the_other_conflicts() -> Non
 
 
 def test_conflicts_in_multiline_text_and_tables_stay_outside_strings() -> None:
-    from pmledger.checks import conflict_problems
+    from pmledger.check import conflict_problems
 
     rice = {"reach": 1, "impact": 1, "confidence": 1, "effort": 1}
     base = make(description="one\ntwo\nthree", rice=rice)

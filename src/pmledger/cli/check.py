@@ -11,7 +11,7 @@ import typer
 from pmledger.cli.common import check_format, open_ledger
 
 if TYPE_CHECKING:
-    from pmledger.checks import Problem
+    from pmledger.check import Problem
 
 FORMATS = ("text", "json", "github")
 
@@ -66,7 +66,7 @@ def check(
     Exit 1 when there are errors (--strict: or warnings), 0 otherwise.
     Example: pmledger check --format github
     """
-    from pmledger.checks import check_ledger
+    from pmledger.check import check_ledger
     from pmledger.cli.output import emit_json, sanitize, warn, write
 
     chosen = check_format(fmt, FORMATS)

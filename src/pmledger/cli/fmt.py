@@ -28,7 +28,7 @@ def fmt(
 
     Example: pmledger fmt --check
     """
-    from pmledger.checks import format_files
+    from pmledger.check import format_files
     from pmledger.cli.output import warn, write
 
     ledger = open_ledger(ctx)

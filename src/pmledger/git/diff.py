@@ -205,7 +205,7 @@ def _parse_into(
                 )
             )
     except ValidationError as exc:
-        from pmledger.checks import schema_problems
+        from pmledger.check import schema_problems
 
         found = schema_problems(exc, Path(path), text)
         problems.append(
