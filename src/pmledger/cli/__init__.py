@@ -28,6 +28,7 @@ from pmledger.cli import (
     listing,
     plan,
     rank,
+    remove,
     show,
 )
 from pmledger.cli.common import State
@@ -37,7 +38,7 @@ app = typer.Typer(
     name="pmledger",
     help="A requirements ledger: plain TOML files in git, ranked by priority and urgency.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
@@ -80,6 +81,7 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("status", change.status),
     ("note", change.note),
     ("edit", edit.edit),
+    ("remove", remove.remove),
     ("rank", rank.rank),
     ("plan", plan.plan),
     ("check", check.check),

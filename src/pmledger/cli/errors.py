@@ -26,6 +26,7 @@ from pmledger.errors import (
     ConfigError,
     EditAbortedError,
     GitError,
+    HasDependentsError,
     InvalidFileError,
     InvalidIdError,
     InvalidValueError,
@@ -33,6 +34,7 @@ from pmledger.errors import (
     LedgerNotFoundError,
     NotFoundError,
     PmledgerError,
+    RemovedError,
     ScoringError,
     WorkflowError,
 )
@@ -60,6 +62,11 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "or leave those requirements out with --skip-incomplete",
     ),
     EditAbortedError: (FAILURE, ""),
+    HasDependentsError: (
+        FAILURE,
+        "remove those first, or use --force to also remove the links to it",
+    ),
+    RemovedError: (FAILURE, ""),
     GitError: (FAILURE, ""),
 }
 
