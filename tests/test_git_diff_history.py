@@ -178,3 +178,19 @@ def test_markdown_collapses_long_sections_and_caps_rank_moves() -> None:
     assert text.count("\n| REQ-") == 100
     assert "… and 50 more" in text
     assert "标题 \\| pipe" in text
+
+
+def test_history_compares_each_commit_with_its_own_parent_across_branches(repo: Ledger) -> None:
+    root = repo.root
+    req_id = repo.file_ids()[0]
+    git(root, "checkout", "-qb", "feat")
+    _set(repo, req_id, status="in-progress")
+    commit_all(root, "feat: start", author="Bob")
+    git(root, "checkout", "-q", "main")
+    _set(repo, req_id, priority="critical")
+    commit_all(root, "main: escalate", author="Alice")
+    git(root, "merge", "-q", "--no-edit", "feat")
+    entries = requirement_history(Repo.find(root), f"requirements/{req_id}.toml")
+    changes = {e.subject: [(c.field, c.old, c.new) for c in e.fields] for e in entries}
+    assert changes["feat: start"] == [("status", "proposed", "in-progress")]
+    assert changes["main: escalate"] == [("priority", "low", "critical")]

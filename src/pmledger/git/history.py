@@ -94,37 +94,40 @@ def _log(repo: Repo, path: str) -> list[_Commit]:
     return commits
 
 
+def _parse(data: bytes | None) -> tuple[dict[str, Any], str | None]:
+    """A version's TOML data, or ({}, why) when it cannot be read."""
+    try:
+        return tomllib.loads((data or b"").decode("utf-8").removeprefix("\ufeff")), None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, f"this version is not valid TOML ({exc})"
+
+
 def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
     """The commits that created, changed, renamed and removed the file at ``path``
     (relative to the top of the work tree), oldest first."""
     commits = _log(repo, path)
     if not commits:
         raise NotFoundError(f"git has no history for {path}; commit it first")
-    blobs = repo.read_blobs(f"{c.sha}:{c.path}" for c in commits if c.status != "D")
+    # Each commit is compared with its own parent's version of the file (the
+    # log interleaves branches, so the commit listed before it may be a
+    # sibling on another branch).
+    specs = [f"{c.sha}:{c.path}" for c in commits if c.status != "D"]
+    specs += [f"{c.sha}^:{c.old_path or c.path}" for c in commits if c.status != "A"]
+    blobs = repo.read_blobs(specs)
     entries: list[HistoryEntry] = []
-    previous: dict[str, Any] = {}
     for c in commits:
         if c.status == "D":
             entries.append(HistoryEntry(c.sha, c.date, c.author, c.subject, "removed", c.path))
-            previous = {}
             continue
-        data = blobs.get(f"{c.sha}:{c.path}")
-        problem = None
-        try:
-            doc = tomllib.loads((data or b"").decode("utf-8").removeprefix("\ufeff"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            doc, problem = previous, f"this version is not valid TOML ({exc})"
-        if c.status == "A" or not entries or entries[-1].action == "removed":
-            action = "created"
-        elif c.status == "R":
-            action = "renamed"
-        else:
-            action = "changed"
+        before, _ = (
+            ({}, None) if c.status == "A" else _parse(blobs.get(f"{c.sha}^:{c.old_path or c.path}"))
+        )
+        doc, problem = _parse(blobs.get(f"{c.sha}:{c.path}"))
+        action = {"A": "created", "R": "renamed"}.get(c.status, "changed")
         entry = HistoryEntry(c.sha, c.date, c.author, c.subject, action, c.path, c.old_path)
         entry.problem = problem
         if problem is None:
-            entry.fields = field_changes(previous, doc)
-            entry.notes_added = [plain(dict(n)) for n in log_entries_added(previous, doc)]
+            entry.fields = field_changes(before, doc)
+            entry.notes_added = [plain(dict(n)) for n in log_entries_added(before, doc)]
         entries.append(entry)
-        previous = doc
     return entries
