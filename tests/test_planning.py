@@ -88,7 +88,9 @@ def test_done_dependency_does_not_block_and_cycles_are_skipped() -> None:
 
 def test_apply_sets_sprint_and_planned_but_never_moves_back() -> None:
     reqs = [make("REQ-A", effort=1), make("REQ-B", effort=1, status="in-progress")]
-    plan, _ = _plan(reqs, 10)
+    settings = Settings()
+    ranking = rank(reqs, settings=settings, as_of=AS_OF)
+    plan = plan_sprint(ranking, reqs, settings=settings, capacity=10, include_planned=True)
     updated = {r.id: r for r in apply_plan(plan, sprint="S1", settings=Settings())}
     assert updated["REQ-A"].status == "planned" and updated["REQ-A"].sprint == "S1"
     assert updated["REQ-B"].status == "in-progress" and updated["REQ-B"].sprint == "S1"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import AsOf, open_ledger, resolve_as_of
+from pmledger.cli.common import TODAY, AsOf, open_ledger
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
@@ -32,7 +32,7 @@ def set_(
             help="e.g. owner=李雷 due=+1w tags+=crm effort=5 rice.reach=450; empty value clears.",
         ),
     ],
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
 ) -> None:
     """Set fields, typed by the model (dates, numbers, lists); all or nothing."""
     from pmledger.changes import apply_assignments
@@ -43,7 +43,7 @@ def set_(
         req,
         assignments,
         settings=ledger.settings,
-        today=resolve_as_of(as_of),
+        today=as_of,
         resolve=ledger.resolve_id,
     )
     _saved(ledger, req, updated)
