@@ -230,11 +230,10 @@ def load_ranking(
 
 
 def split_values(values: list[str] | None) -> tuple[str, ...]:
-    """Repeatable options that also accept comma-separated values."""
-    out: list[str] = []
-    for value in values or []:
-        out.extend(v.strip() for v in value.split(",") if v.strip())
-    return tuple(out)
+    """Repeatable options that also accept comma-separated values (``,``, ``，``, ``、``)."""
+    from pmledger.text import split_list
+
+    return tuple(split_list(values or []))
 
 
 def build_filter(
@@ -276,6 +275,18 @@ def report_problems(problems: list[object]) -> None:
 
     for problem in problems:
         warn(f"warning: skipped {problem}")
+
+
+def warn_lost_comments(req_id: str, lost: list[str]) -> None:
+    """Say, before writing, which comments go with the key they stood beside."""
+    from pmledger.cli.output import warn
+
+    if len(lost) == 1:
+        warn(f"warning: {req_id}: 1 comment dropped with the key it described:")
+    else:
+        warn(f"warning: {req_id}: {len(lost)} comments dropped with the keys they described:")
+    for comment in lost:
+        warn(f"  {comment}")
 
 
 def default_author() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from pmledger.errors import InvalidValueError, ScoringError, ScoringProblem
 from pmledger.ledger.model import Requirement
@@ -42,16 +42,9 @@ class Ranking:
     unknown_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def _created_key(req: Requirement) -> datetime:
-    created = req.created
-    if isinstance(created, datetime):
-        return created
-    return datetime.combine(created, time.min, tzinfo=UTC)
-
-
 def sort_key(req: Requirement, sc: Score) -> tuple[float, date, int, datetime, str]:
     """The full ordering key (ascending sort puts the first-ranked first)."""
-    return (-sc.value, req.due or _NO_DUE, req.priority.rank, _created_key(req), req.id)
+    return (-sc.value, req.due or _NO_DUE, req.priority.rank, req.created_at, req.id)
 
 
 def rank(
@@ -134,7 +127,7 @@ def explain_order(upper: RankedItem, lower: RankedItem) -> str:
         return (
             f"tie on score and due; higher priority ({ra.priority.value} over {rb.priority.value})"
         )
-    if _created_key(ra) != _created_key(rb):
+    if ra.created_at != rb.created_at:
         return f"tie on score, due and priority; created earlier ({ra.created} before {rb.created})"
     return f"tie on score, due, priority and created; ID order ({ra.id} before {rb.id})"
 
