@@ -247,9 +247,8 @@ def test_conflicts_in_multiline_text_and_tables_stay_outside_strings() -> None:
     base = make(description="one\ntwo\nthree", rice=rice)
     ours = make(description="one\n2\nthree", rice={**rice, "impact": 2})
     theirs = make(description="one\ntwo\n3", rice={**rice, "impact": 3})
-    result = merge_records(
-        *(fileformat.dumps(r).encode() for r in (base, ours, theirs)), REQUIREMENT
-    )
+    b, o, t = (fileformat.dumps(r).encode() for r in (base, ours, theirs))
+    result = merge_records(b, o, t, REQUIREMENT)
     assert result.conflicts == ["description", "rice.impact"]
     found = conflict_problems(Path("REQ-AAAAA.toml"), result.text)
     assert [p.field for p in found] == ["description", "rice.impact"]
@@ -321,14 +320,12 @@ def test_the_driver_is_generic_over_record_kinds() -> None:
     register(kind)
     try:
         assert kind_for_path("ledger/things/T1.toml") is kind
-        base = {"id": "T1", "target": 10, "readings": [{"at": day(2026, 1, 1), "value": 1}]}
-        ours = {
-            **base,
-            "target": 12,
-            "readings": [*base["readings"], {"at": day(2026, 3, 1), "value": 3}],
-        }
-        theirs = {**base, "readings": [*base["readings"], {"at": day(2026, 2, 1), "value": 2}]}
-        result = merge_records(*(tomli_w.dumps(d).encode() for d in (base, ours, theirs)), kind)
+        first: dict[str, Any] = {"at": day(2026, 1, 1), "value": 1}
+        base: dict[str, Any] = {"id": "T1", "target": 10, "readings": [first]}
+        ours = {**base, "target": 12, "readings": [first, {"at": day(2026, 3, 1), "value": 3}]}
+        theirs = {**base, "readings": [first, {"at": day(2026, 2, 1), "value": 2}]}
+        b, o, t = (tomli_w.dumps(d).encode() for d in (base, ours, theirs))
+        result = merge_records(b, o, t, kind)
         assert result.conflicts == []
         merged = tomllib.loads(result.text)
         assert merged["target"] == 12
