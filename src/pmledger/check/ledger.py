@@ -14,9 +14,13 @@ from pmledger.ledger.ledger import SUFFIX, Ledger
 from pmledger.ledger.records import KINDS, RecordKind
 from pmledger.ledger.settings import Settings
 
+# Part of every cached result's key: bump it when a per-file rule changes,
+# so that results computed by the old rules are not served again.
+RULES_VERSION = 2
+
 
 def _settings_key(settings: Settings) -> str:
-    blob = settings.model_dump_json().encode()
+    blob = f"{RULES_VERSION}:{settings.model_dump_json()}".encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
