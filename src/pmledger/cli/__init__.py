@@ -33,6 +33,8 @@ from pmledger.cli import (
     remove,
     show,
 )
+from pmledger.cli import export as export_cmd
+from pmledger.cli import import_ as import_cmd
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
 
@@ -92,6 +94,8 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("history", history.history),
     ("git-setup", git_setup.git_setup),
     ("merge-file", git_setup.merge_file),
+    ("export", export_cmd.export),
+    ("import", import_cmd.import_),
 ]
 
 for _name, _func in COMMANDS:
