@@ -18,6 +18,8 @@ from .cli_helpers import (
     run_module_on_a_terminal,
 )
 
+EOF = "\x04"  # Ctrl-D: ends the session if a test's answers run out
+
 
 def test_add_prints_only_the_new_id(root: Path) -> None:
     result = ok(["add", "Export the customer list", "--no-input"])
@@ -340,7 +342,8 @@ def test_add_prompts_on_a_terminal(root: Path) -> None:
     first = run_module_on_a_terminal(
         ["add", "--as-of", "2026-11-20"],
         cwd=root,
-        answers="客户列表导出 Excel\nP1\n王芳\n销售部\n+2w\n李雷\ncrm, export\nCopied by hand\n",
+        answers="客户列表导出 Excel\nP1\n王芳\n销售部\n+2w\n3\n李雷\ncrm, export\nCopied by hand\n"
+        + EOF,
     )
     assert first.returncode == 0, first.stderr
     first_id = first.stdout.split()[-1]
@@ -351,11 +354,14 @@ def test_add_prompts_on_a_terminal(root: Path) -> None:
     assert data["requester"] == "王芳"
     assert data["department"] == "销售部"
     assert data["due"] == date(2026, 12, 4)
+    assert data["effort"] == 3
     assert data["owner"] == "李雷"
     assert data["tags"] == ["crm", "export"]
     assert data["description"] == "Copied by hand"
     # The next capture offers the last requester and department: Enter accepts them.
-    second = run_module_on_a_terminal(["add"], cwd=root, answers="Nightly ERP sync\n\n\n\n\n\n\n\n")
+    second = run_module_on_a_terminal(
+        ["add"], cwd=root, answers="Nightly ERP sync\n\n\n\n\n\n\n\n\n" + EOF
+    )
     assert second.returncode == 0, second.stderr
     second_id = second.stdout.split()[-1]
     data = read_req(root, second_id)
@@ -365,6 +371,7 @@ def test_add_prompts_on_a_terminal(root: Path) -> None:
     assert data["department"] == "销售部"
     assert "due" not in data
     assert "owner" not in data
+    assert "effort" not in data
 
 
 def test_add_no_input_never_prompts_on_a_terminal(root: Path) -> None:
@@ -378,13 +385,17 @@ def test_add_no_input_never_prompts_on_a_terminal(root: Path) -> None:
 def test_add_on_a_terminal_offers_to_record_on_the_similar_one(root: Path) -> None:
     pytest.importorskip("termios")
     first = add("客户列表导出 Excel", "--requester", "王芳")
+    # Offered right after the title; the requester and department are then asked
+    # for the note, and nothing else.
     result = run_module_on_a_terminal(
-        ["add"], cwd=root, answers="客户列表导出Excel表格\n\n张三\n财务部\n\n\n\n\ny\n"
+        ["add"], cwd=root, answers="客户列表导出Excel表格\ny\n张三\n财务部\n" + EOF
     )
     assert result.returncode == 0, result.stderr
     assert first in result.stderr
+    assert "Priority" not in result.stderr
     assert result.stdout.split()[-1] == first
     assert [p.stem for p in req_files(root)] == [first]
     (note,) = read_req(root, first)["notes"]
     assert "张三" in note["text"]
     assert "财务部" in note["text"]
+    assert "客户列表导出Excel表格" in note["text"]

@@ -24,6 +24,7 @@ import typer
 from pmledger.errors import (
     AmbiguousIdError,
     ConfigError,
+    DuplicateTitleError,
     EditAbortedError,
     InvalidFileError,
     InvalidIdError,
@@ -59,6 +60,10 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "or leave those requirements out with --skip-incomplete",
     ),
     EditAbortedError: (FAILURE, ""),
+    DuplicateTitleError: (
+        FAILURE,
+        "--same-as ID records the request on it; --allow-duplicate adds another anyway",
+    ),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

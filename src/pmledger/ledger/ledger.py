@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -127,6 +128,58 @@ def create_exclusive(path: Path, text: str) -> bool:
         tmp.unlink(missing_ok=True)
     _fsync_dir(path.parent)
     return True
+
+
+def _link(tmp: Path, path: Path) -> bool:
+    """Give a complete temporary file its final name; False if the name exists."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    except OSError:
+        # A file system without hard links: an exclusive create, flushed.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(tmp.read_bytes())
+            handle.flush()
+            os.fsync(handle.fileno())
+    return True
+
+
+def _write_temp_unsynced(folder: Path, data: bytes) -> Path:
+    # For batches: the caller flushes every file at once (_sync_files).
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".pmledger-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(name, 0o644)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def _sync_files(folder: Path, paths: list[Path]) -> None:
+    """Make the data of ``paths`` durable: one ``syncfs`` on Linux, else one fsync each."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                if libc.syncfs(fd) == 0:
+                    return
+            finally:
+                os.close(fd)
+        except (OSError, AttributeError):
+            pass
+    for path in paths:
+        with path.open("rb+") as handle:
+            os.fsync(handle.fileno())
 
 
 def _write_temp(folder: Path, data: bytes) -> Path:
@@ -362,6 +415,46 @@ class Ledger:
         self.requirements_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(path, fileformat.dumps(req))
         return path
+
+    def create_many(self, reqs: Iterable[Requirement]) -> list[Requirement]:
+        """Save new requirements under fresh, unused IDs, as one durable batch.
+
+        Returns the requirements as written (``id`` replaced), in the order
+        given. Each file is claimed exactly as :meth:`create` claims one (a
+        complete file linked to a name that must not exist), so concurrent
+        ``add`` processes never collide with the batch. What makes a batch
+        fast is durability in bulk: every file's data is flushed with one
+        file-system sync before any is linked into place, and the folder is
+        synced once at the end (per-file ``fsync`` cost ~5 ms each on this
+        kind of disk: 50 s for 10k files). A requirement with an unknown
+        status stops the batch before anything is written.
+        """
+        todo = list(reqs)
+        for req in todo:
+            self.check_status(req.status)
+        if not todo:
+            return []
+        folder = self.requirements_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        length = self.settings.ledger.id_length
+        planned = [r.model_copy(update={"id": ids.new_id(self.prefix, length)}) for r in todo]
+        temps: list[Path] = []
+        try:
+            for req in planned:
+                temps.append(_write_temp_unsynced(folder, fileformat.dumps(req).encode("utf-8")))
+            _sync_files(folder, temps)
+            created: list[Requirement] = []
+            for req, tmp in zip(planned, temps, strict=True):
+                if _link(tmp, self.path_for(req.id)):
+                    created.append(req)
+                else:
+                    # The ID was taken meanwhile (its text names the ID): one at a time.
+                    created.append(self.create(req))
+        finally:
+            for tmp in temps:
+                tmp.unlink(missing_ok=True)
+        _fsync_dir(folder)
+        return created
 
     def create(self, req: Requirement, *, attempts: int = 50) -> Requirement:
         """Save a new requirement under a fresh, unused ID (``req.id`` is replaced)."""
