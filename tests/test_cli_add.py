@@ -399,3 +399,52 @@ def test_add_on_a_terminal_offers_to_record_on_the_similar_one(root: Path) -> No
     assert "张三" in note["text"]
     assert "财务部" in note["text"]
     assert "客户列表导出Excel表格" in note["text"]
+
+
+def test_add_refuses_an_exact_duplicate_of_an_open_title(root: Path) -> None:
+    first = add("客户列表导出 Excel")
+    result = invoke(["add", "客户列表导出excel。", "--no-input"])
+    assert_clean_error(result, 1)
+    assert first in result.stderr
+    assert "--allow-duplicate" in result.stderr
+    assert [p.stem for p in req_files(root)] == [first]
+    second = add("客户列表导出excel。", "--allow-duplicate")
+    assert second != first
+    # Different text is not an exact duplicate, however alike once punctuation goes.
+    add("C# support")
+    add("C++ support")
+
+
+def test_add_a_closed_title_again_is_not_a_duplicate(root: Path) -> None:
+    add("Nightly ERP sync", "--status", "done")
+    add("Nightly ERP sync")
+
+
+def test_add_batch_skips_exact_duplicates_and_reports_the_lines(root: Path) -> None:
+    first = add("Export the customer list")
+    result = invoke(
+        ["add", "-"],
+        input="Invoice batch issuing\nexport the customer list\n会员积分\nINVOICE batch issuing!\n",
+    )
+    assert result.exit_code == 1, result.stderr
+    ids = result.stdout.split()
+    assert len(ids) == 2
+    assert [read_req(root, i)["title"] for i in ids] == ["Invoice batch issuing", "会员积分"]
+    assert f"skipped line 2: “export the customer list” is already {first}" in result.stderr
+    assert f"skipped line 4: “INVOICE batch issuing!” is already {ids[0]}" in result.stderr
+    assert "2 added, 2 skipped" in result.stderr
+    allowed = ok(["add", "-", "--allow-duplicate"], input="Export the customer list\n")
+    assert len(allowed.stdout.split()) == 1
+
+
+def test_add_batch_names_similar_titles_with_their_ids(root: Path) -> None:
+    result = ok(["add", "-"], input="客户列表导出 Excel\n客户列表导出Excel表格\n")
+    first, second = result.stdout.split()
+    assert f"{second}: similar: {first}" in result.stderr
+    assert "--same-as" in result.stderr
+
+
+def test_add_batch_with_a_bad_option_writes_nothing(root: Path) -> None:
+    result = invoke(["add", "-", "--due", "someday"], input="One\nTwo\n")
+    assert_clean_error(result, 2)
+    assert req_files(root) == []

@@ -235,3 +235,49 @@ def test_a_dozen_parallel_adds_get_distinct_ids(ledger: Ledger) -> None:
     assert sorted(r.title for r in result.requirements) == sorted(
         f"Parallel requirement number {i}" for i in range(12)
     )
+
+
+def test_create_many_writes_every_file_in_order(ledger: Ledger) -> None:
+    reqs = [make(title=f"第{i}个需求") for i in range(40)]
+    created = ledger.create_many(reqs)
+    assert [r.title for r in created] == [r.title for r in reqs]
+    assert len({r.id for r in created}) == 40
+    assert all(ledger.load(r.id) == r for r in created)
+    # Only the requirement files: no temporary file left behind.
+    assert sorted(p.name for p in ledger.requirements_dir.iterdir() if p.name != ".gitkeep") == (
+        sorted(f"{r.id}.toml" for r in created)
+    )
+    assert ledger.create_many([]) == []
+
+
+def test_create_many_never_overwrites_a_taken_id(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ledger.create(make(title="Already here"))
+    # Every planned ID of the batch collides (with the ledger, then with itself).
+    sequence = iter([first.id, first.id, first.id, "REQ-22222", "REQ-33333"])
+    monkeypatch.setattr(ids, "new_id", lambda prefix, length: next(sequence))
+    a, b = ledger.create_many([make(title="A"), make(title="B")])
+    assert {a.id, b.id} == {"REQ-22222", "REQ-33333"}
+    assert ledger.load(first.id).title == "Already here"
+    assert ledger.load(a.id).title == "A" and ledger.load(b.id).title == "B"
+
+
+def test_create_many_refuses_an_unknown_status_before_writing(ledger: Ledger) -> None:
+    with pytest.raises(WorkflowError):
+        ledger.create_many([make(title="fine"), make(status="bogus")])
+    assert ledger.file_ids() == []
+
+
+def test_create_many_falls_back_to_fsync_without_syncfs(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys as _sys
+
+    monkeypatch.setattr(_sys, "platform", "other")
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
+    created = ledger.create_many([make(title="x"), make(title="y")])
+    assert len(created) == 2
+    assert len(synced) >= 3  # each file, then the folder
