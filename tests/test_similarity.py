@@ -69,10 +69,13 @@ def test_duplicate_index_finds_exactly_the_pairs_of_the_pairwise_check(titles, t
     # Built in one go (the order tuned by every title) gives the same answers.
     whole = DuplicateIndex(reqs, threshold=threshold, expected=["客户", "xx"])
     for req in reqs:
-        assert [(m.requirement.id, m.similarity) for m in whole.similar(req.title, limit=100)] == [
-            (m.requirement.id, m.similarity)
-            for m in similar(req.title, reqs, threshold=threshold, limit=100)
-        ]
+        for limit in (1, 3, 100):
+            assert [
+                (m.requirement.id, m.similarity) for m in whole.similar(req.title, limit=limit)
+            ] == [
+                (m.requirement.id, m.similarity)
+                for m in similar(req.title, reqs, threshold=threshold, limit=limit)
+            ]
 
 
 def test_exact_key_ignores_case_width_spaces_and_surrounding_punctuation() -> None:

@@ -137,11 +137,12 @@ class DuplicateIndex:
     property test holds that), in time that grows with the number of real
     candidates rather than with the ledger: a "prefix filter" inverted index
     (Chaudhuri et al. 2006; Bayardo et al., *Scaling up all pairs similarity
-    search*, 2007). Each title's bigrams are put in one fixed global order,
+    search*, 2007). A title's bigrams are put in one fixed global order,
     rarest first; if two titles reach the threshold they share at least
     ``_min_overlap`` bigrams, so they share one among the first
-    ``size - _min_overlap + 1`` of each. Only those prefixes are indexed and
-    probed; each candidate found is then checked exactly.
+    ``size - _min_overlap + 1`` of the new title's. Only the postings of
+    that prefix are read; each candidate found is then bounded by what it
+    shares there and, if it can still qualify, checked exactly.
 
     Titles with the same normalised key share one slot, so a ledger full of
     repeated titles costs no more than its distinct titles.
@@ -196,38 +197,52 @@ class DuplicateIndex:
         self._slots[key] = slot
         self._slot_grams.append(tuple(ordered))
         self._slot_items.append([item])
-        prefix = len(ordered) - _min_overlap(len(ordered), self.threshold) + 1
         postings = self._postings
-        for gram in ordered[:prefix]:
+        for gram in ordered:
             postings.setdefault(gram, []).append(slot)
 
     def similar(self, title: str, *, limit: int = 3) -> list[Match]:
-        """The indexed items most like ``title``, best first (as :func:`similar`)."""
+        """The indexed items most like ``title``, best first (as :func:`similar`).
+
+        Only the postings of the query's prefix are read, counting how many of
+        those bigrams each candidate shares. A candidate can share at most
+        that count plus every bigram not read; the most promising are checked
+        first, and once ``limit`` matches are in hand the bar rises to the
+        ``limit``-th best score, so most candidates are ruled out unchecked.
+        """
         ordered = self._ordered(title_key(title))
         size = len(ordered)
-        if not size:
+        if not size or limit < 1:
             return []
-        t = self.threshold
-        prefix = size - _min_overlap(size, t) + 1
-        low = size * t / (2 - t) - _EPS
-        high = size * (2 - t) / t + _EPS
+        threshold = bar = self.threshold
+        scanned = size - _min_overlap(size, threshold) + 1
+        counts: Counter[int] = Counter()
+        postings = self._postings
+        for gram in ordered[:scanned]:
+            counts.update(postings.get(gram, ()))
+        unread = size - scanned
+        least = _min_overlap(size, bar)  # what any match must share
         wanted = set(ordered)
-        seen: set[int] = set()
+        slot_grams, slot_items = self._slot_grams, self._slot_items
         found: list[Match] = []
-        for gram in ordered[:prefix]:
-            for slot in self._postings.get(gram, ()):
-                if slot in seen:
-                    continue
-                seen.add(slot)
-                grams = self._slot_grams[slot]
-                count = len(grams)
-                if count < low or count > high:
-                    continue
-                shared = sum(1 for g in grams if g in wanted)
-                score = 2 * shared / (size + count)
-                if score >= t:
-                    rounded = round(score, 3)
-                    found.extend(Match(item, rounded) for item in self._slot_items[slot])
+        for slot, shared_read in counts.most_common():
+            if shared_read + unread < least:
+                break  # the rest share no more of the prefix: none can reach the bar
+            grams = slot_grams[slot]
+            count = len(grams)
+            if 2 * min(count, shared_read + unread) < bar * (size + count) - _EPS:
+                continue
+            score = 2 * len(wanted.intersection(grams)) / (size + count)
+            if score < threshold or score < bar - _EPS:
+                continue
+            found.extend(Match(item, round(score, 3)) for item in slot_items[slot])
+            if len(found) >= limit:
+                found.sort(key=lambda m: (-m.similarity, m.requirement.id))
+                del found[limit:]
+                # Anything that rounds to the last kept score may still win on ID.
+                if found[-1].similarity - 0.0005 > bar:
+                    bar = found[-1].similarity - 0.0005
+                    least = _min_overlap(size, bar)
         found.sort(key=lambda m: (-m.similarity, m.requirement.id))
         return found[:limit]
 
