@@ -17,7 +17,7 @@ from pmledger.cli.common import AsOf, open_ledger, resolve_as_of
 if TYPE_CHECKING:
     from datetime import date
 
-    from pmledger.ledger.ledger import Ledger, Summary
+    from pmledger.ledger.ledger import Ledger, Summary, TitleEntry
     from pmledger.ledger.model import Requirement
     from pmledger.query.similarity import Match
 
@@ -132,7 +132,7 @@ def add(
             )
         from pmledger.cli.interview import interview
 
-        answers = interview(ledger, fields, today=today, open_summaries=_open_summaries(ledger))
+        answers = interview(ledger, fields, today=today, open_summaries=_open_titles(ledger))
         if answers.same_as is not None:
             _record_on_existing(
                 ledger,
@@ -189,9 +189,11 @@ def _add_one(
     from pmledger.query.similarity import similar
 
     req = _build(ledger, title, fields, today=today)
-    existing = _open_summaries(ledger) if (check_similar or not allow_duplicate) else []
+    existing = _open_titles(ledger) if (check_similar or not allow_duplicate) else []
     if not allow_duplicate:
         same = _exact_duplicates(req.title, existing)
+        # The title store may be a little stale: refuse only on what the file says now.
+        same = [s for s in same if _still_the_same(ledger, s.id, req.title)]
         if same:
             raise DuplicateTitleError(
                 f"“{one_line(req.title, 60)}” is already {same[0].id} ({same[0].status}); "
@@ -290,7 +292,24 @@ def _open_summaries(ledger: Ledger) -> list[Summary]:
     return [s for s in ledger.summaries().summaries if s.status not in closed]
 
 
-def _exact_duplicates(title: str, existing: list[Summary]) -> list[Summary]:
+def _open_titles(ledger: Ledger) -> list[TitleEntry]:
+    """Open requirements from the fast title store (a hint may be slightly stale)."""
+    closed = set(_closed(ledger))
+    return [s for s in ledger.titles() if s.status not in closed]
+
+
+def _still_the_same(ledger: Ledger, req_id: str, title: str) -> bool:
+    from pmledger.errors import PmledgerError
+    from pmledger.query.similarity import exact_key
+
+    try:
+        req = ledger.load(req_id)
+    except PmledgerError:
+        return False
+    return req.status not in _closed(ledger) and exact_key(req.title) == exact_key(title)
+
+
+def _exact_duplicates(title: str, existing: list[TitleEntry]) -> list[TitleEntry]:
     """Open requirements with exactly the same title (normalised), by ID."""
     from pmledger.query.similarity import exact_key, title_key
 

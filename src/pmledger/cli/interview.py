@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
-    from pmledger.ledger.ledger import Ledger, Summary
+    from pmledger.ledger.ledger import Ledger, TitleEntry
     from pmledger.ledger.model import Requirement
 
 
@@ -38,7 +38,7 @@ def interview(
     given: dict[str, Any],
     *,
     today: date,
-    open_summaries: list[Summary],
+    open_summaries: list[TitleEntry],
 ) -> Answers:
     """Ask for every field not ``given`` on the command line.
 
@@ -55,7 +55,7 @@ def interview(
 
 
 def _interview(
-    ledger: Ledger, fields: dict[str, Any], *, today: date, open_summaries: list[Summary]
+    ledger: Ledger, fields: dict[str, Any], *, today: date, open_summaries: list[TitleEntry]
 ) -> Answers:
     from pmledger.dates import DATE_HELP, parse_date
     from pmledger.ledger.model import PRIORITY_HELP, parse_priority
@@ -141,7 +141,7 @@ def parse_effort(text: str) -> float:
     return value
 
 
-def _offer_existing(title: str, open_summaries: list[Summary]) -> str | None:
+def _offer_existing(title: str, open_summaries: list[TitleEntry]) -> str | None:
     """Name the open requirement the title resembles; its ID if the person records there."""
     from pmledger.cli.output import one_line, warn
     from pmledger.query.similarity import exact_key, similar

@@ -30,7 +30,7 @@ from pmledger.errors import (
     WorkflowError,
 )
 from pmledger.ledger import fileformat, ids
-from pmledger.ledger.cache import ParseCache
+from pmledger.ledger.cache import ParseCache, TitleRow, TitleStore
 from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
 from pmledger.ledger.settings import (
     CONFIG_NAME,
@@ -69,6 +69,28 @@ def summarize(req: Requirement) -> Summary:
         key,
         len(bigrams(req.title)),
     )
+
+
+class TitleEntry(NamedTuple):
+    """A requirement's title and status, as `add`'s duplicate hint needs them."""
+
+    id: str
+    title: str
+    status: str
+    created: str
+    title_key: str
+    title_bigrams: int
+
+
+def title_entry(req: Requirement) -> TitleEntry:
+    """The title entry of a requirement."""
+    s = summarize(req)
+    return TitleEntry(s.id, s.title, s.status, s.created, s.title_key, s.title_bigrams)
+
+
+def _title_row(req: Requirement) -> TitleRow:
+    e = title_entry(req)
+    return (e.id, e.title, e.status, e.created, e.title_key, e.title_bigrams)
 
 
 @dataclass
@@ -399,6 +421,87 @@ class Ledger:
         cache.save()
         return result
 
+    def titles(self) -> list[TitleEntry]:
+        """Every readable requirement's title and status, fast at any size.
+
+        For duplicate hints only: served from a snapshot plus a journal
+        (:class:`pmledger.ledger.cache.TitleStore`) without one ``stat`` per
+        file, so a file another program edited in place may show its previous
+        title or status until the store is next compacted. Files added,
+        removed or saved through pmledger are always seen. Never use it for
+        listings: they read :meth:`load_all` or :meth:`summaries`.
+        """
+        store = TitleStore.for_ledger(self.root)
+        if store.path is None:
+            return [
+                TitleEntry(s.id, s.title, s.status, s.created, s.title_key, s.title_bigrams)
+                for s in self.summaries().summaries
+            ]
+        now = self._folder_mtime()
+        if not store.loaded:
+            self._rebuild_titles(store, now)
+        elif store.dir_mtime_ns != now or store.needs_compaction():
+            self._reconcile_titles(store, now)
+        return [TitleEntry(*row) for row in store.rows.values()]
+
+    def _folder_mtime(self) -> int:
+        try:
+            return os.stat(self.requirements_dir).st_mtime_ns
+        except OSError:
+            return -1
+
+    def _listed_ids(self) -> set[str]:
+        try:
+            names = os.listdir(self.requirements_dir)
+        except FileNotFoundError:
+            return set()
+        return {n[: -len(SUFFIX)] for n in names if n.endswith(SUFFIX) and not n.startswith(".")}
+
+    def _rebuild_titles(self, store: TitleStore, now: int) -> None:
+        result = self.summaries()
+        store.rows = {
+            s.id: (s.id, s.title, s.status, s.created, s.title_key, s.title_bigrams)
+            for s in result.summaries
+        }
+        store.bad = {p.path.name[: -len(SUFFIX)] for p in result.problems}
+        store.save(now)
+
+    def _reconcile_titles(self, store: TitleStore, now: int) -> None:
+        """Bring the store in line with the folder's file names (no stat per file)."""
+        listed = self._listed_ids()
+        known = set(store.rows) | store.bad
+        new = listed - known
+        gone = known - listed
+        if len(new) > 1000:
+            self._rebuild_titles(store, now)  # a pull or a clone: read it all once
+            return
+        puts: list[TitleRow] = []
+        for req_id in sorted(new):
+            path = self.requirements_dir / f"{req_id}{SUFFIX}"
+            try:
+                req = self.parse(path, path.read_bytes().decode("utf-8"))
+            except (InvalidFileError, UnicodeDecodeError, OSError):
+                store.bad.add(req_id)
+                continue
+            puts.append(_title_row(req))
+        for req_id in gone:
+            store.bad.discard(req_id)
+        if store.needs_compaction() or len(puts) + len(gone) > 100:
+            for row in puts:
+                store.rows[row[0]] = row
+            for req_id in gone:
+                store.rows.pop(req_id, None)
+            store.save(now)
+        else:
+            store.append(puts, sorted(gone), now)
+            if store.dir_mtime_ns != now:
+                store.append([], [], now)
+
+    def _note_written(self, reqs: list[Requirement]) -> None:
+        """Tell the title store about files just written (one journal line each)."""
+        store = TitleStore.for_ledger(self.root, load=False)
+        store.append([_title_row(r) for r in reqs], [], self._folder_mtime())
+
     # -- writing -----------------------------------------------------------------
 
     def check_status(self, status: str) -> str:
@@ -414,6 +517,7 @@ class Ledger:
         path = self.path_for(req.id)
         self.requirements_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(path, fileformat.dumps(req))
+        self._note_written([req])
         return path
 
     def create_many(self, reqs: Iterable[Requirement]) -> list[Requirement]:
@@ -454,6 +558,7 @@ class Ledger:
             for tmp in temps:
                 tmp.unlink(missing_ok=True)
         _fsync_dir(folder)
+        self._note_written(created)
         return created
 
     def create(self, req: Requirement, *, attempts: int = 50) -> Requirement:
@@ -466,5 +571,6 @@ class Ledger:
             new = ids.new_id(self.prefix, length + attempt // 10)
             candidate = req.model_copy(update={"id": new})
             if create_exclusive(self.path_for(new), fileformat.dumps(candidate)):
+                self._note_written([candidate])
                 return candidate
         raise LedgerExistsError("could not find a free ID; raise ledger.id_length")
