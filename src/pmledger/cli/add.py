@@ -120,10 +120,8 @@ def add(
         _add_batch(ledger, fields, today=today, allow_duplicate=allow_duplicate)
         return
     if same_as is not None:
-        if title is None or not title.strip():
-            raise InvalidValueError("--same-as needs the title of the request")
         target = ledger.resolve_id(same_as)
-        _record_on_existing(ledger, target, title, requester, department, by)
+        _record_on_existing(ledger, target, title or "", requester, department, by)
         return
     if title is None or not title.strip():
         if not interactive:

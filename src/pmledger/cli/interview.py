@@ -170,8 +170,9 @@ def newest_requirement(ledger: Ledger) -> Requirement | None:
     """The most recently created requirement (ties: the greater ID), for defaults."""
     from pmledger.errors import PmledgerError
 
-    summaries = ledger.summaries().summaries
-    newest = max(summaries, key=lambda s: (_created_at(s.created), s.id), default=None)
+    # From the fast title store: a default may lag an in-place edit; a listing may not.
+    entries = ledger.titles()
+    newest = max(entries, key=lambda s: (_created_at(s.created), s.id), default=None)
     if newest is None:
         return None
     try:
