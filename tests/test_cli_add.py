@@ -448,3 +448,14 @@ def test_add_batch_with_a_bad_option_writes_nothing(root: Path) -> None:
     result = invoke(["add", "-", "--due", "someday"], input="One\nTwo\n")
     assert_clean_error(result, 2)
     assert req_files(root) == []
+
+
+def test_add_sees_a_status_change_made_since(root: Path) -> None:
+    first = add("Nightly ERP sync")
+    ok(["status", first, "done"])
+    second = ok(["add", "Nightly ERP sync", "--no-input"]).stdout.strip()
+    ok(["status", second, "rejected"])
+    ok(["status", first, "accepted"])
+    refused = invoke(["add", "Nightly ERP sync", "--no-input"])
+    assert_clean_error(refused, 1)
+    assert first in refused.stderr
