@@ -130,6 +130,10 @@ def _min_overlap(size: int, threshold: float) -> int:
     return max(1, math.ceil(size * threshold / (2 - threshold) - _EPS))
 
 
+def _rank_key(match: Match) -> tuple[float, str]:
+    return (-match.similarity, match.requirement.id)
+
+
 class DuplicateIndex:
     """Finds the near-duplicates of a title without comparing it with every title.
 
@@ -210,12 +214,21 @@ class DuplicateIndex:
         first, and once ``limit`` matches are in hand the bar rises to the
         ``limit``-th best score, so most candidates are ruled out unchecked.
         """
-        ordered = self._ordered(title_key(title))
+        key = title_key(title)
+        ordered = self._ordered(key)
         size = len(ordered)
         if not size or limit < 1:
             return []
         threshold = bar = self.threshold
-        scanned = size - _min_overlap(size, threshold) + 1
+        slot_grams, slot_items = self._slot_grams, self._slot_items
+        found: list[Match] = []
+        same = self._slots.get(key)
+        if same is not None:
+            # The same key: a perfect score, found without a search; it sets the bar.
+            found = sorted((Match(i, 1.0) for i in slot_items[same]), key=_rank_key)[:limit]
+            if len(found) >= limit:
+                bar = max(bar, found[-1].similarity - 0.0005)
+        scanned = size - _min_overlap(size, bar) + 1
         counts: Counter[int] = Counter()
         postings = self._postings
         for gram in ordered[:scanned]:
@@ -223,11 +236,11 @@ class DuplicateIndex:
         unread = size - scanned
         least = _min_overlap(size, bar)  # what any match must share
         wanted = set(ordered)
-        slot_grams, slot_items = self._slot_grams, self._slot_items
-        found: list[Match] = []
         for slot, shared_read in counts.most_common():
             if shared_read + unread < least:
                 break  # the rest share no more of the prefix: none can reach the bar
+            if slot == same:
+                continue
             grams = slot_grams[slot]
             count = len(grams)
             if 2 * min(count, shared_read + unread) < bar * (size + count) - _EPS:
@@ -237,13 +250,13 @@ class DuplicateIndex:
                 continue
             found.extend(Match(item, round(score, 3)) for item in slot_items[slot])
             if len(found) >= limit:
-                found.sort(key=lambda m: (-m.similarity, m.requirement.id))
+                found.sort(key=_rank_key)
                 del found[limit:]
                 # Anything that rounds to the last kept score may still win on ID.
                 if found[-1].similarity - 0.0005 > bar:
                     bar = found[-1].similarity - 0.0005
                     least = _min_overlap(size, bar)
-        found.sort(key=lambda m: (-m.similarity, m.requirement.id))
+        found.sort(key=_rank_key)
         return found[:limit]
 
     def exact(self, title: str) -> list[Titled]:
