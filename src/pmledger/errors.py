@@ -116,3 +116,20 @@ class LoadReport:
     """Files that could not be loaded while reading a whole ledger."""
 
     problems: list[FileProblem] = field(default_factory=list)
+
+
+class HasDependentsError(PmledgerError):
+    """A requirement cannot be removed while open requirements depend on it."""
+
+    def __init__(self, req_id: str, dependents: list[str]) -> None:
+        shown = ", ".join(dependents[:10])
+        more = f" and {len(dependents) - 10} more" if len(dependents) > 10 else ""
+        super().__init__(
+            f"{req_id} was not removed: open requirements depend on it ({shown}{more})"
+        )
+        self.req_id = req_id
+        self.dependents = dependents
+
+
+class RemovedError(NotFoundError):
+    """The requirement asked for existed once and was removed (found in git)."""

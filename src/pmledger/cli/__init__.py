@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from pmledger import __version__
-from pmledger.cli import add, change, edit, init, listing, plan, rank, show
+from pmledger.cli import add, change, edit, init, listing, plan, rank, remove, show
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
 
@@ -23,7 +23,7 @@ app = typer.Typer(
     name="pmledger",
     help="A requirements ledger: plain TOML files in git, ranked by priority and urgency.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
@@ -66,6 +66,7 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("status", change.status),
     ("note", change.note),
     ("edit", edit.edit),
+    ("remove", remove.remove),
     ("rank", rank.rank),
     ("plan", plan.plan),
 ]

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pmledger.cli import completion
+
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
     from pmledger.ledger.settings import Settings
@@ -73,17 +75,47 @@ Format = Annotated[
 ]
 StatusOpt = Annotated[
     list[str] | None,
-    typer.Option("--status", "-s", help="Only these statuses (repeatable or comma-separated)."),
+    typer.Option(
+        "--status",
+        "-s",
+        help="Only these statuses (repeatable or comma-separated).",
+        autocompletion=completion.complete_status,
+    ),
 ]
-OwnerOpt = Annotated[list[str] | None, typer.Option("--owner", help="Only this owner.")]
+OwnerOpt = Annotated[
+    list[str] | None,
+    typer.Option("--owner", help="Only this owner.", autocompletion=completion.complete_owner),
+]
 TagOpt = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", help="Only with this tag (all given).")
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        "-t",
+        help="Only with this tag (all given).",
+        autocompletion=completion.complete_tag,
+    ),
 ]
 DepartmentOpt = Annotated[
-    list[str] | None, typer.Option("--department", "-d", help="Only this department.")
+    list[str] | None,
+    typer.Option(
+        "--department",
+        "-d",
+        help="Only this department.",
+        autocompletion=completion.complete_department,
+    ),
 ]
-RequesterOpt = Annotated[list[str] | None, typer.Option("--requester", help="Only this requester.")]
-GoalOpt = Annotated[list[str] | None, typer.Option("--goal", help="Only linked to this goal.")]
+RequesterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--requester", help="Only this requester.", autocompletion=completion.complete_requester
+    ),
+]
+GoalOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--goal", help="Only linked to this goal.", autocompletion=completion.complete_goal
+    ),
+]
 OverdueOpt = Annotated[
     bool, typer.Option("--overdue", help="Only active items past their due date.")
 ]

@@ -26,6 +26,7 @@ from pmledger.errors import (
     ConfigError,
     DuplicateTitleError,
     EditAbortedError,
+    HasDependentsError,
     InvalidFileError,
     InvalidIdError,
     InvalidValueError,
@@ -33,6 +34,7 @@ from pmledger.errors import (
     LedgerNotFoundError,
     NotFoundError,
     PmledgerError,
+    RemovedError,
     ScoringError,
     WorkflowError,
 )
@@ -64,6 +66,11 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         FAILURE,
         "--same-as ID records the request on it; --allow-duplicate adds another anyway",
     ),
+    HasDependentsError: (
+        FAILURE,
+        "remove those first, or use --force to also remove the links to it",
+    ),
+    RemovedError: (FAILURE, ""),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -29,11 +29,17 @@ def show(
 ) -> None:
     """Show every field of a requirement, its notes, and its dependencies both ways."""
     from pmledger.cli.output import emit_json
+    from pmledger.errors import NotFoundError
     from pmledger.query.filters import is_overdue
 
     fmt = check_format(fmt, ("table", "json"))
     ledger = open_ledger(ctx)
-    req = ledger.load(req_id)
+    try:
+        req = ledger.load(req_id)
+    except NotFoundError as exc:
+        from pmledger.ledger.removal import explain_missing
+
+        raise explain_missing(ledger, req_id, exc) from None
     today = resolve_as_of(as_of)
     summaries = {s.id: s for s in ledger.summaries().summaries}
     dependents = sorted(s.id for s in summaries.values() if req.id in s.depends_on)
