@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pmledger.cli.common import AsOf, open_ledger, resolve_as_of
+from pmledger.cli.common import TODAY, AsOf, open_ledger
 
 if TYPE_CHECKING:
     from datetime import date
@@ -92,13 +92,13 @@ def add(
         str | None, typer.Option("--by", help="Author of notes (default: git user.name).")
     ] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
 ) -> None:
     """Capture a new requirement and print its ID."""
     from pmledger.errors import InvalidValueError
 
     ledger = open_ledger(ctx)
-    today = resolve_as_of(as_of)
+    today = as_of
     interactive = not no_input and sys.stdin.isatty()
     fields: dict[str, Any] = {
         "priority": priority,
@@ -182,7 +182,7 @@ def _add_one(
     check_similar: bool = False,
 ) -> None:
     """Create one requirement (refusing an exact duplicate) and print its ID."""
-    from pmledger.cli.output import one_line, warn
+    from pmledger.cli.output import one_line, warn, write
     from pmledger.errors import DuplicateTitleError
     from pmledger.query.similarity import similar
 
@@ -207,14 +207,14 @@ def _add_one(
                 f"--same-as {matches[0].requirement.id}"
             )
     created = ledger.create(req)
-    sys.stdout.write(created.id + "\n")
+    write(created.id)
 
 
 def _add_batch(
     ledger: Ledger, fields: dict[str, Any], *, today: date, allow_duplicate: bool
 ) -> None:
     """`add -`: every title of stdin, written as one batch; duplicates reported."""
-    from pmledger.cli.output import one_line, warn
+    from pmledger.cli.output import one_line, warn, write
     from pmledger.errors import InvalidValueError
     from pmledger.query.similarity import DuplicateIndex
 
@@ -249,7 +249,7 @@ def _add_batch(
     created = ledger.create_many(reqs)
     for item, req in zip(pending, created, strict=True):
         item.id = req.id
-        sys.stdout.write(req.id + "\n")
+        write(req.id)
     for item, match in similar_to[:SIMILAR_SHOWN]:
         warn(f"{item.id}: {_similar_line(match)}")
     if len(similar_to) > SIMILAR_SHOWN:
@@ -339,6 +339,7 @@ def _record_on_existing(
 ) -> None:
     from pmledger.changes import with_note
     from pmledger.cli.common import default_author
+    from pmledger.cli.output import write
     from pmledger.dates import now_utc_offset
 
     req = ledger.load(target)
@@ -350,4 +351,4 @@ def _record_on_existing(
         text += f": {title.strip()}"
     updated = with_note(req, text, by=by or requester or default_author(), at=now_utc_offset())
     ledger.save(updated)
-    sys.stdout.write(req.id + "\n")
+    write(req.id)

@@ -13,6 +13,7 @@ path the error names, and the other change stays.
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import subprocess
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pmledger.cli.common import open_ledger
+from pmledger.cli.common import open_ledger, warn_lost_comments
 from pmledger.cli.completion import IdArg
 from pmledger.errors import EditAbortedError, InvalidFileError
 
@@ -126,7 +127,12 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
                     "again and copy your changes in)"
                 )
             before = path.read_bytes()
-            ledger.save(req)
+            # The comments kept are those of the buffer the person saved.
+            ledger.save(
+                req,
+                original_text=body,
+                on_lost_comments=functools.partial(warn_lost_comments, req.id),
+            )
             return EditResult(req.id, changed=path.read_bytes() != before)
     raise EditAbortedError(f"too many attempts; {path.name} was not changed")
 

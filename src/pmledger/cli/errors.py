@@ -23,6 +23,7 @@ import typer
 
 from pmledger.errors import (
     AmbiguousIdError,
+    CommentsLostError,
     ConfigError,
     DuplicateTitleError,
     EditAbortedError,
@@ -49,13 +50,14 @@ INTERRUPTED = 130
 ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
     LedgerNotFoundError: (FAILURE, ""),
     LedgerExistsError: (FAILURE, ""),
-    ConfigError: (FAILURE, "fix pmledger.toml (see docs/file-format.md)"),
+    ConfigError: (FAILURE, ""),
     NotFoundError: (FAILURE, "`pmledger list --all` shows every ID"),
     AmbiguousIdError: (USAGE, "type more characters of the ID"),
     InvalidIdError: (USAGE, ""),
     InvalidValueError: (USAGE, ""),
     WorkflowError: (USAGE, ""),
-    InvalidFileError: (FAILURE, "fix the file (or `pmledger edit ID`)"),
+    InvalidFileError: (FAILURE, "fix the file in an editor, or with `pmledger edit ID`"),
+    CommentsLostError: (FAILURE, ""),
     ScoringError: (
         FAILURE,
         "add the missing inputs with `pmledger set ID table.key=value`, "

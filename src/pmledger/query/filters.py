@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from pmledger.errors import InvalidValueError
 from pmledger.ledger.model import Requirement
+
+# check_statuses is re-exported: the one status check lives with the settings.
 from pmledger.ledger.settings import Settings
+from pmledger.ledger.settings import check_statuses as check_statuses
 
 
 @dataclass(frozen=True)
@@ -93,18 +96,6 @@ def matches(req: Requirement, flt: Filter, *, settings: Settings, as_of: date) -
     return True
 
 
-def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ...]:
-    """The given status names, refused if the workflow does not know one."""
-    known = settings.ledger.statuses
-    result = tuple(statuses)
-    unknown = [s for s in result if s not in known]
-    if unknown:
-        raise InvalidValueError(
-            f"unknown status {unknown[0]!r}; the workflow is {', '.join(known)}"
-        )
-    return result
-
-
 def select(
     requirements: Iterable[Requirement], flt: Filter, *, settings: Settings, as_of: date
 ) -> list[Requirement]:
@@ -126,11 +117,6 @@ SORT_KEYS = (
 )
 
 
-def _created(req: Requirement) -> datetime:
-    c = req.created
-    return c if isinstance(c, datetime) else datetime.combine(c, time.min, tzinfo=UTC)
-
-
 def sort_requirements(
     requirements: list[Requirement], key: str, *, settings: Settings, reverse: bool = False
 ) -> list[Requirement]:
@@ -150,7 +136,7 @@ def sort_requirements(
         if name == "status":
             return workflow.get(r.status, len(workflow))
         if name == "created":
-            return _created(r)
+            return r.created_at
         if name in ("title", "owner", "department", "requester"):
             v = getattr(r, name)
             return v.casefold() if v else None
