@@ -27,6 +27,7 @@ from pmledger.errors import (
     ConfigError,
     DuplicateTitleError,
     EditAbortedError,
+    GitError,
     HasDependentsError,
     ImportFileError,
     ImportRowsError,
@@ -82,6 +83,7 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "remove those first, or use --force to also remove the links to it",
     ),
     RemovedError: (FAILURE, ""),
+    GitError: (FAILURE, ""),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
