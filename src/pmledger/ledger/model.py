@@ -9,6 +9,7 @@ since workflows are configurable per ledger.
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
@@ -56,6 +57,13 @@ PRIORITY_ALIASES: dict[str, Priority] = {
     "could": Priority.medium,
     "wont": Priority.low,
     "won't": Priority.low,
+    # Chinese (issue 12): 紧急 "urgent", 最高 "highest", 一般 "ordinary".
+    "紧急": Priority.critical,
+    "最高": Priority.critical,
+    "高": Priority.high,
+    "中": Priority.medium,
+    "一般": Priority.medium,
+    "低": Priority.low,
 }
 
 PRIORITY_HELP = "critical, high, medium, low (or P0-P3, must/should/could/wont)"
@@ -66,7 +74,8 @@ def parse_priority(value: object) -> object:
     if isinstance(value, Priority):
         return value
     if isinstance(value, str):
-        found = PRIORITY_ALIASES.get(value.strip().lower())
+        # NFKC: full-width letters and digits (Ｐ０) read as ASCII.
+        found = PRIORITY_ALIASES.get(unicodedata.normalize("NFKC", value).strip().lower())
         if found is None:
             raise ValueError(f"unknown priority {value!r}; expected {PRIORITY_HELP}")
         return found

@@ -51,6 +51,10 @@ class LedgerSettings(_Strict):
     in_progress_status: str = "in-progress"
     planned_status: str = "planned"
     custom_fields: list[str] = Field(default_factory=list)
+    # Issue 12: the language when neither --lang nor the locale names one, and
+    # the Chinese label of each status (typed for it; see pmledger.i18n.words).
+    language: Literal["en", "zh"] | None = None
+    status_labels: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> LedgerSettings:
@@ -64,7 +68,7 @@ class LedgerSettings(_Strict):
         for name in ("default_status", "in_progress_status", "planned_status"):
             if getattr(self, name) not in known:
                 raise ValueError(f"ledger.{name} {getattr(self, name)!r} is not in ledger.statuses")
-        for name in ("closed_statuses", "inactive_statuses"):
+        for name in ("closed_statuses", "inactive_statuses", "status_labels"):
             unknown = [s for s in getattr(self, name) if s not in known]
             if unknown:
                 raise ValueError(f"ledger.{name} names unknown statuses: {', '.join(unknown)}")
