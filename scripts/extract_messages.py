@@ -94,7 +94,7 @@ def source_messages(root: Path = SOURCE) -> Iterator[Entry]:
     for path in sorted(root.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
-        relative = path.relative_to(REPO).as_posix()
+        relative = path.relative_to(root.parent.parent).as_posix()
         for node in sorted(
             (n for n in ast.walk(ast.parse(text, str(path))) if isinstance(n, ast.Call)),
             key=lambda n: (n.lineno, n.col_offset),
