@@ -165,7 +165,9 @@ def collect(pending: frozenset[str] = PENDING) -> list[Entry]:
             continue
         seen.references += [r for r in entry.references if r not in seen.references]
         seen.comments += [c for c in entry.comments if c not in seen.comments]
-    return list(merged.values())
+    # Grouped by file, so that helpers marking different files in parallel
+    # change different regions of the .po (fewer merge conflicts).
+    return sorted(merged.values(), key=lambda e: e.references[0])
 
 
 def _quote(text: str) -> str:

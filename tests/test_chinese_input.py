@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -17,6 +21,7 @@ from pmledger.i18n.labels import (
 from pmledger.ledger.model import Priority, parse_priority
 from pmledger.ledger.settings import DEFAULT_STATUSES, LedgerSettings, Settings
 
+from .cli_helpers import add, assert_clean_error, invoke, make_ledger, ok, read_req
 from .conftest import make
 
 
@@ -144,3 +149,31 @@ def test_language_setting_is_checked() -> None:
     assert LedgerSettings(language="zh").language == "zh"
     with pytest.raises(ValidationError):
         LedgerSettings.model_validate({"language": "fr"})
+
+
+def test_a_meeting_typed_in_chinese_is_stored_in_english(tmp_path: Path) -> None:
+    root = make_ledger(tmp_path)
+    req_id = add("客户列表导出 Excel", "-p", "高", "--status", "已接受", "--due", "下周五")
+    data = read_req(root, req_id)
+    assert (data["priority"], data["status"]) == ("high", "accepted")
+    assert isinstance(data["due"], date)
+
+    ok(["status", req_id, "进行中"])
+    assert read_req(root, req_id)["status"] == "in-progress"
+    ok(["set", req_id, "priority=紧急", "due=２０２６／１２／２５"])
+    data = read_req(root, req_id)
+    assert (data["priority"], data["due"]) == ("critical", date(2026, 12, 25))
+
+    listed = json.loads(ok(["list", "--status", "进行中", "-f", "json"]).stdout)
+    assert [r["id"] for r in listed] == [req_id]
+    assert listed[0]["status"] == "in-progress"  # JSON keeps the canonical value
+    ok(["status", req_id, "完成"])
+    assert read_req(root, req_id)["status"] == "done"
+
+
+def test_an_unknown_chinese_status_is_refused_cleanly(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    req_id = add("t")
+    result = invoke(["--lang", "zh", "status", req_id, "结束了"])
+    assert_clean_error(result, 2)
+    assert "未知状态 '结束了'" in result.stderr

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from pmledger.dates import parse_date
-from pmledger.errors import InvalidValueError, WorkflowError
+from pmledger.errors import InvalidValueError
+from pmledger.i18n.labels import resolve_status
 from pmledger.ledger.model import (
     DATE_FIELDS,
     KNOWN_FIELDS,
@@ -43,12 +44,8 @@ def _validate(data: dict[str, Any], field: str) -> Requirement:
 
 
 def check_status(status: str, settings: Settings) -> str:
-    """The status, if the ledger's workflow has it."""
-    if status not in settings.ledger.statuses:
-        raise WorkflowError(
-            f"unknown status {status!r}; the workflow is {', '.join(settings.ledger.statuses)}"
-        )
-    return status
+    """The canonical status typed as ``status`` (its name or its label, e.g. 进行中)."""
+    return resolve_status(status, settings)
 
 
 def new_requirement(

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from pmledger.errors import InvalidValueError
+from pmledger.errors import InvalidValueError, WorkflowError
+from pmledger.i18n.labels import resolve_status
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 
@@ -94,15 +95,11 @@ def matches(req: Requirement, flt: Filter, *, settings: Settings, as_of: date) -
 
 
 def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ...]:
-    """The given status names, refused if the workflow does not know one."""
-    known = settings.ledger.statuses
-    result = tuple(statuses)
-    unknown = [s for s in result if s not in known]
-    if unknown:
-        raise InvalidValueError(
-            f"unknown status {unknown[0]!r}; the workflow is {', '.join(known)}"
-        )
-    return result
+    """The canonical status names typed (names or labels), refused if the workflow lacks one."""
+    try:
+        return tuple(resolve_status(status, settings) for status in statuses)
+    except WorkflowError as exc:
+        raise InvalidValueError(str(exc)) from None
 
 
 def select(
