@@ -66,7 +66,7 @@ PRIORITY_ALIASES: dict[str, Priority] = {
     "低": Priority.low,
 }
 
-PRIORITY_HELP = "critical, high, medium, low (or P0-P3, must/should/could/wont)"
+PRIORITY_HELP = "critical, high, medium, low (or P0-P3, must/should/could/wont, 紧急/高/中/低)"
 
 
 def parse_priority(value: object) -> object:
