@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pmledger.dates import add_months, parse_date
 from pmledger.errors import InvalidValueError
@@ -167,3 +169,29 @@ def test_chinese_messages_for_bad_dates() -> None:
 
     with i18n.using("zh"), pytest.raises(InvalidValueError, match="无法把 '下下下周' 识别为日期"):
         parse_date("下下下周", today=WED)
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
+def test_every_written_form_of_a_day_reads_back(day: date) -> None:
+    forms = [
+        day.isoformat(),
+        f"{day.year}/{day.month}/{day.day}",
+        f"{day.year}年{day.month}月{day.day}日",
+    ]
+    for form in forms:
+        assert parse_date(form, today=WED) == day
+        assert parse_date(_full_width(form), today=WED) == day
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), st.dates())
+def test_a_day_without_a_year_is_the_next_one(today: date, day: date) -> None:
+    found = parse_date(f"{day.month}/{day.day}", today=today)
+    assert (found.month, found.day) == (day.month, day.day)
+    assert today <= found < date(today.year + 9, 1, 1)
+    if (day.month, day.day) != (2, 29):
+        assert found.year == today.year or date(today.year, day.month, day.day) < today
+    assert parse_date(f"{day.month}月{day.day}日", today=today) == found
