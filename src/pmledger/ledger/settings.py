@@ -52,7 +52,7 @@ class LedgerSettings(_Strict):
     planned_status: str = "planned"
     custom_fields: list[str] = Field(default_factory=list)
     # Issue 12: the language when neither --lang nor the locale names one, and
-    # the Chinese label of each status (typed for it; see pmledger.i18n.words).
+    # the Chinese label of each status (typed for it; see pmledger.i18n.labels).
     language: Literal["en", "zh"] | None = None
     status_labels: dict[str, str] = Field(default_factory=dict)
 
