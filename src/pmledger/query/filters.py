@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from pmledger.errors import InvalidValueError, WorkflowError
+from pmledger.errors import InvalidValueError
 from pmledger.i18n.labels import resolve_status
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
@@ -95,11 +95,8 @@ def matches(req: Requirement, flt: Filter, *, settings: Settings, as_of: date) -
 
 
 def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ...]:
-    """The canonical status names typed (names or labels), refused if the workflow lacks one."""
-    try:
-        return tuple(resolve_status(status, settings) for status in statuses)
-    except WorkflowError as exc:
-        raise InvalidValueError(str(exc)) from None
+    """The canonical statuses typed (names or Chinese labels); ``WorkflowError`` if one is unknown."""
+    return tuple(resolve_status(status, settings) for status in statuses)
 
 
 def select(
