@@ -51,9 +51,10 @@ class LedgerSettings(_Strict):
     in_progress_status: str = "in-progress"
     planned_status: str = "planned"
     custom_fields: list[str] = Field(default_factory=list)
-    # Issue 12: the language when neither --lang nor the locale names one, and
-    # the Chinese label of each status (typed for it; see pmledger.i18n.labels).
-    language: Literal["en", "zh"] | None = None
+    # Issue 12: the language when neither --lang nor the locale names one
+    # ("en" is the same as unset: English is the last resort anyway), and the
+    # Chinese label of each status (typed for it; see pmledger.i18n.labels).
+    language: Literal["en", "zh"] = "en"
     status_labels: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
