@@ -48,6 +48,7 @@ PENDING: frozenset[str] = frozenset(
         "pmledger.cli.listing",
         "pmledger.cli.plan",
         "pmledger.cli.rank",
+        "pmledger.cli.remove",
         "pmledger.cli.show",
     }
 )

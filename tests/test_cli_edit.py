@@ -201,3 +201,75 @@ def test_edit_repairs_a_broken_file(tmp_path: Path, root: Path) -> None:
     ok(["edit", "bad00"], env=env)
     assert read_req(root, "REQ-BAD00")["title"] == "Repaired"
     assert ok(["show", "bad00"]).stdout
+
+
+def test_edit_refuses_to_overwrite_a_change_made_meanwhile(
+    tmp_path: Path, root: Path, rid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    kept_dir = tmp_path / "kept"
+    kept_dir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(kept_dir))
+    # While the editor is open, another terminal records a note on the same file.
+    env = editor_env(
+        tmp_path,
+        "import subprocess\n"
+        f"subprocess.run([sys.executable, '-m', 'pmledger', 'note', {rid!r}, '销售部又催了'],"
+        " check=True)\n"
+        "path.write_text(text.replace('Li Lei', 'Han Meimei'), encoding='utf-8')\n",
+    )
+    result = invoke(["edit", rid], env=env)
+    assert_clean_error(result, 1)
+    assert "changed on disk" in result.stderr
+    # The other terminal's note stays; the user's edit is not written over it.
+    data = read_req(root, rid)
+    assert data["owner"] == "Li Lei"
+    assert [n["text"] for n in data["notes"]] == ["销售部又催了"]
+    # The edited text is kept in the file the message names.
+    kept = list(kept_dir.glob(f"pmledger-{rid}-*.toml"))
+    assert len(kept) == 1
+    assert str(kept[0]) in result.stderr.replace("\n", "")
+    assert 'owner = "Han Meimei"' in kept[0].read_text(encoding="utf-8")
+
+
+def test_edit_error_header_line_numbers_match_the_buffer(
+    tmp_path: Path, root: Path, rid: str
+) -> None:
+    # Second call: the header names a line; that line of the buffer the editor
+    # shows must be the faulty one.
+    env = editor_env(
+        tmp_path,
+        "import re\n"
+        "if call == 1:\n"
+        "    path.write_text(text.replace('priority = \"high\"', 'priority = \"urgent\"'),"
+        " encoding='utf-8')\n"
+        "else:\n"
+        "    number = int(re.search(r'line (\\d+):', text.splitlines()[0]).group(1))\n"
+        "    line = text.splitlines()[number - 1]\n"
+        f"    Path({str(tmp_path / 'seen.txt')!r}).write_text(line, encoding='utf-8')\n"
+        "    path.write_text(text.replace('priority = \"urgent\"', 'priority = \"low\"'),"
+        " encoding='utf-8')\n",
+    )
+    ok(["edit", rid], env=env)
+    assert (tmp_path / "seen.txt").read_text(encoding="utf-8") == 'priority = "urgent"'
+
+
+def test_edit_toml_error_line_numbers_match_the_buffer(
+    tmp_path: Path, root: Path, rid: str
+) -> None:
+    env = editor_env(
+        tmp_path,
+        "import re\n"
+        "if call == 1:\n"
+        "    path.write_text(text.replace('owner = \"Li Lei\"', 'owner = = 1'),"
+        " encoding='utf-8')\n"
+        "else:\n"
+        "    number = int(re.search(r'line (\\d+):', text.splitlines()[0]).group(1))\n"
+        f"    Path({str(tmp_path / 'seen.txt')!r}).write_text(text.splitlines()[number - 1],"
+        " encoding='utf-8')\n"
+        "    path.write_text(text.replace('owner = = 1', 'owner = \"Li Lei\"'),"
+        " encoding='utf-8')\n",
+    )
+    ok(["edit", rid], env=env)
+    assert (tmp_path / "seen.txt").read_text(encoding="utf-8") == "owner = = 1"

@@ -191,9 +191,9 @@ def test_list_sort(sample: dict[str, str]) -> None:
     assert by_due == [sample[k] for k in ("survey", "export", "erp", "portal")]
     by_due_desc = [r["id"] for r in list_json("--all", "--sort=-due")]
     assert by_due_desc == [sample[k] for k in ("erp", "export", "survey", "portal")]
-    by_title = [r["title"] for r in list_json("--all", "--sort", "title")]
+    by_title = [str(r["title"]) for r in list_json("--all", "--sort", "title")]
     assert by_title == sorted(by_title, key=str.casefold)
-    by_id = [r["id"] for r in list_json("--all", "--sort", "id")]
+    by_id = [str(r["id"]) for r in list_json("--all", "--sort", "id")]
     assert by_id == sorted(by_id)
 
 

@@ -104,8 +104,10 @@ def test_rank_top(acme: Path) -> None:
     assert full[3]["id"] not in table
 
 
-def test_rank_top_must_be_positive(acme: Path) -> None:
-    assert invoke(["rank", "--top", "0"]).exit_code == 2
+def test_rank_top_must_not_be_negative(acme: Path) -> None:
+    assert invoke(["rank", "--top", "-1"]).exit_code == 2
+    # --top 0 means every one (the way out of the one-screen default).
+    assert len(rank_json("--top", "0")["items"]) == len(rank_json()["items"])
 
 
 def test_rank_explain_lists_every_term(acme: Path) -> None:
@@ -208,7 +210,10 @@ def test_rank_reports_a_broken_file_and_goes_on(acme: Path) -> None:
 
 
 def check_plan(root: Path, data: dict[str, Any], capacity: float) -> None:
-    """Total effort within capacity; no item before one of its open dependencies."""
+    """Total effort within capacity; no item before one of its open dependencies.
+
+    A dependency already under way (in a sprint, or in progress) is scheduled.
+    """
     every = ledger_data(root)
     items = data["items"]
     assert sum(i["effort"] for i in items) <= capacity + 1e-9
@@ -216,7 +221,11 @@ def check_plan(root: Path, data: dict[str, Any], capacity: float) -> None:
     seen: set[str] = set()
     for item in items:
         for dep in every[item["id"]].get("depends_on", []):
-            if dep in every and every[dep]["status"] not in CLOSED:
+            under_way = (
+                every.get(dep, {}).get("sprint")
+                or every.get(dep, {}).get("status") == "in-progress"
+            )
+            if dep in every and every[dep]["status"] not in CLOSED and not under_way:
                 assert dep in seen, f"{item['id']} planned before its dependency {dep}"
         seen.add(item["id"])
 
@@ -297,7 +306,8 @@ def test_plan_apply_without_sprint_is_a_usage_error(acme: Path) -> None:
 
 def test_plan_without_apply_writes_nothing(acme: Path) -> None:
     before = {p.name: p.read_bytes() for p in req_files(acme)}
-    plan_json("--capacity", "40", "--sprint", "S9")
+    # --sprint names what --apply records: alone it is refused, not ignored.
+    assert_clean_error(invoke(["plan", "--capacity", "40", "--sprint", "S9"]), 2)
     ok(["plan", "--as-of", AS_OF, "--capacity", "40"])
     ok(["plan", "--as-of", AS_OF, "--capacity", "40", "-f", "markdown"])
     assert {p.name: p.read_bytes() for p in req_files(acme)} == before
@@ -313,3 +323,55 @@ def test_plan_markdown(acme: Path) -> None:
     out = ok(["plan", "--as-of", AS_OF, "--capacity", "20", "-f", "markdown"]).stdout
     assert out.startswith("| ")
     assert "capacity 20" in out
+
+
+def test_plan_leaves_out_work_already_under_way(tmp_path: Path) -> None:
+    root = make_ledger(tmp_path)
+    busy = add("Already in sprint S1", "-p", "critical", "--effort", "1")
+    doing = add("Being built", "-p", "critical", "--effort", "1")
+    free = add("Up for grabs", "-p", "low", "--effort", "1")
+    ok(["set", busy, "sprint=S1"])
+    ok(["status", doing, "in-progress"])
+    result = ok(["plan", "--capacity", "10", "-f", "json"])
+    assert [i["id"] for i in json.loads(result.stdout)["items"]] == [free]
+    assert "left out 2 requirements already in a sprint or in progress" in result.stderr
+    every = plan_json("--capacity", "10", "--include-planned")
+    assert {i["id"] for i in every["items"]} == {busy, doing, free}
+    assert read_req(root, busy)["sprint"] == "S1"
+
+
+def test_plan_takes_the_filters_of_rank(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    add("Finance thing", "-d", "Finance", "--effort", "1")
+    sales = add("Sales thing", "-d", "Sales", "--effort", "1", "-p", "low")
+    data = plan_json("--capacity", "10", "--department", "Sales", "--requester", "nobody")
+    assert data["items"] == []
+    data = plan_json("--capacity", "10", "Sales")
+    assert [i["id"] for i in data["items"]] == [sales]
+
+
+def test_plan_apply_says_when_it_moves_or_changes_nothing(tmp_path: Path) -> None:
+    root = make_ledger(tmp_path)
+    moved = add("In another sprint", "-p", "critical", "--effort", "1")
+    ok(["set", moved, "sprint=S1"])
+    fresh = add("Fresh", "--effort", "1")
+    first = ok(["plan", "--capacity", "5", "--apply", "--sprint", "S2"])
+    assert read_req(root, fresh)["sprint"] == "S2"
+    assert read_req(root, moved)["sprint"] == "S1"
+    assert "recorded 1 requirement in sprint S2" in first.stderr
+    again = ok(["plan", "--capacity", "5", "--apply", "--sprint", "S2"])
+    assert "nothing changed" in again.stderr
+    assert json.loads(ok(["plan", "-c", "5", "-f", "json"]).stdout)["items"] == []
+    forced = ok(["plan", "-c", "5", "--apply", "--sprint", "S2", "--include-planned"])
+    assert f"moved {moved} from sprint S1 to S2" in forced.stderr
+    assert read_req(root, moved)["sprint"] == "S2"
+
+
+def test_plan_without_any_effort_says_so_in_one_line(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    for n in range(4):
+        add(f"No estimate {n}")
+    result = ok(["plan", "--capacity", "10"])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert "effort=" in lines[0]

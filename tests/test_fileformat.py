@@ -19,7 +19,7 @@ from .conftest import make
 P = Path("REQ-AAAAA.toml")
 
 text_st = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"),
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\r"),
     min_size=1,
     max_size=40,
 ).filter(lambda s: s.strip() != "")
@@ -33,7 +33,13 @@ aware_dt = st.builds(
     offsets,
 )
 number = st.integers(-(10**9), 10**9) | st.floats(allow_nan=False, allow_infinity=False, width=64)
-scalar = st.one_of(text_st, number, st.booleans(), st.dates(), aware_dt)
+# Values of unknown keys come back exactly as read: local date-times and
+# times stay local, a carriage return stays.
+raw_text_st = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40
+).filter(lambda s: s.strip() != "")
+local_dt = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1))
+scalar = st.one_of(raw_text_st, number, st.booleans(), st.dates(), aware_dt, local_dt, st.times())
 extra_value = st.one_of(
     scalar,
     st.lists(st.integers(0, 100), max_size=3),
@@ -83,7 +89,16 @@ requirement_st = st.builds(
     st.lists(st.fixed_dictionaries({"at": aware_dt, "by": text_st, "text": text_st}), max_size=3),
     extras,
     st.none() | text_st,
-    st.none() | st.dictionaries(name_st, number, max_size=4),
+    st.none()
+    | st.fixed_dictionaries(
+        {},
+        optional={
+            "reach": st.integers(0, 10**6) | st.floats(0, 1e6),
+            "impact": st.sampled_from([3, 2, 1, 0.5, 0.25]),
+            "confidence": st.floats(0.01, 1.0),
+            "effort": st.integers(1, 100) | st.floats(0.1, 100),
+        },
+    ),
 )
 
 

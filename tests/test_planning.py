@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.ranking.matrix import build_matrix
-from pmledger.ranking.order import explain_order, rank
-from pmledger.ranking.planning import apply_plan, plan_sprint
+from pmledger.ranking.order import Ranking, explain_order, rank
+from pmledger.ranking.planning import Plan, apply_plan, plan_sprint
 
 from .conftest import make
 
@@ -20,7 +21,9 @@ AS_OF = date(2026, 11, 20)
 NO_BLOCKING = Settings.model_validate({"scoring": {"weights": {"blocking": 0}}})
 
 
-def _plan(reqs, capacity, settings=None):  # type: ignore[no-untyped-def]
+def _plan(
+    reqs: list[Requirement], capacity: float, settings: Settings | None = None
+) -> tuple[Plan, Ranking]:
     settings = settings or Settings()
     ranking = rank(reqs, settings=settings, as_of=AS_OF)
     return plan_sprint(ranking, reqs, settings=settings, capacity=capacity), ranking
@@ -88,7 +91,9 @@ def test_done_dependency_does_not_block_and_cycles_are_skipped() -> None:
 
 def test_apply_sets_sprint_and_planned_but_never_moves_back() -> None:
     reqs = [make("REQ-A", effort=1), make("REQ-B", effort=1, status="in-progress")]
-    plan, _ = _plan(reqs, 10)
+    settings = Settings()
+    ranking = rank(reqs, settings=settings, as_of=AS_OF)
+    plan = plan_sprint(ranking, reqs, settings=settings, capacity=10, include_planned=True)
     updated = {r.id: r for r in apply_plan(plan, sprint="S1", settings=Settings())}
     assert updated["REQ-A"].status == "planned" and updated["REQ-A"].sprint == "S1"
     assert updated["REQ-B"].status == "in-progress" and updated["REQ-B"].sprint == "S1"

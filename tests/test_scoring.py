@@ -9,12 +9,14 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from pmledger.errors import ScoringError
-from pmledger.ledger.model import Priority
+from pmledger.errors import ScoringError, ScoringProblem
+from pmledger.ledger.model import Priority, Requirement
 from pmledger.ledger.settings import Settings
+from pmledger.ledger.validation import sentences
 from pmledger.ranking.order import rank
-from pmledger.ranking.scoring import Dependencies, due_measure, find_cycles, score
+from pmledger.ranking.scoring import Dependencies, Score, due_measure, find_cycles, score
 
 from .conftest import make
 
@@ -50,7 +52,13 @@ DUE_TABLE = [
 ]
 
 
-def _score(req, reqs=None, settings=None, as_of=AS_OF, model=None):  # type: ignore[no-untyped-def]
+def _score(
+    req: Requirement,
+    reqs: list[Requirement] | None = None,
+    settings: Settings | None = None,
+    as_of: date = AS_OF,
+    model: str | None = None,
+) -> tuple[Score | None, list[ScoringProblem]]:
     settings = settings or Settings()
     deps = Dependencies.build(reqs or [req], settings)
     result, problems = score(req, deps=deps, settings=settings, as_of=as_of, model=model)
@@ -172,34 +180,46 @@ def test_ice(mode: str, expected: float) -> None:
     ("model", "table", "field"),
     [
         ("rice", {"reach": 1, "impact": 3, "confidence": 1.0}, "rice.effort"),
-        ("rice", {"reach": 1, "impact": 3, "confidence": 1.0, "effort": 0}, "rice.effort"),
-        ("rice", {"reach": 1, "impact": 4, "confidence": 1.0, "effort": 1}, "rice.impact"),
-        ("rice", {"reach": 1, "impact": 3, "confidence": 1.5, "effort": 1}, "rice.confidence"),
-        ("rice", {"reach": -1, "impact": 3, "confidence": 1.0, "effort": 1}, "rice.reach"),
-        ("rice", {"reach": "many", "impact": 3, "confidence": 1.0, "effort": 1}, "rice.reach"),
-        (
-            "wsjf",
-            {"business_value": 1, "time_criticality": 1, "risk_reduction": 1, "job_size": 0},
-            "wsjf.job_size",
-        ),
         (
             "wsjf",
             {"business_value": 1, "time_criticality": 1, "job_size": 3},
             "wsjf.risk_reduction",
         ),
-        ("ice", {"impact": 11, "confidence": 5, "ease": 5}, "ice.impact"),
-        ("ice", {"impact": 5, "confidence": 0, "ease": 5}, "ice.confidence"),
         ("ice", {"impact": 5, "confidence": 5}, "ice.ease"),
     ],
 )
-def test_missing_or_invalid_input_is_reported_never_zero(
+def test_missing_input_is_reported_never_zero(
     model: str, table: dict[str, object], field: str
 ) -> None:
-    req = make(**{model: table})
+    req = make(**{model: table})  # type: ignore[arg-type]
     result, problems = _score(req, model=model)
     assert result is None
     assert [p.field for p in problems] == [field]
     assert problems[0].req_id == req.id
+
+
+@pytest.mark.parametrize(
+    ("model", "table", "words"),
+    [
+        ("rice", {"effort": 0}, "rice.effort must be more than 0"),
+        ("rice", {"impact": 4}, "rice.impact must be one of 3, 2, 1, 0.5, 0.25"),
+        ("rice", {"confidence": 1.5}, "rice.confidence must be more than 0 and at most 1"),
+        ("rice", {"reach": -1}, "rice.reach must be at least 0"),
+        ("rice", {"reach": "many"}, "rice.reach must be a number, got 'many'"),
+        ("rice", {"foo": 1}, "rice has no input 'foo'; its inputs are reach, impact"),
+        ("wsjf", {"job_size": 0}, "wsjf.job_size must be more than 0"),
+        ("wsjf", {"business_value": -2}, "wsjf.business_value must be at least 0"),
+        ("ice", {"impact": 11}, "ice.impact must be from 1 to 10, got 11"),
+        ("ice", {"confidence": 0}, "ice.confidence must be from 1 to 10, got 0"),
+    ],
+)
+def test_impossible_input_is_refused_by_the_model(
+    model: str, table: dict[str, object], words: str
+) -> None:
+    # Refused when read or written, so a ranking never meets one.
+    with pytest.raises(ValidationError) as err:
+        make(**{model: table})  # type: ignore[arg-type]
+    assert any(words in s for s in sentences(err.value))
 
 
 def test_missing_table_names_every_field() -> None:
@@ -264,6 +284,7 @@ def test_raising_priority_never_lowers_a_score(req, steps):  # type: ignore[no-u
     lower = _score(req)[0]
     index = min(PRIORITIES.index(req.priority.value) + steps, 3)
     higher = _score(req.model_copy(update={"priority": Priority(PRIORITIES[index])}))[0]
+    assert higher is not None and lower is not None
     assert higher.value >= lower.value
 
 
@@ -272,6 +293,7 @@ def test_earlier_due_never_lowers_a_score(req, days):  # type: ignore[no-untyped
     base = req if req.due is not None else req.model_copy(update={"due": AS_OF})
     later = _score(base)[0]
     earlier = _score(base.model_copy(update={"due": base.due - timedelta(days=days)}))[0]
+    assert earlier is not None and later is not None
     assert earlier.value >= later.value
 
 

@@ -22,6 +22,7 @@ from pmledger.errors import (
 from pmledger.ledger import fileformat, ids
 from pmledger.ledger.cache import ParseCache, cache_path
 from pmledger.ledger.ledger import Ledger, create_exclusive, write_atomic
+from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import find_ledger_root
 
 from .conftest import make
@@ -166,7 +167,12 @@ def test_cache_serves_unchanged_files_and_never_stale(
     # Served from the cache: parsing is not called again.
     calls: list[Path] = []
     real = fileformat.loads
-    monkeypatch.setattr(fileformat, "loads", lambda text, p: calls.append(p) or real(text, p))
+
+    def counting(text: str, p: Path) -> Requirement:
+        calls.append(p)
+        return real(text, p)
+
+    monkeypatch.setattr(fileformat, "loads", counting)
     assert ledger.load_all().requirements == [req]
     assert calls == []
 

@@ -6,8 +6,10 @@ nothing; the caller saves it (canonically, atomically) through the ledger.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +28,8 @@ from pmledger.ledger.model import (
     Requirement,
 )
 from pmledger.ledger.settings import Settings
+from pmledger.ledger.validation import sentences
+from pmledger.text import split_list
 
 READ_ONLY = ("id", "created", "notes")
 SETTABLE = tuple(f for f in KNOWN_FIELDS if f not in READ_ONLY and f not in SCORING_TABLES)
@@ -33,19 +37,71 @@ SETTABLE = tuple(f for f in KNOWN_FIELDS if f not in READ_ONLY and f not in SCOR
 Resolver = Callable[[str], str]
 
 
-def _validate(data: dict[str, Any], field: str) -> Requirement:
+def _validate(data: dict[str, Any]) -> Requirement:
     try:
         return Requirement.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or field
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise InvalidValueError(f"invalid value for {loc}: {msg}") from None
+        raise InvalidValueError("; ".join(sentences(exc))) from None
 
 
-def check_status(status: str, settings: Settings) -> str:
-    """The canonical status typed as ``status`` (its name or its label, e.g. 进行中)."""
+def _status(status: str, settings: Settings) -> str:
+    # Typed by a person: a Chinese label (进行中) names its status.
     return resolve_status(status, settings)
+
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//)?\S+$")
+_PATH_HINT = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,5}$")
+
+
+def check_links(links: Iterable[str]) -> list[str]:
+    """Links, refused unless each is a URL (``https://…``, ``mailto:…``) or a file path."""
+    out = list(links)
+    for link in out:
+        text = link.strip()
+        if not (_URL.match(text) or (text and _PATH_HINT.search(text))):
+            raise InvalidValueError(
+                f"links: {link!r} is neither a URL (https://…) nor a file path (docs/spec.md); "
+                "put other text in description or a note"
+            )
+    return out
+
+
+def check_dependencies(
+    req_id: str, depends_on: Iterable[str], graph: Mapping[str, Iterable[str]]
+) -> list[str]:
+    """``depends_on`` of ``req_id``, refused if it names ``req_id`` itself or closes a cycle.
+
+    ``graph`` is the ledger's dependency graph (ID -> the IDs it depends on);
+    the entry of ``req_id`` itself is replaced by ``depends_on``.
+    """
+    deps = list(depends_on)
+    if req_id in deps:
+        raise InvalidValueError(f"{req_id} cannot depend on itself")
+    for dep in deps:
+        path = _path_to(dep, req_id, graph)
+        if path is not None:
+            cycle = " -> ".join([req_id, *path])
+            raise InvalidValueError(f"depending on {dep} would close a cycle: {cycle}")
+    return deps
+
+
+def _path_to(start: str, goal: str, graph: Mapping[str, Iterable[str]]) -> list[str] | None:
+    # Breadth-first, so the cycle named is a shortest one. ``goal``'s own
+    # edges are never followed: they are the ones being replaced.
+    parents: dict[str, str | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if node == goal:
+            path = [node]
+            while (prev := parents[path[-1]]) is not None:
+                path.append(prev)
+            return list(reversed(path))
+        for nxt in graph.get(node, ()):
+            if nxt not in parents:
+                parents[nxt] = node
+                queue.append(nxt)
+    return None
 
 
 def new_requirement(
@@ -69,8 +125,8 @@ def new_requirement(
     resolve: Resolver | None = None,
 ) -> Requirement:
     """A validated new requirement (its ``id`` is a placeholder until the ledger creates it)."""
-    chosen = check_status(status or settings.ledger.default_status, settings)
-    deps = [resolve(d) if resolve else d for d in _split_all(depends_on)]
+    chosen = _status(status or settings.ledger.default_status, settings)
+    deps = [resolve(d) if resolve else d for d in split_list(depends_on)]
     data: dict[str, Any] = {
         "id": "NEW",
         "title": title.strip(),
@@ -80,7 +136,7 @@ def new_requirement(
         "requester": requester,
         "department": department,
         "owner": owner,
-        "tags": _dedupe(_split_all(tags)),
+        "tags": _dedupe(split_list(tags)),
         "due": parse_date(due, today=today) if due else None,
         # Typer hands over 3 as 3.0; store what the person typed.
         "effort": int(effort) if isinstance(effort, float) and effort.is_integer() else effort,
@@ -89,14 +145,7 @@ def new_requirement(
         "description": description,
         "acceptance": [a for a in acceptance if a.strip()],
     }
-    return _validate(data, "title")
-
-
-def _split_all(values: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for value in values:
-        out.extend(part.strip() for part in value.split(",") if part.strip())
-    return out
+    return _validate(data)
 
 
 def _dedupe(values: list[str]) -> list[str]:
@@ -134,7 +183,7 @@ def _number(key: str, text: str) -> int | float:
     try:
         return float(text)
     except ValueError:
-        raise InvalidValueError(f"invalid value for {key}: {text!r} is not a number") from None
+        raise InvalidValueError(f"{key} must be a number, got {text!r}") from None
 
 
 def apply_assignments(
@@ -144,12 +193,16 @@ def apply_assignments(
     settings: Settings,
     today: date,
     resolve: Resolver | None = None,
+    dependencies: Mapping[str, Iterable[str]] | None = None,
 ) -> Requirement:
     """``req`` with every ``key=value`` applied, validated as a whole.
 
-    Lists take comma-separated values; ``key+=v`` adds and ``key-=v`` removes
-    items. An empty value clears an optional field. ``rice.reach=450`` sets a
-    scoring input. Unknown keys are refused unless declared as custom fields.
+    Lists take comma-separated values (``,``, ``，`` or ``、``); ``key+=v``
+    adds and ``key-=v`` removes items. An empty value clears an optional
+    field. ``rice.reach=450`` sets a scoring input (range-checked by the
+    model). Unknown keys are refused unless declared as custom fields.
+    ``dependencies`` (the ledger's graph) refuses a ``depends_on`` that
+    closes a cycle; links must be URLs or paths.
     """
     data = req.model_dump(mode="python", exclude_none=False)
     data["notes"] = req.notes
@@ -180,7 +233,7 @@ def apply_assignments(
         if op != "=" and key not in LIST_FIELDS:
             raise InvalidValueError(f"{op} only works on list fields ({', '.join(LIST_FIELDS)})")
         if key in LIST_FIELDS:
-            items = _split_all([value]) if key != "acceptance" else ([value] if value else [])
+            items = split_list([value]) if key != "acceptance" else ([value] if value else [])
             if key == "depends_on" and resolve is not None:
                 items = [resolve(i) for i in items]
             old = list(data.get(key) or [])
@@ -191,7 +244,7 @@ def apply_assignments(
             else:
                 data[key] = _dedupe(items)
         elif key == "status":
-            data[key] = check_status(value, settings)
+            data[key] = _status(value, settings)
         elif key in DATE_FIELDS:
             data[key] = parse_date(value, today=today) if value else None
         elif key in NUMBER_FIELDS:
@@ -203,12 +256,16 @@ def apply_assignments(
                 data[key] = _scalar(value)
             else:
                 data.pop(key, None)
-    return _validate(data, "value")
+    if data.get("links") != req.links:
+        check_links(data.get("links") or [])
+    if data.get("depends_on") != req.depends_on:
+        check_dependencies(req.id, data.get("depends_on") or [], dependencies or {})
+    return _validate(data)
 
 
 def with_status(req: Requirement, status: str, *, settings: Settings) -> Requirement:
     """``req`` moved to ``status`` (validated against the workflow)."""
-    return req.model_copy(update={"status": check_status(status, settings)})
+    return req.model_copy(update={"status": _status(status, settings)})
 
 
 def with_note(req: Requirement, text: str, *, by: str, at: datetime) -> Requirement:

@@ -6,7 +6,7 @@ type to a sentence and an exit code in one table (``pmledger.cli.errors``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -50,7 +50,8 @@ class InvalidValueError(PmledgerError):
 
 
 class WorkflowError(PmledgerError):
-    """A status that the ledger's workflow does not know."""
+    """A status that the ledger's workflow does not know (one check:
+    :func:`pmledger.ledger.settings.check_statuses`)."""
 
 
 class ScoringError(PmledgerError):
@@ -74,13 +75,14 @@ class ScoringProblem:
 
 @dataclass(frozen=True)
 class FileProblem:
-    """Where and why one requirement file could not be read."""
+    """Where and why one file could not be read (``severity``: "error" or "warning")."""
 
     path: Path
     message: str
     line: int | None = None
     column: int | None = None
     field: str | None = None
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = str(self.path)
@@ -92,19 +94,77 @@ class FileProblem:
 
 
 class InvalidFileError(PmledgerError):
-    """A requirement file is not valid TOML or does not match the schema."""
+    """A requirement file is not valid TOML or does not match the schema.
 
-    def __init__(self, problem: FileProblem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
+    ``problems`` lists every problem found, so a person fixes them in one go;
+    ``problem`` is the first.
+    """
+
+    def __init__(self, problem: FileProblem | list[FileProblem]) -> None:
+        problems = [problem] if isinstance(problem, FileProblem) else list(problem)
+        if not problems:
+            raise ValueError("InvalidFileError needs at least one problem")
+        super().__init__(describe_problems(problems))
+        self.problems = problems
+        self.problem = problems[0]
+
+
+def describe_problems(problems: list[FileProblem]) -> str:
+    """Every problem of one file in one line: the file named once, then each by line."""
+    return str(merge_problems(problems))
+
+
+def merge_problems(problems: list[FileProblem]) -> FileProblem:
+    """The problems of one file as one, located at the first (for one-line warnings)."""
+    first, *rest = problems
+    if not rest:
+        return first
+    parts = [first.message]
+    for p in rest:
+        if p.path != first.path:
+            parts.append(str(p))
+        else:
+            parts.append(f"line {p.line}: {p.message}" if p.line is not None else p.message)
+    return FileProblem(
+        first.path,
+        "; ".join(parts),
+        line=first.line,
+        column=first.column,
+        field=first.field,
+        severity=first.severity,
+    )
+
+
+class CommentsLostError(PmledgerError):
+    """A rewrite would drop comments whose key is gone, and nobody was told."""
+
+    def __init__(self, path: Path, comments: list[str]) -> None:
+        shown = "; ".join(comments[:3]) + (
+            f" and {len(comments) - 3} more" if len(comments) > 3 else ""
+        )
+        super().__init__(
+            f"{path}: {len(comments)} comment(s) would be lost with their key: {shown}"
+        )
+        self.path = path
+        self.comments = comments
 
 
 class EditAbortedError(PmledgerError):
     """The user left `edit` without producing a valid file; nothing was saved."""
 
 
-@dataclass
-class LoadReport:
-    """Files that could not be loaded while reading a whole ledger."""
+class HasDependentsError(PmledgerError):
+    """A requirement cannot be removed while open requirements depend on it."""
 
-    problems: list[FileProblem] = field(default_factory=list)
+    def __init__(self, req_id: str, dependents: list[str]) -> None:
+        shown = ", ".join(dependents[:10])
+        more = f" and {len(dependents) - 10} more" if len(dependents) > 10 else ""
+        super().__init__(
+            f"{req_id} was not removed: open requirements depend on it ({shown}{more})"
+        )
+        self.req_id = req_id
+        self.dependents = dependents
+
+
+class RemovedError(NotFoundError):
+    """The requirement asked for existed once and was removed (found in git)."""

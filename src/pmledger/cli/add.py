@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import AsOf, open_ledger, resolve_as_of
+from pmledger.cli.common import TODAY, AsOf, open_ledger
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger, Summary
@@ -74,16 +74,16 @@ def add(
         str | None, typer.Option("--by", help="Author of notes (default: git user.name).")
     ] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
 ) -> None:
     """Capture a new requirement and print its ID."""
     from pmledger.changes import new_requirement
+    from pmledger.cli.output import write
     from pmledger.dates import now_utc_offset
     from pmledger.errors import InvalidValueError
     from pmledger.ledger.ledger import summarize
 
     ledger = open_ledger(ctx)
-    today = resolve_as_of(as_of)
     interactive = not no_input and sys.stdin.isatty()
     titles: list[str]
     if title == "-":
@@ -121,7 +121,7 @@ def add(
             text,
             settings=ledger.settings,
             created=stamp,
-            today=today,
+            today=as_of,
             priority=priority or "medium",
             status=status,
             due=due,
@@ -142,7 +142,7 @@ def add(
             continue
         created = ledger.create(req)
         existing.append(summarize(created))
-        sys.stdout.write(created.id + "\n")
+        write(created.id)
 
 
 def _open_requirements(ledger: Ledger) -> list[Summary]:
@@ -196,6 +196,7 @@ def _record_on_existing(
 ) -> None:
     from pmledger.changes import with_note
     from pmledger.cli.common import default_author
+    from pmledger.cli.output import write
     from pmledger.dates import now_utc_offset
 
     req = ledger.load(target)
@@ -207,7 +208,7 @@ def _record_on_existing(
         text += f": {title.strip()}"
     updated = with_note(req, text, by=by or requester or default_author(), at=now_utc_offset())
     ledger.save(updated)
-    sys.stdout.write(req.id + "\n")
+    write(req.id)
 
 
 def _prompt(ledger: Ledger) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import AsOf, open_ledger, resolve_as_of
+from pmledger.cli.common import TODAY, AsOf, open_ledger
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
@@ -16,9 +16,10 @@ IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefi
 
 
 def _saved(ledger: Ledger, before: Requirement, after: Requirement) -> None:
+    from pmledger.cli.common import warn_lost_comments
     from pmledger.cli.output import write
 
-    ledger.save(after)
+    ledger.save(after, on_lost_comments=lambda lost: warn_lost_comments(after.id, lost))
     write(after.id if after != before else f"{after.id} (unchanged)")
 
 
@@ -32,19 +33,24 @@ def set_(
             help="e.g. owner=李雷 due=+1w tags+=crm effort=5 rice.reach=450; empty value clears.",
         ),
     ],
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
 ) -> None:
     """Set fields, typed by the model (dates, numbers, lists); all or nothing."""
-    from pmledger.changes import apply_assignments
+    from pmledger.changes import apply_assignments, parse_assignment
 
     ledger = open_ledger(ctx)
     req = ledger.load(req_id)
+    graph = None
+    if any(parse_assignment(a)[0] == "depends_on" for a in assignments):
+        # Only then: a cycle check needs every requirement's dependencies.
+        graph = {s.id: s.depends_on for s in ledger.summaries().summaries}
     updated = apply_assignments(
         req,
         assignments,
         settings=ledger.settings,
-        today=resolve_as_of(as_of),
+        today=as_of,
         resolve=ledger.resolve_id,
+        dependencies=graph,
     )
     _saved(ledger, req, updated)
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from pmledger.cli import completion
+
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.model import Requirement
     from pmledger.ledger.settings import Settings
     from pmledger.query.filters import Filter
+    from pmledger.ranking.order import Ranking
 
 
 @dataclass
@@ -41,12 +45,25 @@ def open_ledger(ctx: typer.Context) -> Ledger:
     return Ledger.discover(state(ctx).ledger_dir)
 
 
-def resolve_as_of(text: str | None) -> date:
-    """``--as-of`` as a date (default today); read once per command."""
-    from pmledger.dates import parse_date
+# The default of --as-of: replaced by today's date when the option is parsed,
+# so that a command receives a plain `date` and never reads the clock itself.
+TODAY = date.min
 
-    today = date.today()
-    return parse_date(text, today=today) if text else today
+
+def _parse_as_of(value: str | date) -> date:
+    from pmledger.dates import parse_date
+    from pmledger.errors import PmledgerError
+
+    if isinstance(value, date):
+        return value
+    try:
+        return parse_date(value, today=date.today())
+    except PmledgerError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _as_of_default(value: date | None) -> date:
+    return date.today() if value is None or value == TODAY else value
 
 
 def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
@@ -60,11 +77,14 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
 
 
 AsOf = Annotated[
-    str | None,
+    date,
     typer.Option(
         "--as-of",
         help="Compute relative to this date instead of today (YYYY-MM-DD, +3d, ...).",
         show_default=False,
+        metavar="DATE",
+        parser=_parse_as_of,
+        callback=_as_of_default,
     ),
 ]
 Format = Annotated[
@@ -73,17 +93,47 @@ Format = Annotated[
 ]
 StatusOpt = Annotated[
     list[str] | None,
-    typer.Option("--status", "-s", help="Only these statuses (repeatable or comma-separated)."),
+    typer.Option(
+        "--status",
+        "-s",
+        help="Only these statuses (repeatable or comma-separated).",
+        autocompletion=completion.complete_status,
+    ),
 ]
-OwnerOpt = Annotated[list[str] | None, typer.Option("--owner", help="Only this owner.")]
+OwnerOpt = Annotated[
+    list[str] | None,
+    typer.Option("--owner", help="Only this owner.", autocompletion=completion.complete_owner),
+]
 TagOpt = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", help="Only with this tag (all given).")
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        "-t",
+        help="Only with this tag (all given).",
+        autocompletion=completion.complete_tag,
+    ),
 ]
 DepartmentOpt = Annotated[
-    list[str] | None, typer.Option("--department", "-d", help="Only this department.")
+    list[str] | None,
+    typer.Option(
+        "--department",
+        "-d",
+        help="Only this department.",
+        autocompletion=completion.complete_department,
+    ),
 ]
-RequesterOpt = Annotated[list[str] | None, typer.Option("--requester", help="Only this requester.")]
-GoalOpt = Annotated[list[str] | None, typer.Option("--goal", help="Only linked to this goal.")]
+RequesterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--requester", help="Only this requester.", autocompletion=completion.complete_requester
+    ),
+]
+GoalOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--goal", help="Only linked to this goal.", autocompletion=completion.complete_goal
+    ),
+]
 OverdueOpt = Annotated[
     bool, typer.Option("--overdue", help="Only active items past their due date.")
 ]
@@ -98,12 +148,92 @@ SearchArg = Annotated[
 ]
 
 
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="default, rice, wsjf or ice (default: scoring.model).", show_default=False
+    ),
+]
+SkipOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-incomplete", help="Leave out (and count) requirements lacking model inputs."
+    ),
+]
+
+
+def refuse(message: str) -> NoReturn:
+    """A usage error (exit 2): options that contradict or that a view would ignore."""
+    from pmledger.errors import InvalidValueError
+
+    raise InvalidValueError(message)
+
+
+def load_ranking(
+    ledger: Ledger,
+    flt: Filter,
+    *,
+    as_of: date,
+    model: str | None,
+    skip_incomplete: bool,
+) -> tuple[Ranking, list[Requirement]]:
+    """Load the ledger and rank what ``flt`` keeps; problems are reported on stderr.
+
+    Returns the ranking and every requirement read (dependencies resolve
+    against the whole ledger).
+
+    Incomplete scoring inputs: one line per requirement naming all its
+    missing fields, then exit 1; with ``skip_incomplete``, one summary line.
+    """
+    from pmledger.cli.errors import exit_code_for
+    from pmledger.cli.output import warn
+    from pmledger.errors import ScoringError
+    from pmledger.ranking.order import incomplete_by_requirement, rank_selection
+
+    loaded = ledger.load_all()
+    report_problems(list(loaded.problems))
+    try:
+        ranking = rank_selection(
+            loaded.requirements,
+            flt,
+            settings=ledger.settings,
+            as_of=as_of,
+            model=model,
+            skip_incomplete=skip_incomplete,
+        )
+    except ScoringError as exc:
+        grouped = incomplete_by_requirement(exc.problems)
+        chosen = model or ledger.settings.scoring.model
+        warn(
+            f"pmledger: {len(grouped)} requirement{'s' if len(grouped) != 1 else ''} "
+            f"lack {chosen} inputs:"
+        )
+        for req_id, messages in grouped.items():
+            warn(f"  {req_id}: {'; '.join(messages)}")
+        code, hint = exit_code_for(exc)
+        if hint:
+            warn(f"hint: {hint}")
+        raise typer.Exit(code) from None
+    for cycle in ranking.cycles:
+        warn("warning: dependency cycle " + " -> ".join([*cycle, cycle[0]]))
+    for req_id, missing in sorted(ranking.unknown_dependencies.items()):
+        warn(f"warning: {req_id} depends on {', '.join(missing)}, not in the ledger")
+    if ranking.incomplete:
+        grouped = incomplete_by_requirement(ranking.incomplete)
+        ids = list(grouped)
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        warn(
+            f"left out {len(ids)} requirement{'s' if len(ids) != 1 else ''} "
+            f"lacking {ranking.model} inputs: {shown}"
+        )
+    return ranking, loaded.requirements
+
+
 def split_values(values: list[str] | None) -> tuple[str, ...]:
-    """Repeatable options that also accept comma-separated values."""
-    out: list[str] = []
-    for value in values or []:
-        out.extend(v.strip() for v in value.split(",") if v.strip())
-    return tuple(out)
+    """Repeatable options that also accept comma-separated values (``,``, ``，``, ``、``)."""
+    from pmledger.text import split_list
+
+    return tuple(split_list(values or []))
 
 
 def build_filter(
@@ -145,6 +275,18 @@ def report_problems(problems: list[object]) -> None:
 
     for problem in problems:
         warn(f"warning: skipped {problem}")
+
+
+def warn_lost_comments(req_id: str, lost: list[str]) -> None:
+    """Say, before writing, which comments go with the key they stood beside."""
+    from pmledger.cli.output import warn
+
+    if len(lost) == 1:
+        warn(f"warning: {req_id}: 1 comment dropped with the key it described:")
+    else:
+        warn(f"warning: {req_id}: {len(lost)} comments dropped with the keys they described:")
+    for comment in lost:
+        warn(f"  {comment}")
 
 
 def default_author() -> str:

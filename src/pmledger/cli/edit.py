@@ -3,24 +3,29 @@
 The file is copied to a private temporary folder (so a half-edited copy is
 never seen by other commands), the editor runs on the copy, and the result
 is validated. On an error the copy is re-opened with the error written on
-top as comments; saving it unchanged, emptying it, or quitting the editor
+top as comments (line numbers count those comment lines, so they match what
+the editor shows); saving it unchanged, emptying it, or quitting the editor
 with an error abandons the edit. Only a valid file replaces the original,
-written canonically and atomically.
+written canonically and atomically, and only if nobody else wrote the file
+while the editor was open: otherwise the edited text is kept in a file whose
+path the error names, and the other change stays.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
-from pmledger.cli.common import open_ledger
+from pmledger.cli.common import open_ledger, warn_lost_comments
+from pmledger.cli.completion import IdArg
 from pmledger.errors import EditAbortedError, InvalidFileError
 
 if TYPE_CHECKING:
@@ -49,6 +54,33 @@ def _strip_header(text: str) -> str:
     while lines and lines[0].startswith(HEADER):
         lines.pop(0)
     return "".join(lines)
+
+
+def _with_header(body: str, line: int | None, message: str) -> str:
+    """The buffer shown again after an error: the problem on top, then the file."""
+    notes = [
+        message,
+        "fix it and save, or save unchanged / empty the file to abandon",
+    ]
+    if line is not None:
+        # The numbers the user sees in the editor include these comment lines.
+        notes[0] = f"line {line + len(notes)}: {message}"
+    return "".join(f"{HEADER}{note}\n" for note in notes) + body
+
+
+def _keep_edited(req_id: str, text: str) -> Path:
+    """Save text the user typed but pmledger may not write, in a file that survives."""
+    fd, name = tempfile.mkstemp(prefix=f"pmledger-{req_id}-", suffix=".toml")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return Path(name)
+
+
+def _changed_on_disk(path: Path, original: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") != original
+    except (OSError, UnicodeDecodeError):
+        return True  # removed or replaced by something unreadable
 
 
 def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> EditResult:
@@ -83,21 +115,26 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
                     raise EditAbortedError(
                         f"{exc.problem.message}; {path.name} was not changed"
                     ) from None
-                problem = exc.problem
-                where = f"line {problem.line}: " if problem.line else ""
-                presented = (
-                    f"{HEADER}{where}{problem.message}\n"
-                    f"{HEADER}fix it and save, or save unchanged / empty the file to abandon\n"
-                    + body
-                )
+                presented = _with_header(body, exc.problem.line, exc.problem.message)
                 continue
+            # Another terminal (`note`, `set`, a git checkout) may have written
+            # the file while the editor was open: never overwrite that.
+            if _changed_on_disk(path, original):
+                kept = _keep_edited(path.stem, body)
+                raise EditAbortedError(
+                    f"{path.name} changed on disk while the editor was open, so your edit "
+                    f"was not saved; it is kept in {kept} (run `pmledger edit {path.stem}` "
+                    "again and copy your changes in)"
+                )
             before = path.read_bytes()
-            ledger.save(req)
+            # The comments kept are those of the buffer the person saved.
+            ledger.save(
+                req,
+                original_text=body,
+                on_lost_comments=functools.partial(warn_lost_comments, req.id),
+            )
             return EditResult(req.id, changed=path.read_bytes() != before)
     raise EditAbortedError(f"too many attempts; {path.name} was not changed")
-
-
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefix optional).")]
 
 
 def edit(

@@ -23,8 +23,10 @@ import typer
 
 from pmledger.errors import (
     AmbiguousIdError,
+    CommentsLostError,
     ConfigError,
     EditAbortedError,
+    HasDependentsError,
     InvalidFileError,
     InvalidIdError,
     InvalidValueError,
@@ -32,6 +34,7 @@ from pmledger.errors import (
     LedgerNotFoundError,
     NotFoundError,
     PmledgerError,
+    RemovedError,
     ScoringError,
     WorkflowError,
 )
@@ -46,19 +49,25 @@ INTERRUPTED = 130
 ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
     LedgerNotFoundError: (FAILURE, ""),
     LedgerExistsError: (FAILURE, ""),
-    ConfigError: (FAILURE, "fix pmledger.toml (see docs/file-format.md)"),
+    ConfigError: (FAILURE, ""),
     NotFoundError: (FAILURE, "`pmledger list --all` shows every ID"),
     AmbiguousIdError: (USAGE, "type more characters of the ID"),
     InvalidIdError: (USAGE, ""),
     InvalidValueError: (USAGE, ""),
     WorkflowError: (USAGE, ""),
-    InvalidFileError: (FAILURE, "fix the file (or `pmledger edit ID`)"),
+    InvalidFileError: (FAILURE, "fix the file in an editor, or with `pmledger edit ID`"),
+    CommentsLostError: (FAILURE, ""),
     ScoringError: (
         FAILURE,
         "add the missing inputs with `pmledger set ID table.key=value`, "
         "or leave those requirements out with --skip-incomplete",
     ),
     EditAbortedError: (FAILURE, ""),
+    HasDependentsError: (
+        FAILURE,
+        "remove those first, or use --force to also remove the links to it",
+    ),
+    RemovedError: (FAILURE, ""),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,68 +1,93 @@
-"""`pmledger rank --matrix`: the Eisenhower 2x2 in the terminal."""
+"""`pmledger rank --matrix`: the Eisenhower 2x2, as data for the renderer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pmledger.cli.output import Doc
     from pmledger.ledger.settings import Settings
     from pmledger.ranking.order import RankedItem, Ranking
 
+CELL_TITLE_CELLS = 34
 
-def render_matrix(ranking: Ranking, items: list[RankedItem], settings: Settings, fmt: str) -> None:
-    from pmledger.cli.output import console, emit_json, one_line, write
-    from pmledger.ranking.matrix import QUADRANT_TITLES, QUADRANTS, build_matrix
 
-    matrix = build_matrix([i.requirement for i in items], settings=settings, as_of=ranking.as_of)
-    if fmt == "json":
-        emit_json(
+def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Doc:
+    """The matrix as a grid (table), sections (markdown), one row per requirement (CSV)."""
+    from pmledger.cli.output import Column, Doc, Grid, Line, View, one_line
+    from pmledger.query.filters import is_overdue
+    from pmledger.ranking.matrix import QUADRANT_TITLES, QUADRANTS, quadrant
+
+    as_of = ranking.as_of
+    m = settings.scoring.matrix
+    by_quadrant: dict[str, list[RankedItem]] = {q: [] for q in QUADRANTS}
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        req = item.requirement
+        q = quadrant(req, settings=settings, as_of=as_of)
+        by_quadrant[q].append(item)
+        rows.append(
             {
-                "as_of": ranking.as_of.isoformat(),
-                "urgent_days": settings.scoring.matrix.urgent_days,
-                "important_priorities": settings.scoring.matrix.important_priorities,
-                "quadrants": {q: [r.id for r in matrix.quadrants[q]] for q in QUADRANTS},
+                "position": item.position,
+                "id": req.id,
+                "title": req.title,
+                "quadrant": q,
+                "priority": req.priority.value,
+                "due": req.due,
+                "overdue": is_overdue(req, settings=settings, as_of=as_of),
             }
         )
-        return
 
-    def cell(q: str) -> str:
-        reqs = matrix.quadrants[q]
-        lines = [f"{r.id} {one_line(r.title, 34)}" for r in reqs]
-        return "\n".join(lines) if lines else "—"
+    def cell(q: str) -> list[str]:
+        lines = [
+            f"{it.requirement.id} {one_line(it.requirement.title, CELL_TITLE_CELLS)}"
+            for it in by_quadrant[q]
+        ]
+        return lines or ["—"]
 
-    if fmt in ("markdown", "csv"):
-        parts = []
-        for q in QUADRANTS:
-            parts.append(f"### {QUADRANT_TITLES[q]}\n")
-            parts += [f"- {r.id} {one_line(r.title)}" for r in matrix.quadrants[q]] or ["- —"]
-            parts.append("")
-        write("\n".join(parts))
-        return
-    from rich.table import Table
-    from rich.text import Text
+    styles = {"do": "good", "schedule": "info", "delegate": "warn", "drop": "alert"}
+    title = (
+        f"Eisenhower matrix as of {as_of} (urgent: due within {m.urgent_days} days "
+        f"or overdue; important: {', '.join(m.important_priorities)})"
+    )
 
-    m = settings.scoring.matrix
-    grid = Table(
-        title=(
-            f"Eisenhower matrix as of {ranking.as_of} (urgent: due within {m.urgent_days} days "
-            f"or overdue; important: {', '.join(m.important_priorities)})"
+    def heading(q: str) -> tuple[str, Any, list[str]]:
+        return (f"{q.upper()} ({len(by_quadrant[q])})", styles[q], cell(q))
+
+    grid = Grid(
+        title=title,
+        columns=("Urgent", "Not urgent"),
+        rows=(
+            ("Important", (heading("do"), heading("schedule"))),
+            ("Not important", (heading("delegate"), heading("drop"))),
         ),
-        title_justify="left",
-        show_lines=True,
     )
-    grid.add_column("", style="bold", no_wrap=True)
-    grid.add_column("Urgent", ratio=1)
-    grid.add_column("Not urgent", ratio=1)
-    grid.add_row(
-        "Important",
-        Text(f"DO ({len(matrix.quadrants['do'])})\n", style="bold green") + Text(cell("do")),
-        Text(f"SCHEDULE ({len(matrix.quadrants['schedule'])})\n", style="bold blue")
-        + Text(cell("schedule")),
+    markdown: list[Any] = [Line().add(f"**{title}**")]
+    for q in QUADRANTS:
+        markdown += [Line(), Line().add(f"### {QUADRANT_TITLES[q]}"), Line()]
+        markdown += [
+            Line().add(f"- {it.requirement.id} {one_line(it.requirement.title)}")
+            for it in by_quadrant[q]
+        ] or [Line().add("- —")]
+    return Doc(
+        blocks=[grid],
+        json={
+            "as_of": as_of.isoformat(),
+            "urgent_days": m.urgent_days,
+            "important_priorities": list(m.important_priorities),
+            "quadrants": {q: [it.requirement.id for it in by_quadrant[q]] for q in QUADRANTS},
+        },
+        csv=View(
+            columns=(
+                Column("position", "#", "int"),
+                Column("id", "ID", "id"),
+                Column("title", "Title"),
+                Column("quadrant", "Quadrant"),
+                Column("priority", "Priority"),
+                Column("due", "Due", "date"),
+                Column("overdue", "Overdue", "bool"),
+            ),
+            rows=rows,
+        ),
+        markdown=markdown,
     )
-    grid.add_row(
-        "Not important",
-        Text(f"DELEGATE ({len(matrix.quadrants['delegate'])})\n", style="bold yellow")
-        + Text(cell("delegate")),
-        Text(f"DROP ({len(matrix.quadrants['drop'])})\n", style="bold red") + Text(cell("drop")),
-    )
-    console().print(grid)

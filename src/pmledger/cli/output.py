@@ -1,10 +1,22 @@
-"""The output sink: tables for people, JSON / CSV / markdown for programs.
+"""The output sink: every command renders through :func:`render`.
 
-User text is always shown literally: it goes into rich ``Text`` objects
-(never parsed as markup) after :func:`sanitize` has made control characters
-visible, so a title holding ``[red]`` or an ANSI escape cannot restyle or
-take over a terminal. rich is imported only when a table is drawn, since
-``add`` must start fast.
+A command describes what it shows as DATA: a :class:`View` (column specs,
+rows of raw values, an overdue flag per row) or a :class:`Doc` of blocks
+(lines of literal text segments, views, a 2x2 grid). This module alone
+turns that into a table for people, or JSON / CSV / markdown for programs,
+and alone writes to stdout.
+
+Rules kept here once:
+
+- user text is literal: it is never parsed as markup, and control
+  characters are shown escaped (:func:`sanitize`) in tables, in JSON always,
+  and in CSV / markdown whenever stdout is a terminal;
+- output never fails on the output encoding: JSON and CSV are UTF-8 bytes;
+  text that the terminal's encoding cannot show is replaced;
+- tables are plain aligned text (CJK-width-correct), coloured with ANSI
+  codes only on a terminal without ``NO_COLOR``; piped tables have no
+  trailing spaces. rich is not needed, so a 10k-row table is written in a
+  fraction of a second.
 """
 
 from __future__ import annotations
@@ -12,32 +24,42 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import sys
 import unicodedata
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from datetime import date
-
-    from rich.console import Console
-
-    from pmledger.ledger.model import Requirement
-    from pmledger.ledger.settings import Settings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
 
 FORMATS = ("table", "json", "csv", "markdown")
+# The width a table is fitted to when stdout is not a terminal and $COLUMNS
+# is unset: wide enough for a title, narrow enough for a diff or an e-mail.
 PIPE_WIDTH = 160
-WRAPPING_COLUMNS = {
-    "title",
-    "tags",
-    "why",
-    "why skipped",
-    "note",
-    "input",
-    "owner",
-    "department",
-    "requester",
+# A title column keeps at least this many cells before other columns are
+# dropped to make room; it is never cut below MIN_SHRINK.
+KEEP_SHRINK = 30
+MIN_SHRINK = 16
+
+Kind = Literal["text", "id", "date", "score", "number", "int", "bool", "list"]
+Style = Literal["", "id", "alert", "dim", "bold", "heading", "good", "info", "warn"]
+
+_ANSI: dict[str, str] = {
+    "id": "\x1b[36m",
+    "alert": "\x1b[1;31m",
+    "dim": "\x1b[2m",
+    "bold": "\x1b[1m",
+    "heading": "\x1b[1;4m",
+    "good": "\x1b[1;32m",
+    "info": "\x1b[1;34m",
+    "warn": "\x1b[1;33m",
 }
+_RESET = "\x1b[0m"
+_NUMERIC = ("score", "number", "int")
+
+
+# ---------------------------------------------------------------- text safety
 
 
 def sanitize(text: str) -> str:
@@ -54,187 +76,594 @@ def sanitize(text: str) -> str:
 
 
 def one_line(text: str | None, limit: int | None = None) -> str:
-    """A single-line, sanitized version of user text (for table cells)."""
-    value = sanitize(" ".join((text or "").split()))
-    if limit is not None and len(value) > limit:
-        value = value[: limit - 1] + "…"
+    """A single-line, sanitized version of user text, cut with ``…`` past ``limit`` cells."""
+    value = text or ""
+    if not value.isprintable() or "  " in value:
+        value = sanitize(" ".join(value.split()))
+    if limit is not None and cell_len(value) > limit:
+        value = truncate(value, limit)
     return value
 
 
-def console(*, stderr: bool = False) -> Console:
-    """A rich console: colour only on a terminal, ``NO_COLOR`` honoured (by rich)."""
-    import os
+def cell_len(text: str) -> int:
+    """Terminal cells taken by ``text`` (wide East Asian characters take two)."""
+    if text.isascii():
+        return len(text)
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or ch == "\u200d":
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
 
-    from rich.console import Console
 
-    class _Console(Console):
-        def on_broken_pipe(self) -> None:
-            # rich would exit 1; the CLI's error wrapper exits 0 instead.
-            raise BrokenPipeError
+def truncate(text: str, cells: int) -> str:
+    """``text`` cut to at most ``cells`` terminal cells, ending in ``…`` when cut."""
+    if cell_len(text) <= cells:
+        return text
+    if cells <= 1:
+        return "…"[:cells]
+    if text.isascii():
+        return text[: cells - 1] + "…"
+    used = 0
+    out = []
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > cells - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
 
-    out = _Console(stderr=stderr, highlight=False, soft_wrap=False)
-    if not out.is_terminal and not os.environ.get("COLUMNS"):
-        # Piped or redirected: rich would assume 80 columns and fold every title.
-        out = _Console(stderr=stderr, highlight=False, soft_wrap=False, width=PIPE_WIDTH)
-    return out
+
+# JSON escapes C0 controls itself; these would reach a terminal raw.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b\u200c\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def _json_safe(text: str) -> str:
+    if text.isascii() and "\x7f" not in text:
+        return text  # the common case, without a regex pass
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# ---------------------------------------------------------------- the sink
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def use_color() -> bool:
+    """Colour only on a terminal, never with ``NO_COLOR`` or ``TERM=dumb``."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return stdout_is_terminal()
+
+
+def terminal_size() -> tuple[int | None, int | None]:
+    """(columns, lines) of the terminal; columns from $COLUMNS or a fixed width when piped."""
+    import shutil
+
+    columns_env = os.environ.get("COLUMNS", "")
+    if not stdout_is_terminal():
+        return (int(columns_env) if columns_env.isdigit() else PIPE_WIDTH), None
+    size = shutil.get_terminal_size()
+    return size.columns, size.lines
+
+
+def _write_bytes(data: bytes) -> None:
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+
+
+def _write_text(text: str) -> None:
+    """Human text: characters the output encoding cannot show become ``?``."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    _write_bytes(text.encode(encoding, errors="replace"))
 
 
 def write(text: str) -> None:
-    """Plain text to stdout."""
-    sys.stdout.write(text)
-    if not text.endswith("\n"):
-        sys.stdout.write("\n")
+    """A line (or lines) of plain text to stdout."""
+    _write_text(text if text.endswith("\n") else text + "\n")
 
 
 def warn(message: str) -> None:
     """A one-line notice on stderr (never mixed into machine output)."""
-    sys.stderr.write(sanitize(message) + "\n")
+    text = sanitize(message) + "\n"
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    buffer = getattr(sys.stderr, "buffer", None)
+    if buffer is None:
+        sys.stderr.write(text)
+        return
+    sys.stderr.flush()
+    buffer.write(text.encode(encoding, errors="replace"))
+    buffer.flush()
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: where its value comes from, what it is called, what kind it is.
+
+    ``drop``: when a table is too narrow, columns are dropped highest first
+    (0: never). ``shrink``: this column is cut with ``…`` to fit (titles).
+    ``alert``: the row key of a boolean flag that marks the cell (overdue).
+    """
+
+    key: str
+    header: str
+    kind: Kind = "text"
+    drop: int = 0
+    shrink: bool = False
+    alert: str | None = None
+    alert_label: str = ""
+    decimals: int | None = None
+
+
+@dataclass
+class View:
+    """A listing: columns and rows of raw values (dicts keyed by column key)."""
+
+    columns: Sequence[Column]
+    rows: Sequence[Mapping[str, Any]]
+    title: str | None = None
+    empty: str = "nothing to show"
+    show_header: bool = True
+
+
+Segment = tuple[str, Style]
+
+
+@dataclass
+class Line:
+    """One line of literal text segments, each with a style name."""
+
+    segments: list[Segment] = field(default_factory=list)
+
+    def add(self, text: str, style: Style = "") -> Line:
+        self.segments.append((text, style))
+        return self
+
+
+@dataclass
+class Grid:
+    """A 2x2 (or n x m) grid: row labels, column headers, and cells of lines."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[tuple[str, Sequence[tuple[str, Style, list[str]]]]]
+
+
+Block = Line | View | Grid
+
+
+class RawJson(str):
+    """An item of a streamed JSON list that is already JSON text."""
+
+
+@dataclass
+class JsonDoc:
+    """A JSON object whose ``items`` list is streamed row by row.
+
+    ``items`` is produced lazily, so a 100k ranking never exists as one
+    67 MB string (or its object tree) in memory.
+    """
+
+    head: Mapping[str, Any]
+    key: str
+    items: Iterable[Any]
+    tail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Doc:
+    """What a command shows: blocks for a table, and how to serialise it otherwise.
+
+    ``json`` is the data (or a :class:`JsonDoc`); ``csv`` the view written as
+    CSV; ``markdown`` the blocks written as markdown (default: the table
+    blocks). ``footer``: lines after the table on a terminal, on stderr when piped.
+    """
+
+    blocks: list[Block]
+    json: Any = None
+    csv: View | None = None
+    markdown: list[Block] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- values
+
+
+def _decimals(values: Iterable[Any]) -> int:
+    """The decimals a numeric column needs (up to 4), the same for every row."""
+    most = 0
+    for v in values:
+        if isinstance(v, float) and not v.is_integer():
+            text = f"{v:.4f}".rstrip("0")
+            most = max(most, len(text) - text.index(".") - 1)
+            if most == 4:
+                break
+    return most
+
+
+def _column_decimals(view: View) -> dict[str, int]:
+    return {
+        c.key: c.decimals if c.decimals is not None else _decimals(r.get(c.key) for r in view.rows)
+        for c in view.columns
+        if c.kind == "score"
+    }
+
+
+def _plain(value: Any, kind: Kind, decimals: int = 0) -> str:
+    """A value as text for a table or markdown cell (not yet sanitized)."""
+    if value is None:
+        return ""
+    if kind in _NUMERIC:
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, int | float):
+            return f"{value:.{decimals}f}" if kind == "score" else f"{value:g}"
+        return str(value)
+    if kind == "list":
+        return ", ".join(str(v) for v in value)
+    if kind == "bool":
+        return "yes" if value else ""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_value(value: Any, kind: Kind) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}" if kind != "score" else repr(value)
+    if kind == "list":
+        return ";".join(str(v) for v in value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+# ---------------------------------------------------------------- table
+
+
+def _paint(text: str, style: Style, color: bool) -> str:
+    if not color or not style or not text:
+        return text
+    return _ANSI[style] + text + _RESET
+
+
+def _cells(view: View) -> tuple[list[Column], list[list[str]], list[list[Style]]]:
+    cols = list(view.columns)
+    decimals = _column_decimals(view)
+    texts: list[list[str]] = []
+    styles: list[list[Style]] = []
+    for row in view.rows:
+        line: list[str] = []
+        line_styles: list[Style] = []
+        for c in cols:
+            text = one_line(_plain(row.get(c.key), c.kind, decimals.get(c.key, 0)))
+            style: Style = "id" if c.kind == "id" else ("bold" if c.kind == "score" else "")
+            if c.alert and row.get(c.alert):
+                text = f"{text} {c.alert_label}".strip() if c.alert_label else text
+                style = "alert"
+            line.append(text)
+            line_styles.append(style)
+        texts.append(line)
+        styles.append(line_styles)
+    return cols, texts, styles
+
+
+def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
+    """A view as aligned lines: no trailing spaces, columns dropped or cut to ``width``."""
+    cols, texts, styles = _cells(view)
+    headers = [c.header for c in cols]
+    widths = [
+        max([cell_len(h) if view.show_header else 0, *(cell_len(t[i]) for t in texts)])
+        for i, h in enumerate(headers)
+    ]
+    keep = list(range(len(cols)))
+    if width is not None:
+
+        def need(indexes: list[int]) -> int:
+            total = sum(
+                2 + (min(widths[i], KEEP_SHRINK) if cols[i].shrink else widths[i]) for i in indexes
+            )
+            return total - 2
+
+        for rank_ in sorted({c.drop for c in cols if c.drop}, reverse=True):
+            if need(keep) <= width:
+                break
+            keep = [i for i in keep if cols[i].drop != rank_]
+        shrinking = [i for i in keep if cols[i].shrink]
+        fixed = sum(widths[i] + 2 for i in keep if not cols[i].shrink)
+        spare = width - fixed - 2 * (len(shrinking) - 1)
+        for i in shrinking:
+            widths[i] = max(min(widths[i], spare // len(shrinking)), min(MIN_SHRINK, widths[i]))
+    lines: list[str] = []
+    last = keep[-1] if keep else -1
+
+    def join(cells: list[str], cell_styles: list[Style]) -> str:
+        parts = []
+        for n, i in enumerate(keep):
+            text = cells[n]
+            if cols[i].shrink:
+                text = truncate(text, widths[i])
+            pad = widths[i] - cell_len(text)
+            painted = _paint(text, cell_styles[n], color)
+            if cols[i].kind in _NUMERIC:
+                parts.append(" " * pad + painted)
+            elif i == last:
+                parts.append(painted)
+            else:
+                parts.append(painted + " " * pad)
+        return "  ".join(parts).rstrip()
+
+    if view.show_header:
+        lines.append(join([headers[i] for i in keep], ["bold"] * len(keep)))
+        lines.append(_paint("  ".join("─" * widths[i] for i in keep), "dim", color))
+    for cells, cell_styles in zip(texts, styles, strict=True):
+        lines.append(join([cells[i] for i in keep], [cell_styles[i] for i in keep]))
+    return lines
+
+
+def _grid_lines(grid: Grid, *, width: int | None, color: bool) -> list[str]:
+    label_w = max(cell_len(label) for label, _ in grid.rows)
+    n = len(grid.columns)
+    total = width or 120
+    longest = max(
+        cell_len(one_line(text))
+        for _, cells in grid.rows
+        for heading, _, body in cells
+        for text in [heading, *body]
+    )
+    cell_w = min(longest, max(20, (total - label_w - 3 * n - 1) // n))
+    rule = "┼".join(["─" * (label_w + 2)] + ["─" * (cell_w + 2)] * n)
+    lines = [_paint(grid.title, "bold", color), rule.replace("┼", "┬")]
+    head = " " * (label_w + 2) + "│" + "│".join(" " + _pad(c, cell_w) + " " for c in grid.columns)
+    lines.append(head.rstrip())
+    for label, cells in grid.rows:
+        lines.append(rule)
+        height = max(1 + len(body) for _, _, body in cells)
+        for k in range(height):
+            first = _paint(_pad(label if k == 0 else "", label_w), "bold", color)
+            row = [" " + first + " "]
+            for heading, style, body in cells:
+                text = heading if k == 0 else (body[k - 1] if k - 1 < len(body) else "")
+                text = truncate(one_line(text), cell_w)
+                row.append(
+                    " "
+                    + _paint(text, style if k == 0 else "", color)
+                    + " " * (cell_w - cell_len(text))
+                    + " "
+                )
+            lines.append("│".join(row).rstrip())
+    return lines
+
+
+def _pad(text: str, cells: int) -> str:
+    return text + " " * max(0, cells - cell_len(text))
+
+
+def _line_text(line: Line, color: bool) -> str:
+    return "".join(_paint(sanitize(t), s, color) for t, s in line.segments).rstrip()
+
+
+def doc_lines(blocks: Sequence[Block], *, width: int | None, color: bool) -> list[str]:
+    """The blocks of a document as lines of a terminal table (no trailing spaces)."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Line):
+            lines.append(_line_text(block, color))
+        elif isinstance(block, Grid):
+            lines.extend(_grid_lines(block, width=width, color=color))
+        elif block.rows:
+            if block.title:
+                lines.append(_paint(sanitize(block.title), "bold", color))
+            lines.extend(table_lines(block, width=width, color=color))
+    return lines
+
+
+# ---------------------------------------------------------------- markdown
+
+
+def _md_cell(text: str) -> str:
+    return one_line(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def markdown_lines(blocks: Sequence[Block]) -> list[str]:
+    """The blocks as GitHub-flavoured markdown (control characters escaped)."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Line):
+            lines.append(sanitize("".join(t for t, _ in block.segments)).rstrip())
+        elif isinstance(block, Grid):
+            for _, grid_cells in block.rows:
+                for heading, _, body in grid_cells:
+                    lines += ["", f"### {_md_cell(heading)}", ""]
+                    lines += [f"- {_md_cell(b)}" for b in body] or ["- —"]
+        elif block.rows or block.show_header:
+            if block.title:
+                lines += [f"**{_md_cell(block.title)}**", ""]
+            cols = list(block.columns)
+            decimals = _column_decimals(block)
+            lines.append("| " + " | ".join(_md_cell(c.header) for c in cols) + " |")
+            lines.append("|" + "|".join("--:" if c.kind in _NUMERIC else "---" for c in cols) + "|")
+            for row in block.rows:
+                cells: list[str] = []
+                for c in cols:
+                    text = _plain(row.get(c.key), c.kind, decimals.get(c.key, 0))
+                    if c.alert and row.get(c.alert) and c.alert_label:
+                        text = f"{text} {c.alert_label}"
+                    cells.append(_md_cell(text))
+                lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+# ---------------------------------------------------------------- csv / json
+
+
+def csv_bytes(view: View, *, escape: bool) -> Iterator[bytes]:
+    """CSV (RFC 4180) of a view, from the raw values; chunks of UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    cols = list(view.columns)
+    writer.writerow([c.key for c in cols])
+    for n, row in enumerate(view.rows, start=1):
+        values = [_csv_value(row.get(c.key), c.kind) for c in cols]
+        writer.writerow([sanitize(v) for v in values] if escape else values)
+        if n % 2000 == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _dumps(data: Any, indent: int | None) -> str:
+    text = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
+    return _json_safe(text)
+
+
+def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator[str]:
+    """A JSON list written item by item, in chunks of about 64 KB."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    pad = "\n" + " " * ((indent or 0) * level) if indent else ""
+    close = "\n" + " " * ((indent or 0) * (level - 1)) + "]" if indent else "]"
+    parts: list[str] = ["["]
+    size = 0
+    first = True
+    for item in items:
+        text = _json_safe(item if isinstance(item, RawJson) else encode(item))
+        parts.append(pad + text if first else "," + pad + text)
+        first = False
+        size += len(text)
+        if size > 1 << 16:
+            yield "".join(parts)
+            parts.clear()
+            size = 0
+    parts.append("]" if first else close)
+    yield "".join(parts)
+
+
+def json_chunks(data: Any, *, indent: int | None) -> Iterator[str]:
+    """JSON text of ``data``; a :class:`JsonDoc`'s items or an iterator are streamed."""
+    if isinstance(data, Iterator):
+        yield from _json_list(data, indent, 1)
+        return
+    if not isinstance(data, JsonDoc):
+        yield _dumps(data, indent)
+        return
+    nl = "\n  " if indent else ""
+    parts = [f"{json.dumps(k)}: {_dumps(v, None)}" for k, v in data.head.items()]
+    yield "{" + nl + ("," + nl).join([*parts, f"{json.dumps(data.key)}: "])
+    yield from _json_list(data.items, indent, 2)
+    tail = [f"{json.dumps(k)}: {_dumps(v, None)}" for k, v in data.tail.items()]
+    yield "".join("," + nl + t for t in tail) + ("\n}" if indent else "}")
 
 
 def emit_json(data: Any) -> None:
-    """JSON on stdout: UTF-8, no ANSI ever, stable key order as given.
-
-    Indented for a person at a terminal; compact when piped, because an
-    indent switches json to its pure-Python encoder (5x slower on 10k items).
-    """
-    indent = 2 if sys.stdout.isatty() else None
-    write(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
+    """JSON on stdout as UTF-8 bytes: control characters escaped, no ANSI ever."""
+    indent = 2 if stdout_is_terminal() else None
+    for chunk in json_chunks(data, indent=indent):
+        _write_bytes(chunk.encode("utf-8"))
+    _write_bytes(b"\n")
 
 
-def emit_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """CSV on stdout (RFC 4180 quoting)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    sys.stdout.write(buffer.getvalue())
+# ---------------------------------------------------------------- dispatch
 
 
-def _md_cell(value: Any) -> str:
-    text = one_line("" if value is None else str(value))
-    return text.replace("\\", "\\\\").replace("|", "\\|")
-
-
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A GitHub-flavoured markdown table."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def emit_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A markdown table on stdout."""
-    write(markdown_table(headers, rows))
-
-
-MIN_WIDTHS = {"title": 24}
-# Dropped first-to-last when a terminal is too narrow to show every column.
-DROPPABLE = ("tags", "requester", "department", "owner", "status", "priority")
-
-
-def _fit(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None) -> list[int]:
-    """Indexes of the columns to show so that titles keep a readable width."""
-    from rich.cells import cell_len
-
-    keep = list(range(len(headers)))
-    if width is None:
-        return keep
-
-    def need(i: int) -> int:
-        name = headers[i].lower()
-        if name in WRAPPING_COLUMNS:
-            return MIN_WIDTHS.get(name, 8) + 2
-        cells = [cell_len(one_line(str(r[i]) if r[i] is not None else "")) for r in rows]
-        return max([cell_len(headers[i]), *cells]) + 2
-
-    for name in DROPPABLE:
-        if sum(need(i) for i in keep) <= width - 2:
-            break
-        keep = [i for i in keep if headers[i].lower() != name]
-    return keep
-
-
-def rich_table(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    *,
-    title: str | None = None,
-    styles: Sequence[str | None] | None = None,
-    row_styles: Sequence[str | None] | None = None,
-    width: int | None = None,
-) -> Any:
-    """A rich Table whose cells are literal text (never markup).
-
-    With ``width`` (the console's), the least important columns are dropped
-    until the title column can stay readable.
-    """
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    keep = _fit(headers, rows, width)
-    # A light box leaves the width to the titles.
-    table = Table(
-        title=title,
-        title_justify="left",
-        header_style="bold",
-        pad_edge=False,
-        box=box.SIMPLE_HEAD,
-    )
-    for i in keep:
-        header = headers[i]
-        style = styles[i] if styles else None
-        # Free text wraps; short codes (IDs, dates, scores) never break mid-word.
-        wraps = header.lower() in WRAPPING_COLUMNS
-        table.add_column(
-            header,
-            style=style or "",
-            overflow="fold",
-            no_wrap=not wraps,
-            min_width=MIN_WIDTHS.get(header.lower()) if wraps else None,
-        )
-    for r, row in enumerate(rows):
-        cells = [
-            row[i]
-            if isinstance(row[i], Text)
-            else Text(one_line(str(row[i]) if row[i] is not None else ""))
-            for i in keep
-        ]
-        table.add_row(*cells, style=(row_styles[r] if row_styles else None) or None)
-    return table
-
-
-def emit_rows(
+def render(
     fmt: str,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    doc: Doc,
     *,
-    json_data: Any,
-    title: str | None = None,
-    empty: str = "nothing to show",
-    styles: Sequence[str | None] | None = None,
+    pager: bool = False,
 ) -> None:
-    """Render one listing in the requested format."""
+    """Write ``doc`` to stdout in ``fmt`` (table, json, csv or markdown).
+
+    ``pager``: a table longer than the terminal goes through the pager (list).
+    """
+    terminal = stdout_is_terminal()
     if fmt == "json":
-        emit_json(json_data)
-    elif fmt == "csv":
-        emit_csv(headers, rows)
-    elif fmt == "markdown":
-        emit_markdown(headers, rows)
-    elif not rows:
-        warn(empty)
-    else:
-        out = console()
-        out.print(rich_table(headers, rows, title=title, styles=styles, width=out.width))
+        emit_json(doc.json if doc.json is not None else [])
+        return
+    if fmt == "csv":
+        view = doc.csv if doc.csv is not None else _first_view(doc.blocks)
+        for chunk in csv_bytes(view, escape=terminal):
+            _write_bytes(chunk)
+        return
+    if fmt == "markdown":
+        lines = markdown_lines(doc.markdown if doc.markdown is not None else doc.blocks)
+        # A document for a PR or a wiki: UTF-8 whatever the terminal's encoding.
+        _write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+        return
+    width, height = terminal_size()
+    lines = doc_lines(doc.blocks, width=width, color=use_color())
+    if lines:
+        text = "\n".join(lines) + "\n"
+        if pager and height is not None and len(lines) >= height and page(text):
+            pass
+        else:
+            _write_text(text)
+    for note in doc.notes:
+        warn(note)
 
 
-def due_text(req: Requirement, *, settings: Settings, as_of: date) -> str:
-    """The due date, flagged OVERDUE when an active requirement is past it."""
-    from pmledger.query.filters import is_overdue
+def _first_view(blocks: Sequence[Block]) -> View:
+    for block in blocks:
+        if isinstance(block, View):
+            return block
+    return View(columns=(), rows=())
 
-    if req.due is None:
-        return ""
-    if is_overdue(req, settings=settings, as_of=as_of):
-        return f"{req.due} OVERDUE"
-    return str(req.due)
+
+def pager_command() -> str | None:
+    """$PMLEDGER_PAGER, else $PAGER, else ``less -FRX``; empty or ``cat`` means none."""
+    command = os.environ.get("PMLEDGER_PAGER")
+    if command is None:
+        command = os.environ.get("PAGER")
+    if command is None:
+        command = "less -FRX"
+    command = command.strip()
+    return None if command in ("", "cat") else command
+
+
+def page(text: str) -> bool:
+    """Show ``text`` through the pager, as git does; False if there is none to run."""
+    import subprocess
+
+    command = pager_command()
+    if command is None:
+        return False
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.flush()
+    try:
+        proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(text.encode(encoding, errors="replace"))
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass  # the user quit the pager early
+    while True:
+        try:
+            proc.wait()
+            return True
+        except KeyboardInterrupt:
+            # Ctrl-C belongs to the pager (less uses it to stop a search), as with git.
+            continue

@@ -2,121 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pmledger.cli.common import (
+    TODAY,
     AllOpt,
     AsOf,
     DepartmentOpt,
     DueBeforeOpt,
     Format,
     GoalOpt,
+    ModelOpt,
     OverdueOpt,
     OwnerOpt,
     RequesterOpt,
     SearchArg,
+    SkipOpt,
     StatusOpt,
     TagOpt,
     build_filter,
     check_format,
+    load_ranking,
     open_ledger,
-    report_problems,
-    resolve_as_of,
+    refuse,
 )
 
 if TYPE_CHECKING:
-    from datetime import date
-
-    from pmledger.ledger.model import Requirement
+    from pmledger.cli.output import Block, Column, Doc
     from pmledger.ledger.settings import Settings
     from pmledger.ranking.order import RankedItem, Ranking
     from pmledger.ranking.scoring import Score
 
-ModelOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--model", help="default, rice, wsjf or ice (default: scoring.model).", show_default=False
-    ),
-]
-SkipOpt = Annotated[
-    bool,
-    typer.Option(
-        "--skip-incomplete", help="Leave out (and list) requirements lacking model inputs."
-    ),
-]
 TERM_KEYS = ("name", "input", "measure", "weight", "contribution")
-RANK_HEADERS = ("#", "ID", "Title", "Score", "Priority", "Due", "Owner", "Department")
+# Lines a terminal keeps for the ranking's header, the table's header and
+# rule, the "N more" line and the shell prompt.
+SCREEN_CHROME = 5
 
 
-def load_and_rank(
-    ctx: typer.Context,
-    *,
-    as_of: str | None,
-    model: str | None,
-    skip_incomplete: bool,
-    filters: dict[str, Any],
-) -> tuple[Ranking, list[Requirement], Settings]:
-    from pmledger.errors import InvalidValueError
-    from pmledger.query.filters import matches
-    from pmledger.ranking.order import rank as rank_core
-    from pmledger.ranking.scoring import MODELS
+def rank_columns() -> tuple[Column, ...]:
+    from pmledger.cli.output import Column
 
-    if model is not None and model not in MODELS:
-        raise InvalidValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    ledger = open_ledger(ctx)
-    settings = ledger.settings
-    today = resolve_as_of(as_of)
-    flt = build_filter(settings=settings, as_of=today, **filters)
-    loaded = ledger.load_all()
-    report_problems(list(loaded.problems))
-    ranking = rank_core(
-        loaded.requirements,
-        settings=settings,
-        as_of=today,
-        model=model,
-        include=lambda r: matches(r, flt, settings=settings, as_of=today),
-        skip_incomplete=skip_incomplete,
+    # Priority is an input of the default score: it goes last, after the
+    # columns that only decorate (department, owner, due).
+    return (
+        Column("position", "#", "int"),
+        Column("id", "ID", "id"),
+        Column("title", "Title", shrink=True),
+        Column("score", "Score", "score"),
+        Column("priority", "Priority"),
+        Column("due", "Due", "date", drop=2, alert="overdue", alert_label="OVERDUE"),
+        Column("owner", "Owner", drop=3),
+        Column("department", "Department", drop=4),
     )
-    _report_ranking_problems(ranking)
-    return ranking, loaded.requirements, settings
-
-
-def _report_ranking_problems(ranking: Ranking) -> None:
-    from pmledger.cli.output import warn
-
-    for cycle in ranking.cycles:
-        warn("warning: dependency cycle " + " -> ".join([*cycle, cycle[0]]))
-    for req_id, missing in sorted(ranking.unknown_dependencies.items()):
-        warn(f"warning: {req_id} depends on {', '.join(missing)}, not in the ledger")
-    for problem in ranking.incomplete:
-        warn(f"left out: {problem.req_id}: {problem.message}")
-
-
-def _item_json(
-    item: RankedItem, settings: Settings, reason: str | None, as_of: date
-) -> dict[str, Any]:
-    from pmledger.query.filters import is_overdue
-
-    req, sc = item.requirement, item.score
-    return {
-        "position": item.position,
-        "id": req.id,
-        "title": req.title,
-        "score": sc.value,
-        "status": req.status,
-        "priority": req.priority.value,
-        "due": req.due.isoformat() if req.due else None,
-        "overdue": is_overdue(req, settings=settings, as_of=as_of),
-        "days_to_due": sc.days_to_due,
-        "owner": req.owner,
-        "department": req.department,
-        "effort": req.effort,
-        "formula": sc.formula,
-        "terms": [dict(zip(TERM_KEYS, t, strict=True)) for t in sc.terms],
-        "above_next_because": reason,
-    }
 
 
 def rank(
@@ -133,8 +74,15 @@ def rank(
     all_: AllOpt = False,
     model: ModelOpt = None,
     top: Annotated[
-        int | None, typer.Option("--top", "-n", help="Show only the first N.", min=1)
+        int | None,
+        typer.Option(
+            "--top", "-n", help="Show only the first N (0: every one).", min=0, show_default=False
+        ),
     ] = None,
+    no_limit: Annotated[
+        bool,
+        typer.Option("--no-limit", help="On a terminal, show every requirement, not one screen."),
+    ] = False,
     explain: Annotated[
         bool, typer.Option("--explain", "-x", help="Show every term of each score.")
     ] = False,
@@ -143,15 +91,23 @@ def rank(
     ] = False,
     skip_incomplete: SkipOpt = False,
     fmt: Format = "table",
-    as_of: AsOf = None,
+    as_of: AsOf = TODAY,
 ) -> None:
     """Rank active requirements by score (priority + deadline urgency by default)."""
-    from pmledger.cli.matrix import render_matrix
-    from pmledger.cli.output import FORMATS, emit_csv, emit_json
-    from pmledger.ranking.order import explain_order
+    from pmledger.cli.output import FORMATS, render, stdout_is_terminal, terminal_size
 
     fmt = check_format(fmt, FORMATS)
-    filters = dict(
+    if matrix and explain:
+        refuse("--explain has no meaning with --matrix (the matrix shows no scores)")
+    if explain and fmt == "csv":
+        refuse("--explain cannot be written as CSV; use --format markdown or json")
+    if top is not None and no_limit:
+        refuse("--top and --no-limit contradict each other; give one")
+    ledger = open_ledger(ctx)
+    settings = ledger.settings
+    flt = build_filter(
+        settings=settings,
+        as_of=as_of,
         status=status,
         owner=owner,
         tag=tag,
@@ -163,59 +119,94 @@ def rank(
         search=search,
         include_inactive=all_,
     )
-    ranking, _, settings = load_and_rank(
-        ctx, as_of=as_of, model=model, skip_incomplete=skip_incomplete, filters=filters
+    ranking, _ = load_ranking(
+        ledger, flt, as_of=as_of, model=model, skip_incomplete=skip_incomplete
     )
-    items = ranking.items[:top] if top else ranking.items
-    reasons = [
-        explain_order(items[i], ranking.items[i + 1]) if i + 1 < len(ranking.items) else None
-        for i in range(len(items))
-    ]
+    items = ranking.items
+    more = 0
+    if top:
+        items = items[:top]
+    elif top is None and not no_limit and fmt == "table" and not matrix and stdout_is_terminal():
+        # One screen by default on a terminal, like `task next`.
+        _, lines = terminal_size()
+        screen = max(5, (lines or 24) - SCREEN_CHROME)
+        if explain:
+            screen = max(1, screen // 12)
+        if len(items) > screen:
+            more = len(items) - screen
+            items = items[:screen]
     if matrix:
-        render_matrix(ranking, items, settings, fmt)
+        from pmledger.cli.matrix import matrix_doc
+
+        render(fmt, matrix_doc(ranking, items, settings))
         return
-    if fmt == "json":
-        emit_json(
-            {
-                "as_of": ranking.as_of.isoformat(),
-                "model": ranking.model,
-                "settings_hash": ranking.settings_hash,
-                "items": [
-                    _item_json(it, settings, r, ranking.as_of)
-                    for it, r in zip(items, reasons, strict=True)
-                ],
-                "incomplete": [vars(p) for p in ranking.incomplete],
-                "cycles": ranking.cycles,
-                "unknown_dependencies": {
-                    k: list(v) for k, v in ranking.unknown_dependencies.items()
-                },
-            }
-        )
-        return
-    rows = [_rank_row(it, settings, ranking) for it in items]
-    if fmt == "csv":
-        emit_csv([h.lower().replace("#", "position") for h in RANK_HEADERS], rows)
-        return
-    if fmt == "markdown":
-        _markdown_ranking(ranking, items, rows, reasons, explain)
-        return
-    _table_ranking(ranking, items, rows, reasons, explain)
+    render(fmt, _rank_doc(ranking, items, settings, explain=explain, more=more, fmt=fmt))
 
 
-def _rank_row(item: RankedItem, settings: Settings, ranking: Ranking) -> list[Any]:
-    from pmledger.cli.output import due_text
+def _item_row(item: RankedItem, as_of: date, settings: Settings) -> dict[str, Any]:
+    from pmledger.query.filters import is_overdue
 
     req = item.requirement
-    return [
-        item.position,
-        req.id,
-        req.title,
-        f"{item.score.value:g}",
-        req.priority.value,
-        due_text(req, settings=settings, as_of=ranking.as_of),
-        req.owner,
-        req.department,
-    ]
+    return {
+        "position": item.position,
+        "id": req.id,
+        "title": req.title,
+        "score": item.score.value,
+        "status": req.status,
+        "priority": req.priority.value,
+        "due": req.due,
+        "overdue": is_overdue(req, settings=settings, as_of=as_of),
+        "owner": req.owner,
+        "department": req.department,
+    }
+
+
+def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[Any]:
+    """Each item as JSON text, built piece by piece: a 100k ranking never exists whole.
+
+    Most terms repeat across requirements (the same priority, "blocks
+    nothing open"...), so each distinct term is encoded once.
+    """
+    import json
+
+    from pmledger.cli.output import RawJson
+    from pmledger.query.filters import is_overdue
+    from pmledger.ranking.order import explain_order
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    term_text: dict[Any, str] = {}
+    everything = ranking.items
+    as_of = ranking.as_of
+    for n, item in enumerate(items):
+        req, sc = item.requirement, item.score
+        below = everything[n + 1] if n + 1 < len(everything) else None
+        head = encode(
+            {
+                "position": item.position,
+                "id": req.id,
+                "title": req.title,
+                "score": sc.value,
+                "status": req.status,
+                "priority": req.priority.value,
+                "due": req.due.isoformat() if req.due else None,
+                "overdue": is_overdue(req, settings=settings, as_of=as_of),
+                "days_to_due": sc.days_to_due,
+                "owner": req.owner,
+                "department": req.department,
+                "effort": req.effort,
+                "formula": sc.formula,
+            }
+        )
+        terms = []
+        for t in sc.terms:
+            text = term_text.get(t)
+            if text is None:
+                text = term_text[t] = encode(dict(zip(TERM_KEYS, t, strict=True)))
+            terms.append(text)
+        reason = explain_order(item, below) if below is not None else None
+        yield RawJson(
+            f'{head[:-1]}, "terms": [{", ".join(terms)}], "above_next_because": {encode(reason)}}}'
+        )
 
 
 def _header(ranking: Ranking) -> str:
@@ -225,95 +216,114 @@ def _header(ranking: Ranking) -> str:
     )
 
 
-def _fmt_num(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}"
+def _term_view(sc: Score) -> Any:
+    from pmledger.cli.output import Column, View
 
-
-TERM_HEADERS = ("term", "input", "measure", "weight", "contribution")
-
-
-def _term_rows(sc: Score) -> list[list[str]]:
-    """The rows of an --explain table: every term of one score."""
-    return [
-        [t.name, t.input, _fmt_num(t.measure), _fmt_num(t.weight), _fmt_num(t.contribution)]
+    rows: list[dict[str, Any]] = [
+        {
+            "term": t.name,
+            "input": t.input,
+            "measure": t.measure,
+            "weight": t.weight,
+            "contribution": t.contribution,
+        }
         for t in sc.terms
     ]
-
-
-def _markdown_ranking(
-    ranking: Ranking,
-    items: list[RankedItem],
-    rows: list[list[Any]],
-    reasons: list[str | None],
-    explain: bool,
-) -> None:
-    from pmledger.cli.output import markdown_table, one_line, write
-
-    parts = [f"**{_header(ranking)}**", "", markdown_table(RANK_HEADERS, rows)]
-    if explain:
-        for item, reason in zip(items, reasons, strict=True):
-            sc = item.score
-            parts += [
-                "",
-                f"#### {item.position}. {item.requirement.id} {one_line(item.requirement.title)}"
-                f" — {sc.value:g}",
-                "",
-                markdown_table(
-                    TERM_HEADERS,
-                    _term_rows(sc),
-                ),
-            ]
-            if reason:
-                parts += ["", f"Above #{item.position + 1} because: {reason}"]
-    write("\n".join(parts))
-
-
-def _table_ranking(
-    ranking: Ranking,
-    items: list[RankedItem],
-    rows: list[list[Any]],
-    reasons: list[str | None],
-    explain: bool,
-) -> None:
-    from rich.text import Text
-
-    from pmledger.cli.output import console, one_line, rich_table, warn
-
-    out = console()
-    out.print(Text(_header(ranking), style="dim"))
-    if not items:
-        warn("nothing to rank")
-        return
-    styled = []
-    for row in rows:
-        due = str(row[5] or "")
-        styled.append(
-            [*row[:5], Text(due, style="bold red" if due.endswith("OVERDUE") else ""), *row[6:]]
-        )
-    out.print(
-        rich_table(
-            RANK_HEADERS,
-            styled,
-            styles=("dim", "cyan", None, "bold", None, None, None, None),
-            width=out.width,
-        )
+    additive = all(t.contribution is not None for t in sc.terms)
+    # The rows add up to the printed score: contributions get the score's
+    # four decimals, and a total row closes the sum.
+    rows.append(
+        {
+            "term": "total" if additive else "score",
+            "input": sc.formula,
+            "contribution": sc.value,
+        }
     )
-    if not explain:
-        return
-    for item, reason in zip(items, reasons, strict=True):
-        sc = item.score
-        out.print()
-        head = Text(f"#{item.position} ", style="bold")
-        head.append(item.requirement.id, style="cyan")
-        head.append(f"  {one_line(item.requirement.title, 60)}  ")
-        head.append(f"score {sc.value:g}", style="bold")
-        head.append(f"  ({sc.formula})", style="dim")
-        out.print(head)
-        out.print(
-            rich_table(
-                TERM_HEADERS,
-                _term_rows(sc),
-            )
-        )
-        if reason:
-            out.print(Text(f"  above #{item.position + 1} because: {reason}", style="italic"))
+    return View(
+        columns=(
+            Column("term", "Term"),
+            Column("input", "Input", shrink=True),
+            Column("measure", "Measure", "number"),
+            Column("weight", "Weight", "number"),
+            Column("contribution", "Contribution" if additive else "Value", "score", decimals=4),
+        ),
+        rows=rows,
+    )
+
+
+def _rank_doc(
+    ranking: Ranking,
+    items: list[RankedItem],
+    settings: Settings,
+    *,
+    explain: bool,
+    more: int,
+    fmt: str = "table",
+) -> Doc:
+    from pmledger.cli.output import Doc, JsonDoc, Line, View
+    from pmledger.ranking.order import explain_order
+
+    as_of = ranking.as_of
+    view = View(
+        columns=rank_columns(),
+        # JSON is streamed from the items themselves; rows are for the other formats.
+        rows=[] if fmt == "json" else [_item_row(it, as_of, settings) for it in items],
+        empty="nothing to rank",
+    )
+    csv_view = View(columns=_csv_columns(), rows=view.rows)
+    blocks: list[Block] = [Line().add(_header(ranking), "dim"), view]
+    if explain:
+        everything = ranking.items
+        for n, item in enumerate(items):
+            sc = item.score
+            blocks.append(Line())
+            head = Line().add(f"#{item.position} ", "bold").add(item.requirement.id, "id")
+            head.add(f"  {item.requirement.title}  ").add(f"score {sc.value:.4f}", "bold")
+            blocks += [head, _term_view(sc)]
+            if n + 1 < len(everything):
+                reason = explain_order(item, everything[n + 1])
+                blocks.append(Line().add(f"  above #{item.position + 1} because: {reason}", "dim"))
+    notes = []
+    if not items:
+        notes.append("nothing to rank")
+    if more:
+        notes.append(f"{more} more — `--no-limit` or `--top N`")
+    return Doc(
+        blocks=blocks,
+        json=JsonDoc(
+            head={
+                "as_of": as_of.isoformat(),
+                "model": ranking.model,
+                "settings_hash": ranking.settings_hash,
+            },
+            key="items",
+            items=_json_items(ranking, items, settings),
+            tail={
+                "incomplete": [vars(p) for p in ranking.incomplete],
+                "cycles": ranking.cycles,
+                "unknown_dependencies": {
+                    k: list(v) for k, v in ranking.unknown_dependencies.items()
+                },
+            },
+        ),
+        csv=csv_view,
+        notes=notes,
+    )
+
+
+def _csv_columns() -> tuple[Column, ...]:
+    from pmledger.cli.output import Column
+
+    # CSV is data: the due date as a date, overdue as its own column.
+    return (
+        Column("position", "#", "int"),
+        Column("id", "ID", "id"),
+        Column("title", "Title"),
+        Column("score", "Score", "score"),
+        Column("status", "Status"),
+        Column("priority", "Priority"),
+        Column("due", "Due", "date"),
+        Column("overdue", "Overdue", "bool"),
+        Column("owner", "Owner"),
+        Column("department", "Department"),
+    )

@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-FORMAT = 5
+# 6: the scoring tables are validated on read; entries stored before may hold
+# values that are now refused.
+FORMAT = 6
 RACY_SECONDS = 2.0
 ENV_DISABLE = "PMLEDGER_NO_CACHE"
 
@@ -123,20 +124,15 @@ class ParseCache:
         """Write the cache atomically if it changed; failures are ignored (it is only a cache)."""
         if self.path is None or not self._dirty:
             return
+        from pmledger.ledger.atomic import replace_bytes
+
+        data = pickle.dumps(
+            {"format": _format_key(), "entries": self._entries}, protocol=pickle.HIGHEST_PROTOCOL
+        )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    pickle.dump(
-                        {"format": _format_key(), "entries": self._entries},
-                        handle,
-                        protocol=pickle.HIGHEST_PROTOCOL,
-                    )
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            # Not durable: a lost cache is only a slower start, but it is never torn.
+            replace_bytes(self.path, data, durable=False)
         except OSError:
             return
         self._dirty = False

@@ -4,15 +4,16 @@ Every write path goes through :func:`dumps`, so that ``git diff`` shows only
 what a person changed: a fixed key order, one key per line, dates as TOML
 dates, datetimes with their offset, multi-line text as multi-line strings,
 ``notes`` as an array of tables. Unknown keys follow the known ones (sorted),
-with their values as read.
+with their values as read. Comments a person wrote are kept beside their
+keys (:mod:`pmledger.ledger.comments`).
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +22,13 @@ from pydantic import ValidationError
 
 from pmledger.errors import FileProblem, InvalidFileError
 from pmledger.ledger.model import KEY_ORDER, SCORING_TABLES, Note, Requirement
+from pmledger.ledger.validation import describe
 
 
 def _is_table(value: Any) -> bool:
     return isinstance(value, Mapping) or (
         isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
     )
-
-
-def _fix_datetimes(value: Any) -> Any:
-    # tomli-w writes a naive datetime as a local time; ours always carry an offset.
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    if isinstance(value, Mapping):
-        return {k: _fix_datetimes(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fix_datetimes(v) for v in value]
-    return value
 
 
 def to_document(req: Requirement) -> dict[str, Any]:
@@ -59,7 +50,9 @@ def to_document(req: Requirement) -> dict[str, Any]:
         doc[key] = extra[key]
     if req.notes:
         doc["notes"] = [_note_document(n) for n in req.notes]
-    return _fix_datetimes(doc)  # type: ignore[no-any-return]
+    # `created` and notes' `at` carry an offset (the model makes them aware);
+    # values of unknown keys, local date-times and times included, stay as read.
+    return doc
 
 
 def _notes_block(notes: list[dict[str, Any]]) -> str | None:
@@ -78,9 +71,13 @@ def _note_document(note: Note) -> dict[str, Any]:
     return doc
 
 
-def dumps(req: Requirement) -> str:
-    """The canonical text of a requirement file."""
+def _canonical(req: Requirement) -> str:
     doc = to_document(req)
+    keep_cr: dict[str, str] = {}
+    if req.model_extra:
+        for key in req.model_extra:
+            if key in doc:
+                doc[key] = _protect_cr(doc[key], keep_cr)
     notes = doc.pop("notes", None)
     text: str = tomli_w.dumps(doc, multiline_strings=True)
     if notes:
@@ -89,7 +86,53 @@ def dumps(req: Requirement) -> str:
             text = tomli_w.dumps({**doc, "notes": notes}, multiline_strings=True)
         else:
             text += block
+    for token, literal in keep_cr.items():
+        text = text.replace(f'"{token}"', literal)
     return text
+
+
+def _protect_cr(value: Any, keep: dict[str, str]) -> Any:
+    # tomli-w's multi-line strings turn "\r\n" into "\n". A string of an
+    # unknown key with a carriage return is written as a one-line string with
+    # the escape instead, so it survives exactly; known text keeps the
+    # multi-line form.
+    if isinstance(value, str) and "\r" in value:
+        token = f"pmledger-cr-{len(keep)}-{uuid.uuid4().hex}"
+        keep[token] = tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
+        return token
+    if isinstance(value, Mapping):
+        return {k: _protect_cr(v, keep) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_protect_cr(v, keep) for v in value]
+    return value
+
+
+def dumps(req: Requirement, *, original_text: str | None = None) -> str:
+    """The canonical text of a requirement file.
+
+    With ``original_text`` (the file as it was), the comments a person wrote
+    there are put back beside their keys (:func:`dumps_keeping_comments`);
+    comments that have no key left to stay with are dropped.
+    """
+    if original_text is None:
+        return _canonical(req)
+    return dumps_keeping_comments(req, original_text)[0]
+
+
+def dumps_keeping_comments(req: Requirement, original_text: str) -> tuple[str, list[str]]:
+    """The canonical text with ``original_text``'s comments re-attached, and
+    the comments that could not be kept (their key is gone)."""
+    from pmledger.ledger.comments import reattach
+
+    return reattach(_canonical(req), strip_bom(original_text))
+
+
+BOM = "\ufeff"
+
+
+def strip_bom(text: str) -> str:
+    """The text without a leading UTF-8 byte-order mark (Windows Notepad writes one)."""
+    return text[1:] if text.startswith(BOM) else text
 
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -97,6 +140,7 @@ _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
     """Parse TOML, turning a syntax error into a :class:`FileProblem` with line and column."""
+    text = strip_bom(text)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -130,26 +174,42 @@ def key_line(text: str, key: str) -> int | None:
     return None
 
 
-def validation_problem(exc: ValidationError, path: Path, text: str | None) -> FileProblem:
-    """The first schema error of a file, named by field and (when found) line."""
-    first = exc.errors()[0]
-    loc = [str(p) for p in first["loc"]]
-    field = ".".join(loc) if loc else None
-    message = first["msg"]
-    if first["type"] == "missing":
-        message = "required field is missing"
-    elif first["type"].startswith("value_error"):
-        message = message.removeprefix("Value error, ")
-    line = key_line(text, loc[0]) if (text and loc) else None
-    total = exc.error_count()
-    more = f" (and {total - 1} more problem{'s' if total > 2 else ''})" if total > 1 else ""
-    return FileProblem(path, f"field {field!r}: {message}{more}", line=line, field=field)
+def field_line(text: str, loc: tuple[str | int, ...]) -> int | None:
+    """The line of a (possibly nested) key: ``due``, ``rice.impact``, ``notes.1.at``."""
+    from pmledger.ledger.comments import statements
+
+    if not loc:
+        return None
+    keys = [p for p in loc]
+    best: int | None = None
+    best_len = 0
+    for stmt in statements(strip_bom(text)):
+        path = stmt.path
+        common = 0
+        for a, b in zip(path, keys, strict=False):
+            if a != b:
+                break
+            common += 1
+        if common > best_len:
+            best, best_len = stmt.line, common
+    return best
+
+
+def validation_problems(exc: ValidationError, path: Path, text: str | None) -> list[FileProblem]:
+    """Every schema problem of a file, in people's words, each with its line when found."""
+    problems: list[FileProblem] = []
+    for found in describe(exc):
+        line = field_line(text, found.loc) if text else None
+        problems.append(FileProblem(path, found.sentence, line=line, field=found.field))
+    # In the order a person reads the file.
+    problems.sort(key=lambda p: p.line if p.line is not None else 1 << 30)
+    return problems
 
 
 def loads(text: str, path: Path) -> Requirement:
-    """Parse and validate one requirement file's text."""
+    """Parse and validate one requirement file's text (a leading BOM is ignored)."""
     data = parse_toml(text, path)
     try:
         return Requirement.model_validate(data)
     except ValidationError as exc:
-        raise InvalidFileError(validation_problem(exc, path, text)) from None
+        raise InvalidFileError(validation_problems(exc, path, text)) from None

@@ -1,18 +1,15 @@
 """The ledger on disk: find, read, create and save requirement files.
 
-Writes are atomic (a temporary file in the same folder, flushed and fsynced,
-then renamed), so a killed process or a full disk never leaves a half-written
-requirement. A new file is claimed with ``os.link`` (which fails if the name
-exists), so concurrent ``add`` processes can never overwrite each other.
+Writes go through :mod:`pmledger.ledger.atomic` (a temporary file, then a
+rename; a new file is claimed so that concurrent ``add`` processes never
+overwrite each other).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -21,19 +18,26 @@ from pydantic import ValidationError
 
 from pmledger.errors import (
     AmbiguousIdError,
+    CommentsLostError,
     ConfigError,
     FileProblem,
     InvalidFileError,
     LedgerExistsError,
     NotFoundError,
     WorkflowError,
+    merge_problems,
 )
 from pmledger.ledger import fileformat, ids
+
+# Re-exported: the documented way to write a ledger file.
+from pmledger.ledger.atomic import create_exclusive as create_exclusive
+from pmledger.ledger.atomic import write_atomic as write_atomic
 from pmledger.ledger.cache import ParseCache
 from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
 from pmledger.ledger.settings import (
     CONFIG_NAME,
     Settings,
+    check_statuses,
     config_text,
     find_ledger_root,
     load_settings,
@@ -84,77 +88,6 @@ class LoadResult:
 
     requirements: list[Requirement] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
-
-    def by_id(self) -> dict[str, Requirement]:
-        """The requirements keyed by ID."""
-        return {r.id: r for r in self.requirements}
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically; untouched if the bytes are the same."""
-    data = text.encode("utf-8")
-    with contextlib.suppress(OSError):
-        if path.read_bytes() == data:
-            return
-    tmp = _write_temp(path.parent, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def create_exclusive(path: Path, text: str) -> bool:
-    """Write a new file atomically; False (and nothing written) if ``path`` exists."""
-    tmp = _write_temp(path.parent, text.encode("utf-8"))
-    try:
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        except OSError:
-            # A file system without hard links: fall back to an exclusive create.
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                return False
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(tmp.read_bytes())
-                handle.flush()
-                os.fsync(handle.fileno())
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
-    return True
-
-
-def _write_temp(folder: Path, data: bytes) -> Path:
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".pmledger-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(name, 0o644)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not every platform allows it.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class Ledger:
@@ -262,6 +195,7 @@ class Ledger:
 
     def parse(self, path: Path, text: str) -> Requirement:
         """Parse a file's text and check it against the ledger (ID and workflow)."""
+        text = fileformat.strip_bom(text)
         req = fileformat.loads(text, path)
         self._check_identity(req, path, text)
         return req
@@ -272,21 +206,19 @@ class Ledger:
             raise InvalidFileError(
                 FileProblem(
                     path,
-                    f"field 'id': {req.id!r} does not match the file name ({expected})",
+                    f"id {req.id!r} does not match the file name ({expected})",
                     line=fileformat.key_line(text, "id"),
                     field="id",
                 )
             )
-        if req.status not in self.settings.ledger.statuses:
+        try:
+            check_statuses([req.status], self.settings)
+        except WorkflowError as exc:
             raise InvalidFileError(
                 FileProblem(
-                    path,
-                    f"field 'status': {req.status!r} is not in the workflow "
-                    f"({', '.join(self.settings.ledger.statuses)})",
-                    line=fileformat.key_line(text, "status"),
-                    field="status",
+                    path, str(exc), line=fileformat.key_line(text, "status"), field="status"
                 )
-            )
+            ) from None
 
     def _read_entry(self, entry: os.DirEntry[str]) -> Requirement | FileProblem:
         path = Path(entry.path)
@@ -295,7 +227,8 @@ class Ledger:
         except UnicodeDecodeError:
             return FileProblem(path, "not UTF-8 text")
         except InvalidFileError as exc:
-            return exc.problem
+            # Every problem of the file, in one warning line.
+            return merge_problems(exc.problems)
         except OSError as exc:
             return FileProblem(path, f"cannot be read: {exc.strerror}")
 
@@ -348,24 +281,49 @@ class Ledger:
 
     # -- writing -----------------------------------------------------------------
 
-    def check_status(self, status: str) -> str:
-        """``status`` if the workflow knows it, else a :class:`WorkflowError`."""
-        statuses = self.settings.ledger.statuses
-        if status not in statuses:
-            raise WorkflowError(f"unknown status {status!r}; the workflow is {', '.join(statuses)}")
-        return status
+    def render(
+        self, req: Requirement, *, original_text: str | None = None
+    ) -> tuple[str, list[str]]:
+        """The text :meth:`save` would write, and the comments it could not keep.
 
-    def save(self, req: Requirement) -> Path:
-        """Write a requirement canonically and atomically (no change, no write)."""
-        self.check_status(req.status)
+        The comments of ``original_text`` (default: the file on disk) are put
+        back beside their keys; a comment whose key is gone is returned.
+        """
+        if original_text is None:
+            try:
+                original_text = self.path_for(req.id).read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                original_text = ""
+        return fileformat.dumps_keeping_comments(req, original_text)
+
+    def save(
+        self,
+        req: Requirement,
+        *,
+        original_text: str | None = None,
+        on_lost_comments: Callable[[list[str]], None] | None = None,
+    ) -> Path:
+        """Write a requirement canonically and atomically (no change, no write).
+
+        Comments of the old file (or of ``original_text``, for an edited
+        buffer) stay with their keys. Comments that cannot be kept are handed
+        to ``on_lost_comments`` before anything is written; without it they
+        raise :class:`CommentsLostError`, so that none is ever lost silently.
+        """
+        check_statuses([req.status], self.settings)
         path = self.path_for(req.id)
+        text, lost = self.render(req, original_text=original_text)
+        if lost:
+            if on_lost_comments is None:
+                raise CommentsLostError(path, lost)
+            on_lost_comments(lost)
         self.requirements_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, fileformat.dumps(req))
+        write_atomic(path, text)
         return path
 
     def create(self, req: Requirement, *, attempts: int = 50) -> Requirement:
         """Save a new requirement under a fresh, unused ID (``req.id`` is replaced)."""
-        self.check_status(req.status)
+        check_statuses([req.status], self.settings)
         self.requirements_dir.mkdir(parents=True, exist_ok=True)
         length = self.settings.ledger.id_length
         for attempt in range(attempts):

@@ -1,8 +1,9 @@
 """The requirement: a pydantic model of one ledger file.
 
 Unknown keys are allowed and kept (``model_extra``) so that a rewrite never
-drops what a user wrote. Values are validated here; whether a status belongs
-to the ledger's workflow is the ledger's business (``pmledger.ledger.ledger``),
+drops what a user wrote. Values are validated here, the inputs of the
+scoring models included; whether a status belongs to the ledger's workflow
+is checked against its settings (``pmledger.ledger.settings.check_statuses``),
 since workflows are configurable per ledger.
 """
 
@@ -10,11 +11,18 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
 ScoringModel = Literal["default", "rice", "wsjf", "ice"]
 # Every alternative model reads its inputs from a table of its own name in
@@ -77,7 +85,7 @@ def parse_priority(value: object) -> object:
         # NFKC: full-width letters and digits (Ｐ０) read as ASCII.
         found = PRIORITY_ALIASES.get(unicodedata.normalize("NFKC", value).strip().lower())
         if found is None:
-            raise ValueError(f"unknown priority {value!r}; expected {PRIORITY_HELP}")
+            raise ValueError(f"must be one of {PRIORITY_HELP}, got {value!r}")
         return found
     return value
 
@@ -85,9 +93,9 @@ def parse_priority(value: object) -> object:
 def _no_bool_number(value: object) -> object:
     # TOML `true` would otherwise pass as the number 1.
     if isinstance(value, bool):
-        raise ValueError("expected a number, not a boolean")
+        raise ValueError(f"must be a number, got {str(value).lower()}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("expected a finite number")
+        raise ValueError(f"must be a finite number, got {value}")
     return value
 
 
@@ -108,6 +116,89 @@ Number = Annotated[int | float, BeforeValidator(_no_bool_number)]
 NonNegative = Annotated[int | float, BeforeValidator(_no_bool_number), Field(ge=0)]
 OptionalText = Annotated[str | None, BeforeValidator(_empty_to_none)]
 AwareDatetime = Annotated[datetime, BeforeValidator(_aware)]
+
+
+PositiveNumber = Annotated[int | float, BeforeValidator(_no_bool_number), Field(gt=0)]
+RICE_IMPACTS: tuple[float, ...] = (3, 2, 1, 0.5, 0.25)
+
+
+def _rice_impact(value: int | float) -> int | float:
+    if value not in RICE_IMPACTS:
+        allowed = ", ".join(f"{v:g}" for v in RICE_IMPACTS)
+        raise ValueError(f"must be one of {allowed} (massive to minimal), got {value:g}")
+    return value
+
+
+def _share(value: int | float) -> int | float:
+    if not 0 < value <= 1:
+        raise ValueError(
+            f"must be more than 0 and at most 1 (1.0, 0.8, 0.5 customary), got {value:g}"
+        )
+    return value
+
+
+def _one_to_ten(value: int | float) -> int | float:
+    if not 1 <= value <= 10:
+        raise ValueError(f"must be from 1 to 10, got {value:g}")
+    return value
+
+
+class _ScoringInputs(BaseModel):
+    # A misspelt input (rice.raech) must be refused, not ignored at rank time.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RiceInputs(_ScoringInputs):
+    """The ``[rice]`` table: reach x impact x confidence / effort (person-months)."""
+
+    reach: NonNegative | None = None
+    impact: Annotated[Number, AfterValidator(_rice_impact)] | None = None
+    confidence: Annotated[Number, AfterValidator(_share)] | None = None
+    effort: PositiveNumber | None = None
+
+
+class WsjfInputs(_ScoringInputs):
+    """The ``[wsjf]`` table: cost of delay / job size, on relative scales."""
+
+    business_value: NonNegative | None = None
+    time_criticality: NonNegative | None = None
+    risk_reduction: NonNegative | None = None
+    job_size: PositiveNumber | None = None
+
+
+class IceInputs(_ScoringInputs):
+    """The ``[ice]`` table: impact, confidence and ease, each 1 to 10."""
+
+    impact: Annotated[Number, AfterValidator(_one_to_ten)] | None = None
+    confidence: Annotated[Number, AfterValidator(_one_to_ten)] | None = None
+    ease: Annotated[Number, AfterValidator(_one_to_ten)] | None = None
+
+
+# The inputs of each alternative model (one table per model, SCORING_TABLES).
+SCORING_INPUTS: dict[str, type[_ScoringInputs]] = {
+    "rice": RiceInputs,
+    "wsjf": WsjfInputs,
+    "ice": IceInputs,
+}
+
+
+def _inputs_table(model: type[_ScoringInputs]) -> Any:
+    def check(value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Validated against the typed inputs, but kept as written (key order
+        # and int/float), so a rewrite never reorders or retypes a table.
+        if value is None:
+            return value
+        unknown = [k for k in value if k not in model.model_fields]
+        known = {k: v for k, v in value.items() if k not in unknown}
+        # Range errors carry their own location (rice.impact); an unknown key
+        # alone gets a sentence naming the inputs there are.
+        model.model_validate(known)
+        if unknown:
+            names = ", ".join(model.model_fields)
+            raise ValueError(f"has no input {unknown[0]!r}; its inputs are {names}")
+        return value
+
+    return AfterValidator(check)
 
 
 class Note(BaseModel):
@@ -145,30 +236,30 @@ class Requirement(BaseModel):
     description: OptionalText = None
     acceptance: list[str] = Field(default_factory=list)
     # One table per alternative scoring model (SCORING_TABLES), in that order.
-    rice: dict[str, Any] | None = None
-    wsjf: dict[str, Any] | None = None
-    ice: dict[str, Any] | None = None
+    rice: Annotated[dict[str, Any] | None, _inputs_table(RiceInputs)] = None
+    wsjf: Annotated[dict[str, Any] | None, _inputs_table(WsjfInputs)] = None
+    ice: Annotated[dict[str, Any] | None, _inputs_table(IceInputs)] = None
     notes: list[Note] = Field(default_factory=list)
 
     @field_validator("title")
     @classmethod
     def _title_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("the title is empty")
+            raise ValueError("must not be empty")
         return value
 
     @field_validator("status")
     @classmethod
     def _status_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("the status is empty")
+            raise ValueError("must not be empty")
         return value
 
     @field_validator("due", mode="before")
     @classmethod
     def _due_is_a_date(cls, value: object) -> object:
         if isinstance(value, datetime):
-            raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
+            raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
         return value
 
     @field_validator("*", mode="after")
@@ -176,13 +267,22 @@ class Requirement(BaseModel):
     def _no_blank_items(cls, value: Any) -> Any:
         # Every list of text (LIST_FIELDS) refuses blank items.
         if isinstance(value, list) and any(isinstance(v, str) and not v.strip() for v in value):
-            raise ValueError("a list item is empty")
+            raise ValueError("has an empty item")
         return value
 
     @property
     def extra(self) -> dict[str, Any]:
         """Keys this version of pmledger does not know, as read from the file."""
         return dict(self.model_extra or {})
+
+    @property
+    def created_at(self) -> datetime:
+        """When it was created, as an aware datetime (a bare date is midnight UTC);
+        the one sort key for "created" in listings and rankings."""
+        created = self.created
+        if isinstance(created, datetime):
+            return created
+        return datetime.combine(created, time.min, tzinfo=UTC)
 
     @property
     def created_date(self) -> date:

@@ -10,13 +10,23 @@ import hashlib
 import json
 import os
 import re
+import textwrap
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import tomli_w
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
-from pmledger.errors import ConfigError, LedgerNotFoundError
+from pmledger.errors import ConfigError, LedgerNotFoundError, WorkflowError
 from pmledger.ledger.model import Priority, ScoringModel
 
 CONFIG_NAME = "pmledger.toml"
@@ -38,54 +48,116 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class LedgerSettings(_Strict):
-    id_prefix: str = "REQ"
-    id_length: int = Field(default=5, ge=3, le=12)
-    requirements_dir: str = "requirements"
-    statuses: list[str] = Field(default_factory=lambda: list(DEFAULT_STATUSES))
-    default_status: str = "proposed"
-    # Closed requirements neither block nor are blocked, and are never "open".
-    closed_statuses: list[str] = Field(default_factory=lambda: ["done", "rejected"])
-    # Left out of `rank` unless --all or --status says otherwise.
-    inactive_statuses: list[str] = Field(default_factory=lambda: ["done", "rejected", "deferred"])
-    in_progress_status: str = "in-progress"
-    planned_status: str = "planned"
-    custom_fields: list[str] = Field(default_factory=list)
-    # Issue 12: the language when neither --lang nor the locale names one
-    # ("en" is the same as unset: English is the last resort anyway), and the
-    # Chinese label of each status (typed for it; see pmledger.i18n.labels).
-    language: Literal["en", "zh"] = "en"
-    status_labels: dict[str, str] = Field(default_factory=dict)
+def _in_workflow(value: str, info: ValidationInfo) -> str:
+    statuses = info.data.get("statuses")
+    if statuses is not None and value not in statuses:
+        raise ValueError(f"must be one of ledger.statuses ({', '.join(statuses)}), got {value!r}")
+    return value
 
-    @model_validator(mode="after")
-    def _consistent(self) -> LedgerSettings:
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,9}", self.id_prefix):
+
+def _all_in_workflow(values: list[str], info: ValidationInfo) -> list[str]:
+    statuses = info.data.get("statuses")
+    unknown = [v for v in values if statuses is not None and v not in statuses]
+    if unknown and statuses is not None:
+        raise ValueError(
+            f"names {', '.join(repr(u) for u in unknown)}, not in ledger.statuses "
+            f"({', '.join(statuses)})"
+        )
+    return values
+
+
+def _labelled_in_workflow(values: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+    _all_in_workflow(list(values), info)
+    return values
+
+
+class LedgerSettings(_Strict):
+    """The ledger: IDs, files and the workflow."""
+
+    id_prefix: str = Field(
+        default="REQ",
+        description="IDs look like REQ-4K7PM: this prefix, a dash and random Crockford "
+        "base32 characters (no I, L, O, U: easy to say aloud).",
+    )
+    id_length: int = Field(
+        default=5, ge=3, le=12, description="How many random characters an ID has (3 to 12)."
+    )
+    requirements_dir: str = Field(
+        default="requirements",
+        description="Folder (relative to this file) holding one .toml file per requirement.",
+    )
+    statuses: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_STATUSES), description="The workflow, in board order."
+    )
+    default_status: str = Field(default="proposed", description="The status of a new requirement.")
+    closed_statuses: list[str] = Field(
+        default_factory=lambda: ["done", "rejected"],
+        description="Closed requirements neither block nor are blocked, and are never open.",
+    )
+    inactive_statuses: list[str] = Field(
+        default_factory=lambda: ["done", "rejected", "deferred"],
+        description="Left out of `pmledger list` and `pmledger rank` unless --all or "
+        "--status asks for them.",
+    )
+    in_progress_status: str = Field(
+        default="in-progress", description="The status that means work has started."
+    )
+    planned_status: str = Field(
+        default="planned", description="The status `pmledger plan --apply` writes."
+    )
+    custom_fields: list[str] = Field(
+        default_factory=list,
+        description="Extra keys your team adds to requirement files (`set` accepts them).",
+    )
+    # Issue 12: "en" is the same as unset (English is the last resort anyway).
+    language: Literal["en", "zh"] = Field(
+        default="en",
+        description="Language of messages and help, en or zh, where neither --lang, "
+        "PMLEDGER_LANG nor the locale names one.",
+    )
+    status_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description='Chinese labels typed for statuses, e.g. { review = "评审中" }; the '
+        "default statuses have 提议, 已接受, 已计划, 进行中, 已完成, 已拒绝, 已推迟.",
+    )
+
+    @field_validator("id_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,9}", value):
             raise ValueError(
-                "ledger.id_prefix must be 1-10 letters or digits, starting with a letter"
+                f"must be 1-10 letters or digits, starting with a letter, got {value!r}"
             )
-        known = set(self.statuses)
-        if len(known) != len(self.statuses) or not self.statuses:
-            raise ValueError("ledger.statuses must be a non-empty list without repeats")
-        for name in ("default_status", "in_progress_status", "planned_status"):
-            if getattr(self, name) not in known:
-                raise ValueError(f"ledger.{name} {getattr(self, name)!r} is not in ledger.statuses")
-        for name in ("closed_statuses", "inactive_statuses", "status_labels"):
-            unknown = [s for s in getattr(self, name) if s not in known]
-            if unknown:
-                raise ValueError(f"ledger.{name} names unknown statuses: {', '.join(unknown)}")
-        return self
+        return value
+
+    @field_validator("statuses")
+    @classmethod
+    def _workflow(cls, value: list[str]) -> list[str]:
+        if not value or len(set(value)) != len(value):
+            raise ValueError("must be a non-empty list without repeats")
+        return value
+
+    _one_status = field_validator("default_status", "in_progress_status", "planned_status")(
+        _in_workflow
+    )
+    _some_statuses = field_validator("closed_statuses", "inactive_statuses")(_all_in_workflow)
+    _labelled = field_validator("status_labels")(_labelled_in_workflow)
 
 
 class Weights(_Strict):
-    priority: float = 6.0
-    due: float = 12.0
-    age: float = 2.0
-    blocking: float = 8.0
-    blocked: float = -5.0
-    in_progress: float = 4.0
+    """score = sum of weight x measure; see `pmledger rank --explain`."""
+
+    priority: float = Field(default=6.0, description="Weight of the priority measure.")
+    due: float = Field(default=12.0, description="Weight of the due-date measure.")
+    age: float = Field(default=2.0, description="Weight of age (0 when new, 1 at age_cap_days).")
+    blocking: float = Field(default=8.0, description="Added when open requirements wait for it.")
+    blocked: float = Field(default=-5.0, description="Added when it waits for open requirements.")
+    in_progress: float = Field(default=4.0, description="Added while work is in progress.")
 
 
 class PriorityMeasures(_Strict):
+    """The priority measure of each priority (times weights.priority in the score)."""
+
     critical: float = 1.5
     high: float = 1.0
     medium: float = 0.65
@@ -93,12 +165,18 @@ class PriorityMeasures(_Strict):
 
 
 class DueSettings(_Strict):
+    """Due measure: the floor from horizon_days out, rising linearly to 1.0 when
+    overdue_days late."""
+
     horizon_days: int = Field(default=14, ge=1)
     overdue_days: int = Field(default=7, ge=0)
     floor: float = Field(default=0.2, ge=0, le=1)
 
 
 class MatrixSettings(_Strict):
+    """`pmledger rank --matrix`: urgent = overdue or due within urgent_days;
+    important = one of important_priorities."""
+
     urgent_days: int = Field(default=7, ge=0)
     important_priorities: list[Priority] = Field(
         default_factory=lambda: [Priority.critical, Priority.high]
@@ -106,13 +184,25 @@ class MatrixSettings(_Strict):
 
 
 class ScoringSettings(_Strict):
-    model: ScoringModel = "default"
+    """How `pmledger rank` orders requirements."""
+
+    model: ScoringModel = Field(
+        default="default",
+        description="default (priority + deadline urgency), rice, wsjf or ice.",
+    )
     weights: Weights = Field(default_factory=Weights)
     priority: PriorityMeasures = Field(default_factory=PriorityMeasures)
     due: DueSettings = Field(default_factory=DueSettings)
-    age_cap_days: int = Field(default=365, ge=1)
+    age_cap_days: int = Field(
+        default=365,
+        ge=1,
+        description="Age counts up to this many days (then stays at its maximum).",
+    )
     # ICE is published both as a product and as a mean of its three inputs.
-    ice_mode: Literal["product", "mean"] = "product"
+    ice_mode: Literal["product", "mean"] = Field(
+        default="product",
+        description='ICE: "product" (impact x confidence x ease) or "mean" of the three.',
+    )
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
 
     def fingerprint(self) -> str:
@@ -126,11 +216,32 @@ class Settings(_Strict):
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
 
 
+def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ...]:
+    """The given statuses, refused with a :class:`WorkflowError` if the workflow lacks one.
+
+    The one status check of pmledger: ``set``, ``status``, ``add``, the
+    ``--status`` filters and every save go through it.
+    """
+    known = settings.ledger.statuses
+    result = tuple(statuses)
+    unknown = [s for s in result if s not in known]
+    if unknown:
+        raise WorkflowError(f"unknown status {unknown[0]!r}; the workflow is {', '.join(known)}")
+    return result
+
+
 def load_settings(root: Path) -> Settings:
-    """Read ``root/pmledger.toml`` into validated settings."""
+    """Read ``root/pmledger.toml`` into validated settings (a leading BOM is ignored).
+
+    Every problem is named at once, by key and line, in people's words.
+    """
+    from pmledger.ledger.fileformat import field_line
+    from pmledger.ledger.validation import describe
+
     path = root / CONFIG_NAME
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(f"{path}: not found") from None
     except tomllib.TOMLDecodeError as exc:
@@ -140,9 +251,13 @@ def load_settings(root: Path) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: setting {where}: {first['msg']}") from None
+        parts = []
+        for found in describe(exc):
+            line = field_line(text, found.loc)
+            parts.append(
+                f"{path}:{line}: {found.sentence}" if line else f"{path}: {found.sentence}"
+            )
+        raise ConfigError("; ".join(parts)) from None
 
 
 def find_ledger_root(
@@ -175,68 +290,55 @@ def _must_be_ledger(path: Path, source: str) -> Path:
     return folder
 
 
-CONFIG_TEMPLATE = """\
+_HEADER = """\
 # pmledger settings. Every key is optional: a missing one takes the default
-# shown here. Docs: docs/file-format.md and docs/scoring.md.
-
-[ledger]
-# IDs look like REQ-4K7PM: the prefix, a dash and random Crockford base32
-# characters (no I, L, O, U: easy to say aloud). See docs/ids.md.
-id_prefix = "{prefix}"
-id_length = 5
-# Folder (relative to this file) holding one .toml file per requirement.
-requirements_dir = "requirements"
-# The workflow, in board order.
-statuses = ["proposed", "accepted", "planned", "in-progress", "done", "rejected", "deferred"]
-default_status = "proposed"
-# Closed requirements neither block nor are blocked.
-closed_statuses = ["done", "rejected"]
-# Left out of `pmledger rank` unless --all or --status asks for them.
-inactive_statuses = ["done", "rejected", "deferred"]
-in_progress_status = "in-progress"
-planned_status = "planned"
-# Extra keys your team adds to requirement files; `check` warns about others.
-custom_fields = []
-
-[scoring]
-# default (priority + deadline urgency), rice, wsjf or ice.
-model = "default"
-# Age counts up to this many days (then stays at its maximum).
-age_cap_days = 365
-# ICE: "product" (impact x confidence x ease) or "mean" of the three.
-ice_mode = "product"
-
-[scoring.weights]
-# score = sum of weight x measure; see `pmledger rank --explain`.
-priority = 6.0
-due = 12.0
-age = 2.0
-blocking = 8.0
-blocked = -5.0
-in_progress = 4.0
-
-[scoring.priority]
-# The priority measure; times the priority weight 6.0: 9.0 / 6.0 / 3.9 / 1.8.
-critical = 1.5
-high = 1.0
-medium = 0.65
-low = 0.3
-
-[scoring.due]
-# Due measure: the floor from horizon_days out, rising linearly to 1.0 when
-# overdue_days late.
-horizon_days = 14
-overdue_days = 7
-floor = 0.2
-
-[scoring.matrix]
-# `rank --matrix`: urgent = overdue or due within urgent_days;
-# important = one of these priorities.
-urgent_days = 7
-important_priorities = ["critical", "high"]
+# shown here. `pmledger rank --explain` shows how the scoring settings add up.
 """
 
 
+def _toml_value(value: object) -> str:
+    if isinstance(value, dict):
+        # An inline table: one line, like the lists.
+        inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
+        return "{" + (f" {inner} " if inner else "") + "}"
+    if isinstance(value, list):
+        # One line: a workflow reads best as a row.
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
+
+
+def _comment(text: str | None) -> list[str]:
+    if not text:
+        return []
+    clean = " ".join(text.split())
+    return [f"# {line}" for line in textwrap.wrap(clean, 76)]
+
+
+def _section(model: BaseModel, name: str, out: list[str]) -> None:
+    nested: list[tuple[str, BaseModel]] = []
+    out.extend(["", f"[{name}]"])
+    out.extend(_comment(type(model).__doc__))
+    for key, info in type(model).model_fields.items():
+        value = getattr(model, key)
+        if isinstance(value, BaseModel):
+            nested.append((key, value))
+            continue
+        out.extend(_comment(info.description))
+        out.append(f"{key} = {_toml_value(value)}")
+    for key, value in nested:
+        _section(value, f"{name}.{key}", out)
+
+
 def config_text(prefix: str = "REQ") -> str:
-    """The documented pmledger.toml written by ``pmledger init``."""
-    return CONFIG_TEMPLATE.replace("{prefix}", prefix)
+    """The documented pmledger.toml written by ``pmledger init``: every setting at its
+    default, generated from the settings models and their descriptions."""
+    defaults = Settings.model_construct(
+        ledger=LedgerSettings.model_construct(
+            **{**LedgerSettings().model_dump(), "id_prefix": prefix}
+        ),
+        scoring=ScoringSettings(),
+    )
+    out: list[str] = []
+    for key in Settings.model_fields:
+        _section(getattr(defaults, key), key, out)
+    return _HEADER + "\n".join(out) + "\n"

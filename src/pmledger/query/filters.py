@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from pmledger.errors import InvalidValueError
 from pmledger.i18n.labels import resolve_status
@@ -95,7 +95,12 @@ def matches(req: Requirement, flt: Filter, *, settings: Settings, as_of: date) -
 
 
 def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ...]:
-    """The canonical statuses typed (names or Chinese labels); ``WorkflowError`` if one is unknown."""
+    """The canonical statuses typed (names or Chinese labels); ``WorkflowError`` if one is unknown.
+
+    Typed by a person (``--status 进行中``), so labels count; values read from
+    files go through ``pmledger.ledger.settings.check_statuses``, which takes
+    only the canonical names that files must hold.
+    """
     return tuple(resolve_status(status, settings) for status in statuses)
 
 
@@ -120,11 +125,6 @@ SORT_KEYS = (
 )
 
 
-def _created(req: Requirement) -> datetime:
-    c = req.created
-    return c if isinstance(c, datetime) else datetime.combine(c, time.min, tzinfo=UTC)
-
-
 def sort_requirements(
     requirements: list[Requirement], key: str, *, settings: Settings, reverse: bool = False
 ) -> list[Requirement]:
@@ -144,7 +144,7 @@ def sort_requirements(
         if name == "status":
             return workflow.get(r.status, len(workflow))
         if name == "created":
-            return _created(r)
+            return r.created_at
         if name in ("title", "owner", "department", "requester"):
             v = getattr(r, name)
             return v.casefold() if v else None

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
-from pmledger.errors import ScoringError, ScoringProblem
+from pmledger.errors import InvalidValueError, ScoringError, ScoringProblem
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
+from pmledger.query.filters import Filter, matches
 from pmledger.ranking.scoring import Dependencies, Score, score
 
 _NO_DUE = date.max
@@ -41,16 +42,9 @@ class Ranking:
     unknown_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def _created_key(req: Requirement) -> datetime:
-    created = req.created
-    if isinstance(created, datetime):
-        return created
-    return datetime.combine(created, time.min, tzinfo=UTC)
-
-
 def sort_key(req: Requirement, sc: Score) -> tuple[float, date, int, datetime, str]:
     """The full ordering key (ascending sort puts the first-ranked first)."""
-    return (-sc.value, req.due or _NO_DUE, req.priority.rank, _created_key(req), req.id)
+    return (-sc.value, req.due or _NO_DUE, req.priority.rank, req.created_at, req.id)
 
 
 def rank(
@@ -111,15 +105,19 @@ def explain_order(upper: RankedItem, lower: RankedItem) -> str:
     """Why ``upper`` ranks above ``lower``: the deciding term or tie-break, in words."""
     a, b = upper.score, lower.score
     if a.value != b.value:
-        diffs = [
-            (ta.name, (ta.contribution or 0.0) - (tb.contribution or 0.0))
-            for ta, tb in zip(a.terms, b.terms, strict=False)
-            if ta.contribution is not None and tb.contribution is not None
-        ]
-        if diffs:
-            name, diff = max(diffs, key=lambda d: d[1])
-            if diff > 0:
-                return f"score {a.value:g} > {b.value:g}; largest difference: {name} (+{diff:.4g})"
+        # The first term with the largest difference (a loop: this runs once
+        # per ranked requirement in `rank --format json`).
+        name: str | None = None
+        diff = 0.0
+        for ta, tb in zip(a.terms, b.terms, strict=False):
+            ca, cb = ta.contribution, tb.contribution
+            if ca is None or cb is None:
+                continue
+            d = ca - cb
+            if name is None or d > diff:
+                name, diff = ta.name, d
+        if name is not None and diff > 0:
+            return f"score {a.value:g} > {b.value:g}; largest difference: {name} (+{diff:.4g})"
         return f"score {a.value:g} > {b.value:g}"
     ra, rb = upper.requirement, lower.requirement
     if (ra.due or _NO_DUE) != (rb.due or _NO_DUE):
@@ -129,6 +127,43 @@ def explain_order(upper: RankedItem, lower: RankedItem) -> str:
         return (
             f"tie on score and due; higher priority ({ra.priority.value} over {rb.priority.value})"
         )
-    if _created_key(ra) != _created_key(rb):
+    if ra.created_at != rb.created_at:
         return f"tie on score, due and priority; created earlier ({ra.created} before {rb.created})"
     return f"tie on score, due, priority and created; ID order ({ra.id} before {rb.id})"
+
+
+def rank_selection(
+    requirements: Iterable[Requirement],
+    flt: Filter,
+    *,
+    settings: Settings,
+    as_of: date,
+    model: str | None = None,
+    skip_incomplete: bool = False,
+) -> Ranking:
+    """The shared step of ``rank`` and ``plan``: rank the requirements ``flt`` keeps.
+
+    ``requirements`` is the whole ledger (dependencies resolve against all of
+    it). Raises :class:`ScoringError` for incomplete inputs unless
+    ``skip_incomplete``; an unknown model is an :class:`InvalidValueError`.
+    """
+    from pmledger.ranking.scoring import MODELS
+
+    if model is not None and model not in MODELS:
+        raise InvalidValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    return rank(
+        requirements,
+        settings=settings,
+        as_of=as_of,
+        model=model,
+        include=lambda r: matches(r, flt, settings=settings, as_of=as_of),
+        skip_incomplete=skip_incomplete,
+    )
+
+
+def incomplete_by_requirement(problems: Iterable[ScoringProblem]) -> dict[str, list[str]]:
+    """Every missing or invalid input, grouped by requirement (in the order found)."""
+    grouped: dict[str, list[str]] = {}
+    for problem in problems:
+        grouped.setdefault(problem.req_id, []).append(problem.message)
+    return grouped

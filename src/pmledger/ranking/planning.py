@@ -5,6 +5,11 @@ the remaining capacity and everything it (transitively) depends on that is
 still open is already taken, or can be pulled in with it within capacity;
 pulled-in dependencies are scheduled before it. A requirement without an
 effort estimate is reported, never counted as 0.
+
+Work already under way (assigned to a sprint, or in progress) is left out
+unless ``include_planned``: a plan proposes what to take on next. What is
+already in the sprint being planned is counted against its capacity, so
+planning the same sprint twice proposes the same sprint.
 """
 
 from __future__ import annotations
@@ -46,6 +51,17 @@ class Plan:
     # The rank position of the last requirement taken; skipped items above it
     # are the ones a stakeholder will ask about.
     cut_position: int = 0
+    # Left out as already under way (another sprint, or in progress).
+    already_planned: list[Requirement] = field(default_factory=list)
+
+    @property
+    def no_efforts(self) -> bool:
+        """Nothing could be planned because no candidate has an effort estimate."""
+        return (
+            not self.items
+            and bool(self.skipped)
+            and all(s.reason == NO_EFFORT for s in self.skipped)
+        )
 
     @property
     def used(self) -> float:
@@ -54,6 +70,14 @@ class Plan:
     @property
     def remaining(self) -> float:
         return self.capacity - self.used
+
+
+NO_EFFORT = "no effort estimate"
+
+
+def is_under_way(req: Requirement, settings: Settings) -> bool:
+    """Assigned to a sprint, or in progress."""
+    return bool(req.sprint) or req.status == settings.ledger.in_progress_status
 
 
 def _fmt(value: float) -> str:
@@ -67,8 +91,16 @@ def plan_sprint(
     settings: Settings,
     capacity: float,
     deps: Dependencies | None = None,
+    sprint: str | None = None,
+    include_planned: bool = False,
 ) -> Plan:
-    """Propose a sprint of at most ``capacity`` effort from a ranking."""
+    """Propose a sprint of at most ``capacity`` effort from a ranking.
+
+    ``sprint``: the sprint being planned; what it already holds stays a
+    candidate. Other work under way is left out (and listed in
+    ``Plan.already_planned``) unless ``include_planned``; a dependency that
+    is under way counts as scheduled.
+    """
     if capacity < 0:
         raise ValueError("capacity must not be negative")
     by_id = {r.id: r for r in requirements}
@@ -77,14 +109,26 @@ def plan_sprint(
     positions = {item.requirement.id: item.position for item in ranking.items}
     plan = Plan(capacity=capacity)
     taken: set[str] = set()
+    under_way: set[str] = set()
+    if not include_planned:
+        under_way = {
+            r.id
+            for r in requirements
+            if is_under_way(r, settings) and not (sprint and r.sprint == sprint)
+        }
     for item in ranking.items:
         req = item.requirement
         if req.id in taken:
             continue
-        if req.effort is None:
-            plan.skipped.append(SkippedItem(req, item.position, "no effort estimate"))
+        if req.id in under_way:
+            plan.already_planned.append(req)
             continue
-        needed, problem = _open_prerequisites(req.id, deps, by_id, taken, in_cycle, positions)
+        if req.effort is None:
+            plan.skipped.append(SkippedItem(req, item.position, NO_EFFORT))
+            continue
+        needed, problem = _open_prerequisites(
+            req.id, deps, by_id, taken | under_way, in_cycle, positions
+        )
         if problem:
             plan.skipped.append(SkippedItem(req, item.position, problem))
             continue

@@ -4,7 +4,8 @@ The default model is Taskwarrior's urgency for the terms a ledger shares with
 it (same constants, same due curve), so that Taskwarrior's and Obsidian
 Tasks' published numbers test ours. RICE, WSJF and ICE follow their
 published definitions and read their inputs from the ``[rice]``, ``[wsjf]``
-and ``[ice]`` tables of a requirement. A missing or out-of-range input is a
+and ``[ice]`` tables of a requirement, whose ranges the model checks on
+read and write (:mod:`pmledger.ledger.model`); a missing input is a
 :class:`ScoringProblem`, never a silent 0. Nothing here reads the clock.
 See ``docs/scoring.md``.
 """
@@ -23,7 +24,6 @@ from pmledger.ledger.settings import DueSettings, ScoringSettings, Settings
 
 MODELS = SCORING_MODELS
 DEFAULT_TERMS = ("priority", "due", "age", "blocking", "blocked", "in_progress")
-RICE_IMPACTS = (3.0, 2.0, 1.0, 0.5, 0.25)
 
 
 class Term(NamedTuple):
@@ -103,12 +103,6 @@ class Dependencies:
             unknown=unknown,
             cycles=find_cycles(depends_on),
         )
-
-    def is_blocking(self, req_id: str) -> bool:
-        """Whether this open requirement has an open requirement depending on it."""
-        if req_id not in self.open_ids:
-            return False
-        return any(d in self.open_ids for d in self.dependents.get(req_id, ()))
 
     def open_blockers(self, req_id: str) -> list[str]:
         """The open requirements this one waits for."""
@@ -243,39 +237,12 @@ def _number(req: Requirement, table: str, key: str, problems: list[ScoringProble
     return float(raw)
 
 
-def _range(
-    req: Requirement,
-    name: str,
-    value: float | None,
-    ok: bool,
-    expected: str,
-    problems: list[ScoringProblem],
-) -> None:
-    if value is not None and not ok:
-        problems.append(
-            ScoringProblem(req.id, name, f"{name} = {value:g} is out of range: {expected}")
-        )
-
-
 def _rice(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
     p: list[ScoringProblem] = []
     reach = _number(req, "rice", "reach", p)
     impact = _number(req, "rice", "impact", p)
     confidence = _number(req, "rice", "confidence", p)
     effort = _number(req, "rice", "effort", p)
-    _range(req, "rice.reach", reach, reach is not None and reach >= 0, "reach >= 0", p)
-    _range(req, "rice.impact", impact, impact in RICE_IMPACTS, "one of 3, 2, 1, 0.5, 0.25", p)
-    _range(
-        req,
-        "rice.confidence",
-        confidence,
-        confidence is not None and 0 < confidence <= 1,
-        "0 < confidence <= 1 (1.0, 0.8, 0.5 customary)",
-        p,
-    )
-    _range(
-        req, "rice.effort", effort, effort is not None and effort > 0, "effort > 0 person-months", p
-    )
     if p or reach is None or impact is None or confidence is None or effort is None:
         return None, p
     value = reach * impact * confidence / effort
@@ -292,12 +259,6 @@ def _wsjf(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
     p: list[ScoringProblem] = []
     names = ("business_value", "time_criticality", "risk_reduction", "job_size")
     values = {n: _number(req, "wsjf", n, p) for n in names}
-    for n in names:
-        v = values[n]
-        if n == "job_size":
-            _range(req, "wsjf.job_size", v, v is not None and v > 0, "job_size > 0", p)
-        else:
-            _range(req, f"wsjf.{n}", v, v is not None and v >= 0, f"{n} >= 0", p)
     if p:
         return None, p
     bv, tc, rr, size = (float(values[n] or 0.0) for n in names)
@@ -321,9 +282,6 @@ def _ice(req: Requirement, settings: ScoringSettings) -> tuple[Score | None, lis
     p: list[ScoringProblem] = []
     names = ("impact", "confidence", "ease")
     values = {n: _number(req, "ice", n, p) for n in names}
-    for n in names:
-        v = values[n]
-        _range(req, f"ice.{n}", v, v is not None and 1 <= v <= 10, "1 to 10", p)
     if p:
         return None, p
     impact, confidence, ease = (float(values[n] or 0.0) for n in names)

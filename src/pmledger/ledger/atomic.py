@@ -1,0 +1,92 @@
+"""The one atomic file writer: a temporary file in the same folder, then a rename.
+
+A killed process or a full disk never leaves a half-written file. A new file
+is claimed with ``os.link`` (which fails if the name exists), so concurrent
+``add`` processes can never overwrite each other. Used for requirement files,
+``pmledger.toml`` and the parse cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically; untouched if the bytes are the same."""
+    data = text.encode("utf-8")
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    replace_bytes(path, data)
+
+
+def replace_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically.
+
+    ``durable=False`` skips the fsyncs: for a cache, which may be lost but
+    must never be torn.
+    """
+    tmp = _write_temp(path.parent, data, durable=durable)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if durable:
+        _fsync_dir(path.parent)
+
+
+def create_exclusive(path: Path, text: str) -> bool:
+    """Write a new file atomically; False (and nothing written) if ``path`` exists."""
+    tmp = _write_temp(path.parent, text.encode("utf-8"))
+    try:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:
+            # A file system without hard links: fall back to an exclusive create.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                return False
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(tmp.read_bytes())
+                handle.flush()
+                os.fsync(handle.fileno())
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+    return True
+
+
+def _write_temp(folder: Path, data: bytes, *, durable: bool = True) -> Path:
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".pmledger-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(name, 0o644)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform allows it.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

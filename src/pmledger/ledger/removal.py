@@ -1,0 +1,170 @@
+"""Removing a requirement, and finding out when one was removed.
+
+A requirement file is deleted only when no open requirement depends on it,
+unless forced: then the link is taken out of every dependent first (each
+written canonically), so the ledger never holds a dangling reference, even
+if the process dies half-way.
+
+``removed_in`` answers "where did REQ-X go?" from git history with one
+``git log --diff-filter=D`` call; a ledger outside git simply has no answer.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmledger.errors import HasDependentsError, InvalidIdError, NotFoundError, RemovedError
+from pmledger.ledger import ids
+from pmledger.ledger.ledger import SUFFIX, Ledger, Summary
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What ``remove`` did: the file deleted and the dependents it unlinked."""
+
+    id: str
+    title: str
+    path: Path
+    unlinked: tuple[str, ...] = ()
+
+
+def dependents(ledger: Ledger, req_id: str) -> tuple[list[Summary], list[Summary]]:
+    """The requirements that depend on ``req_id``: (open ones, closed ones), by ID."""
+    closed = set(ledger.settings.ledger.closed_statuses)
+    found = sorted(
+        (s for s in ledger.summaries().summaries if req_id in s.depends_on), key=lambda s: s.id
+    )
+    return [s for s in found if s.status not in closed], [s for s in found if s.status in closed]
+
+
+def remove_requirement(ledger: Ledger, req_id: str, *, force: bool = False) -> Removal:
+    """Delete a requirement's file; with ``force``, first drop the links of its dependents.
+
+    Raises :class:`HasDependentsError` (naming them) when open requirements
+    depend on it and ``force`` is false. Closed dependents never block, but
+    lose the link too, so that ``check`` finds no dangling reference.
+    """
+    req = ledger.load(req_id)
+    open_deps, closed_deps = dependents(ledger, req.id)
+    if open_deps and not force:
+        raise HasDependentsError(req.id, [s.id for s in open_deps])
+    unlinked: list[str] = []
+    for summary in [*open_deps, *closed_deps]:
+        other = ledger.load(summary.id)
+        kept = [d for d in other.depends_on if d != req.id]
+        if kept != other.depends_on:
+            ledger.save(other.model_copy(update={"depends_on": kept}))
+            unlinked.append(other.id)
+    path = ledger.path_for(req.id)
+    path.unlink()
+    _fsync_dir(path.parent)
+    return Removal(req.id, req.title, path, tuple(sorted(unlinked)))
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The unlink is durable only once the folder is synced (not every platform allows it).
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class RemovedCommit:
+    """The commit that deleted a requirement's file (``commit`` empty: not committed yet)."""
+
+    id: str
+    commit: str
+    author: str
+    date: str
+    subject: str
+
+    def describe(self) -> str:
+        """One sentence for people."""
+        if not self.commit:
+            return f"{self.id} was removed (the deletion is not committed yet)"
+        return (
+            f"{self.id} was removed in commit {self.commit[:10]} "
+            f"({self.date[:10]}, {self.author}: {self.subject})"
+        )
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    # A minimal call; the git family (pmledger.git) may take this over.
+    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0")
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "--no-pager", *args],
+            cwd=cwd,
+            capture_output=True,
+            env=env,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", "replace")
+
+
+def removed_in(ledger: Ledger, text: str) -> RemovedCommit | None:
+    """The commit that removed the requirement ``text`` names (an ID or its prefix).
+
+    None when the ledger is not in git, the ID never existed, or a prefix
+    matches several removed requirements.
+    """
+    try:
+        canonical = ids.normalize_id(text, ledger.prefix)
+    except InvalidIdError:
+        return None
+    folder = ledger.requirements_dir
+    # Pathspecs match wildcards: a prefix finds the one file it names.
+    spec = f"{canonical}*{SUFFIX}"
+    # Deleted in the work tree but still in the last commit.
+    pending = _git(
+        folder, "diff", "--no-renames", "--diff-filter=D", "--name-only", "HEAD", "--", spec
+    )
+    gone = sorted({Path(n).name[: -len(SUFFIX)] for n in (pending or "").split()})
+    if len(gone) == 1:
+        return RemovedCommit(gone[0], "", "", "", "")
+    out = _git(
+        folder,
+        "log",
+        "--diff-filter=D",
+        "--format=%x00%H%x1f%an%x1f%aI%x1f%s",
+        "--name-only",
+        "--",
+        spec,
+    )
+    if out:
+        found: dict[str, RemovedCommit] = {}
+        for block in out.split("\x00")[1:]:
+            head, _, paths = block.partition("\n")
+            commit, author, when, subject = [*head.split("\x1f"), "", "", ""][:4]
+            for name in paths.split():
+                req_id = Path(name).name[: -len(SUFFIX)]
+                if name.endswith(SUFFIX) and req_id not in found:  # newest first
+                    found[req_id] = RemovedCommit(req_id, commit, author, when, subject)
+        live = {i for i in found if ledger.path_for(i).is_file()}
+        candidates = [c for i, c in found.items() if i not in live]
+        if len(candidates) == 1:
+            return candidates[0]
+    return None
+
+
+def explain_missing(ledger: Ledger, text: str, error: NotFoundError) -> NotFoundError:
+    """``error``, or a :class:`RemovedError` saying when and where the ID was removed."""
+    found = removed_in(ledger, text)
+    if found is None:
+        return error
+    return RemovedError(found.describe())

@@ -1,0 +1,383 @@
+"""The one renderer: formats from data, safe text, encodings, terminals and pagers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pmledger.cli import output
+
+from .cli_helpers import (
+    AS_OF,
+    REPO,
+    add,
+    assert_clean_error,
+    copy_example,
+    invoke,
+    make_ledger,
+    ok,
+    req_path,
+)
+
+EVIL = "Evil \x1b[2J\x1b]0;pwned\x07 \x9b31m title"
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> Path:
+    return copy_example(tmp_path)
+
+
+@pytest.fixture
+def on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """stdout counts as a terminal of 100 x 12 cells."""
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("LINES", "12")
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# ------------------------------------------------------------- one renderer
+
+
+def test_no_direct_stdout_writes_outside_the_output_module() -> None:
+    cli = REPO / "src" / "pmledger" / "cli"
+    for path in cli.glob("*.py"):
+        if path.name == "output.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "sys.stdout.write" not in text, path.name
+        assert 'endswith("OVERDUE")' not in text, path.name
+        assert ".print(" not in text, path.name
+
+
+def test_show_prints_unknown_key_names_literally(tmp_path: Path) -> None:
+    root = make_ledger(tmp_path)
+    rid = add("A requirement")
+    path = req_path(root, rid)
+    path.write_text(
+        path.read_text(encoding="utf-8") + '"[blink]x[/blink]" = "[red]v[/red]"\n',
+        encoding="utf-8",
+    )
+    out = ok(["show", rid]).stdout
+    assert "[blink]x[/blink]" in out
+    assert "[red]v[/red]" in out
+
+
+# ------------------------------------------------------------- encodings
+
+
+def _run_bytes(args: list[str], cwd: Path, encoding: str) -> subprocess.CompletedProcess[bytes]:
+    env = dict(os.environ, PYTHONIOENCODING=encoding)
+    return subprocess.run(
+        [sys.executable, "-m", "pmledger", *args],
+        cwd=cwd,
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", ["list", "rank"])
+@pytest.mark.parametrize("encoding", ["gbk", "cp1252"])
+def test_output_never_fails_on_the_output_encoding(acme: Path, command: str, encoding: str) -> None:
+    title = "Emoji 😀 title ✓ 客户"
+    rid = add(title)
+    for fmt in ("json", "csv", "markdown"):
+        proc = _run_bytes([command, "--as-of", AS_OF, "-f", fmt], acme, encoding)
+        assert proc.returncode == 0, proc.stderr
+        # Machine formats are UTF-8 bytes whatever the terminal's encoding.
+        assert title in proc.stdout.decode("utf-8")
+    proc = _run_bytes([command, "--as-of", AS_OF], acme, encoding)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout.decode(encoding)
+    assert rid in text
+    assert "Emoji ? title" in text
+
+
+# ------------------------------------------------------------- control characters
+
+
+def _add_evil(root: Path) -> str:
+    rid = add("placeholder")
+    path = req_path(root, rid)
+    text = path.read_text(encoding="utf-8").replace(
+        'title = "placeholder"', 'title = "Evil \\u001b[2J\\u001b]0;pwned\\u0007 \\u009b31m title"'
+    )
+    path.write_text(text, encoding="utf-8")
+    return rid
+
+
+@pytest.mark.parametrize("command", ["list", "rank"])
+@pytest.mark.parametrize("fmt", ["csv", "markdown", "table"])
+def test_no_format_writes_control_characters_to_a_terminal(
+    tmp_path: Path, on_a_terminal: None, command: str, fmt: str
+) -> None:
+    make_ledger(tmp_path)
+    _add_evil(Path.cwd())
+    out = ok([command, "-f", fmt]).stdout
+    assert "\x1b[2J" not in out and "\x07" not in out and "\x9b" not in out
+    assert "\\x1b[2J" in out
+
+
+def test_csv_to_a_file_keeps_the_exact_text(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    _add_evil(Path.cwd())
+    rows = csv_rows(ok(["list", "-f", "csv"]).stdout)
+    assert rows[0]["title"] == EVIL
+
+
+@pytest.mark.parametrize("command", ["list", "rank"])
+def test_json_escapes_control_characters_always(tmp_path: Path, command: str) -> None:
+    make_ledger(tmp_path)
+    _add_evil(Path.cwd())
+    out = ok([command, "-f", "json"]).stdout
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    data = json.loads(out)
+    items = data if command == "list" else data["items"]
+    assert items[0]["title"] == EVIL
+
+
+def test_json_streams_an_empty_list(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    assert ok(["list", "-f", "json"]).stdout.strip() == "[]"
+    assert json.loads(ok(["rank", "-f", "json"]).stdout)["items"] == []
+
+
+# ------------------------------------------------------------- rank: data, not cells
+
+
+def test_rank_csv_writes_due_as_a_date_and_overdue_apart(acme: Path) -> None:
+    rows = csv_rows(ok(["rank", "--as-of", AS_OF, "-f", "csv"]).stdout)
+    assert rows
+    for row in rows:
+        assert row["due"] == "" or re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["due"]), row["due"]
+        assert row["overdue"] in ("true", "false")
+    assert any(r["overdue"] == "true" for r in rows)
+
+
+def test_rank_matrix_csv_is_one_row_per_requirement(acme: Path) -> None:
+    ranked = json.loads(ok(["rank", "--as-of", AS_OF, "-f", "json"]).stdout)["items"]
+    result = ok(["rank", "--as-of", AS_OF, "--matrix", "-f", "csv"])
+    rows = csv_rows(result.stdout)
+    assert [r["id"] for r in rows] == [i["id"] for i in ranked]
+    assert {r["quadrant"] for r in rows} <= {"do", "schedule", "delegate", "drop"}
+    matrix = json.loads(ok(["rank", "--as-of", AS_OF, "--matrix", "-f", "json"]).stdout)
+    for row in rows:
+        assert row["id"] in matrix["quadrants"][row["quadrant"]]
+
+
+@pytest.mark.parametrize(
+    "args", [["--matrix", "--explain"], ["--explain", "-f", "csv"], ["--top", "3", "--no-limit"]]
+)
+def test_options_a_view_ignores_are_refused(acme: Path, args: list[str]) -> None:
+    assert_clean_error(invoke(["rank", "--as-of", AS_OF, *args]), 2)
+
+
+def test_as_of_is_checked_at_the_edge(acme: Path) -> None:
+    assert_clean_error(invoke(["rank", "--as-of", "someday"]), 2)
+    assert_clean_error(invoke(["list", "--as-of", "someday"]), 2)
+
+
+# ------------------------------------------------------------- piped tables
+
+
+@pytest.mark.parametrize("args", [["list"], ["rank"], ["rank", "--explain"], ["plan", "-c", "20"]])
+def test_piped_tables_have_no_trailing_spaces(acme: Path, args: list[str]) -> None:
+    out = ok([*args, "--as-of", AS_OF]).stdout
+    for line in out.splitlines():
+        assert line == line.rstrip(), repr(line)
+
+
+def test_list_cuts_long_titles_with_an_ellipsis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_ledger(tmp_path)
+    long_title = "很长的标题 " + "word " * 40
+    rid = add(long_title.strip())
+    monkeypatch.setenv("COLUMNS", "80")
+    out = ok(["list"]).stdout
+    line = next(line for line in out.splitlines() if rid in line)
+    assert "…" in line
+    assert output.cell_len(line) <= 80
+
+
+def test_narrow_rank_keeps_priority_before_due(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "72")
+    header = ok(["rank", "--as-of", AS_OF]).stdout.splitlines()[1]
+    assert "Priority" in header
+    assert "Due" not in header
+    assert "Department" not in header
+
+
+def test_chinese_columns_line_up(acme: Path) -> None:
+    lines = ok(["list", "--as-of", AS_OF]).stdout.splitlines()[3:]
+    # The column after the title starts at the same cell in every row.
+    starts = set()
+    for line in lines:
+        status = re.search(r"  (accepted|planned|in-progress|proposed)\b", line)
+        assert status, line
+        starts.add(output.cell_len(line[: status.start()]))
+    assert len(starts) == 1
+
+
+def test_scores_right_aligned_with_the_same_decimals(acme: Path) -> None:
+    lines = ok(["rank", "--as-of", AS_OF]).stdout.splitlines()
+    header = lines[1]
+    end = output.cell_len(header[: header.index("Score") + len("Score")])
+    scores = []
+    for line in lines[3:]:
+        match = re.search(r"\s(-?\d+\.\d+)\s", line)
+        assert match, line
+        assert output.cell_len(line[: match.end(1)]) == end
+        scores.append(match.group(1))
+    assert len({len(s.split(".")[1]) for s in scores}) == 1
+
+
+def test_explain_rows_add_up_to_the_printed_score(acme: Path) -> None:
+    out = ok(["rank", "--as-of", AS_OF, "--explain", "--top", "5"]).stdout
+    blocks = re.findall(r"score (-?\d+\.\d+)\n(.*?)\ntotal [^\n]*? (-?\d+\.\d+)\n", out, re.S)
+    assert len(blocks) == 5
+    for printed, body, total in blocks:
+        assert printed == total
+        contributions = [float(line.split()[-1]) for line in body.splitlines()[2:]]
+        assert sum(contributions) == pytest.approx(float(printed), abs=5e-4)
+
+
+# ------------------------------------------------------------- incomplete inputs
+
+
+def test_rice_lists_each_requirement_once_with_all_missing_fields(acme: Path) -> None:
+    result = invoke(["rank", "--as-of", AS_OF, "--model", "rice"])
+    assert_clean_error(result, 1)
+    lines = [line for line in result.stderr.splitlines() if line.startswith("  ")]
+    ids = [line.split(":")[0].strip() for line in lines]
+    assert len(ids) == len(set(ids)) > 1
+    full = next(line for line in lines if "rice.reach" in line)
+    for key in ("rice.reach", "rice.impact", "rice.confidence", "rice.effort"):
+        assert key in full
+
+
+def test_skip_incomplete_says_it_in_one_line(acme: Path) -> None:
+    result = ok(["rank", "--as-of", AS_OF, "--model", "rice", "--skip-incomplete"])
+    notes = [line for line in result.stderr.splitlines() if "rice" in line]
+    assert len(notes) == 1
+    assert notes[0].startswith("left out ")
+
+
+# ------------------------------------------------------------- terminals
+
+
+def test_rank_shows_one_screen_on_a_terminal(acme: Path, on_a_terminal: None) -> None:
+    result = ok(["rank", "--as-of", AS_OF])
+    rows = [line for line in result.stdout.splitlines() if "ACME-" in line]
+    total = len(json.loads(ok(["rank", "--as-of", AS_OF, "-f", "json"]).stdout)["items"])
+    assert len(rows) < total
+    assert f"{total - len(rows)} more — `--no-limit` or `--top N`" in result.stderr
+    everything = ok(["rank", "--as-of", AS_OF, "--no-limit"]).stdout
+    assert len([line for line in everything.splitlines() if "ACME-" in line]) == total
+
+
+def test_rank_piped_holds_the_whole_ranking(acme: Path) -> None:
+    result = ok(["rank", "--as-of", AS_OF])
+    total = len(json.loads(ok(["rank", "--as-of", AS_OF, "-f", "json"]).stdout)["items"])
+    assert len([line for line in result.stdout.splitlines() if "ACME-" in line]) == total
+    assert "more" not in result.stderr
+
+
+def _pager_env(tmp_path: Path) -> tuple[str, Path]:
+    target = tmp_path / "paged.txt"
+    script = tmp_path / "pager.py"
+    script.write_text(
+        f"import sys\nopen({str(target)!r}, 'wb').write(sys.stdin.buffer.read())\n",
+        encoding="utf-8",
+    )
+    return f"{sys.executable} {script}", target
+
+
+def test_list_pages_a_long_table_on_a_terminal(
+    acme: Path, tmp_path: Path, on_a_terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, target = _pager_env(tmp_path)
+    monkeypatch.setenv("PMLEDGER_PAGER", command)
+    monkeypatch.setenv("PAGER", "false")
+    result = ok(["list", "--as-of", AS_OF])
+    assert "ACME-" not in result.stdout
+    assert "ACME-" in target.read_text(encoding="utf-8")
+
+
+def test_list_no_pager_and_short_output_are_not_paged(
+    acme: Path, tmp_path: Path, on_a_terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, target = _pager_env(tmp_path)
+    monkeypatch.setenv("PAGER", command)
+    assert "ACME-" in ok(["list", "--as-of", AS_OF, "--no-pager"]).stdout
+    assert "ACME-" in ok(["list", "--as-of", AS_OF, "--department", "Finance"]).stdout
+    assert not target.exists()
+
+
+def test_list_is_never_paged_when_not_a_terminal(
+    acme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, target = _pager_env(tmp_path)
+    monkeypatch.setenv("PAGER", command)
+    monkeypatch.setenv("LINES", "5")
+    assert "ACME-" in ok(["list", "--as-of", AS_OF]).stdout
+    assert not target.exists()
+
+
+# ------------------------------------------------------------- the writer itself
+
+
+def test_table_writer_is_cjk_width_correct() -> None:
+    view = output.View(
+        columns=(output.Column("id", "ID", "id"), output.Column("t", "Title", shrink=True)),
+        rows=[{"id": "A", "t": "客户列表导出 Excel 客户列表导出"}, {"id": "B", "t": "short"}],
+    )
+    lines = output.table_lines(view, width=20, color=False)
+    assert all(output.cell_len(line) <= 20 for line in lines)
+    assert lines[2].endswith("…")
+
+
+def test_decimals_are_shared_by_a_column() -> None:
+    view = output.View(
+        columns=(output.Column("s", "Score", "score"),),
+        rows=[{"s": 1.5}, {"s": 12.25}, {"s": 3.0}],
+    )
+    assert output.table_lines(view, width=None, color=False)[2:] == [" 1.50", "12.25", " 3.00"]
+
+
+def _roundtrip(data: Any) -> Any:
+    return json.loads("".join(output.json_chunks(data, indent=None)))
+
+
+def test_streamed_json_matches_json_dumps() -> None:
+    doc = output.JsonDoc(
+        head={"a": 1}, key="items", items=iter([{"x": "é"}, {"y": None}]), tail={"z": []}
+    )
+    assert _roundtrip(doc) == {"a": 1, "items": [{"x": "é"}, {"y": None}], "z": []}
+    doc2 = output.JsonDoc(head={"a": 1}, key="items", items=iter([{"x": 1}]), tail={})
+    assert json.loads("".join(output.json_chunks(doc2, indent=2))) == {"a": 1, "items": [{"x": 1}]}
+    assert _roundtrip(iter([])) == []
+
+
+def test_list_json_is_the_stored_model(acme: Path) -> None:
+    from pmledger.ledger.ledger import Ledger
+
+    listed = json.loads(ok(["list", "--all", "-f", "json"]).stdout)
+    models = {
+        r.id: r.model_dump(mode="json") for r in Ledger.discover(acme).load_all().requirements
+    }
+    assert listed and {item["id"]: item for item in listed} == models
