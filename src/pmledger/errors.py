@@ -153,6 +153,28 @@ class EditAbortedError(PmledgerError):
     """The user left `edit` without producing a valid file; nothing was saved."""
 
 
+class ImportFileError(PmledgerError):
+    """A file to import cannot be read: unknown encoding, not CSV/JSON/XLSX, wrong shape."""
+
+
+class ImportRowsError(PmledgerError):
+    """Rows of an import are invalid; nothing was written."""
+
+    def __init__(self, problems: list[object], rows: int) -> None:
+        self.problems = problems
+        self.rows = rows
+        first = str(problems[0]) if problems else "invalid rows"
+        more = len(problems) - 1
+        extra = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
+        super().__init__(
+            f"{first}{extra}; nothing was imported ({rows} invalid row{'s' if rows != 1 else ''})"
+        )
+
+
+class MissingExtraError(PmledgerError):
+    """An optional dependency is not installed (the message names the pip extra)."""
+
+
 class HasDependentsError(PmledgerError):
     """A requirement cannot be removed while open requirements depend on it."""
 

@@ -18,6 +18,8 @@ import typer
 
 from pmledger import __version__
 from pmledger.cli import add, change, edit, init, listing, plan, rank, remove, show
+from pmledger.cli import export as export_cmd
+from pmledger.cli import import_ as import_cmd
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
 from pmledger.cli.language import TranslatingGroup, check_language
@@ -84,6 +86,8 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("remove", remove.remove),
     ("rank", rank.rank),
     ("plan", plan.plan),
+    ("export", export_cmd.export),
+    ("import", import_cmd.import_),
 ]
 
 for _name, _func in COMMANDS:

@@ -169,6 +169,12 @@ def _write_text(text: str) -> None:
     _write_bytes(text.encode(encoding, errors="replace"))
 
 
+def write_bytes(data: bytes) -> None:
+    """Bytes for programs (an exported file) to stdout, exactly as given."""
+    _write_bytes(data)
+    sys.stdout.flush()
+
+
 def write(text: str) -> None:
     """A line (or lines) of plain text to stdout."""
     _write_text(text if text.endswith("\n") else text + "\n")

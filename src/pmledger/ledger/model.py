@@ -240,6 +240,7 @@ class Requirement(BaseModel):
     wsjf: Annotated[dict[str, Any] | None, _inputs_table(WsjfInputs)] = None
     ice: Annotated[dict[str, Any] | None, _inputs_table(IceInputs)] = None
     notes: list[Note] = Field(default_factory=list)
+    import_source: OptionalText = None  # "jira:PROJ-12": what `import` matches on re-import
 
     @field_validator("title")
     @classmethod

@@ -1,0 +1,139 @@
+"""`pmledger export`: requirements to CSV (Excel-safe), XLSX, JSON or JSON Lines."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pmledger.cli.common import (
+    TODAY,
+    AllOpt,
+    AsOf,
+    DepartmentOpt,
+    DueBeforeOpt,
+    GoalOpt,
+    OverdueOpt,
+    OwnerOpt,
+    RequesterOpt,
+    SearchArg,
+    StatusOpt,
+    TagOpt,
+    build_filter,
+    check_format,
+    open_ledger,
+    report_problems,
+    split_values,
+)
+
+
+def export(
+    ctx: typer.Context,
+    search: SearchArg = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv, xlsx, json or jsonl (default: from the --output suffix, else csv).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (default: stdout).", show_default=False
+        ),
+    ] = None,
+    fields: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fields",
+            help="Columns to write, in order (comma-separated or repeated; e.g. id,title,due).",
+            show_default=False,
+        ),
+    ] = None,
+    notes: Annotated[
+        bool,
+        typer.Option("--notes", help="CSV/XLSX: the notes as text instead of their number."),
+    ] = False,
+    excel: Annotated[
+        bool,
+        typer.Option("--excel", help="CSV: UTF-8 with a BOM and CRLF line ends, as Excel expects."),
+    ] = False,
+    status: StatusOpt = None,
+    owner: OwnerOpt = None,
+    tag: TagOpt = None,
+    department: DepartmentOpt = None,
+    requester: RequesterOpt = None,
+    goal: GoalOpt = None,
+    overdue: OverdueOpt = False,
+    due_before: DueBeforeOpt = None,
+    all_: AllOpt = False,
+    sort: Annotated[
+        str,
+        typer.Option("--sort", help="Order of the rows: a `list --sort` key (default id)."),
+    ] = "id",
+    as_of: AsOf = TODAY,
+) -> None:
+    """Export requirements (active ones unless --all or --status) as CSV, XLSX, JSON or JSONL."""
+    from pmledger.cli.output import sanitize, stdout_is_terminal, warn, write, write_bytes
+    from pmledger.errors import InvalidValueError
+    from pmledger.io.export import EXPORT_FORMATS, export_bytes, write_file
+    from pmledger.query.filters import select, sort_requirements
+
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = suffix if suffix in EXPORT_FORMATS else "csv"
+    fmt = check_format(fmt, EXPORT_FORMATS)
+    to_terminal = output is None and stdout_is_terminal()
+    if fmt == "xlsx" and output is None and to_terminal:
+        raise InvalidValueError("XLSX is a binary file: name one with --output FILE.xlsx")
+    ledger = open_ledger(ctx)
+    settings = ledger.settings
+    flt = build_filter(
+        settings=settings,
+        as_of=as_of,
+        status=status,
+        owner=owner,
+        tag=tag,
+        department=department,
+        requester=requester,
+        goal=goal,
+        overdue=overdue,
+        due_before=due_before,
+        search=search,
+        include_inactive=all_,
+    )
+    loaded = ledger.load_all()
+    report_problems(list(loaded.problems))
+    chosen = select(loaded.requirements, flt, settings=settings, as_of=as_of)
+    reqs = sort_requirements(chosen, sort, settings=settings)
+    data = export_bytes(
+        reqs,
+        fmt=fmt,
+        fields=split_values(fields) or None,
+        notes_text=notes,
+        excel=excel,
+        custom_fields=settings.ledger.custom_fields,
+    )
+    left_out = ""
+    if not all_ and not flt.statuses:
+        wider = replace(flt, include_inactive=True)
+        hidden = len(select(loaded.requirements, wider, settings=settings, as_of=as_of)) - len(reqs)
+        if hidden:
+            left_out = f" ({hidden} done, rejected or deferred left out: --all includes them)"
+    count = f"{len(reqs)} requirement{'s' if len(reqs) != 1 else ''}"
+    if output is not None:
+        write_file(output, data)
+        warn(f"exported {count} to {output}{left_out}")
+        return
+    if to_terminal:
+        # Text from files is shown literally: no escape sequence reaches the terminal.
+        write(sanitize(data.decode("utf-8").replace("\r\n", "\n")))
+    else:
+        write_bytes(data)
+    if left_out:
+        warn(f"exported {count}{left_out}")

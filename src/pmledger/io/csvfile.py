@@ -1,0 +1,146 @@
+"""CSV both ways: Excel-safe writing, and reading whatever a spreadsheet saved.
+
+Reading never guesses silently: UTF-8 (with or without a BOM) and UTF-16
+with a BOM are read as such; a file that is not valid UTF-8 is tried as
+GB18030 (a superset of GBK, what Excel on a Chinese Windows saves as "CSV"),
+and accepted only if the result is Chinese text; anything else is refused
+with a sentence rather than turned into mojibake.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from pmledger.errors import ImportFileError
+from pmledger.io.columns import FORMULA_START, neutralise, restore, text
+from pmledger.io.records import Problem, Record, Table
+
+BOM = "\ufeff"
+
+
+def dumps(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, excel: bool = False) -> bytes:
+    """CSV bytes: text cells neutralised against formulas; ``excel`` adds a BOM and CRLF."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n" if excel else "\n")
+    writer.writerow(headers)
+    writer.writerows(
+        [
+            (neutralise(v) if (v and v[0] in FORMULA_START) or v[:1] == "'" else v)
+            if type(v) is str
+            else ("" if v is None else text(v))
+            for v in row
+        ]
+        for row in rows
+    )
+    out = buffer.getvalue()
+    # Excel reads a BOM-less CSV in the machine's ANSI code page (GBK on a
+    # Chinese Windows): the BOM is what makes it read UTF-8.
+    return ((BOM + out) if excel else out).encode("utf-8")
+
+
+def _plausible_chinese(decoded: str) -> bool:
+    # GB18030 decodes most byte soup; real Chinese text is CJK ideographs,
+    # CJK/full-width punctuation and ASCII, not symbols from all over Unicode.
+    for ch in decoded:
+        if ch.isascii():
+            continue
+        name = unicodedata.name(ch, "")
+        if not name.startswith(("CJK", "FULLWIDTH", "IDEOGRAPHIC", "HALFWIDTH")) and ch not in (
+            "“”‘’…—–·、。《》【】「」『』〈〉×"
+        ):
+            return False
+    return True
+
+
+def decode(data: bytes, *, name: str, encoding: str | None = None) -> tuple[str, str]:
+    """The text of a file and the encoding it was read in."""
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except LookupError:
+            raise ImportFileError(f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"{name} is not valid {encoding} (byte {exc.start + 1})"
+            ) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"{name} starts with a UTF-8 BOM but is not UTF-8 (byte {exc.start + 4})"
+            ) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{name} starts with a UTF-16 BOM but is not UTF-16") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        position = exc.start
+    try:
+        decoded = data.decode("gb18030")
+    except UnicodeDecodeError:
+        decoded = ""
+    if decoded and _plausible_chinese(decoded):
+        return decoded, "gb18030"
+    raise ImportFileError(
+        f"{name} is not UTF-8 (byte {position + 1}) and does not read as Chinese GBK/GB18030 "
+        'text either; save it as "CSV UTF-8" or name its encoding with --encoding'
+    )
+
+
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    first = sample.split("\n", 1)[0]
+    # Excel saves ";"-separated CSV where "," is the decimal mark, and "Unicode
+    # text" as tab-separated UTF-16.
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0 or best == ",":
+        return csv.excel
+    return csv.excel_tab if best == "\t" else _Semicolon
+
+
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
+def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
+    """The rows of a CSV file; row numbers count the header as row 1, as a spreadsheet does."""
+    decoded, used = decode(data, name=name, encoding=encoding)
+    table = Table()
+    if used == "gb18030":
+        table.notices.append(f"{name} is not UTF-8: read it as Chinese GB18030/GBK")
+    reader = csv.reader(io.StringIO(decoded, newline=""), _dialect(decoded[:4096]))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return table
+        headers = [h.strip().lstrip(BOM) for h in header]
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            record = Record(row=number)
+            if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):
+                record.problems.append(
+                    Problem(
+                        number,
+                        f"{len(cells)} cells but the header names {len(headers)} columns "
+                        "(a stray comma or quote?)",
+                    )
+                )
+            # A line break inside a cell is "\n" in every spreadsheet; CRLF
+            # there comes from the file's line ends, not from the person.
+            record.cells = [
+                (h, restore(cells[i]).replace("\r\n", "\n") if i < len(cells) else "")
+                for i, h in enumerate(headers)
+            ]
+            table.records.append(record)
+    except csv.Error as exc:
+        raise ImportFileError(f"{name}: not readable as CSV: {exc}") from None
+    return table

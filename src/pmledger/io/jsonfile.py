@@ -1,0 +1,75 @@
+"""JSON and JSON Lines: every field of every requirement, unknown keys included."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from pmledger.errors import ImportFileError
+from pmledger.io.csvfile import decode
+from pmledger.io.records import Problem, Record, Table
+from pmledger.ledger.model import Requirement
+
+
+def document(req: Requirement) -> dict[str, Any]:
+    """One requirement as JSON data: the stored model plus its unknown keys."""
+    return req.model_dump(mode="json")
+
+
+def _line(item: dict[str, Any]) -> str:
+    # Compact items: indent would switch json to its pure-Python encoder.
+    return json.dumps(item, ensure_ascii=False)
+
+
+def dumps(reqs: Iterable[Requirement], *, lines: bool = False) -> bytes:
+    """A JSON array with one requirement per line, or JSON Lines."""
+    items = [_line(document(r)) for r in reqs]
+    if lines:
+        return "".join(i + "\n" for i in items).encode("utf-8")
+    if not items:
+        return b"[]\n"
+    return ("[\n" + ",\n".join(items) + "\n]\n").encode("utf-8")
+
+
+def load_data(data: bytes, *, name: str, lines: bool) -> list[tuple[int, Any]]:
+    """The items of a JSON array (numbered from 1) or of JSON Lines (numbered by line)."""
+    content, _ = decode(data, name=name)
+    if lines:
+        items: list[tuple[int, Any]] = []
+        for number, line in enumerate(content.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise ImportFileError(
+                    f"{name}:{number}: not valid JSON: {exc.msg} (column {exc.colno})"
+                ) from None
+        return items
+    try:
+        parsed = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(
+            f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        ) from None
+    if isinstance(parsed, dict):
+        # A single object, or a wrapper such as {"requirements": [...]}.
+        lists = [v for v in parsed.values() if isinstance(v, list)]
+        parsed = lists[0] if len(lists) == 1 and "title" not in parsed else [parsed]
+    if not isinstance(parsed, list):
+        raise ImportFileError(f"{name}: expected a JSON array of objects")
+    return list(enumerate(parsed, start=1))
+
+
+def loads(data: bytes, *, name: str, lines: bool = False) -> Table:
+    """The items of a JSON file as records: top-level keys are the columns."""
+    table = Table()
+    for number, item in load_data(data, name=name, lines=lines):
+        record = Record(row=number)
+        if isinstance(item, dict):
+            record.cells = list(item.items())
+        else:
+            record.problems.append(Problem(number, "not a JSON object"))
+        table.records.append(record)
+    return table

@@ -1,0 +1,53 @@
+"""What every reader produces: rows of (column, value) cells, and problems.
+
+Columns stay a list rather than a mapping because tracker exports repeat
+them (Jira writes one ``Labels`` column per label).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one row (or one of its cells) cannot be imported."""
+
+    row: int
+    message: str
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row else "file"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Record:
+    """One input row: its number as the user sees it, and its cells in file order.
+
+    ``key`` is the row's own identity in its source (a Jira issue key, a
+    GitHub issue number, a Taskwarrior UUID) when the reader knows it.
+    """
+
+    row: int
+    cells: list[tuple[str, Any]] = field(default_factory=list)
+    key: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    """A file as read: its rows, and notices about the file as a whole."""
+
+    records: list[Record] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    # A tracker names its source ("jira") and maps its own columns (normalised
+    # header -> field); a plain file's columns are recognised by name instead.
+    tracker: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)
+    # Columns a tracker always writes and pmledger has no use for: not worth a notice.
+    bookkeeping: frozenset[str] | None = None

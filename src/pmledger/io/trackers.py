@@ -1,0 +1,191 @@
+"""The exports of other trackers, read with their own column meanings.
+
+- Jira: the CSV of "Export > CSV (all fields)": one row per issue, a column
+  repeated once per value (``Labels``, ``Sprint``), dates like ``17/Nov/25 3:45 PM``.
+- GitHub: ``gh issue list --json number,title,body,labels,state,author,createdAt``
+  (``url``, ``assignees`` and ``milestone`` are used when present).
+- Taskwarrior: ``task export`` (a JSON array; dates like ``20261120T101500Z``).
+
+Each row keeps the tracker's own key (issue key, issue number, UUID), which
+``import`` records as ``import_source`` so that a re-import updates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlparse
+
+from pmledger.io import csvfile, jsonfile
+from pmledger.io.mapping import norm
+from pmledger.io.records import Problem, Record, Table
+from pmledger.io.values import parse_moment
+
+TRACKER_FORMATS = ("jira-csv", "github-json", "taskwarrior-json")
+
+JIRA_COLUMNS = {
+    "Summary": "title",
+    "Description": "description",
+    "Status": "status",
+    "Priority": "priority",
+    "Assignee": "owner",
+    "Reporter": "requester",
+    "Due Date": "due",
+    "Due date": "due",
+    "Labels": "tags",
+    "Created": "created",
+    "Sprint": "sprint",
+    "Custom field (Story Points)": "effort",
+    "Custom field (Story point estimate)": "effort",
+    "Comment": "notes",
+}
+JIRA_KEY = "Issue key"
+
+GITHUB_KEYS = {
+    "title": "title",
+    "body": "description",
+    "labels": "tags",
+    "state": "status",
+    "author": "requester",
+    "createdAt": "created",
+    "assignees": "owner",
+    "milestone": "sprint",
+    "url": "links",
+}
+
+TASKWARRIOR_KEYS = {
+    "description": "title",
+    "status": "status",
+    "priority": "priority",
+    "tags": "tags",
+    "due": "due",
+    "entry": "created",
+    "project": "goal",
+    "annotations": "notes",
+}
+
+
+def _aliases(columns: dict[str, str]) -> dict[str, str]:
+    return {norm(k): v for k, v in columns.items()}
+
+
+def read_jira(data: bytes, *, name: str, encoding: str | None = None) -> Table:
+    """A Jira CSV export."""
+    table = csvfile.loads(data, name=name, encoding=encoding)
+    table.tracker = "jira"
+    table.aliases = _aliases(JIRA_COLUMNS)
+    # A Jira export has dozens of columns; listing the unused ones helps nobody.
+    table.bookkeeping = frozenset(c for r in table.records[:1] for c, _ in r.cells)
+    for record in table.records:
+        _jira_comments(record)
+        keys = [v for c, v in record.cells if c == JIRA_KEY and str(v).strip()]
+        if not keys:
+            record.problems.append(Problem(record.row, "no issue key", JIRA_KEY))
+        else:
+            record.key = str(keys[0]).strip()
+    return table
+
+
+JIRA_COMMENT = "Comment"
+
+
+def _jira_comments(record: Record) -> None:
+    """Jira's ``Comment`` columns (``17/Nov/25 3:45 PM;author;text``) as one list of notes."""
+    notes: list[dict[str, Any]] = []
+    cells: list[tuple[str, Any]] = []
+    for column, value in record.cells:
+        if column != JIRA_COMMENT:
+            cells.append((column, value))
+            continue
+        if not str(value).strip():
+            continue
+        parts = str(value).split(";", 2)
+        try:
+            if len(parts) != 3:
+                raise ValueError(value)
+            at = parse_moment(parts[0], today=date.today())
+        except ValueError:
+            record.problems.append(
+                Problem(record.row, "expected DATE;AUTHOR;TEXT in a Jira comment", column)
+            )
+            continue
+        notes.append({"at": at, "by": parts[1].strip() or "jira", "text": parts[2]})
+    if notes:
+        cells.append((JIRA_COMMENT, notes))
+    record.cells = cells
+
+
+def _login(person: Any) -> Any:
+    if isinstance(person, dict):
+        return person.get("login") or person.get("name")
+    return person
+
+
+def read_github(data: bytes, *, name: str) -> Table:
+    """The JSON of ``gh issue list --json ...``."""
+    table = Table(
+        tracker="github",
+        aliases=_aliases(GITHUB_KEYS),
+        bookkeeping=frozenset({"number", "id", "updatedAt", "closedAt", "comments", "closed"}),
+    )
+    for number, item in jsonfile.load_data(data, name=name, lines=False):
+        record = Record(row=number)
+        table.records.append(record)
+        if not isinstance(item, dict) or "number" not in item:
+            record.problems.append(Problem(number, "not a GitHub issue (no number)"))
+            continue
+        key = f"#{item['number']}"
+        url = item.get("url")
+        if isinstance(url, str) and url:
+            # https://github.com/OWNER/REPO/issues/12 -> OWNER/REPO#12: unique across repositories.
+            parts = urlparse(url).path.strip("/").split("/")
+            if len(parts) >= 2:
+                key = f"{parts[0]}/{parts[1]}{key}"
+        record.key = key
+        for k, v in item.items():
+            if k == "labels" and isinstance(v, list):
+                v = [x.get("name") if isinstance(x, dict) else x for x in v]
+            elif k == "author":
+                v = _login(v)
+            elif k == "assignees" and isinstance(v, list):
+                v = _login(v[0]) if v else None
+            elif k == "milestone" and isinstance(v, dict):
+                v = v.get("title")
+            record.cells.append((k, v))
+    return table
+
+
+def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Table:
+    """The JSON of ``task export``."""
+    table = Table(
+        tracker="taskwarrior",
+        aliases=_aliases(TASKWARRIOR_KEYS),
+        bookkeeping=frozenset(
+            {"id", "uuid", "modified", "urgency", "end", "start", "mask", "imask", "parent"}
+        ),
+    )
+    for number, item in jsonfile.load_data(data, name=name, lines=False):
+        record = Record(row=number)
+        table.records.append(record)
+        if not isinstance(item, dict) or not item.get("uuid"):
+            record.problems.append(Problem(number, "not a Taskwarrior task (no uuid)"))
+            continue
+        record.key = str(item["uuid"])
+        for k, v in item.items():
+            if k == "annotations" and isinstance(v, list):
+                v = [
+                    {"at": _tw_moment(a.get("entry")), "by": by, "text": a.get("description", "")}
+                    for a in v
+                    if isinstance(a, dict)
+                ]
+            record.cells.append((k, v))
+    return table
+
+
+def _tw_moment(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_moment(value, today=date.today())
+    except ValueError:
+        return value

@@ -1,0 +1,140 @@
+"""XLSX both ways, through openpyxl (the optional extra ``pmledger[xlsx]``).
+
+Written for the business side: a bold header row, frozen and filtered,
+dates as real dates, text cells always text (never a formula, whatever
+they start with), and column widths that count a Chinese character as two.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pmledger.errors import ImportFileError, MissingExtraError
+from pmledger.io.records import Record, Table
+
+MAX_WIDTH = 60
+INSTALL_HINT = "pip install 'pmledger[xlsx]'"
+
+
+def _openpyxl() -> Any:
+    try:
+        import openpyxl
+    except ImportError:
+        raise MissingExtraError(
+            f"XLSX needs the openpyxl library, which is not installed; run: {INSTALL_HINT}"
+        ) from None
+    return openpyxl
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: East-Asian wide characters count as two."""
+    if text.isascii():
+        return len(text)
+    width = 0
+    for ch in text:
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def dumps(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, sheet: str = "requirements"
+) -> bytes:
+    """An XLSX workbook of one sheet."""
+    openpyxl = _openpyxl()
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    # Write-only mode streams rows (10k rows in a fraction of the normal time).
+    book = openpyxl.Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    widths = [display_width(h) for h in headers]
+    for row in rows:
+        for i, value in enumerate(row):
+            if value is None:
+                continue
+            text = value if isinstance(value, str) else str(value)
+            longest = max((display_width(line) for line in text.split("\n")), default=0)
+            if longest > widths[i]:
+                widths[i] = longest
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(width + 2, MAX_WIDTH)
+    ws.freeze_panes = "A2"
+    last = get_column_letter(max(len(headers), 1))
+    ws.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    from openpyxl.cell import WriteOnlyCell
+
+    bold = Font(bold=True)
+    header_cells = []
+    for h in headers:
+        c = WriteOnlyCell(ws, value=h)
+        c.font = bold
+        header_cells.append(c)
+    ws.append(header_cells)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    # Plain values are appended as they are (a styled cell object per value
+    # costs three times as much); only what needs a style or a type gets one.
+    for row in rows:
+        out: list[Any] = []
+        for value in row:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                # Excel has no time zones: a moment with its offset stays ISO 8601
+                # text (it sorts as well), so that an import gives it back exactly.
+                value = value.isoformat()
+            if isinstance(value, str):
+                if value.startswith("=") or "\n" in value:
+                    c = WriteOnlyCell(ws, value=value)
+                    # A text cell stays text even when it starts with "=".
+                    c.data_type = "s"
+                    if "\n" in value:
+                        c.alignment = wrap
+                    out.append(c)
+                else:
+                    out.append(value)
+            elif isinstance(value, date) and not isinstance(value, datetime):
+                c = WriteOnlyCell(ws, value=value)
+                c.number_format = "yyyy-mm-dd"
+                out.append(c)
+            else:
+                out.append(value)
+        ws.append(out)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
+    """The rows of one sheet (the first unless named); the first row is the header."""
+    openpyxl = _openpyxl()
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
+        raise ImportFileError(f"{name} is not an XLSX workbook ({type(exc).__name__})") from None
+    try:
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                raise ImportFileError(
+                    f"{name} has no sheet {sheet!r}; its sheets are {', '.join(book.sheetnames)}"
+                )
+            ws = book[sheet]
+        else:
+            ws = book.worksheets[0]
+        table = Table()
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return table
+        headers = ["" if h is None else str(h).strip() for h in header]
+        for number, values in enumerate(rows, start=2):
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            cells = [
+                (h, values[i] if i < len(values) else None) for i, h in enumerate(headers) if h
+            ]
+            table.records.append(Record(row=number, cells=cells))
+        return table
+    finally:
+        book.close()

@@ -1,0 +1,513 @@
+"""`pmledger export` and `pmledger import`, driven like a user would."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .cli_helpers import (
+    EXAMPLE,
+    assert_clean_error,
+    copy_example,
+    invoke,
+    make_ledger,
+    ok,
+    read_req,
+    req_files,
+)
+
+JIRA_HEADER = (
+    "Summary,Issue key,Issue id,Issue Type,Status,Project key,Priority,Resolution,Assignee,"
+    "Reporter,Created,Updated,Due date,Labels,Labels,Labels,Description,Sprint,Sprint,"
+    "Custom field (Story point estimate),Comment,Comment"
+)
+JIRA_ROWS = [
+    "Export customer list,CRM-12,10012,Story,In Progress,CRM,High,,Li Lei,Wang Fang,"
+    "17/Nov/25 3:45 PM,18/Nov/25 9:00 AM,05/Dec/25 12:00 AM,crm,export,,"
+    '"Sales needs the list in Excel, with Chinese names",CRM Sprint 1,CRM Sprint 2,5,'
+    '"18/Nov/25 9:30 AM;557058:wang;客户要求带手机号; 也要邮箱",',
+    "单点登录,CRM-13,10013,Task,To Do,CRM,Lowest,,,Zhao Lei,18/Nov/25 10:00 AM,"
+    "18/Nov/25 10:00 AM,,sso,,,,,,,,",
+]
+GITHUB = [
+    {
+        "author": {
+            "id": "MDQ6VXNlcjE=",
+            "is_bot": False,
+            "login": "octocat",
+            "name": "The Octocat",
+        },
+        "body": "Export the **customer list**.\r\n\r\nWith 中文 names.",
+        "createdAt": "2026-11-02T08:15:30Z",
+        "labels": [
+            {"id": "LA_1", "name": "enhancement", "description": "New", "color": "a2eeef"},
+            {"id": "LA_2", "name": "crm", "description": "", "color": "ededed"},
+        ],
+        "number": 42,
+        "state": "OPEN",
+        "title": "客户列表导出 Excel",
+    },
+    {
+        "author": {"id": "MDQ6VXNlcjI=", "is_bot": False, "login": "hubot", "name": ""},
+        "body": "",
+        "createdAt": "2026-10-01T12:00:00Z",
+        "labels": [],
+        "number": 7,
+        "state": "CLOSED",
+        "title": "SSO",
+    },
+]
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return make_ledger(tmp_path)
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _all(root: Path) -> list[dict[str, Any]]:
+    return [read_req(root, p.stem) for p in req_files(root)]
+
+
+# -- export ----------------------------------------------------------------------------
+
+
+def test_json_round_trip_recreates_the_example_byte_for_byte(tmp_path: Path) -> None:
+    for fmt in ("json", "jsonl"):
+        out = tmp_path / f"acme.{fmt}"
+        ok(["--ledger", str(EXAMPLE), "export", "--all", "-o", str(out)])
+        target = tmp_path / f"new-{fmt}"
+        ok(["init", str(target), "--prefix", "ACME"])
+        ok(["--ledger", str(target), "import", str(out)])
+        _same_files(EXAMPLE / "requirements", target / "requirements")
+
+
+def _same_files(a: Path, b: Path) -> None:
+    names = sorted(p.name for p in a.glob("*.toml"))
+    assert names == sorted(p.name for p in b.glob("*.toml"))
+    _match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
+    assert mismatch == [] and errors == [], mismatch
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_csv_and_xlsx_round_trip_every_field_they_carry(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"acme.{fmt}"
+    ok(["--ledger", str(EXAMPLE), "export", "--all", "--notes", "-o", str(out)])
+    target = tmp_path / "new"
+    ok(["init", str(target), "--prefix", "ACME"])
+    config = target / "pmledger.toml"
+    config.write_text(
+        config.read_text().replace("custom_fields = []", 'custom_fields = ["contract_value"]')
+    )
+    ok(["--ledger", str(target), "import", str(out)])
+    if fmt == "csv":
+        _same_files(EXAMPLE / "requirements", target / "requirements")
+    # Either way, importing the export again changes nothing.
+    again = ok(["--ledger", str(target), "import", str(out)])
+    assert "0 created, 0 updated, 37 unchanged" in again.stderr
+
+
+def test_excel_csv_bytes(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    ok(["set", "ACME-0K3S9", 'title==HYPERLINK("http://x")'])
+    result = ok(["export", "--all", "--excel", "--fields", "id,title,owner,due,tags"])
+    data = result.stdout_bytes
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data[3:].decode("utf-8").split("\r\n")
+    assert lines[0] == "id,title,owner,due,tags"
+    assert lines[1] == 'ACME-0K3S9,"\'=HYPERLINK(""http://x"")",赵磊,2026-02-28,tickets;csat'
+    assert all("\n" not in line for line in lines)
+    # The formula cell comes back as it was written.
+    out = tmp_path / "x.csv"
+    out.write_bytes(data)
+    same = ok(["import", str(out)])
+    assert "37 unchanged" in same.stderr
+    assert read_req(root, "ACME-0K3S9")["title"] == '=HYPERLINK("http://x")'
+
+
+def test_export_uses_the_list_filters_and_fields(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    listed = ok(["list", "--department", "Sales", "--format", "json"])
+    exported = ok(["export", "--department", "Sales", "-f", "json"])
+    ids = [r["id"] for r in json.loads(listed.stdout)]
+    assert sorted(ids) == [r["id"] for r in json.loads(exported.stdout)]
+    assert "left out" in exported.stderr
+    csv_out = ok(["export", "-d", "Sales", "--fields", "title", "--fields", "id"]).stdout
+    assert csv_out.splitlines()[0] == "title,id"
+    bad = invoke(["export", "--fields", "titel"])
+    assert_clean_error(bad, 2)
+    assert "titel" in bad.stderr
+
+
+def test_json_export_carries_unknown_keys(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    data = json.loads(ok(["export", "--all", "-f", "json"]).stdout)
+    assert any(item.get("contract_value") == 120000 for item in data)
+    assert {"notes", "rice", "import_source"} <= data[0].keys()
+    lines = ok(["export", "--all", "-f", "jsonl"]).stdout.splitlines()
+    assert [json.loads(line) for line in lines] == data
+
+
+def test_xlsx_is_frozen_filtered_dated_and_fits_chinese(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    copy_example(tmp_path)
+    out = tmp_path / "acme.xlsx"
+    ok(["export", "--all", "-o", str(out)])
+    ws = openpyxl.load_workbook(out).active
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref.startswith("A1:")
+    headers = [c.value for c in ws[1]]
+    due = ws.cell(row=2, column=headers.index("due") + 1).value
+    assert due.date() == date(2026, 2, 28)
+    title_col = ws.column_dimensions[openpyxl.utils.get_column_letter(headers.index("title") + 1)]
+    longest = max(
+        sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(c.value or ""))
+        for c in ws[openpyxl.utils.get_column_letter(headers.index("title") + 1)]
+    )
+    assert title_col.width >= min(longest, 60)
+
+
+def test_xlsx_text_is_never_a_formula(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    root = make_ledger(tmp_path)
+    ok(["add", "=1+2", "--no-input"])
+    out = tmp_path / "x.xlsx"
+    ok(["export", "-o", str(out), "--fields", "title,id"])
+    cell = openpyxl.load_workbook(out).active["A2"]
+    assert (cell.value, cell.data_type) == ("=1+2", "s")
+    assert "1 unchanged" in ok(["import", str(out)]).stderr
+    assert len(req_files(root)) == 1
+
+
+def test_missing_openpyxl_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy_example(tmp_path)
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    result = invoke(["export", "-o", str(tmp_path / "x.xlsx")])
+    assert_clean_error(result, 1)
+    assert "pip install 'pmledger[xlsx]'" in result.stderr
+
+
+def test_xlsx_to_a_pipe_or_file_only(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    data = ok(["export", "-f", "xlsx"]).stdout_bytes
+    assert data.startswith(b"PK")
+
+
+# -- import ----------------------------------------------------------------------------
+
+SALES = (
+    "\ufeff标题,描述,状态,优先级,提出人,部门,负责人,标签,截止日期,工作量\r\n"
+    '客户列表导出 Excel,"每月给销售部导出，\r\n含中文姓名",待处理,高,王芳,销售部,李雷,crm、export,2026/12/01,5\r\n'
+    "=SUM(A1),,,低,,,,,,\r\n"
+    "合同审批提醒,,进行中,紧急,张伟,法务部,,,,\r\n"
+)
+
+
+def test_a_chinese_spreadsheet_with_bom_and_crlf(root: Path, tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "销售需求.csv", SALES)
+    dry = ok(["import", str(sheet), "--dry-run"])
+    assert dry.stdout.count("would create") == 3
+    assert "dry run, nothing written" in dry.stderr
+    assert req_files(root) == []
+    done = ok(["import", str(sheet)])
+    assert done.stdout.count("created") == 3
+    reqs = {r["title"]: r for r in _all(root)}
+    first = reqs["客户列表导出 Excel"]
+    assert first["priority"] == "high"
+    assert first["status"] == "proposed"
+    assert first["tags"] == ["crm", "export"]
+    assert first["due"] == date(2026, 12, 1)
+    assert first["effort"] == 5
+    assert first["description"] == "每月给销售部导出，\n含中文姓名"
+    assert (first["requester"], first["department"], first["owner"]) == ("王芳", "销售部", "李雷")
+    assert first["import_source"] == "销售需求:row2"
+    assert reqs["=SUM(A1)"]["priority"] == "low"
+    assert reqs["合同审批提醒"]["status"] == "in-progress"
+    assert reqs["合同审批提醒"]["priority"] == "critical"
+    # The same file again: nothing new.
+    again = ok(["import", str(sheet)])
+    assert "0 created, 0 updated, 3 unchanged" in again.stderr
+
+
+def test_a_gbk_spreadsheet_is_read_correctly(root: Path, tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "gbk.csv", "标题,部门\r\n报表导出,财务部\r\n", "gbk")
+    result = ok(["import", str(sheet)])
+    assert "GB18030" in result.stderr
+    assert _all(root)[0]["department"] == "财务部"
+
+
+def test_an_unreadable_encoding_is_refused(root: Path, tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "latin.csv", "title\ncafé déjà\n", "latin-1")
+    result = invoke(["import", str(sheet)])
+    assert_clean_error(result, 1)
+    assert "not UTF-8" in result.stderr and "--encoding" in result.stderr
+    assert req_files(root) == []
+    ok(["import", str(sheet), "--encoding", "latin-1"])
+    assert _all(root)[0]["title"] == "café déjà"
+
+
+def test_a_bad_row_stops_everything_unless_skip_invalid(root: Path, tmp_path: Path) -> None:
+    sheet = _write(
+        tmp_path / "bad.csv",
+        "标题,截止日期,优先级\n好,2026-12-01,高\n坏,2026-02-30,高\n,,中\n也好,,\n",
+    )
+    result = invoke(["import", str(sheet)])
+    assert_clean_error(result, 1)
+    assert "row 3, column '截止日期'" in result.stderr
+    assert "row 4, column '标题'" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert req_files(root) == []
+    dry = invoke(["import", str(sheet), "-n"])
+    assert dry.exit_code == 1 and "would create" in dry.stdout
+    skipped = ok(["import", str(sheet), "--skip-invalid"])
+    assert "2 invalid rows (3, 4)" in skipped.stderr
+    assert sorted(r["title"] for r in _all(root)) == ["也好", "好"]
+
+
+def test_mapping_options(root: Path, tmp_path: Path) -> None:
+    sheet = _write(
+        tmp_path / "wish.csv",
+        "Wish,Who,Stage,Level,Ref\nDark mode,Ann,In Review,P4,W-1\nSSO,Bob,Later,,W-2\n",
+    )
+    dry = ok(["import", str(sheet), "-n", "--map", "Wish=title", "--map", "Who=requester"])
+    assert "ignored columns Stage, Level, Ref" in dry.stderr
+    ok(
+        [
+            "import",
+            str(sheet),
+            "-m",
+            "Wish=title",
+            "-m",
+            "Who=requester",
+            "-m",
+            "Stage=status",
+            "-m",
+            "Level=priority",
+            "--map-status",
+            "In Review=accepted",
+            "--map-status",
+            "Later=deferred",
+            "--map-priority",
+            "P4=low",
+            "--key",
+            "Ref",
+            "--source",
+            "wishlist",
+        ]
+    )
+    reqs = {r["title"]: r for r in _all(root)}
+    assert (reqs["Dark mode"]["status"], reqs["Dark mode"]["priority"]) == ("accepted", "low")
+    assert reqs["SSO"]["import_source"] == "wishlist:W-2"
+    bad = invoke(["import", str(sheet), "--map-status", "x=nope"])
+    assert_clean_error(bad, 2)
+
+
+def test_jira_csv_and_its_reimport(root: Path, tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "jira.csv", "\n".join([JIRA_HEADER, *JIRA_ROWS]) + "\n")
+    ok(["import", str(sheet)])
+    reqs = {r["import_source"]: r for r in _all(root)}
+    crm12 = reqs["jira:CRM-12"]
+    assert crm12["tags"] == ["crm", "export"]
+    assert crm12["status"] == "in-progress"
+    assert crm12["priority"] == "high"
+    assert crm12["sprint"] == "CRM Sprint 2"
+    assert crm12["effort"] == 5
+    assert crm12["due"] == date(2025, 12, 5)
+    assert (crm12["owner"], crm12["requester"]) == ("Li Lei", "Wang Fang")
+    assert crm12["notes"] == [
+        {
+            "at": datetime(2025, 11, 18, 9, 30, tzinfo=UTC),
+            "by": "557058:wang",
+            "text": "客户要求带手机号; 也要邮箱",
+        }
+    ]
+    assert reqs["jira:CRM-13"]["priority"] == "low"
+    assert reqs["jira:CRM-13"]["title"] == "单点登录"
+    changed = JIRA_ROWS[0].replace("In Progress", "Done")
+    _write(sheet, "\n".join([JIRA_HEADER, changed, JIRA_ROWS[1]]) + "\n")
+    result = ok(["import", str(sheet)])
+    assert len(req_files(root)) == 2
+    assert "status: in-progress → done" in result.stdout
+    assert "1 updated, 1 unchanged" in result.stderr
+
+
+def test_duplicate_jira_keys_are_refused(root: Path, tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "jira.csv", "\n".join([JIRA_HEADER, JIRA_ROWS[0], JIRA_ROWS[0]]))
+    result = invoke(["import", str(sheet)])
+    assert_clean_error(result, 1)
+    assert "row 3" in result.stderr and "also on row 2" in result.stderr
+
+
+def test_github_issues(root: Path, tmp_path: Path) -> None:
+    path = tmp_path / "issues.json"
+    path.write_text(json.dumps(GITHUB), encoding="utf-8")
+    ok(["import", str(path)])
+    reqs = {r["import_source"]: r for r in _all(root)}
+    first = reqs["github:#42"]
+    assert first["title"] == "客户列表导出 Excel"
+    assert first["tags"] == ["enhancement", "crm"]
+    assert first["requester"] == "octocat"
+    assert first["status"] == "proposed"
+    assert reqs["github:#7"]["status"] == "done"
+    ok(["import", str(path), "--source", "github:acme/web"])
+    assert len(req_files(root)) == 4  # another repository, other issues
+
+
+@pytest.mark.skipif(shutil.which("task") is None, reason="Taskwarrior is not installed")
+def test_a_real_taskwarrior_export(root: Path, tmp_path: Path) -> None:
+    data = tmp_path / "tw"
+    data.mkdir()
+    rc = tmp_path / "taskrc"
+    rc.write_text(f"data.location={data}\nconfirmation=off\nverbose=nothing\n")
+    env = {
+        "TASKRC": str(rc),
+        "TASKDATA": str(data),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+    }
+
+    def task(*args: str) -> str:
+        return subprocess.run(
+            ["task", *args], env=env, capture_output=True, text=True, check=True, timeout=30
+        ).stdout
+
+    task("add", "客户列表导出 Excel", "project:crm", "priority:H", "due:2026-12-01", "+export")
+    task("add", "SSO", "priority:L")
+    task("1", "annotate", "王芳 needs it before December")
+    task("2", "done")
+    export = tmp_path / "tasks.json"
+    export.write_text(task("export"), encoding="utf-8")
+    ok(["import", str(export)])
+    reqs = {r["title"]: r for r in _all(root)}
+    first = reqs["客户列表导出 Excel"]
+    assert (first["priority"], first["goal"], first["tags"]) == ("high", "crm", ["export"])
+    assert first["due"] == date(2026, 12, 1)
+    assert first["notes"][0]["text"] == "王芳 needs it before December"
+    assert str(first["import_source"]).startswith("taskwarrior:")
+    assert reqs["SSO"]["status"] == "done"
+    assert "2 unchanged" in ok(["import", str(export)]).stderr
+
+
+def test_json_import_keeps_ids_and_updates_them(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    data = json.loads(ok(["export", "--all", "-f", "json"]).stdout)
+    data[0]["status"] = "accepted"
+    data[0]["owner"] = None
+    path = tmp_path / "edit.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = ok(["import", str(path)])
+    assert "updated  ACME-0K3S9" in result.stdout
+    assert "status: done → accepted; owner: 赵磊 → ∅" in result.stdout
+    req = read_req(root, "ACME-0K3S9")
+    assert req["status"] == "accepted" and "owner" not in req
+
+
+def test_a_foreign_id_is_a_problem(root: Path, tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "x.csv", "id,title\nACME-0K3S9,x\n")
+    result = invoke(["import", str(sheet)])
+    assert_clean_error(result, 1)
+    assert "row 2, column 'id'" in result.stderr
+    numbered = _write(tmp_path / "n.csv", "ID,标题\n1,导出\n2,报表\n")
+    result = invoke(["import", str(numbered)])
+    assert_clean_error(result, 1)
+    assert '--key "ID"' in result.stderr
+    ok(["import", str(numbered), "--key", "ID"])
+    assert sorted(r["import_source"] for r in _all(root)) == ["n:1", "n:2"]
+
+
+def test_a_missing_file_and_a_bad_format(root: Path, tmp_path: Path) -> None:
+    assert_clean_error(invoke(["import", str(tmp_path / "nope.csv")]), 1)
+    sheet = _write(tmp_path / "x.csv", "title\nx\n")
+    assert_clean_error(invoke(["import", str(sheet), "-f", "yaml"]), 2)
+    broken = _write(tmp_path / "x.json", "[{")
+    result = invoke(["import", str(broken)])
+    assert_clean_error(result, 1)
+    assert "not valid JSON" in result.stderr
+
+
+def test_a_department_workbook(root: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "说明"
+    data = book.create_sheet("需求清单")
+    data.append(
+        ["序号", "需求名称", "需求部门", "提出人", "优先级", "期望完成时间", "工作量", "备注"]
+    )
+    data.append(
+        [1, "合同到期提醒", "法务部", "张伟", "紧急", datetime(2026, 12, 15), 3, "老板关注"]
+    )
+    data.append([2, "发票批量下载", "财务部", None, "中", None, 2.5, None])
+    data.append([None, None, None, None, None, None, None, None])
+    path = tmp_path / "需求.xlsx"
+    book.save(path)
+    result = ok(["import", str(path), "--sheet", "需求清单", "--key", "序号"])
+    assert "ignored columns 备注" in result.stderr
+    reqs = {r["title"]: r for r in _all(root)}
+    first = reqs["合同到期提醒"]
+    assert (first["department"], first["requester"], first["priority"]) == (
+        "法务部",
+        "张伟",
+        "critical",
+    )
+    assert first["due"] == date(2026, 12, 15)
+    assert first["effort"] == 3
+    assert first["import_source"] == "需求:1"
+    assert reqs["发票批量下载"]["effort"] == 2.5
+    missing = invoke(["import", str(path), "--sheet", "Sheet9"])
+    assert_clean_error(missing, 1)
+    assert "需求清单" in missing.stderr
+
+
+def test_a_full_disk_halfway_then_a_rerun_completes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import threading
+
+    from pmledger.ledger import ledger as ledger_module
+
+    out = tmp_path / "acme.json"
+    ok(["--ledger", str(EXAMPLE), "export", "--all", "-o", str(out)])
+    target = tmp_path / "new"
+    ok(["init", str(target), "--prefix", "ACME"])
+    real = ledger_module.create_exclusive
+    lock = threading.Lock()
+    calls = {"n": 0}
+
+    def full_disk(path: Path, text: str) -> bool:
+        with lock:
+            calls["n"] += 1
+            n = calls["n"]
+        if n > 10:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, text)
+
+    monkeypatch.setattr(ledger_module, "create_exclusive", full_disk)
+    result = invoke(["--ledger", str(target), "import", str(out)])
+    assert_clean_error(result, 1)
+    assert "No space left on device" in result.stderr
+    written = req_files(target)
+    assert 0 < len(written) < 37
+    for path in written:  # whole files only, no temporary file left behind
+        assert path.read_bytes() == (EXAMPLE / "requirements" / path.name).read_bytes()
+    assert [p.name for p in (target / "requirements").iterdir() if p.suffix != ".toml"] == [
+        ".gitkeep"
+    ]
+    monkeypatch.setattr(ledger_module, "create_exclusive", real)
+    again = ok(["--ledger", str(target), "import", str(out)])
+    assert f"{len(written)} unchanged" in again.stderr
+    _same_files(EXAMPLE / "requirements", target / "requirements")
