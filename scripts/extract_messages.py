@@ -44,6 +44,8 @@ PENDING: frozenset[str] = frozenset(
         "pmledger.cli.add",
         "pmledger.cli.change",
         "pmledger.cli.edit",
+        "pmledger.cli.export",
+        "pmledger.cli.import_",
         "pmledger.cli.init",
         "pmledger.cli.listing",
         "pmledger.cli.plan",
