@@ -190,3 +190,7 @@ class HasDependentsError(PmledgerError):
 
 class RemovedError(NotFoundError):
     """The requirement asked for existed once and was removed (found in git)."""
+
+
+class GitError(PmledgerError):
+    """git is missing, the ledger is not in a repository, or a revision is unknown."""

@@ -17,7 +17,22 @@ from typing import Annotated, Any
 import typer
 
 from pmledger import __version__
-from pmledger.cli import add, change, edit, init, listing, plan, rank, remove, show
+from pmledger.cli import (
+    add,
+    change,
+    check,
+    diff,
+    edit,
+    fmt,
+    git_setup,
+    history,
+    init,
+    listing,
+    plan,
+    rank,
+    remove,
+    show,
+)
 from pmledger.cli import export as export_cmd
 from pmledger.cli import import_ as import_cmd
 from pmledger.cli.common import State
@@ -86,6 +101,12 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("remove", remove.remove),
     ("rank", rank.rank),
     ("plan", plan.plan),
+    ("check", check.check),
+    ("fmt", fmt.fmt),
+    ("diff", diff.diff),
+    ("history", history.history),
+    ("git-setup", git_setup.git_setup),
+    ("merge-file", git_setup.merge_file),
     ("export", export_cmd.export),
     ("import", import_cmd.import_),
 ]

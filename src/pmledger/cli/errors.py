@@ -26,6 +26,7 @@ from pmledger.errors import (
     CommentsLostError,
     ConfigError,
     EditAbortedError,
+    GitError,
     HasDependentsError,
     ImportFileError,
     ImportRowsError,
@@ -77,6 +78,7 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "remove those first, or use --force to also remove the links to it",
     ),
     RemovedError: (FAILURE, ""),
+    GitError: (FAILURE, ""),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,0 +1,194 @@
+"""Checks of the ledger as a whole: every file (cached), then duplicate IDs,
+dangling references, dependency cycles and the merge-driver set-up."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pmledger.check.files import GOALS_DIR, CheckReport, FileFacts, Problem, check_text
+from pmledger.ledger.cache import ParseCache
+from pmledger.ledger.ledger import SUFFIX, Ledger
+from pmledger.ledger.records import KINDS, RecordKind
+from pmledger.ledger.settings import Settings
+
+# Part of every cached result's key: bump it when a per-file rule changes,
+# so that results computed by the old rules are not served again.
+RULES_VERSION = 2
+
+
+def _settings_key(settings: Settings) -> str:
+    blob = f"{RULES_VERSION}:{settings.model_dump_json()}".encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _record_entries(ledger: Ledger) -> list[tuple[RecordKind, str, list[os.DirEntry[str]]]]:
+    out = []
+    for kind in KINDS.values():
+        folder = os.path.join(ledger.root, kind.folder(ledger.settings))
+        try:
+            entries = sorted(
+                (
+                    e
+                    for e in os.scandir(folder)
+                    if e.name.endswith(SUFFIX) and not e.name.startswith(".") and e.is_file()
+                ),
+                key=lambda e: e.name,
+            )
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        out.append((kind, folder, entries))
+    return out
+
+
+def record_files(ledger: Ledger) -> list[tuple[RecordKind, Path]]:
+    """Every record file of every kind whose folder exists, in name order."""
+    return [
+        (kind, Path(entry.path))
+        for kind, _, entries in _record_entries(ledger)
+        for entry in entries
+    ]
+
+
+def check_ledger(
+    ledger: Ledger, *, use_cache: bool = True, git: bool = True, clone_config: bool = True
+) -> CheckReport:
+    """Check every record file and the ledger as a whole (``git``: and its repository's
+    merge-driver set-up; ``clone_config``: including this clone's git configuration)."""
+    settings = ledger.settings
+    key = _settings_key(settings)
+    cache = ParseCache.for_ledger(ledger.root, "check") if use_cache else ParseCache(None)
+    report = CheckReport()
+    # Plain strings, not Paths, for 10k files: a warm check is mostly this loop.
+    facts: dict[str, FileFacts] = {}
+    seen: set[str] = set()
+    for kind, _folder, entries in _record_entries(ledger):
+        for entry in entries:
+            report.files += 1
+            name = f"{kind.name}/{entry.name}"
+            seen.add(name)
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue
+            cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
+            if cached is not None and cached[0] == key:
+                problems = cached[1]
+                fact = FileFacts(*cached[2]) if cached[2] is not None else None
+            else:
+                problems, fact = _check_entry(Path(entry.path), settings, kind)
+                stored = tuple(fact) if fact is not None else None
+                cache.put(name, stat.st_size, stat.st_mtime_ns, (key, tuple(problems), stored))
+            report.problems += problems
+            if fact is not None:
+                facts[entry.path] = fact
+    cache.retain(seen)
+    cache.save()
+    report.problems += _cross_file_problems(ledger, facts)
+    if git:
+        report.problems += driver_warnings(ledger, clone_config=clone_config)
+    return report
+
+
+def _check_entry(
+    path: Path, settings: Settings, kind: RecordKind
+) -> tuple[list[Problem], FileFacts | None]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return [Problem("error", "encoding", "not UTF-8 text", path)], None
+    except OSError as exc:
+        return [Problem("error", "unreadable", f"cannot be read: {exc.strerror}", path)], None
+    return check_text(path, text, settings, kind)
+
+
+def _cross_file_problems(ledger: Ledger, facts: Mapping[str, FileFacts]) -> list[Problem]:
+    from pmledger.ranking.scoring import find_cycles
+
+    problems: list[Problem] = []
+    by_id: dict[str, list[str]] = {}
+    for path, fact in facts.items():
+        if fact.id is not None:
+            by_id.setdefault(fact.id, []).append(path)
+    for req_id, paths in sorted(by_id.items()):
+        if len(paths) > 1:
+            for path in paths:
+                others = ", ".join(os.path.basename(p) for p in paths if p != path)
+                problems.append(
+                    Problem(
+                        "error",
+                        "duplicate-id",
+                        f"ID {req_id} is also used by {others}",
+                        Path(path),
+                        field="id",
+                    )
+                )
+    known = set(by_id)
+    goals_dir = ledger.root / GOALS_DIR
+    goals = {p.stem for p in goals_dir.glob(f"*{SUFFIX}")} if goals_dir.is_dir() else None
+    graph: dict[str, tuple[str, ...]] = {}
+    where: dict[str, str] = {}
+    for path, fact in facts.items():
+        for dep in fact.depends_on:
+            if dep not in known:
+                problems.append(
+                    Problem(
+                        "error",
+                        "dangling-dependency",
+                        f"depends_on names {dep}, which is not in the ledger",
+                        Path(path),
+                        fact.depends_line,
+                        "depends_on",
+                        fix=f"pmledger set {Path(path).stem} depends_on-={dep}",
+                    )
+                )
+        if goals is not None and fact.goal is not None and fact.goal not in goals:
+            problems.append(
+                Problem(
+                    "error",
+                    "dangling-goal",
+                    f"goal {fact.goal!r} is not in {GOALS_DIR}/",
+                    Path(path),
+                    fact.goal_line,
+                    "goal",
+                )
+            )
+        if fact.id is not None and fact.depends_on:
+            graph[fact.id] = fact.depends_on
+            where[fact.id] = path
+    for cycle in find_cycles(graph):
+        first = cycle[0]
+        problems.append(
+            Problem(
+                "error",
+                "dependency-cycle",
+                "dependency cycle: " + " -> ".join([*cycle, first]),
+                Path(where[first]) if first in where else None,
+                facts[where[first]].depends_line if first in where else None,
+                "depends_on",
+                fix="remove one of these dependencies with `pmledger set ID depends_on-=OTHER`",
+            )
+        )
+    return problems
+
+
+def driver_warnings(ledger: Ledger, *, clone_config: bool = True) -> list[Problem]:
+    """A warning when the ledger's repository would merge records line by line."""
+    from pmledger.git.repo import Repo
+    from pmledger.git.setup import driver_problems
+
+    repo = Repo.find_or_none(ledger.root)
+    if repo is None:
+        return []
+    return [
+        Problem(
+            "warning",
+            "merge-driver",
+            f"{reason}: ledger merges fall back to line merges",
+            ledger.root / ".gitattributes",
+            fix="pmledger git-setup",
+        )
+        for reason in driver_problems(ledger.root, ledger.settings, repo, clone_config=clone_config)
+    ]

@@ -1,0 +1,49 @@
+"""`pmledger fmt`: rewrite record files canonically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pmledger.cli.common import open_ledger
+
+
+def fmt(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files or folders to format (default: every record file).", show_default=False
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Only list files that are not canonical; exit 1 if any."),
+    ] = False,
+) -> None:
+    """Rewrite requirement files in canonical form (idempotent).
+
+    Example: pmledger fmt --check
+    """
+    from pmledger.check import format_files
+    from pmledger.cli.output import warn, write
+
+    ledger = open_ledger(ctx)
+    result = format_files(ledger, paths or None, check=check)
+    for problem in result.problems:
+        where = os.path.relpath(problem.path) if problem.path else ""
+        line = f":{problem.line}" if problem.line else ""
+        warn(f"pmledger: {where}{line}: {problem.message}")
+    for path in result.changed:
+        write(os.path.relpath(path))
+    count = len(result.changed)
+    if check:
+        if count:
+            warn(f"{count} file{'s' if count != 1 else ''} not canonical; run `pmledger fmt`")
+    elif count:
+        warn(f"formatted {count} file{'s' if count != 1 else ''}")
+    if result.problems or (check and count):
+        raise typer.Exit(1)

@@ -1,0 +1,390 @@
+"""A semantic diff of the ledger between two revisions.
+
+Only the files git reports as changed are read from git objects (one
+``git cat-file --batch`` process); requirements unchanged between the two
+revisions are parsed once and shared by both sides, taken from the work
+tree's parse cache whenever their file there is identical. Both sides are
+ranked with the same as-of date and the same settings (the work tree's),
+so that a move in the ranking is explained by the data alone.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from pmledger.git.fields import FieldChange, field_changes, log_entries_added, plain
+from pmledger.git.repo import Repo
+from pmledger.ledger import fileformat
+from pmledger.ledger.ledger import SUFFIX, Ledger
+from pmledger.ledger.model import Requirement
+from pmledger.ranking.order import Ranking, rank
+from pmledger.ranking.scoring import Score
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+@dataclass(frozen=True)
+class Revisions:
+    """The two sides of a diff: commits, or None for the work tree."""
+
+    old: str
+    new: str | None
+    old_label: str
+    new_label: str
+
+
+def resolve_range(repo: Repo, spec: str | None, *, since: str | None = None) -> Revisions:
+    """``A..B``, ``A...B`` (from the merge base), ``A`` (against the work tree) or nothing
+    (HEAD against the work tree); ``since`` starts from the last commit before a date."""
+    if since is not None:
+        out = repo.git("rev-list", "-1", f"--before={since}", "HEAD", check=False).decode().strip()
+        new = None if spec is None else repo.resolve(spec)
+        return Revisions(
+            out or EMPTY_TREE, new, out[:10] if out else "(empty)", spec or "work tree"
+        )
+    if spec is None:
+        head = repo.git("rev-parse", "-q", "--verify", "HEAD", check=False).decode().strip()
+        return Revisions(head or EMPTY_TREE, None, "HEAD", "work tree")
+    if "..." in spec:
+        a, _, b = spec.partition("...")
+        a_sha, b_sha = repo.resolve(a or "HEAD"), repo.resolve(b or "HEAD")
+        return Revisions(repo.merge_base(a_sha, b_sha), b_sha, f"merge base of {spec}", b or "HEAD")
+    if ".." in spec:
+        a, _, b = spec.partition("..")
+        return Revisions(
+            repo.resolve(a or "HEAD"), repo.resolve(b or "HEAD"), a or "HEAD", b or "HEAD"
+        )
+    return Revisions(repo.resolve(spec), None, spec, "work tree")
+
+
+@dataclass
+class RequirementChange:
+    """What changed in one requirement present on both sides."""
+
+    id: str
+    title: str
+    fields: list[FieldChange] = field(default_factory=list)
+    notes_added: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status_move(self) -> tuple[Any, Any] | None:
+        found = next((c for c in self.fields if c.field == "status"), None)
+        return (found.old, found.new) if found else None
+
+
+@dataclass(frozen=True)
+class RankMove:
+    """A requirement whose place in the ranking changed."""
+
+    id: str
+    title: str
+    before: int | None
+    after: int | None
+    # The term whose contribution changed most, and by how much (None when
+    # the requirement's own score did not change: others moved around it).
+    term: str | None = None
+    term_change: float | None = None
+    score_before: float | None = None
+    score_after: float | None = None
+
+
+@dataclass(frozen=True)
+class RevisionProblem:
+    """A file of one revision that could not be read; the diff goes on without it."""
+
+    revision: str
+    path: str
+    message: str
+    line: int | None = None
+
+
+@dataclass
+class LedgerDiff:
+    """Everything that changed between two revisions, in business terms."""
+
+    old: str
+    new: str
+    as_of: date
+    added: list[Requirement] = field(default_factory=list)
+    removed: list[Requirement] = field(default_factory=list)
+    changed: list[RequirementChange] = field(default_factory=list)
+    moves: list[RankMove] = field(default_factory=list)
+    problems: list[RevisionProblem] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.moves or self.problems)
+
+    def as_json(self) -> dict[str, Any]:
+        """A stable, JSON-ready form."""
+
+        def brief(req: Requirement) -> dict[str, Any]:
+            return {
+                "id": req.id,
+                "title": req.title,
+                "status": req.status,
+                "priority": req.priority.value,
+            }
+
+        return {
+            "from": self.old,
+            "to": self.new,
+            "as_of": self.as_of.isoformat(),
+            "added": [brief(r) for r in self.added],
+            "removed": [brief(r) for r in self.removed],
+            "changed": [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "status": plain(list(c.status_move)) if c.status_move else None,
+                    "fields": [
+                        {"field": f.field, "old": plain(f.old), "new": plain(f.new)}
+                        for f in c.fields
+                    ],
+                    "notes_added": [plain(n) for n in c.notes_added],
+                }
+                for c in self.changed
+            ],
+            "rank_moves": [
+                {
+                    "id": m.id,
+                    "title": m.title,
+                    "before": m.before,
+                    "after": m.after,
+                    "term": m.term,
+                    "term_change": m.term_change,
+                    "score_before": m.score_before,
+                    "score_after": m.score_after,
+                }
+                for m in self.moves
+            ],
+            "problems": [
+                {"revision": p.revision, "path": p.path, "line": p.line, "message": p.message}
+                for p in self.problems
+            ],
+        }
+
+
+@dataclass
+class _Side:
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # stem -> TOML data
+    reqs: dict[str, Requirement] = field(default_factory=dict)  # stem -> model
+    broken: set[str] = field(default_factory=set)
+
+
+def _parse_into(
+    side: _Side,
+    stem: str,
+    path: str,
+    data: bytes | None,
+    label: str,
+    problems: list[RevisionProblem],
+) -> None:
+    if data is None:
+        return
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+        doc = tomllib.loads(text)
+        req = Requirement.model_validate(doc)
+    except UnicodeDecodeError:
+        problems.append(RevisionProblem(label, path, "not UTF-8 text"))
+    except tomllib.TOMLDecodeError:
+        try:
+            fileformat.parse_toml(text, Path(path))
+        except Exception as exc:
+            fp = getattr(exc, "problem", None)
+            problems.append(
+                RevisionProblem(
+                    label, path, fp.message if fp else str(exc), fp.line if fp else None
+                )
+            )
+    except ValidationError as exc:
+        from pmledger.check import schema_problems
+
+        found = schema_problems(exc, Path(path), text)
+        problems.append(
+            RevisionProblem(
+                label,
+                path,
+                "; ".join(p.message for p in found) or "does not match the schema",
+                found[0].line if found else None,
+            )
+        )
+    else:
+        side.docs[stem] = doc
+        side.reqs[stem] = req
+        return
+    side.broken.add(stem)
+
+
+def _stem(path: str) -> str | None:
+    name = PurePosixPath(path).name
+    return name[: -len(SUFFIX)] if name.endswith(SUFFIX) and not name.startswith(".") else None
+
+
+def ledger_diff(
+    ledger: Ledger, revisions: Revisions, *, as_of: date, repo: Repo | None = None
+) -> LedgerDiff:
+    """The semantic diff of the ledger between two revisions."""
+    repo = repo or Repo.find(ledger.root)
+    folder = repo.relative(ledger.requirements_dir)
+    changes = [c for c in repo.changes(revisions.old, revisions.new, folder) if _stem(c.path)]
+    old_paths: dict[str, str] = {}
+    new_paths: dict[str, str] = {}
+    for c in changes:
+        if c.status != "A":
+            old_paths[c.old_path or c.path] = c.old_path or c.path
+        if c.status != "D":
+            new_paths[c.path] = c.path
+    result = LedgerDiff(revisions.old_label, revisions.new_label, as_of)
+    old, new = _Side(), _Side()
+    blobs = repo.read_blobs(f"{revisions.old}:{p}" for p in old_paths)
+    for p in old_paths:
+        _parse_into(
+            old,
+            _stem(p) or p,
+            p,
+            blobs.get(f"{revisions.old}:{p}"),
+            revisions.old_label,
+            result.problems,
+        )
+    if revisions.new is None:
+        for p in new_paths:
+            try:
+                data: bytes | None = (repo.top / p).read_bytes()
+            except FileNotFoundError:
+                data = None
+            _parse_into(new, _stem(p) or p, p, data, revisions.new_label, result.problems)
+    else:
+        blobs = repo.read_blobs(f"{revisions.new}:{p}" for p in new_paths)
+        for p in new_paths:
+            _parse_into(
+                new,
+                _stem(p) or p,
+                p,
+                blobs.get(f"{revisions.new}:{p}"),
+                revisions.new_label,
+                result.problems,
+            )
+
+    changed_stems = {_stem(p) for p in [*old_paths, *new_paths]}
+    shared = _unchanged(ledger, repo, revisions, folder, changed_stems, result)
+    old_all = [*shared, *old.reqs.values()]
+    new_all = [*shared, *new.reqs.values()]
+
+    old_by_id = {r.id: (s, r) for s, r in old.reqs.items()}
+    new_by_id = {r.id: (s, r) for s, r in new.reqs.items()}
+    broken = old.broken | new.broken
+    for req_id, (stem, req) in sorted(new_by_id.items()):
+        if req_id not in old_by_id and stem not in broken:
+            result.added.append(req)
+    for req_id, (stem, req) in sorted(old_by_id.items()):
+        if req_id not in new_by_id and stem not in broken:
+            result.removed.append(req)
+    for req_id in sorted(set(old_by_id) & set(new_by_id)):
+        (s_old, _r_old), (s_new, r_new) = old_by_id[req_id], new_by_id[req_id]
+        d_old, d_new = old.docs[s_old], new.docs[s_new]
+        fields = field_changes(d_old, d_new)
+        notes = [plain(dict(n)) for n in log_entries_added(d_old, d_new)]
+        if fields or notes:
+            result.changed.append(RequirementChange(req_id, r_new.title, fields, notes))
+    result.moves = rank_moves(_ranking(old_all, ledger, as_of), _ranking(new_all, ledger, as_of))
+    return result
+
+
+def _unchanged(
+    ledger: Ledger,
+    repo: Repo,
+    revisions: Revisions,
+    folder: str,
+    changed: set[str | None],
+    result: LedgerDiff,
+) -> list[Requirement]:
+    """Requirements identical on both sides, each parsed once."""
+    current = ledger.load_all()
+    by_stem = {r.id: r for r in current.requirements}
+    if revisions.new is None:
+        return [r for stem, r in by_stem.items() if stem not in changed]
+    at_new = {s: p for p in repo.tree_files(revisions.new, folder) if (s := _stem(p)) is not None}
+    # Files that differ between the new revision and the work tree must come from git.
+    worktree_changes = repo.changes(revisions.new, None, folder)
+    differs = {_stem(c.old_path or c.path) for c in worktree_changes}
+    differs |= {_stem(c.path) for c in worktree_changes}
+    shared = [by_stem[s] for s in at_new if s not in changed and s not in differs and s in by_stem]
+    missing = [
+        p for s, p in at_new.items() if s not in changed and (s in differs or s not in by_stem)
+    ]
+    side = _Side()
+    blobs = repo.read_blobs(f"{revisions.new}:{p}" for p in missing)
+    for p in missing:
+        _parse_into(
+            side,
+            _stem(p) or p,
+            p,
+            blobs.get(f"{revisions.new}:{p}"),
+            revisions.new_label,
+            result.problems,
+        )
+    return shared + list(side.reqs.values())
+
+
+def _ranking(reqs: list[Requirement], ledger: Ledger, as_of: date) -> Ranking:
+    return rank(reqs, settings=ledger.settings, as_of=as_of, skip_incomplete=True)
+
+
+def _largest_term(before: Score, after: Score) -> tuple[str | None, float | None]:
+    best: tuple[str | None, float | None] = (None, None)
+    old_terms = {t.name: t for t in before.terms}
+    for term in after.terms:
+        prior = old_terms.get(term.name)
+        if prior is None:
+            continue
+        a = prior.contribution if prior.contribution is not None else prior.measure
+        b = term.contribution if term.contribution is not None else term.measure
+        delta = round(b - a, 4)
+        if delta and (best[1] is None or abs(delta) > abs(best[1])):
+            best = (term.name, delta)
+    return best
+
+
+def rank_moves(before: Ranking, after: Ranking) -> list[RankMove]:
+    """Every requirement whose position changed, biggest moves first."""
+    old = {item.requirement.id: item for item in before.items}
+    new = {item.requirement.id: item for item in after.items}
+    moves: list[RankMove] = []
+    for req_id in dict.fromkeys([*new, *old]):
+        a, b = old.get(req_id), new.get(req_id)
+        if a is not None and b is not None and a.position == b.position:
+            continue
+        term: tuple[str | None, float | None] = (None, None)
+        if a is not None and b is not None and a.score.value != b.score.value:
+            term = _largest_term(a.score, b.score)
+        title = (b or a).requirement.title  # type: ignore[union-attr]
+        moves.append(
+            RankMove(
+                req_id,
+                title,
+                a.position if a else None,
+                b.position if b else None,
+                term[0],
+                term[1],
+                a.score.value if a else None,
+                b.score.value if b else None,
+            )
+        )
+
+    def size(m: RankMove) -> tuple[int, int, str]:
+        # Moves explained by the requirement's own data first (entered, left,
+        # or its score changed), then those pushed by others, biggest first.
+        own = m.before is None or m.after is None or m.term is not None
+        delta = abs((m.before or 0) - (m.after or 0))
+        return (0 if own else 1, -delta, m.id)
+
+    moves.sort(key=size)
+    return moves

@@ -1,0 +1,186 @@
+"""A git repository driven through the ``git`` command.
+
+Each call runs git with a minimal configuration overhead (no pager, no
+optional locks, paths unquoted). Many blobs are read through one
+``git cat-file --batch`` process instead of one process per file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmledger.errors import GitError
+
+_BASE = ("git", "-c", "core.quotepath=off", "--no-pager")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Read-only commands must not take the index lock another git may hold.
+    env["GIT_OPTIONAL_LOCKS"] = "0"
+    env.setdefault("LC_ALL", "C")
+    return env
+
+
+def run_git(
+    cwd: Path, args: Sequence[str], *, input: bytes | None = None, check: bool = True
+) -> bytes:
+    """Run git in ``cwd`` and return its stdout; :class:`GitError` on failure."""
+    try:
+        done = subprocess.run(
+            [*_BASE, *args],
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env=_env(),
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    if check and done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = message[-1] if message else f"exit status {done.returncode}"
+        raise GitError(f"git {args[0]} failed: {detail}")
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file changed between two trees (``git diff --name-status``)."""
+
+    status: str  # A, M, D, R (rename), T (type change)
+    path: str  # the path after the change (or the removed path)
+    old_path: str | None = None  # the path before a rename
+
+
+class Repo:
+    """The work tree holding a ledger."""
+
+    def __init__(self, top: Path) -> None:
+        self.top = top
+
+    @classmethod
+    def find(cls, start: Path) -> Repo:
+        """The repository containing ``start``; :class:`GitError` when there is none."""
+        folder = start if start.is_dir() else start.parent
+        out = run_git(folder, ["rev-parse", "--show-toplevel"], check=False).decode().strip()
+        if not out:
+            raise GitError(f"{start} is not inside a git repository")
+        return cls(Path(out))
+
+    @classmethod
+    def find_or_none(cls, start: Path) -> Repo | None:
+        """The repository containing ``start``, or None (also when git is missing)."""
+        try:
+            return cls.find(start)
+        except GitError:
+            return None
+
+    def git(self, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+        """Run a git command at the top of the work tree."""
+        return run_git(self.top, args, input=input, check=check)
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the top of the work tree, with forward slashes."""
+        return path.resolve().relative_to(self.top.resolve()).as_posix()
+
+    def resolve(self, rev: str) -> str:
+        """The commit a revision names; :class:`GitError` naming it when unknown."""
+        out = self.git(
+            "rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}", check=False
+        )
+        sha = out.decode().strip()
+        if not sha:
+            raise GitError(f"unknown revision {rev!r}")
+        return sha
+
+    def merge_base(self, a: str, b: str) -> str:
+        """The best common ancestor of two commits."""
+        out = self.git("merge-base", a, b, check=False).decode().strip()
+        if not out:
+            raise GitError(f"{a} and {b} have no common ancestor")
+        return out
+
+    def config_get(self, key: str) -> str | None:
+        """A value of the repository's configuration (any scope), or None."""
+        out = self.git("config", "--get", key, check=False).decode().strip()
+        return out or None
+
+    def config_set(self, key: str, value: str) -> None:
+        """Set a key in the repository's own configuration (.git/config)."""
+        self.git("config", "--local", key, value)
+
+    def changes(self, old: str, new: str | None, pathspec: str) -> list[Change]:
+        """Files under ``pathspec`` changed from ``old`` to ``new`` (None: the work tree)."""
+        args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", old]
+        if new is not None:
+            args.append(new)
+        out = self.git(*args, "--", pathspec).decode("utf-8", "surrogateescape")
+        changes = _parse_name_status(out)
+        if new is None:
+            # Files never added to git are part of the work tree too.
+            others = self.git("ls-files", "-z", "--others", "--exclude-standard", "--", pathspec)
+            for name in others.decode("utf-8", "surrogateescape").split("\0"):
+                if name:
+                    changes.append(Change("A", name))
+        return changes
+
+    def tree_files(self, rev: str, pathspec: str) -> dict[str, str]:
+        """Path -> blob id of every file under ``pathspec`` at ``rev``."""
+        out = self.git("ls-tree", "-r", "-z", "--full-tree", rev, "--", pathspec)
+        files: dict[str, str] = {}
+        for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+            if not entry:
+                continue
+            meta, _, name = entry.partition("\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == "blob":
+                files[name] = parts[2]
+        return files
+
+    def read_blobs(self, specs: Iterable[str]) -> dict[str, bytes | None]:
+        """The contents of many objects (``rev:path`` or blob ids) through one git process.
+
+        A spec that names nothing maps to None.
+        """
+        wanted = list(dict.fromkeys(specs))
+        if not wanted:
+            return {}
+        if any("\n" in s for s in wanted):
+            raise GitError("a path holds a line break; git cat-file cannot read it")
+        payload = "".join(s + "\n" for s in wanted).encode("utf-8", "surrogateescape")
+        out = self.git("cat-file", "--batch", input=payload)
+        result: dict[str, bytes | None] = {}
+        pos = 0
+        for spec in wanted:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 3 and header[1] != b"missing":
+                size = int(header[2])
+                result[spec] = out[pos : pos + size] if header[1] == b"blob" else None
+                pos += size + 1
+            else:
+                result[spec] = None
+        return result
+
+
+def _parse_name_status(out: str) -> list[Change]:
+    fields = out.split("\0")
+    changes: list[Change] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        kind = status[0]
+        if kind in "RC":
+            old, new = fields[i + 1], fields[i + 2]
+            i += 3
+            changes.append(Change("R" if kind == "R" else "A", new, old if kind == "R" else None))
+        else:
+            changes.append(Change(kind, fields[i + 1]))
+            i += 2
+    return changes

@@ -1,0 +1,252 @@
+"""`check` reports every problem in one run; `fmt` writes canonical files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pmledger.check import check_ledger, format_files
+from pmledger.ledger import fileformat
+from pmledger.ledger.ledger import Ledger
+
+from .cli_helpers import invoke, ok
+from .conftest import make
+from .git_helpers import git, new_repo
+
+CANON = fileformat.dumps
+
+
+def _write(ledger: Ledger, name: str, text: str) -> Path:
+    path = ledger.requirements_dir / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_lists_every_problem_with_severity_file_line_and_field(ledger: Ledger) -> None:
+    good = make("REQ-AAAAA", depends_on=["REQ-BBBBB"])
+    _write(ledger, "REQ-AAAAA", CANON(good))
+    _write(ledger, "REQ-BBBBB", CANON(make("REQ-BBBBB", depends_on=["REQ-AAAAA", "REQ-GHOST"])))
+    _write(ledger, "REQ-CCCCC", 'id = "REQ-CCCCC"\ntitle = [\n')
+    _write(
+        ledger,
+        "REQ-DDDDD",
+        CANON(make("REQ-DDDDD"))
+        .replace('priority = "medium"', 'priority = "urgent"')
+        .replace('status = "proposed"', 'status = "wip"')
+        + 'effort = -1\ncolour = "red"\n',
+    )
+    _write(ledger, "REQ-EEEEE", CANON(make("REQ-AAAAA")))
+    # Written as text: the model may refuse out-of-range inputs on its own.
+    _write(
+        ledger,
+        "REQ-FFFFF",
+        CANON(make("REQ-FFFFF"))
+        + "\n[rice]\nreach = 1\nimpact = 7\nconfidence = 1\neffort = 1\nfoo = 1\n",
+    )
+    _write(
+        ledger,
+        "REQ-GGGGG",
+        'title = "x"\nid = "REQ-GGGGG"\nstatus = "proposed"\npriority = "low"\ncreated = 2026-01-01\n',
+    )
+    _write(
+        ledger,
+        "REQ-HHHHH",
+        CANON(make("REQ-HHHHH")).replace(
+            'priority = "medium"\n',
+            '<<<<<<< ours: main, Ann\npriority = "medium"\n=======\npriority = "high"\n>>>>>>> theirs: b, Bo\n',
+        ),
+    )
+    report = check_ledger(ledger, git=False)
+    found = {
+        (p.code, p.path.stem if p.path else None, p.field, p.severity) for p in report.problems
+    }
+    expected = {
+        ("dependency-cycle", "REQ-AAAAA", "depends_on", "error"),
+        ("dangling-dependency", "REQ-BBBBB", "depends_on", "error"),
+        ("toml-syntax", "REQ-CCCCC", None, "error"),
+        ("unknown-priority", "REQ-DDDDD", "priority", "error"),
+        ("schema", "REQ-DDDDD", "effort", "error"),
+        ("unknown-status", "REQ-DDDDD", "status", "error"),
+        ("unknown-key", "REQ-DDDDD", "colour", "warning"),
+        ("file-name", "REQ-EEEEE", "id", "error"),
+        ("duplicate-id", "REQ-EEEEE", "id", "error"),
+        ("duplicate-id", "REQ-AAAAA", "id", "error"),
+        ("not-canonical", "REQ-GGGGG", None, "warning"),
+        ("merge-conflict", "REQ-HHHHH", "priority", "error"),
+    }
+    assert expected <= found, expected - found
+    # Out-of-range and unknown scoring inputs, whichever layer reports them.
+    fields = {
+        (p.field, p.severity) for p in report.problems if p.path and p.path.stem == "REQ-FFFFF"
+    }
+    assert ("rice.impact", "error") in fields
+    assert any(f == "rice.foo" for f, _ in fields)
+    lines = {(p.code, p.path.stem): p.line for p in report.problems if p.path}
+    assert lines[("unknown-status", "REQ-DDDDD")] == 3
+    assert lines[("merge-conflict", "REQ-HHHHH")] == 4
+    cycle = next(p for p in report.problems if p.code == "dependency-cycle")
+    assert "REQ-AAAAA -> REQ-BBBBB -> REQ-AAAAA" in cycle.message
+
+
+def test_custom_fields_are_not_unknown_and_goals_are_checked_when_the_folder_exists(
+    ledger: Ledger,
+) -> None:
+    config = ledger.root / "pmledger.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "custom_fields = []", 'custom_fields = ["colour"]'
+        ),
+        encoding="utf-8",
+    )
+    ledger = Ledger(ledger.root)
+    _write(ledger, "REQ-AAAAA", CANON(make("REQ-AAAAA", goal="G1", colour="red")))
+    assert check_ledger(ledger, git=False).problems == []
+    (ledger.root / "goals").mkdir()
+    problems = check_ledger(ledger, git=False).problems
+    assert [(p.code, p.field) for p in problems] == [("dangling-goal", "goal")]
+    (ledger.root / "goals" / "G1.toml").write_text('id = "G1"\n', encoding="utf-8")
+    assert check_ledger(ledger, git=False).problems == []
+
+
+def test_check_cli_formats_and_exit_codes(ledger: Ledger) -> None:
+    root = str(ledger.root)
+    _write(ledger, "REQ-AAAAA", CANON(make("REQ-AAAAA")) + "colour = 1\n")
+    result = invoke(["-L", root, "check"])
+    assert result.exit_code == 0
+    assert "warning [colour]: unknown key 'colour'" in result.stdout
+    assert invoke(["-L", root, "check", "--strict"]).exit_code == 1
+    gh = invoke(["-L", root, "check", "-f", "github"])
+    assert gh.stdout.startswith("::warning file=")
+    assert ",line=6,title=pmledger check%3A unknown-key::" in gh.stdout
+    _write(ledger, "REQ-BBBBB", "not toml at all")
+    result = invoke(["-L", root, "check", "-f", "json"])
+    assert result.exit_code == 1
+    codes = sorted(p["code"] for p in json.loads(result.stdout))
+    assert codes == ["toml-syntax", "unknown-key"]
+    assert invoke(["-L", root, "check", "-f", "yaml"]).exit_code == 2
+
+
+def test_check_warns_when_the_repository_lacks_the_driver(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    ledger = new_repo(tmp_path, driver=False)
+    problems = check_ledger(ledger).problems
+    assert {p.code for p in problems} == {"merge-driver"}
+    assert len(problems) == 2  # no config in the clone, no .gitattributes line
+    from pmledger.git.setup import write_attributes
+
+    write_attributes(ledger.root, ledger.settings)
+    local = invoke(["-L", str(ledger.root), "check"], env={"CI": None})
+    assert "merge.pmledger.driver" in local.stdout
+    # In CI only the committed .gitattributes matters.
+    assert (
+        "merge-driver"
+        not in ok(["-L", str(ledger.root), "check", "-f", "json"], env={"CI": "true"}).stdout
+    )
+    ok(["-L", str(ledger.root), "git-setup"])
+    assert check_ledger(ledger).problems == []
+    again = ok(["-L", str(ledger.root), "git-setup"])
+    assert "already set up" in again.stdout
+
+
+def test_fmt_rewrites_and_fmt_check_only_lists(ledger: Ledger) -> None:
+    messy = 'title = "x"\nid = "REQ-AAAAA"\npriority = "P1"\nstatus = "proposed"\ncreated = 2026-01-01T00:00:00\n'
+    path = _write(ledger, "REQ-AAAAA", messy)
+    clean = _write(ledger, "REQ-BBBBB", CANON(make("REQ-BBBBB")))
+    result = invoke(["-L", str(ledger.root), "fmt", "--check"])
+    assert result.exit_code == 1 and "REQ-AAAAA.toml" in result.stdout
+    assert "REQ-BBBBB" not in result.stdout
+    assert path.read_text(encoding="utf-8") == messy
+    ok(["-L", str(ledger.root), "fmt", str(path)])
+    assert path.read_text(encoding="utf-8") == CANON(ledger.load("REQ-AAAAA"))
+    assert 'priority = "high"' in path.read_text(encoding="utf-8")
+    assert ok(["-L", str(ledger.root), "fmt", "--check"]).stdout == ""
+    assert clean.read_text(encoding="utf-8") == CANON(make("REQ-BBBBB"))
+    bad = invoke(["-L", str(ledger.root), "fmt", str(ledger.root / "pmledger.toml")])
+    assert bad.exit_code == 1 and "not a record file" in bad.stderr
+
+
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20
+).filter(lambda s: s.strip() != "")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    title=_text,
+    tags=st.lists(_text, max_size=4),
+    owner=st.none() | _text,
+    effort=st.none() | st.integers(0, 100) | st.floats(0, 100, allow_nan=False),
+    due=st.none() | st.dates(date(2000, 1, 1), date(2100, 1, 1)),
+    layout=st.permutations(["title", "tags", "owner", "effort", "due"]),
+)
+def test_fmt_is_idempotent(
+    ledger: Ledger,
+    title: str,
+    tags: list[str],
+    owner: str | None,
+    effort: float | None,
+    due: date | None,
+    layout: list[str],
+) -> None:
+    import tomli_w
+
+    data: dict[str, object] = {
+        "id": "REQ-AAAAA",
+        "status": "proposed",
+        "priority": "medium",
+        "created": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    values = {"title": title, "tags": tags, "owner": owner, "effort": effort, "due": due}
+    for key in layout:
+        if values[key] is not None:
+            data[key] = values[key]
+    path = _write(ledger, "REQ-AAAAA", tomli_w.dumps(data))
+    first = format_files(ledger)
+    once = path.read_text(encoding="utf-8")
+    second = format_files(ledger)
+    assert first.problems == [] and second.changed == []
+    assert path.read_text(encoding="utf-8") == once
+    assert once == CANON(ledger.load("REQ-AAAAA"))
+
+
+def test_init_with_git_registers_the_driver_and_honours_ledger(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    target = tmp_path / "crm"
+    result = ok(["--ledger", str(target), "init", "--git"])
+    assert "merge driver: registered" in result.stdout
+    assert (target / "pmledger.toml").is_file() and (target / ".git").is_dir()
+    assert "requirements/*.toml merge=pmledger" in (target / ".gitattributes").read_text()
+    driver = git(target, "config", "merge.pmledger.driver").stdout
+    assert "-m pmledger.git merge-file --marker-size %L %O %A %B %P" in driver
+    plain = tmp_path / "plain"
+    ok(["init", str(plain), "--no-git"])
+    assert not (plain / ".git").exists() and not (plain / ".gitattributes").exists()
+    # Not a terminal and no flag: no repository is created.
+    quiet = tmp_path / "quiet"
+    ok(["init", str(quiet)])
+    assert not (quiet / ".git").exists()
+
+
+def test_init_on_a_terminal_offers_to_create_a_repository(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    from .cli_helpers import run_module_on_a_terminal
+
+    done = run_module_on_a_terminal(["init", "yes"], cwd=tmp_path, answers="y\n")
+    assert done.returncode == 0, done.stderr
+    assert "not in a git repository" in done.stderr
+    assert (tmp_path / "yes" / ".git").is_dir()
+    assert git(tmp_path / "yes", "config", "merge.pmledger.driver").stdout.strip()
+    done = run_module_on_a_terminal(["init", "no"], cwd=tmp_path, answers="n\n")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "no" / ".git").exists()

@@ -1,0 +1,196 @@
+"""`diff` and `history` on real git repositories."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from pmledger.changes import with_note
+from pmledger.git.diff import ledger_diff, resolve_range
+from pmledger.git.history import requirement_history
+from pmledger.git.repo import Repo
+from pmledger.ledger import fileformat
+from pmledger.ledger.ledger import Ledger
+from pmledger.ledger.model import Requirement
+
+from .cli_helpers import invoke, ok
+from .conftest import make
+from .git_helpers import commit_all, git, new_repo
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+AS_OF = date(2026, 11, 20)
+
+
+def _set(ledger: Ledger, req_id: str, **fields: object) -> None:
+    req = ledger.load(req_id)
+    ledger.save(Requirement.model_validate({**fileformat.to_document(req), **fields}))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Ledger:
+    ledger = new_repo(tmp_path)
+    for i in range(5):
+        ledger.create(make(title=f"Item {i}", priority="low"))
+    commit_all(ledger.root, "five items")
+    return ledger
+
+
+def test_diff_of_the_work_tree_names_business_changes(repo: Ledger) -> None:
+    ids = repo.file_ids()
+    _set(repo, ids[4], status="accepted", priority="critical", owner="李雷")
+    repo.save(
+        with_note(
+            repo.load(ids[1]), "销售部 needs it", by="王芳", at=datetime(2026, 11, 2, tzinfo=UTC)
+        )
+    )
+    repo.path_for(ids[2]).unlink()
+    new = repo.create(make(title="Brand new", priority="high")).id
+    result = ledger_diff(repo, resolve_range(Repo.find(repo.root), None), as_of=AS_OF)
+    assert [r.id for r in result.added] == [new]
+    assert [r.id for r in result.removed] == [ids[2]]
+    changed = {c.id: c for c in result.changed}
+    assert changed[ids[4]].status_move == ("proposed", "accepted")
+    assert {f.field for f in changed[ids[4]].fields} == {"status", "priority", "owner"}
+    assert changed[ids[1]].notes_added[0]["by"] == "王芳"
+    moved = {m.id: m for m in result.moves}
+    assert moved[ids[4]].after == 1 and moved[ids[4]].term == "priority"
+    assert moved[new].before is None and moved[new].after is not None
+
+
+def test_diff_over_a_range_reports_a_broken_file_and_goes_on(repo: Ledger) -> None:
+    root = repo.root
+    ids = repo.file_ids()
+    git(root, "tag", "start")
+    path = repo.path_for(ids[0])
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('priority = "low"', "priority = "),
+        encoding="utf-8",
+    )
+    _set(repo, ids[1], status="accepted")
+    schema_broken = repo.path_for(ids[4])
+    schema_broken.write_text(
+        schema_broken.read_text(encoding="utf-8").replace('"low"', '"urgent"'), encoding="utf-8"
+    )
+    commit_all(root, "break two, accept one")
+    git(root, "tag", "broken")
+    path.write_text(
+        fileformat.dumps(repo.load(ids[2]).model_copy(update={"id": ids[0]})), encoding="utf-8"
+    )
+    _set(repo, ids[3], owner="Ann")
+    commit_all(root, "fix it")
+
+    result = invoke(
+        ["-L", str(root), "diff", "start..broken", "--format", "json", "--as-of", "2026-11-20"]
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    problems = {p["path"].rsplit("/", 1)[1]: p for p in data["problems"]}
+    assert set(problems) == {f"{ids[0]}.toml", f"{ids[4]}.toml"}
+    assert problems[f"{ids[0]}.toml"]["revision"] == "broken"
+    assert "priority" in problems[f"{ids[4]}.toml"]["message"]
+    assert problems[f"{ids[4]}.toml"]["line"] == 4
+    assert data["removed"] == []  # a broken file is not a removal
+    assert [c["id"] for c in data["changed"]] == [ids[1]]
+
+    # A...B reads from the merge base; the markdown is ready for a PR comment.
+    md = invoke(
+        ["-L", str(root), "diff", "start...HEAD", "-f", "markdown", "--as-of", "2026-11-20"]
+    )
+    assert md.exit_code == 0
+    assert md.stdout.startswith("### Ledger changes")
+    assert "| owner | (none) | Ann |" in md.stdout
+
+
+def test_diff_since_a_date_and_an_unknown_revision(repo: Ledger) -> None:
+    ok(["-L", str(repo.root), "diff", "--since", "2000-01-01", "-f", "json"])
+    result = invoke(["-L", str(repo.root), "diff", "nope..HEAD"])
+    assert result.exit_code == 1 and "unknown revision 'nope'" in result.stderr
+
+
+def test_history_follows_a_rename_and_shows_creation_and_removal(repo: Ledger) -> None:
+    root = repo.root
+    req_id = repo.file_ids()[0]
+    _set(repo, req_id, status="accepted")
+    commit_all(root, "accept", author="Alice")
+    repo.save(
+        with_note(repo.load(req_id), "looks good", by="Bob", at=datetime(2026, 11, 3, tzinfo=UTC))
+    )
+    commit_all(root, "note", author="Bob")
+    # A new prefix: the file is renamed along with its ID.
+    new_id = "NEW-" + req_id.split("-")[1]
+    text = repo.path_for(req_id).read_text(encoding="utf-8").replace(req_id, new_id)
+    repo.path_for(req_id).unlink()
+    (repo.requirements_dir / f"{new_id}.toml").write_text(text, encoding="utf-8")
+    config = root / "pmledger.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('id_prefix = "REQ"', 'id_prefix = "NEW"'),
+        encoding="utf-8",
+    )
+    commit_all(root, "rename")
+    path = repo.requirements_dir / f"{new_id}.toml"
+    path.write_text(text.replace('priority = "low"', 'priority = "high"'), encoding="utf-8")
+    commit_all(root, "raise priority", author="Carol")
+    path.unlink()
+    commit_all(root, "drop it", author="Dan")
+
+    entries = requirement_history(Repo.find(root), f"requirements/{new_id}.toml")
+    assert [e.action for e in entries] == [
+        "created",
+        "changed",
+        "changed",
+        "renamed",
+        "changed",
+        "removed",
+    ]
+    assert entries[1].author == "Alice"
+    assert [(c.field, c.old, c.new) for c in entries[1].fields] == [
+        ("status", "proposed", "accepted")
+    ]
+    assert entries[2].notes_added[0]["text"] == "looks good"
+    assert ("id", req_id, new_id) in [(c.field, c.old, c.new) for c in entries[3].fields]
+    assert [(c.field, c.old, c.new) for c in entries[4].fields] == [("priority", "low", "high")]
+
+    result = invoke(["-L", str(root), "history", new_id, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert [e["action"] for e in json.loads(result.stdout)][-1] == "removed"
+    text_out = ok(["-L", str(root), "history", new_id]).stdout
+    assert "status: proposed → accepted" in text_out and "removed" in text_out
+
+
+def test_history_of_an_unknown_requirement_is_a_clear_error(repo: Ledger) -> None:
+    result = invoke(["-L", str(repo.root), "history", "REQ-ZZZZZ"])
+    assert result.exit_code == 1 and "no history" in result.stderr
+
+
+def test_markdown_collapses_long_sections_and_caps_rank_moves() -> None:
+    from pmledger.cli.diff import render_markdown
+    from pmledger.git.diff import LedgerDiff, RankMove
+
+    diff = LedgerDiff("main", "HEAD", AS_OF)
+    diff.moves = [RankMove(f"REQ-{i:05d}", "标题 | pipe", i, i + 1) for i in range(150)]
+    text = render_markdown(diff)
+    assert "<details><summary>150 items</summary>" in text
+    assert text.count("\n| REQ-") == 100
+    assert "… and 50 more" in text
+    assert "标题 \\| pipe" in text
+
+
+def test_history_compares_each_commit_with_its_own_parent_across_branches(repo: Ledger) -> None:
+    root = repo.root
+    req_id = repo.file_ids()[0]
+    git(root, "checkout", "-qb", "feat")
+    _set(repo, req_id, status="in-progress")
+    commit_all(root, "feat: start", author="Bob")
+    git(root, "checkout", "-q", "main")
+    _set(repo, req_id, priority="critical")
+    commit_all(root, "main: escalate", author="Alice")
+    git(root, "merge", "-q", "--no-edit", "feat")
+    entries = requirement_history(Repo.find(root), f"requirements/{req_id}.toml")
+    changes = {e.subject: [(c.field, c.old, c.new) for c in e.fields] for e in entries}
+    assert changes["feat: start"] == [("status", "proposed", "in-progress")]
+    assert changes["main: escalate"] == [("priority", "low", "critical")]
