@@ -103,6 +103,15 @@ def test_the_mo_is_package_data() -> None:
     assert PO.with_suffix(".mo") in shipped
 
 
+def test_the_help_of_a_marked_module_is_extracted_from_the_click_tree() -> None:
+    entries = list(extract_messages.help_messages(frozenset({"pmledger.cli.init"})))
+    assert entries, "init has help texts"
+    assert {r for e in entries for r in e.references} == {"src/pmledger/cli/init.py"}
+    assert any(e.comments == ["help of pmledger init"] for e in entries)  # the docstring
+    assert any(c.startswith("help of pmledger init --") for e in entries for c in e.comments)
+    assert not list(extract_messages.help_messages(frozenset()))
+
+
 def test_the_extractor_refuses_a_message_it_cannot_know(tmp_path: Path) -> None:
     package = tmp_path / "src" / "pkg"
     package.mkdir(parents=True)
