@@ -242,7 +242,7 @@ def test_plan_fits_capacity_and_respects_dependencies(acme: Path, capacity: int)
 def test_plan_pulls_in_a_dependency_first(tmp_path: Path) -> None:
     root = make_ledger(tmp_path)
     base = add("Low-priority groundwork", "-p", "low", "--effort", "2")
-    top = add("Urgent feature", "-p", "critical", "--due", "today", "--effort", "3")
+    top = add("Urgent feature", "-p", "critical", "--due", AS_OF, "--effort", "3")
     add("Something unrelated", "-p", "high", "--effort", "4")
     ok(["set", top, f"depends_on={base}"])
     data = plan_json("--capacity", "5")
