@@ -57,7 +57,7 @@ def interview(
 def _interview(
     ledger: Ledger, fields: dict[str, Any], *, today: date, open_summaries: list[TitleEntry]
 ) -> Answers:
-    from pmledger.dates import DATE_HELP, parse_date
+    from pmledger.dates import parse_date
     from pmledger.ledger.model import PRIORITY_HELP, parse_priority
 
     title = ask("Title", required=True)
@@ -72,9 +72,8 @@ def _interview(
         )
     _ask_who(fields, last)
     if not fields.get("due"):
-        short = DATE_HELP.replace("today, tomorrow, yesterday, ", "")
         fields["due"] = ask(
-            f"Due date ({short}; Enter for none)",
+            "Due date (e.g. 2026-12-24, +2w, friday, eom, 下周五; Enter for none)",
             check=lambda text: parse_date(text, today=today),
         )
     if fields.get("effort") is None:
