@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from pmledger import i18n
 from pmledger.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,6 +52,10 @@ def isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # English whatever the developer's locale; tests of the language choice
+    # pass their own environment. reset(): no language leaks between tests.
+    monkeypatch.setenv("PMLEDGER_LANG", "en")
+    i18n.reset()
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -18,6 +18,8 @@ from .cli_helpers import (
     run_module_on_a_terminal,
 )
 
+EOF = "\x04"  # Ctrl-D: ends the session if a test's answers run out
+
 
 def test_add_prints_only_the_new_id(root: Path) -> None:
     result = ok(["add", "Export the customer list", "--no-input"])
@@ -341,7 +343,8 @@ def test_add_prompts_on_a_terminal(root: Path) -> None:
     first = run_module_on_a_terminal(
         ["add", "--as-of", "2026-11-20"],
         cwd=root,
-        answers="客户列表导出 Excel\nP1\n王芳\n销售部\n+2w\n李雷\ncrm, export\nCopied by hand\n",
+        answers="客户列表导出 Excel\nP1\n王芳\n销售部\n+2w\n3\n李雷\ncrm, export\nCopied by hand\n"
+        + EOF,
     )
     assert first.returncode == 0, first.stderr
     first_id = first.stdout.split()[-1]
@@ -352,11 +355,14 @@ def test_add_prompts_on_a_terminal(root: Path) -> None:
     assert data["requester"] == "王芳"
     assert data["department"] == "销售部"
     assert data["due"] == date(2026, 12, 4)
+    assert data["effort"] == 3
     assert data["owner"] == "李雷"
     assert data["tags"] == ["crm", "export"]
     assert data["description"] == "Copied by hand"
     # The next capture offers the last requester and department: Enter accepts them.
-    second = run_module_on_a_terminal(["add"], cwd=root, answers="Nightly ERP sync\n\n\n\n\n\n\n\n")
+    second = run_module_on_a_terminal(
+        ["add"], cwd=root, answers="Nightly ERP sync\n\n\n\n\n\n\n\n\n" + EOF
+    )
     assert second.returncode == 0, second.stderr
     second_id = second.stdout.split()[-1]
     data = read_req(root, second_id)
@@ -366,6 +372,7 @@ def test_add_prompts_on_a_terminal(root: Path) -> None:
     assert data["department"] == "销售部"
     assert "due" not in data
     assert "owner" not in data
+    assert "effort" not in data
 
 
 def test_add_no_input_never_prompts_on_a_terminal(root: Path) -> None:
@@ -379,13 +386,77 @@ def test_add_no_input_never_prompts_on_a_terminal(root: Path) -> None:
 def test_add_on_a_terminal_offers_to_record_on_the_similar_one(root: Path) -> None:
     pytest.importorskip("termios")
     first = add("客户列表导出 Excel", "--requester", "王芳")
+    # Offered right after the title; the requester and department are then asked
+    # for the note, and nothing else.
     result = run_module_on_a_terminal(
-        ["add"], cwd=root, answers="客户列表导出Excel表格\n\n张三\n财务部\n\n\n\n\ny\n"
+        ["add"], cwd=root, answers="客户列表导出Excel表格\ny\n张三\n财务部\n" + EOF
     )
     assert result.returncode == 0, result.stderr
     assert first in result.stderr
+    assert "Priority" not in result.stderr
     assert result.stdout.split()[-1] == first
     assert [p.stem for p in req_files(root)] == [first]
     (note,) = read_req(root, first)["notes"]
     assert "张三" in note["text"]
     assert "财务部" in note["text"]
+    assert "客户列表导出Excel表格" in note["text"]
+
+
+def test_add_refuses_an_exact_duplicate_of_an_open_title(root: Path) -> None:
+    first = add("客户列表导出 Excel")
+    result = invoke(["add", "客户列表导出excel。", "--no-input"])
+    assert_clean_error(result, 1)
+    assert first in result.stderr
+    assert "--allow-duplicate" in result.stderr
+    assert [p.stem for p in req_files(root)] == [first]
+    second = add("客户列表导出excel。", "--allow-duplicate")
+    assert second != first
+    # Different text is not an exact duplicate, however alike once punctuation goes.
+    add("C# support")
+    add("C++ support")
+
+
+def test_add_a_closed_title_again_is_not_a_duplicate(root: Path) -> None:
+    add("Nightly ERP sync", "--status", "done")
+    add("Nightly ERP sync")
+
+
+def test_add_batch_skips_exact_duplicates_and_reports_the_lines(root: Path) -> None:
+    first = add("Export the customer list")
+    result = invoke(
+        ["add", "-"],
+        input="Invoice batch issuing\nexport the customer list\n会员积分\nINVOICE batch issuing!\n",
+    )
+    assert result.exit_code == 1, result.stderr
+    ids = result.stdout.split()
+    assert len(ids) == 2
+    assert [read_req(root, i)["title"] for i in ids] == ["Invoice batch issuing", "会员积分"]
+    assert f"skipped line 2: “export the customer list” is already {first}" in result.stderr
+    assert f"skipped line 4: “INVOICE batch issuing!” is already {ids[0]}" in result.stderr
+    assert "2 added, 2 skipped" in result.stderr
+    allowed = ok(["add", "-", "--allow-duplicate"], input="Export the customer list\n")
+    assert len(allowed.stdout.split()) == 1
+
+
+def test_add_batch_names_similar_titles_with_their_ids(root: Path) -> None:
+    result = ok(["add", "-"], input="客户列表导出 Excel\n客户列表导出Excel表格\n")
+    first, second = result.stdout.split()
+    assert f"{second}: similar: {first}" in result.stderr
+    assert "--same-as" in result.stderr
+
+
+def test_add_batch_with_a_bad_option_writes_nothing(root: Path) -> None:
+    result = invoke(["add", "-", "--due", "someday"], input="One\nTwo\n")
+    assert_clean_error(result, 2)
+    assert req_files(root) == []
+
+
+def test_add_sees_a_status_change_made_since(root: Path) -> None:
+    first = add("Nightly ERP sync")
+    ok(["status", first, "done"])
+    second = ok(["add", "Nightly ERP sync", "--no-input"]).stdout.strip()
+    ok(["status", second, "rejected"])
+    ok(["status", first, "accepted"])
+    refused = invoke(["add", "Nightly ERP sync", "--no-input"])
+    assert_clean_error(refused, 1)
+    assert first in refused.stderr

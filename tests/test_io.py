@@ -248,20 +248,24 @@ def test_an_interrupted_import_completes_when_run_again(
 ) -> None:
     table = _table(*[[("title", f"item {i}")] for i in range(6)])
     plan = plan_import(table, [], _options(ledger.settings))
-    calls = {"n": 0}
-    real = Ledger.create
+    from pmledger.ledger import ledger as ledger_module
 
-    def flaky(self: Ledger, req: object) -> object:
+    # Ctrl-C while the batch (Ledger.create_many) gives files their names.
+    calls = {"n": 0}
+    real = ledger_module._link
+
+    def flaky(tmp: Path, path: Path) -> bool:
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt
-        return real(self, req)  # type: ignore[arg-type]
+        return real(tmp, path)
 
-    monkeypatch.setattr(Ledger, "create", flaky)
+    monkeypatch.setattr(ledger_module, "_link", flaky)
     with pytest.raises(KeyboardInterrupt):
         apply_plan(ledger, plan)
-    monkeypatch.setattr(Ledger, "create", real)
+    monkeypatch.setattr(ledger_module, "_link", real)
     assert len(ledger.file_ids()) == 3
+    assert not [p for p in ledger.requirements_dir.iterdir() if p.suffix == ".tmp"]
     plan2 = plan_import(table, ledger.load_all().requirements, _options(ledger.settings))
     assert [a.kind for a in plan2.actions].count("unchanged") == 3
     apply_plan(ledger, plan2)

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pmledger.ledger.ledger import summarize
-from pmledger.query.similarity import bigrams, similar, similarity
+from pmledger.query.similarity import DuplicateIndex, bigrams, exact_key, similar, similarity
 
 from .conftest import make
 
@@ -42,3 +42,46 @@ def test_index_fast_path_agrees_with_plain_comparison(title, others, threshold):
     ]
     for m in plain:
         assert abs(m.similarity - similarity(title, m.requirement.title)) < 1e-3
+
+
+pair_titles = st.lists(
+    st.text(alphabet="abcab 客户客户列表导出X-。", min_size=1, max_size=12), max_size=25
+)
+
+
+@given(pair_titles, st.floats(0.05, 1.0))
+def test_duplicate_index_finds_exactly_the_pairs_of_the_pairwise_check(titles, threshold):  # type: ignore[no-untyped-def]
+    reqs = [make(f"REQ-{i:05d}", title=t) for i, t in enumerate(titles) if t.strip()]
+    # Built incrementally, as `add -` does: each title against every earlier one.
+    index = DuplicateIndex(threshold=threshold)
+    indexed = set()
+    for req in reqs:
+        for m in index.similar(req.title, limit=10_000):
+            indexed.add((m.requirement.id, req.id, m.similarity))
+        index.add(req)
+    pairwise = {
+        (earlier.id, req.id, m.similarity)
+        for i, req in enumerate(reqs)
+        for m in similar(req.title, reqs[:i], threshold=threshold, limit=10_000)
+        for earlier in [m.requirement]
+    }
+    assert indexed == pairwise
+    # Built in one go (the order tuned by every title) gives the same answers.
+    whole = DuplicateIndex(reqs, threshold=threshold, expected=["客户", "xx"])
+    for req in reqs:
+        for limit in (1, 3, 100):
+            assert [
+                (m.requirement.id, m.similarity) for m in whole.similar(req.title, limit=limit)
+            ] == [
+                (m.requirement.id, m.similarity)
+                for m in similar(req.title, reqs, threshold=threshold, limit=limit)
+            ]
+
+
+def test_exact_key_ignores_case_width_spaces_and_surrounding_punctuation() -> None:
+    assert exact_key("客户列表导出 Excel。") == exact_key("客户列表导出ｅｘｃｅｌ")
+    assert exact_key("C# support") != exact_key("C++ support")
+    index = DuplicateIndex([make("REQ-A", title="Export list"), make("REQ-B", title="C# x")])
+    assert [r.id for r in index.exact("export LIST!")] == ["REQ-A"]
+    assert index.exact("C++ x") == []
+    assert len(index) == 2

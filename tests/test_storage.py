@@ -241,3 +241,117 @@ def test_a_dozen_parallel_adds_get_distinct_ids(ledger: Ledger) -> None:
     assert sorted(r.title for r in result.requirements) == sorted(
         f"Parallel requirement number {i}" for i in range(12)
     )
+
+
+def test_create_many_writes_every_file_in_order(ledger: Ledger) -> None:
+    reqs = [make(title=f"第{i}个需求") for i in range(40)]
+    created = ledger.create_many(reqs)
+    assert [r.title for r in created] == [r.title for r in reqs]
+    assert len({r.id for r in created}) == 40
+    assert all(ledger.load(r.id) == r for r in created)
+    # Only the requirement files: no temporary file left behind.
+    assert sorted(p.name for p in ledger.requirements_dir.iterdir() if p.name != ".gitkeep") == (
+        sorted(f"{r.id}.toml" for r in created)
+    )
+    assert ledger.create_many([]) == []
+
+
+def test_create_many_never_overwrites_a_taken_id(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ledger.create(make(title="Already here"))
+    # Every planned ID of the batch collides (with the ledger, then with itself).
+    sequence = iter([first.id, first.id, first.id, "REQ-22222", "REQ-33333"])
+    monkeypatch.setattr(ids, "new_id", lambda prefix, length: next(sequence))
+    a, b = ledger.create_many([make(title="A"), make(title="B")])
+    assert {a.id, b.id} == {"REQ-22222", "REQ-33333"}
+    assert ledger.load(first.id).title == "Already here"
+    assert ledger.load(a.id).title == "A" and ledger.load(b.id).title == "B"
+
+
+def test_create_many_refuses_an_unknown_status_before_writing(ledger: Ledger) -> None:
+    with pytest.raises(WorkflowError):
+        ledger.create_many([make(title="fine"), make(status="bogus")])
+    assert ledger.file_ids() == []
+
+
+def test_create_many_falls_back_to_fsync_without_syncfs(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys as _sys
+
+    monkeypatch.setattr(_sys, "platform", "other")
+    synced: list[int] = []
+    real = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    created = ledger.create_many([make(title="x"), make(title="y")])
+    assert len(created) == 2
+    assert len(synced) >= 3  # each file, then the folder
+
+
+def _titles(ledger: Ledger) -> dict[str, tuple[str, str]]:
+    return {t.id: (t.title, t.status) for t in ledger.titles()}
+
+
+def test_title_store_appends_a_journal_line_instead_of_rewriting(ledger: Ledger) -> None:
+    from pmledger.ledger.cache import TitleStore
+
+    first = ledger.create(make(title="First"))
+    assert _titles(ledger) == {first.id: ("First", "proposed")}
+    store = TitleStore.for_ledger(ledger.root)
+    assert store.path is not None and store.journal is not None
+    snapshot = store.path.read_bytes()
+    second = ledger.create(make(title="第二个"))
+    ledger.save(first.model_copy(update={"status": "done"}))
+    assert store.path.read_bytes() == snapshot  # not rewritten on every add
+    assert len(store.journal.read_text(encoding="utf-8").splitlines()) == 2
+    assert _titles(ledger) == {first.id: ("First", "done"), second.id: ("第二个", "proposed")}
+
+
+def test_title_store_sees_files_added_and_removed_by_other_programs(ledger: Ledger) -> None:
+    first = ledger.create(make(title="First"))
+    ledger.titles()
+    (ledger.requirements_dir / "REQ-OTHER.toml").write_text(
+        fileformat.dumps(make("REQ-OTHER", title="From a git pull")), encoding="utf-8"
+    )
+    (ledger.requirements_dir / "REQ-BROKEN.toml").write_text("title = [\n", encoding="utf-8")
+    assert _titles(ledger) == {
+        first.id: ("First", "proposed"),
+        "REQ-OTHER": ("From a git pull", "proposed"),
+    }
+    ledger.path_for(first.id).unlink()
+    assert _titles(ledger) == {"REQ-OTHER": ("From a git pull", "proposed")}
+
+
+def test_title_store_survives_a_torn_journal_and_compacts(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmledger.ledger import cache
+
+    monkeypatch.setattr(cache, "JOURNAL_LIMIT", 3)
+    ledger.titles()
+    made = [ledger.create(make(title=f"Item {i}")) for i in range(5)]
+    store = cache.TitleStore.for_ledger(ledger.root)
+    assert store.journal is not None
+    with store.journal.open("ab") as handle:
+        handle.write(b'{"put": ["REQ-X", "tor')
+    assert set(_titles(ledger)) == {r.id for r in made}
+    assert store.journal.read_bytes() == b""  # folded into the snapshot
+
+
+def test_exact_duplicate_is_checked_against_the_file_not_the_store(root: Path) -> None:
+    from .cli_helpers import add, invoke
+
+    first = add("Export the customer list")
+    # Edited in place by another program: the store may not know yet.
+    path = root / "requirements" / f"{first}.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Export the", "Import the"), encoding="utf-8"
+    )
+    result = invoke(["add", "Export the customer list", "--no-input"])
+    assert result.exit_code == 0, result.stderr

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from pmledger.dates import parse_date
 from pmledger.errors import InvalidValueError
+from pmledger.i18n.labels import resolve_status
 from pmledger.ledger.model import (
     DATE_FIELDS,
     KNOWN_FIELDS,
@@ -26,7 +27,7 @@ from pmledger.ledger.model import (
     Note,
     Requirement,
 )
-from pmledger.ledger.settings import Settings, check_statuses
+from pmledger.ledger.settings import Settings
 from pmledger.ledger.validation import sentences
 from pmledger.text import split_list
 
@@ -44,7 +45,8 @@ def _validate(data: dict[str, Any]) -> Requirement:
 
 
 def _status(status: str, settings: Settings) -> str:
-    return check_statuses([status], settings)[0]
+    # Typed by a person: a Chinese label (进行中) names its status.
+    return resolve_status(status, settings)
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//)?\S+$")

@@ -1,16 +1,24 @@
-"""Date expressions people type in meetings: ``+2w``, ``friday``, ``eom``...
+"""Date expressions people type in meetings: ``+2w``, ``friday``, ``下周五``, ``12/25``...
 
 Every function takes ``today`` explicitly so that results are reproducible
-(``--as-of``); nothing here reads the clock.
+(``--as-of``); nothing here reads the clock. Input is NFKC-normalised first,
+so full-width digits and punctuation (``２０２６／１２／２５``, ``＋３ｄ``) read
+as their ASCII forms.
+
+A date without a year (``12/25``, ``12月25日``) means that day of the as-of
+year if it is not already past, else of the next year: said in November,
+"12/25" is next month and "3/1" is next March.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
 from pmledger.errors import InvalidValueError
+from pmledger.i18n import _
 
 _WEEKDAYS = {
     name: i
@@ -29,8 +37,37 @@ _WEEKDAYS = {
 }
 
 _RELATIVE = re.compile(r"^([+-])(\d{1,4})([dwmy])$")
+_SLASHED = re.compile(r"^(?:(\d{4})/)?(\d{1,2})/(\d{1,2})$")
 
-DATE_HELP = "YYYY-MM-DD, today, tomorrow, yesterday, +3d, +2w, +1m, -1d, a weekday name, eow, eom"
+# Chinese: 周三 / 星期三 / 礼拜三 (日 and 天 both mean Sunday).
+_CN_WEEKDAY = "一二三四五六日天"
+_CN_WEEK = r"(?:周|星期|礼拜)"
+_CN_NUMBER = r"[0-9零〇一二两三四五六七八九十百]+"
+_CN_DAY = re.compile(rf"^(本|这|这个|下|下个)?{_CN_WEEK}([{_CN_WEEKDAY}])$")
+# "3月后" could be "after March": months need 个 (3个月后).
+_CN_AFTER = re.compile(rf"^({_CN_NUMBER})(天|日|周|个?星期|个?礼拜|个月|年)(?:以?后|之后)$")
+_CN_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]$")
+_CN_FIXED = {
+    "今天": 0,
+    "今日": 0,
+    "明天": 1,
+    "明日": 1,
+    "后天": 2,
+    "大后天": 3,
+    "昨天": -1,
+    "昨日": -1,
+}
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
+_CN_DIGITS.update({"五": 5, "六": 6, "七": 7, "八": 8, "九": 9})
+
+
+def date_help() -> str:
+    """The accepted forms, for error messages and --help (in the active language)."""
+    return _(
+        "YYYY-MM-DD, YYYY/MM/DD, MM/DD, today, tomorrow, yesterday, +3d, +2w, +1m, -1d, "
+        "a weekday name, eow, eom, 今天, 明天, 后天, 周三, 下周五, 本周末, 月底, 下月初, "
+        "3天后, 两周后, 12月25日, 2026年12月25日"
+    )
 
 
 def add_months(start: date, months: int) -> date:
@@ -42,15 +79,37 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, day)
 
 
+def _end_of_month(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def _end_of_week(today: date) -> date:
+    # End of the working week: the coming Friday (today if it is Friday).
+    return today + timedelta(days=(4 - today.weekday()) % 7)
+
+
 def parse_date(text: str, *, today: date) -> date:
     """Parse a date expression relative to ``today``.
 
     Weekday names mean the next such day (never today): said on a Friday,
-    "friday" means a week later, as a person would mean it.
+    "friday" (or 周五) means a week later, as a person would mean it.
     """
-    value = text.strip().lower()
+    value = unicodedata.normalize("NFKC", text).strip().lower()
     if not value:
-        raise InvalidValueError("empty date; expected " + DATE_HELP)
+        raise InvalidValueError(_("empty date; expected {forms}").format(forms=date_help()))
+    found = _parse_english(value, today) or _parse_numeric(value, today, text)
+    if found is None:
+        found = _parse_chinese(value.replace(" ", ""), today, text)
+    if found is None:
+        raise InvalidValueError(
+            _("cannot read {text!r} as a date; expected {forms}").format(
+                text=text, forms=date_help()
+            )
+        )
+    return found
+
+
+def _parse_english(value: str, today: date) -> date | None:
     if value == "today":
         return today
     if value == "tomorrow":
@@ -58,38 +117,126 @@ def parse_date(text: str, *, today: date) -> date:
     if value == "yesterday":
         return today - timedelta(days=1)
     if value == "eow":
-        # End of the working week: the coming Friday (today if it is Friday).
-        return today + timedelta(days=(4 - today.weekday()) % 7)
+        return _end_of_week(today)
     if value == "eom":
-        return date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+        return _end_of_month(today)
     if value in _WEEKDAYS:
         ahead = (_WEEKDAYS[value] - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)
     match = _RELATIVE.match(value)
     if match:
         sign = 1 if match.group(1) == "+" else -1
-        amount = sign * int(match.group(2))
-        unit = match.group(3)
-        if unit == "d":
-            return today + timedelta(days=amount)
-        if unit == "w":
-            return today + timedelta(weeks=amount)
-        if unit == "m":
-            return add_months(today, amount)
-        return add_months(today, 12 * amount)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValueError(f"cannot read {text!r} as a date; expected {DATE_HELP}") from None
+        return _shift(today, sign * int(match.group(2)), match.group(3))
+    return None
+
+
+def _shift(today: date, amount: int, unit: str) -> date:
+    if unit == "d":
+        return today + timedelta(days=amount)
+    if unit == "w":
+        return today + timedelta(weeks=amount)
+    if unit == "m":
+        return add_months(today, amount)
+    return add_months(today, 12 * amount)
+
+
+def _parse_numeric(value: str, today: date, text: str) -> date | None:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _no_such_day(text) from None
+    match = _SLASHED.match(value)
+    if match:
+        year, month, day = match.groups()
+        return _calendar_day(year, int(month), int(day), today, text)
+    return None
+
+
+def _parse_chinese(value: str, today: date, text: str) -> date | None:
+    if value in _CN_FIXED:
+        return today + timedelta(days=_CN_FIXED[value])
+    if value in ("月底", "本月底", "这个月底", "月末", "本月末"):
+        return _end_of_month(today)
+    if value in ("下月底", "下个月底", "下月末", "下个月末"):
+        return _end_of_month(add_months(today.replace(day=1), 1))
+    if value in ("下月初", "下个月初"):
+        return add_months(today.replace(day=1), 1)
+    if value in ("周末", "本周末", "这周末", "这个周末"):
+        return _end_of_week(today)
+    if value in ("下周末", "下个周末"):
+        return _end_of_week(today) + timedelta(weeks=1)
+    match = _CN_DAY.match(value)
+    if match:
+        which, name = match.groups()
+        weekday = min(_CN_WEEKDAY.index(name), 6)
+        if which is None:
+            return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+        monday = today - timedelta(days=today.weekday())
+        weeks = 1 if which.startswith("下") else 0
+        return monday + timedelta(weeks=weeks, days=weekday)
+    match = _CN_AFTER.match(value)
+    if match:
+        amount = _chinese_number(match.group(1))
+        if amount is None:
+            return None
+        unit = {"天": "d", "日": "d", "个月": "m", "年": "y"}.get(match.group(2), "w")
+        return _shift(today, amount, unit)
+    match = _CN_DATE.match(value)
+    if match:
+        year, month, day = match.groups()
+        return _calendar_day(year, int(month), int(day), today, text)
+    return None
+
+
+def _calendar_day(year: str | None, month: int, day: int, today: date, text: str) -> date:
+    if year is not None:
+        try:
+            return date(int(year), month, day)
+        except ValueError:
+            raise _no_such_day(text) from None
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2024, month)[1]:
+        raise _no_such_day(text)
+    # The next such day: this year's, unless it is already past. February 29
+    # moves on to the next leap year.
+    for candidate_year in range(today.year, today.year + 9):
+        if day <= calendar.monthrange(candidate_year, month)[1]:
+            candidate = date(candidate_year, month, day)
+            if candidate >= today:
+                return candidate
+    raise _no_such_day(text)  # pragma: no cover - a leap year comes within 8 years
+
+
+def _no_such_day(text: str) -> InvalidValueError:
+    return InvalidValueError(
+        _("{text!r} is not a day of the calendar; expected {forms}").format(
+            text=text, forms=date_help()
+        )
+    )
+
+
+def _chinese_number(text: str) -> int | None:
+    """1-999 written with digits or Chinese numerals (三, 十五, 二十, 一百)."""
+    if text.isdigit():
+        return int(text)
+    total = 0
+    current = 0
+    previous_digit = False
+    for char in text:
+        if char in _CN_DIGITS:
+            if previous_digit:
+                return None  # 三五天后: "three or five days", not a date
+            current = _CN_DIGITS[char]
+            previous_digit = True
+            continue
+        previous_digit = False
+        if char not in "十百":
+            return None
+        total += (current or 1) * (10 if char == "十" else 100)
+        current = 0
+    return total + current
 
 
 def now_utc_offset() -> datetime:
     """The current local time with its UTC offset, to the second (for stamps)."""
     return datetime.now(UTC).astimezone().replace(microsecond=0)
-
-
-def as_date(value: date | datetime) -> date:
-    """The calendar date of a date or a datetime."""
-    if isinstance(value, datetime):
-        return value.date()
-    return value

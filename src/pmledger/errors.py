@@ -149,6 +149,14 @@ class CommentsLostError(PmledgerError):
         self.comments = comments
 
 
+class DuplicateTitleError(PmledgerError):
+    """An open requirement already has exactly this title (``add`` without --allow-duplicate)."""
+
+    def __init__(self, message: str, *, existing_id: str) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
 class EditAbortedError(PmledgerError):
     """The user left `edit` without producing a valid file; nothing was saved."""
 

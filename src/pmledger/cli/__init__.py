@@ -42,6 +42,7 @@ from pmledger.cli import export as export_cmd
 from pmledger.cli import import_ as import_cmd
 from pmledger.cli.common import State
 from pmledger.cli.errors import handle_errors
+from pmledger.cli.language import TranslatingGroup, check_language
 
 app = typer.Typer(
     name="pmledger",
@@ -50,6 +51,7 @@ app = typer.Typer(
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
+    cls=TranslatingGroup,
 )
 
 
@@ -76,6 +78,17 @@ def _root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="PMLEDGER_LANG",
+            metavar="LANG",
+            callback=check_language,
+            help="Language of messages and help: en or zh (default: the locale, then the ledger's language setting).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """pmledger: capture, track and rank requirements in a git-tracked folder."""
     ctx.obj = State(ledger_dir=ledger, debug=debug)

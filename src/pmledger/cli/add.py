@@ -1,17 +1,28 @@
-"""`pmledger add`: capture requirements during a meeting."""
+"""`pmledger add`: capture requirements during a meeting.
+
+Three ways in: a title on the command line, `add -` (one title per line from
+stdin, written as one batch through ``Ledger.create_many``), or no title on a
+terminal, which asks for the fields one by one (:mod:`pmledger.cli.interview`).
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pmledger.cli.common import TODAY, AsOf, open_ledger
 
 if TYPE_CHECKING:
-    from pmledger.ledger.ledger import Ledger, Summary
+    from datetime import date
+
+    from pmledger.ledger.ledger import Ledger, Summary, TitleEntry
     from pmledger.ledger.model import Requirement
+    from pmledger.query.similarity import Match
+
+# A batch names at most this many near-duplicates one by one, then counts the rest.
+SIMILAR_SHOWN = 20
 
 
 def add(
@@ -70,6 +81,13 @@ def add(
             help="Do not create: record the requester as a note on this existing requirement.",
         ),
     ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate",
+            help="Create it even when an open requirement has exactly the same title.",
+        ),
+    ] = False,
     by: Annotated[
         str | None, typer.Option("--by", help="Author of notes (default: git user.name).")
     ] = None,
@@ -77,117 +95,242 @@ def add(
     as_of: AsOf = TODAY,
 ) -> None:
     """Capture a new requirement and print its ID."""
-    from pmledger.changes import new_requirement
-    from pmledger.cli.output import write
-    from pmledger.dates import now_utc_offset
     from pmledger.errors import InvalidValueError
-    from pmledger.ledger.ledger import summarize
 
     ledger = open_ledger(ctx)
     if goal:
         from pmledger.goals.store import GoalBook
 
         goal = GoalBook(ledger.root).require(goal)  # an unknown goal is refused
+    today = as_of
     interactive = not no_input and sys.stdin.isatty()
-    titles: list[str]
+    fields: dict[str, Any] = {
+        "priority": priority,
+        "status": status,
+        "due": due,
+        "owner": owner,
+        "requester": requester,
+        "department": department,
+        "tags": tag or (),
+        "effort": effort,
+        "description": description,
+        "acceptance": acceptance or (),
+        "depends_on": depends_on or (),
+        "goal": goal,
+    }
     if title == "-":
-        titles = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
-        if not titles:
-            raise InvalidValueError("no titles on stdin (one per line)")
-        interactive = False
-    elif title is None or not title.strip():
+        if same_as is not None:
+            raise InvalidValueError("--same-as takes one title, not `add -`")
+        _add_batch(ledger, fields, today=today, allow_duplicate=allow_duplicate)
+        return
+    if same_as is not None:
+        target = ledger.resolve_id(same_as)
+        _record_on_existing(ledger, target, title or "", requester, department, by)
+        return
+    if title is None or not title.strip():
         if not interactive:
             raise InvalidValueError(
                 'a title is required: pmledger add "TITLE" (or `pmledger add -` to read titles from stdin)'
             )
-        answers = _prompt(ledger)
-        titles = [answers.pop("title")]
-        priority = priority or answers.get("priority")
-        requester = requester or answers.get("requester")
-        department = department or answers.get("department")
-        due = due or answers.get("due")
-        owner = owner or answers.get("owner")
-        tag = tag or ([answers["tags"]] if answers.get("tags") else None)
-        description = description or answers.get("description")
-    else:
-        titles = [title]
+        from pmledger.cli.interview import interview
 
-    if same_as is not None:
-        target = ledger.resolve_id(same_as)
-        for text in titles:
-            _record_on_existing(ledger, target, text, requester, department, by)
+        answers = interview(ledger, fields, today=today, open_summaries=_open_titles(ledger))
+        if answers.same_as is not None:
+            _record_on_existing(
+                ledger,
+                answers.same_as,
+                answers.title,
+                answers.fields.get("requester"),
+                answers.fields.get("department"),
+                by,
+            )
+            return
+        # The person saw the match and chose a new requirement: that is the allowance.
+        _add_one(ledger, answers.title, answers.fields, today=today, allow_duplicate=True)
         return
+    _add_one(
+        ledger,
+        title,
+        fields,
+        today=today,
+        allow_duplicate=allow_duplicate,
+        check_similar=True,
+    )
 
-    stamp = now_utc_offset()
-    existing: list[Summary] | None = None
-    for text in titles:
-        req = new_requirement(
-            text,
-            settings=ledger.settings,
-            created=stamp,
-            today=as_of,
-            priority=priority or "medium",
-            status=status,
-            due=due,
-            owner=owner,
-            requester=requester,
-            department=department,
-            tags=tag or (),
-            effort=effort,
-            description=description,
-            acceptance=acceptance or (),
-            depends_on=depends_on or (),
-            goal=goal,
-            resolve=ledger.resolve_id,
+
+def _build(
+    ledger: Ledger, title: str, fields: dict[str, Any], *, today: date, resolve: bool = True
+) -> Requirement:
+    from pmledger.changes import new_requirement
+    from pmledger.dates import now_utc_offset
+
+    values = {k: v for k, v in fields.items() if k != "priority"}
+    return new_requirement(
+        title,
+        settings=ledger.settings,
+        created=now_utc_offset(),
+        today=today,
+        priority=fields.get("priority") or "medium",
+        resolve=ledger.resolve_id if resolve else None,
+        **values,
+    )
+
+
+def _add_one(
+    ledger: Ledger,
+    title: str,
+    fields: dict[str, Any],
+    *,
+    today: date,
+    allow_duplicate: bool,
+    check_similar: bool = False,
+) -> None:
+    """Create one requirement (refusing an exact duplicate) and print its ID."""
+    from pmledger.cli.output import one_line, warn, write
+    from pmledger.errors import DuplicateTitleError
+    from pmledger.query.similarity import similar
+
+    req = _build(ledger, title, fields, today=today)
+    existing = _open_titles(ledger) if (check_similar or not allow_duplicate) else []
+    if not allow_duplicate:
+        same = _exact_duplicates(req.title, existing)
+        # The title store may be a little stale: refuse only on what the file says now.
+        same = [s for s in same if _still_the_same(ledger, s.id, req.title)]
+        if same:
+            raise DuplicateTitleError(
+                f"“{one_line(req.title, 60)}” is already {same[0].id} ({same[0].status}); "
+                "nothing was added",
+                existing_id=same[0].id,
+            )
+    if check_similar:
+        matches = similar(req.title, existing)
+        if matches:
+            warn(_similar_line(matches[0]))
+            warn(
+                "hint: to record the requester there instead, add with "
+                f"--same-as {matches[0].requirement.id}"
+            )
+    created = ledger.create(req)
+    write(created.id)
+
+
+def _add_batch(
+    ledger: Ledger, fields: dict[str, Any], *, today: date, allow_duplicate: bool
+) -> None:
+    """`add -`: every title of stdin, written as one batch; duplicates reported."""
+    from pmledger.cli.output import one_line, warn, write
+    from pmledger.errors import InvalidValueError
+    from pmledger.query.similarity import DuplicateIndex
+
+    if sys.stdin.isatty():
+        sys.stderr.write("Reading titles, one per line; press Ctrl-D on an empty line to finish.\n")
+    lines = [(n, text.strip()) for n, text in enumerate(sys.stdin.read().splitlines(), 1)]
+    lines = [(n, text) for n, text in lines if text]
+    if not lines:
+        raise InvalidValueError("no titles on stdin (one per line)")
+    # Resolve the shared options once, not once per title.
+    fields = dict(fields)
+    fields["depends_on"] = [ledger.resolve_id(d) for d in _split(fields["depends_on"])]
+    index = DuplicateIndex(_open_summaries(ledger), expected=[text for _, text in lines])
+    pending: list[_Pending] = []
+    reqs: list[Requirement] = []
+    skipped: list[tuple[int, str, _Pending | Summary]] = []
+    similar_to: list[tuple[_Pending, Match]] = []
+    for number, text in lines:
+        req = _build(ledger, text, fields, today=today, resolve=False)
+        if not allow_duplicate:
+            same = [i for i in index.exact(req.title) if i.status not in _closed(ledger)]
+            if same:
+                skipped.append((number, req.title, same[0]))  # type: ignore[arg-type]
+                continue
+        item = _Pending(f"line {number}", req.title, req.status)
+        matches = index.similar(req.title, limit=1)
+        if matches:
+            similar_to.append((item, matches[0]))
+        index.add(item)
+        pending.append(item)
+        reqs.append(req)
+    created = ledger.create_many(reqs)
+    for item, req in zip(pending, created, strict=True):
+        item.id = req.id
+        write(req.id)
+    for item, match in similar_to[:SIMILAR_SHOWN]:
+        warn(f"{item.id}: {_similar_line(match)}")
+    if len(similar_to) > SIMILAR_SHOWN:
+        warn(f"… and {len(similar_to) - SIMILAR_SHOWN} more titles resemble another one")
+    if similar_to:
+        warn("hint: `pmledger add TITLE --same-as ID` records a request on an existing one")
+    for number, text, other in skipped:
+        warn(
+            f"skipped line {number}: “{one_line(text, 60)}” is already {other.id}"
+            " (--allow-duplicate adds it anyway)"
         )
-        if existing is None:
-            existing = _open_requirements(ledger)
-        if _offer_existing(ledger, req, existing, interactive=interactive, by=by):
-            continue
-        created = ledger.create(req)
-        existing.append(summarize(created))
-        write(created.id)
+    if skipped:
+        warn(f"{len(created)} added, {len(skipped)} skipped as duplicates")
+        raise typer.Exit(1)
 
 
-def _open_requirements(ledger: Ledger) -> list[Summary]:
-    closed = set(ledger.settings.ledger.closed_statuses)
+class _Pending:
+    """A title of the batch, known by its line until the ledger gives it an ID."""
+
+    __slots__ = ("id", "status", "title")
+
+    def __init__(self, id: str, title: str, status: str) -> None:
+        self.id = id
+        self.title = title
+        self.status = status
+
+
+def _split(values: Any) -> list[str]:
+    return [p.strip() for v in values for p in v.split(",") if p.strip()]
+
+
+def _closed(ledger: Ledger) -> tuple[str, ...]:
+    return tuple(ledger.settings.ledger.closed_statuses)
+
+
+def _open_summaries(ledger: Ledger) -> list[Summary]:
+    closed = set(_closed(ledger))
     return [s for s in ledger.summaries().summaries if s.status not in closed]
 
 
-def _offer_existing(
-    ledger: Ledger,
-    req: Requirement,
-    existing: list[Summary],
-    *,
-    interactive: bool,
-    by: str | None,
-) -> bool:
-    """Say which open requirement looks the same; True if the user chose to record on it."""
-    from pmledger.cli.output import one_line, warn
-    from pmledger.query.similarity import similar
+def _open_titles(ledger: Ledger) -> list[TitleEntry]:
+    """Open requirements from the fast title store (a hint may be slightly stale)."""
+    closed = set(_closed(ledger))
+    return [s for s in ledger.titles() if s.status not in closed]
 
-    matches = similar(req.title, existing)
-    if not matches:
+
+def _still_the_same(ledger: Ledger, req_id: str, title: str) -> bool:
+    from pmledger.errors import PmledgerError
+    from pmledger.query.similarity import exact_key
+
+    try:
+        req = ledger.load(req_id)
+    except PmledgerError:
         return False
-    best = matches[0]
-    warn(
-        f"similar: {best.requirement.id} “{one_line(best.requirement.title, 60)}” "
-        f"({best.similarity:.0%} alike, {best.requirement.status})"
+    return req.status not in _closed(ledger) and exact_key(req.title) == exact_key(title)
+
+
+def _exact_duplicates(title: str, existing: list[TitleEntry]) -> list[TitleEntry]:
+    """Open requirements with exactly the same title (normalised), by ID."""
+    from pmledger.query.similarity import exact_key, title_key
+
+    key = title_key(title)
+    wanted = exact_key(title)
+    return sorted(
+        (s for s in existing if s.title_key == key and exact_key(s.title) == wanted),
+        key=lambda s: s.id,
     )
-    if interactive and typer.confirm(
-        f"Record this request on {best.requirement.id} instead of creating a new one?",
-        default=False,
-        err=True,
-    ):
-        _record_on_existing(
-            ledger, best.requirement.id, req.title, req.requester, req.department, by
-        )
-        return True
-    if not interactive:
-        warn(
-            f"hint: to record the requester there instead, add with --same-as {best.requirement.id}"
-        )
-    return False
+
+
+def _similar_line(match: Match) -> str:
+    from pmledger.cli.output import one_line
+
+    other = match.requirement
+    return (
+        f"similar: {other.id} “{one_line(other.title, 60)}” "
+        f"({match.similarity:.0%} alike, {other.status})"
+    )
 
 
 def _record_on_existing(
@@ -213,37 +356,3 @@ def _record_on_existing(
     updated = with_note(req, text, by=by or requester or default_author(), at=now_utc_offset())
     ledger.save(updated)
     write(req.id)
-
-
-def _prompt(ledger: Ledger) -> dict[str, str]:
-    """Ask for the fields on a terminal; offers the last requester and department."""
-    # The newest requirement (by when it was captured) gives the defaults.
-    recent = ledger.summaries().summaries
-    newest = max(recent, key=lambda s: (s.created[:10], s.created), default=None)
-    last = ledger.load(newest.id) if newest is not None else None
-    answers: dict[str, str] = {}
-    answers["title"] = typer.prompt("Title", err=True).strip()
-    answers["priority"] = typer.prompt("Priority", default="medium", err=True)
-    answers["requester"] = typer.prompt(
-        "Requester",
-        default=(last.requester if last and last.requester else ""),
-        show_default=True,
-        err=True,
-    )
-    answers["department"] = typer.prompt(
-        "Department",
-        default=(last.department if last and last.department else ""),
-        show_default=True,
-        err=True,
-    )
-    answers["due"] = typer.prompt(
-        "Due (e.g. +2w, friday)", default="", show_default=False, err=True
-    )
-    answers["owner"] = typer.prompt("Owner", default="", show_default=False, err=True)
-    answers["tags"] = typer.prompt(
-        "Tags (comma-separated)", default="", show_default=False, err=True
-    )
-    answers["description"] = typer.prompt(
-        "Pain point / context", default="", show_default=False, err=True
-    )
-    return {k: v for k, v in answers.items() if v.strip()}

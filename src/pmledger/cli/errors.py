@@ -25,6 +25,7 @@ from pmledger.errors import (
     AmbiguousIdError,
     CommentsLostError,
     ConfigError,
+    DuplicateTitleError,
     EditAbortedError,
     GitError,
     HasDependentsError,
@@ -68,6 +69,10 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         "or leave those requirements out with --skip-incomplete",
     ),
     EditAbortedError: (FAILURE, ""),
+    DuplicateTitleError: (
+        FAILURE,
+        "--same-as ID records the request on it; --allow-duplicate adds another anyway",
+    ),
     ImportFileError: (FAILURE, ""),
     ImportRowsError: (
         FAILURE,

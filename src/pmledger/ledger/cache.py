@@ -136,3 +136,157 @@ class ParseCache:
         except OSError:
             return
         self._dirty = False
+
+
+# -- the title store: what `add` needs, without one stat per file ---------------------
+
+# A title entry: (id, title, status, created ISO text, title_key, bigram count).
+TitleRow = tuple[str, str, str, str, str, int]
+TITLES_FORMAT = 1
+# Compact the journal into the snapshot past this many lines (or a tenth of the ledger).
+JOURNAL_LIMIT = 512
+
+
+class TitleStore:
+    """Titles and statuses of every requirement for `add`'s duplicate hint.
+
+    A snapshot plus an append-only journal beside it: each ``add`` (and each
+    save through the ledger) appends one line instead of rewriting the
+    snapshot, which is compacted once the journal is long. Nothing here
+    stats every file; freshness comes from the requirements folder's
+    modification time, recorded with each write: when it differs, the folder
+    is listed and new or removed files are reconciled by name. What this
+    cannot see is a file edited in place by another program (its name and
+    the folder do not change) — acceptable for a hint, and why ``list``,
+    ``rank``, ``show`` and ``check`` never read this store
+    (docs/performance.md).
+    """
+
+    def __init__(self, path: Path | None, *, load: bool = True) -> None:
+        self.path = path
+        self.journal = path.with_suffix(".journal") if path is not None else None
+        self.rows: dict[str, TitleRow] = {}
+        self.bad: set[str] = set()
+        self.dir_mtime_ns = -1
+        self.journal_lines = 0
+        self.loaded = False
+        if path is not None and load:
+            self._load()
+
+    @classmethod
+    def for_ledger(cls, root: Path, *, load: bool = True) -> TitleStore:
+        """The store of a ledger (disabled when ``PMLEDGER_NO_CACHE`` is set).
+
+        ``load=False`` only appends to the journal, and only when a snapshot
+        exists (without one the next reader builds it from the files).
+        """
+        if os.environ.get(ENV_DISABLE):
+            return cls(None)
+        store = cls(cache_path(root, "titles"), load=load)
+        if not load and store.path is not None:
+            store.loaded = store.path.exists()
+        return store
+
+    def _load(self) -> None:
+        assert self.path is not None and self.journal is not None
+        try:
+            with self.path.open("rb") as handle:
+                data = pickle.load(handle)
+            if data.get("format") != (TITLES_FORMAT, *_format_key()):
+                return
+            self.rows = dict(zip(data["ids"], data["rows"], strict=True))
+            self.bad = set(data["bad"])
+            self.dir_mtime_ns = data["dir_mtime_ns"]
+        except Exception:
+            return  # no snapshot yet, or a foreign one: the caller rebuilds it
+        self.loaded = True
+        try:
+            lines = self.journal.read_bytes().decode("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        import json
+
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                self._apply(entry)
+            except (ValueError, TypeError, KeyError):
+                continue  # a torn last line from a crash: the reconcile repairs it
+            self.journal_lines += 1
+
+    def _apply(self, entry: dict[str, Any]) -> None:
+        if "put" in entry:
+            req_id, title, status, created, key, count = entry["put"]
+            row: TitleRow = (
+                str(req_id),
+                str(title),
+                str(status),
+                str(created),
+                str(key),
+                int(count),
+            )
+            self.rows[row[0]] = row
+            self.bad.discard(row[0])
+        if "del" in entry:
+            self.rows.pop(entry["del"], None)
+            self.bad.discard(entry["del"])
+        self.dir_mtime_ns = int(entry["dir"])
+
+    def append(self, puts: list[TitleRow], deletes: list[str], dir_mtime_ns: int) -> None:
+        """Record changes in the journal (one write, appended); failures are ignored."""
+        if self.journal is None or not self.loaded:
+            return
+        import json
+
+        lines = [
+            json.dumps({"put": list(r), "dir": dir_mtime_ns}, ensure_ascii=False) for r in puts
+        ]
+        lines += [json.dumps({"del": d, "dir": dir_mtime_ns}) for d in deletes]
+        if not lines:
+            return
+        for row in puts:
+            self.rows[row[0]] = row
+        for gone in deletes:
+            self.rows.pop(gone, None)
+        self.dir_mtime_ns = dir_mtime_ns
+        try:
+            fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, ("\n".join(lines) + "\n").encode("utf-8"))
+            finally:
+                os.close(fd)
+        except OSError:
+            return
+        self.journal_lines += len(lines)
+
+    def needs_compaction(self) -> bool:
+        """Whether the journal has grown enough to fold it into the snapshot."""
+        return self.journal_lines > max(JOURNAL_LIMIT, len(self.rows) // 10)
+
+    def save(self, dir_mtime_ns: int) -> None:
+        """Write the snapshot atomically and empty the journal; failures are ignored."""
+        if self.path is None or self.journal is None:
+            return
+        self.dir_mtime_ns = dir_mtime_ns
+        data = {
+            "format": (TITLES_FORMAT, *_format_key()),
+            "ids": list(self.rows),
+            "rows": list(self.rows.values()),
+            "bad": sorted(self.bad),
+            "dir_mtime_ns": dir_mtime_ns,
+        }
+        from pmledger.ledger.atomic import replace_bytes
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            replace_bytes(
+                self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False
+            )
+            # Lines appended since we read them describe files the snapshot's
+            # listing already saw, or came after its folder time (reconciled then).
+            with self.journal.open("wb"):
+                pass
+        except OSError:
+            return
+        self.loaded = True
+        self.journal_lines = 0

@@ -10,6 +10,7 @@ since workflows are configurable per ledger.
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
@@ -64,9 +65,16 @@ PRIORITY_ALIASES: dict[str, Priority] = {
     "could": Priority.medium,
     "wont": Priority.low,
     "won't": Priority.low,
+    # Chinese (issue 12): 紧急 "urgent", 最高 "highest", 一般 "ordinary".
+    "紧急": Priority.critical,
+    "最高": Priority.critical,
+    "高": Priority.high,
+    "中": Priority.medium,
+    "一般": Priority.medium,
+    "低": Priority.low,
 }
 
-PRIORITY_HELP = "critical, high, medium, low (or P0-P3, must/should/could/wont)"
+PRIORITY_HELP = "critical, high, medium, low (or P0-P3, must/should/could/wont, 紧急/高/中/低)"
 
 
 def parse_priority(value: object) -> object:
@@ -74,7 +82,8 @@ def parse_priority(value: object) -> object:
     if isinstance(value, Priority):
         return value
     if isinstance(value, str):
-        found = PRIORITY_ALIASES.get(value.strip().lower())
+        # NFKC: full-width letters and digits (Ｐ０) read as ASCII.
+        found = PRIORITY_ALIASES.get(unicodedata.normalize("NFKC", value).strip().lower())
         if found is None:
             raise ValueError(f"must be one of {PRIORITY_HELP}, got {value!r}")
         return found

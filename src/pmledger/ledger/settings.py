@@ -66,6 +66,11 @@ def _all_in_workflow(values: list[str], info: ValidationInfo) -> list[str]:
     return values
 
 
+def _labelled_in_workflow(values: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+    _all_in_workflow(list(values), info)
+    return values
+
+
 class LedgerSettings(_Strict):
     """The ledger: IDs, files and the workflow."""
 
@@ -104,6 +109,17 @@ class LedgerSettings(_Strict):
         default_factory=list,
         description="Extra keys your team adds to requirement files (`set` accepts them).",
     )
+    # Issue 12: "en" is the same as unset (English is the last resort anyway).
+    language: Literal["en", "zh"] = Field(
+        default="en",
+        description="Language of messages and help, en or zh, where neither --lang, "
+        "PMLEDGER_LANG nor the locale names one.",
+    )
+    status_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description='Chinese labels typed for statuses, e.g. { review = "评审中" }; the '
+        "default statuses have 提议, 已接受, 已计划, 进行中, 已完成, 已拒绝, 已推迟.",
+    )
 
     @field_validator("id_prefix")
     @classmethod
@@ -125,6 +141,7 @@ class LedgerSettings(_Strict):
         _in_workflow
     )
     _some_statuses = field_validator("closed_statuses", "inactive_statuses")(_all_in_workflow)
+    _labelled = field_validator("status_labels")(_labelled_in_workflow)
 
 
 class Weights(_Strict):
@@ -280,6 +297,10 @@ _HEADER = """\
 
 
 def _toml_value(value: object) -> str:
+    if isinstance(value, dict):
+        # An inline table: one line, like the lists.
+        inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
+        return "{" + (f" {inner} " if inner else "") + "}"
     if isinstance(value, list):
         # One line: a workflow reads best as a row.
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from pmledger.errors import InvalidValueError
+from pmledger.i18n.labels import resolve_status
 from pmledger.ledger.model import Requirement
-
-# check_statuses is re-exported: the one status check lives with the settings.
 from pmledger.ledger.settings import Settings
-from pmledger.ledger.settings import check_statuses as check_statuses
 
 
 @dataclass(frozen=True)
@@ -94,6 +92,16 @@ def matches(req: Requirement, flt: Filter, *, settings: Settings, as_of: date) -
         if not all(word in text for word in flt.text.casefold().split()):
             return False
     return True
+
+
+def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ...]:
+    """The canonical statuses typed (names or Chinese labels); ``WorkflowError`` if one is unknown.
+
+    Typed by a person (``--status 进行中``), so labels count; values read from
+    files go through ``pmledger.ledger.settings.check_statuses``, which takes
+    only the canonical names that files must hold.
+    """
+    return tuple(resolve_status(status, settings) for status in statuses)
 
 
 def select(

@@ -1,0 +1,191 @@
+"""The questions `pmledger add` asks on a terminal when no title is given.
+
+Each answer is checked as it is typed, by the same core parsers the options
+use (``parse_priority``, ``parse_date``), and a bad one is asked again with
+the reason and the accepted forms: one typo never throws the entry away.
+The duplicate check comes right after the title, before anything else is
+asked. Ctrl-C or Ctrl-D at any question ends with `interrupted` (exit 130)
+and nothing written.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from pmledger.ledger.ledger import Ledger, TitleEntry
+    from pmledger.ledger.model import Requirement
+
+
+@dataclass
+class Answers:
+    """What was typed: the title and the fields, or the requirement to record it on."""
+
+    title: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    same_as: str | None = None
+
+
+def interview(
+    ledger: Ledger,
+    given: dict[str, Any],
+    *,
+    today: date,
+    open_summaries: list[TitleEntry],
+) -> Answers:
+    """Ask for every field not ``given`` on the command line.
+
+    Raises KeyboardInterrupt on Ctrl-C or Ctrl-D (the error table turns it
+    into `interrupted`, exit 130).
+    """
+    try:
+        return _interview(ledger, dict(given), today=today, open_summaries=open_summaries)
+    except typer.Abort:
+        # click turns Ctrl-C and Ctrl-D at a prompt into Abort ("Aborted.",
+        # exit 1); end the prompt's line and report it as the interruption it is.
+        sys.stderr.write("\n")
+        raise KeyboardInterrupt from None
+
+
+def _interview(
+    ledger: Ledger, fields: dict[str, Any], *, today: date, open_summaries: list[TitleEntry]
+) -> Answers:
+    from pmledger.dates import parse_date
+    from pmledger.ledger.model import PRIORITY_HELP, parse_priority
+
+    title = ask("Title", required=True)
+    last = newest_requirement(ledger)
+    target = _offer_existing(title, open_summaries)
+    if target is not None:
+        _ask_who(fields, last)
+        return Answers(title, fields, same_as=target)
+    if not fields.get("priority"):
+        fields["priority"] = ask(
+            f"Priority: {PRIORITY_HELP}", default="medium", check=parse_priority
+        )
+    _ask_who(fields, last)
+    if not fields.get("due"):
+        fields["due"] = ask(
+            "Due date (e.g. 2026-12-24, +2w, friday, eom, 下周五; Enter for none)",
+            check=lambda text: parse_date(text, today=today),
+        )
+    if fields.get("effort") is None:
+        answer = ask("Effort in points (Enter for none)", check=parse_effort)
+        fields["effort"] = parse_effort(answer) if answer else None
+    if not fields.get("owner"):
+        fields["owner"] = ask("Owner (Enter for none)")
+    if not fields.get("tags"):
+        tags = ask("Tags, comma-separated (Enter for none)")
+        fields["tags"] = [tags] if tags else ()
+    if not fields.get("description"):
+        fields["description"] = ask("Pain point / context (Enter for none)")
+    return Answers(title, {k: (v if v != "" else None) for k, v in fields.items()})
+
+
+def _ask_who(fields: dict[str, Any], last: Requirement | None) -> None:
+    if not fields.get("requester"):
+        fields["requester"] = ask("Requester", default=(last.requester or "") if last else "")
+    if not fields.get("department"):
+        fields["department"] = ask("Department", default=(last.department or "") if last else "")
+
+
+def ask(
+    label: str,
+    *,
+    default: str = "",
+    required: bool = False,
+    check: Callable[[str], object] | None = None,
+) -> str:
+    """One answer, asked again until ``check`` accepts it (an empty answer is
+    accepted unless ``required``). An empty default is not shown."""
+    from pmledger.cli.output import sanitize
+    from pmledger.errors import PmledgerError
+
+    while True:
+        answer: str = typer.prompt(label, default=default, show_default=bool(default), err=True)
+        answer = answer.strip()
+        if not answer:
+            if required:
+                sys.stderr.write("Error: this cannot be empty; type it, or Ctrl-C to stop\n")
+                continue
+            return answer
+        if check is not None:
+            try:
+                check(answer)
+            except (PmledgerError, ValueError) as exc:
+                sys.stderr.write(f"Error: {sanitize(str(exc))}\n")
+                continue
+        return answer
+
+
+def parse_effort(text: str) -> float:
+    """An effort typed at the prompt: what ``--effort`` accepts (a number ≥ 0)."""
+    from pmledger.errors import InvalidValueError
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InvalidValueError(
+            f"{text!r} is not an effort; expected a number of points of 0 or more, e.g. 3 or 0.5"
+        )
+    return value
+
+
+def _offer_existing(title: str, open_summaries: list[TitleEntry]) -> str | None:
+    """Name the open requirement the title resembles; its ID if the person records there."""
+    from pmledger.cli.output import one_line, warn
+    from pmledger.query.similarity import exact_key, similar
+
+    matches = similar(title, open_summaries)
+    if not matches:
+        return None
+    best = matches[0].requirement
+    if exact_key(best.title) == exact_key(title):
+        warn(f"same title: {best.id} “{one_line(best.title, 60)}” ({best.status})")
+        question = f"Record this request on {best.id} instead of adding a duplicate?"
+        default = True
+    else:
+        warn(
+            f"similar: {best.id} “{one_line(best.title, 60)}” "
+            f"({matches[0].similarity:.0%} alike, {best.status})"
+        )
+        question = f"Record this request on {best.id} instead of creating a new one?"
+        default = False
+    if typer.confirm(question, default=default, err=True):
+        return best.id
+    return None
+
+
+def newest_requirement(ledger: Ledger) -> Requirement | None:
+    """The most recently created requirement (ties: the greater ID), for defaults."""
+    from pmledger.errors import PmledgerError
+
+    # From the fast title store: a default may lag an in-place edit; a listing may not.
+    entries = ledger.titles()
+    newest = max(entries, key=lambda s: (_created_at(s.created), s.id), default=None)
+    if newest is None:
+        return None
+    try:
+        return ledger.load(newest.id)
+    except PmledgerError:
+        return None  # a broken newest file only costs the defaults
+
+
+def _created_at(text: str) -> datetime:
+    # `created` is a date or an offset date-time: compare them as instants.
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
