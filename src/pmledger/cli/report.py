@@ -77,7 +77,15 @@ def report(
             "--waiting-days", min=0, help="Proposals older than this many days are 'waiting'."
         ),
     ] = 14,
-    lang: Annotated[str, typer.Option("--lang", help="Language of the labels (en).")] = "en",
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="LANG",
+            help="Language of the labels: en or zh (default: the language of this run).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Render a progress report: status, departments, deadlines, ranking, goals, sprint, changes."""
     from pmledger.goals.store import GoalBook
@@ -87,6 +95,10 @@ def report(
     from pmledger.report.labels import labels
 
     fmt = check_format(fmt, ("markdown", "md", "html"))
+    if lang is None:
+        from pmledger import i18n
+
+        lang = i18n.active_language()
     labels(lang)  # an unknown language is refused before any work
     ledger = open_ledger(ctx)
     flt = build_filter(

@@ -14,7 +14,7 @@ from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
 from pmledger.report import svg
 from pmledger.report.data import Change, DepartmentBlock, ReportData, expected
-from pmledger.report.labels import labels
+from pmledger.report.labels import HTML_LANG, labels
 from pmledger.report.text import clean, number, percent
 
 # Details open by themselves when the page is small enough to print whole.
@@ -458,7 +458,7 @@ def render_html(data: ReportData, *, lang: str = "en") -> str:
         f"<footer>{escape(t['generated_by'])} · {data.as_of}</footer>",
     ]
     return (
-        f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{escape(HTML_LANG.get(lang, lang))}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
         f"<body>\n<main>\n{''.join(body)}\n</main>\n</body>\n</html>\n"
