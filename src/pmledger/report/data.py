@@ -18,6 +18,7 @@ from pmledger.goals.progress import GoalProgress, goal_progress
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import is_overdue
+from pmledger.i18n.labels import status_labels
 from pmledger.ranking.matrix import QUADRANTS, build_matrix
 from pmledger.ranking.order import rank
 from pmledger.ranking.scoring import Score
@@ -96,6 +97,8 @@ class ReportData:
     changes: list[Change] | None = None
     changes_since: str | None = None
     statuses: list[str] = field(default_factory=list)
+    # The Chinese label of each status (shown only in a Chinese report).
+    status_names: dict[str, str] = field(default_factory=dict)
     done_status: str = "done"
 
 
@@ -231,6 +234,7 @@ def build_report(
         changes=changes[: opts.list_cap * 2] if changes is not None else None,
         changes_since=changes_since,
         statuses=list(settings.ledger.statuses),
+        status_names=status_labels(settings),
         done_status=done_status,
     )
 

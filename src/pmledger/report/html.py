@@ -14,7 +14,7 @@ from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
 from pmledger.report import svg
 from pmledger.report.data import Change, DepartmentBlock, ReportData, expected
-from pmledger.report.labels import HTML_LANG, labels
+from pmledger.report.labels import HTML_LANG, priority_text, report_labels, status_text
 from pmledger.report.text import clean, number, percent
 
 # Details open by themselves when the page is small enough to print whole.
@@ -83,9 +83,9 @@ def e(text: object, limit: int | None = None) -> str:
     return escape(clean(text, limit), quote=True)
 
 
-def _pill(status: str, statuses: list[str]) -> str:
+def _pill(status: str, statuses: list[str], t: dict[str, str]) -> str:
     colour = svg.status_colour(status, statuses)
-    return f'<span class="pill" style="background:{colour}">{e(status)}</span>'
+    return f'<span class="pill" style="background:{colour}">{e(status_text(t, status))}</span>'
 
 
 def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
@@ -124,9 +124,9 @@ def _req_table(
             if c == "title":
                 row.append(e(r.title, 140))
             elif c == "status":
-                row.append(_pill(r.status, data.statuses))
+                row.append(_pill(r.status, data.statuses, t))
             elif c == "priority":
-                row.append(e(r.priority.value))
+                row.append(e(priority_text(t, r.priority.value)))
             elif c == "due":
                 row.append(str(r.due or ""))
             elif c == "expected":
@@ -295,7 +295,7 @@ def _next(data: ReportData, t: dict[str, str]) -> str:
                 f'<li class="muted">{escape(t["more_items"].format(n=more))}</li>' if more else ""
             )
             lists.append(f"<h4>{escape(quadrant_names[q])}</h4><ul>{items}{tail}</ul>")
-    note = t["matrix_note"].format(days=data.urgent_days, prio=", ".join(data.important))
+    note = t["matrix_note"].format(days=data.urgent_days, prio=t["list_sep"].join(priority_text(t, p) for p in data.important))
     out.append(
         f'<h3>{escape(t["matrix"])}</h3><p class="note">{escape(note)}</p>'
         f'<div class="grid2"><div>{chart}</div><div>{"".join(lists)}</div></div></section>'
@@ -347,7 +347,9 @@ def _sprint(data: ReportData, t: dict[str, str]) -> str:
 
 
 def _department(block: DepartmentBlock, t: dict[str, str], data: ReportData, opened: bool) -> str:
-    counts = ", ".join(f"{e(k)} {v}" for k, v in block.by_status.items())
+    counts = t["list_sep"].join(
+        f"{e(status_text(t, k))} {v}" for k, v in block.by_status.items()
+    )
     parts = [
         f"<details{' open' if opened else ''}><summary>{e(block.name)} "
         f'<span class="muted">({block.total}: {counts})</span></summary>'
@@ -375,7 +377,9 @@ def _departments(data: ReportData, t: dict[str, str]) -> str:
                 merged[k] = merged.get(k, 0) + v
         rows.append((f"+{len(rest)}", merged))
     used = [s for s in data.statuses if any(c.get(s) for _, c in rows)]
-    chart = svg.stacked_bars(rows, used, title=t["chart_departments"])
+    chart = svg.stacked_bars(
+        rows, used, title=t["chart_departments"], names={u: status_text(t, u) for u in used}
+    )
     opened = sum(len(b.items) for b in blocks) <= OPEN_DETAILS_MAX_ITEMS
     inner = "".join(_department(b, t, data, opened) for b in blocks)
     return (
@@ -432,11 +436,12 @@ def _changes(changes: list[Change] | None, since: str | None, t: dict[str, str])
 
 def render_html(data: ReportData, *, lang: str = "en") -> str:
     """The whole report as one self-contained HTML document."""
-    t = labels(lang)
+    t = report_labels(lang, data.status_names)
     s = data.stats
     scope = e(data.scope) if data.scope else escape(t["scope_all"])
     status_rows = [
-        (name, n, svg.status_colour(name, data.statuses)) for name, n in s.by_status.items()
+        (status_text(t, name), n, svg.status_colour(name, data.statuses))
+        for name, n in s.by_status.items()
     ]
     title = f"{t['title']} · {data.as_of}" + (f" · {clean(data.scope)}" if data.scope else "")
     body = [

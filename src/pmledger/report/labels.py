@@ -100,6 +100,7 @@ EN: dict[str, str] = {
     "chart_goals": "Goal progress (share of the way from start to target)",
     "print_hint": "Print this page or save it as PDF from your browser.",
     "legend": "Legend",
+    "list_sep": ", ",
 }
 
 ZH: dict[str, str] = {
@@ -192,6 +193,11 @@ ZH: dict[str, str] = {
     "chart_goals": "目标进度（从起始值到目标值已完成的比例）",
     "print_hint": "可在浏览器中打印本页或另存为 PDF。",
     "legend": "图例",
+    "priority:critical": "紧急",
+    "priority:high": "高",
+    "priority:medium": "中",
+    "priority:low": "低",
+    "list_sep": "、",
 }
 
 # The value of <html lang> for each language.
@@ -208,3 +214,25 @@ def labels(lang: str = "en") -> dict[str, str]:
             f"no report labels for language {lang!r}; available: {', '.join(LANGUAGES)}"
         )
     return {**EN, **table}
+
+
+def report_labels(lang: str, status_names: dict[str, str]) -> dict[str, str]:
+    """``labels(lang)`` plus how each status reads (``status:<name>`` keys).
+
+    ``status_names`` are the ledger's Chinese status labels; English shows the
+    canonical status itself.
+    """
+    table = labels(lang)
+    if lang == "zh":
+        table.update({f"status:{k}": v for k, v in status_names.items()})
+    return table
+
+
+def status_text(t: dict[str, str], status: str) -> str:
+    """A status as the reader of ``t`` reads it (the canonical name when untranslated)."""
+    return t.get(f"status:{status}", status)
+
+
+def priority_text(t: dict[str, str], priority: str) -> str:
+    """A priority as the reader of ``t`` reads it."""
+    return t.get(f"priority:{priority}", priority)

@@ -12,7 +12,7 @@ from pmledger.goals.progress import GoalProgress
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
 from pmledger.report.data import Change, ReportData, expected
-from pmledger.report.labels import labels
+from pmledger.report.labels import priority_text, report_labels, status_text
 from pmledger.report.text import clean, number, percent
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
@@ -51,7 +51,9 @@ def _req_rows(reqs: list[Requirement], cols: list[str], t: dict[str, str]) -> li
             elif c == "expected":
                 row.append(esc(expected(r)))
             elif c == "priority":
-                row.append(r.priority.value)
+                row.append(priority_text(t, r.priority.value))
+            elif c == "status":
+                row.append(esc(status_text(t, r.status)))
             elif c in ("due",):
                 row.append(str(r.due or ""))
             else:
@@ -132,7 +134,7 @@ def _changes(changes: list[Change] | None, since: str | None, t: dict[str, str])
 
 def render_markdown(data: ReportData, *, lang: str = "en") -> str:
     """The whole report as one markdown document."""
-    t = labels(lang)
+    t = report_labels(lang, data.status_names)
     s = data.stats
     scope = esc(data.scope) if data.scope else t["scope_all"]
     out = [f"# {t['title']}", "", f"{t['as_of']} **{data.as_of}** · {t['scope']}: {scope}", ""]
@@ -159,7 +161,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
         table(
             [t["status"], t["count"], t["share"]],
             [
-                [esc(name), str(n), f"{bar(n / total)} {round(100 * n / total)}%"]
+                [esc(status_text(t, name)), str(n), f"{bar(n / total)} {round(100 * n / total)}%"]
                 for name, n in s.by_status.items()
             ],
         )
@@ -211,7 +213,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
     else:
         out.append(t["nothing"])
     out += ["", f"## {t['matrix']}", ""]
-    out.append(t["matrix_note"].format(days=data.urgent_days, prio=", ".join(data.important)))
+    out.append(t["matrix_note"].format(days=data.urgent_days, prio=t["list_sep"].join(priority_text(t, p) for p in data.important)))
     out.append("")
     names = dict(zip(QUADRANTS, ("q_do", "q_schedule", "q_delegate", "q_drop"), strict=True))
 
@@ -260,7 +262,9 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
 
     out += [f"## {t['departments']}", ""]
     for block in data.departments:
-        counts = ", ".join(f"{esc(k)} {v}" for k, v in block.by_status.items())
+        counts = t["list_sep"].join(
+            f"{esc(status_text(t, k))} {v}" for k, v in block.by_status.items()
+        )
         out += [f"### {esc(block.name)} ({block.total})", "", counts, ""]
         if block.requesters:
             shown = ", ".join(esc(r) for r in block.requesters[:20])

@@ -104,8 +104,13 @@ def stacked_bars(
     title: str,
     width: int = 640,
     label_cells: int = 22,
+    names: dict[str, str] | None = None,
 ) -> str:
-    """One bar per row (department), split by status, with a legend below."""
+    """One bar per row (department), split by status, with a legend below.
+
+    ``names`` maps a status to how the reader reads it (its label in Chinese).
+    """
+    shown = names or {}
     label_w = int(label_cells * CHAR_PX) + 10
     row_h = 24
     top = max([sum(c.values()) for _, c in rows] + [1])
@@ -122,7 +127,7 @@ def stacked_bars(
             w = span * n / top
             body.append(
                 f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" '
-                f'fill="{status_colour(status, statuses)}"><title>{escape(status)}: {n}'
+                f'fill="{status_colour(status, statuses)}"><title>{escape(shown.get(status, status))}: {n}'
                 "</title></rect>"
             )
             x += w
@@ -130,7 +135,8 @@ def stacked_bars(
     legend_y = 4 + len(rows) * row_h + 10
     x = float(label_w)
     for status in statuses:
-        step = 24 + cells(status) * 6.5
+        name = shown.get(status, status)
+        step = 24 + cells(name) * 6.5
         if x + step > width and x > label_w:
             # Wrap the legend rather than run off the chart.
             x, legend_y = float(label_w), legend_y + 16
@@ -138,7 +144,7 @@ def stacked_bars(
             f'<rect x="{x:.1f}" y="{legend_y}" width="10" height="10" '
             f'fill="{status_colour(status, statuses)}"/>'
         )
-        body.append(_text(x + 14, legend_y + 9, status, cls="small"))
+        body.append(_text(x + 14, legend_y + 9, name, cls="small"))
         x += step
     return _svg(width, legend_y + 20, title, body)
 
