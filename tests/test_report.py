@@ -263,3 +263,27 @@ def test_report_on_stdout_is_the_file_in_utf8(tmp_path: Path) -> None:
     ok(["report", "--as-of", AS_OF, "-o", str(target)])
     out = ok(["report", "--as-of", AS_OF]).stdout
     assert out == target.read_text(encoding="utf-8") and "销售部" in out
+
+
+def test_chinese_labels_cover_every_english_label() -> None:
+    from pmledger.report.labels import ZH
+
+    assert set(EN) <= set(ZH)
+    for key, text in EN.items():
+        assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", ZH[key])), key
+
+
+def test_chinese_report_in_markdown_and_html(tmp_path: Path) -> None:
+    md = example_report(tmp_path, "--lang", "zh")
+    for heading in ("# 需求进展报告", "## 概览", "## 需求状态分布", "## 目标与 KPI", "## 按部门"):
+        assert heading in md
+    assert "| 已接受 |" in md  # statuses read as labels in a Chinese report
+    assert "Requirements progress report" not in md
+    # The run's language chooses the report's language too (global --lang, PMLEDGER_LANG).
+    assert ok(["--lang", "zh", "report", "--as-of", AS_OF]).stdout == md
+    assert ok(["report", "--as-of", AS_OF], env={"PMLEDGER_LANG": "zh"}).stdout == md
+    html = ok(["report", "--as-of", AS_OF, "--lang", "zh", "-f", "html"]).stdout
+    assert '<html lang="zh-CN">' in html
+    assert "<h1>需求进展报告</h1>" in html
+    en = ok(["report", "--as-of", AS_OF, "--lang", "en", "-f", "html"]).stdout
+    assert '<html lang="en">' in en and "需求进展报告" not in en

@@ -295,7 +295,9 @@ def _next(data: ReportData, t: dict[str, str]) -> str:
                 f'<li class="muted">{escape(t["more_items"].format(n=more))}</li>' if more else ""
             )
             lists.append(f"<h4>{escape(quadrant_names[q])}</h4><ul>{items}{tail}</ul>")
-    note = t["matrix_note"].format(days=data.urgent_days, prio=t["list_sep"].join(priority_text(t, p) for p in data.important))
+    note = t["matrix_note"].format(
+        days=data.urgent_days, prio=t["list_sep"].join(priority_text(t, p) for p in data.important)
+    )
     out.append(
         f'<h3>{escape(t["matrix"])}</h3><p class="note">{escape(note)}</p>'
         f'<div class="grid2"><div>{chart}</div><div>{"".join(lists)}</div></div></section>'
@@ -347,9 +349,7 @@ def _sprint(data: ReportData, t: dict[str, str]) -> str:
 
 
 def _department(block: DepartmentBlock, t: dict[str, str], data: ReportData, opened: bool) -> str:
-    counts = t["list_sep"].join(
-        f"{e(status_text(t, k))} {v}" for k, v in block.by_status.items()
-    )
+    counts = t["list_sep"].join(f"{e(status_text(t, k))} {v}" for k, v in block.by_status.items())
     parts = [
         f"<details{' open' if opened else ''}><summary>{e(block.name)} "
         f'<span class="muted">({block.total}: {counts})</span></summary>'

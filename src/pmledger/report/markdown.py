@@ -213,7 +213,12 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
     else:
         out.append(t["nothing"])
     out += ["", f"## {t['matrix']}", ""]
-    out.append(t["matrix_note"].format(days=data.urgent_days, prio=t["list_sep"].join(priority_text(t, p) for p in data.important)))
+    out.append(
+        t["matrix_note"].format(
+            days=data.urgent_days,
+            prio=t["list_sep"].join(priority_text(t, p) for p in data.important),
+        )
+    )
     out.append("")
     names = dict(zip(QUADRANTS, ("q_do", "q_schedule", "q_delegate", "q_drop"), strict=True))
 
