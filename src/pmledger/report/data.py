@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 
 from pmledger.goals.model import Goal
 from pmledger.goals.progress import GoalProgress, goal_progress
+from pmledger.i18n.labels import status_labels
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import is_overdue
-from pmledger.i18n.labels import status_labels
 from pmledger.ranking.matrix import QUADRANTS, build_matrix
 from pmledger.ranking.order import rank
 from pmledger.ranking.scoring import Score
