@@ -112,7 +112,13 @@ def ask(
     from pmledger.errors import PmledgerError
 
     while True:
-        answer: str = typer.prompt(label, default=default, show_default=bool(default), err=True)
+        answer: str = typer.prompt(
+            label,
+            default=default,
+            show_default=bool(default),
+            err=True,
+            prompt_suffix=_prompt_suffix(),
+        )
         answer = answer.strip()
         if not answer:
             if required:
@@ -144,6 +150,11 @@ def check_priority(text: str) -> object:
                 "(or P0-P3, must/should/could/wont)"
             ).format(text=text)
         ) from None
+
+
+def _prompt_suffix() -> str:
+    # TRANSLATORS: what ends a question before the answer (Chinese: a full-width colon).
+    return pgettext("prompt", ": ")
 
 
 def parse_effort(text: str) -> float:
@@ -214,7 +225,13 @@ def confirm(question: str, *, default: bool) -> bool:
 
     hint = _("[Y/n]") if default else _("[y/N]")
     while True:
-        answer: str = typer.prompt(f"{question} {hint}", default="", show_default=False, err=True)
+        answer: str = typer.prompt(
+            f"{question} {hint}",
+            default="",
+            show_default=False,
+            err=True,
+            prompt_suffix=_prompt_suffix(),
+        )
         word = unicodedata.normalize("NFKC", answer).strip().lower()
         if not word:
             return default
