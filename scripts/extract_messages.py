@@ -43,6 +43,13 @@ POT = LOCALE / f"{DOMAIN}.pot"
 MARKED: frozenset[str] = frozenset(
     [
         # One module per line, e.g. "pmledger.cli.add",
+        "pmledger.cli.add",
+        "pmledger.cli.change",
+        "pmledger.cli.completion",
+        "pmledger.cli.edit",
+        "pmledger.cli.init",
+        "pmledger.cli.interview",
+        "pmledger.cli.remove",
     ]
 )
 
