@@ -43,6 +43,11 @@ POT = LOCALE / f"{DOMAIN}.pot"
 MARKED: frozenset[str] = frozenset(
     [
         # One module per line, e.g. "pmledger.cli.add",
+        "pmledger.cli.check",
+        "pmledger.cli.diff",
+        "pmledger.cli.fmt",
+        "pmledger.cli.git_setup",
+        "pmledger.cli.history",
     ]
 )
 
