@@ -71,6 +71,11 @@ def _sides(diff: LedgerDiff) -> tuple[str, str]:
     return diff.old_shown or diff.old, diff.new_shown or diff.new
 
 
+def _revision(diff: LedgerDiff, label: str) -> str:
+    """A problem's revision label as the reader's language says it."""
+    return dict(zip((diff.old, diff.new), _sides(diff), strict=True)).get(label, label)
+
+
 def render_text(diff: LedgerDiff, settings: Settings | None = None) -> str:
     from pmledger.cli.output import one_line
 
@@ -128,7 +133,7 @@ def render_text(diff: LedgerDiff, settings: Settings | None = None) -> str:
         out.append("\n" + _("Unreadable files ({count})").format(count=len(diff.problems)))
         for p in diff.problems:
             line = f":{p.line}" if p.line else ""
-            out.append(f"  {p.revision}: {p.path}{line}: {one_line(p.text)}")
+            out.append(f"  {_revision(diff, p.revision)}: {p.path}{line}: {one_line(p.text)}")
     return "\n".join(out)
 
 
@@ -242,7 +247,7 @@ def render_markdown(diff: LedgerDiff, settings: Settings | None = None) -> str:
             ).format(count=rest)
         out += _section(_("Rank moves"), len(diff.moves), table)
     if diff.problems:
-        rows = [[p.revision, p.path, p.line or "", p.text] for p in diff.problems]
+        rows = [[_revision(diff, p.revision), p.path, p.line or "", p.text] for p in diff.problems]
         out += _section(
             _("Unreadable files"),
             len(rows),
