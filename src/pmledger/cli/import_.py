@@ -143,7 +143,7 @@ def import_(
     from pmledger.cli.output import warn
     from pmledger.dates import now_utc_offset
     from pmledger.errors import ImportRowsError
-    from pmledger.i18n import _
+    from pmledger.i18n import _, pgettext
     from pmledger.io.mapping import Mapping
     from pmledger.io.planner import Options, plan_import
     from pmledger.io.readers import IMPORT_FORMATS, guess_format, read_table
@@ -173,7 +173,8 @@ def import_(
     for notice in plan.notices:
         warn(_("note: {notice}").format(notice=notice))
     if plan.ignored_columns:
-        shown = ", ".join(plan.ignored_columns[:12])
+        # TRANSLATORS: the separator of a list of names (Chinese: 、).
+        shown = pgettext("list separator", ", ").join(plan.ignored_columns[:12])
         more = len(plan.ignored_columns) - 12
         if more > 0:
             message = _(
@@ -269,13 +270,15 @@ def _say(action: Action, *, dry: bool) -> None:
 
 def _summary(plan: Plan, name: str, actions: list[Action], *, dry: bool, stopped: bool) -> None:
     from pmledger.cli.output import warn
-    from pmledger.i18n import _, ngettext
+    from pmledger.i18n import _, ngettext, pgettext
 
     created = sum(1 for a in actions if a.kind == "create")
     updated = sum(1 for a in actions if a.kind == "update")
     same = sum(1 for a in actions if a.kind == "unchanged")
     rows = plan.invalid_rows
-    listed = ", ".join(str(r) for r in rows[:20]) + (" ..." if len(rows) > 20 else "")
+    listed = pgettext("list separator", ", ").join(str(r) for r in rows[:20]) + (
+        " ..." if len(rows) > 20 else ""
+    )
     # One whole sentence per case: the clauses do not translate one by one.
     if dry and not rows:
         message = _(

@@ -22,11 +22,11 @@ class Problem:
 
     def __str__(self) -> str:
         if self.row and self.column:
-            text = _("row {row}, column {column!r}: {message}")
+            text = _("row {row}, column '{column}': {message}")
         elif self.row:
             text = _("row {row}: {message}")
         elif self.column:
-            text = _("file, column {column!r}: {message}")
+            text = _("file, column '{column}': {message}")
         else:
             text = _("file: {message}")
         return text.format(row=self.row, column=self.column, message=self.message)
