@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pmledger.errors import InvalidValueError
-from pmledger.i18n import _
+from pmledger.i18n import _, pgettext
 from pmledger.ledger.model import KEY_ORDER, LIST_FIELDS, SCORING_TABLES, Note, Requirement
 
 LIST_SEPARATOR = ";"
@@ -85,7 +85,7 @@ def check_columns(
             _(
                 "unknown field {field!r} in --fields; choose from {fields}, notes, "
                 "rice.KEY / wsjf.KEY / ice.KEY or a custom field"
-            ).format(field=name, fields=", ".join(KEY_ORDER))
+            ).format(field=name, fields=pgettext("list separator", ", ").join(KEY_ORDER))
         )
     if not out:
         raise InvalidValueError(_("--fields names no field"))

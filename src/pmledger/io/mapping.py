@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pmledger.errors import InvalidValueError
-from pmledger.i18n import _
+from pmledger.i18n import _, pgettext
 from pmledger.ledger.model import (
     KNOWN_FIELDS,
     PRIORITY_ALIASES,
@@ -202,7 +202,11 @@ class Mapping:
                         "--map {column}={field}: unknown field {field!r}; choose from "
                         "{fields}, rice.KEY / wsjf.KEY / ice.KEY or a custom "
                         "field (or nothing, to ignore the column)"
-                    ).format(column=column, field=target, fields=", ".join(IMPORTABLE))
+                    ).format(
+                        column=column,
+                        field=target,
+                        fields=pgettext("list separator", ", ").join(IMPORTABLE),
+                    )
                 )
         stats = parse_pairs(statuses, "--map-status")
         for value, status in stats.items():
@@ -212,7 +216,9 @@ class Mapping:
                         "--map-status {value}={status}: {status!r} is not in the workflow "
                         "({statuses})"
                     ).format(
-                        value=value, status=status, statuses=", ".join(settings.ledger.statuses)
+                        value=value,
+                        status=status,
+                        statuses=pgettext("list separator", ", ").join(settings.ledger.statuses),
                     )
                 )
         prios = parse_pairs(priorities, "--map-priority")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from pmledger.errors import ImportFileError, InvalidValueError
-from pmledger.i18n import _
+from pmledger.i18n import _, pgettext
 from pmledger.io.records import Table
 from pmledger.io.trackers import TRACKER_FORMATS
 
@@ -54,7 +54,7 @@ def read_table(
     if fmt not in IMPORT_FORMATS:
         raise InvalidValueError(
             _("unknown format {format!r}; choose one of {formats}").format(
-                format=fmt, formats=", ".join(IMPORT_FORMATS)
+                format=fmt, formats=pgettext("list separator", ", ").join(IMPORT_FORMATS)
             )
         )
     if fmt == "csv":

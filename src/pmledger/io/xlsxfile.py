@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pmledger.errors import ImportFileError, MissingExtraError
-from pmledger.i18n import _
+from pmledger.i18n import _, pgettext
 from pmledger.io.records import Record, Table
 
 MAX_WIDTH = 60
@@ -125,7 +125,9 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
             if sheet not in book.sheetnames:
                 raise ImportFileError(
                     _("{name} has no sheet {sheet!r}; its sheets are {sheets}").format(
-                        name=name, sheet=sheet, sheets=", ".join(book.sheetnames)
+                        name=name,
+                        sheet=sheet,
+                        sheets=pgettext("list separator", ", ").join(book.sheetnames),
                     )
                 )
             ws = book[sheet]
