@@ -43,6 +43,20 @@ POT = LOCALE / f"{DOMAIN}.pot"
 MARKED: frozenset[str] = frozenset(
     [
         # One module per line, e.g. "pmledger.cli.add",
+        "pmledger.cli.add",
+        "pmledger.cli.change",
+        "pmledger.cli.check",
+        "pmledger.cli.completion",
+        "pmledger.cli.diff",
+        "pmledger.cli.edit",
+        "pmledger.cli.export",
+        "pmledger.cli.fmt",
+        "pmledger.cli.git_setup",
+        "pmledger.cli.history",
+        "pmledger.cli.import_",
+        "pmledger.cli.init",
+        "pmledger.cli.interview",
+        "pmledger.cli.remove",
     ]
 )
 

@@ -260,3 +260,30 @@ def test_init_on_a_terminal_offers_to_create_a_repository(tmp_path: Path) -> Non
     done = run_module_on_a_terminal(["init", "no"], cwd=tmp_path, answers="n\n")
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "no" / ".git").exists()
+
+
+def test_check_and_fmt_speak_chinese_but_json_stays_the_same(ledger: Ledger) -> None:
+    root = str(ledger.root)
+    _write(ledger, "REQ-AAAAA", CANON(make("REQ-AAAAA")) + "colour = 1\n")
+    _write(ledger, "REQ-BBBBB", CANON(make("REQ-BBBBB", depends_on=["REQ-GHOST"])))
+    english = invoke(["--lang", "en", "-L", root, "check", "-f", "json"])
+    # The per-file results are cached with their sentences: a run in another
+    # language must not be served the first run's words.
+    zh = invoke(["--lang", "zh", "-L", root, "check"])
+    assert zh.exit_code == 1
+    assert "警告 [colour]：未知字段 'colour'" in zh.stdout
+    assert "错误 [depends_on]：depends_on 引用了 REQ-GHOST" in zh.stdout
+    assert "修复：" in zh.stdout
+    assert "已检查 2 个文件：1 个错误，1 个警告" in zh.stderr
+    gh = invoke(["--lang", "zh", "-L", root, "check", "-f", "github"])
+    assert ",line=6,title=pmledger check%3A unknown-key::未知字段 'colour'（修复：" in gh.stdout
+    chinese = invoke(["--lang", "zh", "-L", root, "check", "-f", "json"])
+    assert chinese.stdout == english.stdout
+    assert "unknown key 'colour'" in english.stdout
+    assert "warning [colour]: unknown key" in invoke(["-L", root, "check"]).stdout
+    messy = CANON(make("REQ-CCCCC")).splitlines(keepends=True)
+    _write(ledger, "REQ-CCCCC", "".join([messy[1], messy[0], *messy[2:]]))
+    listed = invoke(["--lang", "zh", "-L", root, "fmt", "--check"])
+    assert listed.exit_code == 1
+    assert "1 个文件不是规范格式；请运行 `pmledger fmt`" in listed.stderr
+    assert "已格式化 1 个文件" in invoke(["--lang", "zh", "-L", root, "fmt"]).stderr

@@ -511,3 +511,55 @@ def test_a_full_disk_halfway_then_a_rerun_completes(
     again = ok(["--ledger", str(target), "import", str(out)])
     assert f"{len(written)} unchanged" in again.stderr
     _same_files(EXAMPLE / "requirements", target / "requirements")
+
+
+CHINESE_SHEET = (
+    "序号,标题,优先级,提出人,部门,截止日期,状态\r\n"
+    "1,登录页支持微信扫码,高,王芳,销售部,2026年12月15日,待处理\r\n"
+    "2,订单列表按金额排序,紧急,张伟,运营部,2026-12-01,已推迟\r\n"
+    "3,审批流程可配置,很高,赵敏,人事部,2026-12-20,提议\r\n"
+)
+
+
+def test_import_speaks_chinese_and_reads_chinese_headers(root: Path, tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "需求.csv", CHINESE_SHEET, "gbk")
+    dry = invoke(["--lang", "zh", "import", "--dry-run", str(sheet)])
+    assert dry.exit_code == 1
+    assert "将新建  （新）  第 2 行  登录页支持微信扫码" in dry.stdout
+    assert "已按中文 GB18030/GBK 读取" in dry.stderr
+    assert "提示：已忽略列 序号（" in dry.stderr
+    assert "第 4 行“优先级”列：未知优先级 '很高'" in dry.stderr
+    assert "将新建 2 条，更新 0 条，0 条不变，1 行无效（第 4 行）；试运行" in dry.stderr
+    assert req_files(root) == []
+    done = ok(["--lang", "zh", "import", "--skip-invalid", str(sheet)])
+    assert "已新建 2 条" in done.stderr
+    # A status written as its Chinese label (已推迟 = deferred) is recognised.
+    assert sorted(r["status"] for r in _all(root)) == ["deferred", "proposed"]
+
+
+def test_import_messages_stay_english_in_english(root: Path, tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "s.csv", CHINESE_SHEET, "gbk")
+    dry = invoke(["--lang", "en", "import", "--dry-run", str(sheet)])
+    assert "would create  (new)  row 2  登录页支持微信扫码" in dry.stdout
+    assert "row 4, column '优先级': unknown priority '很高'" in dry.stderr
+    assert "2 to create, 0 to update, 0 unchanged, 1 invalid row (4); dry run" in dry.stderr
+
+
+def test_export_files_do_not_change_with_the_language(root: Path, tmp_path: Path) -> None:
+    ok(["import", str(_write(tmp_path / "s.csv", CHINESE_SHEET.replace("很高", "高")))])
+    for fmt in ("json", "jsonl", "csv"):
+        zh = ok(["--lang", "zh", "export", "--all", "-f", fmt]).stdout_bytes
+        en = ok(["--lang", "en", "export", "--all", "-f", fmt]).stdout_bytes
+        assert zh == en, fmt
+    assert b"priority" in zh and "登录页".encode() in zh
+    said = ok(["--lang", "zh", "export", "--excel", "-o", str(tmp_path / "out.csv")]).stderr
+    assert "已导出 2 条需求到" in said
+    assert "已推迟的需求未导出" in said
+    assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbfid,title,status,")
+
+
+def test_import_export_help_in_chinese_has_examples_and_placeholders() -> None:
+    for command, placeholder in (("import", "COLUMN=FIELD"), ("export", "FORMAT")):
+        shown = ok(["--lang", "zh", command, "--help"], env={"COLUMNS": "80"}).stdout
+        assert "示例：" in shown and placeholder in shown
+        assert "…" not in shown, shown

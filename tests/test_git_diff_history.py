@@ -194,3 +194,28 @@ def test_history_compares_each_commit_with_its_own_parent_across_branches(repo: 
     changes = {e.subject: [(c.field, c.old, c.new) for c in e.fields] for e in entries}
     assert changes["feat: start"] == [("status", "proposed", "in-progress")]
     assert changes["main: escalate"] == [("priority", "low", "critical")]
+
+
+def test_diff_and_history_speak_chinese_but_json_stays_the_same(repo: Ledger) -> None:
+    root = str(repo.root)
+    first = sorted(p.stem for p in repo.requirements_dir.glob("*.toml"))[0]
+    _set(repo, first, status="accepted", priority="critical")
+    commit_all(repo.root, "accept")
+    ok(["-L", root, "add", "新需求", "--priority", "high"])
+    base = ["-L", root, "diff", "HEAD~1", "--as-of", AS_OF.isoformat()]
+    text = ok(["--lang", "zh", *base]).stdout
+    assert "需求台账变更 HEAD~1 → 工作区" in text
+    assert "status: 提议 → 已接受" in text and "priority: 低 → 紧急" in text
+    assert "[提议, 高]" in text
+    markdown = ok(["--lang", "zh", *base, "--format", "markdown"]).stdout
+    assert markdown.startswith("### 需求台账变更：`HEAD~1` → `工作区`")
+    assert "| ID | 标题 | 状态 | 优先级 |" in markdown
+    assert "#### 新增（1）" in markdown
+    english = ok(["--lang", "en", *base, "-f", "json"]).stdout
+    assert ok(["--lang", "zh", *base, "-f", "json"]).stdout == english
+    assert json.loads(english)["to"] == "work tree"
+    history = ["-L", root, "history", first]
+    shown = ok(["--lang", "zh", *history]).stdout
+    assert "创建：Item" in shown and "status: 提议 → 已接受" in shown
+    english = ok(["--lang", "en", *history, "-f", "json"]).stdout
+    assert ok(["--lang", "zh", *history, "-f", "json"]).stdout == english

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pmledger import i18n
 from pmledger.changes import with_note
 from pmledger.check import check_ledger
 from pmledger.git.merge import merge_mappings, merge_records, run_driver
@@ -332,3 +333,24 @@ def test_the_driver_is_generic_over_record_kinds() -> None:
         assert [r["value"] for r in merged["readings"]] == [1, 2, 3]
     finally:
         KINDS.pop("thing")
+
+
+def test_the_driver_tells_a_chinese_reader_what_it_did(tmp_path: Path) -> None:
+    from pmledger.git.merge import driver_message
+
+    base = fileformat.dumps(make()).encode()
+    paths = {n: tmp_path / f"{n}.toml" for n in ("base", "ours", "theirs")}
+    paths["base"].write_bytes(base)
+    paths["ours"].write_bytes(base.replace(b"medium", b"low"))
+    paths["theirs"].write_bytes(base.replace(b"medium", b"high"))
+    name = "requirements/REQ-AAAAA.toml"
+    args = [str(paths[n]) for n in ("base", "ours", "theirs")] + [name]
+    result = invoke(["--lang", "zh", "merge-file", *args])
+    assert result.exit_code == 1
+    assert f"pmledger：{name}：两边都修改了：priority" in result.stderr
+    # The markers and their ours/theirs labels are read by `check`: not translated.
+    assert "<<<<<<< ours" in paths["ours"].read_text(encoding="utf-8")
+    paths["ours"].write_bytes(b"not = [toml")
+    with i18n.using("zh"):
+        _code, fallback = run_driver(paths["base"], paths["ours"], paths["theirs"], name)
+        assert "我方版本不是有效的 TOML" in (driver_message(name, fallback) or "")

@@ -359,3 +359,14 @@ def test_rows_round_trip_every_field(fmt: str, reqs: list[object]) -> None:
     assert plan.problems == []
     back = [a.requirement for a in plan.actions]
     assert [r.model_dump() for r in back] == [r.model_dump() for r in typed]
+
+
+def test_problems_and_encoding_refusals_in_chinese() -> None:
+    from pmledger import i18n
+    from pmledger.io.records import Problem
+
+    with i18n.using("zh"):
+        assert str(Problem(3, "标题为空", "标题")) == "第 3 行“标题”列：标题为空"
+        with pytest.raises(ImportFileError, match="不是 UTF-8"):
+            csvfile.decode(b"abc\x80\xff", name="x.csv")
+    assert str(Problem(3, "empty", "标题")) == "row 3, column '标题': empty"

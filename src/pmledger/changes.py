@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from pmledger.dates import parse_date
 from pmledger.errors import InvalidValueError
+from pmledger.i18n import _
 from pmledger.i18n.labels import resolve_status
 from pmledger.ledger.model import (
     DATE_FIELDS,
@@ -60,8 +61,10 @@ def check_links(links: Iterable[str]) -> list[str]:
         text = link.strip()
         if not (_URL.match(text) or (text and _PATH_HINT.search(text))):
             raise InvalidValueError(
-                f"links: {link!r} is neither a URL (https://…) nor a file path (docs/spec.md); "
-                "put other text in description or a note"
+                _(
+                    "links: {link!r} is neither a URL (https://…) nor a file path "
+                    "(docs/spec.md); put other text in description or a note"
+                ).format(link=link)
             )
     return out
 
@@ -76,12 +79,14 @@ def check_dependencies(
     """
     deps = list(depends_on)
     if req_id in deps:
-        raise InvalidValueError(f"{req_id} cannot depend on itself")
+        raise InvalidValueError(_("{id} cannot depend on itself").format(id=req_id))
     for dep in deps:
         path = _path_to(dep, req_id, graph)
         if path is not None:
             cycle = " -> ".join([req_id, *path])
-            raise InvalidValueError(f"depending on {dep} would close a cycle: {cycle}")
+            raise InvalidValueError(
+                _("depending on {id} would close a cycle: {cycle}").format(id=dep, cycle=cycle)
+            )
     return deps
 
 
@@ -155,7 +160,7 @@ def _dedupe(values: list[str]) -> list[str]:
 def parse_assignment(text: str) -> tuple[str, str, str]:
     """Split ``key=value``, ``key+=value`` or ``key-=value`` into (key, op, value)."""
     if "=" not in text:
-        raise InvalidValueError(f"expected key=value, got {text!r}")
+        raise InvalidValueError(_("expected key=value, got {text!r}").format(text=text))
     key, value = text.split("=", 1)
     op = "="
     if key.endswith(("+", "-")):
@@ -163,7 +168,7 @@ def parse_assignment(text: str) -> tuple[str, str, str]:
         key = key[:-1]
     key = key.strip().replace("-", "_")
     if not key:
-        raise InvalidValueError(f"expected key=value, got {text!r}")
+        raise InvalidValueError(_("expected key=value, got {text!r}").format(text=text))
     return key, op, value
 
 
@@ -183,7 +188,9 @@ def _number(key: str, text: str) -> int | float:
     try:
         return float(text)
     except ValueError:
-        raise InvalidValueError(f"{key} must be a number, got {text!r}") from None
+        raise InvalidValueError(
+            _("{field} must be a number, got {text!r}").format(field=key, text=text)
+        ) from None
 
 
 def apply_assignments(
@@ -210,10 +217,12 @@ def apply_assignments(
         key, op, raw = parse_assignment(text)
         value = raw.strip()
         if "." in key:
-            table, _, sub = key.partition(".")
+            table, _dot, sub = key.partition(".")
             if table not in SCORING_TABLES or not sub:
                 raise InvalidValueError(
-                    f"unknown field {key!r}; dotted keys are for rice.*, wsjf.* and ice.*"
+                    _(
+                        "unknown field {field!r}; dotted keys are for rice.*, wsjf.* and ice.*"
+                    ).format(field=key)
                 )
             current = dict(data.get(table) or {})
             if value:
@@ -223,15 +232,26 @@ def apply_assignments(
             data[table] = current or None
             continue
         if key in READ_ONLY:
-            hint = "use `pmledger note`" if key == "notes" else "it is fixed when created"
-            raise InvalidValueError(f"field {key!r} cannot be set: {hint}")
+            if key == "notes":
+                raise InvalidValueError(
+                    _("field {field!r} cannot be set: use `pmledger note`").format(field=key)
+                )
+            raise InvalidValueError(
+                _("field {field!r} cannot be set: it is fixed when created").format(field=key)
+            )
         if key not in SETTABLE and key not in settings.ledger.custom_fields and key not in data:
             raise InvalidValueError(
-                f"unknown field {key!r}; known fields: {', '.join(SETTABLE)} "
-                "(declare others in pmledger.toml [ledger] custom_fields)"
+                _(
+                    "unknown field {field!r}; known fields: {fields} "
+                    "(declare others in pmledger.toml [ledger] custom_fields)"
+                ).format(field=key, fields=", ".join(SETTABLE))
             )
         if op != "=" and key not in LIST_FIELDS:
-            raise InvalidValueError(f"{op} only works on list fields ({', '.join(LIST_FIELDS)})")
+            raise InvalidValueError(
+                _("{operator} only works on list fields ({fields})").format(
+                    operator=op, fields=", ".join(LIST_FIELDS)
+                )
+            )
         if key in LIST_FIELDS:
             items = split_list([value]) if key != "acceptance" else ([value] if value else [])
             if key == "depends_on" and resolve is not None:
@@ -271,6 +291,6 @@ def with_status(req: Requirement, status: str, *, settings: Settings) -> Require
 def with_note(req: Requirement, text: str, *, by: str, at: datetime) -> Requirement:
     """``req`` with one more dated note."""
     if not text.strip():
-        raise InvalidValueError("the note is empty")
+        raise InvalidValueError(_("the note is empty"))
     note = Note(at=at, by=by, text=text)
     return req.model_copy(update={"notes": [*req.notes, note]})

@@ -13,6 +13,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
+from pmledger.i18n import N_, active_language, translate, using
 from pmledger.ledger import fileformat
 from pmledger.ledger.ledger import SUFFIX
 from pmledger.ledger.model import KNOWN_FIELDS, SCORING_TABLES, Requirement
@@ -30,7 +31,12 @@ _KEY = re.compile(r"^\s*\[*\s*([A-Za-z0-9_.\-\"']+?)\s*\]*\s*(?:=|$)")
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the ledger, located as precisely as possible."""
+    """One thing wrong with the ledger, located as precisely as possible.
+
+    ``message`` and ``fix`` are English: JSON (what programs read) is the same
+    in every language. ``shown`` and ``shown_fix`` are the same sentences in
+    the language of the run, for people (None: as the English).
+    """
 
     severity: Severity
     code: str
@@ -39,11 +45,72 @@ class Problem:
     line: int | None = None
     field: str | None = None
     fix: str | None = None
+    shown: str | None = None
+    shown_fix: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The message for a person, in the language of the run."""
+        return self.shown if self.shown is not None else self.message
+
+    @property
+    def fix_text(self) -> str | None:
+        """The fix for a person, in the language of the run."""
+        return self.shown_fix if self.shown_fix is not None else self.fix
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["shown"], data["shown_fix"]
         data["path"] = str(self.path) if self.path is not None else None
         return data
+
+
+Said = tuple[str, str]
+
+
+def said(template: str, **args: Any) -> Said:
+    """A message marked with ``N_``, in English and in the language of the run."""
+    return template.format(**args), translate(template).format(**args)
+
+
+def literal(text: str) -> Said:
+    """Text that reads the same in every language (a command to run)."""
+    return text, text
+
+
+def problem(
+    severity: Severity,
+    code: str,
+    message: Said,
+    path: Path | None = None,
+    line: int | None = None,
+    field: str | None = None,
+    fix: Said | None = None,
+) -> Problem:
+    """A :class:`Problem` from messages made by :func:`said`."""
+    english, shown = message
+    fix_en, fix_shown = fix if fix is not None else (None, None)
+    return Problem(
+        severity,
+        code,
+        english,
+        path,
+        line,
+        field,
+        fix_en,
+        shown if shown != english else None,
+        fix_shown if fix_shown != fix_en else None,
+    )
+
+
+def in_english_too(make: Any, *args: Any) -> tuple[Any, Any]:
+    """``make(*args)`` in English and in the language of the run (for messages
+    other modules translate as they build them)."""
+    shown = make(*args)
+    if active_language() == "en":
+        return shown, shown
+    with using("en"):
+        return make(*args), shown
 
 
 class FileFacts(NamedTuple):
@@ -101,16 +168,31 @@ def conflict_problems(path: Path, text: str) -> list[Problem]:
                 if key and name not in keys and "=" in lines[i]:
                     keys.append(name)
             i += 1
-        named = f" on field {keys[0]!r}" if len(keys) == 1 else ""
+        if len(keys) == 1:
+            message = said(
+                N_("unresolved merge conflict on field {field!r}: {ours} / {theirs}"),
+                field=keys[0],
+                ours=ours_label,
+                theirs=theirs_label,
+            )
+        else:
+            message = said(
+                N_("unresolved merge conflict: {ours} / {theirs}"),
+                ours=ours_label,
+                theirs=theirs_label,
+            )
         problems.append(
-            Problem(
+            problem(
                 "error",
                 "merge-conflict",
-                f"unresolved merge conflict{named}: {ours_label} / {theirs_label}",
+                message,
                 path,
                 line=start,
                 field=keys[0] if len(keys) == 1 else None,
-                fix=f"pmledger edit {path.stem}: keep one value and delete the marker lines",
+                fix=said(
+                    N_("pmledger edit {id}: keep one value and delete the marker lines"),
+                    id=path.stem,
+                ),
             )
         )
         i += 1
@@ -118,17 +200,17 @@ def conflict_problems(path: Path, text: str) -> list[Problem]:
 
 
 _PYDANTIC_WORDS = {
-    "missing": "required field is missing",
-    "string_type": "expected text",
-    "list_type": "expected a list",
-    "dict_type": "expected a table",
-    "int_type": "expected a number",
-    "float_type": "expected a number",
-    "int_from_float": "expected a whole number",
-    "date_type": "expected a date (YYYY-MM-DD)",
-    "date_from_datetime_inexact": "expected a date (YYYY-MM-DD), not a date and time",
-    "datetime_type": "expected a date and time",
-    "greater_than_equal": "must not be negative",
+    "missing": N_("{field}: required field is missing"),
+    "string_type": N_("{field}: expected text"),
+    "list_type": N_("{field}: expected a list"),
+    "dict_type": N_("{field}: expected a table"),
+    "int_type": N_("{field}: expected a number"),
+    "float_type": N_("{field}: expected a number"),
+    "int_from_float": N_("{field}: expected a whole number"),
+    "date_type": N_("{field}: expected a date (YYYY-MM-DD)"),
+    "date_from_datetime_inexact": N_("{field}: expected a date (YYYY-MM-DD), not a date and time"),
+    "datetime_type": N_("{field}: expected a date and time"),
+    "greater_than_equal": N_("{field}: must not be negative"),
 }
 
 
@@ -136,29 +218,33 @@ def schema_problems(exc: ValidationError, path: Path, text: str) -> list[Problem
     """Every schema error of a file, in plain words, with field and line."""
     offered = getattr(fileformat, "validation_problems", None)
     if offered is not None:
+        english, shown = in_english_too(offered, exc, path, text)
         return [
-            Problem(
+            problem(
                 "error",
                 "unknown-priority" if fp.field == "priority" else "schema",
-                fp.message,
+                (en.message, fp.message),
                 path,
                 fp.line,
                 fp.field,
             )
-            for fp in offered(exc, path, text)
+            for en, fp in zip(english, shown, strict=True)
         ]
     problems: list[Problem] = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
         name = ".".join(loc) or None
         kind = str(err["type"])
-        if kind.startswith("value_error"):
-            message = str(err["msg"]).removeprefix("Value error, ")
+        if kind in _PYDANTIC_WORDS:
+            message = said(_PYDANTIC_WORDS[kind], field=name)
         else:
-            message = _PYDANTIC_WORDS.get(kind, str(err["msg"]).lower())
+            detail = str(err["msg"]).removeprefix("Value error, ")
+            message = literal(
+                f"{name}: {detail if kind.startswith('value_error') else detail.lower()}"
+            )
         line = fileformat.key_line(text, loc[0]) if loc else None
         code = "unknown-priority" if loc[:1] == ["priority"] else "schema"
-        problems.append(Problem("error", code, f"{name}: {message}", path, line, name))
+        problems.append(problem("error", code, message, path, line, name))
     return problems
 
 
@@ -170,21 +256,25 @@ def _scoring_problems(req: Requirement, path: Path, text: str, settings: Setting
     for table in SCORING_TABLES:
         if getattr(req, table) is None:
             continue
-        _, issues = score(req, deps=deps, settings=settings, as_of=date.today(), model=table)
+
+        def issues_of(model: str = table) -> list[Any]:
+            return score(req, deps=deps, settings=settings, as_of=date.today(), model=model)[1]
+
+        english, shown = in_english_too(issues_of)
         line = fileformat.key_line(text, table)
-        for issue in issues:
+        for issue, seen in zip(english, shown, strict=True):
             missing = issue.message.startswith("missing input")
             if missing and settings.scoring.model != table:
                 continue  # an incomplete table matters only to its own model
             problems.append(
-                Problem(
+                problem(
                     "warning" if missing else "error",
                     "scoring-incomplete" if missing else "scoring-range",
-                    issue.message,
+                    (issue.message, seen.message),
                     path,
                     line,
                     issue.field,
-                    fix=f"pmledger set {req.id} {issue.field}=VALUE",
+                    fix=literal(f"pmledger set {req.id} {issue.field}=VALUE"),
                 )
             )
     return problems
@@ -195,14 +285,16 @@ def _unknown_key_problems(
 ) -> list[Problem]:
     allowed = set(KNOWN_FIELDS) | set(settings.ledger.custom_fields)
     problems = [
-        Problem(
+        problem(
             "warning",
             "unknown-key",
-            f"unknown key {key!r}",
+            said(N_("unknown key {key!r}"), key=key),
             path,
             fileformat.key_line(text, key),
             key,
-            fix="declare it in ledger.custom_fields of pmledger.toml, or fix the spelling",
+            fix=said(
+                N_("declare it in ledger.custom_fields of pmledger.toml, or fix the spelling")
+            ),
         )
         for key in data
         if key not in allowed
@@ -214,11 +306,15 @@ def _unknown_key_problems(
             for key in inputs:
                 if key not in known_inputs[table]:
                     problems.append(
-                        Problem(
+                        problem(
                             "warning",
                             "unknown-key",
-                            f"unknown scoring input {table}.{key}; "
-                            f"{table} reads {', '.join(known_inputs[table])}",
+                            said(
+                                N_("unknown scoring input {name}; {table} reads {inputs}"),
+                                name=f"{table}.{key}",
+                                table=table,
+                                inputs=", ".join(known_inputs[table]),
+                            ),
                             path,
                             fileformat.key_line(text, key),
                             f"{table}.{key}",
@@ -245,21 +341,19 @@ def check_text(
     except tomllib.TOMLDecodeError:
         if problems:
             return problems, None
-        try:
-            fileformat.parse_toml(text, path)
-        except Exception as exc:
-            fp = getattr(exc, "problem", None)
-            return [
-                Problem(
-                    "error",
-                    "toml-syntax",
-                    fp.message if fp else str(exc),
-                    path,
-                    fp.line if fp else None,
-                    fix="fix the TOML syntax (or `pmledger edit ID`)",
-                )
-            ], None
-        return problems, None
+        english, shown = in_english_too(syntax_error, text, path)
+        if shown is None:
+            return problems, None
+        return [
+            problem(
+                "error",
+                "toml-syntax",
+                (english[0], shown[0]),
+                path,
+                shown[1],
+                fix=said(N_("fix the TOML syntax (or `pmledger edit ID`)")),
+            )
+        ], None
     if kind is not REQUIREMENT:
         return problems + _generic_problems(path, text, data, kind), None
     req: Requirement | None = None
@@ -270,27 +364,39 @@ def check_text(
     raw_id = data.get("id")
     if isinstance(raw_id, str) and raw_id != path.stem:
         problems.append(
-            Problem(
+            problem(
                 "error",
                 "file-name",
-                f"id {raw_id!r} does not match the file name {path.name}",
+                said(
+                    N_("id {id!r} does not match the file name {name}"),
+                    id=raw_id,
+                    name=path.name,
+                ),
                 path,
                 fileformat.key_line(text, "id"),
                 "id",
-                fix=f"rename the file to {raw_id}{SUFFIX}, or set id = {path.stem!r}",
+                fix=said(
+                    N_("rename the file to {name}, or set id = {stem!r}"),
+                    name=f"{raw_id}{SUFFIX}",
+                    stem=path.stem,
+                ),
             )
         )
     status = data.get("status")
     if isinstance(status, str) and status.strip() and status not in settings.ledger.statuses:
         problems.append(
-            Problem(
+            problem(
                 "error",
                 "unknown-status",
-                f"status {status!r} is not in the workflow ({', '.join(settings.ledger.statuses)})",
+                said(
+                    N_("status {status!r} is not in the workflow ({statuses})"),
+                    status=status,
+                    statuses=", ".join(settings.ledger.statuses),
+                ),
                 path,
                 fileformat.key_line(text, "status"),
                 "status",
-                fix="use one of the workflow's statuses, or add it to ledger.statuses",
+                fix=said(N_("use one of the workflow's statuses, or add it to ledger.statuses")),
             )
         )
     problems += _unknown_key_problems(data, path, text, settings)
@@ -298,12 +404,12 @@ def check_text(
         problems += _scoring_problems(req, path, text, settings)
         if REQUIREMENT.canonical(data, text) != text:
             problems.append(
-                Problem(
+                problem(
                     "warning",
                     "not-canonical",
-                    "not in canonical form",
+                    said(N_("not in canonical form")),
                     path,
-                    fix=f"pmledger fmt {path}",
+                    fix=literal(f"pmledger fmt {path}"),
                 )
             )
     depends = data.get("depends_on")
@@ -331,12 +437,22 @@ def _generic_problems(
         return [Problem("error", "schema", str(exc), path)]
     if canonical != text:
         return [
-            Problem(
+            problem(
                 "warning",
                 "not-canonical",
-                "not in canonical form",
+                said(N_("not in canonical form")),
                 path,
-                fix=f"pmledger fmt {path}",
+                fix=literal(f"pmledger fmt {path}"),
             )
         ]
     return []
+
+
+def syntax_error(text: str, path: Path) -> tuple[str, int | None] | None:
+    """Why ``text`` is not TOML, and where (None: the parser accepts it)."""
+    try:
+        fileformat.parse_toml(text, path)
+    except Exception as exc:
+        fp = getattr(exc, "problem", None)
+        return (fp.message, fp.line) if fp else (str(exc), None)
+    return None

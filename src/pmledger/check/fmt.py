@@ -9,8 +9,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pmledger.check.files import Problem, check_text, schema_problems
+from pmledger.check.files import Problem, check_text, problem, said, schema_problems
 from pmledger.check.ledger import record_files
+from pmledger.i18n import N_
 from pmledger.ledger.ledger import SUFFIX, Ledger, write_atomic
 from pmledger.ledger.records import KINDS, RecordKind
 
@@ -64,7 +65,12 @@ def format_files(
             kind = _kind_of(ledger, given)
             if kind is None:
                 result.problems.append(
-                    Problem("error", "not-a-record", "not a record file of this ledger", given)
+                    problem(
+                        "error",
+                        "not-a-record",
+                        said(N_("not a record file of this ledger")),
+                        given,
+                    )
                 )
                 continue
             targets.append((kind, given))
@@ -72,20 +78,25 @@ def format_files(
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
-            result.problems.append(Problem("error", "encoding", "not UTF-8 text", path))
+            result.problems.append(problem("error", "encoding", said(N_("not UTF-8 text")), path))
             continue
         except OSError as exc:
             result.problems.append(
-                Problem("error", "unreadable", f"cannot be read: {exc.strerror}", path)
+                problem(
+                    "error",
+                    "unreadable",
+                    said(N_("cannot be read: {reason}"), reason=exc.strerror),
+                    path,
+                )
             )
             continue
         try:
             data = tomllib.loads(text.removeprefix("\ufeff"))
             canonical = kind.canonical(data, text)
         except tomllib.TOMLDecodeError:
-            found, _ = check_text(path, text, ledger.settings, kind)
+            found, _facts = check_text(path, text, ledger.settings, kind)
             result.problems += [p for p in found if p.severity == "error"][:1] or [
-                Problem("error", "toml-syntax", "not valid TOML", path)
+                problem("error", "toml-syntax", said(N_("not valid TOML")), path)
             ]
             continue
         except ValidationError as exc:

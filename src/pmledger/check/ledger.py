@@ -8,7 +8,17 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pmledger.check.files import GOALS_DIR, CheckReport, FileFacts, Problem, check_text
+from pmledger.check.files import (
+    GOALS_DIR,
+    CheckReport,
+    FileFacts,
+    Problem,
+    check_text,
+    literal,
+    problem,
+    said,
+)
+from pmledger.i18n import N_, active_language, translate
 from pmledger.ledger.cache import ParseCache
 from pmledger.ledger.ledger import SUFFIX, Ledger
 from pmledger.ledger.records import KINDS, RecordKind
@@ -16,11 +26,12 @@ from pmledger.ledger.settings import Settings
 
 # Part of every cached result's key: bump it when a per-file rule changes,
 # so that results computed by the old rules are not served again.
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 
 def _settings_key(settings: Settings) -> str:
-    blob = f"{RULES_VERSION}:{settings.model_dump_json()}".encode()
+    # The language too: cached problems hold their sentences for people.
+    blob = f"{RULES_VERSION}:{active_language()}:{settings.model_dump_json()}".encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -98,9 +109,10 @@ def _check_entry(
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        return [Problem("error", "encoding", "not UTF-8 text", path)], None
+        return [problem("error", "encoding", said(N_("not UTF-8 text")), path)], None
     except OSError as exc:
-        return [Problem("error", "unreadable", f"cannot be read: {exc.strerror}", path)], None
+        message = said(N_("cannot be read: {reason}"), reason=exc.strerror)
+        return [problem("error", "unreadable", message, path)], None
     return check_text(path, text, settings, kind)
 
 
@@ -117,10 +129,10 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[str, FileFacts]) -> list
             for path in paths:
                 others = ", ".join(os.path.basename(p) for p in paths if p != path)
                 problems.append(
-                    Problem(
+                    problem(
                         "error",
                         "duplicate-id",
-                        f"ID {req_id} is also used by {others}",
+                        said(N_("ID {id} is also used by {files}"), id=req_id, files=others),
                         Path(path),
                         field="id",
                     )
@@ -134,22 +146,26 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[str, FileFacts]) -> list
         for dep in fact.depends_on:
             if dep not in known:
                 problems.append(
-                    Problem(
+                    problem(
                         "error",
                         "dangling-dependency",
-                        f"depends_on names {dep}, which is not in the ledger",
+                        said(N_("depends_on names {id}, which is not in the ledger"), id=dep),
                         Path(path),
                         fact.depends_line,
                         "depends_on",
-                        fix=f"pmledger set {Path(path).stem} depends_on-={dep}",
+                        fix=literal(f"pmledger set {Path(path).stem} depends_on-={dep}"),
                     )
                 )
         if goals is not None and fact.goal is not None and fact.goal not in goals:
             problems.append(
-                Problem(
+                problem(
                     "error",
                     "dangling-goal",
-                    f"goal {fact.goal!r} is not in {GOALS_DIR}/",
+                    said(
+                        N_("goal {goal!r} is not in {folder}"),
+                        goal=fact.goal,
+                        folder=f"{GOALS_DIR}/",
+                    ),
                     Path(path),
                     fact.goal_line,
                     "goal",
@@ -161,14 +177,16 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[str, FileFacts]) -> list
     for cycle in find_cycles(graph):
         first = cycle[0]
         problems.append(
-            Problem(
+            problem(
                 "error",
                 "dependency-cycle",
-                "dependency cycle: " + " -> ".join([*cycle, first]),
+                said(N_("dependency cycle: {cycle}"), cycle=" -> ".join([*cycle, first])),
                 Path(where[first]) if first in where else None,
                 facts[where[first]].depends_line if first in where else None,
                 "depends_on",
-                fix="remove one of these dependencies with `pmledger set ID depends_on-=OTHER`",
+                fix=said(
+                    N_("remove one of these dependencies with `pmledger set ID depends_on-=OTHER`")
+                ),
             )
         )
     return problems
@@ -182,13 +200,20 @@ def driver_warnings(ledger: Ledger, *, clone_config: bool = True) -> list[Proble
     repo = Repo.find_or_none(ledger.root)
     if repo is None:
         return []
-    return [
-        Problem(
-            "warning",
-            "merge-driver",
-            f"{reason}: ledger merges fall back to line merges",
-            ledger.root / ".gitattributes",
-            fix="pmledger git-setup",
+    sentence = N_("{reason}: ledger merges fall back to line merges")
+    problems = []
+    for template, values in driver_problems(
+        ledger.root, ledger.settings, repo, clone_config=clone_config
+    ):
+        reason_en, reason = said(template, **values)
+        message = (sentence.format(reason=reason_en), translate(sentence).format(reason=reason))
+        problems.append(
+            problem(
+                "warning",
+                "merge-driver",
+                message,
+                ledger.root / ".gitattributes",
+                fix=literal("pmledger git-setup"),
+            )
         )
-        for reason in driver_problems(ledger.root, ledger.settings, repo, clone_config=clone_config)
-    ]
+    return problems

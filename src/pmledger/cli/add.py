@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pmledger.cli.common import TODAY, AsOf, open_ledger
+from pmledger.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from datetime import date
@@ -30,6 +31,7 @@ def add(
     title: Annotated[
         str | None,
         typer.Argument(
+            metavar="TITLE",
             help="The title; `-` reads one title per line from stdin; none prompts on a terminal.",
             show_default=False,
         ),
@@ -39,45 +41,66 @@ def add(
         typer.Option(
             "--priority",
             "-p",
-            help="critical, high, medium (default), low; P0-P3; must/should/could/wont.",
+            metavar="PRIORITY",
+            help="critical, high, medium (default), low; P0-P3; must/should/could/wont; "
+            "紧急/高/中/低.",
         ),
     ] = None,
     due: Annotated[
         str | None,
-        typer.Option("--due", help="YYYY-MM-DD, today, tomorrow, +3d, +2w, +1m, friday, eow, eom."),
+        typer.Option(
+            "--due",
+            metavar="DATE",
+            help="YYYY-MM-DD, today, tomorrow, +3d, +2w, +1m, friday, eow, eom, 下周五.",
+        ),
     ] = None,
-    owner: Annotated[str | None, typer.Option("--owner", help="Who is responsible.")] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="NAME", help="Who is responsible.")
+    ] = None,
     requester: Annotated[
-        str | None, typer.Option("--requester", "-r", help="Who asked for it.")
+        str | None, typer.Option("--requester", "-r", metavar="NAME", help="Who asked for it.")
     ] = None,
     department: Annotated[
-        str | None, typer.Option("--department", "-d", help="The requester's department.")
+        str | None,
+        typer.Option("--department", "-d", metavar="NAME", help="The requester's department."),
     ] = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")
+        list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
     ] = None,
     effort: Annotated[
-        float | None, typer.Option("--effort", "-e", help="Effort in points.", min=0)
+        float | None, typer.Option("--effort", "-e", metavar="N", help="Effort in points.", min=0)
     ] = None,
     description: Annotated[
-        str | None, typer.Option("--description", "-m", help="Context and pain point.")
+        str | None,
+        typer.Option("--description", "-m", metavar="TEXT", help="Context and pain point."),
     ] = None,
     acceptance: Annotated[
         list[str] | None,
-        typer.Option("--acceptance", "-a", help="An acceptance criterion (repeatable)."),
+        typer.Option(
+            "--acceptance", "-a", metavar="TEXT", help="An acceptance criterion (repeatable)."
+        ),
     ] = None,
     depends_on: Annotated[
-        list[str] | None, typer.Option("--depends-on", help="ID it depends on (repeatable).")
+        list[str] | None,
+        typer.Option("--depends-on", metavar="ID", help="ID it depends on (repeatable)."),
     ] = None,
-    goal: Annotated[str | None, typer.Option("--goal", "-g", help="The goal it serves.")] = None,
+    goal: Annotated[
+        str | None, typer.Option("--goal", "-g", metavar="GOAL", help="The goal it serves.")
+    ] = None,
     status: Annotated[
         str | None,
-        typer.Option("--status", "-s", help="Initial status (default: ledger.default_status)."),
+        typer.Option(
+            "--status",
+            "-s",
+            metavar="STATUS",
+            help="Initial status (default: ledger.default_status).",
+        ),
     ] = None,
     same_as: Annotated[
         str | None,
         typer.Option(
             "--same-as",
+            metavar="ID",
             help="Do not create: record the requester as a note on this existing requirement.",
         ),
     ] = None,
@@ -89,12 +112,25 @@ def add(
         ),
     ] = False,
     by: Annotated[
-        str | None, typer.Option("--by", help="Author of notes (default: git user.name).")
+        str | None,
+        typer.Option("--by", metavar="NAME", help="Author of notes (default: git user.name)."),
     ] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
     as_of: AsOf = TODAY,
 ) -> None:
-    """Capture a new requirement and print its ID."""
+    """Capture a new requirement and print its ID.
+
+    Without a title on a terminal, asks for each field (answers such as 高,
+    下周五 or 销售部 are fine).
+
+    Examples:
+
+        pmledger add "Export invoices to CSV" -p high --due friday -r 王芳 -d 销售部
+
+        pmledger add "导出发票" --same-as REQ-4K7PM -r 李雷
+
+        pbpaste | pmledger add - --tag crm
+    """
     from pmledger.errors import InvalidValueError
 
     ledger = open_ledger(ctx)
@@ -120,7 +156,7 @@ def add(
     }
     if title == "-":
         if same_as is not None:
-            raise InvalidValueError("--same-as takes one title, not `add -`")
+            raise InvalidValueError(_("--same-as takes one title, not `add -`"))
         _add_batch(ledger, fields, today=today, allow_duplicate=allow_duplicate)
         return
     if same_as is not None:
@@ -130,7 +166,10 @@ def add(
     if title is None or not title.strip():
         if not interactive:
             raise InvalidValueError(
-                'a title is required: pmledger add "TITLE" (or `pmledger add -` to read titles from stdin)'
+                _(
+                    'a title is required: pmledger add "TITLE" '
+                    "(or `pmledger add -` to read titles from stdin)"
+                )
             )
         from pmledger.cli.interview import interview
 
@@ -188,6 +227,7 @@ def _add_one(
     """Create one requirement (refusing an exact duplicate) and print its ID."""
     from pmledger.cli.output import one_line, warn, write
     from pmledger.errors import DuplicateTitleError
+    from pmledger.i18n.labels import status_label
     from pmledger.query.similarity import similar
 
     req = _build(ledger, title, fields, today=today)
@@ -198,17 +238,21 @@ def _add_one(
         same = [s for s in same if _still_the_same(ledger, s.id, req.title)]
         if same:
             raise DuplicateTitleError(
-                f"“{one_line(req.title, 60)}” is already {same[0].id} ({same[0].status}); "
-                "nothing was added",
+                _("“{title}” is already {id} ({status}); nothing was added").format(
+                    title=one_line(req.title, 60),
+                    id=same[0].id,
+                    status=status_label(same[0].status, ledger.settings),
+                ),
                 existing_id=same[0].id,
             )
     if check_similar:
         matches = similar(req.title, existing)
         if matches:
-            warn(_similar_line(matches[0]))
+            warn(_similar_line(ledger, matches[0]))
             warn(
-                "hint: to record the requester there instead, add with "
-                f"--same-as {matches[0].requirement.id}"
+                _("hint: to record the requester there instead, add with --same-as {id}").format(
+                    id=matches[0].requirement.id
+                )
             )
     created = ledger.create(req)
     write(created.id)
@@ -223,11 +267,13 @@ def _add_batch(
     from pmledger.query.similarity import DuplicateIndex
 
     if sys.stdin.isatty():
-        sys.stderr.write("Reading titles, one per line; press Ctrl-D on an empty line to finish.\n")
+        sys.stderr.write(
+            _("Reading titles, one per line; press Ctrl-D on an empty line to finish.") + "\n"
+        )
     lines = [(n, text.strip()) for n, text in enumerate(sys.stdin.read().splitlines(), 1)]
     lines = [(n, text) for n, text in lines if text]
     if not lines:
-        raise InvalidValueError("no titles on stdin (one per line)")
+        raise InvalidValueError(_("no titles on stdin (one per line)"))
     # Resolve the shared options once, not once per title.
     fields = dict(fields)
     fields["depends_on"] = [ledger.resolve_id(d) for d in _split(fields["depends_on"])]
@@ -243,7 +289,7 @@ def _add_batch(
             if same:
                 skipped.append((number, req.title, same[0]))  # type: ignore[arg-type]
                 continue
-        item = _Pending(f"line {number}", req.title, req.status)
+        item = _Pending(_("line {number}").format(number=number), req.title, req.status)
         matches = index.similar(req.title, limit=1)
         if matches:
             similar_to.append((item, matches[0]))
@@ -255,18 +301,34 @@ def _add_batch(
         item.id = req.id
         write(req.id)
     for item, match in similar_to[:SIMILAR_SHOWN]:
-        warn(f"{item.id}: {_similar_line(match)}")
+        warn(f"{item.id}: {_similar_line(ledger, match)}")
     if len(similar_to) > SIMILAR_SHOWN:
-        warn(f"… and {len(similar_to) - SIMILAR_SHOWN} more titles resemble another one")
+        more = len(similar_to) - SIMILAR_SHOWN
+        warn(
+            ngettext(
+                "… and {count} more title resembles another one",
+                "… and {count} more titles resemble another one",
+                more,
+            ).format(count=more)
+        )
     if similar_to:
-        warn("hint: `pmledger add TITLE --same-as ID` records a request on an existing one")
+        warn(_("hint: `pmledger add TITLE --same-as ID` records a request on an existing one"))
     for number, text, other in skipped:
         warn(
-            f"skipped line {number}: “{one_line(text, 60)}” is already {other.id}"
-            " (--allow-duplicate adds it anyway)"
+            _(
+                "skipped line {number}: “{title}” is already {id} "
+                "(--allow-duplicate adds it anyway)"
+            ).format(number=number, title=one_line(text, 60), id=other.id)
         )
     if skipped:
-        warn(f"{len(created)} added, {len(skipped)} skipped as duplicates")
+        # TRANSLATORS: the end of a batch; {added} and {skipped} are counts.
+        warn(
+            ngettext(
+                "{added} added, {skipped} skipped as a duplicate",
+                "{added} added, {skipped} skipped as duplicates",
+                len(skipped),
+            ).format(added=len(created), skipped=len(skipped))
+        )
         raise typer.Exit(1)
 
 
@@ -323,13 +385,16 @@ def _exact_duplicates(title: str, existing: list[TitleEntry]) -> list[TitleEntry
     )
 
 
-def _similar_line(match: Match) -> str:
+def _similar_line(ledger: Ledger, match: Match) -> str:
     from pmledger.cli.output import one_line
+    from pmledger.i18n.labels import status_label
 
     other = match.requirement
-    return (
-        f"similar: {other.id} “{one_line(other.title, 60)}” "
-        f"({match.similarity:.0%} alike, {other.status})"
+    return _("similar: {id} “{title}” ({percent}% alike, {status})").format(
+        id=other.id,
+        title=one_line(other.title, 60),
+        percent=round(match.similarity * 100),
+        status=status_label(other.status, ledger.settings),
     )
 
 
@@ -347,12 +412,42 @@ def _record_on_existing(
     from pmledger.dates import now_utc_offset
 
     req = ledger.load(target)
-    who = requester or "someone"
-    if department:
-        who += f" ({department})"
-    text = f"Also requested by {who}"
-    if title.strip() and title.strip() != req.title:
-        text += f": {title.strip()}"
+    text = also_requested(requester, department, title.strip(), req.title)
     updated = with_note(req, text, by=by or requester or default_author(), at=now_utc_offset())
     ledger.save(updated)
     write(req.id)
+
+
+def also_requested(
+    requester: str | None, department: str | None, title: str, existing_title: str
+) -> str:
+    """The note that records another request, in the language of the command.
+
+    A note is people's text (like `pmledger note`), not a value a program
+    reads: it is written in the language the person works in, as one whole
+    sentence (the note stays readable when the language changes later).
+    """
+    with_title = bool(title) and title != existing_title
+    if requester and department:
+        if with_title:
+            return _("Also requested by {requester} ({department}): {title}").format(
+                requester=requester, department=department, title=title
+            )
+        return _("Also requested by {requester} ({department})").format(
+            requester=requester, department=department
+        )
+    if requester:
+        if with_title:
+            return _("Also requested by {requester}: {title}").format(
+                requester=requester, title=title
+            )
+        return _("Also requested by {requester}").format(requester=requester)
+    if department:
+        if with_title:
+            return _("Also requested by someone from {department}: {title}").format(
+                department=department, title=title
+            )
+        return _("Also requested by someone from {department}").format(department=department)
+    if with_title:
+        return _("Also requested by someone: {title}").format(title=title)
+    return _("Also requested by someone")

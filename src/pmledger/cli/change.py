@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pmledger.cli.common import TODAY, AsOf, open_ledger
+from pmledger.i18n import _
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
@@ -20,7 +21,7 @@ def _saved(ledger: Ledger, before: Requirement, after: Requirement) -> None:
     from pmledger.cli.output import write
 
     ledger.save(after, on_lost_comments=lambda lost: warn_lost_comments(after.id, lost))
-    write(after.id if after != before else f"{after.id} (unchanged)")
+    write(after.id if after != before else _("{id} (unchanged)").format(id=after.id))
 
 
 def set_(
@@ -30,12 +31,23 @@ def set_(
         list[str],
         typer.Argument(
             metavar="KEY=VALUE...",
-            help="e.g. owner=李雷 due=+1w tags+=crm effort=5 rice.reach=450; empty value clears.",
+            help="FIELD=VALUE sets, FIELD+=VALUE / FIELD-=VALUE adds to / takes from a list, "
+            "FIELD= clears; e.g. owner=李雷 due=+1w tags+=crm effort=5 rice.reach=450.",
         ),
     ],
     as_of: AsOf = TODAY,
 ) -> None:
-    """Set fields, typed by the model (dates, numbers, lists); all or nothing."""
+    """Set fields, typed by the model (dates, numbers, lists); all or nothing.
+
+    Priorities: critical, high, medium, low (or P0-P3, 紧急/高/中/低); statuses:
+    the ledger's workflow, by name or by its Chinese label.
+
+    Examples:
+
+        pmledger set REQ-4K7PM priority=高 due=下周五 department=销售部
+
+        pmledger set 4K7PM tags+=crm owner=
+    """
     from pmledger.changes import apply_assignments, parse_assignment
 
     ledger = open_ledger(ctx)
@@ -70,10 +82,22 @@ def status(
     ctx: typer.Context,
     req_id: IdArg,
     new: Annotated[
-        str, typer.Argument(metavar="STATUS", help="A status of the ledger's workflow.")
+        str,
+        typer.Argument(
+            metavar="STATUS",
+            help="A status of the ledger's workflow (default: proposed, accepted, planned, "
+            "in-progress, done, rejected, deferred), or its Chinese label (进行中).",
+        ),
     ],
 ) -> None:
-    """Move a requirement to another status of the workflow."""
+    """Move a requirement to another status of the workflow.
+
+    Examples:
+
+        pmledger status REQ-4K7PM in-progress
+
+        pmledger status 4K7PM 已完成
+    """
     from pmledger.changes import with_status
 
     ledger = open_ledger(ctx)
@@ -86,10 +110,18 @@ def note(
     req_id: IdArg,
     text: Annotated[list[str], typer.Argument(metavar="TEXT", help="The note; `-` reads stdin.")],
     by: Annotated[
-        str | None, typer.Option("--by", help="Who said it (default: git user.name).")
+        str | None,
+        typer.Option("--by", metavar="NAME", help="Who said it (default: git user.name)."),
     ] = None,
 ) -> None:
-    """Add a dated note (feedback, a decision, who said what) to a requirement."""
+    """Add a dated note (feedback, a decision, who said what) to a requirement.
+
+    Examples:
+
+        pmledger note REQ-4K7PM "销售部确认：月底前上线" --by 王芳
+
+        echo "Customer call: needs SSO" | pmledger note 4K7PM -
+    """
     import sys
 
     from pmledger.changes import with_note

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pmledger.cli.common import check_format, open_ledger
+from pmledger.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from pmledger.check import Problem
@@ -18,7 +19,7 @@ FORMATS = ("text", "json", "github")
 
 def _shown(path: Path | None) -> str:
     if path is None:
-        return "(ledger)"
+        return _("(ledger)")
     try:
         return os.path.relpath(path)
     except ValueError:
@@ -27,9 +28,22 @@ def _shown(path: Path | None) -> str:
 
 def _text_line(p: Problem) -> str:
     where = _shown(p.path) + (f":{p.line}" if p.line else "")
-    field = f" [{p.field}]" if p.field else ""
-    fix = f"\n    fix: {p.fix}" if p.fix else ""
-    return f"{where}: {p.severity}{field}: {p.message}{fix}"
+    values = {"where": where, "field": p.field, "message": p.text}
+    # One whole line per severity, with and without a field: the words around
+    # the placeholders are the translator's to order.
+    if p.severity == "error":
+        if p.field:
+            line = _("{where}: error [{field}]: {message}").format(**values)
+        else:
+            line = _("{where}: error: {message}").format(**values)
+    elif p.field:
+        line = _("{where}: warning [{field}]: {message}").format(**values)
+    else:
+        line = _("{where}: warning: {message}").format(**values)
+    fix = p.fix_text
+    if fix:
+        line += "\n    " + _("fix: {fix}").format(fix=fix)
+    return line
 
 
 def _escape_data(text: str) -> str:
@@ -47,15 +61,24 @@ def github_line(p: Problem) -> str:
         props.append(f"file={_escape_property(_shown(p.path))}")
     if p.line:
         props.append(f"line={p.line}")
+    # The command, its properties and the title (with the problem's code) are
+    # what GitHub reads: fixed. The message is for people: their language.
     props.append(f"title={_escape_property('pmledger check: ' + p.code)}")
-    message = p.message + (f" (fix: {p.fix})" if p.fix else "")
+    fix = p.fix_text
+    message = _("{message} (fix: {fix})").format(message=p.text, fix=fix) if fix else p.text
     return f"::{p.severity} {','.join(props)}::{_escape_data(message)}"
 
 
 def check(
     ctx: typer.Context,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output: text, json or github (annotations).")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Output: text, json or github (annotations).",
+        ),
     ] = "text",
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on errors.")
@@ -63,8 +86,11 @@ def check(
 ) -> None:
     """Validate the whole ledger and list every problem with file, line and field.
 
-    Exit 1 when there are errors (--strict: or warnings), 0 otherwise.
-    Example: pmledger check --format github
+    Exit 1 when there are errors (--strict: or warnings), 0 otherwise. The
+    messages follow the language (--lang); JSON (fields, codes, messages) and
+    the github annotations' commands and titles do not.
+
+    Examples: pmledger check --strict; pmledger check --format github
     """
     from pmledger.check import check_ledger
     from pmledger.cli.output import emit_json, sanitize, warn, write
@@ -80,10 +106,17 @@ def check(
         for problem in report.problems:
             write(sanitize(render(problem)))
     errors, warnings = len(report.errors), len(report.warnings)
+    # TRANSLATORS: {checked}, {errors} and {warnings} are the three counts below.
     warn(
-        f"{report.files} file{'s' if report.files != 1 else ''} checked: "
-        f"{errors} error{'s' if errors != 1 else ''}, "
-        f"{warnings} warning{'s' if warnings != 1 else ''}"
+        _("{checked}: {errors}, {warnings}").format(
+            checked=ngettext("{count} file checked", "{count} files checked", report.files).format(
+                count=report.files
+            ),
+            errors=ngettext("{count} error", "{count} errors", errors).format(count=errors),
+            warnings=ngettext("{count} warning", "{count} warnings", warnings).format(
+                count=warnings
+            ),
+        )
     )
     if errors or (strict and warnings):
         raise typer.Exit(1)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pmledger.i18n import _
+
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
 
@@ -59,12 +61,22 @@ def complete_id(ctx: typer.Context, incomplete: str) -> Candidates:
     found = [row for row in known if row[0].startswith(incomplete)]
     if len(found) > DESCRIBED_MAX:
         # Nobody reads hundreds of titles, and Typer renders each through rich.
-        return [(req_id, "") for req_id, _, _ in found]
+        return [(row[0], "") for row in found]
     from rich.markup import escape
+
+    from pmledger.i18n.labels import status_label
 
     # Titles are literal text: Typer would read "[b]" in a title as markup.
     return [
-        (req_id, escape(f"{one_line(title, 60)} ({status})")) for req_id, title, status in found
+        (
+            req_id,
+            escape(
+                _("{title} ({status})").format(
+                    title=one_line(title, 60), status=status_label(status, ledger.settings)
+                )
+            ),
+        )
+        for req_id, title, status in found
     ]
 
 
@@ -75,7 +87,7 @@ def complete_status(ctx: typer.Context, incomplete: str) -> list[str]:
     ledger = _ledger(ctx)
     statuses = list(ledger.settings.ledger.statuses) if ledger else list(DEFAULT_STATUSES)
     # `--status a,b`: complete the last item of a comma-separated list.
-    head, _, last = incomplete.rpartition(",")
+    head, _comma, last = incomplete.rpartition(",")
     lead = f"{head}," if head else ""
     return [lead + s for s in _matching(statuses, last)]
 
@@ -89,7 +101,7 @@ def complete_priority(incomplete: str) -> Candidates:
         if alias != target.value:
             aliases[target.value].append(alias)
     return [
-        (p, "also " + ", ".join(aliases[p]) if aliases[p] else "")
+        (p, _("also {aliases}").format(aliases=", ".join(aliases[p])) if aliases[p] else "")
         for p in _matching([p.value for p in Priority], incomplete)
     ]
 

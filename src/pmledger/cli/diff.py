@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pmledger.cli.common import check_format, open_ledger
+from pmledger.i18n import _, ngettext, pgettext
 
 if TYPE_CHECKING:
     from pmledger.git.diff import LedgerDiff, RankMove
+    from pmledger.git.fields import FieldChange
+    from pmledger.ledger.settings import Settings
 
 FORMATS = ("text", "markdown", "json")
 # Sections longer than this are collapsed in markdown (<details>).
@@ -19,74 +22,136 @@ TEXT_MOVES = 50
 MARKDOWN_MOVES = 100
 
 
-def _move_text(m: RankMove) -> str:
-    before = f"#{m.before}" if m.before else "unranked"
-    after = f"#{m.after}" if m.after else "unranked"
-    if m.term is not None and m.term_change is not None:
-        why = f"{m.term} {m.term_change:+g}"
-    elif m.before is not None and m.after is not None:
-        why = "score unchanged; others moved"
-    else:
-        why = "entered the ranking" if m.before is None else "left the ranking"
-    return f"{before} → {after} ({why})"
+def _priority(value: str) -> str:
+    """A priority for a reader of the active language (紧急/高/中/低 in Chinese)."""
+    words = {
+        "critical": pgettext("priority", "critical"),
+        "high": pgettext("priority", "high"),
+        "medium": pgettext("priority", "medium"),
+        "low": pgettext("priority", "low"),
+    }
+    return words.get(value, value)
 
 
-def render_text(diff: LedgerDiff) -> str:
-    from pmledger.cli.output import one_line
+def _status(value: str, settings: Settings | None) -> str:
+    if settings is None:
+        return value
+    from pmledger.i18n.labels import status_label
+
+    return status_label(value, settings)
+
+
+def field_value(change: FieldChange, side: Any, settings: Settings | None, limit: int = 60) -> str:
+    """One side of a field change for people: statuses and priorities in their words."""
     from pmledger.git.fields import format_value
 
-    out = [f"Ledger diff {diff.old} → {diff.new} (both ranked as of {diff.as_of})"]
+    if isinstance(side, str) and change.field == "status":
+        return _status(side, settings)
+    if isinstance(side, str) and change.field == "priority":
+        return _priority(side)
+    return format_value(side, limit)
+
+
+def _why(m: RankMove) -> str:
+    if m.term is not None and m.term_change is not None:
+        return f"{m.term} {m.term_change:+g}"
+    if m.before is not None and m.after is not None:
+        return _("score unchanged; others moved")
+    return _("entered the ranking") if m.before is None else _("left the ranking")
+
+
+def _move_text(m: RankMove) -> str:
+    unranked = _("unranked")
+    before = f"#{m.before}" if m.before else unranked
+    after = f"#{m.after}" if m.after else unranked
+    return _("{before} → {after} ({why})").format(before=before, after=after, why=_why(m))
+
+
+def _sides(diff: LedgerDiff) -> tuple[str, str]:
+    return diff.old_shown or diff.old, diff.new_shown or diff.new
+
+
+def _revision(diff: LedgerDiff, label: str) -> str:
+    """A problem's revision label as the reader's language says it."""
+    return dict(zip((diff.old, diff.new), _sides(diff), strict=True)).get(label, label)
+
+
+def render_text(diff: LedgerDiff, settings: Settings | None = None) -> str:
+    from pmledger.cli.output import one_line
+
+    old, new = _sides(diff)
+    out = [
+        _("Ledger diff {old} → {new} (both ranked as of {date})").format(
+            old=old, new=new, date=diff.as_of
+        )
+    ]
     if diff.empty:
-        out.append("No changes to requirements.")
+        out.append(_("No changes to requirements."))
     if diff.added:
-        out.append(f"\nAdded ({len(diff.added)})")
+        out.append("\n" + _("Added ({count})").format(count=len(diff.added)))
         out += [
-            f"  + {r.id}  {one_line(r.title, 70)}  [{r.status}, {r.priority.value}]"
+            f"  + {r.id}  {one_line(r.title, 70)}  "
+            f"[{_status(r.status, settings)}, {_priority(r.priority.value)}]"
             for r in diff.added
         ]
     if diff.removed:
-        out.append(f"\nRemoved ({len(diff.removed)})")
+        out.append("\n" + _("Removed ({count})").format(count=len(diff.removed)))
         out += [f"  - {r.id}  {one_line(r.title, 70)}" for r in diff.removed]
     if diff.changed:
-        out.append(f"\nChanged ({len(diff.changed)})")
+        out.append("\n" + _("Changed ({count})").format(count=len(diff.changed)))
         for c in diff.changed:
             out.append(f"  ~ {c.id}  {one_line(c.title, 70)}")
             for f in c.fields:
                 out.append(
-                    f"      {f.field}: {one_line(format_value(f.old))} → {one_line(format_value(f.new))}"
+                    f"      {f.field}: {one_line(field_value(f, f.old, settings))} → "
+                    f"{one_line(field_value(f, f.new, settings))}"
                 )
             for n in c.notes_added:
                 out.append(
-                    f"      note by {one_line(str(n.get('by', '?')))} ({n.get('at', '')}): "
-                    f"{one_line(str(n.get('text', '')), 100)}"
+                    "      "
+                    + _("note by {author} ({at}): {text}").format(
+                        author=one_line(str(n.get("by", "?"))),
+                        at=n.get("at", ""),
+                        text=one_line(str(n.get("text", "")), 100),
+                    )
                 )
     if diff.moves:
-        out.append(f"\nRank moves ({len(diff.moves)})")
+        out.append("\n" + _("Rank moves ({count})").format(count=len(diff.moves)))
         for m in diff.moves[:TEXT_MOVES]:
             out.append(f"  {m.id}  {one_line(m.title, 50)}  {_move_text(m)}")
         if len(diff.moves) > TEXT_MOVES:
-            out.append(f"  … and {len(diff.moves) - TEXT_MOVES} more (--format json lists all)")
+            rest = len(diff.moves) - TEXT_MOVES
+            out.append(
+                "  "
+                + ngettext(
+                    "… and {count} more (--format json lists all)",
+                    "… and {count} more (--format json lists all)",
+                    rest,
+                ).format(count=rest)
+            )
     if diff.problems:
-        out.append(f"\nUnreadable files ({len(diff.problems)})")
+        out.append("\n" + _("Unreadable files ({count})").format(count=len(diff.problems)))
         for p in diff.problems:
             line = f":{p.line}" if p.line else ""
-            out.append(f"  {p.revision}: {p.path}{line}: {one_line(p.message)}")
+            out.append(f"  {_revision(diff, p.revision)}: {p.path}{line}: {one_line(p.text)}")
     return "\n".join(out)
 
 
 def _section(title: str, count: int, body: str) -> list[str]:
+    heading = _("#### {title} ({count})").format(title=title, count=count)
     if count > COLLAPSE:
+        summary = ngettext("{count} item", "{count} items", count).format(count=count)
         return [
-            f"#### {title} ({count})",
+            heading,
             "",
-            f"<details><summary>{count} items</summary>",
+            f"<details><summary>{summary}</summary>",
             "",
             body,
             "",
             "</details>",
             "",
         ]
-    return [f"#### {title} ({count})", "", body, ""]
+    return [heading, "", body, ""]
 
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -97,69 +162,96 @@ def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
         text = one_line("" if value is None else str(value))
         return text.replace("\\", "\\\\").replace("|", "\\|")
 
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines = [
+        "| " + " | ".join(cell(h) for h in headers) + " |",
+        "|" + "|".join("---" for _h in headers) + "|",
+    ]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
-def render_markdown(diff: LedgerDiff) -> str:
+def render_markdown(diff: LedgerDiff, settings: Settings | None = None) -> str:
     from pmledger.git.fields import format_value
 
     markdown_table = _md_table
+    # Column headings (ID stays ID: it is the field's name in every language).
+    title_h, status_h, priority_h = _("Title"), _("Status"), _("Priority")
+    before_h, after_h = _("Before"), _("After")
 
-    summary = (
-        f"**{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed, "
-        f"{len(diff.moves)} moved in the ranking** (both sides ranked as of {diff.as_of})"
+    # TRANSLATORS: the four counts, then the as-of date both sides were ranked on.
+    summary = _(
+        "**{added} added, {removed} removed, {changed} changed, {moved} moved in the ranking** "
+        "(both sides ranked as of {date})"
+    ).format(
+        added=len(diff.added),
+        removed=len(diff.removed),
+        changed=len(diff.changed),
+        moved=len(diff.moves),
+        date=diff.as_of,
     )
-    out = [f"### Ledger changes: `{diff.old}` → `{diff.new}`", "", summary, ""]
+    old, new = _sides(diff)
+    out = [_("### Ledger changes: `{old}` → `{new}`").format(old=old, new=new), "", summary, ""]
     if diff.added:
-        rows: list[list[Any]] = [[r.id, r.title, r.status, r.priority.value] for r in diff.added]
+        rows: list[list[Any]] = [
+            [r.id, r.title, _status(r.status, settings), _priority(r.priority.value)]
+            for r in diff.added
+        ]
         out += _section(
-            "Added", len(rows), markdown_table(["ID", "Title", "Status", "Priority"], rows)
+            _("Added"), len(rows), markdown_table(["ID", title_h, status_h, priority_h], rows)
         )
     if diff.removed:
-        rows = [[r.id, r.title, r.status] for r in diff.removed]
-        out += _section("Removed", len(rows), markdown_table(["ID", "Title", "Status"], rows))
+        rows = [[r.id, r.title, _status(r.status, settings)] for r in diff.removed]
+        out += _section(_("Removed"), len(rows), markdown_table(["ID", title_h, status_h], rows))
     if diff.changed:
         rows = [
-            [c.id, c.title, f.field, format_value(f.old), format_value(f.new)]
+            [
+                c.id,
+                c.title,
+                f.field,
+                field_value(f, f.old, settings),
+                field_value(f, f.new, settings),
+            ]
             for c in diff.changed
             for f in c.fields
         ]
         rows += [
-            [c.id, c.title, f"note by {n.get('by', '?')}", "", format_value(n.get("text"), 200)]
+            [
+                c.id,
+                c.title,
+                _("note by {author}").format(author=n.get("by", "?")),
+                "",
+                format_value(n.get("text"), 200),
+            ]
             for c in diff.changed
             for n in c.notes_added
         ]
         out += _section(
-            "Changed",
+            _("Changed"),
             len(diff.changed),
-            markdown_table(["ID", "Title", "Field", "Before", "After"], rows),
+            markdown_table(["ID", title_h, _("Field"), before_h, after_h], rows),
         )
     if diff.moves:
         rows = [
-            [
-                m.id,
-                m.title,
-                m.before or "–",
-                m.after or "–",
-                _move_text(m).split(" (", 1)[1].rstrip(")"),
-            ]
+            [m.id, m.title, m.before or "–", m.after or "–", _why(m)]
             for m in diff.moves[:MARKDOWN_MOVES]
         ]
-        table = markdown_table(["ID", "Title", "Before", "After", "Why"], rows)
+        table = markdown_table(["ID", title_h, before_h, after_h, _("Why")], rows)
         if len(diff.moves) > MARKDOWN_MOVES:
-            table += (
-                f"\n\n… and {len(diff.moves) - MARKDOWN_MOVES} more pushed by the moves above "
-                "(`pmledger diff --format json` lists all)"
-            )
-        out += _section("Rank moves", len(diff.moves), table)
+            rest = len(diff.moves) - MARKDOWN_MOVES
+            table += "\n\n" + ngettext(
+                "… and {count} more pushed by the moves above "
+                "(`pmledger diff --format json` lists all)",
+                "… and {count} more pushed by the moves above "
+                "(`pmledger diff --format json` lists all)",
+                rest,
+            ).format(count=rest)
+        out += _section(_("Rank moves"), len(diff.moves), table)
     if diff.problems:
-        rows = [[p.revision, p.path, p.line or "", p.message] for p in diff.problems]
+        rows = [[_revision(diff, p.revision), p.path, p.line or "", p.text] for p in diff.problems]
         out += _section(
-            "Unreadable files",
+            _("Unreadable files"),
             len(rows),
-            markdown_table(["Revision", "File", "Line", "Problem"], rows),
+            markdown_table([_("Revision"), _("File"), _("Line"), _("Problem")], rows),
         )
     return "\n".join(out).rstrip() + "\n"
 
@@ -169,7 +261,7 @@ def diff(
     rev_range: Annotated[
         str | None,
         typer.Argument(
-            metavar="[REV_RANGE]",
+            metavar="RANGE",
             help="A..B, A...B (from their merge base) or A (against the work tree); "
             "default: HEAD against the work tree.",
             show_default=False,
@@ -179,17 +271,25 @@ def diff(
         str | None,
         typer.Option(
             "--since",
+            metavar="DATE",
             help="Start from the last commit before this date (e.g. 2026-11-01, '2 weeks ago').",
             show_default=False,
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output: text, markdown (a PR comment) or json.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Output: text, markdown (a PR comment) or json.",
+        ),
     ] = "text",
     as_of: Annotated[
         str | None,
         typer.Option(
             "--as-of",
+            metavar="DATE",
             help="Rank both sides as of this date instead of today (YYYY-MM-DD, +3d, ...).",
             show_default=False,
         ),
@@ -197,7 +297,9 @@ def diff(
 ) -> None:
     """Show requirements added, removed and changed, and how the ranking moved.
 
-    Example: pmledger diff main...HEAD --format markdown
+    Text and markdown follow the language (--lang); json does not.
+
+    Examples: pmledger diff; pmledger diff v1.2..HEAD; pmledger diff main...HEAD --format markdown
     """
     from pmledger.cli.output import emit_json, write
     from pmledger.git.diff import ledger_diff, resolve_range
@@ -217,6 +319,6 @@ def diff(
     if chosen == "json":
         emit_json(result.as_json())
     elif chosen == "markdown":
-        write(render_markdown(result))
+        write(render_markdown(result, ledger.settings))
     else:
-        write(render_text(result))
+        write(render_text(result, ledger.settings))

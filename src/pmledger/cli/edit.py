@@ -27,6 +27,7 @@ import typer
 from pmledger.cli.common import open_ledger, warn_lost_comments
 from pmledger.cli.completion import IdArg
 from pmledger.errors import EditAbortedError, InvalidFileError
+from pmledger.i18n import _
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
@@ -60,11 +61,11 @@ def _with_header(body: str, line: int | None, message: str) -> str:
     """The buffer shown again after an error: the problem on top, then the file."""
     notes = [
         message,
-        "fix it and save, or save unchanged / empty the file to abandon",
+        _("fix it and save, or save unchanged / empty the file to abandon"),
     ]
     if line is not None:
         # The numbers the user sees in the editor include these comment lines.
-        notes[0] = f"line {line + len(notes)}: {message}"
+        notes[0] = _("line {line}: {message}").format(line=line + len(notes), message=message)
     return "".join(f"{HEADER}{note}\n" for note in notes) + body
 
 
@@ -90,22 +91,28 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
     with tempfile.TemporaryDirectory(prefix="pmledger-edit-") as folder:
         scratch = Path(folder) / path.name
         presented = original
-        for _ in range(max_rounds):
+        for _round in range(max_rounds):
             scratch.write_text(presented, encoding="utf-8")
             try:
                 completed = subprocess.run([*command, str(scratch)], check=False)
             except OSError as exc:
                 raise EditAbortedError(
-                    f"cannot start the editor {command[0]!r} ({exc.strerror}); set $EDITOR"
+                    _("cannot start the editor {editor!r} ({reason}); set $EDITOR").format(
+                        editor=command[0], reason=exc.strerror
+                    )
                 ) from None
             if completed.returncode != 0:
                 raise EditAbortedError(
-                    f"the editor exited with status {completed.returncode}; {path.name} was not changed"
+                    _("the editor exited with status {code}; {file} was not changed").format(
+                        code=completed.returncode, file=path.name
+                    )
                 )
             edited = scratch.read_text(encoding="utf-8")
             body = _strip_header(edited)
             if not body.strip():
-                raise EditAbortedError(f"the file was emptied; {path.name} was not changed")
+                raise EditAbortedError(
+                    _("the file was emptied; {file} was not changed").format(file=path.name)
+                )
             if body == original:
                 return EditResult(path.stem, changed=False)
             try:
@@ -113,7 +120,9 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
             except InvalidFileError as exc:
                 if edited == presented:
                     raise EditAbortedError(
-                        f"{exc.problem.message}; {path.name} was not changed"
+                        _("{problem}; {file} was not changed").format(
+                            problem=exc.problem.message, file=path.name
+                        )
                     ) from None
                 presented = _with_header(body, exc.problem.line, exc.problem.message)
                 continue
@@ -122,9 +131,11 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
             if _changed_on_disk(path, original):
                 kept = _keep_edited(path.stem, body)
                 raise EditAbortedError(
-                    f"{path.name} changed on disk while the editor was open, so your edit "
-                    f"was not saved; it is kept in {kept} (run `pmledger edit {path.stem}` "
-                    "again and copy your changes in)"
+                    _(
+                        "{file} changed on disk while the editor was open, so your edit was "
+                        "not saved; it is kept in {kept} (run `pmledger edit {id}` again and "
+                        "copy your changes in)"
+                    ).format(file=path.name, kept=kept, id=path.stem)
                 )
             before = path.read_bytes()
             # The comments kept are those of the buffer the person saved.
@@ -134,16 +145,23 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
                 on_lost_comments=functools.partial(warn_lost_comments, req.id),
             )
             return EditResult(req.id, changed=path.read_bytes() != before)
-    raise EditAbortedError(f"too many attempts; {path.name} was not changed")
+    raise EditAbortedError(_("too many attempts; {file} was not changed").format(file=path.name))
 
 
 def edit(
     ctx: typer.Context,
     req_id: IdArg,
 ) -> None:
-    """Open the file in $VISUAL / $EDITOR; save only a valid file (re-opens on error)."""
+    """Open the file in $VISUAL / $EDITOR; save only a valid file (re-opens on error).
+
+    Examples:
+
+        pmledger edit REQ-4K7PM
+
+        EDITOR=nano pmledger edit 4K7PM
+    """
     from pmledger.cli.output import write
 
     ledger = open_ledger(ctx)
     result = edit_requirement(ledger, req_id)
-    write(result.id if result.changed else f"{result.id} (unchanged)")
+    write(result.id if result.changed else _("{id} (unchanged)").format(id=result.id))

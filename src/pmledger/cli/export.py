@@ -37,14 +37,20 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="csv, xlsx, json or jsonl (default: from the --output suffix, else csv).",
+            help="File format: csv, xlsx, json or jsonl (default: from the --output suffix, "
+            "else csv).",
+            metavar="FORMAT",
             show_default=False,
         ),
     ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Write to this file (default: stdout).", show_default=False
+            "--output",
+            "-o",
+            help="Write to this file (default: stdout).",
+            metavar="FILE",
+            show_default=False,
         ),
     ] = None,
     fields: Annotated[
@@ -52,6 +58,7 @@ def export(
         typer.Option(
             "--fields",
             help="Columns to write, in order (comma-separated or repeated; e.g. id,title,due).",
+            metavar="FIELDS",
             show_default=False,
         ),
     ] = None,
@@ -74,13 +81,27 @@ def export(
     all_: AllOpt = False,
     sort: Annotated[
         str,
-        typer.Option("--sort", help="Order of the rows: a `list --sort` key (default id)."),
+        typer.Option(
+            "--sort",
+            help="Order of the rows: id, title, status, priority, due, created, owner, "
+            "department, requester or effort (default: id).",
+            metavar="KEY",
+            show_default=False,
+        ),
     ] = "id",
     as_of: AsOf = TODAY,
 ) -> None:
-    """Export requirements (active ones unless --all or --status) as CSV, XLSX, JSON or JSONL."""
+    """Export requirements (active ones unless --all or --status) as CSV, XLSX, JSON or JSONL.
+
+    Column headers and cells are field names and stored values, in every
+    language, so that the file imports back as it was.
+
+    Examples: pmledger export --excel -o requirements.csv;
+    pmledger export --status planned -f xlsx -o plan.xlsx
+    """
     from pmledger.cli.output import sanitize, stdout_is_terminal, warn, write, write_bytes
     from pmledger.errors import InvalidValueError
+    from pmledger.i18n import _, ngettext
     from pmledger.io.export import EXPORT_FORMATS, export_bytes, write_file
     from pmledger.query.filters import select, sort_requirements
 
@@ -90,7 +111,7 @@ def export(
     fmt = check_format(fmt, EXPORT_FORMATS)
     to_terminal = output is None and stdout_is_terminal()
     if fmt == "xlsx" and output is None and to_terminal:
-        raise InvalidValueError("XLSX is a binary file: name one with --output FILE.xlsx")
+        raise InvalidValueError(_("XLSX is a binary file: name one with --output FILE.xlsx"))
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = build_filter(
@@ -119,21 +140,41 @@ def export(
         excel=excel,
         custom_fields=settings.ledger.custom_fields,
     )
-    left_out = ""
+    hidden = 0
     if not all_ and not flt.statuses:
         wider = replace(flt, include_inactive=True)
         hidden = len(select(loaded.requirements, wider, settings=settings, as_of=as_of)) - len(reqs)
-        if hidden:
-            left_out = f" ({hidden} done, rejected or deferred left out: --all includes them)"
-    count = f"{len(reqs)} requirement{'s' if len(reqs) != 1 else ''}"
+    count = len(reqs)
     if output is not None:
         write_file(output, data)
-        warn(f"exported {count} to {output}{left_out}")
+        if hidden:
+            message = ngettext(
+                "exported {count} requirement to {file} ({hidden} done, rejected or deferred "
+                "left out: --all includes them)",
+                "exported {count} requirements to {file} ({hidden} done, rejected or deferred "
+                "left out: --all includes them)",
+                count,
+            )
+        else:
+            message = ngettext(
+                "exported {count} requirement to {file}",
+                "exported {count} requirements to {file}",
+                count,
+            )
+        warn(message.format(count=count, file=output, hidden=hidden))
         return
     if to_terminal:
         # Text from files is shown literally: no escape sequence reaches the terminal.
         write(sanitize(data.decode("utf-8").replace("\r\n", "\n")))
     else:
         write_bytes(data)
-    if left_out:
-        warn(f"exported {count}{left_out}")
+    if hidden:
+        warn(
+            ngettext(
+                "exported {count} requirement ({hidden} done, rejected or deferred left out: "
+                "--all includes them)",
+                "exported {count} requirements ({hidden} done, rejected or deferred left out: "
+                "--all includes them)",
+                count,
+            ).format(count=count, hidden=hidden)
+        )

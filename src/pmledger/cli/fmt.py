@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pmledger.cli.common import open_ledger
+from pmledger.i18n import _, ngettext
 
 
 def fmt(
@@ -16,7 +17,9 @@ def fmt(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Files or folders to format (default: every record file).", show_default=False
+            metavar="[FILE]...",
+            help="Files or folders to format (default: every record file).",
+            show_default=False,
         ),
     ] = None,
     check: Annotated[
@@ -26,7 +29,7 @@ def fmt(
 ) -> None:
     """Rewrite requirement files in canonical form (idempotent).
 
-    Example: pmledger fmt --check
+    Examples: pmledger fmt; pmledger fmt --check; pmledger fmt requirements/REQ-4K7PM.toml
     """
     from pmledger.check import format_files
     from pmledger.cli.output import warn, write
@@ -36,14 +39,22 @@ def fmt(
     for problem in result.problems:
         where = os.path.relpath(problem.path) if problem.path else ""
         line = f":{problem.line}" if problem.line else ""
-        warn(f"pmledger: {where}{line}: {problem.message}")
+        warn(_("pmledger: {where}: {message}").format(where=where + line, message=problem.text))
     for path in result.changed:
         write(os.path.relpath(path))
     count = len(result.changed)
     if check:
         if count:
-            warn(f"{count} file{'s' if count != 1 else ''} not canonical; run `pmledger fmt`")
+            warn(
+                ngettext(
+                    "{count} file not canonical; run `pmledger fmt`",
+                    "{count} files not canonical; run `pmledger fmt`",
+                    count,
+                ).format(count=count)
+            )
     elif count:
-        warn(f"formatted {count} file{'s' if count != 1 else ''}")
+        warn(
+            ngettext("formatted {count} file", "formatted {count} files", count).format(count=count)
+        )
     if result.problems or (check and count):
         raise typer.Exit(1)

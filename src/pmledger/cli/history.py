@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from pmledger.cli.common import check_format, open_ledger
+from pmledger.i18n import _
 
 FORMATS = ("text", "json")
 
@@ -16,15 +17,17 @@ def history(
     req_id: Annotated[
         str, typer.Argument(metavar="ID", help="The requirement (also a removed one).")
     ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: text or json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Output: text or json.")
+    ] = "text",
 ) -> None:
     """Show who changed a requirement, when, and which fields (old → new), commit by commit.
 
-    Example: pmledger history REQ-4K7PM
+    Examples: pmledger history REQ-4K7PM; pmledger history REQ-4K7PM --format json
     """
+    from pmledger.cli.diff import field_value
     from pmledger.cli.output import emit_json, one_line, write
     from pmledger.errors import NotFoundError
-    from pmledger.git.fields import format_value
     from pmledger.git.history import requirement_history
     from pmledger.git.repo import Repo
     from pmledger.ledger import ids
@@ -48,22 +51,24 @@ def history(
         )
         if entry.action == "created":
             title = next((c.new for c in entry.fields if c.field == "title"), "")
-            write(f"    created: {one_line(str(title), 70)}")
+            write("    " + _("created: {title}").format(title=one_line(str(title), 70)))
             continue
         if entry.action == "removed":
-            write("    removed")
+            write("    " + _("removed"))
             continue
         if entry.action == "renamed":
-            write(f"    renamed: {entry.old_path} → {entry.path}")
+            write("    " + _("renamed: {old} → {new}").format(old=entry.old_path, new=entry.path))
         if entry.problem:
-            write(f"    {one_line(entry.problem)}")
+            write(f"    {one_line(entry.problem_shown or entry.problem)}")
         for change in entry.fields:
-            write(
-                f"    {change.field}: {one_line(format_value(change.old))} → "
-                f"{one_line(format_value(change.new))}"
-            )
+            old = field_value(change, change.old, ledger.settings)
+            new = field_value(change, change.new, ledger.settings)
+            write(f"    {change.field}: {one_line(old)} → {one_line(new)}")
         for note in entry.notes_added:
             write(
-                f"    note by {one_line(str(note.get('by', '?')))}: "
-                f"{one_line(str(note.get('text', '')), 100)}"
+                "    "
+                + _("note by {author}: {text}").format(
+                    author=one_line(str(note.get("by", "?"))),
+                    text=one_line(str(note.get("text", "")), 100),
+                )
             )

@@ -27,15 +27,19 @@ def import_(
     ctx: typer.Context,
     file: Annotated[
         Path,
-        typer.Argument(help="The file to import (CSV, XLSX, JSON, JSONL or a tracker export)."),
+        typer.Argument(
+            help="The file to import (CSV, XLSX, JSON, JSONL or a tracker export; - reads stdin).",
+            metavar="FILE",
+        ),
     ],
     fmt: Annotated[
         str | None,
         typer.Option(
             "--format",
             "-f",
-            help="csv, xlsx, json, jsonl, jira-csv, github-json or taskwarrior-json "
-            "(default: guessed from the file).",
+            help="File format: csv, xlsx, json, jsonl, jira-csv, github-json or "
+            "taskwarrior-json (default: guessed from the file).",
+            metavar="FORMAT",
             show_default=False,
         ),
     ] = None,
@@ -45,6 +49,7 @@ def import_(
             "--map",
             "-m",
             help='Column to field, e.g. "Summary=title"; "Column=" ignores a column (repeatable).',
+            metavar="COLUMN=FIELD",
             show_default=False,
         ),
     ] = None,
@@ -53,6 +58,7 @@ def import_(
         typer.Option(
             "--map-status",
             help='A status value to a workflow status, e.g. "In Review=accepted" (repeatable).',
+            metavar="VALUE=STATUS",
             show_default=False,
         ),
     ] = None,
@@ -60,7 +66,9 @@ def import_(
         list[str] | None,
         typer.Option(
             "--map-priority",
-            help='A priority value to a priority, e.g. "P4=low" (repeatable).',
+            help='A priority value to a priority (critical, high, medium or low), e.g. "P4=low" '
+            "(repeatable).",
+            metavar="VALUE=PRIORITY",
             show_default=False,
         ),
     ] = None,
@@ -69,6 +77,7 @@ def import_(
         typer.Option(
             "--key",
             help="The column holding each row's stable key in its source (for re-imports).",
+            metavar="COLUMN",
             show_default=False,
         ),
     ] = None,
@@ -77,20 +86,26 @@ def import_(
         typer.Option(
             "--source",
             help="Name of the source in recorded keys (default: the tracker, else the file name).",
+            metavar="NAME",
             show_default=False,
         ),
     ] = None,
     sheet: Annotated[
         str | None,
         typer.Option(
-            "--sheet", help="XLSX: the sheet to read (default: the first).", show_default=False
+            "--sheet",
+            help="XLSX: the sheet to read (default: the first).",
+            metavar="NAME",
+            show_default=False,
         ),
     ] = None,
     encoding: Annotated[
         str | None,
         typer.Option(
             "--encoding",
-            help="CSV: the file's encoding (default: UTF-8, or GBK/GB18030 Chinese when detected).",
+            help="CSV: the file's encoding, e.g. gbk or utf-16 (default: UTF-8, or GBK/GB18030 "
+            "Chinese when detected).",
+            metavar="ENCODING",
             show_default=False,
         ),
     ] = None,
@@ -111,15 +126,24 @@ def import_(
         typer.Option(
             "--by",
             help="Author of imported notes (default: $PMLEDGER_USER, git user.name).",
+            metavar="NAME",
             show_default=False,
         ),
     ] = None,
     as_of: AsOf = TODAY,
 ) -> None:
-    """Import requirements from a file; every row is checked before anything is written."""
+    """Import requirements from a file; every row is checked before anything is written.
+
+    Columns are recognised by field name, common English names and Chinese
+    headers (标题, 优先级, 提出人, 部门, 截止日期...); --map decides otherwise.
+
+    Examples: pmledger import --dry-run 需求.csv;
+    pmledger import jira.csv --map-status "In Review=accepted"
+    """
     from pmledger.cli.output import warn
     from pmledger.dates import now_utc_offset
     from pmledger.errors import ImportRowsError
+    from pmledger.i18n import _, pgettext
     from pmledger.io.mapping import Mapping
     from pmledger.io.planner import Options, plan_import
     from pmledger.io.readers import IMPORT_FORMATS, guess_format, read_table
@@ -147,15 +171,21 @@ def import_(
     )
     plan = plan_import(table, loaded.requirements, options)
     for notice in plan.notices:
-        warn(f"note: {notice}")
+        warn(_("note: {notice}").format(notice=notice))
     if plan.ignored_columns:
-        shown = ", ".join(plan.ignored_columns[:12])
-        more = (
-            f" and {len(plan.ignored_columns) - 12} more" if len(plan.ignored_columns) > 12 else ""
-        )
-        warn(f'note: ignored columns {shown}{more} (map one with --map "COLUMN=field")')
+        # TRANSLATORS: the separator of a list of names (Chinese: 、).
+        shown = pgettext("list separator", ", ").join(plan.ignored_columns[:12])
+        more = len(plan.ignored_columns) - 12
+        if more > 0:
+            message = _(
+                "note: ignored columns {columns} and {more} more "
+                '(map one with --map "COLUMN=field")'
+            )
+        else:
+            message = _('note: ignored columns {columns} (map one with --map "COLUMN=field")')
+        warn(message.format(columns=shown, more=more))
     for problem in plan.problems:
-        warn(f"{name} {problem}")
+        warn(_("{file} {problem}").format(file=name, problem=problem))
     blocked = bool(plan.problems) and not skip_invalid
     if dry_run:
         for action in plan.actions:
@@ -165,7 +195,10 @@ def import_(
             raise typer.Exit(1)
         return
     if blocked:
-        raise ImportRowsError([f"{name} {p}" for p in plan.problems], len(plan.invalid_rows))
+        raise ImportRowsError(
+            [_("{file} {problem}").format(file=name, problem=p) for p in plan.problems],
+            len(plan.invalid_rows),
+        )
     done = _apply(ledger, plan)
     for action in done:
         _say(action, dry=False)
@@ -173,6 +206,7 @@ def import_(
 
 
 def _apply(ledger: Any, plan: Plan) -> list[Action]:
+    from pmledger.i18n import _
     from pmledger.io.planner import apply_plan
 
     writes = plan.count("create") + plan.count("update")
@@ -182,7 +216,7 @@ def _apply(ledger: Any, plan: Plan) -> list[Action]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     with Progress(
-        "importing",
+        _("importing"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -205,43 +239,89 @@ def _show(value: Any) -> str:
 
 def _say(action: Action, *, dry: bool) -> None:
     from pmledger.cli.output import one_line, write
+    from pmledger.i18n import _
 
     req = action.requirement
     if action.kind == "unchanged":
         return
     if action.kind == "create":
-        ident = req.id if (not dry or action.keep_id) else "(new)"
-        verb = "would create" if dry else "created"
-        write(f"{verb}  {ident}  row {action.row}  {one_line(req.title, 80)}")
+        if dry and not action.keep_id:
+            line = _("would create  (new)  row {row}  {title}")
+        elif dry:
+            line = _("would create  {id}  row {row}  {title}")
+        else:
+            line = _("created  {id}  row {row}  {title}")
+        write(line.format(id=req.id, row=action.row, title=one_line(req.title, 80)))
         return
-    verb = "would update" if dry else "updated"
     changes = "; ".join(
-        f"{c.field}: {_show(c.old)} → {_show(c.new)}" for c in action.changes if c.field != "notes"
+        _("{field}: {old} → {new}").format(field=c.field, old=_show(c.old), new=_show(c.new))
+        for c in action.changes
+        if c.field != "notes"
     )
-    added = sum(1 for c in action.changes if c.field == "notes")
-    if added:
-        changes += ("; " if changes else "") + "notes added"
-    write(f"{verb}  {req.id}  row {action.row}  {changes}")
+    if any(c.field == "notes" for c in action.changes):
+        changes += ("; " if changes else "") + _("notes added")
+    line = (
+        _("would update  {id}  row {row}  {changes}")
+        if dry
+        else _("updated  {id}  row {row}  {changes}")
+    )
+    write(line.format(id=req.id, row=action.row, changes=changes))
 
 
 def _summary(plan: Plan, name: str, actions: list[Action], *, dry: bool, stopped: bool) -> None:
     from pmledger.cli.output import warn
+    from pmledger.i18n import _, ngettext, pgettext
 
     created = sum(1 for a in actions if a.kind == "create")
     updated = sum(1 for a in actions if a.kind == "update")
     same = sum(1 for a in actions if a.kind == "unchanged")
     rows = plan.invalid_rows
-    parts = [f"{created} to create" if dry else f"{created} created"]
-    parts.append(f"{updated} to update" if dry else f"{updated} updated")
-    parts.append(f"{same} unchanged")
-    if rows:
-        listed = ", ".join(str(r) for r in rows[:20]) + (" ..." if len(rows) > 20 else "")
-        parts.append(f"{len(rows)} invalid row{'s' if len(rows) != 1 else ''} ({listed})")
-    tail = ""
-    if dry:
-        tail = "; dry run, nothing written"
-        if stopped:
-            tail += "; the import would stop on the invalid rows (or use --skip-invalid)"
+    listed = pgettext("list separator", ", ").join(str(r) for r in rows[:20]) + (
+        " ..." if len(rows) > 20 else ""
+    )
+    # One whole sentence per case: the clauses do not translate one by one.
+    if dry and not rows:
+        message = _(
+            "{file}: {created} to create, {updated} to update, {unchanged} unchanged; "
+            "dry run, nothing written"
+        )
+    elif dry and stopped:
+        message = ngettext(
+            "{file}: {created} to create, {updated} to update, {unchanged} unchanged, "
+            "{count} invalid row ({rows}); dry run, nothing written; the import would stop "
+            "on the invalid row (or use --skip-invalid)",
+            "{file}: {created} to create, {updated} to update, {unchanged} unchanged, "
+            "{count} invalid rows ({rows}); dry run, nothing written; the import would stop "
+            "on the invalid rows (or use --skip-invalid)",
+            len(rows),
+        )
+    elif dry:
+        message = ngettext(
+            "{file}: {created} to create, {updated} to update, {unchanged} unchanged, "
+            "{count} invalid row ({rows}); dry run, nothing written; the invalid row "
+            "would be skipped",
+            "{file}: {created} to create, {updated} to update, {unchanged} unchanged, "
+            "{count} invalid rows ({rows}); dry run, nothing written; the invalid rows "
+            "would be skipped",
+            len(rows),
+        )
     elif rows:
-        tail = "; the invalid rows were skipped"
-    warn(f"{name}: {', '.join(parts)}{tail}")
+        message = ngettext(
+            "{file}: {created} created, {updated} updated, {unchanged} unchanged, "
+            "{count} invalid row ({rows}); the invalid row was skipped",
+            "{file}: {created} created, {updated} updated, {unchanged} unchanged, "
+            "{count} invalid rows ({rows}); the invalid rows were skipped",
+            len(rows),
+        )
+    else:
+        message = _("{file}: {created} created, {updated} updated, {unchanged} unchanged")
+    warn(
+        message.format(
+            file=name,
+            created=created,
+            updated=updated,
+            unchanged=same,
+            count=len(rows),
+            rows=listed,
+        )
+    )

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pmledger.cli.common import state
+from pmledger.i18n import _
 
 
 def init(
@@ -16,11 +17,14 @@ def init(
     directory: Annotated[
         Path | None,
         typer.Argument(
+            metavar="FOLDER",
             help="Folder of the new ledger (created if missing; default: --ledger, else here).",
             show_default=False,
         ),
     ] = None,
-    prefix: Annotated[str, typer.Option("--prefix", help="ID prefix, e.g. REQ or CRM.")] = "REQ",
+    prefix: Annotated[
+        str, typer.Option("--prefix", metavar="PREFIX", help="ID prefix, e.g. REQ or CRM.")
+    ] = "REQ",
     git: Annotated[
         bool | None,
         typer.Option(
@@ -33,7 +37,11 @@ def init(
 ) -> None:
     """Create a ledger: a documented pmledger.toml, the requirements folder and git's merge driver.
 
-    Example: pmledger init crm --prefix CRM --git
+    Examples:
+
+        pmledger init crm --prefix CRM --git
+
+        pmledger init
     """
     from pmledger.cli.output import write
     from pmledger.git.repo import Repo
@@ -42,26 +50,29 @@ def init(
 
     target = directory if directory is not None else (state(ctx).ledger_dir or Path("."))
     ledger = Ledger.init(target, prefix=prefix)
-    write(f"Created ledger in {ledger.root}")
-    write(f"  settings:     {ledger.root / 'pmledger.toml'}")
-    write(f"  requirements: {ledger.requirements_dir}")
+    write(_("Created ledger in {folder}").format(folder=ledger.root))
+    write(_("  settings:     {path}").format(path=ledger.root / "pmledger.toml"))
+    write(_("  requirements: {path}").format(path=ledger.requirements_dir))
     repo = Repo.find_or_none(ledger.root)
     if repo is None and git is not False:
         create = git if git is not None else _ask_for_git(ledger.root)
         if create:
             repo = init_repository(ledger.root)
-            write(f"  git:          created a repository in {repo.top}")
+            write(_("  git:          created a repository in {folder}").format(folder=repo.top))
     if repo is not None:
         setup(ledger.root, ledger.settings, repo)
-        write("  merge driver: registered (.gitattributes + the repository's git config)")
-    write('Next: pmledger add "First requirement" -p high --due +2w')
+        write(_("  merge driver: registered (.gitattributes + the repository's git config)"))
+    write(_('Next: pmledger add "First requirement" -p high --due +2w'))
 
 
 def _ask_for_git(root: Path) -> bool:
     if not sys.stdin.isatty():
         return False
-    return typer.confirm(
-        f"{root} is not in a git repository; create one (history, review, merges)?",
+    from pmledger.cli.interview import confirm
+
+    return confirm(
+        _("{folder} is not in a git repository; create one (history, review, merges)?").format(
+            folder=root
+        ),
         default=True,
-        err=True,
     )

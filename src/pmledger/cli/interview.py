@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from pmledger.i18n import _, pgettext
+
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger, TitleEntry
     from pmledger.ledger.model import Requirement
@@ -58,42 +60,43 @@ def _interview(
     ledger: Ledger, fields: dict[str, Any], *, today: date, open_summaries: list[TitleEntry]
 ) -> Answers:
     from pmledger.dates import parse_date
-    from pmledger.ledger.model import PRIORITY_HELP, parse_priority
 
-    title = ask("Title", required=True)
+    title = ask(_("Title"), required=True)
     last = newest_requirement(ledger)
-    target = _offer_existing(title, open_summaries)
+    target = _offer_existing(ledger, title, open_summaries)
     if target is not None:
         _ask_who(fields, last)
         return Answers(title, fields, same_as=target)
     if not fields.get("priority"):
         fields["priority"] = ask(
-            f"Priority: {PRIORITY_HELP}", default="medium", check=parse_priority
+            _("Priority (critical, high, medium, low; or P0-P3, must/should/could/wont)"),
+            default=pgettext("priority", "medium"),
+            check=check_priority,
         )
     _ask_who(fields, last)
     if not fields.get("due"):
         fields["due"] = ask(
-            "Due date (e.g. 2026-12-24, +2w, friday, eom, 下周五; Enter for none)",
+            _("Due date (e.g. 2026-12-24, +2w, friday, eom, 下周五; Enter for none)"),
             check=lambda text: parse_date(text, today=today),
         )
     if fields.get("effort") is None:
-        answer = ask("Effort in points (Enter for none)", check=parse_effort)
+        answer = ask(_("Effort in points (Enter for none)"), check=parse_effort)
         fields["effort"] = parse_effort(answer) if answer else None
     if not fields.get("owner"):
-        fields["owner"] = ask("Owner (Enter for none)")
+        fields["owner"] = ask(_("Owner (Enter for none)"))
     if not fields.get("tags"):
-        tags = ask("Tags, comma-separated (Enter for none)")
+        tags = ask(_("Tags, comma-separated (Enter for none)"))
         fields["tags"] = [tags] if tags else ()
     if not fields.get("description"):
-        fields["description"] = ask("Pain point / context (Enter for none)")
+        fields["description"] = ask(_("Pain point / context (Enter for none)"))
     return Answers(title, {k: (v if v != "" else None) for k, v in fields.items()})
 
 
 def _ask_who(fields: dict[str, Any], last: Requirement | None) -> None:
     if not fields.get("requester"):
-        fields["requester"] = ask("Requester", default=(last.requester or "") if last else "")
+        fields["requester"] = ask(_("Requester"), default=(last.requester or "") if last else "")
     if not fields.get("department"):
-        fields["department"] = ask("Department", default=(last.department or "") if last else "")
+        fields["department"] = ask(_("Department"), default=(last.department or "") if last else "")
 
 
 def ask(
@@ -109,20 +112,49 @@ def ask(
     from pmledger.errors import PmledgerError
 
     while True:
-        answer: str = typer.prompt(label, default=default, show_default=bool(default), err=True)
+        answer: str = typer.prompt(
+            label,
+            default=default,
+            show_default=bool(default),
+            err=True,
+            prompt_suffix=_prompt_suffix(),
+        )
         answer = answer.strip()
         if not answer:
             if required:
-                sys.stderr.write("Error: this cannot be empty; type it, or Ctrl-C to stop\n")
+                sys.stderr.write(
+                    _("Error: this cannot be empty; type it, or Ctrl-C to stop") + "\n"
+                )
                 continue
             return answer
         if check is not None:
             try:
                 check(answer)
             except (PmledgerError, ValueError) as exc:
-                sys.stderr.write(f"Error: {sanitize(str(exc))}\n")
+                sys.stderr.write(_("Error: {message}").format(message=sanitize(str(exc))) + "\n")
                 continue
         return answer
+
+
+def check_priority(text: str) -> object:
+    """A priority typed at the prompt (高, P1, high...), refused in the reader's language."""
+    from pmledger.errors import InvalidValueError
+    from pmledger.ledger.model import parse_priority
+
+    try:
+        return parse_priority(text)
+    except ValueError:
+        raise InvalidValueError(
+            _(
+                "{text!r} is not a priority; type critical, high, medium or low "
+                "(or P0-P3, must/should/could/wont)"
+            ).format(text=text)
+        ) from None
+
+
+def _prompt_suffix() -> str:
+    # TRANSLATORS: what ends a question before the answer (Chinese: a full-width colon).
+    return pgettext("prompt", ": ")
 
 
 def parse_effort(text: str) -> float:
@@ -135,34 +167,79 @@ def parse_effort(text: str) -> float:
         value = math.nan
     if not math.isfinite(value) or value < 0:
         raise InvalidValueError(
-            f"{text!r} is not an effort; expected a number of points of 0 or more, e.g. 3 or 0.5"
+            _(
+                "{text!r} is not an effort; expected a number of points of 0 or more, e.g. 3 or 0.5"
+            ).format(text=text)
         )
     return value
 
 
-def _offer_existing(title: str, open_summaries: list[TitleEntry]) -> str | None:
+def _offer_existing(ledger: Ledger, title: str, open_summaries: list[TitleEntry]) -> str | None:
     """Name the open requirement the title resembles; its ID if the person records there."""
     from pmledger.cli.output import one_line, warn
+    from pmledger.i18n.labels import status_label
     from pmledger.query.similarity import exact_key, similar
 
     matches = similar(title, open_summaries)
     if not matches:
         return None
     best = matches[0].requirement
+    shown = one_line(best.title, 60)
+    status = status_label(best.status, ledger.settings)
     if exact_key(best.title) == exact_key(title):
-        warn(f"same title: {best.id} “{one_line(best.title, 60)}” ({best.status})")
-        question = f"Record this request on {best.id} instead of adding a duplicate?"
+        warn(
+            _("same title: {id} “{title}” ({status})").format(
+                id=best.id, title=shown, status=status
+            )
+        )
+        question = _("Record this request on {id} instead of adding a duplicate?").format(
+            id=best.id
+        )
         default = True
     else:
         warn(
-            f"similar: {best.id} “{one_line(best.title, 60)}” "
-            f"({matches[0].similarity:.0%} alike, {best.status})"
+            _("similar: {id} “{title}” ({percent}% alike, {status})").format(
+                id=best.id,
+                title=shown,
+                percent=round(matches[0].similarity * 100),
+                status=status,
+            )
         )
-        question = f"Record this request on {best.id} instead of creating a new one?"
+        question = _("Record this request on {id} instead of creating a new one?").format(
+            id=best.id
+        )
         default = False
-    if typer.confirm(question, default=default, err=True):
+    if confirm(question, default=default):
         return best.id
     return None
+
+
+# Yes and no as people type them, in either language (click's confirm knows y/n only).
+_YES = frozenset({"y", "yes", "是", "是的", "好", "对", "要", "嗯"})
+_NO = frozenset({"n", "no", "否", "不", "不是", "不要", "不用"})
+
+
+def confirm(question: str, *, default: bool) -> bool:
+    """A yes/no question answered with y/n or 是/否; Enter takes the default."""
+    import unicodedata
+
+    hint = _("[Y/n]") if default else _("[y/N]")
+    while True:
+        answer: str = typer.prompt(
+            f"{question} {hint}",
+            default="",
+            show_default=False,
+            err=True,
+            prompt_suffix=_prompt_suffix(),
+        )
+        word = unicodedata.normalize("NFKC", answer).strip().lower()
+        if not word:
+            return default
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+        sys.stderr.write(_("Error: answer y (是) or n (否)") + "\n")
 
 
 def newest_requirement(ledger: Ledger) -> Requirement | None:

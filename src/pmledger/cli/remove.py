@@ -8,6 +8,7 @@ import typer
 
 from pmledger.cli.common import open_ledger
 from pmledger.cli.completion import IdArg
+from pmledger.i18n import _
 
 
 def remove(
@@ -25,7 +26,11 @@ def remove(
 
     Git keeps the removed file: `pmledger show ID` names the commit that removed it.
 
-    Example: pmledger remove REQ-4K7PM
+    Examples:
+
+        pmledger remove REQ-4K7PM
+
+        pmledger remove 4K7PM --force
     """
     from pmledger.cli.output import one_line, warn, write
     from pmledger.ledger.removal import remove_requirement
@@ -33,5 +38,5 @@ def remove(
     ledger = open_ledger(ctx)
     done = remove_requirement(ledger, req_id, force=force)
     for other in done.unlinked:
-        warn(f"{other}: no longer depends on {done.id}")
-    write(f"removed {done.id}  {one_line(done.title)}")
+        warn(_("{id}: no longer depends on {removed}").format(id=other, removed=done.id))
+    write(_("removed {id}  {title}").format(id=done.id, title=one_line(done.title)))

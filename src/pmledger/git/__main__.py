@@ -35,18 +35,13 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(USAGE)
         return 2
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    from pmledger.git.merge import run_driver
+    from pmledger.git.merge import driver_message, run_driver
 
     base, ours, theirs, name = args
     code, result = run_driver(Path(base), Path(ours), Path(theirs), name, marker_size=marker_size)
-    if result.fallback_reason:
-        sys.stderr.write(
-            f"pmledger: {name}: {result.fallback_reason}; merged line by line by git\n"
-        )
-    elif result.conflicts:
-        sys.stderr.write(
-            f"pmledger: {name}: changed on both sides: {', '.join(result.conflicts)}\n"
-        )
+    message = driver_message(name, result)
+    if message:
+        sys.stderr.write(message + "\n")
     return code
 
 

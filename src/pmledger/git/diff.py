@@ -18,9 +18,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pmledger.check.files import in_english_too, syntax_error
 from pmledger.git.fields import FieldChange, field_changes, log_entries_added, plain
 from pmledger.git.repo import Repo
-from pmledger.ledger import fileformat
+from pmledger.i18n import N_, _, translate
 from pmledger.ledger.ledger import SUFFIX, Ledger
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.order import Ranking, rank
@@ -37,6 +38,9 @@ class Revisions:
     new: str | None
     old_label: str
     new_label: str
+    # The labels for people, in the language of the run (None: as the label).
+    old_shown: str | None = None
+    new_shown: str | None = None
 
 
 def resolve_range(repo: Repo, spec: str | None, *, since: str | None = None) -> Revisions:
@@ -46,21 +50,32 @@ def resolve_range(repo: Repo, spec: str | None, *, since: str | None = None) -> 
         out = repo.git("rev-list", "-1", f"--before={since}", "HEAD", check=False).decode().strip()
         new = None if spec is None else repo.resolve(spec)
         return Revisions(
-            out or EMPTY_TREE, new, out[:10] if out else "(empty)", spec or "work tree"
+            out or EMPTY_TREE,
+            new,
+            out[:10] if out else "(empty)",
+            spec or "work tree",
+            None if out else _("(empty)"),
+            None if spec else _("work tree"),
         )
     if spec is None:
         head = repo.git("rev-parse", "-q", "--verify", "HEAD", check=False).decode().strip()
-        return Revisions(head or EMPTY_TREE, None, "HEAD", "work tree")
+        return Revisions(head or EMPTY_TREE, None, "HEAD", "work tree", None, _("work tree"))
     if "..." in spec:
-        a, _, b = spec.partition("...")
+        a, _sep, b = spec.partition("...")
         a_sha, b_sha = repo.resolve(a or "HEAD"), repo.resolve(b or "HEAD")
-        return Revisions(repo.merge_base(a_sha, b_sha), b_sha, f"merge base of {spec}", b or "HEAD")
+        return Revisions(
+            repo.merge_base(a_sha, b_sha),
+            b_sha,
+            f"merge base of {spec}",
+            b or "HEAD",
+            _("merge base of {range}").format(range=spec),
+        )
     if ".." in spec:
-        a, _, b = spec.partition("..")
+        a, _sep, b = spec.partition("..")
         return Revisions(
             repo.resolve(a or "HEAD"), repo.resolve(b or "HEAD"), a or "HEAD", b or "HEAD"
         )
-    return Revisions(repo.resolve(spec), None, spec, "work tree")
+    return Revisions(repo.resolve(spec), None, spec, "work tree", None, _("work tree"))
 
 
 @dataclass
@@ -96,12 +111,20 @@ class RankMove:
 
 @dataclass(frozen=True)
 class RevisionProblem:
-    """A file of one revision that could not be read; the diff goes on without it."""
+    """A file of one revision that could not be read; the diff goes on without it.
+
+    ``message`` is English (JSON); ``shown`` the same in the language of the run.
+    """
 
     revision: str
     path: str
     message: str
     line: int | None = None
+    shown: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.shown if self.shown is not None else self.message
 
 
 @dataclass
@@ -116,6 +139,9 @@ class LedgerDiff:
     changed: list[RequirementChange] = field(default_factory=list)
     moves: list[RankMove] = field(default_factory=list)
     problems: list[RevisionProblem] = field(default_factory=list)
+    # ``old``/``new`` for people, in the language of the run (None: as is).
+    old_shown: str | None = None
+    new_shown: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -193,34 +219,37 @@ def _parse_into(
         doc = tomllib.loads(text)
         req = Requirement.model_validate(doc)
     except UnicodeDecodeError:
-        problems.append(RevisionProblem(label, path, "not UTF-8 text"))
+        problems.append(_problem(label, path, N_("not UTF-8 text")))
     except tomllib.TOMLDecodeError:
-        try:
-            fileformat.parse_toml(text, Path(path))
-        except Exception as exc:
-            fp = getattr(exc, "problem", None)
-            problems.append(
-                RevisionProblem(
-                    label, path, fp.message if fp else str(exc), fp.line if fp else None
-                )
-            )
+        english, shown = in_english_too(syntax_error, text, Path(path))
+        if shown is not None:
+            problems.append(RevisionProblem(label, path, english[0], shown[1], shown[0]))
     except ValidationError as exc:
-        from pmledger.check import schema_problems
+        from pmledger.check.files import schema_problems
 
         found = schema_problems(exc, Path(path), text)
-        problems.append(
-            RevisionProblem(
-                label,
-                path,
-                "; ".join(p.message for p in found) or "does not match the schema",
-                found[0].line if found else None,
+        if not found:
+            problems.append(_problem(label, path, N_("does not match the schema")))
+        else:
+            problems.append(
+                RevisionProblem(
+                    label,
+                    path,
+                    "; ".join(p.message for p in found),
+                    found[0].line,
+                    "; ".join(p.text for p in found),
+                )
             )
-        )
     else:
         side.docs[stem] = doc
         side.reqs[stem] = req
         return
     side.broken.add(stem)
+
+
+def _problem(label: str, path: str, message: str) -> RevisionProblem:
+    """A problem from a sentence marked with ``N_``."""
+    return RevisionProblem(label, path, message, None, translate(message))
 
 
 def _stem(path: str) -> str | None:
@@ -243,6 +272,7 @@ def ledger_diff(
         if c.status != "D":
             new_paths[c.path] = c.path
     result = LedgerDiff(revisions.old_label, revisions.new_label, as_of)
+    result.old_shown, result.new_shown = revisions.old_shown, revisions.new_shown
     old, new = _Side(), _Side()
     blobs = repo.read_blobs(f"{revisions.old}:{p}" for p in old_paths)
     for p in old_paths:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from pmledger.i18n import _
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -64,9 +66,9 @@ def log_entries_added(
 def format_value(value: Any, limit: int = 60) -> str:
     """A value on one line for people: lists joined, long text cut."""
     if value is None:
-        return "(none)"
+        return _("(none)")
     if isinstance(value, list):
-        text = ", ".join(format_value(v, limit) for v in value) or "(empty)"
+        text = ", ".join(format_value(v, limit) for v in value) or _("(empty)")
     elif isinstance(value, datetime | date | time):
         text = value.isoformat()
     else:

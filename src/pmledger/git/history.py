@@ -14,6 +14,7 @@ from typing import Any
 from pmledger.errors import NotFoundError
 from pmledger.git.fields import FieldChange, field_changes, log_entries_added, plain
 from pmledger.git.repo import Repo
+from pmledger.i18n import N_, _, translate
 
 _RS, _US = "\x1e", "\x1f"
 
@@ -32,8 +33,10 @@ class HistoryEntry:
     old_path: str | None = None
     fields: list[FieldChange] = field(default_factory=list)
     notes_added: list[dict[str, Any]] = field(default_factory=list)
-    # Set when this version of the file could not be read as TOML.
+    # Set when this version of the file could not be read as TOML: in English
+    # (JSON), and in the language of the run (for people).
     problem: str | None = None
+    problem_shown: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -79,7 +82,7 @@ def _log(repo: Repo, path: str) -> list[_Commit]:
     for record in out.split(_RS):
         if not record.strip():
             continue
-        header, _, body = record.partition("\n")
+        header, _sep, body = record.partition("\n")
         sha, date, author, subject = ([*header.split(_US), "", "", "", ""])[:4]
         lines = [line for line in body.splitlines() if line.strip()]
         if not lines:
@@ -94,12 +97,15 @@ def _log(repo: Repo, path: str) -> list[_Commit]:
     return commits
 
 
+_NOT_TOML = N_("this version is not valid TOML ({error})")
+
+
 def _parse(data: bytes | None) -> tuple[dict[str, Any], str | None]:
-    """A version's TOML data, or ({}, why) when it cannot be read."""
+    """A version's TOML data, or ({}, the parser's reason) when it cannot be read."""
     try:
         return tomllib.loads((data or b"").decode("utf-8").removeprefix("\ufeff")), None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return {}, f"this version is not valid TOML ({exc})"
+        return {}, str(exc)
 
 
 def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
@@ -107,7 +113,7 @@ def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
     (relative to the top of the work tree), oldest first."""
     commits = _log(repo, path)
     if not commits:
-        raise NotFoundError(f"git has no history for {path}; commit it first")
+        raise NotFoundError(_("git has no history for {path}; commit it first").format(path=path))
     # Each commit is compared with its own parent's version of the file (the
     # log interleaves branches, so the commit listed before it may be a
     # sibling on another branch).
@@ -119,14 +125,16 @@ def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
         if c.status == "D":
             entries.append(HistoryEntry(c.sha, c.date, c.author, c.subject, "removed", c.path))
             continue
-        before, _ = (
+        before, _ignored = (
             ({}, None) if c.status == "A" else _parse(blobs.get(f"{c.sha}^:{c.old_path or c.path}"))
         )
         doc, problem = _parse(blobs.get(f"{c.sha}:{c.path}"))
         action = {"A": "created", "R": "renamed"}.get(c.status, "changed")
         entry = HistoryEntry(c.sha, c.date, c.author, c.subject, action, c.path, c.old_path)
-        entry.problem = problem
-        if problem is None:
+        if problem is not None:
+            entry.problem = _NOT_TOML.format(error=problem)
+            entry.problem_shown = translate(_NOT_TOML).format(error=problem)
+        else:
             entry.fields = field_changes(before, doc)
             entry.notes_added = [plain(dict(n)) for n in log_entries_added(before, doc)]
         entries.append(entry)

@@ -35,6 +35,7 @@ from typing import Any
 
 import tomli_w
 
+from pmledger.i18n import N_, _, translate
 from pmledger.ledger.records import RecordKind, kind_for_path
 
 
@@ -175,15 +176,28 @@ class _Unmergeable(Exception):
     pass
 
 
+# Why a side cannot be merged field by field, one whole sentence per side.
+_NOT_UTF8 = {
+    "base": N_("the common ancestor is not UTF-8 text"),
+    "ours": N_("our side is not UTF-8 text"),
+    "theirs": N_("their side is not UTF-8 text"),
+}
+_NOT_TOML = {
+    "base": N_("the common ancestor is not valid TOML ({error})"),
+    "ours": N_("our side is not valid TOML ({error})"),
+    "theirs": N_("their side is not valid TOML ({error})"),
+}
+
+
 def _parse(data: bytes, side: str) -> dict[str, Any]:
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
-        raise _Unmergeable(f"{side} is not UTF-8 text") from None
+        raise _Unmergeable(translate(_NOT_UTF8[side])) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _Unmergeable(f"{side} is not valid TOML ({exc})") from None
+        raise _Unmergeable(translate(_NOT_TOML[side]).format(error=exc)) from None
 
 
 def _canonical(kind: RecordKind, doc: Mapping[str, Any], original: str | None) -> str:
@@ -192,7 +206,9 @@ def _canonical(kind: RecordKind, doc: Mapping[str, Any], original: str | None) -
     except Exception as exc:
         # A merged record the kind refuses (e.g. both sides valid, the mix
         # not): let git merge the lines instead.
-        raise _Unmergeable(f"the merged record is not valid ({type(exc).__name__})") from None
+        raise _Unmergeable(
+            _("the merged record is not valid ({error})").format(error=type(exc).__name__)
+        ) from None
 
 
 def _lookup(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -251,12 +267,12 @@ def conflict_text(
             # Removed on our side: place the block where their value would go.
             located = _find(text_t, other, path)
             if located < 0:
-                raise _Unmergeable("cannot place a conflict")
+                raise _Unmergeable(_("cannot place a conflict"))
             before = text_t[:located].count("\n")
             lines = text.splitlines(keepends=True)
             at = sum(len(line) for line in lines[:before])
         elif at < 0:
-            raise _Unmergeable("cannot place a conflict")
+            raise _Unmergeable(_("cannot place a conflict"))
         block = (
             f"{'<' * marker_size} {ours_label}\n{mine}"
             f"{'=' * marker_size}\n{other}"
@@ -277,11 +293,7 @@ def merge_records(
     marker_size: int = 7,
 ) -> DriverResult:
     """Merge three versions of one record file (raises :class:`_Unmergeable`)."""
-    docs = (
-        _parse(base, "the common ancestor"),
-        _parse(ours, "our side"),
-        _parse(theirs, "their side"),
-    )
+    docs = (_parse(base, "base"), _parse(ours, "ours"), _parse(theirs, "theirs"))
     outcome = merge_mappings(*docs, logs=kind.logs, log_key=kind.log_order_key)
     if not outcome.conflicts:
         # Our file's comments stay where the writer can keep them.
@@ -291,6 +303,19 @@ def merge_records(
         kind, outcome, ours_label=ours_label, theirs_label=theirs_label, marker_size=marker_size
     )
     return DriverResult(text, [".".join(p) for p in outcome.conflicts])
+
+
+def driver_message(name: str, result: DriverResult) -> str | None:
+    """The line the driver tells the person merging (None: merged cleanly)."""
+    if result.fallback_reason:
+        return _("pmledger: {file}: {reason}; merged line by line by git").format(
+            file=name, reason=result.fallback_reason
+        )
+    if result.conflicts:
+        return _("pmledger: {file}: changed on both sides: {fields}").format(
+            file=name, fields=", ".join(result.conflicts)
+        )
+    return None
 
 
 def _git_line(args: list[str]) -> str:
@@ -361,7 +386,7 @@ def run_driver(
     chosen = kind or kind_for_path(name) or kind_for_path(name, _settings_near(name))
     try:
         if chosen is None:
-            raise _Unmergeable(f"{name} is not a ledger record")
+            raise _Unmergeable(_("{name} is not a ledger record").format(name=name))
         data = base.read_bytes(), ours.read_bytes(), theirs.read_bytes()
         result = merge_records(*data, chosen, marker_size=marker_size)
         if result.conflicts:

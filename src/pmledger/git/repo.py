@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmledger.errors import GitError
+from pmledger.i18n import _
 
 _BASE = ("git", "-c", "core.quotepath=off", "--no-pager")
 
@@ -40,11 +41,18 @@ def run_git(
             check=False,
         )
     except FileNotFoundError:
-        raise GitError("git is not installed (or not on PATH)") from None
+        raise GitError(_("git is not installed (or not on PATH)")) from None
     if check and done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = message[-1] if message else f"exit status {done.returncode}"
-        raise GitError(f"git {args[0]} failed: {detail}")
+        if message:
+            raise GitError(
+                _("git {command} failed: {detail}").format(command=args[0], detail=message[-1])
+            )
+        raise GitError(
+            _("git {command} failed with exit status {code}").format(
+                command=args[0], code=done.returncode
+            )
+        )
     return done.stdout
 
 
@@ -69,7 +77,7 @@ class Repo:
         folder = start if start.is_dir() else start.parent
         out = run_git(folder, ["rev-parse", "--show-toplevel"], check=False).decode().strip()
         if not out:
-            raise GitError(f"{start} is not inside a git repository")
+            raise GitError(_("{folder} is not inside a git repository").format(folder=start))
         return cls(Path(out))
 
     @classmethod
@@ -95,14 +103,14 @@ class Repo:
         )
         sha = out.decode().strip()
         if not sha:
-            raise GitError(f"unknown revision {rev!r}")
+            raise GitError(_("unknown revision {rev!r}").format(rev=rev))
         return sha
 
     def merge_base(self, a: str, b: str) -> str:
         """The best common ancestor of two commits."""
         out = self.git("merge-base", a, b, check=False).decode().strip()
         if not out:
-            raise GitError(f"{a} and {b} have no common ancestor")
+            raise GitError(_("{a} and {b} have no common ancestor").format(a=a, b=b))
         return out
 
     def config_get(self, key: str) -> str | None:
@@ -136,7 +144,7 @@ class Repo:
         for entry in out.decode("utf-8", "surrogateescape").split("\0"):
             if not entry:
                 continue
-            meta, _, name = entry.partition("\t")
+            meta, _sep, name = entry.partition("\t")
             parts = meta.split()
             if len(parts) == 3 and parts[1] == "blob":
                 files[name] = parts[2]
@@ -151,7 +159,7 @@ class Repo:
         if not wanted:
             return {}
         if any("\n" in s for s in wanted):
-            raise GitError("a path holds a line break; git cat-file cannot read it")
+            raise GitError(_("a path holds a line break; git cat-file cannot read it"))
         payload = "".join(s + "\n" for s in wanted).encode("utf-8", "surrogateescape")
         out = self.git("cat-file", "--batch", input=payload)
         result: dict[str, bytes | None] = {}

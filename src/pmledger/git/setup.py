@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmledger.git.repo import Repo, run_git
+from pmledger.i18n import N_
 from pmledger.ledger.records import KINDS
 from pmledger.ledger.settings import Settings
 
@@ -95,20 +96,26 @@ def setup(root: Path, settings: Settings, repo: Repo, *, python: str | None = No
 
 def driver_problems(
     root: Path, settings: Settings, repo: Repo, *, clone_config: bool = True
-) -> list[str]:
+) -> list[tuple[str, dict[str, str]]]:
     """Why merges of this ledger would not use the driver (empty: they would).
 
-    ``clone_config``: also check this clone's git configuration (pointless in
-    CI, where nobody merges and every clone is fresh).
+    Each reason is a sentence marked for translation and its placeholders'
+    values (``template.format(**values)``), so that the caller can say it in
+    English and in the reader's language. ``clone_config``: also check this
+    clone's git configuration (pointless in CI, where nobody merges and every
+    clone is fresh).
     """
-    problems: list[str] = []
-    command = repo.config_get(f"merge.{DRIVER}.driver") if clone_config else ""
+    problems: list[tuple[str, dict[str, str]]] = []
+    key = f"merge.{DRIVER}.driver"
+    command = repo.config_get(key) if clone_config else ""
     if command is None:
-        problems.append(f"the repository has no merge.{DRIVER}.driver setting")
+        problems.append((N_("the repository has no {key} setting"), {"key": key}))
     else:
         exe = shlex.split(command)[0] if command and command.strip() else ""
         if exe and "/" in exe and not Path(exe).exists():
-            problems.append(f"merge.{DRIVER}.driver runs {exe}, which does not exist")
+            problems.append(
+                (N_("{key} runs {program}, which does not exist"), {"key": key, "program": exe})
+            )
     for kind in KINDS.values():
         sample = root / kind.folder(settings) / "X.toml"
         try:
@@ -118,6 +125,9 @@ def driver_problems(
         out = repo.git("check-attr", "merge", "--", relative).decode()
         if not out.strip().endswith(f": {DRIVER}"):
             problems.append(
-                f"{ATTRIBUTES} does not route {kind.folder(settings)}/*.toml to the driver"
+                (
+                    N_("{file} does not route {pattern} to the driver"),
+                    {"file": ATTRIBUTES, "pattern": f"{kind.folder(settings)}/*.toml"},
+                )
             )
     return problems

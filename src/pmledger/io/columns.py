@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pmledger.errors import InvalidValueError
+from pmledger.i18n import _, pgettext
 from pmledger.ledger.model import KEY_ORDER, LIST_FIELDS, SCORING_TABLES, Note, Requirement
 
 LIST_SEPARATOR = ";"
@@ -81,11 +82,13 @@ def check_columns(
                 out.append(name)
             continue
         raise InvalidValueError(
-            f"unknown field {name!r} in --fields; choose from {', '.join(KEY_ORDER)}, notes, "
-            "rice.KEY / wsjf.KEY / ice.KEY or a custom field"
+            _(
+                "unknown field {field!r} in --fields; choose from {fields}, notes, "
+                "rice.KEY / wsjf.KEY / ice.KEY or a custom field"
+            ).format(field=name, fields=pgettext("list separator", ", ").join(KEY_ORDER))
         )
     if not out:
-        raise InvalidValueError("--fields names no field")
+        raise InvalidValueError(_("--fields names no field"))
     return out
 
 
@@ -117,8 +120,10 @@ def notes_from_text(text: str) -> list[dict[str, str]]:
         match = _NOTE_START.match(line)
         if not match:
             raise ValueError(
-                f"notes line {line[:40]!r} does not start with a date-time and an author "
-                "(2026-11-15T20:30:00+08:00 Name: text)"
+                _(
+                    "notes line {line!r} does not start with a date-time and an author "
+                    "(2026-11-15T20:30:00+08:00 Name: text)"
+                ).format(line=line[:40])
             )
         notes.append({"at": match.group(1), "by": match.group(2), "text": match.group(3)})
     return notes

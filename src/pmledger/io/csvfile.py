@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pmledger.errors import ImportFileError
+from pmledger.i18n import _
 from pmledger.io.columns import FORMULA_START, neutralise, restore, text
 from pmledger.io.records import Problem, Record, Table
 
@@ -62,23 +63,31 @@ def decode(data: bytes, *, name: str, encoding: str | None = None) -> tuple[str,
         try:
             return data.decode(encoding), encoding
         except LookupError:
-            raise ImportFileError(f"unknown encoding {encoding!r}") from None
+            raise ImportFileError(
+                _("unknown encoding {encoding!r}").format(encoding=encoding)
+            ) from None
         except UnicodeDecodeError as exc:
             raise ImportFileError(
-                f"{name} is not valid {encoding} (byte {exc.start + 1})"
+                _("{name} is not valid {encoding} (byte {byte})").format(
+                    name=name, encoding=encoding, byte=exc.start + 1
+                )
             ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
             raise ImportFileError(
-                f"{name} starts with a UTF-8 BOM but is not UTF-8 (byte {exc.start + 4})"
+                _("{name} starts with a UTF-8 BOM but is not UTF-8 (byte {byte})").format(
+                    name=name, byte=exc.start + 4
+                )
             ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise ImportFileError(f"{name} starts with a UTF-16 BOM but is not UTF-16") from None
+            raise ImportFileError(
+                _("{name} starts with a UTF-16 BOM but is not UTF-16").format(name=name)
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -90,8 +99,10 @@ def decode(data: bytes, *, name: str, encoding: str | None = None) -> tuple[str,
     if decoded and _plausible_chinese(decoded):
         return decoded, "gb18030"
     raise ImportFileError(
-        f"{name} is not UTF-8 (byte {position + 1}) and does not read as Chinese GBK/GB18030 "
-        'text either; save it as "CSV UTF-8" or name its encoding with --encoding'
+        _(
+            "{name} is not UTF-8 (byte {byte}) and does not read as Chinese GBK/GB18030 "
+            'text either; save it as "CSV UTF-8" or name its encoding with --encoding'
+        ).format(name=name, byte=position + 1)
     )
 
 
@@ -115,7 +126,9 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     decoded, used = decode(data, name=name, encoding=encoding)
     table = Table()
     if used == "gb18030":
-        table.notices.append(f"{name} is not UTF-8: read it as Chinese GB18030/GBK")
+        table.notices.append(
+            _("{name} is not UTF-8: read it as Chinese GB18030/GBK").format(name=name)
+        )
     reader = csv.reader(io.StringIO(decoded, newline=""), _dialect(decoded[:4096]))
     try:
         header = next(reader, None)
@@ -130,8 +143,10 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
                 record.problems.append(
                     Problem(
                         number,
-                        f"{len(cells)} cells but the header names {len(headers)} columns "
-                        "(a stray comma or quote?)",
+                        _(
+                            "{cells} cells but the header names {columns} columns "
+                            "(a stray comma or quote?)"
+                        ).format(cells=len(cells), columns=len(headers)),
                     )
                 )
             # A line break inside a cell is "\n" in every spreadsheet; CRLF
@@ -142,5 +157,7 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
             ]
             table.records.append(record)
     except csv.Error as exc:
-        raise ImportFileError(f"{name}: not readable as CSV: {exc}") from None
+        raise ImportFileError(
+            _("{name}: not readable as CSV: {reason}").format(name=name, reason=exc)
+        ) from None
     return table

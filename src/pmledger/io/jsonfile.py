@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pmledger.errors import ImportFileError
+from pmledger.i18n import _
 from pmledger.io.csvfile import decode
 from pmledger.io.records import Problem, Record, Table
 from pmledger.ledger.model import Requirement
@@ -34,7 +35,7 @@ def dumps(reqs: Iterable[Requirement], *, lines: bool = False) -> bytes:
 
 def load_data(data: bytes, *, name: str, lines: bool) -> list[tuple[int, Any]]:
     """The items of a JSON array (numbered from 1) or of JSON Lines (numbered by line)."""
-    content, _ = decode(data, name=name)
+    content, _used = decode(data, name=name)
     if lines:
         items: list[tuple[int, Any]] = []
         for number, line in enumerate(content.splitlines(), start=1):
@@ -44,21 +45,25 @@ def load_data(data: bytes, *, name: str, lines: bool) -> list[tuple[int, Any]]:
                 items.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise ImportFileError(
-                    f"{name}:{number}: not valid JSON: {exc.msg} (column {exc.colno})"
+                    _("{name}:{line}: not valid JSON: {reason} (column {column})").format(
+                        name=name, line=number, reason=exc.msg, column=exc.colno
+                    )
                 ) from None
         return items
     try:
         parsed = json.loads(content)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
-            f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+            _("{name}:{line}:{column}: not valid JSON: {reason}").format(
+                name=name, line=exc.lineno, column=exc.colno, reason=exc.msg
+            )
         ) from None
     if isinstance(parsed, dict):
         # A single object, or a wrapper such as {"requirements": [...]}.
         lists = [v for v in parsed.values() if isinstance(v, list)]
         parsed = lists[0] if len(lists) == 1 and "title" not in parsed else [parsed]
     if not isinstance(parsed, list):
-        raise ImportFileError(f"{name}: expected a JSON array of objects")
+        raise ImportFileError(_("{name}: expected a JSON array of objects").format(name=name))
     return list(enumerate(parsed, start=1))
 
 
@@ -70,6 +75,6 @@ def loads(data: bytes, *, name: str, lines: bool = False) -> Table:
         if isinstance(item, dict):
             record.cells = list(item.items())
         else:
-            record.problems.append(Problem(number, "not a JSON object"))
+            record.problems.append(Problem(number, _("not a JSON object")))
         table.records.append(record)
     return table

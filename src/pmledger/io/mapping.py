@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pmledger.errors import InvalidValueError
+from pmledger.i18n import _, pgettext
 from pmledger.ledger.model import (
     KNOWN_FIELDS,
     PRIORITY_ALIASES,
@@ -161,11 +162,11 @@ def parse_pairs(values: Iterable[str], option: str) -> dict[str, str]:
     """``"From=to"`` pairs of a repeatable option (split on the last ``=``)."""
     pairs: dict[str, str] = {}
     for raw in values:
-        if "=" not in raw:
-            raise InvalidValueError(f'{option} expects "FROM=TO", got {raw!r}')
-        left, _, right = raw.rpartition("=")
-        if not left.strip():
-            raise InvalidValueError(f'{option} expects "FROM=TO", got {raw!r}')
+        left, _eq, right = raw.rpartition("=")
+        if "=" not in raw or not left.strip():
+            raise InvalidValueError(
+                _('{option} expects "FROM=TO", got {value!r}').format(option=option, value=raw)
+            )
         pairs[left.strip()] = right.strip()
     return pairs
 
@@ -197,23 +198,37 @@ class Mapping:
             scoring_input = bool(dot and table in SCORING_TABLES and key)
             if target and target not in IMPORTABLE and target not in custom and not scoring_input:
                 raise InvalidValueError(
-                    f"--map {column}={target}: unknown field {target!r}; choose from "
-                    f"{', '.join(IMPORTABLE)}, rice.KEY / wsjf.KEY / ice.KEY or a custom "
-                    "field (or nothing, to ignore the column)"
+                    _(
+                        "--map {column}={field}: unknown field {field!r}; choose from "
+                        "{fields}, rice.KEY / wsjf.KEY / ice.KEY or a custom "
+                        "field (or nothing, to ignore the column)"
+                    ).format(
+                        column=column,
+                        field=target,
+                        fields=pgettext("list separator", ", ").join(IMPORTABLE),
+                    )
                 )
         stats = parse_pairs(statuses, "--map-status")
         for value, status in stats.items():
             if status not in settings.ledger.statuses:
                 raise InvalidValueError(
-                    f"--map-status {value}={status}: {status!r} is not in the workflow "
-                    f"({', '.join(settings.ledger.statuses)})"
+                    _(
+                        "--map-status {value}={status}: {status!r} is not in the workflow "
+                        "({statuses})"
+                    ).format(
+                        value=value,
+                        status=status,
+                        statuses=pgettext("list separator", ", ").join(settings.ledger.statuses),
+                    )
                 )
         prios = parse_pairs(priorities, "--map-priority")
         for value, prio in prios.items():
             if prio.lower() not in PRIORITY_ALIASES:
                 raise InvalidValueError(
-                    f"--map-priority {value}={prio}: {prio!r} is not a priority "
-                    "(critical, high, medium, low)"
+                    _(
+                        "--map-priority {value}={priority}: {priority!r} is not a priority "
+                        "(critical, high, medium, low)"
+                    ).format(value=value, priority=prio)
                 )
         return cls(
             settings=settings,
@@ -261,9 +276,24 @@ class Mapping:
             return self.settings.ledger.in_progress_status
         if alias in statuses:
             return alias
+        # The ledger's own Chinese labels (提议, 已推迟, or configured ones) are
+        # what a Chinese sheet exported from pmledger's tables holds.
+        from pmledger.i18n.labels import status_labels
+
+        labels = status_labels(self.settings)
+        by_label = [s for s, label in labels.items() if _value_key(label) == key]
+        if not by_label:
+            bare = key.removeprefix("已")
+            by_label = [s for s, label in labels.items() if label.removeprefix("已") == bare]
+        if len(by_label) == 1:
+            return by_label[0]
+        from pmledger.i18n.labels import workflow_text
+
         raise ValueError(
-            f"unknown status {value!r}; the workflow is {', '.join(statuses)} "
-            '(map it with --map-status "VALUE=STATUS")'
+            _(
+                "unknown status {value!r}; the workflow is {statuses} "
+                '(map it with --map-status "VALUE=STATUS")'
+            ).format(value=value, statuses=workflow_text(self.settings))
         )
 
     def priority(self, value: str) -> str:
@@ -274,7 +304,9 @@ class Mapping:
         found = PRIORITY_ALIASES.get(key) or PRIORITY_EXTRA.get(key)
         if found is None:
             raise ValueError(
-                f"unknown priority {value!r}; expected critical, high, medium, low, "
-                '高/中/低/紧急 (or map it with --map-priority "VALUE=PRIORITY")'
+                _(
+                    "unknown priority {value!r}; expected critical, high, medium, low, "
+                    '高/中/低/紧急 (or map it with --map-priority "VALUE=PRIORITY")'
+                ).format(value=value)
             )
         return found.value

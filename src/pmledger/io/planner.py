@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import ValidationError
 
 from pmledger.errors import InvalidIdError
+from pmledger.i18n import _
 from pmledger.io.mapping import IMPORTABLE, Mapping
 from pmledger.io.records import Problem, Record, Table
 from pmledger.io.values import convert, is_empty
@@ -185,8 +186,10 @@ class _Planner:
                 raise _RowError(
                     Problem(
                         row,
-                        f"{req_id!r} is not an ID of this ledger (they look like {prefix}-4K7PM); "
-                        f'if this is the sheet\'s own numbering, pass --key "{columns["id"]}"',
+                        _(
+                            "{value!r} is not an ID of this ledger (they look like {example}); "
+                            'if this is the sheet\'s own numbering, pass --key "{column}"'
+                        ).format(value=req_id, example=f"{prefix}-4K7PM", column=columns["id"]),
                         columns["id"],
                     )
                 )
@@ -197,7 +200,11 @@ class _Planner:
             if req_id in self.seen_ids:
                 raise _RowError(
                     Problem(
-                        row, f"ID {req_id} is also on row {self.seen_ids[req_id]}", columns["id"]
+                        row,
+                        _("ID {id} is also on row {row}").format(
+                            id=req_id, row=self.seen_ids[req_id]
+                        ),
+                        columns["id"],
                     )
                 )
             self.seen_ids[req_id] = row
@@ -215,7 +222,9 @@ class _Planner:
                 raise _RowError(
                     Problem(
                         row,
-                        f"source key {source_key!r} is also on row {self.seen_keys[source_key]}",
+                        _("source key {key!r} is also on row {row}").format(
+                            key=source_key, row=self.seen_keys[source_key]
+                        ),
                         columns.get("import_source", options.key_column),
                     )
                 )
@@ -272,7 +281,7 @@ def _merge(
                 data["notes"] = _merge_notes(data.get("notes") or [], value, row, columns)
         elif value is None and name in ("title", "status", "priority", "created"):
             if target is None and name == "title":
-                raise _RowError(Problem(row, "the title is empty", columns[name]))
+                raise _RowError(Problem(row, _("the title is empty"), columns[name]))
         elif value is None and name not in KNOWN_FIELDS:
             data.pop(name, None)
         else:
@@ -297,7 +306,7 @@ def _merge_notes(
             note = item if isinstance(item, Note) else Note.model_validate(item)
         except ValidationError:
             raise _RowError(
-                Problem(row, "a note needs at (a date-time), by and text", columns.get("notes"))
+                Problem(row, _("a note needs at (a date-time), by and text"), columns.get("notes"))
             ) from None
         # Compared with the notes already there only: two equal notes in the
         # file are two entries of the log.
@@ -312,9 +321,11 @@ def _validation_problem(exc: ValidationError, row: int, columns: dict[str, str])
     name = loc[0] if loc else None
     message = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "missing":
-        message = "required field is missing"
+        message = _("required field is missing")
     column = columns.get(name) if name else None
-    return Problem(row, f"{name}: {message}" if column is None and name else message, column)
+    if column is None and name:
+        message = _("{field}: {message}").format(field=name, message=message)
+    return Problem(row, message, column)
 
 
 def diff(old: Requirement, new: Requirement) -> list[Change]:
@@ -366,7 +377,7 @@ def apply_plan(
     def claim(action: Action) -> None:
         path = ledger.path_for(action.requirement.id)
         if not create_exclusive(path, fileformat.dumps(action.requirement)):
-            raise FileExistsError(17, "created by someone else during the import", str(path))
+            raise FileExistsError(17, _("created by someone else during the import"), str(path))
 
     _in_parallel(claim, keep, step)
     done = list(keep)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from pmledger.errors import ImportFileError, InvalidValueError
+from pmledger.i18n import _, pgettext
 from pmledger.io.records import Table
 from pmledger.io.trackers import TRACKER_FORMATS
 
@@ -52,7 +53,9 @@ def read_table(
     """The rows of a file in a known format."""
     if fmt not in IMPORT_FORMATS:
         raise InvalidValueError(
-            f"unknown format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}"
+            _("unknown format {format!r}; choose one of {formats}").format(
+                format=fmt, formats=pgettext("list separator", ", ").join(IMPORT_FORMATS)
+            )
         )
     if fmt == "csv":
         from pmledger.io import csvfile
@@ -74,4 +77,6 @@ def read_table(
         return trackers.read_github(data, name=name)
     if fmt == "taskwarrior-json":
         return trackers.read_taskwarrior(data, name=name, by=by)
-    raise ImportFileError(f"no reader for {fmt}")  # pragma: no cover - IMPORT_FORMATS is exhaustive
+    raise ImportFileError(
+        _("no reader for {format}").format(format=fmt)
+    )  # pragma: no cover - IMPORT_FORMATS is exhaustive

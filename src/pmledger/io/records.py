@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pmledger.i18n import _
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -19,10 +21,15 @@ class Problem:
     column: str | None = None
 
     def __str__(self) -> str:
-        where = f"row {self.row}" if self.row else "file"
-        if self.column:
-            where += f", column {self.column!r}"
-        return f"{where}: {self.message}"
+        if self.row and self.column:
+            text = _("row {row}, column '{column}': {message}")
+        elif self.row:
+            text = _("row {row}: {message}")
+        elif self.column:
+            text = _("file, column '{column}': {message}")
+        else:
+            text = _("file: {message}")
+        return text.format(row=self.row, column=self.column, message=self.message)
 
 
 @dataclass

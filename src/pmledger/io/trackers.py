@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
+from pmledger.i18n import _
 from pmledger.io import csvfile, jsonfile
 from pmledger.io.mapping import norm
 from pmledger.io.records import Problem, Record, Table
@@ -80,7 +81,7 @@ def read_jira(data: bytes, *, name: str, encoding: str | None = None) -> Table:
         _jira_comments(record)
         keys = [v for c, v in record.cells if c == JIRA_KEY and str(v).strip()]
         if not keys:
-            record.problems.append(Problem(record.row, "no issue key", JIRA_KEY))
+            record.problems.append(Problem(record.row, _("no issue key"), JIRA_KEY))
         else:
             record.key = str(keys[0]).strip()
     return table
@@ -106,7 +107,7 @@ def _jira_comments(record: Record) -> None:
             at = parse_moment(parts[0], today=date.today())
         except ValueError:
             record.problems.append(
-                Problem(record.row, "expected DATE;AUTHOR;TEXT in a Jira comment", column)
+                Problem(record.row, _("expected DATE;AUTHOR;TEXT in a Jira comment"), column)
             )
             continue
         notes.append({"at": at, "by": parts[1].strip() or "jira", "text": parts[2]})
@@ -132,7 +133,7 @@ def read_github(data: bytes, *, name: str) -> Table:
         record = Record(row=number)
         table.records.append(record)
         if not isinstance(item, dict) or "number" not in item:
-            record.problems.append(Problem(number, "not a GitHub issue (no number)"))
+            record.problems.append(Problem(number, _("not a GitHub issue (no number)")))
             continue
         key = f"#{item['number']}"
         url = item.get("url")
@@ -168,7 +169,7 @@ def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Tabl
         record = Record(row=number)
         table.records.append(record)
         if not isinstance(item, dict) or not item.get("uuid"):
-            record.problems.append(Problem(number, "not a Taskwarrior task (no uuid)"))
+            record.problems.append(Problem(number, _("not a Taskwarrior task (no uuid)")))
             continue
         record.key = str(item["uuid"])
         for k, v in item.items():

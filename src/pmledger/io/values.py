@@ -12,6 +12,7 @@ from typing import Any
 
 from pmledger.dates import parse_date
 from pmledger.errors import InvalidValueError
+from pmledger.i18n import _
 from pmledger.io.mapping import Mapping
 from pmledger.ledger.model import (
     DATE_FIELDS,
@@ -60,7 +61,7 @@ def parse_moment(value: Any, *, today: date) -> date | datetime:
         day, month, year, hour, minute, half = match.groups()
         number = _MONTHS.get(month.lower())
         if number is None:
-            raise ValueError(f"{text!r} is not a date")
+            raise ValueError(_("{text!r} is not a date").format(text=text))
         full_year = int(year) + (2000 if len(year) == 2 else 0)
         moment_date = _date(full_year, number, int(day), text)
         if hour is None:
@@ -70,14 +71,16 @@ def parse_moment(value: Any, *, today: date) -> date | datetime:
     try:
         return parse_date(text, today=today)
     except InvalidValueError:
-        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+        raise ValueError(
+            _("{text!r} is not a date (expected YYYY-MM-DD)").format(text=text)
+        ) from None
 
 
 def _date(y: int, m: int, d: int, text: str) -> date:
     try:
         return date(y, m, d)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date") from None
+        raise ValueError(_("{text!r} is not a date").format(text=text)) from None
 
 
 def as_day(value: date | datetime) -> date:
@@ -89,7 +92,7 @@ def as_day(value: date | datetime) -> date:
 
 def _number(value: Any) -> int | float:
     if isinstance(value, bool):
-        raise ValueError("expected a number, not true/false")
+        raise ValueError(_("expected a number, not true/false"))
     if isinstance(value, int | float):
         number: int | float = value
     else:
@@ -100,7 +103,7 @@ def _number(value: Any) -> int | float:
             try:
                 number = float(text)
             except ValueError:
-                raise ValueError(f"{text!r} is not a number") from None
+                raise ValueError(_("{text!r} is not a number").format(text=text)) from None
     # "1.0" stays a float and "1" an int, so a CSV round trip keeps the file as it was.
     return number
 
@@ -144,7 +147,7 @@ def convert(mapping: Mapping, name: str, value: Any, *, today: date) -> Any:
     """A cell value as the field ``name`` stores it (raises ValueError with a reason)."""
     if is_empty(value):
         return [] if name in LIST_FIELDS else None
-    table, dot, _ = name.partition(".")
+    table, dot, _sub = name.partition(".")
     if dot and table in SCORING_TABLES:
         return _number(value)
     if name in LIST_FIELDS:

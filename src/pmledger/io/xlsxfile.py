@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pmledger.errors import ImportFileError, MissingExtraError
+from pmledger.i18n import _, pgettext
 from pmledger.io.records import Record, Table
 
 MAX_WIDTH = 60
@@ -25,7 +26,9 @@ def _openpyxl() -> Any:
         import openpyxl
     except ImportError:
         raise MissingExtraError(
-            f"XLSX needs the openpyxl library, which is not installed; run: {INSTALL_HINT}"
+            _("XLSX needs the openpyxl library, which is not installed; run: {command}").format(
+                command=INSTALL_HINT
+            )
         ) from None
     return openpyxl
 
@@ -112,12 +115,20 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
-        raise ImportFileError(f"{name} is not an XLSX workbook ({type(exc).__name__})") from None
+        raise ImportFileError(
+            _("{name} is not an XLSX workbook ({reason})").format(
+                name=name, reason=type(exc).__name__
+            )
+        ) from None
     try:
         if sheet is not None:
             if sheet not in book.sheetnames:
                 raise ImportFileError(
-                    f"{name} has no sheet {sheet!r}; its sheets are {', '.join(book.sheetnames)}"
+                    _("{name} has no sheet {sheet!r}; its sheets are {sheets}").format(
+                        name=name,
+                        sheet=sheet,
+                        sheets=pgettext("list separator", ", ").join(book.sheetnames),
+                    )
                 )
             ws = book[sheet]
         else:

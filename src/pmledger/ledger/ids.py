@@ -15,6 +15,7 @@ import re
 import secrets
 
 from pmledger.errors import InvalidIdError
+from pmledger.i18n import _
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford's decoding of look-alikes, so that an ID heard as "oh" or "ell" still works.
@@ -25,7 +26,7 @@ _BODY_SHAPE = re.compile(r"^[0-9A-Za-z]{1,24}$")
 
 def new_id(prefix: str, length: int) -> str:
     """A fresh random ID (the caller checks it is unused)."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(length))
+    body = "".join(secrets.choice(ALPHABET) for _position in range(length))
     return f"{prefix}-{body}"
 
 
@@ -42,12 +43,18 @@ def normalize_id(text: str, prefix: str) -> str:
         given_prefix, body = match.group(1).upper(), match.group(2)
         if given_prefix != prefix.upper():
             raise InvalidIdError(
-                f"{text!r} is not an ID of this ledger (its IDs look like {prefix}-4K7PM)"
+                _("{text!r} is not an ID of this ledger (its IDs look like {example})").format(
+                    text=text, example=f"{prefix}-4K7PM"
+                )
             )
     elif _BODY_SHAPE.match(raw):
         body = raw
     else:
-        raise InvalidIdError(f"{text!r} is not a requirement ID (IDs look like {prefix}-4K7PM)")
+        raise InvalidIdError(
+            _("{text!r} is not a requirement ID (IDs look like {example})").format(
+                text=text, example=f"{prefix}-4K7PM"
+            )
+        )
     return f"{prefix}-{body.upper().translate(_LOOKALIKES)}"
 
 

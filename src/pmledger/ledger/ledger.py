@@ -28,6 +28,7 @@ from pmledger.errors import (
     WorkflowError,
     merge_problems,
 )
+from pmledger.i18n import _
 from pmledger.ledger import fileformat, ids
 
 # Re-exported: the documented way to write a ledger file.
@@ -172,7 +173,9 @@ class Ledger:
         root = root.expanduser().resolve()
         config = root / CONFIG_NAME
         if config.exists():
-            raise LedgerExistsError(f"{config} already exists; this folder is already a ledger")
+            raise LedgerExistsError(
+                _("{file} already exists; this folder is already a ledger").format(file=config)
+            )
         root.mkdir(parents=True, exist_ok=True)
         text = config_text(prefix)
         # Validate the template with the requested prefix before writing anything.
@@ -180,10 +183,15 @@ class Ledger:
             settings = Settings.model_validate(tomllib.loads(text))
         except ValidationError:
             raise ConfigError(
-                f"invalid ID prefix {prefix!r}: use 1-10 letters or digits, starting with a letter"
+                _(
+                    "invalid ID prefix {prefix!r}: use 1-10 letters or digits, "
+                    "starting with a letter"
+                ).format(prefix=prefix)
             ) from None
         if not create_exclusive(config, text):
-            raise LedgerExistsError(f"{config} already exists; this folder is already a ledger")
+            raise LedgerExistsError(
+                _("{file} already exists; this folder is already a ledger").format(file=config)
+            )
         ledger = cls(root, settings)
         ledger.requirements_dir.mkdir(parents=True, exist_ok=True)
         keep = ledger.requirements_dir / ".gitkeep"
@@ -202,12 +210,14 @@ class Ledger:
         canonical = ids.normalize_id(req_id, self.prefix)
         path = self.requirements_dir / f"{canonical}{SUFFIX}"
         if path.resolve().parent != self.requirements_dir.resolve():
-            raise NotFoundError(f"{req_id!r} does not name a file inside the ledger")
+            raise NotFoundError(
+                _("{id!r} does not name a file inside the ledger").format(id=req_id)
+            )
         return path
 
     def file_ids(self) -> list[str]:
         """The IDs of every requirement file, from file names alone (no parsing)."""
-        return sorted(name[: -len(SUFFIX)] for name, _ in self._scan())
+        return sorted(entry[0][: -len(SUFFIX)] for entry in self._scan())
 
     def _scan(self) -> Iterator[tuple[str, os.DirEntry[str]]]:
         try:
@@ -238,8 +248,12 @@ class Ledger:
             return matches[0]
         if len(matches) > 1:
             shown = ", ".join(matches[:5])
-            raise AmbiguousIdError(f"{text!r} matches several requirements: {shown}")
-        raise NotFoundError(f"no requirement {canonical} in {self.requirements_dir}")
+            raise AmbiguousIdError(
+                _("{text!r} matches several requirements: {ids}").format(text=text, ids=shown)
+            )
+        raise NotFoundError(
+            _("no requirement {id} in {folder}").format(id=canonical, folder=self.requirements_dir)
+        )
 
     # -- reading -----------------------------------------------------------------
 
@@ -249,7 +263,7 @@ class Ledger:
         try:
             return path, path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise InvalidFileError(FileProblem(path, "not UTF-8 text")) from None
+            raise InvalidFileError(FileProblem(path, _("not UTF-8 text"))) from None
 
     def load(self, req_id: str) -> Requirement:
         """One requirement, validated (raises :class:`InvalidFileError` on a bad file)."""
@@ -269,7 +283,9 @@ class Ledger:
             raise InvalidFileError(
                 FileProblem(
                     path,
-                    f"id {req.id!r} does not match the file name ({expected})",
+                    _("id {id!r} does not match the file name ({expected})").format(
+                        id=req.id, expected=expected
+                    ),
                     line=fileformat.key_line(text, "id"),
                     field="id",
                 )
@@ -288,7 +304,7 @@ class Ledger:
         try:
             return self.parse(path, path.read_bytes().decode("utf-8"))
         except UnicodeDecodeError:
-            return FileProblem(path, "not UTF-8 text")
+            return FileProblem(path, _("not UTF-8 text"))
         except InvalidFileError as exc:
             # Every problem of the file, in one warning line.
             return merge_problems(exc.problems)
@@ -521,4 +537,4 @@ class Ledger:
             if create_exclusive(self.path_for(new), fileformat.dumps(candidate)):
                 self._note_written([candidate])
                 return candidate
-        raise LedgerExistsError("could not find a free ID; raise ledger.id_length")
+        raise LedgerExistsError(_("could not find a free ID; raise ledger.id_length"))

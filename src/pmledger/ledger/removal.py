@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmledger.errors import HasDependentsError, InvalidIdError, NotFoundError, RemovedError
+from pmledger.i18n import _
 from pmledger.ledger import ids
 from pmledger.ledger.ledger import SUFFIX, Ledger, Summary
 
@@ -91,10 +92,13 @@ class RemovedCommit:
     def describe(self) -> str:
         """One sentence for people."""
         if not self.commit:
-            return f"{self.id} was removed (the deletion is not committed yet)"
-        return (
-            f"{self.id} was removed in commit {self.commit[:10]} "
-            f"({self.date[:10]}, {self.author}: {self.subject})"
+            return _("{id} was removed (the deletion is not committed yet)").format(id=self.id)
+        return _("{id} was removed in commit {commit} ({date}, {author}: {subject})").format(
+            id=self.id,
+            commit=self.commit[:10],
+            date=self.date[:10],
+            author=self.author,
+            subject=self.subject,
         )
 
 
@@ -149,7 +153,7 @@ def removed_in(ledger: Ledger, text: str) -> RemovedCommit | None:
     if out:
         found: dict[str, RemovedCommit] = {}
         for block in out.split("\x00")[1:]:
-            head, _, paths = block.partition("\n")
+            head, _newline, paths = block.partition("\n")
             commit, author, when, subject = [*head.split("\x1f"), "", "", ""][:4]
             for name in paths.split():
                 req_id = Path(name).name[: -len(SUFFIX)]
