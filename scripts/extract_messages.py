@@ -43,6 +43,11 @@ POT = LOCALE / f"{DOMAIN}.pot"
 MARKED: frozenset[str] = frozenset(
     [
         # One module per line, e.g. "pmledger.cli.add",
+        "pmledger.cli.listing",
+        "pmledger.cli.show",
+        "pmledger.cli.rank",
+        "pmledger.cli.plan",
+        "pmledger.cli.matrix",
     ]
 )
 
