@@ -143,7 +143,7 @@ def plan(
         if unestimated:
             n = len(unestimated)
             if n > 5:
-                shown = _("{ids} and {count} more").format(
+                shown = ngettext("{ids} and {count} more", "{ids} and {count} more", n - 5).format(
                     ids=_(", ").join(unestimated[:5]), count=n - 5
                 )
             else:
