@@ -136,3 +136,15 @@ def test_dates_and_relative_phrases() -> None:
         assert show_date(date(2026, 11, 20), date(2026, 1, 1)) == "2026-11-20"
         assert relative_due(-1) == "1 day overdue"
         assert relative_due(5) == "due in 5 days"
+
+
+@pytest.mark.parametrize("command", ["list", "show", "rank", "plan"])
+def test_chinese_help_fits_80_columns(command: str) -> None:
+    import unicodedata
+
+    out = ok(["--lang", "zh", command, "--help"], env={"COLUMNS": "80"}).stdout
+    assert "示例：" in out
+    for line in out.splitlines():
+        cells = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+        assert cells <= 80, line
+        assert "…" not in line, line  # rich cut a run of CJK text it could not wrap
