@@ -41,7 +41,7 @@ def test_golden_rank_explain_in_chinese() -> None:
 
 def test_rank_explain_speaks_chinese() -> None:
     out = ok(["--lang", "zh", "rank", "--explain", "--top", "3", "--as-of", AS_OF]).stdout
-    assert "基准日期 2026年11月20日 (周五)" in out
+    assert "基准日期 11月20日 (周五)" in out
     assert "11月6日 (周五)，逾期 14 天" in out
     assert "不等待任何未关闭需求" in out
     assert "排在 #2 之前，因为：得分 34.0521 > 28.1472；差距最大：优先级（+3）" in out
@@ -110,7 +110,7 @@ def test_matrix_quadrants_in_chinese() -> None:
 def test_plan_in_chinese() -> None:
     result = ok(["--lang", "zh", "plan", "-c", "20", "--as-of", AS_OF])
     assert result.stdout.startswith("建议的迭代")
-    assert "截止线：容量 20，已计划 19，剩余 1" in result.stdout
+    assert "截止线：容量 20，已计划 19，剩余 1（基准日期 11月20日 (周五)" in result.stdout
     assert "截止线以下有 3 条需求没有工作量估算" in result.stderr
     tight = ok(["--lang", "zh", "plan", "-c", "5", "--as-of", AS_OF]).stdout
     assert "工作量 8 > 剩余 5" in tight

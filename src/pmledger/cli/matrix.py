@@ -58,7 +58,7 @@ def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) ->
         "important: {priorities})",
         m.urgent_days,
     ).format(
-        date=show_date(as_of),
+        date=show_date(as_of, as_of),
         days=m.urgent_days,
         priorities=_(", ").join(priority_text(p.value) for p in m.important_priorities),
     )

@@ -259,7 +259,7 @@ def _plan_doc(proposal: Plan, ranking: Ranking, *, applied: str | None) -> Doc:
         capacity=f"{proposal.capacity:g}",
         planned=f"{proposal.used:g}",
         remaining=f"{proposal.remaining:g}",
-        date=show_date(ranking.as_of),
+        date=show_date(ranking.as_of, ranking.as_of),
         model=ranking.model,
     )
     blocks: list[Block] = [planned, Line().add(f"── {cut} ──", "dim"), skipped]

@@ -244,7 +244,7 @@ def _header(ranking: Ranking) -> str:
         "Ranking as of {date} · model {model} · settings {hash} · {count} requirements",
         count,
     ).format(
-        date=show_date(ranking.as_of),
+        date=show_date(ranking.as_of, ranking.as_of),
         model=ranking.model,
         hash=ranking.settings_hash,
         count=count,
