@@ -43,6 +43,7 @@ from pmledger.errors import (
     ScoringError,
     WorkflowError,
 )
+from pmledger.goals.errors import GoalNotFoundError
 
 OK = 0
 FAILURE = 1
@@ -84,6 +85,7 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
     ),
     RemovedError: (FAILURE, ""),
     GitError: (FAILURE, ""),
+    GoalNotFoundError: (FAILURE, "`pmledger goal list` shows every goal"),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
