@@ -56,7 +56,12 @@ MARKED: frozenset[str] = frozenset(
         "pmledger.cli.import_",
         "pmledger.cli.init",
         "pmledger.cli.interview",
+        "pmledger.cli.listing",
+        "pmledger.cli.matrix",
+        "pmledger.cli.plan",
+        "pmledger.cli.rank",
         "pmledger.cli.remove",
+        "pmledger.cli.show",
     ]
 )
 
