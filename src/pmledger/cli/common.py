@@ -125,13 +125,16 @@ DepartmentOpt = Annotated[
 RequesterOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--requester", help="Only this requester.", autocompletion=completion.complete_requester
+        "--requester",
+        "-r",
+        help="Only this requester.",
+        autocompletion=completion.complete_requester,
     ),
 ]
 GoalOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--goal", help="Only linked to this goal.", autocompletion=completion.complete_goal
+        "--goal", "-g", help="Only linked to this goal.", autocompletion=completion.complete_goal
     ),
 ]
 OverdueOpt = Annotated[

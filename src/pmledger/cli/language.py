@@ -11,14 +11,17 @@ left for the option's own check (exit 2).
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from typer.core import TyperGroup
+import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from pmledger import i18n
+from pmledger.i18n import N_
 
 # What each click object's help said before translation, so that a second
 # run in another language (tests run many in one process) starts again from
@@ -75,6 +78,115 @@ def translate_help(command: Any) -> None:
             setattr(holder, attr, i18n.translate(text) if text else text)
 
 
+class PlainOption(TyperOption):
+    """An option whose --help shows its metavar (``DATE``), or nothing for a flag.
+
+    Typer shows Python types (``<bool>``, ``<list[str]>``, ``<float range>
+    [x>=0]``) that mean nothing to a product manager; a bound belongs in the
+    option's help sentence.
+    """
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        return self.metavar or placeholder(self)
+
+    def _get_number_range_help_str(self) -> str | None:
+        return None
+
+
+class PlainArgument(TyperArgument):
+    """An argument shown by its metavar alone: ``ID`` (required), ``[TEXT]...`` (optional)."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + "..." if self.nargs != 1 else name
+
+    def _get_number_range_help_str(self) -> str | None:
+        return None
+
+
+def placeholder(param: Any) -> str:
+    """An uppercase placeholder for a value-taking parameter that names none."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is not None and descriptor.is_path:
+        return "PATH"
+    longest = max(param.opts, key=len, default="") if param.param_type_name == "option" else ""
+    name = longest.lstrip("-") if longest.startswith("--") else (param.name or "value")
+    return name.upper().replace("_", "-")
+
+
+# click builds the -h/--help option lazily, outside ``params``; its help is
+# translated (and its type hidden) when it is built.
+HELP_OPTION_HELP = N_("Show this message and exit.")
+
+
+def _plain_help_option(original: Callable[[Any], Any], ctx: Any) -> Any:
+    option = original(ctx)
+    if isinstance(option, TyperOption) and not isinstance(option, PlainOption):
+        option.__class__ = PlainOption
+    if option is not None:
+        option.help = i18n.translate(HELP_OPTION_HELP)
+    return option
+
+
+def _ledger_after_command(ctx: Any, param: Any, value: Any) -> None:
+    # `pmledger list -L examples/acme` means `pmledger -L examples/acme list`.
+    from pmledger.cli.common import State
+
+    if value is None:
+        return
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    root.obj.ledger_dir = value
+
+
+def plain_placeholders(group: Any) -> None:
+    """Make every parameter of the tree show user placeholders, and take --ledger anywhere.
+
+    Typer builds a new click tree for each run, so this runs once per tree.
+    """
+    if getattr(group, "_pmledger_plain", False):
+        return
+    group._pmledger_plain = True  # type: ignore[attr-defined]
+    ledger = next((p for p in group.params if p.name == "ledger"), None)
+    for command in _commands(group):
+        command.get_help_option = functools.partial(_plain_help_option, command.get_help_option)
+        for param in command.params:
+            if isinstance(param, TyperOption) and not isinstance(param, PlainOption):
+                param.__class__ = PlainOption
+            elif isinstance(param, TyperArgument) and not isinstance(param, PlainArgument):
+                param.__class__ = PlainArgument
+                if param.metavar is None:
+                    param.metavar = placeholder(param)
+        if command is group or ledger is None or hasattr(command, "commands"):
+            continue
+        if any(p.name == "ledger" for p in command.params):
+            continue
+        # The same option (type, conversion) as the root's, under the command.
+        copy = _copy_param(ledger)
+        copy.callback = _ledger_after_command
+        copy.expose_value = False
+        copy.hidden = True
+        command.params.append(copy)
+
+
+def _copy_param(param: Any) -> Any:
+    import copy
+
+    return copy.copy(param)
+
+
+def _commands(command: Any) -> Iterator[Any]:
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _commands(sub)
+
+
 class TranslatingGroup(TyperGroup):
     """The root group: chooses the language before parsing, then translates --help."""
 
@@ -86,8 +198,16 @@ class TranslatingGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         i18n.activate(choose_for_args(args))
+        plain_placeholders(self)
         translate_help(self)
         return super().make_context(info_name, args, parent, **extra)
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        # `pmledger` alone asks what it can do: the command list, and success.
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            typer.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
 
 def check_language(value: str | None) -> str | None:
