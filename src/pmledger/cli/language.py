@@ -187,6 +187,36 @@ def _commands(command: Any) -> Iterator[Any]:
         yield from _commands(sub)
 
 
+# The words typer's help formatter adds around ours (module constants of
+# typer.rich_utils, read when help or an error panel is printed). "Usage:" and
+# click's error sentences ("No such option") are literals in typer's vendored
+# click: they stay English.
+TYPER_WORDS: dict[str, str] = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "ERRORS_PANEL_TITLE": N_("Error"),
+    "ABORTED_TEXT": N_("Aborted."),
+    # TRANSLATORS: {} is the default value, as typer fills it in.
+    "DEFAULT_STRING": N_("[default: {}]"),
+    # TRANSLATORS: {} is the name of an environment variable.
+    "ENVVAR_STRING": N_("[env var: {}]"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+}
+
+
+def translate_typer_words() -> None:
+    """Put typer's own help words in the active language (English costs no import)."""
+    import sys
+
+    if i18n.active_language() == "en" and "typer.rich_utils" not in sys.modules:
+        return
+    from typer import rich_utils
+
+    for name, text in TYPER_WORDS.items():
+        setattr(rich_utils, name, i18n.translate(text))
+
+
 class TranslatingGroup(TyperGroup):
     """The root group: chooses the language before parsing, then translates --help."""
 
@@ -200,6 +230,7 @@ class TranslatingGroup(TyperGroup):
         i18n.activate(choose_for_args(args))
         plain_placeholders(self)
         translate_help(self)
+        translate_typer_words()
         return super().make_context(info_name, args, parent, **extra)
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
