@@ -152,7 +152,7 @@ def plain_placeholders(group: Any) -> None:
     """
     if getattr(group, "_pmledger_plain", False):
         return
-    group._pmledger_plain = True  # type: ignore[attr-defined]
+    group._pmledger_plain = True
     ledger = next((p for p in group.params if p.name == "ledger"), None)
     for command in _commands(group):
         command.get_help_option = functools.partial(_plain_help_option, command.get_help_option)
@@ -233,7 +233,7 @@ class TranslatingGroup(TyperGroup):
         translate_typer_words()
         return super().make_context(info_name, args, parent, **extra)
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # `pmledger` alone asks what it can do: the command list, and success.
         if not args and self.no_args_is_help and not ctx.resilient_parsing:
             typer.echo(ctx.get_help(), color=ctx.color)
