@@ -215,6 +215,28 @@ def translate_typer_words() -> None:
 
     for name, text in TYPER_WORDS.items():
         setattr(rich_utils, name, i18n.translate(text))
+    _fold_help_text(rich_utils)
+
+
+def _fold_help_text(rich_utils: Any) -> None:
+    # rich wraps at spaces and cuts a longer run with "…"; Chinese has no
+    # spaces, so a sentence lost its middle. Folding breaks such a run at the
+    # column edge instead (English words still wrap at spaces).
+    from rich.text import Text
+
+    for name in ("_make_rich_text", "_get_parameter_help"):
+        original = getattr(rich_utils, name)
+        if getattr(original, "_pmledger_folds", False):
+            continue
+
+        def folded(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            rendered = _original(*args, **kwargs)
+            if isinstance(rendered, Text):
+                rendered.overflow = "fold"
+            return rendered
+
+        folded._pmledger_folds = True  # type: ignore[attr-defined]
+        setattr(rich_utils, name, folded)
 
 
 class TranslatingGroup(TyperGroup):
