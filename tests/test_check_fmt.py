@@ -110,7 +110,14 @@ def test_custom_fields_are_not_unknown_and_goals_are_checked_when_the_folder_exi
     (ledger.root / "goals").mkdir()
     problems = check_ledger(ledger, git=False).problems
     assert [(p.code, p.field) for p in problems] == [("dangling-goal", "goal")]
-    (ledger.root / "goals" / "G1.toml").write_text('id = "G1"\n', encoding="utf-8")
+    # A goal file the goals family itself would write (check validates it too).
+    from datetime import date
+
+    from pmledger.goals.changes import new_goal
+    from pmledger.goals.fileformat import dumps as dump_goal
+
+    goal = new_goal("G1", "Grow", kpi="revenue", target=10, today=date(2026, 1, 1))
+    (ledger.root / "goals" / "G1.toml").write_text(dump_goal(goal), encoding="utf-8")
     assert check_ledger(ledger, git=False).problems == []
 
 
@@ -138,7 +145,10 @@ def test_check_warns_when_the_repository_lacks_the_driver(tmp_path: Path) -> Non
     ledger = new_repo(tmp_path, driver=False)
     problems = check_ledger(ledger).problems
     assert {p.code for p in problems} == {"merge-driver"}
-    assert len(problems) == 2  # no config in the clone, no .gitattributes line
+    from pmledger.ledger.records import KINDS
+
+    # No config in the clone, and no .gitattributes line per record folder.
+    assert len(problems) == 1 + len(KINDS)
     from pmledger.git.setup import write_attributes
 
     write_attributes(ledger.root, ledger.settings)

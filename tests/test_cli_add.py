@@ -43,6 +43,7 @@ def test_add_works_without_no_input_when_stdin_is_not_a_terminal(root: Path) -> 
 
 
 def test_add_with_every_option(root: Path) -> None:
+    ok(["goal", "add", "Retention", "--id", "Q4-retention", "--kpi", "churn", "--target", "5"])
     dep = add("The data warehouse")
     req_id = add(
         "Customer list export",

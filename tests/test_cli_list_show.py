@@ -25,6 +25,8 @@ AS_OF = "2026-11-20"
 @pytest.fixture
 def sample(root: Path) -> dict[str, str]:
     """A small ledger with something to filter on in every dimension."""
+    for goal in ("G-sales", "G-finance"):
+        ok(["goal", "add", goal, "--id", goal, "--kpi", "kpi", "--target", "1"])
     ids = {
         "export": add(
             "客户列表导出 Excel",

@@ -50,7 +50,7 @@ def filled(root: Path) -> dict[str, str]:
 
 
 def test_commands_and_options(root: Path) -> None:
-    assert sorted(complete("bash", "pmledger r", root)) == ["rank", "remove"]
+    assert sorted(complete("bash", "pmledger r", root)) == ["rank", "remove", "report"]
     assert "--force" in complete("bash", "pmledger remove --", root)
     assert "--owner" in complete("bash", "pmledger list --", root)
 

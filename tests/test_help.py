@@ -42,6 +42,11 @@ EXAMPLE_PENDING = frozenset(
         "merge-file",
         "export",
         "import",
+        "board",
+        "goal",
+        "report",
+        "sprint",
+        "stats",
     }
 )
 

@@ -19,19 +19,24 @@ import typer
 from pmledger import __version__
 from pmledger.cli import (
     add,
+    board,
     change,
     check,
     diff,
     edit,
     fmt,
     git_setup,
+    goal,
     history,
     init,
     listing,
     plan,
     rank,
     remove,
+    report,
     show,
+    sprint,
+    stats,
 )
 from pmledger.cli import export as export_cmd
 from pmledger.cli import import_ as import_cmd
@@ -109,10 +114,19 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("merge-file", git_setup.merge_file),
     ("export", export_cmd.export),
     ("import", import_cmd.import_),
+    ("goal", goal.app),
+    ("report", report.report),
+    ("stats", stats.stats),
+    ("board", board.board),
+    ("sprint", sprint.app),
 ]
 
 for _name, _func in COMMANDS:
-    app.command(_name)(handle_errors(_func))
+    if isinstance(_func, typer.Typer):
+        # A command group: its commands handle their own errors.
+        app.add_typer(_func, name=_name)
+    else:
+        app.command(_name)(handle_errors(_func))
 
 
 def main() -> None:

@@ -98,6 +98,10 @@ def add(
     from pmledger.errors import InvalidValueError
 
     ledger = open_ledger(ctx)
+    if goal:
+        from pmledger.goals.store import GoalBook
+
+        goal = GoalBook(ledger.root).require(goal)  # an unknown goal is refused
     today = as_of
     interactive = not no_input and sys.stdin.isatty()
     fields: dict[str, Any] = {

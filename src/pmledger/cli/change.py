@@ -39,6 +39,7 @@ def set_(
     from pmledger.changes import apply_assignments, parse_assignment
 
     ledger = open_ledger(ctx)
+    _refuse_unknown_goal(ledger, assignments)
     req = ledger.load(req_id)
     graph = None
     if any(parse_assignment(a)[0] == "depends_on" for a in assignments):
@@ -53,6 +54,16 @@ def set_(
         dependencies=graph,
     )
     _saved(ledger, req, updated)
+
+
+def _refuse_unknown_goal(ledger: Ledger, assignments: list[str]) -> None:
+    from pmledger.changes import parse_assignment
+    from pmledger.goals.store import GoalBook
+
+    for text in assignments:
+        key, _, value = parse_assignment(text)
+        if key == "goal" and value.strip():
+            GoalBook(ledger.root).require(value.strip())
 
 
 def status(

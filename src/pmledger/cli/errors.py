@@ -43,6 +43,7 @@ from pmledger.errors import (
     ScoringError,
     WorkflowError,
 )
+from pmledger.goals.errors import GoalNotFoundError
 from pmledger.i18n import N_, _, translate
 
 OK = 0
@@ -91,6 +92,7 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
     ),
     RemovedError: (FAILURE, ""),
     GitError: (FAILURE, ""),
+    GoalNotFoundError: (FAILURE, N_("`pmledger goal list` shows every goal")),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

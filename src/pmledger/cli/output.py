@@ -41,8 +41,10 @@ PIPE_WIDTH = 160
 # dropped to make room; it is never cut below MIN_SHRINK.
 KEEP_SHRINK = 30
 MIN_SHRINK = 16
+# A "bar" cell holding 1.0 is this many cells long (stats' small charts).
+BAR_CELLS = 30
 
-Kind = Literal["text", "id", "date", "score", "number", "int", "bool", "list"]
+Kind = Literal["text", "id", "date", "score", "number", "int", "bool", "list", "bar"]
 Style = Literal["", "id", "alert", "dim", "bold", "heading", "good", "info", "warn"]
 
 _ANSI: dict[str, str] = {
@@ -57,6 +59,7 @@ _ANSI: dict[str, str] = {
 }
 _RESET = "\x1b[0m"
 _NUMERIC = ("score", "number", "int")
+_KIND_STYLE: dict[str, Style] = {"id": "id", "score": "bold", "bar": "info"}
 
 
 # ---------------------------------------------------------------- text safety
@@ -249,7 +252,28 @@ class Grid:
     rows: Sequence[tuple[str, Sequence[tuple[str, Style, list[str]]]]]
 
 
-Block = Line | View | Grid
+@dataclass
+class Lane:
+    """One column of a :class:`Board`: a heading, cards (each a few lines), a summary line.
+
+    ``more`` names what was left out (``+12 more``), so nothing is cut silently.
+    """
+
+    title: str
+    cards: Sequence[Sequence[Line]]
+    more: str = ""
+
+
+@dataclass
+class Board:
+    """Lanes side by side, fitted to the width; stacked when a lane would be too narrow."""
+
+    lanes: Sequence[Lane]
+    min_width: int = 18
+    empty: str = "—"
+
+
+Block = Line | View | Grid | Board
 
 
 class RawJson(str):
@@ -276,7 +300,8 @@ class Doc:
 
     ``json`` is the data (or a :class:`JsonDoc`); ``csv`` the view written as
     CSV; ``markdown`` the blocks written as markdown (default: the table
-    blocks). ``footer``: lines after the table on a terminal, on stderr when piped.
+    blocks). ``notes``: lines on stderr after the table. ``document``: a
+    whole document already rendered by the core (report), written as is.
     """
 
     blocks: list[Block]
@@ -284,6 +309,7 @@ class Doc:
     csv: View | None = None
     markdown: list[Block] | None = None
     notes: list[str] = field(default_factory=list)
+    document: str | None = None
 
 
 # ---------------------------------------------------------------- values
@@ -321,6 +347,10 @@ def _plain(value: Any, kind: Kind, decimals: int = 0) -> str:
         return str(value)
     if kind == "list":
         return ", ".join(str(v) for v in value)
+    if kind == "bar":
+        # A share of the longest bar; a non-zero share never vanishes.
+        filled = round(BAR_CELLS * float(value))
+        return "█" * filled if filled or not value else "▏"
     if kind == "bool":
         return "yes" if value else ""
     if isinstance(value, date | datetime):
@@ -361,7 +391,7 @@ def _cells(view: View) -> tuple[list[Column], list[list[str]], list[list[Style]]
         line_styles: list[Style] = []
         for c in cols:
             text = one_line(_plain(row.get(c.key), c.kind, decimals.get(c.key, 0)))
-            style: Style = "id" if c.kind == "id" else ("bold" if c.kind == "score" else "")
+            style: Style = _KIND_STYLE.get(c.kind, "")
             if c.alert and row.get(c.alert):
                 text = f"{text} {c.alert_label}".strip() if c.alert_label else text
                 style = "alert"
@@ -459,6 +489,104 @@ def _grid_lines(grid: Grid, *, width: int | None, color: bool) -> list[str]:
     return lines
 
 
+# CJK punctuation that never starts a line (a closing bracket stays with its text).
+_NO_LINE_START = frozenset("）」』】〕》〉，。、；：！？…・ー")
+
+
+def _fold(line: Line, width: int, max_lines: int) -> list[list[Segment]]:
+    """A line of segments wrapped to ``width`` cells (at spaces when it can).
+
+    At most ``max_lines`` lines; the last one ends in ``…`` when text is left.
+    """
+    chars = [(ch, style) for text, style in line.segments for ch in one_line(text)]
+    rows: list[list[tuple[str, Style]]] = []
+    while chars:
+        used = 0
+        cut = 0
+        brk = 0  # where the next line may start: after a space, before a wide character
+        while cut < len(chars) and used + cell_len(chars[cut][0]) <= width:
+            ch = chars[cut][0]
+            if ch == " ":
+                brk = cut + 1
+            elif cut and cell_len(ch) == 2 and ch not in _NO_LINE_START:
+                brk = cut
+            used += cell_len(ch)
+            cut += 1
+        if cut < len(chars):
+            if chars[cut][0] == " ":
+                cut += 1  # the space at the break is dropped
+            elif cell_len(chars[cut][0]) == 2 and chars[cut][0] not in _NO_LINE_START:
+                pass  # a wide character may start the next line
+            elif brk:
+                cut = brk
+        cut = max(cut, 1)  # a character wider than the lane still moves on
+        row, chars = chars[:cut], chars[cut:]
+        if len(rows) + 1 == max_lines and chars:
+            while row and sum(cell_len(c) for c, _ in row) > width - 1:
+                row.pop()
+            row.append(("…", row[-1][1] if row else ""))
+            chars = []
+        rows.append(row)
+    out: list[list[Segment]] = []
+    for row in rows:
+        segments: list[Segment] = []
+        for ch, style in row:
+            if segments and segments[-1][1] == style:
+                segments[-1] = (segments[-1][0] + ch, style)
+            else:
+                segments.append((ch, style))
+        if segments and segments[-1][0].endswith(" "):
+            segments[-1] = (segments[-1][0].rstrip(" "), segments[-1][1])
+        out.append(segments)
+    return out or [[]]
+
+
+def _lane_lines(lane: Lane, width: int, empty: str) -> list[list[Segment]]:
+    rows: list[list[Segment]] = []
+    for n, card in enumerate(lane.cards):
+        if n:
+            rows.append([])
+        for line in card:
+            rows.extend(_fold(line, width, 3))
+    if lane.more:
+        rows += [[], [(lane.more, "dim")]]
+    if not lane.cards and not lane.more:
+        rows.append([(empty, "dim")])
+    return rows
+
+
+def _segments_text(segments: list[Segment], color: bool) -> str:
+    return "".join(_paint(t, s, color) for t, s in segments)
+
+
+def _board_lines(board: Board, *, width: int | None, color: bool) -> list[str]:
+    """Lanes side by side (``│`` between them), or one after the other when narrow."""
+    total = width or PIPE_WIDTH
+    n = max(1, len(board.lanes))
+    lane_w = (total - 3 * (n - 1)) // n
+    lines: list[str] = []
+    if lane_w < board.min_width:
+        for lane in board.lanes:
+            lines.append(_paint(one_line(lane.title), "bold", color))
+            for segments in _lane_lines(lane, total, board.empty):
+                lines.append(_segments_text(segments, color).rstrip())
+            lines.append("")
+        return lines[:-1]
+    heads = [truncate(one_line(lane.title), lane_w) for lane in board.lanes]
+    bodies = [_lane_lines(lane, lane_w, board.empty) for lane in board.lanes]
+    sep = _paint(" │ ", "dim", color)
+    lines.append(sep.join(_paint(_pad(h, lane_w), "bold", color) for h in heads).rstrip())
+    lines.append(_paint("─┼─".join("─" * lane_w for _ in heads), "dim", color))
+    for k in range(max(len(b) for b in bodies)):
+        cells = []
+        for body in bodies:
+            segments = body[k] if k < len(body) else []
+            used = sum(cell_len(t) for t, _ in segments)
+            cells.append(_segments_text(segments, color) + " " * (lane_w - used))
+        lines.append(sep.join(cells).rstrip())
+    return lines
+
+
 def _pad(text: str, cells: int) -> str:
     return text + " " * max(0, cells - cell_len(text))
 
@@ -475,6 +603,8 @@ def doc_lines(blocks: Sequence[Block], *, width: int | None, color: bool) -> lis
             lines.append(_line_text(block, color))
         elif isinstance(block, Grid):
             lines.extend(_grid_lines(block, width=width, color=color))
+        elif isinstance(block, Board):
+            lines.extend(_board_lines(block, width=width, color=color))
         elif block.rows:
             if block.title:
                 lines.append(_paint(sanitize(block.title), "bold", color))
@@ -500,6 +630,16 @@ def markdown_lines(blocks: Sequence[Block]) -> list[str]:
                 for heading, _, body in grid_cells:
                     lines += ["", f"### {_md_cell(heading)}", ""]
                     lines += [f"- {_md_cell(b)}" for b in body] or ["- —"]
+        elif isinstance(block, Board):
+            for lane in block.lanes:
+                lines += ["", f"### {_md_cell(lane.title)}", ""]
+                for card in lane.cards:
+                    texts = ["".join(t for t, _ in line.segments) for line in card]
+                    lines.append("- " + " · ".join(_md_cell(t) for t in texts if t))
+                if lane.more:
+                    lines.append(f"- {_md_cell(lane.more)}")
+                if not lane.cards and not lane.more:
+                    lines.append(f"- {block.empty}")
         elif block.rows or block.show_header:
             if block.title:
                 lines += [f"**{_md_cell(block.title)}**", ""]
@@ -601,6 +741,11 @@ def render(
     ``pager``: a table longer than the terminal goes through the pager (list).
     """
     terminal = stdout_is_terminal()
+    if doc.document is not None:
+        # A whole document the core rendered and escaped (report's markdown or
+        # HTML): UTF-8 whatever the terminal's encoding, like markdown below.
+        _write_bytes(doc.document.encode("utf-8"))
+        return
     if fmt == "json":
         emit_json(doc.json if doc.json is not None else [])
         return

@@ -165,6 +165,30 @@ def _conflict_line(text: str) -> int | None:
     return None
 
 
+def _array_block(name: str, items: list[dict[str, Any]]) -> str | None:
+    # As for notes: always [[name]] blocks, so that adding one is a diff of new lines only.
+    if any(_is_table(v) for item in items for v in item.values()):
+        return None
+    return "".join(
+        f"\n[[{name}]]\n" + tomli_w.dumps(item, multiline_strings=True) for item in items
+    )
+
+
+def dumps_document(doc: Mapping[str, Any], blocks: tuple[str, ...]) -> str:
+    """The canonical text of any ordered document whose ``blocks`` keys (arrays of
+    tables, written last in that order) become ``[[key]]`` blocks, like the notes
+    of a requirement. Used by other record kinds (goal files)."""
+    body = dict(doc)
+    arrays = {key: body.pop(key) for key in blocks if body.get(key)}
+    text: str = tomli_w.dumps(body, multiline_strings=True)
+    for key, items in arrays.items():
+        block = _array_block(key, items)
+        if block is None:
+            return tomli_w.dumps({**body, **arrays}, multiline_strings=True)
+        text += block
+    return text
+
+
 def key_line(text: str, key: str) -> int | None:
     """The line where ``key = ...`` (or ``[key]``) is written, for error messages."""
     pattern = re.compile(rf"^\s*(?:{re.escape(key)}\s*=|\[+\s*{re.escape(key)}\s*\]+)")

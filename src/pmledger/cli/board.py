@@ -1,0 +1,115 @@
+"""`pmledger board`: a kanban board in the terminal, one column per status."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pmledger.cli.common import (
+    TODAY,
+    AllOpt,
+    AsOf,
+    DepartmentOpt,
+    GoalOpt,
+    OwnerOpt,
+    build_filter,
+    check_format,
+    open_ledger,
+    report_problems,
+    split_values,
+)
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from pmledger.cli.output import Board, Line
+    from pmledger.ledger.model import Requirement
+    from pmledger.ledger.settings import Settings
+    from pmledger.report.board import BoardColumn
+
+MIN_COLUMN = 18
+
+
+def board(
+    ctx: typer.Context,
+    department: DepartmentOpt = None,
+    owner: OwnerOpt = None,
+    goal: GoalOpt = None,
+    sprint: Annotated[
+        list[str] | None, typer.Option("--sprint", help="Only this sprint.", show_default=False)
+    ] = None,
+    all_: AllOpt = False,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="Cards per column before summarising.")
+    ] = 8,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    as_of: AsOf = TODAY,
+) -> None:
+    """A kanban board: one column per workflow status, a card per requirement."""
+    from pmledger.cli.output import Doc, render
+    from pmledger.query.filters import select
+    from pmledger.report.board import board_columns
+
+    fmt = check_format(fmt, ("table", "json"))
+    ledger = open_ledger(ctx)
+    flt = build_filter(
+        settings=ledger.settings,
+        as_of=as_of,
+        department=department,
+        owner=owner,
+        goal=goal,
+        include_inactive=True,
+    )
+    loaded = ledger.load_all()
+    report_problems(list(loaded.problems))
+    reqs = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
+    sprints = {s.casefold() for s in split_values(sprint)}
+    if sprints:
+        reqs = [r for r in reqs if (r.sprint or "").casefold() in sprints]
+    columns = board_columns(
+        reqs,
+        settings=ledger.settings,
+        per_column=limit if fmt == "table" else len(reqs) + 1,
+        include_inactive=all_,
+    )
+    if fmt == "json":
+        render(fmt, Doc(blocks=[], json={c.status: [r.id for r in c.cards] for c in columns}))
+        return
+    render(fmt, Doc(blocks=[_board(columns, ledger.settings, as_of)]))
+
+
+def _card(req: Requirement, settings: Settings, as_of: date) -> list[Line]:
+    """ID and priority; the title; owner and due date (red when overdue)."""
+    from pmledger.cli.output import Line, one_line
+    from pmledger.query.filters import is_overdue
+
+    lines = [
+        Line()
+        .add(req.id, "id")
+        .add(f" {req.priority.value}", "alert" if req.priority.rank == 0 else "dim"),
+        Line().add(req.title),
+    ]
+    meta = [one_line(req.owner, 16)] if req.owner else []
+    if req.due:
+        meta.append(str(req.due))
+    if meta:
+        late = is_overdue(req, settings=settings, as_of=as_of)
+        lines.append(Line().add(" · ".join(meta), "alert" if late else "dim"))
+    return lines
+
+
+def _board(columns: list[BoardColumn], settings: Settings, as_of: date) -> Board:
+    from pmledger.cli.output import Board, Lane
+
+    return Board(
+        lanes=[
+            Lane(
+                title=f"{c.status} ({c.total})",
+                cards=[_card(r, settings, as_of) for r in c.cards],
+                more=f"+{c.hidden} more" if c.hidden else "",
+            )
+            for c in columns
+        ],
+        min_width=MIN_COLUMN,
+    )

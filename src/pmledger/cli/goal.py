@@ -1,0 +1,322 @@
+"""`pmledger goal`: shared goals with a KPI, a target and dated readings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pmledger.cli.common import TODAY, AsOf, check_format, open_ledger, report_problems
+from pmledger.cli.errors import handle_errors
+
+if TYPE_CHECKING:
+    from pmledger.cli.output import Block
+    from pmledger.goals.model import Goal
+    from pmledger.goals.progress import GoalProgress
+
+app = typer.Typer(
+    help="Goals and KPIs: add, list, show, set, measure.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+GoalArg = Annotated[str, typer.Argument(metavar="GOAL", help="The goal ID (case ignored).")]
+
+
+def fmt_number(value: float | None, unit: str | None = None) -> str:
+    """A KPI value for people: no trailing .0, the unit after it."""
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    return f"{text} {unit}" if unit else text
+
+
+def fmt_progress(goal: Goal) -> str:
+    """``42%`` of the way from baseline to target, or ``—``."""
+    value = goal.progress
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def _progress_all(ctx: typer.Context) -> tuple[list[GoalProgress], list[object]]:
+    from pmledger.goals.progress import goal_progress
+    from pmledger.goals.store import GoalBook
+
+    ledger = open_ledger(ctx)
+    loaded = GoalBook(ledger.root).load_all()
+    reqs = ledger.load_all()
+    rows = goal_progress(loaded.goals, reqs.requirements, settings=ledger.settings)
+    return rows, [*loaded.problems, *reqs.problems]
+
+
+@app.command("add")
+@handle_errors
+def add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="What the goal is, in words.")],
+    kpi: Annotated[str, typer.Option("--kpi", help="The KPI that measures it.")],
+    target: Annotated[float, typer.Option("--target", help="The KPI value to reach.")],
+    goal_id: Annotated[
+        str | None,
+        typer.Option("--id", help="The goal ID (default: from the title, e.g. Q4-margin)."),
+    ] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="The KPI's unit (%, days, €).")] = None,
+    baseline: Annotated[
+        float | None, typer.Option("--baseline", help="The KPI when the goal was set.")
+    ] = None,
+    current: Annotated[float | None, typer.Option("--current", help="The KPI now.")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="When the target is due.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Who answers for it.")] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", "-m", help="Why the goal matters.")
+    ] = None,
+    as_of: AsOf = TODAY,
+) -> None:
+    """Create a goal and print its ID."""
+    from pmledger.cli.output import write
+    from pmledger.goals.changes import new_goal
+    from pmledger.goals.store import GoalBook
+
+    book = GoalBook(open_ledger(ctx).root)
+    goal = new_goal(
+        goal_id or book.new_id(title),
+        title,
+        kpi=kpi,
+        target=target,
+        unit=unit,
+        baseline=baseline,
+        current=current,
+        due=due,
+        owner=owner,
+        description=description,
+        today=as_of,
+    )
+    write(book.create(goal).id)
+
+
+@app.command("list")
+@handle_errors
+def list_(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
+    ] = "table",
+) -> None:
+    """Every goal: KPI baseline → now → target, progress, linked work."""
+    from pmledger.cli.output import Column, Doc, View, render
+
+    fmt = check_format(fmt, ("table", "json", "csv", "markdown"))
+    rows, problems = _progress_all(ctx)
+    report_problems(problems)
+    view = View(
+        columns=(
+            Column("id", "ID", "id"),
+            Column("title", "Title", shrink=True),
+            Column("kpi", "KPI", drop=2),
+            Column("baseline", "Baseline", drop=3),
+            Column("now", "Now"),
+            Column("target", "Target"),
+            Column("progress", "Progress"),
+            Column("due", "Due", "date", drop=1),
+            Column("owner", "Owner", drop=4),
+            Column("work", "Work"),
+        ),
+        rows=[
+            {
+                "id": p.goal.id,
+                "title": p.goal.title,
+                "kpi": p.goal.kpi,
+                "baseline": fmt_number(p.goal.baseline, p.goal.unit),
+                "now": fmt_number(p.goal.latest, p.goal.unit),
+                "target": fmt_number(p.goal.target, p.goal.unit),
+                "progress": fmt_progress(p.goal),
+                "due": p.goal.due,
+                "owner": p.goal.owner,
+                "work": f"{p.done}/{p.count} done",
+            }
+            for p in rows
+        ],
+    )
+    # Numbers for spreadsheets, not text for people.
+    numbers = View(
+        # "score" keeps every digit in CSV (1250000, not 1.25e+06).
+        columns=(
+            Column("id", "id", "id"), Column("title", "title"), Column("kpi", "kpi"),
+            Column("unit", "unit"), Column("baseline", "baseline", "score"),
+            Column("latest", "latest", "score"), Column("target", "target", "score"),
+            Column("progress", "progress", "score"), Column("due", "due", "date"),
+            Column("owner", "owner"), Column("done", "done", "int"),
+            Column("requirements", "requirements", "int"),
+            Column("done_effort", "done_effort", "number"),
+            Column("total_effort", "total_effort", "number"),
+        ),
+        rows=[
+            {
+                "id": p.goal.id, "title": p.goal.title, "kpi": p.goal.kpi, "unit": p.goal.unit,
+                "baseline": p.goal.baseline, "latest": p.goal.latest, "target": p.goal.target,
+                "progress": None if p.goal.progress is None else round(p.goal.progress, 4),
+                "due": p.goal.due, "owner": p.goal.owner, "done": p.done,
+                "requirements": p.count, "done_effort": p.done_effort,
+                "total_effort": p.total_effort,
+            }
+            for p in rows
+        ],
+    )  # fmt: skip
+    empty = "no goals yet; add one with `pmledger goal add TITLE --kpi NAME --target N`"
+    render(
+        fmt,
+        Doc(
+            blocks=[view],
+            json=[p.to_json() for p in rows],
+            csv=numbers,
+            notes=[] if rows else [empty],
+        ),
+    )
+
+
+@app.command("show")
+@handle_errors
+def show(
+    ctx: typer.Context,
+    goal_id: GoalArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """One goal: KPI readings over time and its requirements by status."""
+    from pmledger.cli.output import Doc, render
+    from pmledger.goals.progress import goal_progress
+    from pmledger.goals.store import GoalBook
+
+    fmt = check_format(fmt, ("table", "json"))
+    ledger = open_ledger(ctx)
+    goal = GoalBook(ledger.root).load(goal_id)
+    loaded = ledger.load_all()
+    report_problems(list(loaded.problems))
+    (progress,) = goal_progress([goal], loaded.requirements, settings=ledger.settings)
+    if fmt == "json":
+        data = progress.to_json()
+        data["readings"] = [r.model_dump(mode="json") for r in goal.history()]
+        render(fmt, Doc(blocks=[], json=data))
+        return
+    render(fmt, Doc(blocks=_show_blocks(progress)))
+
+
+def _show_blocks(p: GoalProgress) -> list[Block]:
+    from pmledger.cli.output import Column, Line, View
+
+    goal = p.goal
+    kpi_line = (
+        f"{fmt_number(goal.baseline, goal.unit)} → {fmt_number(goal.latest, goal.unit)} → "
+        f"{fmt_number(goal.target, goal.unit)}  ({fmt_progress(goal)} of the way)"
+    )
+    effort = f"{fmt_number(p.done_effort)} / {fmt_number(p.total_effort)} points done"
+    fields = [
+        ("kpi", goal.kpi),
+        ("baseline → now → target", kpi_line),
+        ("due", goal.due),
+        ("owner", goal.owner),
+        ("requirements", f"{p.done}/{p.count} done; {effort}"),
+        ("by status", ", ".join(f"{s} {n}" for s, n in p.by_status.items()) or "—"),
+        ("description", goal.description),
+    ]
+    blocks: list[Block] = [
+        Line().add(goal.id, "id").add("  ").add(goal.title, "bold"),
+        View(
+            columns=(Column("key", "Field"), Column("value", "Value")),
+            rows=[{"key": k, "value": v} for k, v in fields if v],
+            show_header=False,
+        ),
+    ]
+    if goal.readings:
+        blocks += [
+            Line(),
+            View(
+                columns=(
+                    Column("at", "Date", "date"),
+                    Column("value", "Value"),
+                    Column("by", "By"),
+                ),
+                rows=[
+                    {"at": r.at, "value": fmt_number(r.value, goal.unit), "by": r.by}
+                    for r in goal.history()
+                ],
+                title="KPI readings",
+            ),
+        ]
+    if p.requirements:
+        order = {s: i for i, s in enumerate(p.by_status)}
+        reqs = sorted(p.requirements, key=lambda r: (order.get(r.status, 99), r.id))
+        blocks += [
+            Line(),
+            View(
+                columns=(
+                    Column("id", "ID", "id"),
+                    Column("title", "Title", shrink=True),
+                    Column("status", "Status"),
+                    Column("effort", "Effort", "number"),
+                    Column("owner", "Owner", drop=1),
+                ),
+                rows=[
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "status": r.status,
+                        "effort": r.effort,
+                        "owner": r.owner,
+                    }
+                    for r in reqs
+                ],
+                title="Requirements",
+            ),
+        ]
+    return blocks
+
+
+@app.command("set")
+@handle_errors
+def set_(
+    ctx: typer.Context,
+    goal_id: GoalArg,
+    assignments: Annotated[
+        list[str],
+        typer.Argument(metavar="KEY=VALUE...", help="e.g. target=25 due=2026-12-31 owner=王芳"),
+    ],
+    as_of: AsOf = TODAY,
+) -> None:
+    """Set fields of a goal (title, kpi, unit, baseline, target, current, due, owner...)."""
+    from pmledger.cli.output import write
+    from pmledger.goals.changes import apply_goal_assignments
+    from pmledger.goals.store import GoalBook
+
+    book = GoalBook(open_ledger(ctx).root)
+    goal = book.load(goal_id)
+    updated = apply_goal_assignments(goal, assignments, today=as_of)
+    book.save(updated)
+    write(updated.id if updated != goal else f"{updated.id} (unchanged)")
+
+
+@app.command("measure")
+@handle_errors
+def measure(
+    ctx: typer.Context,
+    goal_id: GoalArg,
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="The KPI's value now.")],
+    at: Annotated[
+        str | None, typer.Option("--at", help="The day it was measured (default today).")
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who measured it.")] = None,
+) -> None:
+    """Append a dated KPI reading, so progress has a history."""
+    from datetime import date
+
+    from pmledger.cli.common import default_author
+    from pmledger.cli.output import write
+    from pmledger.dates import parse_date
+    from pmledger.goals.changes import number, with_reading
+    from pmledger.goals.store import GoalBook
+
+    book = GoalBook(open_ledger(ctx).root)
+    goal = book.load(goal_id)
+    today = date.today()
+    day = parse_date(at, today=today) if at else today
+    updated = with_reading(goal, number("VALUE", value), at=day, by=by or default_author())
+    book.save(updated)
+    write(f"{updated.id} {fmt_number(updated.latest, updated.unit)}")

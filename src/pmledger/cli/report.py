@@ -1,0 +1,171 @@
+"""`pmledger report`: a progress report for the business, as markdown or one HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pmledger.cli.common import (
+    TODAY,
+    AsOf,
+    DepartmentOpt,
+    DueBeforeOpt,
+    GoalOpt,
+    OverdueOpt,
+    OwnerOpt,
+    RequesterOpt,
+    SearchArg,
+    StatusOpt,
+    TagOpt,
+    build_filter,
+    check_format,
+    open_ledger,
+    report_problems,
+    split_values,
+)
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.model import Requirement
+    from pmledger.report.data import Change
+    from pmledger.sprints import SprintReview
+
+
+def report(
+    ctx: typer.Context,
+    search: SearchArg = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="markdown (default) or html.")
+    ] = "markdown",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (default: stdout).", show_default=False
+        ),
+    ] = None,
+    as_of: AsOf = TODAY,
+    department: DepartmentOpt = None,
+    requester: RequesterOpt = None,
+    status: StatusOpt = None,
+    owner: OwnerOpt = None,
+    tag: TagOpt = None,
+    goal: GoalOpt = None,
+    overdue: OverdueOpt = False,
+    due_before: DueBeforeOpt = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Recent changes since this date or git revision (default: 14 days before --as-of).",
+            show_default=False,
+        ),
+    ] = None,
+    sprint: Annotated[
+        str | None,
+        typer.Option(
+            "--sprint", help="The sprint to review (default: the latest).", show_default=False
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=0, help="How many ranked items to show.")] = 10,
+    waiting_days: Annotated[
+        int,
+        typer.Option(
+            "--waiting-days", min=0, help="Proposals older than this many days are 'waiting'."
+        ),
+    ] = 14,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the labels (en).")] = "en",
+) -> None:
+    """Render a progress report: status, departments, deadlines, ranking, goals, sprint, changes."""
+    from pmledger.goals.store import GoalBook
+    from pmledger.ledger.ledger import write_atomic
+    from pmledger.query.filters import select
+    from pmledger.report.data import ReportOptions, build_report
+    from pmledger.report.labels import labels
+
+    fmt = check_format(fmt, ("markdown", "md", "html"))
+    labels(lang)  # an unknown language is refused before any work
+    ledger = open_ledger(ctx)
+    flt = build_filter(
+        settings=ledger.settings,
+        as_of=as_of,
+        status=status,
+        owner=owner,
+        tag=tag,
+        department=department,
+        requester=requester,
+        goal=goal,
+        overdue=overdue,
+        due_before=due_before,
+        search=search,
+        include_inactive=True,
+    )
+    loaded = ledger.load_all()
+    goals = GoalBook(ledger.root).load_all()
+    report_problems([*loaded.problems, *goals.problems])
+    chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
+    scope_parts = [*split_values(department), *split_values(requester)]
+    review = _sprint_review(ledger, chosen, sprint)
+    changes, since_text = _changes(ledger, chosen, since, as_of)
+    data = build_report(
+        chosen,
+        goals.goals,
+        settings=ledger.settings,
+        as_of=as_of,
+        everything=loaded.requirements,
+        options=ReportOptions(
+            top=top,
+            waiting_days=waiting_days,
+            scope=", ".join(scope_parts) if scope_parts else None,
+        ),
+        sprint=review,
+        changes=changes,
+        changes_since=since_text,
+    )
+    if fmt == "html":
+        from pmledger.report.html import render_html
+
+        text = render_html(data, lang=lang)
+    else:
+        from pmledger.report.markdown import render_markdown
+
+        text = render_markdown(data, lang=lang)
+    if output is None:
+        from pmledger.cli.output import Doc, render
+
+        render(fmt, Doc(blocks=[], document=text))
+        return
+    write_atomic(output, text)
+
+
+def _sprint_review(
+    ledger: Ledger, reqs: list[Requirement], name: str | None
+) -> SprintReview | None:
+    from pmledger.errors import NotFoundError
+    from pmledger.sprints import review, sprint_names
+
+    names = sprint_names(reqs)
+    if name is None:
+        if not names:
+            return None
+        name = names[-1]
+    from pmledger.report.history import sprint_history
+
+    started, added = sprint_history(ledger, name)
+    try:
+        return review(
+            name, reqs, settings=ledger.settings, started=started, added_after_start=added
+        )
+    except NotFoundError:
+        return None
+
+
+def _changes(
+    ledger: Ledger, reqs: list[Requirement], since: str | None, today: date
+) -> tuple[list[Change] | None, str]:
+    from pmledger.report.history import recent_changes
+
+    return recent_changes(ledger, since=since, as_of=today, only={r.id for r in reqs})

@@ -1,0 +1,1 @@
+"""Goals and KPIs: one TOML file per goal in the ledger's ``goals/`` folder."""

@@ -1,0 +1,117 @@
+"""Changes to goals: a new goal, ``set key=value``, a new KPI reading.
+
+Each function returns a new, validated :class:`Goal` and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from pmledger.changes import parse_assignment
+from pmledger.dates import parse_date
+from pmledger.errors import InvalidValueError
+from pmledger.goals.model import Goal, Reading
+
+READ_ONLY = ("id", "readings", "notes")
+NUMBERS = ("target", "baseline", "current")
+SETTABLE = tuple(f for f in Goal.model_fields if f not in READ_ONLY)
+
+
+def _validate(data: dict[str, Any]) -> Goal:
+    try:
+        return Goal.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "value"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "required"
+        raise InvalidValueError(f"invalid value for goal {loc}: {msg}") from None
+
+
+def number(key: str, text: str) -> int | float:
+    """A KPI number typed by a person (``12``, ``0.5``, ``1,200``)."""
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    try:
+        return int(cleaned)
+    except ValueError:
+        pass
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise InvalidValueError(f"invalid value for {key}: {text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidValueError(f"invalid value for {key}: {text!r} is not a finite number")
+    return value
+
+
+def new_goal(
+    goal_id: str,
+    title: str,
+    *,
+    kpi: str,
+    target: float,
+    today: date,
+    unit: str | None = None,
+    baseline: float | None = None,
+    current: float | None = None,
+    due: str | None = None,
+    owner: str | None = None,
+    description: str | None = None,
+) -> Goal:
+    """A validated new goal."""
+
+    def tidy(v: float | None) -> float | int | None:
+        # Typer hands over 3 as 3.0; store what the person typed.
+        return int(v) if isinstance(v, float) and v.is_integer() else v
+
+    return _validate(
+        {
+            "id": goal_id,
+            "title": title.strip(),
+            "kpi": kpi,
+            "target": tidy(target),
+            "unit": unit,
+            "baseline": tidy(baseline),
+            "current": tidy(current),
+            "due": parse_date(due, today=today) if due else None,
+            "owner": owner,
+            "description": description,
+        }
+    )
+
+
+def apply_goal_assignments(goal: Goal, assignments: Iterable[str], *, today: date) -> Goal:
+    """``goal`` with every ``key=value`` applied, validated as a whole."""
+    data = goal.model_dump(mode="python")
+    data["readings"] = goal.readings
+    data["notes"] = goal.notes
+    for text in assignments:
+        key, op, raw = parse_assignment(text)
+        value = raw.strip()
+        if op != "=":
+            raise InvalidValueError(f"{op} does not apply to goal fields; use key=value")
+        if key in READ_ONLY:
+            hint = "use `pmledger goal measure`" if key == "readings" else "it is fixed"
+            raise InvalidValueError(f"goal field {key!r} cannot be set: {hint}")
+        if key not in SETTABLE:
+            raise InvalidValueError(
+                f"unknown goal field {key!r}; known fields: {', '.join(SETTABLE)}"
+            )
+        if key in NUMBERS:
+            data[key] = number(key, value) if value else None
+        elif key == "due":
+            data[key] = parse_date(value, today=today) if value else None
+        else:
+            data[key] = value or None
+    return _validate(data)
+
+
+def with_reading(goal: Goal, value: float, *, at: date, by: str | None = None) -> Goal:
+    """``goal`` with one more dated KPI reading (appended: history stays as written)."""
+    reading = Reading(at=at, value=int(value) if float(value).is_integer() else value, by=by)
+    return goal.model_copy(update={"readings": [*goal.readings, reading]})

@@ -1,0 +1,176 @@
+"""The ``goals/`` folder of a ledger: find, read and write goal files.
+
+Writes go through the canonical serialiser and the ledger's atomic writers.
+A goal ID becomes a file name only after :data:`GOAL_ID` accepted it, so no
+ID can name a path outside the folder.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pmledger.errors import (
+    AmbiguousIdError,
+    FileProblem,
+    InvalidFileError,
+    InvalidIdError,
+    InvalidValueError,
+    LedgerExistsError,
+)
+from pmledger.goals import fileformat
+from pmledger.goals.errors import GoalNotFoundError
+from pmledger.goals.model import GOAL_ID, Goal
+from pmledger.ledger.ids import ALPHABET
+from pmledger.ledger.ledger import create_exclusive, write_atomic
+
+GOALS_DIR = "goals"
+
+SUFFIX = ".toml"
+
+
+@dataclass
+class GoalLoad:
+    """Every goal that could be read, and every goal file that could not."""
+
+    goals: list[Goal] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, Goal]:
+        return {g.id: g for g in self.goals}
+
+
+def slug(title: str) -> str:
+    """A readable goal ID from a title's words, any script ("" when it has none)."""
+    words = re.findall(r"[^\W_]+", title)
+    text = "-".join(words)[:40].strip("-")
+    return text if text and GOAL_ID.match(text) else ""
+
+
+class GoalBook:
+    """The goals of one ledger (``ROOT/goals/*.toml``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.folder = root / GOALS_DIR
+
+    def path_for(self, goal_id: str) -> Path:
+        """The file of a goal ID (validated: never a path outside the folder)."""
+        if ".." in goal_id or not GOAL_ID.match(goal_id):
+            raise InvalidIdError(
+                f"{goal_id!r} is not a goal ID (letters, digits, '-', '_', '.'; e.g. Q4-margin)"
+            )
+        path = self.folder / f"{goal_id}{SUFFIX}"
+        if path.resolve().parent != self.folder.resolve():
+            raise InvalidIdError(f"{goal_id!r} does not name a file inside {self.folder}")
+        return path
+
+    def ids(self) -> list[str]:
+        """Goal IDs from the file names alone."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(
+            p.name[: -len(SUFFIX)]
+            for p in self.folder.iterdir()
+            if p.name.endswith(SUFFIX) and not p.name.startswith(".") and p.is_file()
+        )
+
+    def find(self, text: str) -> str | None:
+        """The goal ID a person meant (exact, then ignoring case), or None."""
+        value = text.strip()
+        known = self.ids()
+        if value in known:
+            return value
+        folded = [i for i in known if i.casefold() == value.casefold()]
+        return folded[0] if len(folded) == 1 else None
+
+    def resolve(self, text: str) -> str:
+        """Like :meth:`find`, also accepting a unique prefix; raises when unknown."""
+        found = self.find(text)
+        if found is not None:
+            return found
+        value = text.strip().casefold()
+        matches = [i for i in self.ids() if i.casefold().startswith(value)] if value else []
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise AmbiguousIdError(f"{text!r} matches several goals: {', '.join(matches[:5])}")
+        raise GoalNotFoundError(f"no goal {text!r} in {self.folder}")
+
+    def require(self, text: str) -> str:
+        """The goal ID a requirement may link to; an unknown goal is a usage error."""
+        found = self.find(text)
+        if found is None:
+            known = ", ".join(self.ids()[:8]) or "none yet"
+            raise InvalidValueError(
+                f"unknown goal {text!r} (goals: {known}); create it first with "
+                "`pmledger goal add TITLE --id ID --kpi NAME --target N`"
+            )
+        return found
+
+    def load(self, text: str) -> Goal:
+        """One goal, validated."""
+        path = self.path_for(self.resolve(text))
+        return self._read(path)
+
+    def _read(self, path: Path) -> Goal:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidFileError(FileProblem(path, "not UTF-8 text")) from None
+        goal = fileformat.loads(text, path)
+        expected = path.name[: -len(SUFFIX)]
+        if goal.id != expected:
+            raise InvalidFileError(
+                FileProblem(
+                    path,
+                    f"field 'id': {goal.id!r} does not match the file name ({expected})",
+                    field="id",
+                )
+            )
+        return goal
+
+    def load_all(self) -> GoalLoad:
+        """Every goal in ID order; broken files are reported, not fatal."""
+        result = GoalLoad()
+        for goal_id in self.ids():
+            path = self.folder / f"{goal_id}{SUFFIX}"
+            try:
+                result.goals.append(self._read(path))
+            except InvalidFileError as exc:
+                result.problems.append(exc.problem)
+            except OSError as exc:
+                result.problems.append(FileProblem(path, f"cannot be read: {exc.strerror}"))
+        return result
+
+    def save(self, goal: Goal) -> Path:
+        """Write a goal canonically and atomically (no change, no write)."""
+        path = self.path_for(goal.id)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, fileformat.dumps(goal))
+        return path
+
+    def create(self, goal: Goal) -> Goal:
+        """Save a new goal; its ID must be free."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        existing = self.find(goal.id)
+        if existing is not None or not create_exclusive(
+            self.path_for(goal.id), fileformat.dumps(goal)
+        ):
+            raise LedgerExistsError(
+                f"a goal {existing or goal.id} already exists; choose another --id"
+            )
+        return goal
+
+    def new_id(self, title: str) -> str:
+        """An ID for a new goal: the title's words, else G- and random characters."""
+        base = slug(title)
+        if base and self.find(base) is None:
+            return base
+        for _ in range(50):
+            candidate = "G-" + "".join(secrets.choice(ALPHABET) for _ in range(5))
+            if self.find(candidate) is None:
+                return candidate
+        raise LedgerExistsError("could not find a free goal ID; give one with --id")

@@ -1,0 +1,35 @@
+"""Text helpers shared by the report renderers (the core cannot use the CLI's)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def clean(text: object, limit: int | None = None) -> str:
+    """User text on one line, control characters shown as escapes (never acted on)."""
+    value = " ".join(("" if text is None else str(text)).split())
+    if not value.isprintable():
+        value = "".join(
+            ch
+            if unicodedata.category(ch) not in ("Cc", "Cf") or ch == "\u200d"
+            else f"\\u{ord(ch):04x}"
+            for ch in value
+        )
+    if limit is not None and len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return value
+
+
+def number(value: float | None, unit: str | None = None) -> str:
+    """A number for people: no trailing .0, thousands separated, the unit after it."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{int(value):,}"
+    return f"{text} {unit}" if unit else text
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"

@@ -1,0 +1,97 @@
+"""The git-based parts of report, sprint show and stats, on a real repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .cli_helpers import add, invoke, ok
+
+pytestmark = pytest.mark.skipif(
+    subprocess.run(["git", "--version"], capture_output=True, check=False).returncode != 0,
+    reason="git is not installed",
+)
+
+
+def commit(root: Path, when: str, who: str, message: str) -> None:
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME=who,
+        GIT_AUTHOR_EMAIL="a@example.com",
+        GIT_COMMITTER_NAME=who,
+        GIT_COMMITTER_EMAIL="a@example.com",
+        GIT_AUTHOR_DATE=f"{when}T10:00:00+00:00",
+        GIT_COMMITTER_DATE=f"{when}T10:00:00+00:00",
+    )
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "commit", "-q", "-m", message], cwd=root, check=True, env=env)
+
+
+@pytest.fixture
+def history(root: Path) -> dict[str, str]:
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    a = add("Export customers", "--status", "accepted")
+    b = add("导出报表")
+    commit(root, "2026-11-01", "Alice", "capture")
+    ok(["set", a, "sprint=S1", "status=planned"])
+    ok(["set", b, "sprint=S1"])
+    commit(root, "2026-11-02", "Bob", "plan S1")
+    c = add("Late arrival")
+    ok(["set", c, "sprint=S1"])
+    commit(root, "2026-11-05", "Bob", "add to S1")
+    ok(["status", a, "done"])
+    ok(["set", b, "priority=high"])
+    ok(["note", b, "财务部 needs it by Friday", "--by", "王芳"])
+    commit(root, "2026-11-10", "李雷", "progress")
+    return {"a": a, "b": b, "c": c}
+
+
+def test_sprint_show_knows_start_and_late_additions(history: dict[str, str]) -> None:
+    data = json.loads(ok(["sprint", "show", "S1", "-f", "json"]).stdout)
+    assert data["started"].startswith("2026-11-02")
+    assert data["added_after_start"] == [history["c"]]
+    assert "added late" in ok(["sprint", "show", "S1"]).stdout
+
+
+def test_report_lists_recent_changes(history: dict[str, str]) -> None:
+    text = ok(["report", "--as-of", "2026-11-20", "--since", "2026-11-04"]).stdout
+    changes = text.split("## Changes since 2026-11-04", 1)[1]
+    assert "status: planned → done" in changes
+    assert "priority: medium → high" in changes
+    assert "note by 王芳: 财务部 needs it by Friday" in changes
+    assert f"`{history['c']}`" in changes and "added (proposed" in changes
+    assert "Alice" not in changes  # before --since
+    assert "李雷" in changes
+    # Newest first.
+    assert changes.index("2026-11-10") < changes.index("2026-11-05")
+    html = ok(["report", "--as-of", "2026-11-20", "-f", "html"]).stdout
+    assert "status: planned → done" in html
+    assert "Added after the sprint started" in text
+
+
+def test_report_since_a_revision(history: dict[str, str], root: Path) -> None:
+    text = ok(["report", "--as-of", "2026-11-20", "--since", "HEAD~1"]).stdout
+    changes = text.split("## Changes since HEAD", 1)[1]
+    assert "status: planned → done" in changes and "added (" not in changes
+    bad = invoke(["report", "--since", "no-such-rev"])
+    assert bad.exit_code == 2 and "neither a date nor a git revision" in bad.stderr
+
+
+def test_stats_lead_time_from_git(history: dict[str, str]) -> None:
+    data = json.loads(ok(["stats", "-f", "json", "--as-of", "2026-11-20"]).stdout)
+    lead = data["lead_time"]
+    # Accepted (captured as accepted) on 11-01, done on 11-10.
+    assert lead["days"] == {history["a"]: 9.0}
+    assert lead["median_days"] == 9.0
+    assert "median 9.0 days" in ok(["stats", "--as-of", "2026-11-20"]).stdout
+
+
+def test_outside_git_nothing_breaks(root: Path) -> None:
+    add("x")
+    data = json.loads(ok(["stats", "-f", "json"]).stdout)
+    assert data["lead_time"] is None
+    assert "No git history" in ok(["report"]).stdout
