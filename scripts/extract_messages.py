@@ -43,6 +43,7 @@ POT = LOCALE / f"{DOMAIN}.pot"
 MARKED: frozenset[str] = frozenset(
     [
         # One module per line, e.g. "pmledger.cli.add",
+        "pmledger.cli",
         "pmledger.cli.add",
         "pmledger.cli.change",
         "pmledger.cli.check",
