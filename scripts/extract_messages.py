@@ -43,6 +43,7 @@ POT = LOCALE / f"{DOMAIN}.pot"
 MARKED: frozenset[str] = frozenset(
     [
         # One module per line, e.g. "pmledger.cli.add",
+        "pmledger.cli",
         "pmledger.cli.add",
         "pmledger.cli.change",
         "pmledger.cli.check",
@@ -56,7 +57,12 @@ MARKED: frozenset[str] = frozenset(
         "pmledger.cli.import_",
         "pmledger.cli.init",
         "pmledger.cli.interview",
+        "pmledger.cli.listing",
+        "pmledger.cli.matrix",
+        "pmledger.cli.plan",
+        "pmledger.cli.rank",
         "pmledger.cli.remove",
+        "pmledger.cli.show",
     ]
 )
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from pmledger.cli import completion
+from pmledger.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
@@ -72,7 +73,11 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
 
     value = fmt.lower()
     if value not in allowed:
-        raise InvalidValueError(f"unknown format {fmt!r}; choose one of {', '.join(allowed)}")
+        raise InvalidValueError(
+            _("unknown format {format!r}; choose one of {choices}").format(
+                format=fmt, choices=", ".join(allowed)
+            )
+        )
     return value
 
 
@@ -125,13 +130,16 @@ DepartmentOpt = Annotated[
 RequesterOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--requester", help="Only this requester.", autocompletion=completion.complete_requester
+        "--requester",
+        "-r",
+        help="Only this requester.",
+        autocompletion=completion.complete_requester,
     ),
 ]
 GoalOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--goal", help="Only linked to this goal.", autocompletion=completion.complete_goal
+        "--goal", "-g", help="Only linked to this goal.", autocompletion=completion.complete_goal
     ),
 ]
 OverdueOpt = Annotated[
@@ -205,26 +213,41 @@ def load_ranking(
         grouped = incomplete_by_requirement(exc.problems)
         chosen = model or ledger.settings.scoring.model
         warn(
-            f"pmledger: {len(grouped)} requirement{'s' if len(grouped) != 1 else ''} "
-            f"lack {chosen} inputs:"
+            "pmledger: "
+            + ngettext(
+                "{count} requirement lacks {model} inputs:",
+                "{count} requirements lack {model} inputs:",
+                len(grouped),
+            ).format(count=len(grouped), model=chosen)
         )
         for req_id, messages in grouped.items():
             warn(f"  {req_id}: {'; '.join(messages)}")
         code, hint = exit_code_for(exc)
         if hint:
-            warn(f"hint: {hint}")
+            warn(_("hint: {hint}").format(hint=hint))
         raise typer.Exit(code) from None
     for cycle in ranking.cycles:
-        warn("warning: dependency cycle " + " -> ".join([*cycle, cycle[0]]))
+        warn(_("warning: dependency cycle {cycle}").format(cycle=" -> ".join([*cycle, cycle[0]])))
     for req_id, missing in sorted(ranking.unknown_dependencies.items()):
-        warn(f"warning: {req_id} depends on {', '.join(missing)}, not in the ledger")
+        warn(
+            _("warning: {id} depends on {missing}, not in the ledger").format(
+                id=req_id, missing=", ".join(missing)
+            )
+        )
     if ranking.incomplete:
         grouped = incomplete_by_requirement(ranking.incomplete)
         ids = list(grouped)
-        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        shown = ", ".join(ids[:5])
+        if len(ids) > 5:
+            shown = ngettext(
+                "{ids} and {count} more", "{ids} and {count} more", len(ids) - 5
+            ).format(ids=shown, count=len(ids) - 5)
         warn(
-            f"left out {len(ids)} requirement{'s' if len(ids) != 1 else ''} "
-            f"lacking {ranking.model} inputs: {shown}"
+            ngettext(
+                "left out {count} requirement lacking {model} inputs: {ids}",
+                "left out {count} requirements lacking {model} inputs: {ids}",
+                len(ids),
+            ).format(count=len(ids), model=ranking.model, ids=shown)
         )
     return ranking, loaded.requirements
 
@@ -274,17 +297,20 @@ def report_problems(problems: list[object]) -> None:
     from pmledger.cli.output import warn
 
     for problem in problems:
-        warn(f"warning: skipped {problem}")
+        warn(_("warning: skipped {problem}").format(problem=problem))
 
 
 def warn_lost_comments(req_id: str, lost: list[str]) -> None:
     """Say, before writing, which comments go with the key they stood beside."""
     from pmledger.cli.output import warn
 
-    if len(lost) == 1:
-        warn(f"warning: {req_id}: 1 comment dropped with the key it described:")
-    else:
-        warn(f"warning: {req_id}: {len(lost)} comments dropped with the keys they described:")
+    warn(
+        ngettext(
+            "warning: {id}: {count} comment dropped with the key it described:",
+            "warning: {id}: {count} comments dropped with the keys they described:",
+            len(lost),
+        ).format(id=req_id, count=len(lost))
+    )
     for comment in lost:
         warn(f"  {comment}")
 

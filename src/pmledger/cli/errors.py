@@ -44,6 +44,7 @@ from pmledger.errors import (
     WorkflowError,
 )
 from pmledger.goals.errors import GoalNotFoundError
+from pmledger.i18n import N_, _, translate
 
 OK = 0
 FAILURE = 1
@@ -51,41 +52,47 @@ USAGE = 2
 INTERNAL = 3
 INTERRUPTED = 130
 
-# Exception type -> (exit code, hint printed after the message, or "").
+# Exception type -> (exit code, hint printed after the message, or ""). The
+# hints are marked here and translated by exit_code_for.
 ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
     LedgerNotFoundError: (FAILURE, ""),
     LedgerExistsError: (FAILURE, ""),
     ConfigError: (FAILURE, ""),
-    NotFoundError: (FAILURE, "`pmledger list --all` shows every ID"),
-    AmbiguousIdError: (USAGE, "type more characters of the ID"),
+    NotFoundError: (FAILURE, N_("`pmledger list --all` shows every ID")),
+    AmbiguousIdError: (USAGE, N_("type more characters of the ID")),
     InvalidIdError: (USAGE, ""),
     InvalidValueError: (USAGE, ""),
     WorkflowError: (USAGE, ""),
-    InvalidFileError: (FAILURE, "fix the file in an editor, or with `pmledger edit ID`"),
+    InvalidFileError: (FAILURE, N_("fix the file in an editor, or with `pmledger edit ID`")),
     CommentsLostError: (FAILURE, ""),
     ScoringError: (
         FAILURE,
-        "add the missing inputs with `pmledger set ID table.key=value`, "
-        "or leave those requirements out with --skip-incomplete",
+        N_(
+            "add the missing inputs with `pmledger set ID table.key=value`, "
+            "or leave those requirements out with --skip-incomplete"
+        ),
     ),
     EditAbortedError: (FAILURE, ""),
     DuplicateTitleError: (
         FAILURE,
-        "--same-as ID records the request on it; --allow-duplicate adds another anyway",
+        N_("--same-as ID records the request on it; --allow-duplicate adds another anyway"),
     ),
     ImportFileError: (FAILURE, ""),
     ImportRowsError: (
         FAILURE,
-        "fix those rows (`--dry-run` lists every problem), or import the rest with --skip-invalid",
+        N_(
+            "fix those rows (`--dry-run` lists every problem), "
+            "or import the rest with --skip-invalid"
+        ),
     ),
     MissingExtraError: (FAILURE, ""),
     HasDependentsError: (
         FAILURE,
-        "remove those first, or use --force to also remove the links to it",
+        N_("remove those first, or use --force to also remove the links to it"),
     ),
     RemovedError: (FAILURE, ""),
     GitError: (FAILURE, ""),
-    GoalNotFoundError: (FAILURE, "`pmledger goal list` shows every goal"),
+    GoalNotFoundError: (FAILURE, N_("`pmledger goal list` shows every goal")),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -95,8 +102,14 @@ def exit_code_for(exc: PmledgerError) -> tuple[int, str]:
     """The exit code and hint for a core exception (most specific type wins)."""
     for kind in type(exc).__mro__:
         if kind in ERROR_TABLE:
-            return ERROR_TABLE[kind]
+            code, hint = ERROR_TABLE[kind]
+            return code, translate(hint) if hint else ""
     return FAILURE, ""
+
+
+def say_hint(hint: str) -> None:
+    """The ``hint:`` line after an error message, in the reader's language."""
+    sys.stderr.write(_("hint: {hint}").format(hint=hint) + "\n")
 
 
 def _quiet_stdout() -> None:
@@ -142,10 +155,10 @@ def handle_errors(func: F) -> F:
             code, hint = exit_code_for(exc)
             _say(str(exc))
             if hint:
-                sys.stderr.write(f"hint: {hint}\n")
+                say_hint(hint)
             raise typer.Exit(code) from None
         except KeyboardInterrupt:
-            sys.stderr.write("pmledger: interrupted\n")
+            _say(_("interrupted"))
             raise typer.Exit(INTERRUPTED) from None
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
@@ -162,8 +175,8 @@ def handle_errors(func: F) -> F:
         except Exception as exc:
             if _debug_enabled(args, kwargs):
                 traceback.print_exc()
-            _say(f"internal error: {type(exc).__name__}: {exc}")
-            sys.stderr.write("hint: run again with --debug for the traceback, and report it\n")
+            _say(_("internal error: {kind}: {error}").format(kind=type(exc).__name__, error=exc))
+            say_hint(_("run again with --debug for the traceback, and report it"))
             raise typer.Exit(INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]

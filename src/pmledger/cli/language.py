@@ -11,14 +11,17 @@ left for the option's own check (exit 2).
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from typer.core import TyperGroup
+import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from pmledger import i18n
+from pmledger.i18n import N_
 
 # What each click object's help said before translation, so that a second
 # run in another language (tests run many in one process) starts again from
@@ -75,6 +78,167 @@ def translate_help(command: Any) -> None:
             setattr(holder, attr, i18n.translate(text) if text else text)
 
 
+class PlainOption(TyperOption):
+    """An option whose --help shows its metavar (``DATE``), or nothing for a flag.
+
+    Typer shows Python types (``<bool>``, ``<list[str]>``, ``<float range>
+    [x>=0]``) that mean nothing to a product manager; a bound belongs in the
+    option's help sentence.
+    """
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        return self.metavar or placeholder(self)
+
+    def _get_number_range_help_str(self) -> str | None:
+        return None
+
+
+class PlainArgument(TyperArgument):
+    """An argument shown by its metavar alone: ``ID`` (required), ``[TEXT]...`` (optional)."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + "..." if self.nargs != 1 else name
+
+    def _get_number_range_help_str(self) -> str | None:
+        return None
+
+
+def placeholder(param: Any) -> str:
+    """An uppercase placeholder for a value-taking parameter that names none."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is not None and descriptor.is_path:
+        return "PATH"
+    longest = max(param.opts, key=len, default="") if param.param_type_name == "option" else ""
+    name = longest.lstrip("-") if longest.startswith("--") else (param.name or "value")
+    return name.upper().replace("_", "-")
+
+
+# click builds the -h/--help option lazily, outside ``params``; its help is
+# translated (and its type hidden) when it is built.
+HELP_OPTION_HELP = N_("Show this message and exit.")
+
+
+def _plain_help_option(original: Callable[[Any], Any], ctx: Any) -> Any:
+    option = original(ctx)
+    if isinstance(option, TyperOption) and not isinstance(option, PlainOption):
+        option.__class__ = PlainOption
+    if option is not None:
+        option.help = i18n.translate(HELP_OPTION_HELP)
+    return option
+
+
+def _ledger_after_command(ctx: Any, param: Any, value: Any) -> None:
+    # `pmledger list -L examples/acme` means `pmledger -L examples/acme list`.
+    from pmledger.cli.common import State
+
+    if value is None:
+        return
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    root.obj.ledger_dir = value
+
+
+def plain_placeholders(group: Any) -> None:
+    """Make every parameter of the tree show user placeholders, and take --ledger anywhere.
+
+    Typer builds a new click tree for each run, so this runs once per tree.
+    """
+    if getattr(group, "_pmledger_plain", False):
+        return
+    group._pmledger_plain = True
+    ledger = next((p for p in group.params if p.name == "ledger"), None)
+    for command in _commands(group):
+        command.get_help_option = functools.partial(_plain_help_option, command.get_help_option)
+        for param in command.params:
+            if isinstance(param, TyperOption) and not isinstance(param, PlainOption):
+                param.__class__ = PlainOption
+            elif isinstance(param, TyperArgument) and not isinstance(param, PlainArgument):
+                param.__class__ = PlainArgument
+                if param.metavar is None:
+                    param.metavar = placeholder(param)
+        if command is group or ledger is None or hasattr(command, "commands"):
+            continue
+        if any(p.name == "ledger" for p in command.params):
+            continue
+        # The same option (type, conversion) as the root's, under the command.
+        copy = _copy_param(ledger)
+        copy.callback = _ledger_after_command
+        copy.expose_value = False
+        copy.hidden = True
+        command.params.append(copy)
+
+
+def _copy_param(param: Any) -> Any:
+    import copy
+
+    return copy.copy(param)
+
+
+def _commands(command: Any) -> Iterator[Any]:
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _commands(sub)
+
+
+# The words typer's help formatter adds around ours (module constants of
+# typer.rich_utils, read when help or an error panel is printed). "Usage:" and
+# click's error sentences ("No such option") are literals in typer's vendored
+# click: they stay English.
+TYPER_WORDS: dict[str, str] = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "ERRORS_PANEL_TITLE": N_("Error"),
+    "ABORTED_TEXT": N_("Aborted."),
+    # TRANSLATORS: {} is the default value, as typer fills it in.
+    "DEFAULT_STRING": N_("[default: {}]"),
+    # TRANSLATORS: {} is the name of an environment variable.
+    "ENVVAR_STRING": N_("[env var: {}]"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+}
+
+
+def translate_typer_words() -> None:
+    """Put typer's own help words in the active language (English costs no import)."""
+    import sys
+
+    if i18n.active_language() == "en" and "typer.rich_utils" not in sys.modules:
+        return
+    from typer import rich_utils
+
+    for name, text in TYPER_WORDS.items():
+        setattr(rich_utils, name, i18n.translate(text))
+    _fold_help_text(rich_utils)
+
+
+def _fold_help_text(rich_utils: Any) -> None:
+    # rich wraps at spaces and cuts a longer run with "…"; Chinese has no
+    # spaces, so a sentence lost its middle. Folding breaks such a run at the
+    # column edge instead (English words still wrap at spaces).
+    from rich.text import Text
+
+    for name in ("_make_rich_text", "_get_parameter_help"):
+        original = getattr(rich_utils, name)
+        if getattr(original, "_pmledger_folds", False):
+            continue
+
+        def folded(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            rendered = _original(*args, **kwargs)
+            if isinstance(rendered, Text):
+                rendered.overflow = "fold"
+            return rendered
+
+        folded._pmledger_folds = True  # type: ignore[attr-defined]
+        setattr(rich_utils, name, folded)
+
+
 class TranslatingGroup(TyperGroup):
     """The root group: chooses the language before parsing, then translates --help."""
 
@@ -86,8 +250,17 @@ class TranslatingGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         i18n.activate(choose_for_args(args))
+        plain_placeholders(self)
         translate_help(self)
+        translate_typer_words()
         return super().make_context(info_name, args, parent, **extra)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # `pmledger` alone asks what it can do: the command list, and success.
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            typer.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
 
 def check_language(value: str | None) -> str | None:

@@ -36,22 +36,46 @@ if TYPE_CHECKING:
 def list_columns() -> tuple[Column, ...]:
     """The table: the least useful columns are dropped first on a narrow terminal."""
     from pmledger.cli.output import Column
+    from pmledger.i18n import _
 
     return (
         Column("id", "ID", "id"),
-        Column("title", "Title", shrink=True),
-        Column("status", "Status", drop=2),
-        Column("priority", "Priority", drop=1),
-        Column("due", "Due", "date", alert="overdue", alert_label="OVERDUE"),
-        Column("owner", "Owner", drop=4),
-        Column("department", "Department", drop=5),
-        Column("requester", "Requester", drop=6),
-        Column("tags", "Tags", "list", drop=7),
+        Column("title", _("Title"), shrink=True),
+        Column("status", _("Status"), drop=2),
+        Column("priority", _("Priority"), drop=1),
+        Column("due", _("Due"), "date", alert="overdue", alert_label=_("OVERDUE")),
+        Column("owner", _("Owner"), drop=4),
+        Column("department", _("Department"), drop=5),
+        Column("requester", _("Requester"), drop=6),
+        Column("tags", _("Tags"), "list", drop=7),
+    )
+
+
+def markdown_columns() -> tuple[Column, ...]:
+    """Markdown, for people: every listed field, headed in the reader's language."""
+    from pmledger.cli.output import Column
+    from pmledger.i18n import _
+
+    return (
+        Column("id", "ID", "id"),
+        Column("title", _("Title")),
+        Column("status", _("Status")),
+        Column("priority", _("Priority")),
+        Column("due", _("Due"), "date"),
+        Column("overdue", _("Overdue"), "bool"),
+        Column("owner", _("Owner")),
+        Column("department", _("Department")),
+        Column("requester", _("Requester")),
+        Column("tags", _("Tags"), "list"),
+        Column("effort", _("Effort"), "number"),
+        Column("goal", _("Goal")),
+        Column("sprint", _("Sprint")),
+        Column("created", _("Created"), "date"),
     )
 
 
 def data_columns() -> tuple[Column, ...]:
-    """CSV and markdown: every listed field, the due date as a date."""
+    """CSV: every listed field, the due date as a date (headers for programs: English)."""
     from pmledger.cli.output import Column
 
     return (
@@ -88,7 +112,9 @@ def list_(
         str,
         typer.Option(
             "--sort",
-            help="id, title, status, priority, due, created, owner, department, requester, effort; prefix - to reverse.",
+            metavar="FIELD",
+            help="Sort by one of: id, title, status, priority, due, created, owner, department, "
+            "requester, effort; prefix - to reverse.",
         ),
     ] = "priority",
     fmt: Format = "table",
@@ -97,11 +123,21 @@ def list_(
     ] = False,
     as_of: AsOf = TODAY,
 ) -> None:
-    """List requirements (active ones unless --all or --status), filtered and sorted."""
+    """List requirements (active ones unless --all or --status), filtered and sorted.
+
+    Examples:
+
+        pmledger list --owner 陈涛 --sort due
+
+        pmledger list --overdue --format csv > overdue.csv
+    """
+    from pmledger.cli.display import language_for
     from pmledger.cli.output import FORMATS, render
     from pmledger.query.filters import select, sort_requirements
 
     fmt = check_format(fmt, FORMATS)
+    # JSON and CSV are the same in every language (pmledger.cli.display).
+    ctx.with_resource(language_for(fmt))
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = build_filter(
@@ -128,17 +164,21 @@ def list_(
 
 def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: date) -> Doc:
     from pmledger.cli.output import Doc, RawJson, View
+    from pmledger.i18n import _, ngettext
     from pmledger.query.filters import is_overdue
+    from pmledger.ranking.scoring import priority_text, show_date, status_text
 
     rows: list[dict[str, Any]] = []
     if fmt != "json":
+        # The reader's words (Chinese dates and labels); CSV is built in
+        # English, where these are the canonical values.
         rows = [
             {
                 "id": r.id,
                 "title": r.title,
-                "status": r.status,
-                "priority": r.priority.value,
-                "due": r.due,
+                "status": status_text(r.status, settings),
+                "priority": priority_text(r.priority.value),
+                "due": r.due if r.due is None else show_date(r.due, as_of),
                 "overdue": is_overdue(r, settings=settings, as_of=as_of),
                 "owner": r.owner,
                 "department": r.department,
@@ -147,18 +187,21 @@ def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: d
                 "effort": r.effort,
                 "goal": r.goal,
                 "sprint": r.sprint,
-                "created": r.created,
+                "created": r.created if fmt == "csv" else show_date(r.created_date, as_of),
             }
             for r in reqs
         ]
-    title = f"{len(reqs)} requirement{'s' if len(reqs) != 1 else ''}"
+    title = ngettext("{count} requirement", "{count} requirements", len(reqs)).format(
+        count=len(reqs)
+    )
     data = View(columns=data_columns(), rows=rows)
+    people = View(columns=markdown_columns(), rows=rows)
     return Doc(
         blocks=[View(columns=list_columns(), rows=rows, title=title)],
         # pydantic-core writes each model's JSON itself (the same values as
         # model_dump(mode="json"), in half the time), one requirement at a time.
         json=(RawJson(r.model_dump_json()) for r in reqs),
         csv=data,
-        markdown=[data],
-        notes=[] if reqs else ["no requirements match"],
+        markdown=[people],
+        notes=[] if reqs else [_("no requirements match")],
     )

@@ -15,8 +15,10 @@ CELL_TITLE_CELLS = 34
 def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Doc:
     """The matrix as a grid (table), sections (markdown), one row per requirement (CSV)."""
     from pmledger.cli.output import Column, Doc, Grid, Line, View, one_line
+    from pmledger.i18n import _, translate
     from pmledger.query.filters import is_overdue
-    from pmledger.ranking.matrix import QUADRANT_TITLES, QUADRANTS, quadrant
+    from pmledger.ranking.matrix import QUADRANT_NAMES, QUADRANT_TITLES, QUADRANTS, quadrant
+    from pmledger.ranking.scoring import priority_text
 
     as_of = ranking.as_of
     m = settings.scoring.matrix
@@ -46,25 +48,40 @@ def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) ->
         return lines or ["—"]
 
     styles = {"do": "good", "schedule": "info", "delegate": "warn", "drop": "alert"}
-    title = (
-        f"Eisenhower matrix as of {as_of} (urgent: due within {m.urgent_days} days "
-        f"or overdue; important: {', '.join(m.important_priorities)})"
+    from pmledger.i18n import ngettext
+    from pmledger.ranking.scoring import show_date
+
+    title = ngettext(
+        "Eisenhower matrix as of {date} (urgent: due within {days} day or overdue; "
+        "important: {priorities})",
+        "Eisenhower matrix as of {date} (urgent: due within {days} days or overdue; "
+        "important: {priorities})",
+        m.urgent_days,
+    ).format(
+        date=show_date(as_of, as_of),
+        days=m.urgent_days,
+        priorities=_(", ").join(priority_text(p.value) for p in m.important_priorities),
     )
 
     def heading(q: str) -> tuple[str, Any, list[str]]:
-        return (f"{q.upper()} ({len(by_quadrant[q])})", styles[q], cell(q))
+        count = len(by_quadrant[q])
+        return (
+            _("{quadrant} ({count})").format(quadrant=translate(QUADRANT_NAMES[q]), count=count),
+            styles[q],
+            cell(q),
+        )
 
     grid = Grid(
         title=title,
-        columns=("Urgent", "Not urgent"),
+        columns=(_("Urgent"), _("Not urgent")),
         rows=(
-            ("Important", (heading("do"), heading("schedule"))),
-            ("Not important", (heading("delegate"), heading("drop"))),
+            (_("Important"), (heading("do"), heading("schedule"))),
+            (_("Not important"), (heading("delegate"), heading("drop"))),
         ),
     )
     markdown: list[Any] = [Line().add(f"**{title}**")]
     for q in QUADRANTS:
-        markdown += [Line(), Line().add(f"### {QUADRANT_TITLES[q]}"), Line()]
+        markdown += [Line(), Line().add(f"### {translate(QUADRANT_TITLES[q])}"), Line()]
         markdown += [
             Line().add(f"- {it.requirement.id} {one_line(it.requirement.title)}")
             for it in by_quadrant[q]

@@ -157,6 +157,16 @@ def terminal_size() -> tuple[int | None, int | None]:
     return size.columns, size.lines
 
 
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is not None:
+            buffer.flush()
+    except (OSError, ValueError):
+        pass  # a closed or broken stdout is the writer's problem, not the notice's
+
+
 def _write_bytes(data: bytes) -> None:
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
@@ -186,6 +196,9 @@ def write(text: str) -> None:
 def warn(message: str) -> None:
     """A one-line notice on stderr (never mixed into machine output)."""
     text = sanitize(message) + "\n"
+    # What stdout holds goes first, so that on a terminal (where both streams
+    # meet) a notice never lands in the middle of a line.
+    _flush_stdout()
     encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
     buffer = getattr(sys.stderr, "buffer", None)
     if buffer is None:

@@ -39,14 +39,16 @@ PLAN_FORMATS = ("table", "json", "markdown")
 def plan(
     ctx: typer.Context,
     capacity: Annotated[
-        float, typer.Option("--capacity", "-c", help="Effort the sprint can take.", min=0)
+        float,
+        typer.Option("--capacity", "-c", metavar="N", help="Effort the sprint can take.", min=0),
     ],
     search: SearchArg = None,
     apply: Annotated[
         bool, typer.Option("--apply", help="Write sprint and status to the chosen files.")
     ] = False,
     sprint: Annotated[
-        str | None, typer.Option("--sprint", help="Sprint name written by --apply.")
+        str | None,
+        typer.Option("--sprint", metavar="NAME", help="Sprint name written by --apply."),
     ] = None,
     include_planned: Annotated[
         bool,
@@ -66,18 +68,30 @@ def plan(
     overdue: OverdueOpt = False,
     due_before: DueBeforeOpt = None,
     all_: AllOpt = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown.")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", metavar="FORMAT", help="Output: table, json or markdown."),
+    ] = "table",
     as_of: AsOf = TODAY,
 ) -> None:
-    """Propose a sprint: highest ranked first, within capacity, dependencies first."""
+    """Propose a sprint: highest ranked first, within capacity, dependencies first.
+
+    Examples:
+
+        pmledger plan --capacity 20
+
+        pmledger plan -c 20 --apply --sprint 2026-S24
+    """
+    from pmledger.cli.display import language_for
     from pmledger.cli.output import render, warn
-    from pmledger.ranking.planning import NO_EFFORT, apply_plan, plan_sprint
+    from pmledger.i18n import _, ngettext
+    from pmledger.ranking.planning import apply_plan, plan_sprint
 
     fmt = check_format(fmt, PLAN_FORMATS)
     if apply and not sprint:
-        refuse("--apply needs --sprint NAME (the sprint to record)")
+        refuse(_("--apply needs --sprint NAME (the sprint to record)"))
     if sprint and not apply:
-        refuse("--sprint only names the sprint that --apply records; add --apply")
+        refuse(_("--sprint only names the sprint that --apply records; add --apply"))
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = build_filter(
@@ -97,39 +111,60 @@ def plan(
     ranking, everything = load_ranking(
         ledger, flt, as_of=as_of, model=model, skip_incomplete=skip_incomplete
     )
-    proposal = plan_sprint(
-        ranking,
-        everything,
-        settings=settings,
-        capacity=capacity,
-        sprint=sprint,
-        include_planned=include_planned,
-    )
-    render(fmt, _plan_doc(proposal, ranking, applied=sprint if apply else None))
+    # The skip reasons are sentences: JSON gets them in English, like every
+    # machine format (pmledger.cli.display); the warnings below are for people.
+    with language_for(fmt):
+        proposal = plan_sprint(
+            ranking,
+            everything,
+            settings=settings,
+            capacity=capacity,
+            sprint=sprint,
+            include_planned=include_planned,
+        )
+        render(fmt, _plan_doc(proposal, ranking, applied=sprint if apply else None))
     if proposal.no_efforts:
+        n = len(proposal.skipped)
         warn(
-            f"nothing to plan: none of the {len(proposal.skipped)} ranked requirements has an "
-            "effort estimate; set them with `pmledger set ID effort=N`"
+            ngettext(
+                "nothing to plan: the {count} ranked requirement has no effort estimate; "
+                "set it with `pmledger set ID effort=N`",
+                "nothing to plan: none of the {count} ranked requirements has an effort "
+                "estimate; set them with `pmledger set ID effort=N`",
+                n,
+            ).format(count=n)
         )
     else:
         unestimated = [
             s.requirement.id
             for s in proposal.skipped
-            if s.rank_position > proposal.cut_position and s.reason == NO_EFFORT
+            if s.rank_position > proposal.cut_position and s.no_effort
         ]
         if unestimated:
-            shown = ", ".join(unestimated[:5])
-            if len(unestimated) > 5:
-                shown += f" and {len(unestimated) - 5} more"
+            n = len(unestimated)
+            if n > 5:
+                shown = ngettext("{ids} and {count} more", "{ids} and {count} more", n - 5).format(
+                    ids=_(", ").join(unestimated[:5]), count=n - 5
+                )
+            else:
+                shown = _(", ").join(unestimated)
             warn(
-                f"note: {len(unestimated)} below the cut ha{'s' if len(unestimated) == 1 else 've'}"
-                f" no effort estimate: {shown}"
+                ngettext(
+                    "note: {count} below the cut has no effort estimate: {ids}",
+                    "note: {count} below the cut have no effort estimate: {ids}",
+                    n,
+                ).format(count=n, ids=shown)
             )
     if proposal.already_planned:
         n = len(proposal.already_planned)
         warn(
-            f"left out {n} requirement{'s' if n != 1 else ''} already in a sprint or in progress "
-            "(--include-planned to consider them)"
+            ngettext(
+                "left out {count} requirement already in a sprint or in progress "
+                "(--include-planned to consider it)",
+                "left out {count} requirements already in a sprint or in progress "
+                "(--include-planned to consider them)",
+                n,
+            ).format(count=n)
         )
     if not (apply and sprint):
         return
@@ -141,19 +176,31 @@ def plan(
         if new == old:
             continue
         if old.sprint and old.sprint != sprint:
-            warn(f"moved {old.id} from sprint {old.sprint} to {sprint}")
+            warn(
+                _("moved {id} from sprint {old} to {new}").format(
+                    id=old.id, old=old.sprint, new=sprint
+                )
+            )
         ledger.save(new)
         changed += 1
     if not proposal.items:
-        warn("nothing recorded: the plan is empty")
+        warn(_("nothing recorded: the plan is empty"))
     elif changed:
-        warn(f"recorded {changed} requirement{'s' if changed != 1 else ''} in sprint {sprint}")
+        warn(
+            ngettext(
+                "recorded {count} requirement in sprint {sprint}",
+                "recorded {count} requirements in sprint {sprint}",
+                changed,
+            ).format(count=changed, sprint=sprint)
+        )
     else:
-        warn(f"nothing changed: sprint {sprint} already holds this plan")
+        warn(_("nothing changed: sprint {sprint} already holds this plan").format(sprint=sprint))
 
 
 def _plan_doc(proposal: Plan, ranking: Ranking, *, applied: str | None) -> Doc:
     from pmledger.cli.output import Column, Doc, Line, View
+    from pmledger.i18n import _, ngettext
+    from pmledger.ranking.scoring import show_date
 
     rows: list[dict[str, Any]] = []
     total = 0.0
@@ -167,30 +214,32 @@ def _plan_doc(proposal: Plan, ranking: Ranking, *, applied: str | None) -> Doc:
                 "effort": it.effort,
                 "total": total,
                 "rank": it.rank_position,
-                "note": f"pulled in for {it.pulled_in_for}" if it.pulled_in_for else None,
+                "note": _("pulled in for {id}").format(id=it.pulled_in_for)
+                if it.pulled_in_for
+                else None,
             }
         )
     planned = View(
         columns=(
             Column("n", "#", "int"),
             Column("id", "ID", "id"),
-            Column("title", "Title", shrink=True),
-            Column("effort", "Effort", "number"),
-            Column("total", "Total", "number"),
-            Column("rank", "Rank", "int"),
-            Column("note", "Note", drop=1),
+            Column("title", _("Title"), shrink=True),
+            Column("effort", _("Effort"), "number"),
+            Column("total", _("Total"), "number"),
+            Column("rank", _("Rank"), "int"),
+            Column("note", _("Note"), drop=1),
         ),
         rows=rows,
-        title="Proposed sprint",
+        title=_("Proposed sprint"),
     )
     above = [s for s in proposal.skipped if s.rank_position < proposal.cut_position]
     below = [s for s in proposal.skipped if s.rank_position > proposal.cut_position]
     skipped = View(
         columns=(
-            Column("rank", "Rank", "int"),
+            Column("rank", _("Rank"), "int"),
             Column("id", "ID", "id"),
-            Column("title", "Title", shrink=True),
-            Column("why", "Why skipped"),
+            Column("title", _("Title"), shrink=True),
+            Column("why", _("Why skipped")),
         ),
         rows=[
             {
@@ -201,11 +250,17 @@ def _plan_doc(proposal: Plan, ranking: Ranking, *, applied: str | None) -> Doc:
             }
             for s in above
         ],
-        title="Skipped above the cut",
+        title=_("Skipped above the cut"),
     )
-    cut = (
-        f"cut line: capacity {proposal.capacity:g}, planned {proposal.used:g}, "
-        f"remaining {proposal.remaining:g} (as of {ranking.as_of}, model {ranking.model})"
+    cut = _(
+        "cut line: capacity {capacity}, planned {planned}, remaining {remaining} "
+        "(as of {date}, model {model})"
+    ).format(
+        capacity=f"{proposal.capacity:g}",
+        planned=f"{proposal.used:g}",
+        remaining=f"{proposal.remaining:g}",
+        date=show_date(ranking.as_of, ranking.as_of),
+        model=ranking.model,
     )
     blocks: list[Block] = [planned, Line().add(f"── {cut} ──", "dim"), skipped]
     # Markdown starts with the table itself (ready to paste into a PR or a wiki).
@@ -217,8 +272,13 @@ def _plan_doc(proposal: Plan, ranking: Ranking, *, applied: str | None) -> Doc:
     if above:
         markdown += [Line(), skipped]
     if below:
-        blocks.append(Line().add(f"{len(below)} more ranked below the cut line."))
-    notes = [] if proposal.items or proposal.no_efforts else ["nothing fits the capacity"]
+        more = ngettext(
+            "{count} more ranked below the cut line.",
+            "{count} more ranked below the cut line.",
+            len(below),
+        ).format(count=len(below))
+        blocks.append(Line().add(more))
+    notes = [] if proposal.items or proposal.no_efforts else [_("nothing fits the capacity")]
     return Doc(
         blocks=blocks,
         json={

@@ -48,15 +48,17 @@ def rank_columns() -> tuple[Column, ...]:
 
     # Priority is an input of the default score: it goes last, after the
     # columns that only decorate (department, owner, due).
+    from pmledger.i18n import _
+
     return (
         Column("position", "#", "int"),
         Column("id", "ID", "id"),
-        Column("title", "Title", shrink=True),
-        Column("score", "Score", "score"),
-        Column("priority", "Priority"),
-        Column("due", "Due", "date", drop=2, alert="overdue", alert_label="OVERDUE"),
-        Column("owner", "Owner", drop=3),
-        Column("department", "Department", drop=4),
+        Column("title", _("Title"), shrink=True),
+        Column("score", _("Score"), "score"),
+        Column("priority", _("Priority")),
+        Column("due", _("Due"), "date", drop=2, alert="overdue", alert_label=_("OVERDUE")),
+        Column("owner", _("Owner"), drop=3),
+        Column("department", _("Department"), drop=4),
     )
 
 
@@ -76,7 +78,12 @@ def rank(
     top: Annotated[
         int | None,
         typer.Option(
-            "--top", "-n", help="Show only the first N (0: every one).", min=0, show_default=False
+            "--top",
+            "-n",
+            metavar="N",
+            help="Show only the first N (0: every one).",
+            min=0,
+            show_default=False,
         ),
     ] = None,
     no_limit: Annotated[
@@ -93,16 +100,31 @@ def rank(
     fmt: Format = "table",
     as_of: AsOf = TODAY,
 ) -> None:
-    """Rank active requirements by score (priority + deadline urgency by default)."""
-    from pmledger.cli.output import FORMATS, render, stdout_is_terminal, terminal_size
+    """Rank active requirements by score (priority + deadline urgency by default).
+
+    Examples:
+
+        pmledger rank --top 10
+
+        pmledger rank --explain --top 3 --as-of 2026-11-20
+
+        pmledger rank --matrix --department 销售部
+    """
+    from pmledger.cli.display import language_for
+    from pmledger.cli.output import FORMATS
+    from pmledger.i18n import _
 
     fmt = check_format(fmt, FORMATS)
     if matrix and explain:
-        refuse("--explain has no meaning with --matrix (the matrix shows no scores)")
+        refuse(_("--explain has no meaning with --matrix (the matrix shows no scores)"))
     if explain and fmt == "csv":
-        refuse("--explain cannot be written as CSV; use --format markdown or json")
+        refuse(_("--explain cannot be written as CSV; use --format markdown or json"))
     if top is not None and no_limit:
-        refuse("--top and --no-limit contradict each other; give one")
+        refuse(_("--top and --no-limit contradict each other; give one"))
+    # JSON and CSV are the same in every language (pmledger.cli.display).
+    ctx.with_resource(language_for(fmt))
+    from pmledger.cli.output import render, stdout_is_terminal, terminal_size
+
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = build_filter(
@@ -119,7 +141,7 @@ def rank(
         search=search,
         include_inactive=all_,
     )
-    ranking, _ = load_ranking(
+    ranking, _everything = load_ranking(
         ledger, flt, as_of=as_of, model=model, skip_incomplete=skip_incomplete
     )
     items = ranking.items
@@ -128,7 +150,7 @@ def rank(
         items = items[:top]
     elif top is None and not no_limit and fmt == "table" and not matrix and stdout_is_terminal():
         # One screen by default on a terminal, like `task next`.
-        _, lines = terminal_size()
+        _width, lines = terminal_size()
         screen = max(5, (lines or 24) - SCREEN_CHROME)
         if explain:
             screen = max(1, screen // 12)
@@ -145,16 +167,19 @@ def rank(
 
 def _item_row(item: RankedItem, as_of: date, settings: Settings) -> dict[str, Any]:
     from pmledger.query.filters import is_overdue
+    from pmledger.ranking.scoring import priority_text, show_date, status_text
 
     req = item.requirement
+    # Tables show the reader's words (Chinese dates, labels); CSV is built in
+    # English (pmledger.cli.display), where these are the canonical values.
     return {
         "position": item.position,
         "id": req.id,
         "title": req.title,
         "score": item.score.value,
-        "status": req.status,
-        "priority": req.priority.value,
-        "due": req.due,
+        "status": status_text(req.status, settings),
+        "priority": priority_text(req.priority.value),
+        "due": req.due if req.due is None else show_date(req.due, as_of),
         "overdue": is_overdue(req, settings=settings, as_of=as_of),
         "owner": req.owner,
         "department": req.department,
@@ -203,25 +228,37 @@ def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -
             if text is None:
                 text = term_text[t] = encode(dict(zip(TERM_KEYS, t, strict=True)))
             terms.append(text)
-        reason = explain_order(item, below) if below is not None else None
+        reason = explain_order(item, below, as_of=as_of) if below is not None else None
         yield RawJson(
             f'{head[:-1]}, "terms": [{", ".join(terms)}], "above_next_because": {encode(reason)}}}'
         )
 
 
 def _header(ranking: Ranking) -> str:
-    return (
-        f"Ranking as of {ranking.as_of} · model {ranking.model} · "
-        f"settings {ranking.settings_hash} · {len(ranking.items)} requirements"
+    from pmledger.i18n import ngettext
+    from pmledger.ranking.scoring import show_date
+
+    count = len(ranking.items)
+    return ngettext(
+        "Ranking as of {date} · model {model} · settings {hash} · {count} requirement",
+        "Ranking as of {date} · model {model} · settings {hash} · {count} requirements",
+        count,
+    ).format(
+        date=show_date(ranking.as_of, ranking.as_of),
+        model=ranking.model,
+        hash=ranking.settings_hash,
+        count=count,
     )
 
 
 def _term_view(sc: Score) -> Any:
     from pmledger.cli.output import Column, View
+    from pmledger.i18n import _
+    from pmledger.ranking.scoring import term_label
 
     rows: list[dict[str, Any]] = [
         {
-            "term": t.name,
+            "term": term_label(t.name),
             "input": t.input,
             "measure": t.measure,
             "weight": t.weight,
@@ -234,18 +271,20 @@ def _term_view(sc: Score) -> Any:
     # four decimals, and a total row closes the sum.
     rows.append(
         {
-            "term": "total" if additive else "score",
+            "term": _("total") if additive else _("score"),
             "input": sc.formula,
             "contribution": sc.value,
         }
     )
     return View(
         columns=(
-            Column("term", "Term"),
-            Column("input", "Input", shrink=True),
-            Column("measure", "Measure", "number"),
-            Column("weight", "Weight", "number"),
-            Column("contribution", "Contribution" if additive else "Value", "score", decimals=4),
+            Column("term", _("Term")),
+            Column("input", _("Input"), shrink=True),
+            Column("measure", _("Measure"), "number"),
+            Column("weight", _("Weight"), "number"),
+            Column(
+                "contribution", _("Contribution") if additive else _("Value"), "score", decimals=4
+            ),
         ),
         rows=rows,
     )
@@ -261,6 +300,7 @@ def _rank_doc(
     fmt: str = "table",
 ) -> Doc:
     from pmledger.cli.output import Doc, JsonDoc, Line, View
+    from pmledger.i18n import _, ngettext
     from pmledger.ranking.order import explain_order
 
     as_of = ranking.as_of
@@ -268,7 +308,7 @@ def _rank_doc(
         columns=rank_columns(),
         # JSON is streamed from the items themselves; rows are for the other formats.
         rows=[] if fmt == "json" else [_item_row(it, as_of, settings) for it in items],
-        empty="nothing to rank",
+        empty=_("nothing to rank"),
     )
     csv_view = View(columns=_csv_columns(), rows=view.rows)
     blocks: list[Block] = [Line().add(_header(ranking), "dim"), view]
@@ -278,16 +318,26 @@ def _rank_doc(
             sc = item.score
             blocks.append(Line())
             head = Line().add(f"#{item.position} ", "bold").add(item.requirement.id, "id")
-            head.add(f"  {item.requirement.title}  ").add(f"score {sc.value:.4f}", "bold")
+            head.add(f"  {item.requirement.title}  ")
+            head.add(_("score {score:.4f}").format(score=sc.value), "bold")
             blocks += [head, _term_view(sc)]
             if n + 1 < len(everything):
-                reason = explain_order(item, everything[n + 1])
-                blocks.append(Line().add(f"  above #{item.position + 1} because: {reason}", "dim"))
+                reason = explain_order(item, everything[n + 1], as_of=as_of)
+                because = _("above #{position} because: {reason}").format(
+                    position=item.position + 1, reason=reason
+                )
+                blocks.append(Line().add(f"  {because}", "dim"))
     notes = []
     if not items:
-        notes.append("nothing to rank")
+        notes.append(_("nothing to rank"))
     if more:
-        notes.append(f"{more} more — `--no-limit` or `--top N`")
+        notes.append(
+            ngettext(
+                "{count} more — `--no-limit` or `--top N`",
+                "{count} more — `--no-limit` or `--top N`",
+                more,
+            ).format(count=more)
+        )
     return Doc(
         blocks=blocks,
         json=JsonDoc(

@@ -12,20 +12,52 @@ from pmledger.cli.common import (
     check_format,
     open_ledger,
 )
+from pmledger.i18n import N_
+
+# The field names of the grid for a Chinese reader (English shows the keys of
+# the file, which a reader types in `set`).
+FIELD_LABELS = {
+    "status": N_("status"),
+    "priority": N_("priority"),
+    "created": N_("created"),
+    "due": N_("due date"),
+    "requester": N_("requester"),
+    "department": N_("department"),
+    "owner": N_("owner"),
+    "tags": N_("tags"),
+    "effort": N_("effort"),
+    "value": N_("value"),
+    "goal": N_("goal"),
+    "sprint": N_("sprint"),
+    "links": N_("links"),
+}
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from pmledger.cli.output import Block
     from pmledger.ledger.ledger import Summary
     from pmledger.ledger.model import Requirement
+    from pmledger.ledger.settings import Settings
 
 
 def show(
     ctx: typer.Context,
     req_id: Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefix optional).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", metavar="FORMAT", help="Output: table or json."),
+    ] = "table",
     as_of: AsOf = TODAY,
 ) -> None:
-    """Show every field of a requirement, its notes, and its dependencies both ways."""
+    """Show every field of a requirement, its notes, and its dependencies both ways.
+
+    Examples:
+
+        pmledger show ACME-9RT3V
+
+        pmledger show 9RT3V --format json
+    """
     from pmledger.cli.output import Doc, render
     from pmledger.errors import NotFoundError
     from pmledger.query.filters import is_overdue
@@ -47,7 +79,10 @@ def show(
         data["overdue"] = overdue
         render(fmt, Doc(blocks=[], json=data))
         return
-    render(fmt, Doc(blocks=_show_blocks(req, summaries, dependents, overdue=overdue)))
+    blocks = _show_blocks(
+        req, summaries, dependents, overdue=overdue, settings=ledger.settings, as_of=as_of
+    )
+    render(fmt, Doc(blocks=blocks))
 
 
 def _show_blocks(
@@ -56,15 +91,31 @@ def _show_blocks(
     dependents: list[str],
     *,
     overdue: bool,
+    settings: Settings,
+    as_of: date,
 ) -> list[Block]:
     from pmledger.cli.output import Column, Line, View, one_line
+    from pmledger.i18n import _, active_language, translate
     from pmledger.ledger.model import SCORING_TABLES
+    from pmledger.ranking.scoring import priority_text, relative_due, show_date, status_text
 
+    chinese = active_language() == "zh"
+    due: str | None = None
+    if req.due is not None:
+        due = show_date(req.due, as_of)
+        if chinese:
+            # TRANSLATORS: a due date and how far it is: "11月25日 (周三)，5 天后到期".
+            due = _("{date}, {relative}").format(
+                date=due, relative=relative_due((req.due - as_of).days)
+            )
+    created: Any = req.created
+    if chinese:
+        created = show_date(req.created_date, as_of)
     fields: list[tuple[str, Any]] = [
-        ("status", req.status),
-        ("priority", req.priority.value),
-        ("created", req.created),
-        ("due", req.due),
+        ("status", status_text(req.status, settings)),
+        ("priority", priority_text(req.priority.value)),
+        ("created", created),
+        ("due", due),
         ("requester", req.requester),
         ("department", req.department),
         ("owner", req.owner),
@@ -82,14 +133,19 @@ def _show_blocks(
     for key, value in sorted(req.extra.items()):
         fields.append((key, value))
     rows = [
-        {"key": key, "value": value, "overdue": key == "due" and overdue}
+        {
+            "key": translate(FIELD_LABELS[key]) if chinese and key in FIELD_LABELS else key,
+            "value": value,
+            "overdue": key == "due" and overdue,
+        }
         for key, value in fields
         if value not in (None, "")
     ]
     grid = View(
         columns=(
-            Column("key", "Field"),
-            Column("value", "Value", alert="overdue", alert_label="OVERDUE"),
+            Column("key", _("Field")),
+            # In Chinese the due line says how late it is already.
+            Column("value", _("Value"), alert="overdue", alert_label="" if chinese else "OVERDUE"),
         ),
         rows=rows,
         show_header=False,
@@ -100,20 +156,23 @@ def _show_blocks(
         other = by_id.get(other_id)
         line = Line().add("  ").add(other_id, "id").add("  ")
         if other is None:
-            return line.add("(not in the ledger)", "alert")
-        return line.add(f"[{other.status}] ", "dim").add(one_line(other.title, 70))
+            return line.add(_("(not in the ledger)"), "alert")
+        status = status_text(other.status, settings)
+        return line.add(f"[{status}] ", "dim").add(one_line(other.title, 70))
 
     sections: list[tuple[str, list[Line]]] = []
     if req.description:
         sections.append(
-            ("Description", [Line().add(text) for text in req.description.splitlines()])
+            (_("Description"), [Line().add(text) for text in req.description.splitlines()])
         )
     if req.acceptance:
-        sections.append(("Acceptance criteria", [Line().add("  - " + a) for a in req.acceptance]))
+        sections.append(
+            (_("Acceptance criteria"), [Line().add("  - " + a) for a in req.acceptance])
+        )
     if req.depends_on:
-        sections.append(("Depends on", [dep_line(d) for d in req.depends_on]))
+        sections.append((_("Depends on"), [dep_line(d) for d in req.depends_on]))
     if dependents:
-        sections.append(("Needed by", [dep_line(d) for d in dependents]))
+        sections.append((_("Needed by"), [dep_line(d) for d in dependents]))
     if req.notes:
         notes = [
             Line()
@@ -122,7 +181,7 @@ def _show_blocks(
             .add(": " + n.text.replace("\n", "\n    "))
             for n in req.notes
         ]
-        sections.append(("Notes", notes))
+        sections.append((_("Notes"), notes))
     for heading, lines in sections:
         blocks += [Line(), Line().add(heading, "heading"), *lines]
     return blocks

@@ -15,34 +15,42 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pmledger.i18n import N_, _, ngettext, translate
+
 # Parts of an error location that name a branch of a union or a validator
 # wrapper, not a key of the file (``effort.int``, ``created.datetime``).
 _TYPE_TAGS = frozenset(
     {"int", "float", "str", "bool", "date", "datetime", "time", "list", "dict", "none", "decimal"}
 )
 
-_NUMBER = "a number"
-_TEXT = "text (in quotes)"
-_DATE = "a date (YYYY-MM-DD)"
-_DATETIME = "a date and time (YYYY-MM-DD HH:MM:SS+08:00)"
+# What a value must be: the end of "effort must be a number, got 'abc'".
+# Marked here, translated where the sentence is built.
+_NUMBER = N_("a number")
+_TEXT = N_("text (in quotes)")
+_DATE = N_("a date (YYYY-MM-DD)")
+_DATETIME = N_("a date and time (YYYY-MM-DD HH:MM:SS+08:00)")
+_BOOL = N_("true or false")
+_LIST = N_('a list, like ["a", "b"]')
+_TABLE = N_("a table")
+_TIME = N_("a time (HH:MM:SS)")
 
 # pydantic error type (or prefix) -> what the value must be.
 _EXPECTED: dict[str, str] = {
     "int_parsing": _NUMBER,
     "int_type": _NUMBER,
-    "int_from_float": "a whole number",
+    "int_from_float": N_("a whole number"),
     "float_parsing": _NUMBER,
     "float_type": _NUMBER,
-    "finite_number": "a finite number",
+    "finite_number": N_("a finite number"),
     "number_type": _NUMBER,
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
+    "bool_type": _BOOL,
+    "bool_parsing": _BOOL,
     "string_type": _TEXT,
-    "list_type": 'a list, like ["a", "b"]',
-    "tuple_type": 'a list, like ["a", "b"]',
-    "dict_type": "a table",
-    "model_type": "a table",
-    "model_attributes_type": "a table",
+    "list_type": _LIST,
+    "tuple_type": _LIST,
+    "dict_type": _TABLE,
+    "model_type": _TABLE,
+    "model_attributes_type": _TABLE,
     "date_type": _DATE,
     "date_parsing": _DATE,
     "date_from_datetime_parsing": _DATE,
@@ -50,8 +58,17 @@ _EXPECTED: dict[str, str] = {
     "datetime_type": _DATETIME,
     "datetime_parsing": _DATETIME,
     "datetime_from_date_parsing": _DATETIME,
-    "time_type": "a time (HH:MM:SS)",
-    "time_parsing": "a time (HH:MM:SS)",
+    "time_type": _TIME,
+    "time_parsing": _TIME,
+}
+
+
+# pydantic bound error -> (sentence, the ctx key holding the bound).
+_BOUNDS: dict[str, tuple[str, str]] = {
+    "greater_than": (N_("{where} must be more than {bound}, got {value}"), "gt"),
+    "greater_than_equal": (N_("{where} must be at least {bound}, got {value}"), "ge"),
+    "less_than": (N_("{where} must be less than {bound}, got {value}"), "lt"),
+    "less_than_equal": (N_("{where} must be at most {bound}, got {value}"), "le"),
 }
 
 
@@ -92,14 +109,15 @@ def label(loc: tuple[str | int, ...]) -> str:
     after_item = False
     for part in loc:
         if isinstance(part, int):
-            text += f" item {part + 1}"
+            # TRANSLATORS: a place in a file, e.g. "tags item 2".
+            text = _("{field} item {number}").format(field=text, number=part + 1)
             after_item = True
         elif after_item:
             text += f": {part}"
             after_item = False
         else:
             text += f".{part}" if text else part
-    return text or "the file"
+    return text or _("the file")
 
 
 def shown(value: Any) -> str:
@@ -112,9 +130,9 @@ def shown(value: Any) -> str:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, dict):
-        return "a table"
+        return translate(_TABLE)
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     return repr(value)
 
 
@@ -124,35 +142,50 @@ def sentence(error: Any, where: str) -> str:
     ctx: dict[str, Any] = error.get("ctx") or {}
     value = error.get("input")
     if kind == "missing":
-        return f"{where} is required but missing"
+        return _("{where} is required but missing").format(where=where)
     if kind == "extra_forbidden":
-        return f"{where} is not a known key"
+        return _("{where} is not a known key").format(where=where)
     if kind in ("value_error", "assertion_error"):
         msg = str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
         # Our validators write predicates ("must be ..."); a whole sentence
         # that already names the key stands alone.
-        if msg.startswith((where + " ", where + ".")) or where == "the file":
+        if msg.startswith((where + " ", where + ".")) or where == _("the file"):
             return msg
-        return f"{where} {msg}" if msg.startswith(("must ", "is ", "has ")) else f"{where}: {msg}"
+        if msg.startswith(("must ", "is ", "has ")):
+            # TRANSLATORS: a key, then what our validator says about it.
+            return _("{where} {predicate}").format(where=where, predicate=msg)
+        return _("{where}: {problem}").format(where=where, problem=msg)
+    got = shown(value)
     if kind in ("literal_error", "enum"):
         choices = str(ctx.get("expected", ""))
-        return f"{where} must be one of {choices}, got {shown(value)}"
-    bounds = {
-        "greater_than": ("more than", "gt"),
-        "greater_than_equal": ("at least", "ge"),
-        "less_than": ("less than", "lt"),
-        "less_than_equal": ("at most", "le"),
-    }
-    if kind in bounds:
-        words, key = bounds[kind]
-        return f"{where} must be {words} {ctx.get(key)}, got {shown(value)}"
+        return _("{where} must be one of {choices}, got {value}").format(
+            where=where, choices=choices, value=got
+        )
+    if kind in _BOUNDS:
+        key = _BOUNDS[kind][1]
+        return translate(_BOUNDS[kind][0]).format(where=where, bound=ctx.get(key), value=got)
     if kind in ("too_short", "too_long"):
-        return f"{where} has {ctx.get('actual_length')} items, which is too {kind[4:]}"
+        count = int(ctx.get("actual_length") or 0)
+        if kind == "too_short":
+            text = ngettext(
+                "{where} has {count} item, which is too few",
+                "{where} has {count} items, which is too few",
+                count,
+            )
+        else:
+            text = ngettext(
+                "{where} has {count} item, which is too many",
+                "{where} has {count} items, which is too many",
+                count,
+            )
+        return text.format(where=where, count=count)
     wanted = _EXPECTED.get(kind)
     if wanted is not None:
-        return f"{where} must be {wanted}, got {shown(value)}"
+        return _("{where} must be {wanted}, got {value}").format(
+            where=where, wanted=translate(wanted), value=got
+        )
     # A type we have no wording for yet: still no pydantic jargon.
-    return f"{where} has an invalid value {shown(value)}"
+    return _("{where} has an invalid value {value}").format(where=where, value=got)
 
 
 def describe(exc: ValidationError, *, prefix: tuple[str | int, ...] = ()) -> list[Described]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pmledger.errors import InvalidValueError
+from pmledger.i18n import _
 from pmledger.i18n.labels import resolve_status
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
@@ -132,7 +133,11 @@ def sort_requirements(
     name = key.lstrip("-")
     descending = reverse ^ key.startswith("-")
     if name not in SORT_KEYS:
-        raise InvalidValueError(f"cannot sort by {key!r}; choose one of {', '.join(SORT_KEYS)}")
+        raise InvalidValueError(
+            _("cannot sort by {key!r}; choose one of {keys}").format(
+                key=key, keys=", ".join(SORT_KEYS)
+            )
+        )
     workflow = {s: i for i, s in enumerate(settings.ledger.statuses)}
     ordered = sorted(requirements, key=lambda r: r.id)
     if name == "id":

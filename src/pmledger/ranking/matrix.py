@@ -9,15 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from pmledger.i18n import N_
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 
 QUADRANTS = ("do", "schedule", "delegate", "drop")
+# Shown with pmledger.i18n.translate (marked here, translated where shown).
 QUADRANT_TITLES = {
-    "do": "Do (urgent, important)",
-    "schedule": "Schedule (important, not urgent)",
-    "delegate": "Delegate (urgent, not important)",
-    "drop": "Drop (neither)",
+    "do": N_("Do (urgent, important)"),
+    "schedule": N_("Schedule (important, not urgent)"),
+    "delegate": N_("Delegate (urgent, not important)"),
+    "drop": N_("Drop (neither)"),
+}
+# The quadrant's short name, a heading of the 2x2 grid.
+QUADRANT_NAMES = {
+    "do": N_("DO"),
+    "schedule": N_("SCHEDULE"),
+    "delegate": N_("DELEGATE"),
+    "drop": N_("DROP"),
 }
 
 

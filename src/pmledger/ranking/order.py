@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pmledger.errors import InvalidValueError, ScoringError, ScoringProblem
+from pmledger.i18n import _
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import Filter, matches
@@ -101,8 +102,11 @@ def active_filter(settings: Settings) -> Callable[[Requirement], bool]:
     return lambda req: req.status not in inactive
 
 
-def explain_order(upper: RankedItem, lower: RankedItem) -> str:
-    """Why ``upper`` ranks above ``lower``: the deciding term or tie-break, in words."""
+def explain_order(upper: RankedItem, lower: RankedItem, *, as_of: date | None = None) -> str:
+    """Why ``upper`` ranks above ``lower``: the deciding term or tie-break, in words.
+
+    ``as_of``: the ranking's date; Chinese dates of another year show their year.
+    """
     a, b = upper.score, lower.score
     if a.value != b.value:
         # The first term with the largest difference (a loop: this runs once
@@ -117,19 +121,43 @@ def explain_order(upper: RankedItem, lower: RankedItem) -> str:
             if name is None or d > diff:
                 name, diff = ta.name, d
         if name is not None and diff > 0:
-            return f"score {a.value:g} > {b.value:g}; largest difference: {name} (+{diff:.4g})"
-        return f"score {a.value:g} > {b.value:g}"
+            from pmledger.ranking.scoring import term_label
+
+            return _(
+                "score {upper:g} > {lower:g}; largest difference: {term} (+{difference:.4g})"
+            ).format(upper=a.value, lower=b.value, term=term_label(name), difference=diff)
+        return _("score {upper:g} > {lower:g}").format(upper=a.value, lower=b.value)
+    from pmledger.ranking.scoring import priority_text, show_date
+
     ra, rb = upper.requirement, lower.requirement
     if (ra.due or _NO_DUE) != (rb.due or _NO_DUE):
-        shown = str(rb.due) if rb.due else "none"
-        return f"tie on score {a.value:g}; earlier due date ({ra.due} before {shown})"
+        assert ra.due is not None  # the earlier of two different dates is a date
+        if rb.due is None:
+            return _("tie on score {score:g}; earlier due date ({date} before none)").format(
+                score=a.value, date=show_date(ra.due, as_of)
+            )
+        return _("tie on score {score:g}; earlier due date ({date} before {other})").format(
+            score=a.value, date=show_date(ra.due, as_of), other=show_date(rb.due, as_of)
+        )
     if ra.priority != rb.priority:
-        return (
-            f"tie on score and due; higher priority ({ra.priority.value} over {rb.priority.value})"
+        return _("tie on score and due; higher priority ({priority} over {other})").format(
+            priority=priority_text(ra.priority.value), other=priority_text(rb.priority.value)
         )
     if ra.created_at != rb.created_at:
-        return f"tie on score, due and priority; created earlier ({ra.created} before {rb.created})"
-    return f"tie on score, due, priority and created; ID order ({ra.id} before {rb.id})"
+        return _("tie on score, due and priority; created earlier ({date} before {other})").format(
+            date=_created(ra, as_of), other=_created(rb, as_of)
+        )
+    return _("tie on score, due, priority and created; ID order ({id} before {other})").format(
+        id=ra.id, other=rb.id
+    )
+
+
+def _created(req: Requirement, as_of: date | None) -> str:
+    from pmledger.ranking.scoring import show_date
+
+    if isinstance(req.created, datetime):
+        return str(req.created)  # two creations on one day differ by their time
+    return show_date(req.created, as_of)
 
 
 def rank_selection(
@@ -150,7 +178,11 @@ def rank_selection(
     from pmledger.ranking.scoring import MODELS
 
     if model is not None and model not in MODELS:
-        raise InvalidValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+        raise InvalidValueError(
+            _("unknown model {model!r}; choose one of {models}").format(
+                model=model, models=", ".join(MODELS)
+            )
+        )
     return rank(
         requirements,
         settings=settings,

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pmledger.i18n import N_, _, translate
+from pmledger.i18n.labels import status_label
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.ranking.order import Ranking
@@ -39,6 +41,8 @@ class SkippedItem:
     requirement: Requirement
     rank_position: int
     reason: str
+    # The reason is a sentence in the reader's language; this says it in code.
+    no_effort: bool = False
 
 
 @dataclass
@@ -57,11 +61,7 @@ class Plan:
     @property
     def no_efforts(self) -> bool:
         """Nothing could be planned because no candidate has an effort estimate."""
-        return (
-            not self.items
-            and bool(self.skipped)
-            and all(s.reason == NO_EFFORT for s in self.skipped)
-        )
+        return not self.items and bool(self.skipped) and all(s.no_effort for s in self.skipped)
 
     @property
     def used(self) -> float:
@@ -72,7 +72,7 @@ class Plan:
         return self.capacity - self.used
 
 
-NO_EFFORT = "no effort estimate"
+NO_EFFORT = N_("no effort estimate")
 
 
 def is_under_way(req: Requirement, settings: Settings) -> bool:
@@ -81,7 +81,7 @@ def is_under_way(req: Requirement, settings: Settings) -> bool:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    return f"{value:g}"  # a number, the same in every language
 
 
 def plan_sprint(
@@ -124,10 +124,12 @@ def plan_sprint(
             plan.already_planned.append(req)
             continue
         if req.effort is None:
-            plan.skipped.append(SkippedItem(req, item.position, NO_EFFORT))
+            plan.skipped.append(
+                SkippedItem(req, item.position, translate(NO_EFFORT), no_effort=True)
+            )
             continue
         needed, problem = _open_prerequisites(
-            req.id, deps, by_id, taken | under_way, in_cycle, positions
+            req.id, deps, by_id, taken | under_way, in_cycle, positions, settings
         )
         if problem:
             plan.skipped.append(SkippedItem(req, item.position, problem))
@@ -135,12 +137,13 @@ def plan_sprint(
         total = float(req.effort) + sum(float(by_id[d].effort or 0) for d in needed)
         if total > plan.remaining + 1e-9:
             if needed:
-                reason = (
-                    f"needs {', '.join(needed)} first: effort {_fmt(total)} "
-                    f"> remaining {_fmt(plan.remaining)}"
+                reason = _("needs {ids} first: effort {effort} > remaining {remaining}").format(
+                    ids=_(", ").join(needed), effort=_fmt(total), remaining=_fmt(plan.remaining)
                 )
             else:
-                reason = f"effort {_fmt(float(req.effort))} > remaining {_fmt(plan.remaining)}"
+                reason = _("effort {effort} > remaining {remaining}").format(
+                    effort=_fmt(float(req.effort)), remaining=_fmt(plan.remaining)
+                )
             plan.skipped.append(SkippedItem(req, item.position, reason))
             continue
         for dep in needed:
@@ -161,10 +164,11 @@ def _open_prerequisites(
     taken: set[str],
     in_cycle: set[str],
     positions: dict[str, int],
+    settings: Settings,
 ) -> tuple[list[str], str | None]:
     """Open, untaken dependencies of ``req_id`` in a schedulable order, or why there are none."""
     if req_id in in_cycle:
-        return [], "part of a dependency cycle"
+        return [], _("part of a dependency cycle")
     order: list[str] = []
     visited: set[str] = set()
     # Iterative post-order walk: dependencies before their dependents.
@@ -178,12 +182,16 @@ def _open_prerequisites(
             continue
         visited.add(node)
         if node in in_cycle:
-            return [], f"depends on {node}, which is in a dependency cycle"
+            return [], _("depends on {id}, which is in a dependency cycle").format(id=node)
         if node not in positions:
-            status = by_id[node].status if node in by_id else "unknown"
-            return [], f"depends on {node} ({status}), which is not in this ranking"
+            if node not in by_id:
+                return [], _("depends on {id}, which is not in the ledger").format(id=node)
+            status = status_label(by_id[node].status, settings)
+            return [], _("depends on {id} ({status}), which is not in this ranking").format(
+                id=node, status=status
+            )
         if by_id[node].effort is None:
-            return [], f"depends on {node}, which has no effort estimate"
+            return [], _("depends on {id}, which has no effort estimate").format(id=node)
         stack.append((node, True))
         for dep in reversed(deps.open_blockers(node)):
             if dep not in taken and dep not in visited:

@@ -19,11 +19,41 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from pmledger.errors import ScoringProblem
+from pmledger.i18n import N_, _, ngettext
 from pmledger.ledger.model import SCORING_MODELS, Requirement
 from pmledger.ledger.settings import DueSettings, ScoringSettings, Settings
 
 MODELS = SCORING_MODELS
 DEFAULT_TERMS = ("priority", "due", "age", "blocking", "blocked", "in_progress")
+# The names of the terms for a reader (the JSON keeps the keys): translated
+# where shown, with term_label.
+TERM_LABELS = {
+    "priority": N_("priority"),
+    "due": N_("due"),
+    "age": N_("age"),
+    "blocking": N_("blocking"),
+    "blocked": N_("blocked"),
+    "in_progress": N_("in progress"),
+    "reach": N_("reach"),
+    "impact": N_("impact"),
+    "confidence": N_("confidence"),
+    "effort": N_("effort"),
+    "business_value": N_("business value"),
+    "time_criticality": N_("time criticality"),
+    "risk_reduction": N_("risk reduction"),
+    "cost_of_delay": N_("cost of delay"),
+    "job_size": N_("job size"),
+    "ease": N_("ease"),
+}
+
+
+def term_label(name: str) -> str:
+    """A term's name for a reader: the key in English, a word in Chinese."""
+    from pmledger.i18n import active_language, translate
+
+    if active_language() == "en":
+        return name
+    return translate(TERM_LABELS[name]) if name in TERM_LABELS else name
 
 
 class Term(NamedTuple):
@@ -141,6 +171,35 @@ def find_cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
     return [list(c) for c in sorted(cycles)]
 
 
+def priority_text(priority: str) -> str:
+    """A priority for a reader: the canonical word in English, 紧急/高/中/低 in Chinese."""
+    from pmledger.i18n import active_language, pgettext
+
+    if active_language() == "en":
+        return priority  # the common case, once per requirement of a 100k ranking
+    if priority == "critical":
+        # TRANSLATORS: a priority, shown in tables.
+        return pgettext("priority", "critical")
+    if priority == "high":
+        return pgettext("priority", "high")
+    if priority == "medium":
+        return pgettext("priority", "medium")
+    if priority == "low":
+        return pgettext("priority", "low")
+    return priority
+
+
+def status_text(status: str, settings: Settings) -> str:
+    """A status for a reader: its Chinese label in Chinese (``pmledger.i18n.labels``)."""
+    from pmledger.i18n import active_language
+
+    if active_language() == "en":
+        return status
+    from pmledger.i18n.labels import status_label
+
+    return status_label(status, settings)
+
+
 def due_measure(days: int, due: DueSettings) -> float:
     """The due measure D(n) for a due date ``days`` whole days after the as-of date.
 
@@ -159,12 +218,35 @@ def _id_list(ids: list[str], limit: int = 5) -> str:
     # A hub that blocks hundreds of items would otherwise make every
     # explanation (and the JSON) a wall of IDs.
     if len(ids) <= limit:
-        return ", ".join(ids)
-    return ", ".join(ids[:limit]) + f" and {len(ids) - limit} more"
+        return _(", ").join(ids)
+    rest = len(ids) - limit
+    return ngettext("{ids} and {count} more", "{ids} and {count} more", rest).format(
+        ids=_(", ").join(ids[:limit]), count=rest
+    )
 
 
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+def show_date(day: date, as_of: date | None = None) -> str:
+    """A date for a reader: ISO in English, ``11月20日 (周五)`` in Chinese.
+
+    The year is shown in Chinese only when it is not the as-of year.
+    """
+    from pmledger.i18n import active_language
+
+    if active_language() != "zh":
+        return day.isoformat()
+    weekday = "一二三四五六日"[day.weekday()]
+    if as_of is not None and day.year == as_of.year:
+        return f"{day.month}月{day.day}日 (周{weekday})"
+    return f"{day.year}年{day.month}月{day.day}日 (周{weekday})"
+
+
+def relative_due(days: int) -> str:
+    """How far a due date is: ``3 days overdue``, ``due today``, ``due in 5 days``."""
+    if days < 0:
+        return ngettext("{days} day overdue", "{days} days overdue", -days).format(days=-days)
+    if days == 0:
+        return _("due today")
+    return ngettext("due in {days} day", "due in {days} days", days).format(days=days)
 
 
 def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: date) -> Score:
@@ -182,31 +264,43 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
         [d for d in deps.dependents.get(req.id, ()) if d in deps.open_ids] if is_open else []
     )
     in_progress = req.status == settings.ledger.in_progress_status
-    if days is None:
-        due_input = "no due date"
+    if days is None or req.due is None:
+        due_input = _("no due date")
     elif days < 0:
-        due_input = f"{req.due} ({_days(-days)} overdue)"
+        due_input = ngettext(
+            "{date} ({days} day overdue)", "{date} ({days} days overdue)", -days
+        ).format(date=show_date(req.due, as_of), days=-days)
     elif days == 0:
-        due_input = f"{req.due} (today)"
+        due_input = _("{date} (today)").format(date=show_date(req.due, as_of))
     else:
-        due_input = f"{req.due} (in {_days(days)})"
+        due_input = ngettext("{date} (in {days} day)", "{date} (in {days} days)", days).format(
+            date=show_date(req.due, as_of), days=days
+        )
+    if dependents:
+        blocking = _("blocks {ids}").format(ids=_id_list(dependents))
+    else:
+        blocking = _("blocks nothing open")
+    if blockers:
+        blocked = _("waits for {ids}").format(ids=_id_list(blockers))
+    else:
+        blocked = _("waits for nothing open")
     measured = [
-        ("priority", req.priority.value, prio, w.priority),
+        ("priority", priority_text(req.priority.value), prio, w.priority),
         ("due", due_input, due_m, w.due),
-        ("age", f"{_days(age_days)} old", age_m, w.age),
         (
-            "blocking",
-            ("blocks " + _id_list(dependents)) if dependents else "blocks nothing open",
-            1.0 if dependents else 0.0,
-            w.blocking,
+            "age",
+            ngettext("{days} day old", "{days} days old", age_days).format(days=age_days),
+            age_m,
+            w.age,
         ),
+        ("blocking", blocking, 1.0 if dependents else 0.0, w.blocking),
+        ("blocked", blocked, 1.0 if blockers else 0.0, w.blocked),
         (
-            "blocked",
-            ("waits for " + _id_list(blockers)) if blockers else "waits for nothing open",
-            1.0 if blockers else 0.0,
-            w.blocked,
+            "in_progress",
+            status_text(req.status, settings),
+            1.0 if in_progress else 0.0,
+            w.in_progress,
         ),
-        ("in_progress", req.status, 1.0 if in_progress else 0.0, w.in_progress),
     ]
     # + 0.0 turns a negative weight times 0 (-0.0) into a plain 0.0.
     terms = tuple(Term(n, i, m, wt, wt * m + 0.0) for n, i, m, wt in measured)
@@ -218,7 +312,7 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
         model="default",
         value=round(total, 4),
         terms=terms,
-        formula="sum of weight x measure",
+        formula=_("sum of weight x measure"),
         days_to_due=days,
     )
 
@@ -227,11 +321,21 @@ def _number(req: Requirement, table: str, key: str, problems: list[ScoringProble
     inputs: dict[str, Any] | None = getattr(req, table)
     raw = (inputs or {}).get(key)
     if raw is None:
-        problems.append(ScoringProblem(req.id, f"{table}.{key}", f"missing input {table}.{key}"))
+        problems.append(
+            ScoringProblem(
+                req.id, f"{table}.{key}", _("missing input {name}").format(name=f"{table}.{key}")
+            )
+        )
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
         problems.append(
-            ScoringProblem(req.id, f"{table}.{key}", f"{table}.{key} must be a number, got {raw!r}")
+            ScoringProblem(
+                req.id,
+                f"{table}.{key}",
+                _("{name} must be a number, got {value!r}").format(
+                    name=f"{table}.{key}", value=raw
+                ),
+            )
         )
         return None
     return float(raw)
@@ -247,12 +351,13 @@ def _rice(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
         return None, p
     value = reach * impact * confidence / effort
     terms = (
-        Term("reach", "people per period", reach, None, None),
-        Term("impact", "3 massive .. 0.25 minimal", impact, None, None),
-        Term("confidence", "share", confidence, None, None),
-        Term("effort", "person-months", effort, None, None),
+        Term("reach", _("people per period"), reach, None, None),
+        Term("impact", _("3 massive .. 0.25 minimal"), impact, None, None),
+        Term("confidence", _("share"), confidence, None, None),
+        Term("effort", _("person-months"), effort, None, None),
     )
-    return Score(req.id, "rice", round(value, 4), terms, "reach x impact x confidence / effort"), p
+    formula = _("reach x impact x confidence / effort")
+    return Score(req.id, "rice", round(value, 4), terms, formula), p
 
 
 def _wsjf(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
@@ -264,17 +369,25 @@ def _wsjf(req: Requirement) -> tuple[Score | None, list[ScoringProblem]]:
     bv, tc, rr, size = (float(values[n] or 0.0) for n in names)
     cod = bv + tc + rr
     terms = (
-        Term("business_value", "relative", bv, None, None),
-        Term("time_criticality", "relative", tc, None, None),
+        Term("business_value", _("relative"), bv, None, None),
+        Term("time_criticality", _("relative"), tc, None, None),
         Term(
-            "risk_reduction", "relative (risk reduction / opportunity enablement)", rr, None, None
+            "risk_reduction",
+            _("relative (risk reduction / opportunity enablement)"),
+            rr,
+            None,
+            None,
         ),
         Term(
-            "cost_of_delay", "business_value + time_criticality + risk_reduction", cod, None, None
+            "cost_of_delay",
+            _("business_value + time_criticality + risk_reduction"),
+            cod,
+            None,
+            None,
         ),
-        Term("job_size", "relative", size, None, None),
+        Term("job_size", _("relative"), size, None, None),
     )
-    formula = "(business_value + time_criticality + risk_reduction) / job_size"
+    formula = _("(business_value + time_criticality + risk_reduction) / job_size")
     return Score(req.id, "wsjf", round(cod / size, 4), terms, formula), p
 
 
@@ -287,11 +400,11 @@ def _ice(req: Requirement, settings: ScoringSettings) -> tuple[Score | None, lis
     impact, confidence, ease = (float(values[n] or 0.0) for n in names)
     if settings.ice_mode == "mean":
         value = (impact + confidence + ease) / 3
-        formula = "(impact + confidence + ease) / 3"
+        formula = _("(impact + confidence + ease) / 3")
     else:
         value = impact * confidence * ease
-        formula = "impact x confidence x ease"
-    terms = tuple(Term(n, "1..10", values[n] or 0.0, None, None) for n in names)
+        formula = _("impact x confidence x ease")
+    terms = tuple(Term(n, _("1..10"), values[n] or 0.0, None, None) for n in names)
     return Score(req.id, "ice", round(value, 4), terms, formula), p
 
 
@@ -315,7 +428,11 @@ def score(
     elif chosen == "ice":
         result, problems = _ice(req, settings.scoring)
     else:
-        raise ValueError(f"unknown scoring model {chosen!r}; choose one of {', '.join(MODELS)}")
+        raise ValueError(
+            _("unknown scoring model {model!r}; choose one of {models}").format(
+                model=chosen, models=", ".join(MODELS)
+            )
+        )
     if result is not None:
         result = Score(
             result.req_id, result.model, result.value, result.terms, result.formula, days
