@@ -269,7 +269,7 @@ def test_a_bad_row_stops_everything_unless_skip_invalid(root: Path, tmp_path: Pa
     assert "row 4, column '标题'" in result.stderr
     assert "nothing was imported" in result.stderr
     assert req_files(root) == []
-    dry = invoke(["import", str(sheet), "-n"])
+    dry = invoke(["import", str(sheet), "--dry-run"])
     assert dry.exit_code == 1 and "would create" in dry.stdout
     skipped = ok(["import", str(sheet), "--skip-invalid"])
     assert "2 invalid rows (3, 4)" in skipped.stderr
@@ -281,19 +281,19 @@ def test_mapping_options(root: Path, tmp_path: Path) -> None:
         tmp_path / "wish.csv",
         "Wish,Who,Stage,Level,Ref\nDark mode,Ann,In Review,P4,W-1\nSSO,Bob,Later,,W-2\n",
     )
-    dry = ok(["import", str(sheet), "-n", "--map", "Wish=title", "--map", "Who=requester"])
+    dry = ok(["import", str(sheet), "--dry-run", "--map", "Wish=title", "--map", "Who=requester"])
     assert "ignored columns Stage, Level, Ref" in dry.stderr
     ok(
         [
             "import",
             str(sheet),
-            "-m",
+            "--map",
             "Wish=title",
-            "-m",
+            "--map",
             "Who=requester",
-            "-m",
+            "--map",
             "Stage=status",
-            "-m",
+            "--map",
             "Level=priority",
             "--map-status",
             "In Review=accepted",

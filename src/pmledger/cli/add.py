@@ -76,9 +76,7 @@ def add(
     ] = None,
     acceptance: Annotated[
         list[str] | None,
-        typer.Option(
-            "--acceptance", "-a", metavar="TEXT", help="An acceptance criterion (repeatable)."
-        ),
+        typer.Option("--acceptance", metavar="TEXT", help="An acceptance criterion (repeatable)."),
     ] = None,
     depends_on: Annotated[
         list[str] | None,

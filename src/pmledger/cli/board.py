@@ -46,7 +46,14 @@ def board(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     as_of: AsOf = TODAY,
 ) -> None:
-    """A kanban board: one column per workflow status, a card per requirement."""
+    """A kanban board: one column per workflow status, a card per requirement.
+
+    Examples:
+
+      pmledger board --department 销售部
+
+      pmledger board --owner 陈涛 --limit 5
+    """
     from pmledger.cli.output import Doc, render
     from pmledger.query.filters import select
     from pmledger.report.board import board_columns

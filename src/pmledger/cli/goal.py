@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from pmledger.goals.progress import GoalProgress
 
 app = typer.Typer(
-    help="Goals and KPIs: add, list, show, set, measure.",
+    help=(
+        "Goals and KPIs: add, list, show, set, measure.\n\n"
+        "Example:\n\n  pmledger goal measure Q4-margin 19.5 --at 2026-11-20"
+    ),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -71,7 +74,12 @@ def add(
     ] = None,
     as_of: AsOf = TODAY,
 ) -> None:
-    """Create a goal and print its ID."""
+    """Create a goal and print its ID.
+
+    Example:
+
+      pmledger goal add "Cut churn" --kpi churn --unit % --baseline 8 --target 5
+    """
     from pmledger.cli.output import write
     from pmledger.goals.changes import new_goal
     from pmledger.goals.store import GoalBook
@@ -101,7 +109,12 @@ def list_(
         str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
     ] = "table",
 ) -> None:
-    """Every goal: KPI baseline → now → target, progress, linked work."""
+    """Every goal: KPI baseline → now → target, progress, linked work.
+
+    Example:
+
+      pmledger goal list --format csv > goals.csv
+    """
     from pmledger.cli.output import Column, Doc, View, render
 
     fmt = check_format(fmt, ("table", "json", "csv", "markdown"))
@@ -180,7 +193,12 @@ def show(
     goal_id: GoalArg,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
-    """One goal: KPI readings over time and its requirements by status."""
+    """One goal: KPI readings over time and its requirements by status.
+
+    Example:
+
+      pmledger goal show Q4-margin
+    """
     from pmledger.cli.output import Doc, render
     from pmledger.goals.progress import goal_progress
     from pmledger.goals.store import GoalBook
@@ -281,7 +299,12 @@ def set_(
     ],
     as_of: AsOf = TODAY,
 ) -> None:
-    """Set fields of a goal (title, kpi, unit, baseline, target, current, due, owner...)."""
+    """Set fields of a goal (title, kpi, unit, baseline, target, current, due, owner...).
+
+    Example:
+
+      pmledger goal set Q4-margin target=22 owner=李雷
+    """
     from pmledger.cli.output import write
     from pmledger.goals.changes import apply_goal_assignments
     from pmledger.goals.store import GoalBook
@@ -304,7 +327,12 @@ def measure(
     ] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who measured it.")] = None,
 ) -> None:
-    """Append a dated KPI reading, so progress has a history."""
+    """Append a dated KPI reading, so progress has a history.
+
+    Example:
+
+      pmledger goal measure Q4-margin 19.5 --at 2026-11-20
+    """
     from datetime import date
 
     from pmledger.cli.common import default_author

@@ -47,7 +47,6 @@ def import_(
         list[str] | None,
         typer.Option(
             "--map",
-            "-m",
             help='Column to field, e.g. "Summary=title"; "Column=" ignores a column (repeatable).',
             metavar="COLUMN=FIELD",
             show_default=False,
@@ -113,7 +112,6 @@ def import_(
         bool,
         typer.Option(
             "--dry-run",
-            "-n",
             help="Show what would be created or updated and every problem; write nothing.",
         ),
     ] = False,

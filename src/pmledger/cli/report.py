@@ -87,7 +87,14 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Render a progress report: status, departments, deadlines, ranking, goals, sprint, changes."""
+    """Render a progress report: status, departments, deadlines, ranking, goals, sprint, changes.
+
+    Examples:
+
+      pmledger report --format html --output report.html
+
+      pmledger report --department 销售部 --lang zh --format html --output 销售部.html
+    """
     from pmledger.goals.store import GoalBook
     from pmledger.ledger.ledger import write_atomic
     from pmledger.query.filters import select

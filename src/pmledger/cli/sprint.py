@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from pmledger.sprints import SprintReview
 
 app = typer.Typer(
-    help="Sprint review: list, show, carry.",
+    help=("Sprint review: list, show, carry.\n\nExample:\n\n  pmledger sprint show 2026-S23"),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -47,7 +47,12 @@ def list_(
         str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
     ] = "table",
 ) -> None:
-    """Every sprint: committed vs done, in count and effort."""
+    """Every sprint: committed vs done, in count and effort.
+
+    Example:
+
+      pmledger sprint list
+    """
     from pmledger.cli.output import Column, Doc, View, render
     from pmledger.sprints import review, sprint_names
 
@@ -98,7 +103,12 @@ def show(
     name: SprintArg,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
-    """Review a sprint: committed vs done, what slipped, what was added after it started."""
+    """Review a sprint: committed vs done, what slipped, what was added after it started.
+
+    Example:
+
+      pmledger sprint show 2026-S23
+    """
     from pmledger.cli.output import Doc, render
 
     fmt = check_format(fmt, ("table", "json"))
@@ -183,10 +193,15 @@ def carry(
     name: SprintArg,
     to: Annotated[str, typer.Option("--to", help="The sprint that takes the unfinished work.")],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", "-n", help="Print what would move; write nothing.")
+        bool, typer.Option("--dry-run", help="Print what would move; write nothing.")
     ] = False,
 ) -> None:
-    """Move every unfinished requirement of a sprint to another sprint (prints the IDs)."""
+    """Move every unfinished requirement of a sprint to another sprint (prints the IDs).
+
+    Example:
+
+      pmledger sprint carry 2026-S23 --to 2026-S24 --dry-run
+    """
     from pmledger.cli.output import warn, write
     from pmledger.errors import NotFoundError
     from pmledger.sprints import carry_over

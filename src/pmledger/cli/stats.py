@@ -38,7 +38,14 @@ def stats(
         ),
     ] = True,
 ) -> None:
-    """Counts by status, priority, department and owner; age, overdue, lead time."""
+    """Counts by status, priority, department and owner; age, overdue, lead time.
+
+    Examples:
+
+      pmledger stats --as-of 2026-11-20
+
+      pmledger stats --format json
+    """
     from pmledger.cli.output import Doc, render
     from pmledger.query.filters import select
     from pmledger.report.stats import compute_stats
