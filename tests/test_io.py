@@ -252,7 +252,7 @@ def test_an_interrupted_import_completes_when_run_again(
 
     # Ctrl-C while the batch (Ledger.create_many) gives files their names.
     calls = {"n": 0}
-    real = ledger_module._link
+    real = ledger_module.link_exclusive
 
     def flaky(tmp: Path, path: Path) -> bool:
         calls["n"] += 1
@@ -260,10 +260,10 @@ def test_an_interrupted_import_completes_when_run_again(
             raise KeyboardInterrupt
         return real(tmp, path)
 
-    monkeypatch.setattr(ledger_module, "_link", flaky)
+    monkeypatch.setattr(ledger_module, "link_exclusive", flaky)
     with pytest.raises(KeyboardInterrupt):
         apply_plan(ledger, plan)
-    monkeypatch.setattr(ledger_module, "_link", real)
+    monkeypatch.setattr(ledger_module, "link_exclusive", real)
     assert len(ledger.file_ids()) == 3
     assert not [p for p in ledger.requirements_dir.iterdir() if p.suffix == ".tmp"]
     plan2 = plan_import(table, ledger.load_all().requirements, _options(ledger.settings))

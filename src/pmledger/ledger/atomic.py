@@ -29,41 +29,48 @@ def replace_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     ``durable=False`` skips the fsyncs: for a cache, which may be lost but
     must never be torn.
     """
-    tmp = _write_temp(path.parent, data, durable=durable)
+    tmp = write_temp(path.parent, data, durable=durable)
     try:
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     if durable:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
 def create_exclusive(path: Path, text: str) -> bool:
     """Write a new file atomically; False (and nothing written) if ``path`` exists."""
-    tmp = _write_temp(path.parent, text.encode("utf-8"))
+    tmp = write_temp(path.parent, text.encode("utf-8"))
     try:
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
+        if not link_exclusive(tmp, path):
             return False
-        except OSError:
-            # A file system without hard links: fall back to an exclusive create.
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                return False
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(tmp.read_bytes())
-                handle.flush()
-                os.fsync(handle.fileno())
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return True
 
 
-def _write_temp(folder: Path, data: bytes, *, durable: bool = True) -> Path:
+def link_exclusive(tmp: Path, path: Path) -> bool:
+    """Give a complete temporary file its final name; False if the name exists."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    except OSError:
+        # A file system without hard links: an exclusive create, flushed.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(tmp.read_bytes())
+            handle.flush()
+            os.fsync(handle.fileno())
+    return True
+
+
+def write_temp(folder: Path, data: bytes, *, durable: bool = True) -> Path:
     fd, name = tempfile.mkstemp(dir=folder, prefix=".pmledger-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -78,7 +85,7 @@ def _write_temp(folder: Path, data: bytes, *, durable: bool = True) -> Path:
     return Path(name)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # Makes the rename itself durable; not every platform allows it.
     try:
         fd = os.open(folder, os.O_RDONLY)

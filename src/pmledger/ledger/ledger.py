@@ -30,10 +30,11 @@ from pmledger.errors import (
 )
 from pmledger.i18n import _
 from pmledger.ledger import fileformat, ids
+from pmledger.ledger.atomic import create_exclusive as create_exclusive
 
 # Re-exported: the documented way to write a ledger file.
-from pmledger.ledger.atomic import _fsync_dir, _write_temp
-from pmledger.ledger.atomic import create_exclusive as create_exclusive
+from pmledger.ledger.atomic import fsync_dir, write_temp
+from pmledger.ledger.atomic import link_exclusive as link_exclusive
 from pmledger.ledger.atomic import write_atomic as write_atomic
 from pmledger.ledger.cache import ParseCache, TitleRow, TitleStore
 from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
@@ -113,25 +114,6 @@ class LoadResult:
 
     requirements: list[Requirement] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
-
-
-def _link(tmp: Path, path: Path) -> bool:
-    """Give a complete temporary file its final name; False if the name exists."""
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        return False
-    except OSError:
-        # A file system without hard links: an exclusive create, flushed.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(tmp.read_bytes())
-            handle.flush()
-            os.fsync(handle.fileno())
-    return True
 
 
 def _sync_files(folder: Path, paths: list[Path]) -> None:
@@ -508,12 +490,12 @@ class Ledger:
             for req in planned:
                 # Flushed all at once below (_sync_files), not one fsync each.
                 temps.append(
-                    _write_temp(folder, fileformat.dumps(req).encode("utf-8"), durable=False)
+                    write_temp(folder, fileformat.dumps(req).encode("utf-8"), durable=False)
                 )
             _sync_files(folder, temps)
             created: list[Requirement] = []
             for req, tmp in zip(planned, temps, strict=True):
-                if _link(tmp, self.path_for(req.id)):
+                if link_exclusive(tmp, self.path_for(req.id)):
                     created.append(req)
                 else:
                     # The ID was taken meanwhile (its text names the ID): one at a time.
@@ -521,7 +503,7 @@ class Ledger:
         finally:
             for tmp in temps:
                 tmp.unlink(missing_ok=True)
-        _fsync_dir(folder)
+        fsync_dir(folder)
         self._note_written(created)
         return created
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from pmledger.errors import HasDependentsError, InvalidIdError, NotFoundError, RemovedError
 from pmledger.i18n import _
 from pmledger.ledger import ids
+from pmledger.ledger.atomic import fsync_dir
 from pmledger.ledger.ledger import SUFFIX, Ledger, Summary
 
 
@@ -61,22 +62,8 @@ def remove_requirement(ledger: Ledger, req_id: str, *, force: bool = False) -> R
             unlinked.append(other.id)
     path = ledger.path_for(req.id)
     path.unlink()
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return Removal(req.id, req.title, path, tuple(sorted(unlinked)))
-
-
-def _fsync_dir(folder: Path) -> None:
-    # The unlink is durable only once the folder is synced (not every platform allows it).
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
