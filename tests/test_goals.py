@@ -56,7 +56,8 @@ def test_unknown_keys_are_kept() -> None:
 
 
 @given(
-    title=st.text(min_size=1).filter(lambda s: s.strip()),
+    # A carriage return in known text is stored as a line feed (docs/file-format.md).
+    title=st.text(min_size=1).filter(lambda s: s.strip() and "\r" not in s),
     values=st.lists(st.integers(-(10**6), 10**6), max_size=4),
 )
 def test_round_trip(title: str, values: list[int]) -> None:
