@@ -65,6 +65,32 @@ class Change:
     old_path: str | None = None  # the path before a rename
 
 
+_NULL_BLOB = "0" * 40
+_RS, _US = "\x1e", "\x1f"
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One file a commit changed, with the blobs before and after (``git log --raw``)."""
+
+    status: str  # A, M, D, R (rename), T (type change)
+    path: str  # the path after the change (or the removed path)
+    old_path: str | None  # the path before a rename
+    old_blob: str | None  # None: the file did not exist before
+    new_blob: str | None  # None: the commit removed it
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One commit of ``git log``, with the files it changed."""
+
+    sha: str
+    date: str  # ISO 8601, with the author's offset
+    author: str
+    subject: str
+    files: tuple[FileVersion, ...]
+
+
 class Repo:
     """The work tree holding a ledger."""
 
@@ -137,6 +163,37 @@ class Repo:
                     changes.append(Change("A", name))
         return changes
 
+    def log(
+        self,
+        paths: Sequence[str],
+        *,
+        args: Sequence[str] = (),
+        follow: bool = False,
+        renames: bool = True,
+    ) -> list[LogEntry]:
+        """The commits (newest first, merges left out) that changed ``paths``
+        (relative to the top), each with its files' blob ids before and after.
+
+        One ``git log --raw`` process; read the blobs with :meth:`read_blobs`
+        (one more process, whatever the number of versions). ``follow``: one
+        file's history across renames. A repository without commits has none.
+        """
+        out = self.git(
+            "log",
+            "-z",
+            "--no-merges",
+            "--raw",
+            "--no-abbrev",
+            "-M" if renames else "--no-renames",
+            *(["--follow"] if follow else []),
+            f"--format={_RS}%H{_US}%aI{_US}%an{_US}%s",
+            *args,
+            "--",
+            *paths,
+            check=False,
+        ).decode("utf-8", "surrogateescape")
+        return [entry for chunk in out.split(_RS)[1:] if (entry := _log_entry(chunk))]
+
     def tree_files(self, rev: str, pathspec: str) -> dict[str, str]:
         """Path -> blob id of every file under ``pathspec`` at ``rev``."""
         out = self.git("ls-tree", "-r", "-z", "--full-tree", rev, "--", pathspec)
@@ -192,3 +249,34 @@ def _parse_name_status(out: str) -> list[Change]:
             changes.append(Change(kind, fields[i + 1]))
             i += 2
     return changes
+
+
+def _log_entry(chunk: str) -> LogEntry | None:
+    header, _sep, rest = chunk.partition("\0")
+    parts = header.split(_US)
+    if len(parts) < 4:
+        return None
+    sha, date, author, subject = parts[0], parts[1], parts[2], _US.join(parts[3:])
+    fields = rest.lstrip("\n").split("\0")
+    files: list[FileVersion] = []
+    i = 0
+    while i < len(fields):
+        meta = fields[i]
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        _old_mode, _new_mode, old, new, status = meta[1:].split(" ")[:5]
+        kind = status[:1]
+        old_blob = None if old == _NULL_BLOB else old
+        new_blob = None if new == _NULL_BLOB else new
+        if kind in "RC" and i + 2 < len(fields):
+            before, after = fields[i + 1], fields[i + 2]
+            i += 3
+            if kind == "C":  # a copy: the new file is an addition
+                files.append(FileVersion("A", after, None, None, new_blob))
+            else:
+                files.append(FileVersion("R", after, before, old_blob, new_blob))
+        else:
+            files.append(FileVersion(kind, fields[i + 1], None, old_blob, new_blob))
+            i += 2
+    return LogEntry(sha, date, author, subject, tuple(files))

@@ -156,7 +156,7 @@ FAST_SCORING: dict[str, dict[str, Callable[[Any], bool]]] = {
         name: lambda v: _number(v) and 1 <= v <= 10 for name in ("impact", "confidence", "ease")
     },
 }
-_NOTE_FIELDS = {
+_NOTE_FIELDS: dict[str, Callable[[Any], bool]] = {
     "at": _aware,
     "by": lambda v: isinstance(v, str),
     "text": lambda v: isinstance(v, str),
