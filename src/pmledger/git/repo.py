@@ -58,11 +58,13 @@ def run_git(
 
 @dataclass(frozen=True)
 class Change:
-    """One file changed between two trees (``git diff --name-status``)."""
+    """One file changed between two trees (``git diff --raw``)."""
 
     status: str  # A, M, D, R (rename), T (type change)
     path: str  # the path after the change (or the removed path)
     old_path: str | None = None  # the path before a rename
+    old_blob: str | None = None  # the version before (None: none, or unknown)
+    new_blob: str | None = None  # the version after (None: none, or only in the work tree)
 
 
 _NULL_BLOB = "0" * 40
@@ -148,13 +150,16 @@ class Repo:
         """Set a key in the repository's own configuration (.git/config)."""
         self.git("config", "--local", key, value)
 
-    def changes(self, old: str, new: str | None, pathspec: str) -> list[Change]:
+    def changes(
+        self, old: str, new: str | None, pathspec: str, *, renames: bool = True
+    ) -> list[Change]:
         """Files under ``pathspec`` changed from ``old`` to ``new`` (None: the work tree)."""
-        args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", old]
+        args = ["diff", "--raw", "--no-abbrev", "-z", "-M" if renames else "--no-renames"]
+        args += ["--no-ext-diff", old]
         if new is not None:
             args.append(new)
         out = self.git(*args, "--", pathspec).decode("utf-8", "surrogateescape")
-        changes = _parse_name_status(out)
+        changes = _parse_raw(out)
         if new is None:
             # Files never added to git are part of the work tree too.
             others = self.git("ls-files", "-z", "--others", "--exclude-standard", "--", pathspec)
@@ -234,21 +239,9 @@ class Repo:
         return result
 
 
-def _parse_name_status(out: str) -> list[Change]:
-    fields = out.split("\0")
-    changes: list[Change] = []
-    i = 0
-    while i < len(fields) and fields[i]:
-        status = fields[i]
-        kind = status[0]
-        if kind in "RC":
-            old, new = fields[i + 1], fields[i + 2]
-            i += 3
-            changes.append(Change("R" if kind == "R" else "A", new, old if kind == "R" else None))
-        else:
-            changes.append(Change(kind, fields[i + 1]))
-            i += 2
-    return changes
+def _parse_raw(out: str) -> list[Change]:
+    """``git diff --raw -z`` (a change is ``:modes blobs status``, then one or two paths)."""
+    return [Change(f.status, f.path, f.old_path, f.old_blob, f.new_blob) for f in _raw_files(out)]
 
 
 def _log_entry(chunk: str) -> LogEntry | None:
@@ -257,12 +250,16 @@ def _log_entry(chunk: str) -> LogEntry | None:
     if len(parts) < 4:
         return None
     sha, date, author, subject = parts[0], parts[1], parts[2], _US.join(parts[3:])
-    fields = rest.lstrip("\n").split("\0")
+    return LogEntry(sha, date, author, subject, tuple(_raw_files(rest.lstrip("\n"))))
+
+
+def _raw_files(out: str) -> list[FileVersion]:
+    fields = out.split("\0")
     files: list[FileVersion] = []
     i = 0
     while i < len(fields):
         meta = fields[i]
-        if not meta.startswith(":"):
+        if not meta.startswith(":") or i + 1 >= len(fields):
             i += 1
             continue
         _old_mode, _new_mode, old, new, status = meta[1:].split(" ")[:5]
@@ -279,4 +276,4 @@ def _log_entry(chunk: str) -> LogEntry | None:
         else:
             files.append(FileVersion(kind, fields[i + 1], None, old_blob, new_blob))
             i += 2
-    return LogEntry(sha, date, author, subject, tuple(files))
+    return files
