@@ -62,7 +62,9 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def timed(argv: list[str], cwd: Path, stdout: int | None = subprocess.DEVNULL) -> tuple[float, float]:
+def timed(
+    argv: list[str], cwd: Path, stdout: int | None = subprocess.DEVNULL
+) -> tuple[float, float]:
     """Wall and CPU seconds (the process and its waited-for children)."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=stdout, stderr=subprocess.DEVNULL)
@@ -78,7 +80,7 @@ def timed(argv: list[str], cwd: Path, stdout: int | None = subprocess.DEVNULL) -
 class Case:
     label: str
     run: Callable[[], tuple[float, float]]
-    per: int = 1  # divide by this (the merge: per file)
+    per: int = 1  # also shown divided by this (the merge: per file)
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
 
@@ -112,8 +114,7 @@ def build(work: Path, source: Path | None) -> tuple[Path, str, list[str]]:
 
 def setup_merge(root: Path, names: list[str]) -> tuple[str, list[Path]]:
     """Branches `ours` and `theirs` changing the same 100 files; returns ours' commit."""
-    subprocess.run([str(PMLEDGER), "git-setup"], cwd=root, env=ENV, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run([str(PMLEDGER), "git-setup"], cwd=root, env=ENV, check=True, capture_output=True)
     if not (root / ".gitattributes").exists() and not (root / "requirements").exists():
         raise SystemExit("no ledger")
     git(root, "add", "-A")
@@ -161,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "git-bench")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--ledger", type=Path, help="a 10k ledger generate.py built (cloned)")
+    parser.add_argument(
+        "--gc", action="store_true", help="pack the repository first (as git's auto gc does)"
+    )
     args = parser.parse_args(argv)
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -173,14 +177,22 @@ def main(argv: list[str] | None = None) -> int:
         setup_diff(root, names)
         ready.write_text(ours_head, encoding="utf-8")
     ours_head = ready.read_text(encoding="utf-8").strip()
+    if args.gc:
+        git(root, "gc", "-q")
+    objects = git(root, "count-objects", "-v").split("\n")
+    print("objects: " + ", ".join(objects[:3]), file=sys.stderr)
     sides = sorted(work.glob("driver-*.toml"))
     driver = git(root, "config", "--get", "merge.pmledger.driver").strip()
     print(f"driver command: {driver}", file=sys.stderr)
     exe = shlex.split(driver)[:-9] if driver.endswith("%O %A %B %P") else [str(PYTHON)]
     merge_dir = work / "merge"
     if not merge_dir.exists():
-        subprocess.run(["git", "worktree", "add", "-q", "--detach", str(merge_dir), ours_head],
-                       cwd=root, env=ENV, check=True)  # fmt: skip
+        subprocess.run(
+            ["git", "worktree", "add", "-q", "--detach", str(merge_dir), ours_head],
+            cwd=root,
+            env=ENV,
+            check=True,
+        )
     base_file, ours_file, theirs_file = _order_sides(root, sides, ours_head)
     scratch = work / "ours-copy.toml"
 
@@ -194,40 +206,56 @@ def main(argv: list[str] | None = None) -> int:
 
     def one_driver() -> tuple[float, float]:
         scratch.write_bytes(ours_file.read_bytes())
-        argv = [*exe, "-m", "pmledger.git", "merge-file", "--marker-size", "7",
-                str(base_file), str(scratch), str(theirs_file), "requirements/X.toml"]  # fmt: skip
+        argv = [
+            *exe,
+            "-m",
+            "pmledger.git",
+            "merge-file",
+            "--marker-size",
+            "7",
+            str(base_file),
+            str(scratch),
+            str(theirs_file),
+            "requirements/X.toml",
+        ]
         return timed(argv, root)
 
     pm = [str(PMLEDGER)]
     cases = [
         Case("python -c pass", lambda: timed([str(PYTHON), "-c", "pass"], root)),
-        Case("python -c 'import pydantic'",
-             lambda: timed([str(PYTHON), "-c", "import pydantic"], root)),  # fmt: skip
+        Case(
+            "python -c 'import pydantic'",
+            lambda: timed([str(PYTHON), "-c", "import pydantic"], root),
+        ),
         Case("one merge-driver invocation", one_driver),
-        Case(f"git merge of {MERGED} files changed on both sides, per file", merge, MERGED),
-        Case(f"git merge of {MERGED} files (whole merge)", merge),
-        Case(f"history ID ({HISTORY_COMMITS} commits)",
-             lambda: timed([*pm, "history", sample], root)),  # fmt: skip
-        Case(f"diff HEAD~1..HEAD (10k, {DIFF_CHANGED} changed)",
-             lambda: timed([*pm, "diff", "HEAD~1..HEAD"], root)),  # fmt: skip
+        Case(f"git merge of {MERGED} files changed on both sides", merge, MERGED),
+        Case(
+            f"history ID ({HISTORY_COMMITS} commits)", lambda: timed([*pm, "history", sample], root)
+        ),
+        Case(
+            f"diff HEAD~1..HEAD (10k, {DIFF_CHANGED} changed)",
+            lambda: timed([*pm, "diff", "HEAD~1..HEAD"], root),
+        ),
     ]
     for case in cases:  # warm-up (caches, page cache)
         case.run()
     for _round in range(args.rounds):
         for case in cases:
             wall, cpu = case.run()
-            case.wall.append(wall / case.per)
-            case.cpu.append(cpu / case.per)
+            case.wall.append(wall)
+            case.cpu.append(cpu)
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {args.rounds} rounds")
     print("| case | wall median ms | CPU median ms | wall min–max ms |")
     print("|---|--:|--:|--:|")
     for case in cases:
-        print(
-            f"| {case.label} | {statistics.median(case.wall) * 1000:,.0f} | "
-            f"{statistics.median(case.cpu) * 1000:,.0f} | "
-            f"{min(case.wall) * 1000:,.0f}–{max(case.wall) * 1000:,.0f} |"
-        )
+        rows = [(case.label, 1)] + ([(f"{case.label}, per file", case.per)] if case.per > 1 else [])
+        for label, per in rows:
+            print(
+                f"| {label} | {statistics.median(case.wall) * 1000 / per:,.0f} | "
+                f"{statistics.median(case.cpu) * 1000 / per:,.0f} | "
+                f"{min(case.wall) * 1000 / per:,.0f}–{max(case.wall) * 1000 / per:,.0f} |"
+            )
     return 0
 
 

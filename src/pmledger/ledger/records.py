@@ -206,8 +206,8 @@ def fast_requirement_text(data: Mapping[str, Any], original_text: str | None = N
         if k not in FAST_FIELDS and k not in FAST_SCORING and k != "notes"
     }
     text = canonical.write(canonical.arrange(known, extra, tables, notes), extra)
-    if original_text is None:
-        return text
+    if original_text is None or "#" not in original_text:
+        return text  # no comment to keep (reattach's own first test, without its import)
     from pmledger.ledger.comments import reattach
 
     return reattach(text, original_text.removeprefix("\ufeff"))[0]
