@@ -33,7 +33,7 @@ from .test_fileformat import aware_dt, extras, local_dt, number, text_st
 
 def test_the_fast_paths_schema_facts_are_the_models() -> None:
     assert tuple(records.FAST_FIELDS) == KEY_ORDER
-    assert records.FAST_PRIORITIES == tuple(p.value for p in Priority)
+    assert tuple(p.value for p in Priority) == records.FAST_PRIORITIES
     assert tuple(records.FAST_SCORING) == SCORING_TABLES
     assert {k: tuple(v) for k, v in records.FAST_SCORING.items()} == {
         k: tuple(m.model_fields) for k, m in SCORING_INPUTS.items()
