@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import TODAY, AsOf, check_format, open_ledger, report_problems
+from pmledger.cli.common import TODAY, AsOf, Format, check_format, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
 
 if TYPE_CHECKING:
@@ -106,9 +106,7 @@ def add(
 @handle_errors
 def list_(
     ctx: typer.Context,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
-    ] = "table",
+    fmt: Format = "table",
 ) -> None:
     """Every goal: KPI baseline → now → target, progress, linked work.
 

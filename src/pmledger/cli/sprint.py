@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import check_format, open_ledger, report_problems
+from pmledger.cli.common import Format, check_format, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
 
 if TYPE_CHECKING:
@@ -44,9 +44,7 @@ def _review(ledger: Ledger, name: str, *, with_git: bool = True) -> SprintReview
 @handle_errors
 def list_(
     ctx: typer.Context,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
-    ] = "table",
+    fmt: Format = "table",
 ) -> None:
     """Every sprint: committed vs done, in count and effort.
 
