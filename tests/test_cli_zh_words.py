@@ -143,3 +143,9 @@ def test_a_bad_priority_in_chinese() -> None:
     assert "priority：必须是 紧急/高/中/低" in result.stderr and "实际为 '超高'" in result.stderr
     english = invoke(["--lang", "en", "set", rid, "priority=超高"])
     assert "priority must be one of critical, high, medium, low" in english.stderr
+
+
+@pytest.mark.parametrize("group", ["goal", "sprint"])
+def test_a_group_alone_lists_its_commands_and_succeeds(group: str) -> None:
+    out = ok(["--lang", "zh", group]).stdout
+    assert "用法：pmledger" in out and "命令" in out

@@ -8,6 +8,7 @@ import typer
 
 from pmledger.cli.common import TODAY, AsOf, Format, check_format, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
+from pmledger.cli.language import HelpGroup
 
 if TYPE_CHECKING:
     from pmledger.cli.output import Block
@@ -22,6 +23,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=HelpGroup,
 )
 
 GoalArg = Annotated[str, typer.Argument(metavar="GOAL", help="The goal ID (case ignored).")]

@@ -381,7 +381,18 @@ def translate_click_error(error: Exception) -> None:
 _CLICK_EXCEPTION: type[Exception] = typer.BadParameter.__mro__[2]
 
 
-class TranslatingGroup(TyperGroup):
+class HelpGroup(TyperGroup):
+    """A command group that, called alone, shows its commands and succeeds."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # `pmledger goal` alone asks what it can do: the command list, and success.
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            typer.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+class TranslatingGroup(HelpGroup):
     """The root group: chooses the language before parsing, then translates --help and errors."""
 
     def make_context(
@@ -408,13 +419,6 @@ class TranslatingGroup(TyperGroup):
         except _CLICK_EXCEPTION as error:
             translate_click_error(error)
             raise
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        # `pmledger` alone asks what it can do: the command list, and success.
-        if not args and self.no_args_is_help and not ctx.resilient_parsing:
-            typer.echo(ctx.get_help(), color=ctx.color)
-            ctx.exit(0)
-        return super().parse_args(ctx, args)
 
 
 def check_language(value: str | None) -> str | None:

@@ -8,6 +8,7 @@ import typer
 
 from pmledger.cli.common import Format, check_format, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
+from pmledger.cli.language import HelpGroup
 
 if TYPE_CHECKING:
     from pmledger.cli.output import Block
@@ -19,6 +20,7 @@ app = typer.Typer(
     help=("Sprint review: list, show, carry.\n\nExample:\n\n  pmledger sprint show 2026-S23"),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=HelpGroup,
 )
 
 SprintArg = Annotated[str, typer.Argument(metavar="SPRINT", help="The sprint name, e.g. 2026-S24.")]
