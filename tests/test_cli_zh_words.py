@@ -149,3 +149,23 @@ def test_a_bad_priority_in_chinese() -> None:
 def test_a_group_alone_lists_its_commands_and_succeeds(group: str) -> None:
     out = ok(["--lang", "zh", group]).stdout
     assert "用法：pmledger" in out and "命令" in out
+
+
+def test_a_chinese_command_that_succeeds_does_not_load_typers_help_module() -> None:
+    # typer.rich_utils costs ~90 ms to import; it is needed for help and errors only.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pmledger.cli import app\n"
+        "try:\n"
+        "    app(['--lang', 'zh', 'list'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('typer.rich_utils' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "False"

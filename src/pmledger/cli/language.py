@@ -194,9 +194,15 @@ class TranslatingFormatter(_HelpFormatter):  # type: ignore[misc]
 
 
 class TranslatingContext(typer.Context):
-    """A context whose help formatter speaks the active language."""
+    """A context whose help (formatter and typer's words) speaks the active language."""
 
     formatter_class = TranslatingFormatter
+
+    def get_help(self) -> str:
+        # --help, and a group called alone, come through here: the moment
+        # typer's help module is needed at all.
+        translate_typer_words()
+        return str(super().get_help())
 
 
 def _copy_param(param: Any) -> Any:
@@ -232,7 +238,11 @@ TYPER_WORDS: dict[str, str] = {
 
 
 def translate_typer_words() -> None:
-    """Put typer's own help words in the active language (English costs no import)."""
+    """Put typer's own help words in the active language (English costs no import).
+
+    Called only when help or an error is about to be printed: importing
+    typer's help module costs ~90 ms, which a command that succeeds never pays.
+    """
     import sys
 
     if i18n.active_language() == "en" and "typer.rich_utils" not in sys.modules:
@@ -368,6 +378,8 @@ def _chinese_message(error: Any) -> str | None:
 
 def translate_click_error(error: Exception) -> None:
     """Put a click usage error in the active language (in place; English is left alone)."""
+    # typer's error panel (title, "Try ... for help.") is printed next.
+    translate_typer_words()
     if i18n.active_language() == "en" or not hasattr(error, "format_message"):
         return
     text = _chinese_message(error)
@@ -405,11 +417,13 @@ class TranslatingGroup(HelpGroup):
         i18n.activate(choose_for_args(args))
         plain_placeholders(self)
         translate_help(self)
-        translate_typer_words()
         try:
             return super().make_context(info_name, args, parent, **extra)
         except _CLICK_EXCEPTION as error:
             translate_click_error(error)
+            raise
+        except typer.Abort:
+            translate_typer_words()
             raise
 
     def invoke(self, ctx: Any) -> Any:
@@ -418,6 +432,9 @@ class TranslatingGroup(HelpGroup):
             return super().invoke(ctx)
         except _CLICK_EXCEPTION as error:
             translate_click_error(error)
+            raise
+        except typer.Abort:
+            translate_typer_words()
             raise
 
 
