@@ -150,8 +150,14 @@ def test_valid_canonical_records_take_the_fast_path(doc: dict[str, Any]) -> None
     # Whatever the model accepts, once written canonically, the fast path
     # writes byte for byte the same (a merged record is made of such values).
     again = tomllib.loads(full)
-    assert records.fast_requirement_text(again) == full
-    assert records.REQUIREMENT.canonical(again, None) == full
+    fast = records.fast_requirement_text(again)
+    if _full(again) == full:
+        assert fast == full
+    else:
+        # Not a fixed point of the model (a note's `at` given as a bare date is
+        # written as a local date-time, read back as UTC): the model decides.
+        assert fast is None
+    assert records.REQUIREMENT.canonical(again, None) == _full(again)
 
 
 def test_comments_are_kept_as_the_model_path_keeps_them() -> None:
