@@ -9,20 +9,11 @@ import typer
 
 from pmledger.cli.common import (
     TODAY,
-    AllOpt,
     AsOf,
-    DepartmentOpt,
-    DueBeforeOpt,
+    FilterOptions,
     Format,
-    GoalOpt,
-    OverdueOpt,
-    OwnerOpt,
-    RequesterOpt,
-    SearchArg,
-    StatusOpt,
-    TagOpt,
-    build_filter,
     check_format,
+    filter_options,
     open_ledger,
     report_problems,
 )
@@ -96,18 +87,10 @@ def data_columns() -> tuple[Column, ...]:
     )
 
 
+@filter_options()
 def list_(
     ctx: typer.Context,
-    search: SearchArg = None,
-    status: StatusOpt = None,
-    owner: OwnerOpt = None,
-    tag: TagOpt = None,
-    department: DepartmentOpt = None,
-    requester: RequesterOpt = None,
-    goal: GoalOpt = None,
-    overdue: OverdueOpt = False,
-    due_before: DueBeforeOpt = None,
-    all_: AllOpt = False,
+    where: FilterOptions = FilterOptions(),
     sort: Annotated[
         str,
         typer.Option(
@@ -140,20 +123,7 @@ def list_(
     ctx.with_resource(language_for(fmt))
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    flt = build_filter(
-        settings=settings,
-        as_of=as_of,
-        status=status,
-        owner=owner,
-        tag=tag,
-        department=department,
-        requester=requester,
-        goal=goal,
-        overdue=overdue,
-        due_before=due_before,
-        search=search,
-        include_inactive=all_,
-    )
+    flt = where.filter(settings, as_of)
     loaded = ledger.load_all()
     report_problems(list(loaded.problems))
     reqs = sort_requirements(
