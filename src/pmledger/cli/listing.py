@@ -42,8 +42,12 @@ def list_columns() -> tuple[Column, ...]:
     )
 
 
-def markdown_columns() -> tuple[Column, ...]:
-    """Markdown, for people: every listed field, headed in the reader's language."""
+def detail_columns() -> tuple[Column, ...]:
+    """Every listed field, for markdown (headed in the reader's language) and CSV.
+
+    CSV heads its columns with the field names (pmledger.cli.output.csv_bytes),
+    the same in every language.
+    """
     from pmledger.cli.output import Column
     from pmledger.i18n import _
 
@@ -62,28 +66,6 @@ def markdown_columns() -> tuple[Column, ...]:
         Column("goal", _("Goal")),
         Column("sprint", _("Sprint")),
         Column("created", _("Created"), "date"),
-    )
-
-
-def data_columns() -> tuple[Column, ...]:
-    """CSV: every listed field, the due date as a date (headers for programs: English)."""
-    from pmledger.cli.output import Column
-
-    return (
-        Column("id", "ID", "id"),
-        Column("title", "Title"),
-        Column("status", "Status"),
-        Column("priority", "Priority"),
-        Column("due", "Due", "date"),
-        Column("overdue", "Overdue", "bool"),
-        Column("owner", "Owner"),
-        Column("department", "Department"),
-        Column("requester", "Requester"),
-        Column("tags", "Tags", "list"),
-        Column("effort", "Effort", "number"),
-        Column("goal", "Goal"),
-        Column("sprint", "Sprint"),
-        Column("created", "Created", "date"),
     )
 
 
@@ -164,14 +146,13 @@ def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: d
     title = ngettext("{count} requirement", "{count} requirements", len(reqs)).format(
         count=len(reqs)
     )
-    data = View(columns=data_columns(), rows=rows)
-    people = View(columns=markdown_columns(), rows=rows)
+    detail = View(columns=detail_columns(), rows=rows)
     return Doc(
         blocks=[View(columns=list_columns(), rows=rows, title=title)],
         # pydantic-core writes each model's JSON itself (the same values as
         # model_dump(mode="json"), in half the time), one requirement at a time.
         json=(RawJson(r.model_dump_json()) for r in reqs),
-        csv=data,
-        markdown=[people],
+        csv=detail,
+        markdown=[detail],
         notes=[] if reqs else [_("no requirements match")],
     )
