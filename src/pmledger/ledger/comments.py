@@ -103,6 +103,18 @@ def _unescape(pair: str, text: str, at: int) -> str:
         return pair
 
 
+def _past_closing(line: str, at: int, quote: str) -> int:
+    """Where the text resumes after the three quotes closing a multi-line string at ``at``.
+
+    Up to two more quotes belong to the string: four quotes in a row end it
+    with one quote as its last character.
+    """
+    end = at + 3
+    while end < len(line) and line[end] == quote and end < at + 5:
+        end += 1
+    return end
+
+
 class _State:
     def __init__(self) -> None:
         self.mode = _NORMAL
@@ -149,19 +161,12 @@ class _State:
                 if ch == "\\":
                     i += 1
                 elif line.startswith('"""', i):
-                    # Up to two more quotes belong to the string.
-                    j = i + 3
-                    while j < n and line[j] == '"' and j < i + 5:
-                        j += 1
                     self.mode = _NORMAL
-                    i = j
+                    i = _past_closing(line, i, '"')
                     continue
             elif self.mode == _ML_LITERAL and line.startswith("'''", i):
-                j = i + 3
-                while j < n and line[j] == "'" and j < i + 5:
-                    j += 1
                 self.mode = _NORMAL
-                i = j
+                i = _past_closing(line, i, "'")
                 continue
             i += 1
         if self.mode in (_BASIC, _LITERAL):
