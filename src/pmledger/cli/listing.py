@@ -115,25 +115,16 @@ def list_(
 
 
 def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: date) -> Doc:
+    from pmledger.cli.display import shown_fields
     from pmledger.cli.output import Doc, RawJson, View
     from pmledger.i18n import _, ngettext
-    from pmledger.query.filters import is_overdue
-    from pmledger.ranking.scoring import priority_text, show_date, status_text
+    from pmledger.ranking.scoring import show_date
 
     rows: list[dict[str, Any]] = []
     if fmt != "json":
-        # The reader's words (Chinese dates and labels); CSV is built in
-        # English, where these are the canonical values.
         rows = [
             {
-                "id": r.id,
-                "title": r.title,
-                "status": status_text(r.status, settings),
-                "priority": priority_text(r.priority.value),
-                "due": r.due if r.due is None else show_date(r.due, as_of),
-                "overdue": is_overdue(r, settings=settings, as_of=as_of),
-                "owner": r.owner,
-                "department": r.department,
+                **shown_fields(r, settings, as_of),
                 "requester": r.requester,
                 "tags": r.tags,
                 "effort": r.effort,

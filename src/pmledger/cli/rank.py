@@ -136,23 +136,12 @@ def rank(
 
 
 def _item_row(item: RankedItem, as_of: date, settings: Settings) -> dict[str, Any]:
-    from pmledger.query.filters import is_overdue
-    from pmledger.ranking.scoring import priority_text, show_date, status_text
+    from pmledger.cli.display import shown_fields
 
-    req = item.requirement
-    # Tables show the reader's words (Chinese dates, labels); CSV is built in
-    # English (pmledger.cli.display), where these are the canonical values.
     return {
         "position": item.position,
-        "id": req.id,
-        "title": req.title,
         "score": item.score.value,
-        "status": status_text(req.status, settings),
-        "priority": priority_text(req.priority.value),
-        "due": req.due if req.due is None else show_date(req.due, as_of),
-        "overdue": is_overdue(req, settings=settings, as_of=as_of),
-        "owner": req.owner,
-        "department": req.department,
+        **shown_fields(item.requirement, settings, as_of),
     }
 
 
