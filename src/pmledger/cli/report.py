@@ -159,8 +159,8 @@ def _sprint_review(
 
 
 def _changes(
-    ledger: Ledger, reqs: list[Requirement], since: str | None, today: date
+    ledger: Ledger, reqs: list[Requirement], since: str | None, as_of: date
 ) -> tuple[list[Change] | None, str]:
     from pmledger.report.history import recent_changes
 
-    return recent_changes(ledger, since=since, as_of=today, only={r.id for r in reqs})
+    return recent_changes(ledger, since=since, as_of=as_of, only={r.id for r in reqs})

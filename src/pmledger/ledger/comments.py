@@ -246,14 +246,6 @@ def statements(text: str) -> Iterator[Statement]:
     yield from _scan(text).statements
 
 
-def has_comments(text: str) -> bool:
-    """Whether the text holds any comment (outside strings)."""
-    if "#" not in text:
-        return False
-    scan = _scan(text)
-    return bool(scan.tail) or any(s.leading or s.trailing or s.inner for s in scan.statements)
-
-
 def reattach(canonical: str, original: str) -> tuple[str, list[str]]:
     """``canonical`` with the comments of ``original`` put back by key; and the lost ones."""
     if "#" not in original:
