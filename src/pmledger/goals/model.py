@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pmledger.ledger.model import Note, Number, OptionalText
+from pmledger.ledger.model import Note, Number, OptionalText, RequiredText
 
 # A goal ID is chosen by people ("Q4-margin", "G-增长") and becomes a file
 # name: a letter or digit (any script), then letters, digits, dashes,
@@ -37,8 +37,8 @@ class Goal(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
-    title: str
-    kpi: str
+    title: RequiredText
+    kpi: RequiredText
     unit: OptionalText = None
     baseline: Number | None = None
     target: Number
@@ -56,13 +56,6 @@ class Goal(BaseModel):
             raise ValueError(
                 "a goal ID is letters, digits, '-', '_' or '.', starting with a letter or digit"
             )
-        return value
-
-    @field_validator("title", "kpi")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
         return value
 
     @property
