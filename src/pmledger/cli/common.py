@@ -183,6 +183,7 @@ class FilterOptions:
 
     def filter(self, settings: Settings, as_of: date) -> Filter:
         """The core filter (statuses checked against the workflow, dates parsed)."""
+        # The fields are named after build_filter's parameters.
         return build_filter(settings=settings, as_of=as_of, **vars(self))
 
 
