@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from pmledger.i18n import N_, _, translate
 from pmledger.text import cell_len, truncate
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -209,7 +210,7 @@ class View:
     columns: Sequence[Column]
     rows: Sequence[Mapping[str, Any]]
     title: str | None = None
-    empty: str = "nothing to show"
+    empty: str = N_("nothing to show")
     show_header: bool = True
 
 
@@ -336,7 +337,8 @@ def _plain(value: Any, kind: Kind, decimals: int = 0) -> str:
         filled = round(BAR_CELLS * float(value))
         return "█" * filled if filled or not value else "▏"
     if kind == "bool":
-        return "yes" if value else ""
+        # TRANSLATORS: a true value in a table cell (false shows nothing).
+        return _("yes") if value else ""
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value)
@@ -623,7 +625,7 @@ def markdown_lines(blocks: Sequence[Block]) -> list[str]:
                 if lane.more:
                     lines.append(f"- {_md_cell(lane.more)}")
                 if not lane.cards and not lane.more:
-                    lines.append(f"- {block.empty}")
+                    lines.append(f"- {translate(block.empty)}")
         elif block.rows or block.show_header:
             if block.title:
                 lines += [f"**{_md_cell(block.title)}**", ""]
