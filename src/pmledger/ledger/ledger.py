@@ -350,18 +350,58 @@ class Ledger:
         removed or saved through pmledger are always seen. Never use it for
         listings: they read :meth:`load_all` or :meth:`summaries`.
         """
-        store = TitleStore.for_ledger(self.root)
-        if store.path is None:
+        store = self._title_store()
+        if store is None:
             return [
                 TitleEntry(s.id, s.title, s.status, s.created, s.title_key, s.title_bigrams)
                 for s in self.summaries().summaries
             ]
+        return [TitleEntry(*row) for row in store.rows.values()]
+
+    def titles_like(self, title: str, *, exclude_statuses: Iterable[str] = ()) -> list[TitleEntry]:
+        """The entries of :meth:`titles` that :func:`~pmledger.query.similarity.similar`
+        would accept for ``title``, and those with its ``title_key`` (exact duplicates).
+
+        Same data, same staleness as :meth:`titles`, but scanned as columns:
+        only the rows that match become objects (100k requirements: ~40 ms
+        instead of ~300 ms).
+        """
+        from pmledger.query.similarity import likely_matches
+
+        excluded = set(exclude_statuses)
+        store = self._title_store()
+        if store is None:
+            entries = [e for e in self.titles() if e.status not in excluded]
+            hits = likely_matches(
+                title, [e.title_key for e in entries], [e.title_bigrams for e in entries]
+            )
+            return [entries[i] for i in hits]
+        rows: list[TitleRow] = []
+        snapshot = store.snapshot if store._rows is None else None
+        if snapshot is None:
+            rows = list(store.rows.values())
+        else:
+            ids = snapshot.column("ids")
+            keys = snapshot.column("keys")
+            for i in likely_matches(title, keys, snapshot.counts(), joined=snapshot.joined("keys")):
+                if ids[i] not in store.changes:  # superseded by the journal
+                    rows.append(snapshot.row(i))
+            rows += [row for row in store.changes.values() if row is not None]
+        rows = [r for r in rows if r[2] not in excluded]
+        hits = likely_matches(title, [r[4] for r in rows], [r[5] for r in rows])
+        return [TitleEntry(*rows[i]) for i in hits]
+
+    def _title_store(self) -> TitleStore | None:
+        """The title store, brought in line with the folder (None when caching is off)."""
+        store = TitleStore.for_ledger(self.root)
+        if store.path is None:
+            return None
         now = self._folder_mtime()
         if not store.loaded:
             self._rebuild_titles(store, now)
         elif store.dir_mtime_ns != now or store.needs_compaction():
             self._reconcile_titles(store, now)
-        return [TitleEntry(*row) for row in store.rows.values()]
+        return store
 
     def _folder_mtime(self) -> int:
         try:
@@ -369,12 +409,11 @@ class Ledger:
         except OSError:
             return -1
 
-    def _listed_ids(self) -> set[str]:
+    def _listed_names(self) -> set[str]:
         try:
-            names = os.listdir(self.requirements_dir)
+            return set(os.listdir(self.requirements_dir))
         except FileNotFoundError:
             return set()
-        return {n[: -len(SUFFIX)] for n in names if n.endswith(SUFFIX) and not n.startswith(".")}
 
     def _rebuild_titles(self, store: TitleStore, now: int) -> None:
         result = self.summaries()
@@ -387,10 +426,15 @@ class Ledger:
 
     def _reconcile_titles(self, store: TitleStore, now: int) -> None:
         """Bring the store in line with the folder's file names (no stat per file)."""
-        listed = self._listed_ids()
-        known = set(store.rows) | store.bad
-        new = listed - known
-        gone = known - listed
+        from itertools import repeat
+        from operator import add
+
+        # Compared as file names, with set operations in C: 100k names in a few ms.
+        listed = self._listed_names()
+        known = set(map(add, store.ids() | store.bad, repeat(SUFFIX)))
+        cut = len(SUFFIX)
+        new = {n[:-cut] for n in listed - known if n.endswith(SUFFIX) and not n.startswith(".")}
+        gone = {n[:-cut] for n in known - listed}
         if len(new) > 1000:
             self._rebuild_titles(store, now)  # a pull or a clone: read it all once
             return

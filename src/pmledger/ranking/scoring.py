@@ -106,7 +106,7 @@ class Dependencies:
     cycles: list[list[str]] = field(default_factory=list)
     # Texts of score terms already worded during this ranking: most repeat
     # (the same priority, age or due date), and wording costs gettext calls.
-    texts: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False, repr=False)
+    texts: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, requirements: Iterable[Requirement], settings: Settings) -> Dependencies:
