@@ -64,6 +64,9 @@ class Summary(NamedTuple):
     title_bigrams: int
 
 
+make_summary = Summary._make
+
+
 def summarize(req: Requirement) -> Summary:
     """The summary of a requirement."""
     key = title_key(req.title)
@@ -134,6 +137,10 @@ def _sync_files(folder: Path, paths: list[Path]) -> None:
     for path in paths:
         with path.open("rb+") as handle:
             os.fsync(handle.fileno())
+
+
+def _first(item: tuple[str, os.DirEntry[str], os.stat_result]) -> str:
+    return item[0]
 
 
 class Ledger:
@@ -211,14 +218,26 @@ class Ledger:
             if name.endswith(SUFFIX) and not name.startswith(".") and entry.is_file():
                 yield name, entry
 
-    def _stat_scan(self) -> Iterator[tuple[str, os.DirEntry[str], os.stat_result]]:
-        """Requirement files in name order with their stat (the cache's freshness key)."""
-        for name, entry in sorted(self._scan()):
-            try:
-                stat = entry.stat()
-            except FileNotFoundError:
-                continue  # removed while we looked
-            yield name, entry, stat
+    def _stat_scan(self) -> list[tuple[str, os.DirEntry[str], os.stat_result]]:
+        """Requirement files in name order with their stat (the cache's freshness key).
+
+        One plain loop into a list: this runs once per file of the ledger on
+        every command that reads it whole, so it stays lean.
+        """
+        try:
+            entries = list(os.scandir(self.requirements_dir))
+        except FileNotFoundError:
+            return []
+        found = []
+        for entry in entries:
+            name = entry.name
+            if name.endswith(SUFFIX) and name[0] != "." and entry.is_file():
+                try:
+                    found.append((name, entry, entry.stat()))
+                except FileNotFoundError:
+                    continue  # removed while we looked
+        found.sort(key=_first)
+        return found
 
     def resolve_id(self, text: str) -> str:
         """The full ID a person meant: exact, or a unique prefix of the random part."""
@@ -302,7 +321,9 @@ class Ledger:
             seen.add(name)
             cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
             if cached is not None:
-                hit = requirement_from_state(cached)
+                # Frozen models never change their dicts, so the cache's
+                # may serve as the model's own (it is saved unchanged).
+                hit = requirement_from_state(cached, owned=True)
                 # The workflow may have changed since the entry was stored.
                 if hit.status in self.settings.ledger.statuses:
                     result.requirements.append(hit)
@@ -327,7 +348,7 @@ class Ledger:
             seen.add(name)
             cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
             if cached is not None and cached[2] in statuses:
-                result.summaries.append(Summary(*cached))
+                result.summaries.append(make_summary(cached))
                 continue
             req = self._read_entry(entry)
             if isinstance(req, FileProblem):
