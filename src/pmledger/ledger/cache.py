@@ -118,6 +118,11 @@ class ParseCache:
         entries = data.get("entries")
         return entries if isinstance(entries, dict) else {}
 
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """Every entry by file name: (size, mtime in ns, value); read only."""
+        return self._entries
+
     def get(self, name: str, size: int, mtime_ns: int) -> Any | None:
         """The cached object for a file, if the file is unchanged."""
         entry = self._entries.get(name)

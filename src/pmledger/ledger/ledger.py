@@ -342,14 +342,19 @@ class Ledger:
         """A summary of every requirement; much faster than :meth:`load_all` when cached."""
         cache = ParseCache.for_ledger(self.root, "index") if use_cache else ParseCache(None)
         result = SummaryResult()
-        seen: set[str] = set()
-        statuses = self.settings.ledger.statuses
-        for name, entry, stat in self._stat_scan():
-            seen.add(name)
-            cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
-            if cached is not None and cached[2] in statuses:
-                result.summaries.append(make_summary(cached))
-                continue
+        statuses = set(self.settings.ledger.statuses)
+        scan = self._stat_scan()
+        # The loop runs once per file of the ledger (show, check, completion):
+        # the cache's entries are read inline, without a call per file.
+        entries = cache.entries
+        append = result.summaries.append
+        for name, entry, stat in scan:
+            hit = entries.get(name)
+            if hit is not None and hit[0] == stat.st_size and hit[1] == stat.st_mtime_ns:
+                cached = hit[2]
+                if cached[2] in statuses:
+                    append(make_summary(cached))
+                    continue
             req = self._read_entry(entry)
             if isinstance(req, FileProblem):
                 result.problems.append(req)
@@ -357,7 +362,7 @@ class Ledger:
             summary = summarize(req)
             result.summaries.append(summary)
             cache.put(name, stat.st_size, stat.st_mtime_ns, tuple(summary))
-        cache.retain(seen)
+        cache.retain({item[0] for item in scan})
         cache.save()
         return result
 
