@@ -283,25 +283,27 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
     due_input = texts.get(due_key)
     if due_input is None:
         due_input = texts[due_key] = _due_input(req.due, days, as_of)
-    age_key = ("age", lang, age_days)
-    age_input = texts.get(age_key)
-    if age_input is None:
-        age_input = texts[age_key] = ngettext("{days} day old", "{days} days old", age_days).format(
-            days=age_days
-        )
     status_key = ("status", lang, req.status, id(settings))
     status_input = texts.get(status_key)
     if status_input is None:
         status_input = texts[status_key] = status_text(req.status, settings)
-    fixed = texts.get(("fixed", lang))
-    if fixed is None:
-        fixed = texts[("fixed", lang)] = (
-            _("blocks nothing open"),
-            _("waits for nothing open"),
-            _("sum of weight x measure"),
+    # (Messages in the order the catalog lists them.)
+    if dependents:
+        blocking = _("blocks {ids}").format(ids=_id_list(dependents))
+    else:
+        blocking = texts.get(("blocks", lang)) or texts.setdefault(
+            ("blocks", lang), _("blocks nothing open")
         )
-    blocking = _("blocks {ids}").format(ids=_id_list(dependents)) if dependents else fixed[0]
-    blocked = _("waits for {ids}").format(ids=_id_list(blockers)) if blockers else fixed[1]
+    if blockers:
+        blocked = _("waits for {ids}").format(ids=_id_list(blockers))
+    else:
+        blocked = texts.get(("waits", lang)) or texts.setdefault(
+            ("waits", lang), _("waits for nothing open")
+        )
+    age_key = ("age", lang, age_days)
+    age_input = texts.get(age_key) or texts.setdefault(
+        age_key, ngettext("{days} day old", "{days} days old", age_days).format(days=age_days)
+    )
     measured = [
         ("priority", priority_text(req.priority.value), prio, w.priority),
         ("due", due_input, due_m, w.due),
@@ -320,7 +322,8 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
         model="default",
         value=round(total, 4),
         terms=terms,
-        formula=fixed[2],
+        formula=texts.get(("formula", lang))
+        or texts.setdefault(("formula", lang), _("sum of weight x measure")),
         days_to_due=days,
     )
 
