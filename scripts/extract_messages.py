@@ -63,6 +63,10 @@ MARKED: frozenset[str] = frozenset(
         "pmledger.cli.rank",
         "pmledger.cli.remove",
         "pmledger.cli.show",
+        "pmledger.cli.board",
+        "pmledger.cli.goal",
+        "pmledger.cli.sprint",
+        "pmledger.cli.stats",
     ]
 )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmledger.i18n import _, ngettext, pgettext
+
 
 class PmledgerError(Exception):
     """Base class of every error the core raises on purpose."""
@@ -19,8 +21,10 @@ class LedgerNotFoundError(PmledgerError):
 
     def __init__(self, start: Path) -> None:
         super().__init__(
-            f"no pmledger ledger found in {start} or any parent folder; "
-            "create one with `pmledger init` or point to one with --ledger DIR"
+            _(
+                "no pmledger ledger found in {start} or any parent folder; "
+                "create one with `pmledger init` or point to one with --ledger DIR"
+            ).format(start=start)
         )
         self.start = start
 
@@ -60,8 +64,13 @@ class ScoringError(PmledgerError):
     def __init__(self, problems: list[ScoringProblem]) -> None:
         self.problems = problems
         lines = [f"{p.req_id}: {p.message}" for p in problems[:10]]
-        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
-        super().__init__("; ".join(lines) + more)
+        text = pgettext("problem separator", "; ").join(lines)
+        if len(problems) > 10:
+            # TRANSLATORS: {problems} is a list of problems, then how many more there are.
+            text = _("{problems} (and {count} more)").format(
+                problems=text, count=len(problems) - 10
+            )
+        super().__init__(text)
 
 
 @dataclass(frozen=True)
@@ -124,10 +133,11 @@ def merge_problems(problems: list[FileProblem]) -> FileProblem:
         if p.path != first.path:
             parts.append(str(p))
         else:
-            parts.append(f"line {p.line}: {p.message}" if p.line is not None else p.message)
+            located = _("line {line}: {message}").format(line=p.line, message=p.message)
+            parts.append(located if p.line is not None else p.message)
     return FileProblem(
         first.path,
-        "; ".join(parts),
+        pgettext("problem separator", "; ").join(parts),
         line=first.line,
         column=first.column,
         field=first.field,
@@ -139,11 +149,16 @@ class CommentsLostError(PmledgerError):
     """A rewrite would drop comments whose key is gone, and nobody was told."""
 
     def __init__(self, path: Path, comments: list[str]) -> None:
-        shown = "; ".join(comments[:3]) + (
-            f" and {len(comments) - 3} more" if len(comments) > 3 else ""
-        )
+        shown = pgettext("problem separator", "; ").join(comments[:3])
+        if len(comments) > 3:
+            # TRANSLATORS: {comments} lists the first comments, then how many more there are.
+            shown = _("{comments} and {count} more").format(comments=shown, count=len(comments) - 3)
         super().__init__(
-            f"{path}: {len(comments)} comment(s) would be lost with their key: {shown}"
+            ngettext(
+                "{path}: {count} comment would be lost with their key: {comments}",
+                "{path}: {count} comments would be lost with their key: {comments}",
+                len(comments),
+            ).format(path=path, count=len(comments), comments=shown)
         )
         self.path = path
         self.comments = comments
@@ -171,11 +186,20 @@ class ImportRowsError(PmledgerError):
     def __init__(self, problems: list[object], rows: int) -> None:
         self.problems = problems
         self.rows = rows
-        first = str(problems[0]) if problems else "invalid rows"
+        first = str(problems[0]) if problems else _("invalid rows")
         more = len(problems) - 1
-        extra = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
+        if more:
+            first = ngettext(
+                "{problem} (and {count} more problem)",
+                "{problem} (and {count} more problems)",
+                more,
+            ).format(problem=first, count=more)
         super().__init__(
-            f"{first}{extra}; nothing was imported ({rows} invalid row{'s' if rows != 1 else ''})"
+            ngettext(
+                "{problems}; nothing was imported ({count} invalid row)",
+                "{problems}; nothing was imported ({count} invalid rows)",
+                rows,
+            ).format(problems=first, count=rows)
         )
 
 
@@ -187,10 +211,13 @@ class HasDependentsError(PmledgerError):
     """A requirement cannot be removed while open requirements depend on it."""
 
     def __init__(self, req_id: str, dependents: list[str]) -> None:
-        shown = ", ".join(dependents[:10])
-        more = f" and {len(dependents) - 10} more" if len(dependents) > 10 else ""
+        shown = pgettext("list separator", ", ").join(dependents[:10])
+        if len(dependents) > 10:
+            shown = _("{ids} and {count} more").format(ids=shown, count=len(dependents) - 10)
         super().__init__(
-            f"{req_id} was not removed: open requirements depend on it ({shown}{more})"
+            _("{id} was not removed: open requirements depend on it ({ids})").format(
+                id=req_id, ids=shown
+            )
         )
         self.req_id = req_id
         self.dependents = dependents

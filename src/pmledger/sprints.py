@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pmledger.errors import InvalidValueError, NotFoundError
+from pmledger.i18n import _
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 
@@ -94,7 +95,7 @@ def review(
     """
     items = sorted((r for r in requirements if r.sprint == name), key=lambda r: r.id)
     if not items:
-        raise NotFoundError(f"no requirement is assigned to sprint {name!r}")
+        raise NotFoundError(_("no requirement is assigned to sprint {name!r}").format(name=name))
     done_status = _done_status(settings)
     closed = set(settings.ledger.closed_statuses)
     order = {s: i for i, s in enumerate(settings.ledger.statuses)}
@@ -118,7 +119,7 @@ def carry_over(
 ) -> list[Requirement]:
     """The unfinished requirements of ``source``, moved to ``target`` (nothing is written)."""
     if not target.strip():
-        raise InvalidValueError("the target sprint name is empty")
+        raise InvalidValueError(_("the target sprint name is empty"))
     closed = set(settings.ledger.closed_statuses)
     return [
         r.model_copy(update={"sprint": target})

@@ -13,12 +13,10 @@ from pmledger.cli.common import (
     DepartmentOpt,
     GoalOpt,
     OwnerOpt,
-    build_filter,
     check_format,
-    open_ledger,
-    report_problems,
     split_values,
 )
+from pmledger.cli.stats import selected
 
 if TYPE_CHECKING:
     from datetime import date
@@ -55,22 +53,10 @@ def board(
       pmledger board --owner 陈涛 --limit 5
     """
     from pmledger.cli.output import Doc, render
-    from pmledger.query.filters import select
     from pmledger.report.board import board_columns
 
     fmt = check_format(fmt, ("table", "json"))
-    ledger = open_ledger(ctx)
-    flt = build_filter(
-        settings=ledger.settings,
-        as_of=as_of,
-        department=department,
-        owner=owner,
-        goal=goal,
-        include_inactive=True,
-    )
-    loaded = ledger.load_all()
-    report_problems(list(loaded.problems))
-    reqs = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
+    ledger, reqs = selected(ctx, as_of=as_of, department=department, owner=owner, goal=goal)
     sprints = {s.casefold() for s in split_values(sprint)}
     if sprints:
         reqs = [r for r in reqs if (r.sprint or "").casefold() in sprints]
@@ -90,16 +76,16 @@ def _card(req: Requirement, settings: Settings, as_of: date) -> list[Line]:
     """ID and priority; the title; owner and due date (red when overdue)."""
     from pmledger.cli.output import Line, one_line
     from pmledger.query.filters import is_overdue
+    from pmledger.ranking.scoring import priority_text, show_date
 
+    priority = priority_text(req.priority.value)
     lines = [
-        Line()
-        .add(req.id, "id")
-        .add(f" {req.priority.value}", "alert" if req.priority.rank == 0 else "dim"),
+        Line().add(req.id, "id").add(f" {priority}", "alert" if req.priority.rank == 0 else "dim"),
         Line().add(req.title),
     ]
     meta = [one_line(req.owner, 16)] if req.owner else []
     if req.due:
-        meta.append(str(req.due))
+        meta.append(show_date(req.due, as_of))
     if meta:
         late = is_overdue(req, settings=settings, as_of=as_of)
         lines.append(Line().add(" · ".join(meta), "alert" if late else "dim"))
@@ -108,13 +94,19 @@ def _card(req: Requirement, settings: Settings, as_of: date) -> list[Line]:
 
 def _board(columns: list[BoardColumn], settings: Settings, as_of: date) -> Board:
     from pmledger.cli.output import Board, Lane
+    from pmledger.i18n import _
+    from pmledger.ranking.scoring import status_text
 
     return Board(
         lanes=[
             Lane(
-                title=f"{c.status} ({c.total})",
+                # TRANSLATORS: a board column: the status, and how many cards it has.
+                title=_("{status} ({count})").format(
+                    status=status_text(c.status, settings), count=c.total
+                ),
                 cards=[_card(r, settings, as_of) for r in c.cards],
-                more=f"+{c.hidden} more" if c.hidden else "",
+                # TRANSLATORS: the end of a board column, for the cards not shown.
+                more=_("+{count} more").format(count=c.hidden) if c.hidden else "",
             )
             for c in columns
         ],

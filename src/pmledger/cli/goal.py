@@ -6,13 +6,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import TODAY, AsOf, check_format, open_ledger, report_problems
+from pmledger.cli.common import TODAY, AsOf, Format, check_format, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
+from pmledger.cli.language import HelpGroup
 
 if TYPE_CHECKING:
     from pmledger.cli.output import Block
     from pmledger.goals.model import Goal
     from pmledger.goals.progress import GoalProgress
+    from pmledger.ledger.settings import Settings
 
 app = typer.Typer(
     help=(
@@ -21,6 +23,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=HelpGroup,
 )
 
 GoalArg = Annotated[str, typer.Argument(metavar="GOAL", help="The goal ID (case ignored).")]
@@ -105,9 +108,7 @@ def add(
 @handle_errors
 def list_(
     ctx: typer.Context,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
-    ] = "table",
+    fmt: Format = "table",
 ) -> None:
     """Every goal: KPI baseline → now → target, progress, linked work.
 
@@ -115,23 +116,28 @@ def list_(
 
       pmledger goal list --format csv > goals.csv
     """
+    from datetime import date
+
     from pmledger.cli.output import Column, Doc, View, render
+    from pmledger.i18n import _
+    from pmledger.ranking.scoring import show_date
 
     fmt = check_format(fmt, ("table", "json", "csv", "markdown"))
     rows, problems = _progress_all(ctx)
     report_problems(problems)
+    today = date.today()
     view = View(
         columns=(
             Column("id", "ID", "id"),
-            Column("title", "Title", shrink=True),
+            Column("title", _("Title"), shrink=True),
             Column("kpi", "KPI", drop=2),
-            Column("baseline", "Baseline", drop=3),
-            Column("now", "Now"),
-            Column("target", "Target"),
-            Column("progress", "Progress"),
-            Column("due", "Due", "date", drop=1),
-            Column("owner", "Owner", drop=4),
-            Column("work", "Work"),
+            Column("baseline", _("Baseline"), drop=3),
+            Column("now", _("Now")),
+            Column("target", _("Target")),
+            Column("progress", _("Progress")),
+            Column("due", _("Due"), drop=1),
+            Column("owner", _("Owner"), drop=4),
+            Column("work", _("Work")),
         ),
         rows=[
             {
@@ -142,9 +148,10 @@ def list_(
                 "now": fmt_number(p.goal.latest, p.goal.unit),
                 "target": fmt_number(p.goal.target, p.goal.unit),
                 "progress": fmt_progress(p.goal),
-                "due": p.goal.due,
+                "due": show_date(p.goal.due, today) if p.goal.due else None,
                 "owner": p.goal.owner,
-                "work": f"{p.done}/{p.count} done",
+                # TRANSLATORS: requirements of a goal: how many are done, of how many.
+                "work": _("{done}/{count} done").format(done=p.done, count=p.count),
             }
             for p in rows
         ],
@@ -174,7 +181,7 @@ def list_(
             for p in rows
         ],
     )  # fmt: skip
-    empty = "no goals yet; add one with `pmledger goal add TITLE --kpi NAME --target N`"
+    empty = _("no goals yet; add one with `pmledger goal add TITLE --kpi NAME --target N`")
     render(
         fmt,
         Doc(
@@ -214,26 +221,41 @@ def show(
         data["readings"] = [r.model_dump(mode="json") for r in goal.history()]
         render(fmt, Doc(blocks=[], json=data))
         return
-    render(fmt, Doc(blocks=_show_blocks(progress)))
+    render(fmt, Doc(blocks=_show_blocks(progress, ledger.settings)))
 
 
-def _show_blocks(p: GoalProgress) -> list[Block]:
+def _show_blocks(p: GoalProgress, settings: Settings) -> list[Block]:
+    from datetime import date
+
     from pmledger.cli.output import Column, Line, View
+    from pmledger.cli.worklist import work_view
+    from pmledger.i18n import _, pgettext
+    from pmledger.ranking.scoring import show_date, status_text
 
     goal = p.goal
-    kpi_line = (
-        f"{fmt_number(goal.baseline, goal.unit)} → {fmt_number(goal.latest, goal.unit)} → "
-        f"{fmt_number(goal.target, goal.unit)}  ({fmt_progress(goal)} of the way)"
+    kpi_line = _("{baseline} → {now} → {target}  ({progress} of the way)").format(
+        baseline=fmt_number(goal.baseline, goal.unit),
+        now=fmt_number(goal.latest, goal.unit),
+        target=fmt_number(goal.target, goal.unit),
+        progress=fmt_progress(goal),
     )
-    effort = f"{fmt_number(p.done_effort)} / {fmt_number(p.total_effort)} points done"
+    effort = _("{done} / {total} points done").format(
+        done=fmt_number(p.done_effort), total=fmt_number(p.total_effort)
+    )
+    by_status = pgettext("list separator", ", ").join(
+        f"{status_text(s, settings)} {n}" for s, n in p.by_status.items()
+    )
     fields = [
         ("kpi", goal.kpi),
-        ("baseline → now → target", kpi_line),
-        ("due", goal.due),
-        ("owner", goal.owner),
-        ("requirements", f"{p.done}/{p.count} done; {effort}"),
-        ("by status", ", ".join(f"{s} {n}" for s, n in p.by_status.items()) or "—"),
-        ("description", goal.description),
+        (_("baseline → now → target"), kpi_line),
+        (_("due"), show_date(goal.due, date.today()) if goal.due else None),
+        (_("owner"), goal.owner),
+        (
+            _("requirements"),
+            _("{done}/{count} done; {effort}").format(done=p.done, count=p.count, effort=effort),
+        ),
+        (_("by status"), by_status or "—"),
+        (_("description"), goal.description),
     ]
     blocks: list[Block] = [
         Line().add(goal.id, "id").add("  ").add(goal.title, "bold"),
@@ -248,43 +270,23 @@ def _show_blocks(p: GoalProgress) -> list[Block]:
             Line(),
             View(
                 columns=(
-                    Column("at", "Date", "date"),
-                    Column("value", "Value"),
-                    Column("by", "By"),
-                ),
-                rows=[
-                    {"at": r.at, "value": fmt_number(r.value, goal.unit), "by": r.by}
-                    for r in goal.history()
-                ],
-                title="KPI readings",
-            ),
-        ]
-    if p.requirements:
-        order = {s: i for i, s in enumerate(p.by_status)}
-        reqs = sorted(p.requirements, key=lambda r: (order.get(r.status, 99), r.id))
-        blocks += [
-            Line(),
-            View(
-                columns=(
-                    Column("id", "ID", "id"),
-                    Column("title", "Title", shrink=True),
-                    Column("status", "Status"),
-                    Column("effort", "Effort", "number"),
-                    Column("owner", "Owner", drop=1),
+                    Column("at", _("Date")),
+                    Column("value", _("Value")),
+                    Column("by", _("By")),
                 ),
                 rows=[
                     {
-                        "id": r.id,
-                        "title": r.title,
-                        "status": r.status,
-                        "effort": r.effort,
-                        "owner": r.owner,
+                        "at": show_date(r.at, date.today()),
+                        "value": fmt_number(r.value, goal.unit),
+                        "by": r.by,
                     }
-                    for r in reqs
+                    for r in goal.history()
                 ],
-                title="Requirements",
+                title=_("KPI readings"),
             ),
         ]
+    if p.requirements:
+        blocks += [Line(), work_view(p.requirements, settings, title=_("Requirements"))]
     return blocks
 
 
@@ -313,7 +315,9 @@ def set_(
     goal = book.load(goal_id)
     updated = apply_goal_assignments(goal, assignments, today=as_of)
     book.save(updated)
-    write(updated.id if updated != goal else f"{updated.id} (unchanged)")
+    from pmledger.i18n import _
+
+    write(updated.id if updated != goal else _("{id} (unchanged)").format(id=updated.id))
 
 
 @app.command("measure")

@@ -155,6 +155,7 @@ def plain_placeholders(group: Any) -> None:
     group._pmledger_plain = True
     ledger = next((p for p in group.params if p.name == "ledger"), None)
     for command in _commands(group):
+        command.context_class = TranslatingContext
         command.get_help_option = functools.partial(_plain_help_option, command.get_help_option)
         for param in command.params:
             if isinstance(param, TyperOption) and not isinstance(param, PlainOption):
@@ -175,6 +176,35 @@ def plain_placeholders(group: Any) -> None:
         command.params.append(copy)
 
 
+# click writes "Usage: " before the command line of --help and of a usage
+# error, through the formatter of the command's context: the two documented
+# hooks (Command.context_class, Context.formatter_class) put it in the
+# reader's language.
+USAGE_PREFIX = N_("Usage: ")
+
+
+_HelpFormatter: Any = typer.Context.formatter_class
+
+
+class TranslatingFormatter(_HelpFormatter):  # type: ignore[misc]
+    """click's help formatter, with "Usage: " in the active language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, i18n.translate(USAGE_PREFIX) if prefix is None else prefix)
+
+
+class TranslatingContext(typer.Context):
+    """A context whose help (formatter and typer's words) speaks the active language."""
+
+    formatter_class = TranslatingFormatter
+
+    def get_help(self) -> str:
+        # --help, and a group called alone, come through here: the moment
+        # typer's help module is needed at all.
+        translate_typer_words()
+        return str(super().get_help())
+
+
 def _copy_param(param: Any) -> Any:
     import copy
 
@@ -188,9 +218,9 @@ def _commands(command: Any) -> Iterator[Any]:
 
 
 # The words typer's help formatter adds around ours (module constants of
-# typer.rich_utils, read when help or an error panel is printed). "Usage:" and
-# click's error sentences ("No such option") are literals in typer's vendored
-# click: they stay English.
+# typer.rich_utils, read when help or an error panel is printed). "Usage:" is
+# translated by TranslatingFormatter, click's error sentences by
+# translate_click_error.
 TYPER_WORDS: dict[str, str] = {
     "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
     "OPTIONS_PANEL_TITLE": N_("Options"),
@@ -202,11 +232,17 @@ TYPER_WORDS: dict[str, str] = {
     # TRANSLATORS: {} is the name of an environment variable.
     "ENVVAR_STRING": N_("[env var: {}]"),
     "REQUIRED_LONG_STRING": N_("[required]"),
+    # TRANSLATORS: keep the rich markup [blue]...[/] around the command.
+    "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
 }
 
 
 def translate_typer_words() -> None:
-    """Put typer's own help words in the active language (English costs no import)."""
+    """Put typer's own help words in the active language (English costs no import).
+
+    Called only when help or an error is about to be printed: importing
+    typer's help module costs ~90 ms, which a command that succeeds never pays.
+    """
     import sys
 
     if i18n.active_language() == "en" and "typer.rich_utils" not in sys.modules:
@@ -239,8 +275,137 @@ def _fold_help_text(rich_utils: Any) -> None:
         setattr(rich_utils, name, folded)
 
 
-class TranslatingGroup(TyperGroup):
-    """The root group: chooses the language before parsing, then translates --help."""
+# click's usage errors are English f-strings in typer's vendored click (no
+# gettext). In Chinese they are rebuilt from what each exception carries
+# (the option, the parameter, the value) or, for the few that carry only
+# their text, matched against click's exact sentence; anything else (a new
+# typer wording) stays as click wrote it. English is never touched.
+_CLICK_SENTENCES: tuple[tuple[str, str], ...] = (
+    (r"No such command (?P<name>.+)\. Did you mean (?P<choices>.+)\?", N_("No such command {name}. Did you mean {choices}?")),
+    (r"No such command (?P<name>.+)\.", N_("No such command {name}.")),
+    (r"Missing command\.", N_("Missing command.")),
+    (r"Got unexpected extra argument\(s\) \((?P<arguments>.*)\)", N_("Got unexpected extra argument(s) ({arguments})")),
+    (r"Option (?P<option>'.+') requires an argument\.", N_("Option {option} requires an argument.")),
+    (r"Option (?P<option>'.+') requires (?P<count>\d+) arguments\.", N_("Option {option} requires {count} arguments.")),
+    (r"Option (?P<option>'.+') does not take a value\.", N_("Option {option} does not take a value.")),
+    (r"(?P<value>.+) is not one of (?P<choices>.+)\.", N_("{value} is not one of {choices}.")),
+)  # fmt: skip
+
+# pydantic checks typer's int/float options; its wording is not for people.
+_PYDANTIC_REASONS: dict[str, str] = {
+    "int_parsing": N_("{value!r} is not a whole number"),
+    "int_from_float": N_("{value!r} is not a whole number"),
+    "float_parsing": N_("{value!r} is not a number"),
+    "greater_than_equal": N_("{value!r} is too small: the least is {limit}"),
+    "greater_than": N_("{value!r} is too small: it must be more than {limit}"),
+    "less_than_equal": N_("{value!r} is too large: the most is {limit}"),
+    "less_than": N_("{value!r} is too large: it must be less than {limit}"),
+}
+
+
+def _sentence(text: str) -> str | None:
+    import re
+
+    for pattern, msgid in _CLICK_SENTENCES:
+        found = re.fullmatch(pattern, text, flags=re.DOTALL)
+        if found:
+            return i18n.translate(msgid).format(**found.groupdict())
+    return None
+
+
+def _param_hint(error: Any) -> str | None:
+    hint = getattr(error, "param_hint", None)
+    if hint is None and getattr(error, "param", None) is not None:
+        hint = error.param.get_error_hint()
+    if hint is not None and not isinstance(hint, str):
+        hint = " / ".join(repr(x) for x in hint)
+    if hint is not None:
+        import re
+
+        # typer appends the variable an option also reads.
+        hint = re.sub(
+            r" \(env var: (?P<name>'[^']*')\)",
+            lambda m: i18n._(" (env var: {name})").format(name=m["name"]),
+            hint,
+        )
+    return hint
+
+
+def _reason(error: Any) -> str:
+    """Why a value was refused, in the active language when pmledger knows the wording."""
+    cause = error.__cause__
+    errors = getattr(cause, "errors", None)
+    if callable(errors):
+        first = (errors() or [{}])[0]
+        msgid = _PYDANTIC_REASONS.get(first.get("type", ""))
+        if msgid is not None:
+            context = first.get("ctx") or {}
+            limit = next((context[k] for k in ("ge", "gt", "le", "lt") if k in context), "")
+            return i18n.translate(msgid).format(value=first.get("input"), limit=limit)
+    text = str(error.message)
+    return _sentence(text) or text
+
+
+def _chinese_message(error: Any) -> str | None:
+    """The text of a click usage error in the active language, or None to keep click's."""
+    kind = type(error).__name__
+    if kind == "NoSuchOption":
+        if not str(error.message).startswith("No such option"):
+            return None
+        option = error.option_name
+        if error.possibilities:
+            return i18n._("No such option: {option}. Did you mean {choices}?").format(
+                option=option, choices=", ".join(sorted(error.possibilities))
+            )
+        return i18n._("No such option: {option}").format(option=option)
+    if kind == "MissingParameter":
+        missing = _param_hint(error) or ""
+        param_type = error.param_type or getattr(error.param, "param_type_name", "")
+        if param_type == "argument":
+            return i18n._("Missing argument {name}.").format(name=missing)
+        if param_type == "option":
+            return i18n._("Missing option {name}.").format(name=missing)
+        return i18n._("Missing parameter {name}.").format(name=missing)
+    if kind == "BadParameter":
+        hint = _param_hint(error)
+        if hint is None:
+            return i18n._("Invalid value: {reason}").format(reason=_reason(error))
+        return i18n._("Invalid value for {name}: {reason}").format(name=hint, reason=_reason(error))
+    if kind in ("UsageError", "BadOptionUsage", "BadArgumentUsage"):
+        return _sentence(str(error.message))
+    return None
+
+
+def translate_click_error(error: Exception) -> None:
+    """Put a click usage error in the active language (in place; English is left alone)."""
+    # typer's error panel (title, "Try ... for help.") is printed next.
+    translate_typer_words()
+    if i18n.active_language() == "en" or not hasattr(error, "format_message"):
+        return
+    text = _chinese_message(error)
+    if text is not None:
+        # format_message() is what typer prints in its error panel.
+        error.format_message = lambda: text
+
+
+# click's base exception, reached through typer's public BadParameter
+# (typer >= 0.26 vendors click; older versions use click itself).
+_CLICK_EXCEPTION: type[Exception] = typer.BadParameter.__mro__[2]
+
+
+class HelpGroup(TyperGroup):
+    """A command group that, called alone, shows its commands and succeeds."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # `pmledger goal` alone asks what it can do: the command list, and success.
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            typer.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+class TranslatingGroup(HelpGroup):
+    """The root group: chooses the language before parsing, then translates --help and errors."""
 
     def make_context(
         self,
@@ -252,15 +417,25 @@ class TranslatingGroup(TyperGroup):
         i18n.activate(choose_for_args(args))
         plain_placeholders(self)
         translate_help(self)
-        translate_typer_words()
-        return super().make_context(info_name, args, parent, **extra)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _CLICK_EXCEPTION as error:
+            translate_click_error(error)
+            raise
+        except typer.Abort:
+            translate_typer_words()
+            raise
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        # `pmledger` alone asks what it can do: the command list, and success.
-        if not args and self.no_args_is_help and not ctx.resilient_parsing:
-            typer.echo(ctx.get_help(), color=ctx.color)
-            ctx.exit(0)
-        return super().parse_args(ctx, args)
+    def invoke(self, ctx: Any) -> Any:
+        # A subcommand's arguments are parsed here, inside the root's invoke.
+        try:
+            return super().invoke(ctx)
+        except _CLICK_EXCEPTION as error:
+            translate_click_error(error)
+            raise
+        except typer.Abort:
+            translate_typer_words()
+            raise
 
 
 def check_language(value: str | None) -> str | None:

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from pmledger.i18n import N_, _, translate
+
 FORMATS = ("table", "json", "csv", "markdown")
 # The width a table is fitted to when stdout is not a terminal and $COLUMNS
 # is unset: wide enough for a title, narrow enough for a diff or an e-mail.
@@ -251,7 +253,7 @@ class View:
     columns: Sequence[Column]
     rows: Sequence[Mapping[str, Any]]
     title: str | None = None
-    empty: str = "nothing to show"
+    empty: str = N_("nothing to show")
     show_header: bool = True
 
 
@@ -378,7 +380,8 @@ def _plain(value: Any, kind: Kind, decimals: int = 0) -> str:
         filled = round(BAR_CELLS * float(value))
         return "█" * filled if filled or not value else "▏"
     if kind == "bool":
-        return "yes" if value else ""
+        # TRANSLATORS: a true value in a table cell (false shows nothing).
+        return _("yes") if value else ""
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value)
@@ -683,7 +686,7 @@ def markdown_lines(blocks: Sequence[Block]) -> list[str]:
                 if lane.more:
                     lines.append(f"- {_md_cell(lane.more)}")
                 if not lane.cards and not lane.more:
-                    lines.append(f"- {block.empty}")
+                    lines.append(f"- {translate(block.empty)}")
         elif block.rows or block.show_header:
             if block.title:
                 lines += [f"**{_md_cell(block.title)}**", ""]

@@ -6,18 +6,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import check_format, open_ledger, report_problems
+from pmledger.cli.common import Format, check_format, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
+from pmledger.cli.language import HelpGroup
 
 if TYPE_CHECKING:
     from pmledger.cli.output import Block
     from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.settings import Settings
     from pmledger.sprints import SprintReview
 
 app = typer.Typer(
     help=("Sprint review: list, show, carry.\n\nExample:\n\n  pmledger sprint show 2026-S23"),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=HelpGroup,
 )
 
 SprintArg = Annotated[str, typer.Argument(metavar="SPRINT", help="The sprint name, e.g. 2026-S24.")]
@@ -43,9 +46,7 @@ def _review(ledger: Ledger, name: str, *, with_git: bool = True) -> SprintReview
 @handle_errors
 def list_(
     ctx: typer.Context,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, csv or markdown.")
-    ] = "table",
+    fmt: Format = "table",
 ) -> None:
     """Every sprint: committed vs done, in count and effort.
 
@@ -54,6 +55,7 @@ def list_(
       pmledger sprint list
     """
     from pmledger.cli.output import Column, Doc, View, render
+    from pmledger.i18n import _
     from pmledger.sprints import review, sprint_names
 
     fmt = check_format(fmt, ("table", "json", "csv", "markdown"))
@@ -66,12 +68,12 @@ def list_(
     ]
     view = View(
         columns=(
-            Column("sprint", "Sprint", "id"),
-            Column("committed", "Committed", "int"),
-            Column("done", "Done", "int"),
-            Column("not_finished", "Not finished", "int"),
-            Column("done_effort", "Effort done", "number"),
-            Column("committed_effort", "Effort committed", "number"),
+            Column("sprint", _("Sprint"), "id"),
+            Column("committed", _("Committed"), "int"),
+            Column("done", _("Done"), "int"),
+            Column("not_finished", _("Not finished"), "int"),
+            Column("done_effort", _("Effort done"), "number"),
+            Column("committed_effort", _("Effort committed"), "number"),
         ),
         rows=[
             {
@@ -85,7 +87,7 @@ def list_(
             for r in reviews
         ],
     )
-    empty = "no sprints yet; record one with `pmledger plan --capacity N --apply --sprint S`"
+    empty = _("no sprints yet; record one with `pmledger plan --capacity N --apply --sprint S`")
     render(
         fmt,
         Doc(
@@ -117,72 +119,62 @@ def show(
     if fmt == "json":
         render(fmt, Doc(blocks=[], json=rv.to_json()))
         return
-    render(fmt, Doc(blocks=_review_blocks(rv, ledger.settings.ledger.statuses)))
+    render(fmt, Doc(blocks=_review_blocks(rv, ledger.settings)))
 
 
-def _review_blocks(rv: SprintReview, statuses: list[str]) -> list[Block]:
+def _review_blocks(rv: SprintReview, settings: Settings) -> list[Block]:
     from pmledger.cli.output import Column, Line, View
+    from pmledger.cli.worklist import work_view
+    from pmledger.i18n import _, ngettext, pgettext
 
-    started = rv.started.date().isoformat() if rv.started else "unknown (no git history)"
-    share = (
-        f" ({100 * rv.done_effort / rv.committed_effort:.0f}% of the effort)"
-        if rv.committed_effort
-        else ""
-    )
+    unknown = _("unknown (no git history)")
+    nothing = _("nothing")
+    started = rv.started.date().isoformat() if rv.started else unknown
+    separator = pgettext("list separator", ", ")
     added = (
-        "unknown (no git history)"
+        unknown
         if rv.added_after_start is None
-        else (", ".join(rv.added_after_start) or "nothing")
+        else (separator.join(rv.added_after_start) or nothing)
     )
+
+    def amount(count: int, points: float) -> str:
+        return ngettext(
+            "{count} requirement, {points:g} points",
+            "{count} requirements, {points:g} points",
+            count,
+        ).format(count=count, points=points)
+
+    done = amount(len(rv.done), rv.done_effort)
+    if rv.committed_effort:
+        share = 100 * rv.done_effort / rv.committed_effort
+        done = _("{amount} ({share:.0f}% of the effort)").format(amount=done, share=share)
     facts = [
-        ("started", started),
-        ("committed", f"{len(rv.items)} requirements, {rv.committed_effort:g} points"),
-        ("done", f"{len(rv.done)} requirements, {rv.done_effort:g} points{share}"),
-        ("not finished", f"{len(rv.slipped)} requirements, {rv.slipped_effort:g} points"),
-        ("dropped", ", ".join(r.id for r in rv.dropped) or "nothing"),
-        ("added after start", added),
+        (_("started"), started),
+        (_("committed"), amount(len(rv.items), rv.committed_effort)),
+        (_("done"), done),
+        (_("not finished"), amount(len(rv.slipped), rv.slipped_effort)),
+        (_("dropped"), separator.join(r.id for r in rv.dropped) or nothing),
+        (_("added after start"), added),
     ]
-    order = {s: i for i, s in enumerate(statuses)}
-    items = sorted(rv.items, key=lambda r: (order.get(r.status, 99), r.id))
     late = set(rv.added_after_start or ())
     blocks: list[Block] = [
-        Line().add(f"Sprint {rv.name}", "bold"),
+        # TRANSLATORS: the heading of a sprint review.
+        Line().add(_("Sprint {name}").format(name=rv.name), "bold"),
         View(
             columns=(Column("key", "Fact"), Column("value", "Value")),
             rows=[{"key": k, "value": v} for k, v in facts],
             show_header=False,
         ),
         Line(),
-        View(
-            columns=(
-                Column("id", "ID", "id"),
-                Column("title", "Title", shrink=True),
-                Column("status", "Status"),
-                Column("effort", "Effort", "number"),
-                Column("owner", "Owner", drop=1),
-                Column("note", "Note", drop=2),
-            ),
-            rows=[
-                {
-                    "id": r.id,
-                    "title": r.title,
-                    "status": r.status,
-                    "effort": r.effort,
-                    "owner": r.owner,
-                    "note": "added late" if r.id in late else "",
-                }
-                for r in items
-            ],
-        ),
+        work_view(rv.items, settings, note=lambda r: _("added late") if r.id in late else ""),
     ]
     if rv.slipped:
-        blocks.append(
-            Line().add(
-                f"Carry the {len(rv.slipped)} unfinished over with "
-                f"`pmledger sprint carry {rv.name} --to NEXT`.",
-                "dim",
-            )
+        hint = ngettext(
+            "Carry the {count} unfinished over with `pmledger sprint carry {name} --to NEXT`.",
+            "Carry the {count} unfinished over with `pmledger sprint carry {name} --to NEXT`.",
+            len(rv.slipped),
         )
+        blocks.append(Line().add(hint.format(count=len(rv.slipped), name=rv.name), "dim"))
     return blocks
 
 
@@ -204,17 +196,29 @@ def carry(
     """
     from pmledger.cli.output import warn, write
     from pmledger.errors import NotFoundError
+    from pmledger.i18n import _, ngettext
     from pmledger.sprints import carry_over
 
     ledger = open_ledger(ctx)
     loaded = ledger.load_all()
     report_problems(list(loaded.problems))
     if not any(r.sprint == name for r in loaded.requirements):
-        raise NotFoundError(f"no requirement is assigned to sprint {name!r}")
+        raise NotFoundError(_("no requirement is assigned to sprint {name!r}").format(name=name))
     moved = carry_over(name, to.strip(), loaded.requirements, settings=ledger.settings)
     for req in moved:
         if not dry_run:
             ledger.save(req)
         write(req.id)
-    verb = "would move" if dry_run else "moved"
-    warn(f"{verb} {len(moved)} unfinished requirement(s) from {name} to {to.strip()}")
+    if dry_run:
+        text = ngettext(
+            "would move {count} unfinished requirement from {name} to {to}",
+            "would move {count} unfinished requirements from {name} to {to}",
+            len(moved),
+        )
+    else:
+        text = ngettext(
+            "moved {count} unfinished requirement from {name} to {to}",
+            "moved {count} unfinished requirements from {name} to {to}",
+            len(moved),
+        )
+    warn(text.format(count=len(moved), name=name, to=to.strip()))

@@ -17,10 +17,26 @@ from pmledger.cli.common import (
     open_ledger,
     report_problems,
 )
+from pmledger.i18n import N_
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from pmledger.cli.output import Block
+    from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.model import Requirement
+    from pmledger.ledger.settings import Settings
     from pmledger.report.stats import Stats
+
+# The age buckets of pmledger.report.stats (keys of the JSON, English there),
+# as a reader of the table sees them.
+AGE_LABELS: dict[str, str] = {
+    "< 1 week": N_("< 1 week"),
+    "1-4 weeks": N_("1-4 weeks"),
+    "1-3 months": N_("1-3 months"),
+    "3-12 months": N_("3-12 months"),
+    "> 1 year": N_("> 1 year"),
+}
 
 
 def stats(
@@ -47,10 +63,34 @@ def stats(
       pmledger stats --format json
     """
     from pmledger.cli.output import Doc, render
-    from pmledger.query.filters import select
     from pmledger.report.stats import compute_stats
 
     fmt = check_format(fmt, ("table", "json"))
+    ledger, reqs = selected(ctx, as_of=as_of, department=department, owner=owner, goal=goal)
+    result = compute_stats(reqs, settings=ledger.settings, as_of=as_of)
+    if lead_time:
+        from pmledger.report.history import lead_times
+
+        result.lead_time = lead_times(ledger, {r.id for r in reqs})
+    blocks = _blocks(result, ledger.settings, lead_time=lead_time)
+    render(fmt, Doc(blocks=blocks, json=result.to_json()))
+
+
+def selected(
+    ctx: typer.Context,
+    *,
+    as_of: date,
+    department: list[str] | None,
+    owner: list[str] | None,
+    goal: list[str] | None,
+) -> tuple[Ledger, list[Requirement]]:
+    """The ledger, and its requirements (every status) that the shared filters keep.
+
+    ``stats`` and ``board`` open the ledger the same way; problems in files
+    are reported on stderr and those files left out.
+    """
+    from pmledger.query.filters import select
+
     ledger = open_ledger(ctx)
     flt = build_filter(
         settings=ledger.settings,
@@ -62,25 +102,21 @@ def stats(
     )
     loaded = ledger.load_all()
     report_problems(list(loaded.problems))
-    reqs = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
-    result = compute_stats(reqs, settings=ledger.settings, as_of=as_of)
-    if lead_time:
-        from pmledger.report.history import lead_times
-
-        result.lead_time = lead_times(ledger, {r.id for r in reqs})
-    render(fmt, Doc(blocks=_blocks(result, lead_time=lead_time), json=result.to_json()))
+    return ledger, select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
 
 
 def _chart(title: str, counts: dict[str, int], *, limit: int | None = None) -> list[Block]:
     """A small bar chart: name, count, a bar as long as the count's share of the largest."""
     from pmledger.cli.output import Column, Line, View, one_line
+    from pmledger.i18n import _
 
     items = list(counts.items())
     rest = items[limit:] if limit is not None else []
     items = items[:limit] if limit is not None else items
     if rest:
-        items.append((f"{len(rest)} more", sum(n for _, n in rest)))
-    top = max([n for _, n in items] + [1])
+        # TRANSLATORS: the last bar of a chart, for the names not shown.
+        items.append((_("{count} more").format(count=len(rest)), sum(n for _n, n in rest)))
+    top = max([n for _n, n in items] + [1])
     view = View(
         columns=(Column("name", "", shrink=True), Column("n", "", "int"), Column("bar", "", "bar")),
         rows=[{"name": one_line(name, 28), "n": n, "bar": n / top} for name, n in items],
@@ -90,23 +126,32 @@ def _chart(title: str, counts: dict[str, int], *, limit: int | None = None) -> l
     return [view, Line()]
 
 
+def _shown(name: str) -> str:
+    """A department or owner for a reader: "(none)" in the reader's language."""
+    from pmledger.i18n import _
+    from pmledger.report.stats import NONE
+
+    return _("(none)") if name == NONE else name
+
+
 def _owners(result: Stats) -> list[Block]:
     from pmledger.cli.output import Column, Line, View, one_line
+    from pmledger.i18n import _, ngettext
 
     owners = result.owners[:15]
     top = max([o.in_progress_effort for o in owners] + [1.0])
     blocks: list[Block] = [
         View(
             columns=(
-                Column("owner", "owner", shrink=True),
-                Column("open", "open", "int"),
-                Column("in_progress", "in progress", "int"),
-                Column("effort", "effort", "number"),
+                Column("owner", _("owner"), shrink=True),
+                Column("open", _("open"), "int"),
+                Column("in_progress", _("in progress"), "int"),
+                Column("effort", _("effort"), "number"),
                 Column("bar", "", "bar"),
             ),
             rows=[
                 {
-                    "owner": one_line(o.owner, 24),
+                    "owner": one_line(_shown(o.owner), 24),
                     "open": o.active,
                     "in_progress": o.in_progress,
                     "effort": o.in_progress_effort,
@@ -114,39 +159,68 @@ def _owners(result: Stats) -> list[Block]:
                 }
                 for o in owners
             ],
-            title="Owners (open work, effort in progress)",
+            title=_("Owners (open work, effort in progress)"),
         )
     ]
     more = len(result.owners) - len(owners)
     if more:
-        blocks.append(Line().add(f"… and {more} more owners (--format json lists all)", "dim"))
+        text = ngettext(
+            "… and {count} more owner (--format json lists all)",
+            "… and {count} more owners (--format json lists all)",
+            more,
+        )
+        blocks.append(Line().add(text.format(count=more), "dim"))
     return [*blocks, Line()]
 
 
-def _blocks(result: Stats, *, lead_time: bool) -> list[Block]:
+def _blocks(result: Stats, settings: Settings, *, lead_time: bool) -> list[Block]:
     from pmledger.cli.output import Line
+    from pmledger.i18n import _, ngettext, pgettext, translate
+    from pmledger.ranking.scoring import priority_text, status_text
 
+    by_status = ngettext(
+        "By status ({count} requirement)", "By status ({count} requirements)", result.total
+    ).format(count=result.total)
     blocks = [
-        *_chart(f"By status ({result.total} requirements)", result.by_status),
-        *_chart(f"By priority ({result.active} open)", result.by_priority),
-        *_chart("By department", result.by_department, limit=15),
+        *_chart(by_status, {status_text(s, settings): n for s, n in result.by_status.items()}),
+        *_chart(
+            _("By priority ({count} open)").format(count=result.active),
+            {priority_text(p): n for p, n in result.by_priority.items()},
+        ),
+        *_chart(
+            _("By department"),
+            {_shown(d): n for d, n in result.by_department.items()},
+            limit=15,
+        ),
         *_owners(result),
-        *_chart("Age of open requirements", result.age),
+        *_chart(
+            _("Age of open requirements"),
+            {translate(AGE_LABELS.get(a, a)): n for a, n in result.age.items()},
+        ),
     ]
     overdue = len(result.overdue)
-    shown = ", ".join(result.overdue[:8]) + (" …" if overdue > 8 else "")
-    blocks.append(Line().add(f"Overdue: {overdue}" + (f"  ({shown})" if overdue else "")))
+    listed = pgettext("list separator", ", ").join(result.overdue[:8])
+    if overdue > 8:
+        listed += " …"
+    if overdue:
+        text = _("Overdue: {count}  ({ids})").format(count=overdue, ids=listed)
+    else:
+        text = _("Overdue: {count}").format(count=overdue)
+    blocks.append(Line().add(text))
     lead = result.lead_time
     if not lead_time:
         return blocks
     if lead is None:
-        text = "Lead time (accepted → done): no git history"
+        text = _("Lead time (accepted → done): no git history")
     elif not lead.days:
-        text = "Lead time (accepted → done): nothing accepted and done yet"
+        text = _("Lead time (accepted → done): nothing accepted and done yet")
     else:
-        text = (
-            f"Lead time (accepted → done, from git): median {lead.median:.1f} days, "
-            f"average {lead.average:.1f} days over {len(lead.days)} requirements"
-        )
+        text = ngettext(
+            "Lead time (accepted → done, from git): median {median:.1f} days, "
+            "average {average:.1f} days over {count} requirement",
+            "Lead time (accepted → done, from git): median {median:.1f} days, "
+            "average {average:.1f} days over {count} requirements",
+            len(lead.days),
+        ).format(median=lead.median, average=lead.average, count=len(lead.days))
     blocks.append(Line().add(text))
     return blocks

@@ -15,6 +15,7 @@ from pmledger.changes import parse_assignment
 from pmledger.dates import parse_date
 from pmledger.errors import InvalidValueError
 from pmledger.goals.model import Goal, Reading
+from pmledger.i18n import _
 
 READ_ONLY = ("id", "readings", "notes")
 NUMBERS = ("target", "baseline", "current")
@@ -29,8 +30,10 @@ def _validate(data: dict[str, Any]) -> Goal:
         loc = ".".join(str(p) for p in err["loc"]) or "value"
         msg = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "missing":
-            msg = "required"
-        raise InvalidValueError(f"invalid value for goal {loc}: {msg}") from None
+            msg = _("required")
+        raise InvalidValueError(
+            _("invalid value for goal {field}: {problem}").format(field=loc, problem=msg)
+        ) from None
 
 
 def number(key: str, text: str) -> int | float:
@@ -43,9 +46,13 @@ def number(key: str, text: str) -> int | float:
     try:
         value = float(cleaned)
     except ValueError:
-        raise InvalidValueError(f"invalid value for {key}: {text!r} is not a number") from None
+        raise InvalidValueError(
+            _("invalid value for {key}: {text!r} is not a number").format(key=key, text=text)
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise InvalidValueError(f"invalid value for {key}: {text!r} is not a finite number")
+        raise InvalidValueError(
+            _("invalid value for {key}: {text!r} is not a finite number").format(key=key, text=text)
+        )
     return value
 
 
@@ -94,13 +101,20 @@ def apply_goal_assignments(goal: Goal, assignments: Iterable[str], *, today: dat
         key, op, raw = parse_assignment(text)
         value = raw.strip()
         if op != "=":
-            raise InvalidValueError(f"{op} does not apply to goal fields; use key=value")
+            raise InvalidValueError(
+                _("{op} does not apply to goal fields; use key=value").format(op=op)
+            )
         if key in READ_ONLY:
-            hint = "use `pmledger goal measure`" if key == "readings" else "it is fixed"
-            raise InvalidValueError(f"goal field {key!r} cannot be set: {hint}")
+            if key == "readings":
+                message = _("goal field {key!r} cannot be set: use `pmledger goal measure`")
+            else:
+                message = _("goal field {key!r} cannot be set: it is fixed")
+            raise InvalidValueError(message.format(key=key))
         if key not in SETTABLE:
             raise InvalidValueError(
-                f"unknown goal field {key!r}; known fields: {', '.join(SETTABLE)}"
+                _("unknown goal field {key!r}; known fields: {fields}").format(
+                    key=key, fields=", ".join(SETTABLE)
+                )
             )
         if key in NUMBERS:
             data[key] = number(key, value) if value else None

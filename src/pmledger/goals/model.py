@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pmledger.i18n import _
 from pmledger.ledger.model import Note, Number, OptionalText
 
 # A goal ID is chosen by people ("Q4-margin", "G-增长") and becomes a file
@@ -54,7 +55,7 @@ class Goal(BaseModel):
     def _id_shape(cls, value: str) -> str:
         if ".." in value or not GOAL_ID.match(value):
             raise ValueError(
-                "a goal ID is letters, digits, '-', '_' or '.', starting with a letter or digit"
+                _("a goal ID is letters, digits, '-', '_' or '.', starting with a letter or digit")
             )
         return value
 
@@ -62,7 +63,7 @@ class Goal(BaseModel):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("must not be empty")
+            raise ValueError(_("must not be empty"))
         return value
 
     @property

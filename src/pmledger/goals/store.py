@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmledger import i18n
 from pmledger.errors import (
     AmbiguousIdError,
     FileProblem,
@@ -60,11 +61,17 @@ class GoalBook:
         """The file of a goal ID (validated: never a path outside the folder)."""
         if ".." in goal_id or not GOAL_ID.match(goal_id):
             raise InvalidIdError(
-                f"{goal_id!r} is not a goal ID (letters, digits, '-', '_', '.'; e.g. Q4-margin)"
+                i18n._(
+                    "{id!r} is not a goal ID (letters, digits, '-', '_', '.'; e.g. Q4-margin)"
+                ).format(id=goal_id)
             )
         path = self.folder / f"{goal_id}{SUFFIX}"
         if path.resolve().parent != self.folder.resolve():
-            raise InvalidIdError(f"{goal_id!r} does not name a file inside {self.folder}")
+            raise InvalidIdError(
+                i18n._("{id!r} does not name a file inside {folder}").format(
+                    id=goal_id, folder=self.folder
+                )
+            )
         return path
 
     def ids(self) -> list[str]:
@@ -96,17 +103,25 @@ class GoalBook:
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise AmbiguousIdError(f"{text!r} matches several goals: {', '.join(matches[:5])}")
-        raise GoalNotFoundError(f"no goal {text!r} in {self.folder}")
+            raise AmbiguousIdError(
+                i18n._("{text!r} matches several goals: {ids}").format(
+                    text=text, ids=", ".join(matches[:5])
+                )
+            )
+        raise GoalNotFoundError(
+            i18n._("no goal {text!r} in {folder}").format(text=text, folder=self.folder)
+        )
 
     def require(self, text: str) -> str:
         """The goal ID a requirement may link to; an unknown goal is a usage error."""
         found = self.find(text)
         if found is None:
-            known = ", ".join(self.ids()[:8]) or "none yet"
+            known = ", ".join(self.ids()[:8]) or i18n._("none yet")
             raise InvalidValueError(
-                f"unknown goal {text!r} (goals: {known}); create it first with "
-                "`pmledger goal add TITLE --id ID --kpi NAME --target N`"
+                i18n._(
+                    "unknown goal {text!r} (goals: {known}); create it first with "
+                    "`pmledger goal add TITLE --id ID --kpi NAME --target N`"
+                ).format(text=text, known=known)
             )
         return found
 
@@ -119,14 +134,16 @@ class GoalBook:
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidFileError(FileProblem(path, "not UTF-8 text")) from None
+            raise InvalidFileError(FileProblem(path, i18n._("not UTF-8 text"))) from None
         goal = fileformat.loads(text, path)
         expected = path.name[: -len(SUFFIX)]
         if goal.id != expected:
             raise InvalidFileError(
                 FileProblem(
                     path,
-                    f"field 'id': {goal.id!r} does not match the file name ({expected})",
+                    i18n._("field 'id': {id!r} does not match the file name ({expected})").format(
+                        id=goal.id, expected=expected
+                    ),
                     field="id",
                 )
             )
@@ -142,7 +159,8 @@ class GoalBook:
             except InvalidFileError as exc:
                 result.problems.append(exc.problem)
             except OSError as exc:
-                result.problems.append(FileProblem(path, f"cannot be read: {exc.strerror}"))
+                problem = i18n._("cannot be read: {error}").format(error=exc.strerror)
+                result.problems.append(FileProblem(path, problem))
         return result
 
     def save(self, goal: Goal) -> Path:
@@ -160,7 +178,9 @@ class GoalBook:
             self.path_for(goal.id), fileformat.dumps(goal)
         ):
             raise LedgerExistsError(
-                f"a goal {existing or goal.id} already exists; choose another --id"
+                i18n._("a goal {id} already exists; choose another --id").format(
+                    id=existing or goal.id
+                )
             )
         return goal
 
@@ -173,4 +193,4 @@ class GoalBook:
             candidate = "G-" + "".join(secrets.choice(ALPHABET) for _ in range(5))
             if self.find(candidate) is None:
                 return candidate
-        raise LedgerExistsError("could not find a free goal ID; give one with --id")
+        raise LedgerExistsError(i18n._("could not find a free goal ID; give one with --id"))

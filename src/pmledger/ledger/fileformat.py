@@ -21,6 +21,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from pmledger.errors import FileProblem, InvalidFileError
+from pmledger.i18n import _
 from pmledger.ledger.model import KEY_ORDER, SCORING_TABLES, Note, Requirement
 from pmledger.ledger.validation import describe
 
@@ -150,11 +151,16 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
         column = int(match.group(2)) if match else None
         reason = _TOML_POS.sub("", message).strip()
         if "<<<<<<<" in text or ">>>>>>>" in text:
-            reason = "unresolved git merge-conflict markers"
+            reason = _("unresolved git merge-conflict markers")
             line = _conflict_line(text) or line
             column = 1
         raise InvalidFileError(
-            FileProblem(path, f"not valid TOML: {reason}", line=line, column=column)
+            FileProblem(
+                path,
+                _("not valid TOML: {reason}").format(reason=reason),
+                line=line,
+                column=column,
+            )
         ) from None
 
 

@@ -24,6 +24,8 @@ from pydantic import (
     field_validator,
 )
 
+from pmledger.i18n import N_, _, translate
+
 ScoringModel = Literal["default", "rice", "wsjf", "ice"]
 # Every alternative model reads its inputs from a table of its own name in
 # the requirement file, so that scales never clash (docs/scoring.md).
@@ -74,7 +76,7 @@ PRIORITY_ALIASES: dict[str, Priority] = {
     "低": Priority.low,
 }
 
-PRIORITY_HELP = "critical, high, medium, low (or P0-P3, must/should/could/wont, 紧急/高/中/低)"
+PRIORITY_HELP = N_("critical, high, medium, low (or P0-P3, must/should/could/wont, 紧急/高/中/低)")
 
 
 def parse_priority(value: object) -> object:
@@ -85,7 +87,11 @@ def parse_priority(value: object) -> object:
         # NFKC: full-width letters and digits (Ｐ０) read as ASCII.
         found = PRIORITY_ALIASES.get(unicodedata.normalize("NFKC", value).strip().lower())
         if found is None:
-            raise ValueError(f"must be one of {PRIORITY_HELP}, got {value!r}")
+            raise ValueError(
+                _("must be one of {choices}, got {value!r}").format(
+                    choices=translate(PRIORITY_HELP), value=value
+                )
+            )
         return found
     return value
 
@@ -93,9 +99,9 @@ def parse_priority(value: object) -> object:
 def _no_bool_number(value: object) -> object:
     # TOML `true` would otherwise pass as the number 1.
     if isinstance(value, bool):
-        raise ValueError(f"must be a number, got {str(value).lower()}")
+        raise ValueError(_("must be a number, got {value}").format(value=str(value).lower()))
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"must be a finite number, got {value}")
+        raise ValueError(_("must be a finite number, got {value}").format(value=value))
     return value
 
 
@@ -125,21 +131,27 @@ RICE_IMPACTS: tuple[float, ...] = (3, 2, 1, 0.5, 0.25)
 def _rice_impact(value: int | float) -> int | float:
     if value not in RICE_IMPACTS:
         allowed = ", ".join(f"{v:g}" for v in RICE_IMPACTS)
-        raise ValueError(f"must be one of {allowed} (massive to minimal), got {value:g}")
+        raise ValueError(
+            _("must be one of {allowed} (massive to minimal), got {value:g}").format(
+                allowed=allowed, value=value
+            )
+        )
     return value
 
 
 def _share(value: int | float) -> int | float:
     if not 0 < value <= 1:
         raise ValueError(
-            f"must be more than 0 and at most 1 (1.0, 0.8, 0.5 customary), got {value:g}"
+            _("must be more than 0 and at most 1 (1.0, 0.8, 0.5 customary), got {value:g}").format(
+                value=value
+            )
         )
     return value
 
 
 def _one_to_ten(value: int | float) -> int | float:
     if not 1 <= value <= 10:
-        raise ValueError(f"must be from 1 to 10, got {value:g}")
+        raise ValueError(_("must be from 1 to 10, got {value:g}").format(value=value))
     return value
 
 
@@ -195,7 +207,11 @@ def _inputs_table(model: type[_ScoringInputs]) -> Any:
         model.model_validate(known)
         if unknown:
             names = ", ".join(model.model_fields)
-            raise ValueError(f"has no input {unknown[0]!r}; its inputs are {names}")
+            raise ValueError(
+                _("has no input {name!r}; its inputs are {names}").format(
+                    name=unknown[0], names=names
+                )
+            )
         return value
 
     return AfterValidator(check)
@@ -246,21 +262,21 @@ class Requirement(BaseModel):
     @classmethod
     def _title_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("must not be empty")
+            raise ValueError(_("must not be empty"))
         return value
 
     @field_validator("status")
     @classmethod
     def _status_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("must not be empty")
+            raise ValueError(_("must not be empty"))
         return value
 
     @field_validator("due", mode="before")
     @classmethod
     def _due_is_a_date(cls, value: object) -> object:
         if isinstance(value, datetime):
-            raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
+            raise ValueError(_("must be a date (YYYY-MM-DD), not a date and time"))
         return value
 
     @field_validator("*", mode="after")
@@ -268,7 +284,7 @@ class Requirement(BaseModel):
     def _no_blank_items(cls, value: Any) -> Any:
         # Every list of text (LIST_FIELDS) refuses blank items.
         if isinstance(value, list) and any(isinstance(v, str) and not v.strip() for v in value):
-            raise ValueError("has an empty item")
+            raise ValueError(_("has an empty item"))
         return value
 
     @property

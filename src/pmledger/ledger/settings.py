@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from pmledger.errors import ConfigError, LedgerNotFoundError, WorkflowError
+from pmledger.i18n import _, pgettext
 from pmledger.ledger.model import Priority, ScoringModel
 
 CONFIG_NAME = "pmledger.toml"
@@ -51,7 +52,11 @@ class _Strict(BaseModel):
 def _in_workflow(value: str, info: ValidationInfo) -> str:
     statuses = info.data.get("statuses")
     if statuses is not None and value not in statuses:
-        raise ValueError(f"must be one of ledger.statuses ({', '.join(statuses)}), got {value!r}")
+        raise ValueError(
+            _("must be one of ledger.statuses ({statuses}), got {value!r}").format(
+                statuses=", ".join(statuses), value=value
+            )
+        )
     return value
 
 
@@ -60,8 +65,9 @@ def _all_in_workflow(values: list[str], info: ValidationInfo) -> list[str]:
     unknown = [v for v in values if statuses is not None and v not in statuses]
     if unknown and statuses is not None:
         raise ValueError(
-            f"names {', '.join(repr(u) for u in unknown)}, not in ledger.statuses "
-            f"({', '.join(statuses)})"
+            _("names {unknown}, not in ledger.statuses ({statuses})").format(
+                unknown=", ".join(repr(u) for u in unknown), statuses=", ".join(statuses)
+            )
         )
     return values
 
@@ -126,7 +132,9 @@ class LedgerSettings(_Strict):
     def _prefix(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,9}", value):
             raise ValueError(
-                f"must be 1-10 letters or digits, starting with a letter, got {value!r}"
+                _("must be 1-10 letters or digits, starting with a letter, got {value!r}").format(
+                    value=value
+                )
             )
         return value
 
@@ -134,7 +142,7 @@ class LedgerSettings(_Strict):
     @classmethod
     def _workflow(cls, value: list[str]) -> list[str]:
         if not value or len(set(value)) != len(value):
-            raise ValueError("must be a non-empty list without repeats")
+            raise ValueError(_("must be a non-empty list without repeats"))
         return value
 
     _one_status = field_validator("default_status", "in_progress_status", "planned_status")(
@@ -226,7 +234,11 @@ def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ..
     result = tuple(statuses)
     unknown = [s for s in result if s not in known]
     if unknown:
-        raise WorkflowError(f"unknown status {unknown[0]!r}; the workflow is {', '.join(known)}")
+        raise WorkflowError(
+            _("unknown status {status!r}; the workflow is {statuses}").format(
+                status=unknown[0], statuses=", ".join(known)
+            )
+        )
     return result
 
 
@@ -243,11 +255,15 @@ def load_settings(root: Path) -> Settings:
         text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: not found") from None
+        raise ConfigError(_("{path}: not found").format(path=path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(
+            _("{path}: not valid TOML: {error}").format(path=path, error=exc)
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+        raise ConfigError(
+            _("{path}: cannot be read: {error}").format(path=path, error=exc)
+        ) from None
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -257,7 +273,7 @@ def load_settings(root: Path) -> Settings:
             parts.append(
                 f"{path}:{line}: {found.sentence}" if line else f"{path}: {found.sentence}"
             )
-        raise ConfigError("; ".join(parts)) from None
+        raise ConfigError(pgettext("problem separator", "; ").join(parts)) from None
 
 
 def find_ledger_root(
@@ -284,8 +300,10 @@ def _must_be_ledger(path: Path, source: str) -> Path:
     folder = path.expanduser().resolve()
     if not (folder / CONFIG_NAME).is_file():
         raise ConfigError(
-            f"{source} points to {folder}, which has no {CONFIG_NAME}; "
-            f"create one there with `pmledger init {folder}`"
+            _(
+                "{source} points to {folder}, which has no {config}; "
+                "create one there with `pmledger init {folder}`"
+            ).format(source=source, folder=folder, config=CONFIG_NAME)
         )
     return folder
 
