@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from pmledger.cli import output
+from pmledger.text import cell_len
 
 from .cli_helpers import (
     AS_OF,
@@ -211,7 +212,7 @@ def test_list_cuts_long_titles_with_an_ellipsis(
     out = ok(["list"]).stdout
     line = next(line for line in out.splitlines() if rid in line)
     assert "…" in line
-    assert output.cell_len(line) <= 80
+    assert cell_len(line) <= 80
 
 
 def test_narrow_rank_keeps_priority_before_due(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -229,19 +230,19 @@ def test_chinese_columns_line_up(acme: Path) -> None:
     for line in lines:
         status = re.search(r"  (accepted|planned|in-progress|proposed)\b", line)
         assert status, line
-        starts.add(output.cell_len(line[: status.start()]))
+        starts.add(cell_len(line[: status.start()]))
     assert len(starts) == 1
 
 
 def test_scores_right_aligned_with_the_same_decimals(acme: Path) -> None:
     lines = ok(["rank", "--as-of", AS_OF]).stdout.splitlines()
     header = lines[1]
-    end = output.cell_len(header[: header.index("Score") + len("Score")])
+    end = cell_len(header[: header.index("Score") + len("Score")])
     scores = []
     for line in lines[3:]:
         match = re.search(r"\s(-?\d+\.\d+)\s", line)
         assert match, line
-        assert output.cell_len(line[: match.end(1)]) == end
+        assert cell_len(line[: match.end(1)]) == end
         scores.append(match.group(1))
     assert len({len(s.split(".")[1]) for s in scores}) == 1
 
@@ -347,7 +348,7 @@ def test_table_writer_is_cjk_width_correct() -> None:
         rows=[{"id": "A", "t": "客户列表导出 Excel 客户列表导出"}, {"id": "B", "t": "short"}],
     )
     lines = output.table_lines(view, width=20, color=False)
-    assert all(output.cell_len(line) <= 20 for line in lines)
+    assert all(cell_len(line) <= 20 for line in lines)
     assert lines[2].endswith("…")
 
 

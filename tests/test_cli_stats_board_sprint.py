@@ -122,7 +122,8 @@ def test_sprint_list_empty(root: Path) -> None:
 
 
 def test_board_renderer_folds_cards_and_never_cuts_silently() -> None:
-    from pmledger.cli.output import Board, Lane, Line, _board_lines, cell_len
+    from pmledger.cli.output import Board, Lane, Line, _board_lines
+    from pmledger.text import cell_len
 
     long_title = "客户数据清洗（去重与合并）以及 duplicate detection across every region"
     board = Board(

@@ -86,6 +86,14 @@ def test_priority_completion_lists_the_aliases(root: Path) -> None:
     found = dict(complete_priority("c"))
     assert list(found) == ["critical"]
     assert "p0" in found["critical"]
+    assert complete("bash", "pmledger add Title --priority c", root) == ["critical"]
+
+
+def test_every_id_argument_and_the_new_status_complete(root: Path, filled: dict[str, str]) -> None:
+    sync = filled["sync"]
+    for command in ("show", "set", "status", "note"):
+        assert complete("bash", f"pmledger {command} {sync[:-1]}", root) == [sync]
+    assert complete("bash", f"pmledger status {sync} in", root) == ["in-progress"]
 
 
 def test_outside_a_ledger_completion_offers_nothing_and_never_fails(tmp_path: Path) -> None:

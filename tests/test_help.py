@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer.main
+import typer.testing
 
 from pmledger.cli import app
+from pmledger.cli.common import FilterOptions, filter_options
 
 from .cli_helpers import invoke, isolate_env, ok
 
@@ -133,3 +136,39 @@ def test_short_filter_options_mean_the_same_everywhere() -> None:
                 meaning.setdefault(opt, set()).add(str(param))
     clashes = {opt: names for opt, names in meaning.items() if len(names) > 1}
     assert not clashes
+
+
+def test_the_listing_filters_are_one_declaration() -> None:
+    """list, rank, plan, export and report take the filters of cli.common.FilterOptions."""
+    root = typer.main.get_command(app)
+    every = [f.name for f in fields(FilterOptions)]
+    shapes: dict[str, list[tuple[str, ...]]] = {}
+    for name in ("list", "rank", "plan", "export", "report"):
+        command = root.commands[name]  # type: ignore[attr-defined]
+        params = {p.name: p for p in command.params}
+        offered = [n for n in every if n in params]
+        # report covers done and closed work: every filter but --all.
+        assert offered == (every[:-1] if name == "report" else every), name
+        for n in offered:
+            param = params[n]
+            shape = (*param.opts, str(getattr(param, "help", "")), str(param.default))
+            assert shapes.setdefault(n, [shape]) == [shape], (name, n)
+        # Shell completion comes with the declaration.
+        assert params["owner"]._custom_shell_complete is not None
+
+
+def test_a_filtered_command_receives_one_filter_object() -> None:
+    seen: list[FilterOptions] = []
+
+    @filter_options("search", "owner", "include_inactive")
+    def probe(ctx: typer.Context, where: FilterOptions, limit: int = 3) -> None:
+        seen.append(where)
+        assert limit == 5
+
+    single = typer.Typer()
+    single.command()(probe)
+    result = typer.testing.CliRunner().invoke(
+        single, ["crm", "export", "--owner", "王芳", "--all", "--limit", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    assert seen == [FilterOptions(search=["crm", "export"], owner=["王芳"], include_inactive=True)]

@@ -21,6 +21,7 @@ from pmledger.io.values import convert, parse_moment
 from pmledger.ledger.ledger import Ledger
 from pmledger.ledger.model import Note, Requirement
 from pmledger.ledger.settings import Settings
+from pmledger.text import cell_len
 
 from .conftest import make
 
@@ -282,7 +283,7 @@ def test_update_keeps_what_the_file_does_not_carry(ledger: Ledger) -> None:
 
 
 def test_cjk_counts_twice_in_column_widths() -> None:
-    assert xlsxfile.display_width("客户ab") == 6
+    assert cell_len("客户ab") == 6
 
 
 def test_formats_are_guessed_from_name_and_content(tmp_path: Path) -> None:

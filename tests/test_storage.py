@@ -63,7 +63,7 @@ def test_discovery_order(tmp_path: Path, ledger: Ledger) -> None:
 
 def test_create_save_load(ledger: Ledger) -> None:
     req = ledger.create(make(title="客户列表导出 Excel", due=date(2026, 12, 1)))
-    assert ids.is_valid_id(req.id, "REQ")
+    assert ids.normalize_id(req.id, "REQ") == req.id
     path = ledger.path_for(req.id)
     assert path.name == f"{req.id}.toml"
     assert ledger.load(req.id) == req

@@ -403,15 +403,7 @@ def check_text(
     if req is not None:
         problems += _scoring_problems(req, path, text, settings)
         if REQUIREMENT.canonical(data, text) != text:
-            problems.append(
-                problem(
-                    "warning",
-                    "not-canonical",
-                    said(N_("not in canonical form")),
-                    path,
-                    fix=literal(f"pmledger fmt {path}"),
-                )
-            )
+            problems.append(_not_canonical(path))
     depends = data.get("depends_on")
     goal = data.get("goal")
     facts = FileFacts(
@@ -435,17 +427,17 @@ def _generic_problems(
         return schema_problems(exc, path, text)
     except ValueError as exc:
         return [Problem("error", "schema", str(exc), path)]
-    if canonical != text:
-        return [
-            problem(
-                "warning",
-                "not-canonical",
-                said(N_("not in canonical form")),
-                path,
-                fix=literal(f"pmledger fmt {path}"),
-            )
-        ]
-    return []
+    return [_not_canonical(path)] if canonical != text else []
+
+
+def _not_canonical(path: Path) -> Problem:
+    return problem(
+        "warning",
+        "not-canonical",
+        said(N_("not in canonical form")),
+        path,
+        fix=literal(f"pmledger fmt {path}"),
+    )
 
 
 def syntax_error(text: str, path: Path) -> tuple[str, int | None] | None:

@@ -18,10 +18,9 @@ from pmledger.ledger.records import KINDS, RecordKind
 
 @dataclass
 class FormatResult:
-    """Files that are (or were made) canonical, and those that could not be read."""
+    """The files rewritten (with ``check``: that would be), and those that could not be read."""
 
     changed: list[Path] = field(default_factory=list)
-    unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -103,7 +102,6 @@ def format_files(
             result.problems += schema_problems(exc, path, text)
             continue
         if canonical == text:
-            result.unchanged += 1
             continue
         result.changed.append(path)
         if not check:

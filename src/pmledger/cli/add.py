@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pmledger.cli.common import TODAY, AsOf, open_ledger
+from pmledger.cli.completion import complete_priority
 from pmledger.i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ def add(
             metavar="PRIORITY",
             help="critical, high, medium (default), low; P0-P3; must/should/could/wont; "
             "紧急/高/中/低.",
+            autocompletion=complete_priority,
         ),
     ] = None,
     due: Annotated[

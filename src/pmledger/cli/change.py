@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pmledger.cli.common import TODAY, AsOf, open_ledger
+from pmledger.cli.completion import IdArg, StatusArg
 from pmledger.i18n import _
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
     from pmledger.ledger.model import Requirement
-
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefix optional).")]
 
 
 def _saved(ledger: Ledger, before: Requirement, after: Requirement) -> None:
@@ -81,14 +80,7 @@ def _refuse_unknown_goal(ledger: Ledger, assignments: list[str]) -> None:
 def status(
     ctx: typer.Context,
     req_id: IdArg,
-    new: Annotated[
-        str,
-        typer.Argument(
-            metavar="STATUS",
-            help="A status of the ledger's workflow (default: proposed, accepted, planned, "
-            "in-progress, done, rejected, deferred), or its Chinese label (进行中).",
-        ),
-    ],
+    new: StatusArg,
 ) -> None:
     """Move a requirement to another status of the workflow.
 

@@ -6,10 +6,13 @@ functions, so that each command pays only for what it uses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, get_type_hints
 
 import typer
 
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
     from pmledger.ledger.settings import Settings
     from pmledger.query.filters import Filter
     from pmledger.ranking.order import Ranking
+
+R = TypeVar("R")
 
 
 @dataclass
@@ -154,6 +159,77 @@ AllOpt = Annotated[
 SearchArg = Annotated[
     list[str] | None, typer.Argument(help="Text to search in titles, descriptions, notes...")
 ]
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The listing filters as typed: search words, --status, --owner ... --all.
+
+    Declared once, here: ``filter_options`` puts these fields (their option
+    names, help and completion) into a command's --help and hands the
+    command one ``FilterOptions``; ``filter()`` makes the core's ``Filter``.
+    """
+
+    search: SearchArg = None
+    status: StatusOpt = None
+    owner: OwnerOpt = None
+    tag: TagOpt = None
+    department: DepartmentOpt = None
+    requester: RequesterOpt = None
+    goal: GoalOpt = None
+    overdue: OverdueOpt = False
+    due_before: DueBeforeOpt = None
+    include_inactive: AllOpt = False
+
+    def filter(self, settings: Settings, as_of: date) -> Filter:
+        """The core filter (statuses checked against the workflow, dates parsed)."""
+        # The fields are named after build_filter's parameters.
+        return build_filter(settings=settings, as_of=as_of, **vars(self))
+
+
+@functools.cache
+def _filter_parameters() -> dict[str, inspect.Parameter]:
+    hints = get_type_hints(FilterOptions, include_extras=True)
+    return {
+        f.name: inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name]
+        )
+        for f in fields(FilterOptions)
+    }
+
+
+def filter_options(*names: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Give a command the listing filters in place of its ``FilterOptions`` parameter.
+
+    ``names`` picks the filters and their order in --help (default: every
+    field of ``FilterOptions``, in its order). Typer reads the command's
+    parameters from ``__signature__`` and ``__annotations__``, so both are
+    rewritten; the command itself receives one ``FilterOptions``.
+    """
+    every = _filter_parameters()
+    chosen = [every[name] for name in names or every]
+
+    def decorate(func: Callable[..., R]) -> Callable[..., R]:
+        signature = inspect.signature(func, eval_str=True)
+        slot = next(p for p in signature.parameters.values() if p.annotation is FilterOptions)
+        params: list[inspect.Parameter] = []
+        for param in signature.parameters.values():
+            if param is slot:
+                params += [p.replace(kind=slot.kind) for p in chosen]
+            else:
+                params.append(param)
+
+        @functools.wraps(func)
+        def command(*args: Any, **kwargs: Any) -> R:
+            given = {p.name: kwargs.pop(p.name) for p in chosen if p.name in kwargs}
+            kwargs[slot.name] = FilterOptions(**given)
+            return func(*args, **kwargs)
+
+        command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return command
+
+    return decorate
 
 
 ModelOpt = Annotated[

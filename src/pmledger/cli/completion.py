@@ -129,7 +129,6 @@ complete_department = _values_of("department")
 complete_requester = _values_of("requester")
 complete_tag = _values_of("tags")
 complete_goal = _values_of("goal")
-complete_sprint = _values_of("sprint")
 
 
 # -- annotated parameter types, for command modules ------------------------------------
@@ -140,17 +139,12 @@ IdArg = Annotated[
         metavar="ID", help="The requirement (prefix optional).", autocompletion=complete_id
     ),
 ]
-IdsArg = Annotated[
-    list[str],
-    typer.Argument(
-        metavar="ID...", help="Requirements (prefix optional).", autocompletion=complete_id
-    ),
-]
 StatusArg = Annotated[
     str,
     typer.Argument(
         metavar="STATUS",
-        help="A status of the ledger's workflow.",
+        help="A status of the ledger's workflow (default: proposed, accepted, planned, "
+        "in-progress, done, rejected, deferred), or its Chinese label (进行中).",
         autocompletion=complete_status,
     ),
 ]

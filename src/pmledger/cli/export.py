@@ -10,28 +10,19 @@ import typer
 
 from pmledger.cli.common import (
     TODAY,
-    AllOpt,
     AsOf,
-    DepartmentOpt,
-    DueBeforeOpt,
-    GoalOpt,
-    OverdueOpt,
-    OwnerOpt,
-    RequesterOpt,
-    SearchArg,
-    StatusOpt,
-    TagOpt,
-    build_filter,
+    FilterOptions,
     check_format,
+    filter_options,
     open_ledger,
     report_problems,
     split_values,
 )
 
 
+@filter_options()
 def export(
     ctx: typer.Context,
-    search: SearchArg = None,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -70,15 +61,7 @@ def export(
         bool,
         typer.Option("--excel", help="CSV: UTF-8 with a BOM and CRLF line ends, as Excel expects."),
     ] = False,
-    status: StatusOpt = None,
-    owner: OwnerOpt = None,
-    tag: TagOpt = None,
-    department: DepartmentOpt = None,
-    requester: RequesterOpt = None,
-    goal: GoalOpt = None,
-    overdue: OverdueOpt = False,
-    due_before: DueBeforeOpt = None,
-    all_: AllOpt = False,
+    where: FilterOptions = FilterOptions(),
     sort: Annotated[
         str,
         typer.Option(
@@ -114,20 +97,7 @@ def export(
         raise InvalidValueError(_("XLSX is a binary file: name one with --output FILE.xlsx"))
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    flt = build_filter(
-        settings=settings,
-        as_of=as_of,
-        status=status,
-        owner=owner,
-        tag=tag,
-        department=department,
-        requester=requester,
-        goal=goal,
-        overdue=overdue,
-        due_before=due_before,
-        search=search,
-        include_inactive=all_,
-    )
+    flt = where.filter(settings, as_of)
     loaded = ledger.load_all()
     report_problems(list(loaded.problems))
     chosen = select(loaded.requirements, flt, settings=settings, as_of=as_of)
@@ -141,7 +111,7 @@ def export(
         custom_fields=settings.ledger.custom_fields,
     )
     hidden = 0
-    if not all_ and not flt.statuses:
+    if not flt.include_inactive and not flt.statuses:
         wider = replace(flt, include_inactive=True)
         hidden = len(select(loaded.requirements, wider, settings=settings, as_of=as_of)) - len(reqs)
     count = len(reqs)

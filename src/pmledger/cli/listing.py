@@ -9,20 +9,11 @@ import typer
 
 from pmledger.cli.common import (
     TODAY,
-    AllOpt,
     AsOf,
-    DepartmentOpt,
-    DueBeforeOpt,
+    FilterOptions,
     Format,
-    GoalOpt,
-    OverdueOpt,
-    OwnerOpt,
-    RequesterOpt,
-    SearchArg,
-    StatusOpt,
-    TagOpt,
-    build_filter,
     check_format,
+    filter_options,
     open_ledger,
     report_problems,
 )
@@ -51,8 +42,12 @@ def list_columns() -> tuple[Column, ...]:
     )
 
 
-def markdown_columns() -> tuple[Column, ...]:
-    """Markdown, for people: every listed field, headed in the reader's language."""
+def detail_columns() -> tuple[Column, ...]:
+    """Every listed field, for markdown (headed in the reader's language) and CSV.
+
+    CSV heads its columns with the field names (pmledger.cli.output.csv_bytes),
+    the same in every language.
+    """
     from pmledger.cli.output import Column
     from pmledger.i18n import _
 
@@ -74,40 +69,10 @@ def markdown_columns() -> tuple[Column, ...]:
     )
 
 
-def data_columns() -> tuple[Column, ...]:
-    """CSV: every listed field, the due date as a date (headers for programs: English)."""
-    from pmledger.cli.output import Column
-
-    return (
-        Column("id", "ID", "id"),
-        Column("title", "Title"),
-        Column("status", "Status"),
-        Column("priority", "Priority"),
-        Column("due", "Due", "date"),
-        Column("overdue", "Overdue", "bool"),
-        Column("owner", "Owner"),
-        Column("department", "Department"),
-        Column("requester", "Requester"),
-        Column("tags", "Tags", "list"),
-        Column("effort", "Effort", "number"),
-        Column("goal", "Goal"),
-        Column("sprint", "Sprint"),
-        Column("created", "Created", "date"),
-    )
-
-
+@filter_options()
 def list_(
     ctx: typer.Context,
-    search: SearchArg = None,
-    status: StatusOpt = None,
-    owner: OwnerOpt = None,
-    tag: TagOpt = None,
-    department: DepartmentOpt = None,
-    requester: RequesterOpt = None,
-    goal: GoalOpt = None,
-    overdue: OverdueOpt = False,
-    due_before: DueBeforeOpt = None,
-    all_: AllOpt = False,
+    where: FilterOptions = FilterOptions(),
     sort: Annotated[
         str,
         typer.Option(
@@ -140,20 +105,7 @@ def list_(
     ctx.with_resource(language_for(fmt))
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    flt = build_filter(
-        settings=settings,
-        as_of=as_of,
-        status=status,
-        owner=owner,
-        tag=tag,
-        department=department,
-        requester=requester,
-        goal=goal,
-        overdue=overdue,
-        due_before=due_before,
-        search=search,
-        include_inactive=all_,
-    )
+    flt = where.filter(settings, as_of)
     loaded = ledger.load_all()
     report_problems(list(loaded.problems))
     reqs = sort_requirements(
@@ -163,25 +115,16 @@ def list_(
 
 
 def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: date) -> Doc:
+    from pmledger.cli.display import shown_fields
     from pmledger.cli.output import Doc, RawJson, View
     from pmledger.i18n import _, ngettext
-    from pmledger.query.filters import is_overdue
-    from pmledger.ranking.scoring import priority_text, show_date, status_text
+    from pmledger.ranking.scoring import show_date
 
     rows: list[dict[str, Any]] = []
     if fmt != "json":
-        # The reader's words (Chinese dates and labels); CSV is built in
-        # English, where these are the canonical values.
         rows = [
             {
-                "id": r.id,
-                "title": r.title,
-                "status": status_text(r.status, settings),
-                "priority": priority_text(r.priority.value),
-                "due": r.due if r.due is None else show_date(r.due, as_of),
-                "overdue": is_overdue(r, settings=settings, as_of=as_of),
-                "owner": r.owner,
-                "department": r.department,
+                **shown_fields(r, settings, as_of),
                 "requester": r.requester,
                 "tags": r.tags,
                 "effort": r.effort,
@@ -194,14 +137,13 @@ def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: d
     title = ngettext("{count} requirement", "{count} requirements", len(reqs)).format(
         count=len(reqs)
     )
-    data = View(columns=data_columns(), rows=rows)
-    people = View(columns=markdown_columns(), rows=rows)
+    detail = View(columns=detail_columns(), rows=rows)
     return Doc(
         blocks=[View(columns=list_columns(), rows=rows, title=title)],
         # pydantic-core writes each model's JSON itself (the same values as
         # model_dump(mode="json"), in half the time), one requirement at a time.
         json=(RawJson(r.model_dump_json()) for r in reqs),
-        csv=data,
-        markdown=[people],
+        csv=detail,
+        markdown=[detail],
         notes=[] if reqs else [_("no requirements match")],
     )

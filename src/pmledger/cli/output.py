@@ -34,6 +34,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pmledger.i18n import N_, _, translate
+from pmledger.text import cell_len, truncate
 
 FORMATS = ("table", "json", "csv", "markdown")
 # The width a table is fitted to when stdout is not a terminal and $COLUMNS
@@ -88,50 +89,6 @@ def one_line(text: str | None, limit: int | None = None) -> str:
     if limit is not None and cell_len(value) > limit:
         value = truncate(value, limit)
     return value
-
-
-class _CellWidths(dict[str, int]):
-    """Terminal cells of each character, looked up once per character per run."""
-
-    def __missing__(self, ch: str) -> int:
-        if unicodedata.combining(ch) or ch == "\u200d":
-            width = 0
-        else:
-            width = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-        self[ch] = width
-        return width
-
-
-# A table of 10k Chinese titles measured each character with unicodedata
-# twice; summing cached widths with map() runs the loop in C.
-_WIDTHS = _CellWidths()
-
-
-def cell_len(text: str) -> int:
-    """Terminal cells taken by ``text`` (wide East Asian characters take two)."""
-    if text.isascii():
-        return len(text)
-    return sum(map(_WIDTHS.__getitem__, text))
-
-
-def truncate(text: str, cells: int) -> str:
-    """``text`` cut to at most ``cells`` terminal cells, ending in ``…`` when cut."""
-    if cell_len(text) <= cells:
-        return text
-    if cells <= 1:
-        return "…"[:cells]
-    if text.isascii():
-        return text[: cells - 1] + "…"
-    used = 0
-    out = []
-    widths = _WIDTHS
-    for ch in text:
-        w = widths[ch]
-        if used + w > cells - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
 
 
 # JSON escapes C0 controls itself; these would reach a terminal raw.

@@ -8,21 +8,12 @@ import typer
 
 from pmledger.cli.common import (
     TODAY,
-    AllOpt,
     AsOf,
-    DepartmentOpt,
-    DueBeforeOpt,
-    GoalOpt,
+    FilterOptions,
     ModelOpt,
-    OverdueOpt,
-    OwnerOpt,
-    RequesterOpt,
-    SearchArg,
     SkipOpt,
-    StatusOpt,
-    TagOpt,
-    build_filter,
     check_format,
+    filter_options,
     load_ranking,
     open_ledger,
     refuse,
@@ -36,13 +27,13 @@ if TYPE_CHECKING:
 PLAN_FORMATS = ("table", "json", "markdown")
 
 
+@filter_options()
 def plan(
     ctx: typer.Context,
     capacity: Annotated[
         float,
         typer.Option("--capacity", "-c", metavar="N", help="Effort the sprint can take.", min=0),
     ],
-    search: SearchArg = None,
     apply: Annotated[
         bool, typer.Option("--apply", help="Write sprint and status to the chosen files.")
     ] = False,
@@ -59,15 +50,7 @@ def plan(
     ] = False,
     model: ModelOpt = None,
     skip_incomplete: SkipOpt = False,
-    status: StatusOpt = None,
-    owner: OwnerOpt = None,
-    tag: TagOpt = None,
-    department: DepartmentOpt = None,
-    requester: RequesterOpt = None,
-    goal: GoalOpt = None,
-    overdue: OverdueOpt = False,
-    due_before: DueBeforeOpt = None,
-    all_: AllOpt = False,
+    where: FilterOptions = FilterOptions(),
     fmt: Annotated[
         str,
         typer.Option("--format", "-f", metavar="FORMAT", help="Output: table, json or markdown."),
@@ -94,20 +77,7 @@ def plan(
         refuse(_("--sprint only names the sprint that --apply records; add --apply"))
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    flt = build_filter(
-        settings=settings,
-        as_of=as_of,
-        status=status,
-        owner=owner,
-        tag=tag,
-        department=department,
-        requester=requester,
-        goal=goal,
-        overdue=overdue,
-        due_before=due_before,
-        search=search,
-        include_inactive=all_,
-    )
+    flt = where.filter(settings, as_of)
     ranking, everything = load_ranking(
         ledger, flt, as_of=as_of, model=model, skip_incomplete=skip_incomplete
     )

@@ -10,22 +10,13 @@ import typer
 
 from pmledger.cli.common import (
     TODAY,
-    AllOpt,
     AsOf,
-    DepartmentOpt,
-    DueBeforeOpt,
+    FilterOptions,
     Format,
-    GoalOpt,
     ModelOpt,
-    OverdueOpt,
-    OwnerOpt,
-    RequesterOpt,
-    SearchArg,
     SkipOpt,
-    StatusOpt,
-    TagOpt,
-    build_filter,
     check_format,
+    filter_options,
     load_ranking,
     open_ledger,
     refuse,
@@ -62,18 +53,10 @@ def rank_columns() -> tuple[Column, ...]:
     )
 
 
+@filter_options()
 def rank(
     ctx: typer.Context,
-    search: SearchArg = None,
-    status: StatusOpt = None,
-    owner: OwnerOpt = None,
-    tag: TagOpt = None,
-    department: DepartmentOpt = None,
-    requester: RequesterOpt = None,
-    goal: GoalOpt = None,
-    overdue: OverdueOpt = False,
-    due_before: DueBeforeOpt = None,
-    all_: AllOpt = False,
+    where: FilterOptions = FilterOptions(),
     model: ModelOpt = None,
     top: Annotated[
         int | None,
@@ -127,20 +110,7 @@ def rank(
 
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    flt = build_filter(
-        settings=settings,
-        as_of=as_of,
-        status=status,
-        owner=owner,
-        tag=tag,
-        department=department,
-        requester=requester,
-        goal=goal,
-        overdue=overdue,
-        due_before=due_before,
-        search=search,
-        include_inactive=all_,
-    )
+    flt = where.filter(settings, as_of)
     ranking, _everything = load_ranking(
         ledger, flt, as_of=as_of, model=model, skip_incomplete=skip_incomplete
     )
@@ -166,23 +136,12 @@ def rank(
 
 
 def _item_row(item: RankedItem, as_of: date, settings: Settings) -> dict[str, Any]:
-    from pmledger.query.filters import is_overdue
-    from pmledger.ranking.scoring import priority_text, show_date, status_text
+    from pmledger.cli.display import shown_fields
 
-    req = item.requirement
-    # Tables show the reader's words (Chinese dates, labels); CSV is built in
-    # English (pmledger.cli.display), where these are the canonical values.
     return {
         "position": item.position,
-        "id": req.id,
-        "title": req.title,
         "score": item.score.value,
-        "status": status_text(req.status, settings),
-        "priority": priority_text(req.priority.value),
-        "due": req.due if req.due is None else show_date(req.due, as_of),
-        "overdue": is_overdue(req, settings=settings, as_of=as_of),
-        "owner": req.owner,
-        "department": req.department,
+        **shown_fields(item.requirement, settings, as_of),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,20 +11,11 @@ import typer
 from pmledger.cli.common import (
     TODAY,
     AsOf,
-    DepartmentOpt,
-    DueBeforeOpt,
-    GoalOpt,
-    OverdueOpt,
-    OwnerOpt,
-    RequesterOpt,
-    SearchArg,
-    StatusOpt,
-    TagOpt,
-    build_filter,
+    FilterOptions,
     check_format,
+    filter_options,
     open_ledger,
     report_problems,
-    split_values,
 )
 
 if TYPE_CHECKING:
@@ -35,9 +27,13 @@ if TYPE_CHECKING:
     from pmledger.sprints import SprintReview
 
 
+# No --all: a report covers done and closed work too. The scope options
+# (the department or requester it is sent to) come first in --help.
+@filter_options(
+    "search", "department", "requester", "status", "owner", "tag", "goal", "overdue", "due_before"
+)
 def report(
     ctx: typer.Context,
-    search: SearchArg = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="markdown (default) or html.")
     ] = "markdown",
@@ -48,14 +44,7 @@ def report(
         ),
     ] = None,
     as_of: AsOf = TODAY,
-    department: DepartmentOpt = None,
-    requester: RequesterOpt = None,
-    status: StatusOpt = None,
-    owner: OwnerOpt = None,
-    tag: TagOpt = None,
-    goal: GoalOpt = None,
-    overdue: OverdueOpt = False,
-    due_before: DueBeforeOpt = None,
+    where: FilterOptions = FilterOptions(),
     since: Annotated[
         str | None,
         typer.Option(
@@ -108,25 +97,12 @@ def report(
         lang = i18n.active_language()
     labels(lang)  # an unknown language is refused before any work
     ledger = open_ledger(ctx)
-    flt = build_filter(
-        settings=ledger.settings,
-        as_of=as_of,
-        status=status,
-        owner=owner,
-        tag=tag,
-        department=department,
-        requester=requester,
-        goal=goal,
-        overdue=overdue,
-        due_before=due_before,
-        search=search,
-        include_inactive=True,
-    )
+    flt = replace(where, include_inactive=True).filter(ledger.settings, as_of)
     loaded = ledger.load_all()
     goals = GoalBook(ledger.root).load_all()
     report_problems([*loaded.problems, *goals.problems])
     chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
-    scope_parts = [*split_values(department), *split_values(requester)]
+    scope_parts = [*flt.departments, *flt.requesters]
     review = _sprint_review(ledger, chosen, sprint)
     changes, since_text = _changes(ledger, chosen, since, as_of)
     data = build_report(
@@ -183,8 +159,8 @@ def _sprint_review(
 
 
 def _changes(
-    ledger: Ledger, reqs: list[Requirement], since: str | None, today: date
+    ledger: Ledger, reqs: list[Requirement], since: str | None, as_of: date
 ) -> tuple[list[Change] | None, str]:
     from pmledger.report.history import recent_changes
 
-    return recent_changes(ledger, since=since, as_of=today, only={r.id for r in reqs})
+    return recent_changes(ledger, since=since, as_of=as_of, only={r.id for r in reqs})

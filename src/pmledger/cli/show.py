@@ -12,6 +12,7 @@ from pmledger.cli.common import (
     check_format,
     open_ledger,
 )
+from pmledger.cli.completion import IdArg
 from pmledger.i18n import N_
 
 # The field names of the grid for a Chinese reader (English shows the keys of
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 def show(
     ctx: typer.Context,
-    req_id: Annotated[str, typer.Argument(metavar="ID", help="The requirement (prefix optional).")],
+    req_id: IdArg,
     fmt: Annotated[
         str,
         typer.Option("--format", "-f", metavar="FORMAT", help="Output: table or json."),

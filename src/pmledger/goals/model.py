@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pmledger.i18n import _
-from pmledger.ledger.model import Note, Number, OptionalText
+from pmledger.ledger.model import Note, Number, OptionalText, RequiredText
 
 # A goal ID is chosen by people ("Q4-margin", "G-增长") and becomes a file
 # name: a letter or digit (any script), then letters, digits, dashes,
@@ -38,8 +38,8 @@ class Goal(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
-    title: str
-    kpi: str
+    title: RequiredText
+    kpi: RequiredText
     unit: OptionalText = None
     baseline: Number | None = None
     target: Number
@@ -57,13 +57,6 @@ class Goal(BaseModel):
             raise ValueError(
                 _("a goal ID is letters, digits, '-', '_' or '.', starting with a letter or digit")
             )
-        return value
-
-    @field_validator("title", "kpi")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError(_("must not be empty"))
         return value
 
     @property

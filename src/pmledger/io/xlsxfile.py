@@ -8,7 +8,6 @@ they start with), and column widths that count a Chinese character as two.
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from pmledger.errors import ImportFileError, MissingExtraError
 from pmledger.i18n import _, pgettext
 from pmledger.io.records import Record, Table
+from pmledger.text import cell_len
 
 MAX_WIDTH = 60
 INSTALL_HINT = "pip install 'pmledger[xlsx]'"
@@ -33,16 +33,6 @@ def _openpyxl() -> Any:
     return openpyxl
 
 
-def display_width(text: str) -> int:
-    """Columns a text takes in a spreadsheet: East-Asian wide characters count as two."""
-    if text.isascii():
-        return len(text)
-    width = 0
-    for ch in text:
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
-
-
 def dumps(
     headers: Sequence[str], rows: Sequence[Sequence[Any]], *, sheet: str = "requirements"
 ) -> bytes:
@@ -54,13 +44,13 @@ def dumps(
     # Write-only mode streams rows (10k rows in a fraction of the normal time).
     book = openpyxl.Workbook(write_only=True)
     ws = book.create_sheet(sheet)
-    widths = [display_width(h) for h in headers]
+    widths = [cell_len(h) for h in headers]
     for row in rows:
         for i, value in enumerate(row):
             if value is None:
                 continue
             text = value if isinstance(value, str) else str(value)
-            longest = max((display_width(line) for line in text.split("\n")), default=0)
+            longest = max((cell_len(line) for line in text.split("\n")), default=0)
             if longest > widths[i]:
                 widths[i] = longest
     for i, width in enumerate(widths, start=1):

@@ -103,6 +103,18 @@ def _unescape(pair: str, text: str, at: int) -> str:
         return pair
 
 
+def _past_closing(line: str, at: int, quote: str) -> int:
+    """Where the text resumes after the three quotes closing a multi-line string at ``at``.
+
+    Up to two more quotes belong to the string: four quotes in a row end it
+    with one quote as its last character.
+    """
+    end = at + 3
+    while end < len(line) and line[end] == quote and end < at + 5:
+        end += 1
+    return end
+
+
 class _State:
     def __init__(self) -> None:
         self.mode = _NORMAL
@@ -149,19 +161,12 @@ class _State:
                 if ch == "\\":
                     i += 1
                 elif line.startswith('"""', i):
-                    # Up to two more quotes belong to the string.
-                    j = i + 3
-                    while j < n and line[j] == '"' and j < i + 5:
-                        j += 1
                     self.mode = _NORMAL
-                    i = j
+                    i = _past_closing(line, i, '"')
                     continue
             elif self.mode == _ML_LITERAL and line.startswith("'''", i):
-                j = i + 3
-                while j < n and line[j] == "'" and j < i + 5:
-                    j += 1
                 self.mode = _NORMAL
-                i = j
+                i = _past_closing(line, i, "'")
                 continue
             i += 1
         if self.mode in (_BASIC, _LITERAL):
@@ -239,14 +244,6 @@ def _resolve_table(name: tuple[str, ...], arrays: dict[tuple[str, ...], int]) ->
 def statements(text: str) -> Iterator[Statement]:
     """The key lines and table headers of a TOML text, in order, with their paths."""
     yield from _scan(text).statements
-
-
-def has_comments(text: str) -> bool:
-    """Whether the text holds any comment (outside strings)."""
-    if "#" not in text:
-        return False
-    scan = _scan(text)
-    return bool(scan.tail) or any(s.leading or s.trailing or s.inner for s in scan.statements)
 
 
 def reattach(canonical: str, original: str) -> tuple[str, list[str]]:

@@ -56,11 +56,3 @@ def normalize_id(text: str, prefix: str) -> str:
             )
         )
     return f"{prefix}-{body.upper().translate(_LOOKALIKES)}"
-
-
-def is_valid_id(text: str, prefix: str) -> bool:
-    """Whether ``text`` is exactly an ID in canonical spelling."""
-    try:
-        return normalize_id(text, prefix) == text
-    except InvalidIdError:
-        return False

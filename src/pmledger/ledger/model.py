@@ -111,6 +111,12 @@ def _empty_to_none(value: object) -> object:
     return value
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError(_("must not be empty"))
+    return value
+
+
 def _aware(value: object) -> object:
     # Canonical files carry an offset; a naive datetime is read as UTC.
     if isinstance(value, datetime) and value.tzinfo is None:
@@ -121,6 +127,8 @@ def _aware(value: object) -> object:
 Number = Annotated[int | float, BeforeValidator(_no_bool_number)]
 NonNegative = Annotated[int | float, BeforeValidator(_no_bool_number), Field(ge=0)]
 OptionalText = Annotated[str | None, BeforeValidator(_empty_to_none)]
+# Text a record cannot do without (a title, a status, a goal's KPI).
+RequiredText = Annotated[str, AfterValidator(_not_blank)]
 AwareDatetime = Annotated[datetime, BeforeValidator(_aware)]
 
 
@@ -234,8 +242,8 @@ class Requirement(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
-    title: str
-    status: str
+    title: RequiredText
+    status: RequiredText
     priority: Annotated[Priority, BeforeValidator(parse_priority)]
     created: Annotated[datetime | date, BeforeValidator(_aware)]
     requester: OptionalText = None
@@ -257,20 +265,6 @@ class Requirement(BaseModel):
     ice: Annotated[dict[str, Any] | None, _inputs_table(IceInputs)] = None
     notes: list[Note] = Field(default_factory=list)
     import_source: OptionalText = None  # "jira:PROJ-12": what `import` matches on re-import
-
-    @field_validator("title")
-    @classmethod
-    def _title_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError(_("must not be empty"))
-        return value
-
-    @field_validator("status")
-    @classmethod
-    def _status_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError(_("must not be empty"))
-        return value
 
     @field_validator("due", mode="before")
     @classmethod

@@ -14,7 +14,14 @@ from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
 from pmledger.report import svg
 from pmledger.report.data import Change, DepartmentBlock, ReportData, expected
-from pmledger.report.labels import HTML_LANG, priority_text, report_labels, status_text
+from pmledger.report.labels import (
+    COLUMN_LABELS,
+    GOAL_HEADINGS,
+    HTML_LANG,
+    priority_text,
+    report_labels,
+    status_text,
+)
 from pmledger.report.text import clean, number, percent
 
 # Details open by themselves when the page is small enough to print whole.
@@ -103,19 +110,6 @@ def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None 
 def _req_table(
     reqs: list[Requirement], cols: list[str], t: dict[str, str], data: ReportData
 ) -> str:
-    names = {
-        "id": t["id"],
-        "title": t["item"],
-        "status": t["status"],
-        "priority": t["priority"],
-        "due": t["due"],
-        "owner": t["owner"],
-        "department": t["department"],
-        "requester": t["requester"],
-        "expected": t["expected"],
-        "late": t["days_late"],
-        "left": t["days_left"],
-    }
     classes = {"id": "id", "due": "date", "expected": "date", "late": "num", "left": "num"}
     rows = []
     for r in reqs:
@@ -139,7 +133,8 @@ def _req_table(
             else:
                 row.append(e(getattr(r, c) or ""))
         rows.append(row)
-    return _table([names[c] for c in cols], rows, [classes.get(c, "") for c in cols])
+    heads = [t[COLUMN_LABELS[c]] for c in cols]
+    return _table(heads, rows, [classes.get(c, "") for c in cols])
 
 
 def _cards(data: ReportData, t: dict[str, str]) -> str:
@@ -193,17 +188,7 @@ def _goals(goals: list[GoalProgress], t: dict[str, str]) -> str:
         )
     out.append(
         _table(
-            [
-                t["goal"],
-                t["kpi"],
-                t["baseline"],
-                t["now"],
-                t["target"],
-                t["progress"],
-                t["work_done"],
-                t["owner"],
-                t["due"],
-            ],
+            [t[key] for key in (*GOAL_HEADINGS, "owner", "due")],
             rows,
             ["", "", "num", "num", "num", "num", "", "", "date"],
         )

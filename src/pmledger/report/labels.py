@@ -200,6 +200,23 @@ ZH: dict[str, str] = {
     "list_sep": "、",
 }
 
+# The label heading each requirement column of the report's tables, in both renderers.
+COLUMN_LABELS: dict[str, str] = {
+    "id": "id",
+    "title": "item",
+    "status": "status",
+    "priority": "priority",
+    "due": "due",
+    "owner": "owner",
+    "department": "department",
+    "requester": "requester",
+    "expected": "expected",
+    "late": "days_late",
+    "left": "days_left",
+}
+# The labels heading the goal table's columns (the HTML page adds owner and due).
+GOAL_HEADINGS = ("goal", "kpi", "baseline", "now", "target", "progress", "work_done")
+
 # The value of <html lang> for each language.
 HTML_LANG: dict[str, str] = {"en": "en", "zh": "zh-CN"}
 

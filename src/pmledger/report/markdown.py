@@ -12,7 +12,13 @@ from pmledger.goals.progress import GoalProgress
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
 from pmledger.report.data import Change, ReportData, expected
-from pmledger.report.labels import priority_text, report_labels, status_text
+from pmledger.report.labels import (
+    COLUMN_LABELS,
+    GOAL_HEADINGS,
+    priority_text,
+    report_labels,
+    status_text,
+)
 from pmledger.report.text import clean, number, percent
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
@@ -39,7 +45,7 @@ def bar(share: float, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _req_rows(reqs: list[Requirement], cols: list[str], t: dict[str, str]) -> list[list[str]]:
+def _req_table(reqs: list[Requirement], cols: list[str], t: dict[str, str]) -> str:
     rows = []
     for r in reqs:
         row = []
@@ -59,7 +65,7 @@ def _req_rows(reqs: list[Requirement], cols: list[str], t: dict[str, str]) -> li
             else:
                 row.append(esc(getattr(r, c) or ""))
         rows.append(row)
-    return rows
+    return table([t[COLUMN_LABELS[c]] for c in cols], rows)
 
 
 def _goal_section(goals: list[GoalProgress], t: dict[str, str]) -> list[str]:
@@ -83,20 +89,7 @@ def _goal_section(goals: list[GoalProgress], t: dict[str, str]) -> list[str]:
                 f"{t['points']}",
             ]
         )
-    out.append(
-        table(
-            [
-                t["goal"],
-                t["kpi"],
-                t["baseline"],
-                t["now"],
-                t["target"],
-                t["progress"],
-                t["work_done"],
-            ],
-            rows,
-        )
-    )
+    out.append(table([t[key] for key in GOAL_HEADINGS], rows))
     out.append("")
     trend = [
         f"- `{esc(p.goal.id)}`: "
@@ -178,16 +171,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
             out += [t["nothing"], ""]
             continue
         cols = ["id", "title", "due", "status", "owner", "department", "requester"]
-        heads = [
-            t["id"],
-            t["item"],
-            t["due"],
-            t["status"],
-            t["owner"],
-            t["department"],
-            t["requester"],
-        ]
-        out += [table(heads, _req_rows(items, cols, t)), ""]
+        out += [_req_table(items, cols, t), ""]
         if total_n > len(items):
             out += [f"_{t['more_items'].format(n=total_n - len(items))}_", ""]
 
@@ -262,8 +246,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
         out.append("")
         if sp.slipped:
             cols = ["id", "title", "status", "owner", "expected"]
-            heads = [t["id"], t["item"], t["status"], t["owner"], t["expected"]]
-            out += [f"**{t['slipped']}**", "", table(heads, _req_rows(sp.slipped, cols, t)), ""]
+            out += [f"**{t['slipped']}**", "", _req_table(sp.slipped, cols, t), ""]
 
     out += [f"## {t['departments']}", ""]
     for block in data.departments:
@@ -275,16 +258,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
             shown = ", ".join(esc(r) for r in block.requesters[:20])
             out += [f"{t['requesters']}: {shown}", ""]
         cols = ["id", "title", "status", "priority", "requester", "owner", "expected"]
-        heads = [
-            t["id"],
-            t["item"],
-            t["status"],
-            t["priority"],
-            t["requester"],
-            t["owner"],
-            t["expected"],
-        ]
-        out += [table(heads, _req_rows(block.items, cols, t)), ""]
+        out += [_req_table(block.items, cols, t), ""]
         if block.hidden:
             out += [f"_{t['more_items'].format(n=block.hidden)}_", ""]
 

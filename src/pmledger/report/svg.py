@@ -1,19 +1,19 @@
 """Charts as inline SVG: plain shapes and text, no script, no external reference.
 
 Every piece of user text goes through :func:`html.escape`. Text widths are
-estimated in terminal-like cells (a CJK character counts two), so labels are
-shortened, never overflow.
+estimated in display cells (:func:`pmledger.text.cell_len`: a CJK character
+counts two), so labels are shortened, never overflow.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from html import escape
 
 from pmledger.goals.model import Goal
 from pmledger.report.text import clean, number
+from pmledger.text import cell_len, truncate
 
 STATUS_COLOURS = {
     "proposed": "#9aa5b1",
@@ -42,24 +42,9 @@ def status_colour(status: str, statuses: Sequence[str]) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-def cells(text: str) -> int:
-    """Display width in cells (wide and full-width characters count two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def fit(text: object, max_cells: int) -> str:
     """User text shortened to ``max_cells`` display cells (with an ellipsis)."""
-    value = clean(text)
-    if cells(value) <= max_cells:
-        return value
-    out, used = [], 0
-    for ch in value:
-        w = cells(ch)
-        if used + w > max_cells - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+    return truncate(clean(text), max_cells)
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
@@ -136,7 +121,7 @@ def stacked_bars(
     x = float(label_w)
     for status in statuses:
         name = shown.get(status, status)
-        step = 24 + cells(name) * 6.5
+        step = 24 + cell_len(name) * 6.5
         if x + step > width and x > label_w:
             # Wrap the legend rather than run off the chart.
             x, legend_y = float(label_w), legend_y + 16
