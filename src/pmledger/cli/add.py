@@ -230,7 +230,10 @@ def _add_one(
     from pmledger.query.similarity import similar
 
     req = _build(ledger, title, fields, as_of=as_of)
-    existing = _open_titles(ledger) if (check_similar or not allow_duplicate) else []
+    # Only the entries that can match: the checks below give the same answers.
+    existing = (
+        _open_titles_like(ledger, req.title) if (check_similar or not allow_duplicate) else []
+    )
     if not allow_duplicate:
         same = _exact_duplicates(req.title, existing)
         # The title store may be a little stale: refuse only on what the file says now.
@@ -359,6 +362,11 @@ def _open_titles(ledger: Ledger) -> list[TitleEntry]:
     """Open requirements from the fast title store (a hint may be slightly stale)."""
     closed = set(_closed(ledger))
     return [s for s in ledger.titles() if s.status not in closed]
+
+
+def _open_titles_like(ledger: Ledger, title: str) -> list[TitleEntry]:
+    """Open requirements the duplicate checks could match (from the title store, as above)."""
+    return ledger.titles_like(title, exclude_statuses=_closed(ledger))
 
 
 def _still_the_same(ledger: Ledger, req_id: str, title: str) -> bool:
