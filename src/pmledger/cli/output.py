@@ -367,6 +367,30 @@ def _paint(text: str, style: Style, color: bool) -> str:
     return _ANSI[style] + text + _RESET
 
 
+# Values whose text is converted once per distinct value: no two of these
+# types hold equal values that show differently (True == 1, but a bool is
+# not here; a date never equals a datetime).
+_MEMO_TYPES = frozenset({str, date, datetime, type(None)})
+_MEMO_KINDS = frozenset({"text", "id", "date"})
+
+
+def _cell_texts(values: list[Any], kind: Kind, places: int) -> list[str]:
+    """Each value's cell text (sanitized, one line).
+
+    Most columns repeat a few values (status, priority, owner, dates), so
+    each distinct value is converted once and the rest are dict lookups.
+    """
+    if kind in _MEMO_KINDS:
+        try:
+            distinct = dict.fromkeys(values)
+        except TypeError:  # an unhashable value: convert each
+            distinct = None
+        if distinct is not None and all(v.__class__ in _MEMO_TYPES for v in distinct):
+            texts = {v: one_line(_plain(v, kind, places)) for v in distinct}
+            return list(map(texts.__getitem__, values))
+    return [one_line(_plain(v, kind, places)) for v in values]
+
+
 def _columns(view: View) -> tuple[list[Column], list[list[str]], list[list[Style]]]:
     """Each column's cell texts (sanitized, one line) and styles, top to bottom."""
     cols = list(view.columns)
@@ -377,7 +401,7 @@ def _columns(view: View) -> tuple[list[Column], list[list[str]], list[list[Style
     for c in cols:
         key, kind = c.key, c.kind
         places = decimals.get(key, 0)
-        column = [one_line(_plain(row.get(key), kind, places)) for row in rows]
+        column = _cell_texts([row.get(key) for row in rows], kind, places)
         style: Style = _KIND_STYLE.get(kind, "")
         column_styles: list[Style] = [style] * len(column)
         if c.alert:
@@ -391,6 +415,12 @@ def _columns(view: View) -> tuple[list[Column], list[list[str]], list[list[Style
     return cols, texts, styles
 
 
+def _cell_lens(column: list[str]) -> list[int]:
+    """The display width of each cell, measured once per distinct text."""
+    measured = {t: cell_len(t) for t in dict.fromkeys(column)}
+    return list(map(measured.__getitem__, column))
+
+
 def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
     """A view as aligned lines: no trailing spaces, columns dropped or cut to ``width``.
 
@@ -398,11 +428,12 @@ def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
     each cell is measured once, then padded, and the rows are joined at the end.
     """
     cols, texts, styles = _columns(view)
-    lens = [list(map(cell_len, column)) for column in texts]
+    lens = [_cell_lens(column) for column in texts]
     headers = [c.header for c in cols]
     widths = [
         max([cell_len(h) if view.show_header else 0, *lens[i]]) for i, h in enumerate(headers)
     ]
+    full = list(widths)
     keep = list(range(len(cols)))
     if width is not None:
 
@@ -427,7 +458,7 @@ def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
         i: int, column: list[str], column_lens: list[int], column_styles: list[Style]
     ) -> list[str]:
         cells_w = widths[i]
-        if cols[i].shrink:
+        if cols[i].shrink and cells_w < full[i]:  # (nothing to cut at the column's own width)
             column = [truncate(text, cells_w) for text in column]
             column_lens = list(map(cell_len, column))
         if color:
@@ -436,6 +467,10 @@ def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
             return [" " * (cells_w - n) + t for t, n in zip(column, column_lens, strict=True)]
         if i == last:
             return column
+        if not color:
+            # Padded once per distinct text (statuses, owners and dates repeat).
+            padded = {t: t + " " * (cells_w - n) for t, n in zip(column, column_lens, strict=True)}
+            return list(map(padded.__getitem__, column))
         return [t + " " * (cells_w - n) for t, n in zip(column, column_lens, strict=True)]
 
     if not keep:  # nothing fits: an empty line per row, as a join of no cells gives
