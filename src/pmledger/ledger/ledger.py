@@ -316,17 +316,22 @@ class Ledger:
         """Every requirement, in ID order; broken files are reported, not fatal."""
         cache = ParseCache.for_ledger(self.root) if use_cache else ParseCache(None)
         result = LoadResult()
-        seen: set[str] = set()
-        for name, entry, stat in self._stat_scan():
-            seen.add(name)
-            cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
-            if cached is not None:
+        scan = self._stat_scan()
+        seen = {item[0] for item in scan}
+        # The loop runs once per file on every listing: the cache's entries
+        # are read inline, as in summaries().
+        entries = cache.entries
+        statuses = set(self.settings.ledger.statuses)
+        append = result.requirements.append
+        for name, entry, stat in scan:
+            hit = entries.get(name)
+            if hit is not None and hit[0] == stat.st_size and hit[1] == stat.st_mtime_ns:
                 # Frozen models never change their dicts, so the cache's
                 # may serve as the model's own (it is saved unchanged).
-                hit = requirement_from_state(cached, owned=True)
+                req = requirement_from_state(hit[2], owned=True)
                 # The workflow may have changed since the entry was stored.
-                if hit.status in self.settings.ledger.statuses:
-                    result.requirements.append(hit)
+                if req.status in statuses:
+                    append(req)
                     continue
             read = self._read_entry(entry)
             if isinstance(read, FileProblem):

@@ -265,65 +265,85 @@ def _due_input(due: date | None, days: int | None, as_of: date) -> str:
 def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: date) -> Score:
     sc = settings.scoring
     w = sc.weights
-    prio = float(getattr(sc.priority, req.priority.value))
     days = (req.due - as_of).days if req.due is not None else None
-    due_m = due_measure(days, sc.due) if days is not None else 0.0
     age_days = max(0, (as_of - req.created_date).days)
-    age_m = min(age_days, sc.age_cap_days) / sc.age_cap_days
     # Only open requirements block or are blocked (SCORING.md), itself included.
     is_open = req.status not in settings.ledger.closed_statuses
     blockers = deps.open_blockers(req.id) if is_open else []
     dependents = (
         [d for d in deps.dependents.get(req.id, ()) if d in deps.open_ids] if is_open else []
     )
-    in_progress = req.status == settings.ledger.in_progress_status
+    # Most terms repeat across a ledger (the same priority, due date, age,
+    # status, "blocks nothing open"): each distinct term is built once per
+    # ranking. Terms are immutable, so sharing them is safe.
     texts = deps.texts
     lang = active_language()
-    due_key = ("due", lang, req.due, days)
-    due_input = texts.get(due_key)
-    if due_input is None:
-        due_input = texts[due_key] = _due_input(req.due, days, as_of)
-    status_key = ("status", lang, req.status, id(settings))
-    status_input = texts.get(status_key)
-    if status_input is None:
-        status_input = texts[status_key] = status_text(req.status, settings)
+    setting = id(settings)
+    priority = req.priority
+    prio_key = ("t-priority", lang, priority, setting)
+    prio_term = texts.get(prio_key)
+    if prio_term is None:
+        prio = float(getattr(sc.priority, priority.value))
+        prio_term = texts[prio_key] = Term(
+            "priority", priority_text(priority.value), prio, w.priority, w.priority * prio + 0.0
+        )
+    due_key = ("t-due", lang, req.due, days, setting)
+    due_term = texts.get(due_key)
+    if due_term is None:
+        due_m = due_measure(days, sc.due) if days is not None else 0.0
+        due_term = texts[due_key] = Term(
+            "due", _due_input(req.due, days, as_of), due_m, w.due, w.due * due_m + 0.0
+        )
+    age_key = ("t-age", lang, age_days, setting)
+    age_term = texts.get(age_key)
+    if age_term is None:
+        age_m = min(age_days, sc.age_cap_days) / sc.age_cap_days
+        age_input = ngettext("{days} day old", "{days} days old", age_days).format(days=age_days)
+        age_term = texts[age_key] = Term("age", age_input, age_m, w.age, w.age * age_m + 0.0)
+    status_key = ("t-status", lang, req.status, setting)
+    status_term = texts.get(status_key)
+    if status_term is None:
+        in_progress = 1.0 if req.status == settings.ledger.in_progress_status else 0.0
+        status_term = texts[status_key] = Term(
+            "in_progress",
+            status_text(req.status, settings),
+            in_progress,
+            w.in_progress,
+            w.in_progress * in_progress + 0.0,
+        )
     # (Messages in the order the catalog lists them.)
     if dependents:
         blocking = _("blocks {ids}").format(ids=_id_list(dependents))
+        blocking_term = Term("blocking", blocking, 1.0, w.blocking, w.blocking * 1.0 + 0.0)
     else:
-        blocking = texts.get(("blocks", lang)) or texts.setdefault(
-            ("blocks", lang), _("blocks nothing open")
-        )
+        blocking_term = texts.get(("t-blocks", lang, setting))
+        if blocking_term is None:
+            blocking_term = texts[("t-blocks", lang, setting)] = Term(
+                "blocking", _("blocks nothing open"), 0.0, w.blocking, w.blocking * 0.0 + 0.0
+            )
     if blockers:
         blocked = _("waits for {ids}").format(ids=_id_list(blockers))
+        blocked_term = Term("blocked", blocked, 1.0, w.blocked, w.blocked * 1.0 + 0.0)
     else:
-        blocked = texts.get(("waits", lang)) or texts.setdefault(
-            ("waits", lang), _("waits for nothing open")
-        )
-    age_key = ("age", lang, age_days)
-    age_input = texts.get(age_key) or texts.setdefault(
-        age_key, ngettext("{days} day old", "{days} days old", age_days).format(days=age_days)
-    )
-    measured = [
-        ("priority", priority_text(req.priority.value), prio, w.priority),
-        ("due", due_input, due_m, w.due),
-        ("age", age_input, age_m, w.age),
-        ("blocking", blocking, 1.0 if dependents else 0.0, w.blocking),
-        ("blocked", blocked, 1.0 if blockers else 0.0, w.blocked),
-        ("in_progress", status_input, 1.0 if in_progress else 0.0, w.in_progress),
-    ]
-    # + 0.0 turns a negative weight times 0 (-0.0) into a plain 0.0.
-    terms = tuple(Term(n, i, m, wt, wt * m + 0.0) for n, i, m, wt in measured)
+        blocked_term = texts.get(("t-waits", lang, setting))
+        if blocked_term is None:
+            blocked_term = texts[("t-waits", lang, setting)] = Term(
+                "blocked", _("waits for nothing open"), 0.0, w.blocked, w.blocked * 0.0 + 0.0
+            )
+    # + 0.0 above turns a negative weight times 0 (-0.0) into a plain 0.0.
+    terms = (prio_term, due_term, age_term, blocking_term, blocked_term, status_term)
     total = 0.0
     for t in terms:  # a fixed summation order keeps scores bit-for-bit repeatable
         total += t.contribution or 0.0
+    formula = texts.get(("formula", lang))
+    if formula is None:
+        formula = texts[("formula", lang)] = _("sum of weight x measure")
     return Score(
         req_id=req.id,
         model="default",
         value=round(total, 4),
         terms=terms,
-        formula=texts.get(("formula", lang))
-        or texts.setdefault(("formula", lang), _("sum of weight x measure")),
+        formula=formula,
         days_to_due=days,
     )
 
