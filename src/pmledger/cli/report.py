@@ -82,7 +82,7 @@ def report(
 
       pmledger report --format html --output report.html
 
-      pmledger report --department 销售部 --lang zh --format html --output 销售部.html
+      pmledger report -d 销售部 --lang zh -f html -o 销售部.html
     """
     from pmledger.goals.store import GoalBook
     from pmledger.ledger.ledger import write_atomic
