@@ -189,7 +189,7 @@ def _translated_reason(reason: str) -> str:
         match = pattern.match(reason)
         if match:
             found = match.groupdict()
-            if "key" in found:
+            if found.get("key", "").startswith("("):
                 # tomllib quotes a key as a tuple, ('ledger', 'x'): a reader writes ledger.x
                 parts = _KEY_PART.findall(found["key"])
                 found["key"] = ".".join(parts) if parts else found["key"]
