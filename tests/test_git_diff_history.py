@@ -219,3 +219,15 @@ def test_diff_and_history_speak_chinese_but_json_stays_the_same(repo: Ledger) ->
     assert "创建：Item" in shown and "status: 提议 → 已接受" in shown
     english = ok(["--lang", "en", *history, "-f", "json"]).stdout
     assert ok(["--lang", "zh", *history, "-f", "json"]).stdout == english
+
+
+def test_pmledger_git_is_the_one_place_in_the_core_that_runs_git() -> None:
+    # report/history.py and ledger/removal.py once carried readers of their own.
+    src = Path(__file__).resolve().parent.parent / "src" / "pmledger"
+    runs_processes = sorted(
+        str(path.relative_to(src))
+        for path in src.rglob("*.py")
+        if "import subprocess" in path.read_text(encoding="utf-8")
+        and path.relative_to(src).parts[0] not in ("git", "cli")
+    )
+    assert runs_processes == []

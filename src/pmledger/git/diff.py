@@ -11,6 +11,7 @@ so that a move in the ranking is explained by the data alone.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -247,6 +248,28 @@ def _parse_into(
     side.broken.add(stem)
 
 
+def _read_side(
+    side: _Side,
+    repo: Repo,
+    paths: Mapping[str, str | None],
+    label: str,
+    problems: list[RevisionProblem],
+) -> None:
+    """Parse each path's version: its blob id (one ``cat-file`` process for all of
+    them), or None for the file in the work tree."""
+    blobs = repo.read_blobs(b for b in paths.values() if b)
+    for p, blob in paths.items():
+        data: bytes | None
+        if blob is not None:
+            data = blobs.get(blob)
+        else:
+            try:
+                data = (repo.top / p).read_bytes()
+            except FileNotFoundError:
+                data = None
+        _parse_into(side, _stem(p) or p, p, data, label, problems)
+
+
 def _problem(label: str, path: str, message: str) -> RevisionProblem:
     """A problem from a sentence marked with ``N_``."""
     return RevisionProblem(label, path, message, None, translate(message))
@@ -264,44 +287,19 @@ def ledger_diff(
     repo = repo or Repo.find(ledger.root)
     folder = repo.relative(ledger.requirements_dir)
     changes = [c for c in repo.changes(revisions.old, revisions.new, folder) if _stem(c.path)]
-    old_paths: dict[str, str] = {}
-    new_paths: dict[str, str] = {}
+    # Each changed file's version on each side: its blob id (None: read the work tree).
+    old_paths: dict[str, str | None] = {}
+    new_paths: dict[str, str | None] = {}
     for c in changes:
         if c.status != "A":
-            old_paths[c.old_path or c.path] = c.old_path or c.path
+            old_paths[c.old_path or c.path] = c.old_blob
         if c.status != "D":
-            new_paths[c.path] = c.path
+            new_paths[c.path] = None if revisions.new is None else c.new_blob
     result = LedgerDiff(revisions.old_label, revisions.new_label, as_of)
     result.old_shown, result.new_shown = revisions.old_shown, revisions.new_shown
     old, new = _Side(), _Side()
-    blobs = repo.read_blobs(f"{revisions.old}:{p}" for p in old_paths)
-    for p in old_paths:
-        _parse_into(
-            old,
-            _stem(p) or p,
-            p,
-            blobs.get(f"{revisions.old}:{p}"),
-            revisions.old_label,
-            result.problems,
-        )
-    if revisions.new is None:
-        for p in new_paths:
-            try:
-                data: bytes | None = (repo.top / p).read_bytes()
-            except FileNotFoundError:
-                data = None
-            _parse_into(new, _stem(p) or p, p, data, revisions.new_label, result.problems)
-    else:
-        blobs = repo.read_blobs(f"{revisions.new}:{p}" for p in new_paths)
-        for p in new_paths:
-            _parse_into(
-                new,
-                _stem(p) or p,
-                p,
-                blobs.get(f"{revisions.new}:{p}"),
-                revisions.new_label,
-                result.problems,
-            )
+    _read_side(old, repo, old_paths, revisions.old_label, result.problems)
+    _read_side(new, repo, new_paths, revisions.new_label, result.problems)
 
     changed_stems = {_stem(p) for p in [*old_paths, *new_paths]}
     shared = _unchanged(ledger, repo, revisions, folder, changed_stems, result)
@@ -341,26 +339,20 @@ def _unchanged(
     by_stem = {r.id: r for r in current.requirements}
     if revisions.new is None:
         return [r for stem, r in by_stem.items() if stem not in changed]
-    at_new = {s: p for p in repo.tree_files(revisions.new, folder) if (s := _stem(p)) is not None}
+    blob_of = repo.tree_files(revisions.new, folder)
+    at_new = {s: p for p in blob_of if (s := _stem(p)) is not None}
     # Files that differ between the new revision and the work tree must come from git.
     worktree_changes = repo.changes(revisions.new, None, folder)
     differs = {_stem(c.old_path or c.path) for c in worktree_changes}
     differs |= {_stem(c.path) for c in worktree_changes}
     shared = [by_stem[s] for s in at_new if s not in changed and s not in differs and s in by_stem]
-    missing = [
-        p for s, p in at_new.items() if s not in changed and (s in differs or s not in by_stem)
-    ]
+    missing = {
+        p: blob_of[p]
+        for s, p in at_new.items()
+        if s not in changed and (s in differs or s not in by_stem)
+    }
     side = _Side()
-    blobs = repo.read_blobs(f"{revisions.new}:{p}" for p in missing)
-    for p in missing:
-        _parse_into(
-            side,
-            _stem(p) or p,
-            p,
-            blobs.get(f"{revisions.new}:{p}"),
-            revisions.new_label,
-            result.problems,
-        )
+    _read_side(side, repo, missing, revisions.new_label, result.problems)
     return shared + list(side.reqs.values())
 
 

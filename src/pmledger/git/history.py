@@ -1,8 +1,9 @@
 """A requirement's history along the git log, field by field.
 
-One ``git log --follow`` names the commits that touched the file (following
-a rename); every version is then read through one ``git cat-file --batch``
-process and compared with the version before it.
+One ``git log --follow --raw`` names the commits that touched the file
+(following a rename) and the blob of each version; every distinct version is
+then read through one ``git cat-file --batch`` process, parsed once, and
+compared with the version before it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from pmledger.errors import NotFoundError
 from pmledger.git.fields import FieldChange, field_changes, log_entries_added, plain
 from pmledger.git.repo import Repo
 from pmledger.i18n import N_, _, translate
-
-_RS, _US = "\x1e", "\x1f"
 
 
 @dataclass
@@ -55,48 +54,6 @@ class HistoryEntry:
         }
 
 
-@dataclass
-class _Commit:
-    sha: str
-    date: str
-    author: str
-    subject: str
-    status: str
-    path: str
-    old_path: str | None
-
-
-def _log(repo: Repo, path: str) -> list[_Commit]:
-    out = repo.git(
-        "log",
-        "--follow",
-        "-M",
-        "--no-merges",
-        f"--format={_RS}%H{_US}%aI{_US}%an{_US}%s",
-        "--name-status",
-        "--",
-        path,
-        check=False,  # a repository without commits has no history: said below
-    ).decode("utf-8", "replace")
-    commits: list[_Commit] = []
-    for record in out.split(_RS):
-        if not record.strip():
-            continue
-        header, _sep, body = record.partition("\n")
-        sha, date, author, subject = ([*header.split(_US), "", "", "", ""])[:4]
-        lines = [line for line in body.splitlines() if line.strip()]
-        if not lines:
-            continue
-        parts = lines[0].split("\t")
-        status = parts[0][:1]
-        if status == "R" and len(parts) >= 3:
-            commits.append(_Commit(sha, date, author, subject, "R", parts[2], parts[1]))
-        elif len(parts) >= 2:
-            commits.append(_Commit(sha, date, author, subject, status, parts[1], None))
-    commits.reverse()  # oldest first
-    return commits
-
-
 _NOT_TOML = N_("this version is not valid TOML ({error})")
 
 
@@ -111,26 +68,34 @@ def _parse(data: bytes | None) -> tuple[dict[str, Any], str | None]:
 def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
     """The commits that created, changed, renamed and removed the file at ``path``
     (relative to the top of the work tree), oldest first."""
-    commits = _log(repo, path)
+    commits = [c for c in reversed(repo.log([path], follow=True)) if c.files]
     if not commits:
         raise NotFoundError(_("git has no history for {path}; commit it first").format(path=path))
-    # Each commit is compared with its own parent's version of the file (the
-    # log interleaves branches, so the commit listed before it may be a
-    # sibling on another branch).
-    specs = [f"{c.sha}:{c.path}" for c in commits if c.status != "D"]
-    specs += [f"{c.sha}^:{c.old_path or c.path}" for c in commits if c.status != "A"]
-    blobs = repo.read_blobs(specs)
+    # The log names each version's blob, before and after the commit (its own
+    # parent's version, even where branches interleave): each distinct
+    # version is read once, through one process, and parsed once.
+    wanted = [b for c in commits for b in (c.files[0].old_blob, c.files[0].new_blob) if b]
+    blobs = repo.read_blobs(wanted)
+    parsed: dict[str, tuple[dict[str, Any], str | None]] = {}
+
+    def version(blob: str | None) -> tuple[dict[str, Any], str | None]:
+        if blob is None:
+            return {}, None
+        if blob not in parsed:
+            parsed[blob] = _parse(blobs.get(blob))
+        return parsed[blob]
+
     entries: list[HistoryEntry] = []
     for c in commits:
-        if c.status == "D":
-            entries.append(HistoryEntry(c.sha, c.date, c.author, c.subject, "removed", c.path))
+        f = c.files[0]
+        entry = HistoryEntry(c.sha, c.date, c.author, c.subject, "changed", f.path, f.old_path)
+        if f.status == "D":
+            entry.action, entry.old_path = "removed", None
+            entries.append(entry)
             continue
-        before, _ignored = (
-            ({}, None) if c.status == "A" else _parse(blobs.get(f"{c.sha}^:{c.old_path or c.path}"))
-        )
-        doc, problem = _parse(blobs.get(f"{c.sha}:{c.path}"))
-        action = {"A": "created", "R": "renamed"}.get(c.status, "changed")
-        entry = HistoryEntry(c.sha, c.date, c.author, c.subject, action, c.path, c.old_path)
+        entry.action = {"A": "created", "R": "renamed"}.get(f.status, "changed")
+        before, _ignored = version(f.old_blob if f.status != "A" else None)
+        doc, problem = version(f.new_blob)
         if problem is not None:
             entry.problem = _NOT_TOML.format(error=problem)
             entry.problem_shown = translate(_NOT_TOML).format(error=problem)

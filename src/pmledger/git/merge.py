@@ -25,7 +25,6 @@ The merged text is the kind's canonical text: byte-identical to ``fmt``.
 from __future__ import annotations
 
 import os
-import subprocess
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -319,6 +318,8 @@ def driver_message(name: str, result: DriverResult) -> str | None:
 
 
 def _git_line(args: list[str]) -> str:
+    import subprocess  # only on a conflict: the clean path never starts git
+
     try:
         done = subprocess.run(["git", *args], capture_output=True, check=False, timeout=10)
     except (OSError, subprocess.SubprocessError):
@@ -352,6 +353,8 @@ def side_labels(name: str) -> tuple[str, str]:
 
 
 def _git_merge_file(ours: Path, base: Path, theirs: Path, name: str, marker_size: int) -> int:
+    import subprocess
+
     done = subprocess.run(
         [
             "git",

@@ -58,11 +58,39 @@ def run_git(
 
 @dataclass(frozen=True)
 class Change:
-    """One file changed between two trees (``git diff --name-status``)."""
+    """One file changed between two trees (``git diff --raw``)."""
 
     status: str  # A, M, D, R (rename), T (type change)
     path: str  # the path after the change (or the removed path)
     old_path: str | None = None  # the path before a rename
+    old_blob: str | None = None  # the version before (None: none, or unknown)
+    new_blob: str | None = None  # the version after (None: none, or only in the work tree)
+
+
+_NULL_BLOB = "0" * 40
+_RS, _US = "\x1e", "\x1f"
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One file a commit changed, with the blobs before and after (``git log --raw``)."""
+
+    status: str  # A, M, D, R (rename), T (type change)
+    path: str  # the path after the change (or the removed path)
+    old_path: str | None  # the path before a rename
+    old_blob: str | None  # None: the file did not exist before
+    new_blob: str | None  # None: the commit removed it
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One commit of ``git log``, with the files it changed."""
+
+    sha: str
+    date: str  # ISO 8601, with the author's offset
+    author: str
+    subject: str
+    files: tuple[FileVersion, ...]
 
 
 class Repo:
@@ -122,13 +150,16 @@ class Repo:
         """Set a key in the repository's own configuration (.git/config)."""
         self.git("config", "--local", key, value)
 
-    def changes(self, old: str, new: str | None, pathspec: str) -> list[Change]:
+    def changes(
+        self, old: str, new: str | None, pathspec: str, *, renames: bool = True
+    ) -> list[Change]:
         """Files under ``pathspec`` changed from ``old`` to ``new`` (None: the work tree)."""
-        args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", old]
+        args = ["diff", "--raw", "--no-abbrev", "-z", "-M" if renames else "--no-renames"]
+        args += ["--no-ext-diff", old]
         if new is not None:
             args.append(new)
         out = self.git(*args, "--", pathspec).decode("utf-8", "surrogateescape")
-        changes = _parse_name_status(out)
+        changes = _parse_raw(out)
         if new is None:
             # Files never added to git are part of the work tree too.
             others = self.git("ls-files", "-z", "--others", "--exclude-standard", "--", pathspec)
@@ -136,6 +167,37 @@ class Repo:
                 if name:
                     changes.append(Change("A", name))
         return changes
+
+    def log(
+        self,
+        paths: Sequence[str],
+        *,
+        args: Sequence[str] = (),
+        follow: bool = False,
+        renames: bool = True,
+    ) -> list[LogEntry]:
+        """The commits (newest first, merges left out) that changed ``paths``
+        (relative to the top), each with its files' blob ids before and after.
+
+        One ``git log --raw`` process; read the blobs with :meth:`read_blobs`
+        (one more process, whatever the number of versions). ``follow``: one
+        file's history across renames. A repository without commits has none.
+        """
+        out = self.git(
+            "log",
+            "-z",
+            "--no-merges",
+            "--raw",
+            "--no-abbrev",
+            "-M" if renames else "--no-renames",
+            *(["--follow"] if follow else []),
+            f"--format={_RS}%H{_US}%aI{_US}%an{_US}%s",
+            *args,
+            "--",
+            *paths,
+            check=False,
+        ).decode("utf-8", "surrogateescape")
+        return [entry for chunk in out.split(_RS)[1:] if (entry := _log_entry(chunk))]
 
     def tree_files(self, rev: str, pathspec: str) -> dict[str, str]:
         """Path -> blob id of every file under ``pathspec`` at ``rev``."""
@@ -177,18 +239,41 @@ class Repo:
         return result
 
 
-def _parse_name_status(out: str) -> list[Change]:
+def _parse_raw(out: str) -> list[Change]:
+    """``git diff --raw -z`` (a change is ``:modes blobs status``, then one or two paths)."""
+    return [Change(f.status, f.path, f.old_path, f.old_blob, f.new_blob) for f in _raw_files(out)]
+
+
+def _log_entry(chunk: str) -> LogEntry | None:
+    header, _sep, rest = chunk.partition("\0")
+    parts = header.split(_US)
+    if len(parts) < 4:
+        return None
+    sha, date, author, subject = parts[0], parts[1], parts[2], _US.join(parts[3:])
+    return LogEntry(sha, date, author, subject, tuple(_raw_files(rest.lstrip("\n"))))
+
+
+def _raw_files(out: str) -> list[FileVersion]:
     fields = out.split("\0")
-    changes: list[Change] = []
+    files: list[FileVersion] = []
     i = 0
-    while i < len(fields) and fields[i]:
-        status = fields[i]
-        kind = status[0]
-        if kind in "RC":
-            old, new = fields[i + 1], fields[i + 2]
+    while i < len(fields):
+        meta = fields[i]
+        if not meta.startswith(":") or i + 1 >= len(fields):
+            i += 1
+            continue
+        _old_mode, _new_mode, old, new, status = meta[1:].split(" ")[:5]
+        kind = status[:1]
+        old_blob = None if old == _NULL_BLOB else old
+        new_blob = None if new == _NULL_BLOB else new
+        if kind in "RC" and i + 2 < len(fields):
+            before, after = fields[i + 1], fields[i + 2]
             i += 3
-            changes.append(Change("R" if kind == "R" else "A", new, old if kind == "R" else None))
+            if kind == "C":  # a copy: the new file is an addition
+                files.append(FileVersion("A", after, None, None, new_blob))
+            else:
+                files.append(FileVersion("R", after, before, old_blob, new_blob))
         else:
-            changes.append(Change(kind, fields[i + 1]))
+            files.append(FileVersion(kind, fields[i + 1], None, old_blob, new_blob))
             i += 2
-    return changes
+    return files

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,90 +21,35 @@ from pydantic import ValidationError
 
 from pmledger.errors import FileProblem, InvalidFileError
 from pmledger.i18n import N_, _, active_language, translate
+from pmledger.ledger.canonical import arrange, is_table, note_document, write
 from pmledger.ledger.model import KEY_ORDER, SCORING_TABLES, Note, Requirement
 from pmledger.ledger.validation import describe
 
-
-def _is_table(value: Any) -> bool:
-    return isinstance(value, Mapping) or (
-        isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
-    )
+# The writing rules live in pmledger.ledger.canonical, shared with the merge
+# driver's pydantic-free path; the names below are what other kinds (goals) use.
+_is_table = is_table
 
 
 def to_document(req: Requirement) -> dict[str, Any]:
     """The requirement as an ordered mapping, ready for ``tomli_w``."""
-    doc: dict[str, Any] = {}
+    known: dict[str, Any] = {}
     for key in KEY_ORDER:
         value = getattr(req, key)
         if value is None or (isinstance(value, list) and not value):
             continue
-        doc[key] = value.value if key == "priority" else value
-    extra = req.extra
-    for key in sorted(k for k, v in extra.items() if not _is_table(v)):
-        doc[key] = extra[key]
-    for key in SCORING_TABLES:
-        table = getattr(req, key)
-        if table is not None:
-            doc[key] = table
-    for key in sorted(k for k, v in extra.items() if _is_table(v)):
-        doc[key] = extra[key]
-    if req.notes:
-        doc["notes"] = [_note_document(n) for n in req.notes]
+        known[key] = value.value if key == "priority" else value
+    tables = {k: t for k in SCORING_TABLES if (t := getattr(req, k)) is not None}
     # `created` and notes' `at` carry an offset (the model makes them aware);
     # values of unknown keys, local date-times and times included, stay as read.
-    return doc
-
-
-def _notes_block(notes: list[dict[str, Any]]) -> str | None:
-    # tomli-w writes short arrays of tables inline; notes are always [[notes]]
-    # blocks so that adding one is a diff of new lines only.
-    if any(_is_table(v) for note in notes for v in note.values()):
-        return None
-    return "".join("\n[[notes]]\n" + tomli_w.dumps(note, multiline_strings=True) for note in notes)
+    return arrange(known, req.extra, tables, [_note_document(n) for n in req.notes])
 
 
 def _note_document(note: Note) -> dict[str, Any]:
-    doc: dict[str, Any] = {"at": note.at, "by": note.by, "text": note.text}
-    extra = note.model_extra or {}
-    for key in sorted(extra):
-        doc[key] = extra[key]
-    return doc
+    return note_document(note.at, note.by, note.text, note.model_extra)
 
 
 def _canonical(req: Requirement) -> str:
-    doc = to_document(req)
-    keep_cr: dict[str, str] = {}
-    if req.model_extra:
-        for key in req.model_extra:
-            if key in doc:
-                doc[key] = _protect_cr(doc[key], keep_cr)
-    notes = doc.pop("notes", None)
-    text: str = tomli_w.dumps(doc, multiline_strings=True)
-    if notes:
-        block = _notes_block(notes)
-        if block is None:
-            text = tomli_w.dumps({**doc, "notes": notes}, multiline_strings=True)
-        else:
-            text += block
-    for token, literal in keep_cr.items():
-        text = text.replace(f'"{token}"', literal)
-    return text
-
-
-def _protect_cr(value: Any, keep: dict[str, str]) -> Any:
-    # tomli-w's multi-line strings turn "\r\n" into "\n". A string of an
-    # unknown key with a carriage return is written as a one-line string with
-    # the escape instead, so it survives exactly; known text keeps the
-    # multi-line form.
-    if isinstance(value, str) and "\r" in value:
-        token = f"pmledger-cr-{len(keep)}-{uuid.uuid4().hex}"
-        keep[token] = tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
-        return token
-    if isinstance(value, Mapping):
-        return {k: _protect_cr(v, keep) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_protect_cr(v, keep) for v in value]
-    return value
+    return write(to_document(req), req.model_extra or ())
 
 
 def dumps(req: Requirement, *, original_text: str | None = None) -> str:

@@ -129,7 +129,9 @@ NonNegative = Annotated[int | float, BeforeValidator(_no_bool_number), Field(ge=
 OptionalText = Annotated[str | None, BeforeValidator(_empty_to_none)]
 # Text a record cannot do without (a title, a status, a goal's KPI).
 RequiredText = Annotated[str, AfterValidator(_not_blank)]
-AwareDatetime = Annotated[datetime, BeforeValidator(_aware)]
+# After pydantic's conversion, so that a bare date (read as midnight) gets
+# its offset too and the file is canonical after one `fmt`.
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
 PositiveNumber = Annotated[int | float, BeforeValidator(_no_bool_number), Field(gt=0)]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -59,18 +61,156 @@ def kind_for_path(path: str, settings: Settings | None = None) -> RecordKind | N
 
 
 def _requirement_text(data: Mapping[str, Any], original_text: str | None = None) -> str:
+    fast = fast_requirement_text(data, original_text)
+    if fast is not None:
+        return fast
     from pmledger.ledger import fileformat
     from pmledger.ledger.model import Requirement
 
     req = Requirement.model_validate(dict(data))
-    if original_text is not None:
-        # A writer that keeps comments takes the text they come from.
-        import inspect
+    return fileformat.dumps(req, original_text=original_text)
 
-        dumps: Any = fileformat.dumps
-        if "original_text" in inspect.signature(dumps).parameters:
-            return str(dumps(req, original_text=original_text))
-    return fileformat.dumps(req)
+
+# -- the requirement without pydantic -------------------------------------------
+#
+# git starts the merge driver once per file, and importing pydantic and
+# building the model costs ~0.25 s of each start. A merged record made only of
+# values whose validity is evident from their type (an aware datetime, a
+# non-blank string, a priority spelt canonically...) is written here, by the
+# same rules as fileformat.dumps (pmledger.ledger.canonical), without the
+# model. Anything else, e.g. a priority alias the model would rewrite or a
+# naive datetime it would make aware, returns None: the model decides. The
+# facts below mirror pmledger.ledger.model (which needs pydantic to import);
+# tests/test_git_fast_path.py holds them equal, and checks under hypothesis
+# that this path never accepts what the model refuses and writes the same bytes.
+
+
+def _text(v: Any) -> bool:
+    return isinstance(v, str) and bool(v.strip())
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _non_negative(v: Any) -> bool:
+    return _number(v) and v >= 0
+
+
+def _positive(v: Any) -> bool:
+    return _number(v) and v > 0
+
+
+def _aware(v: Any) -> bool:
+    return isinstance(v, datetime) and v.tzinfo is not None
+
+
+def _created(v: Any) -> bool:
+    return _aware(v) or (isinstance(v, date) and not isinstance(v, datetime))
+
+
+def _texts(v: Any) -> bool:
+    return isinstance(v, list) and all(_text(i) for i in v)
+
+
+FAST_PRIORITIES = ("critical", "high", "medium", "low")
+FAST_RICE_IMPACTS = (3, 2, 1, 0.5, 0.25)
+# model.KEY_ORDER, with what makes each value valid as it stands.
+FAST_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "id": lambda v: isinstance(v, str),
+    "title": _text,
+    "status": _text,
+    "priority": lambda v: v in FAST_PRIORITIES,
+    "created": _created,
+    "requester": _text,
+    "department": _text,
+    "owner": _text,
+    "tags": _texts,
+    "due": lambda v: isinstance(v, date) and not isinstance(v, datetime),
+    "effort": _non_negative,
+    "value": _number,
+    "goal": _text,
+    "sprint": _text,
+    "depends_on": _texts,
+    "links": _texts,
+    "description": _text,
+    "acceptance": _texts,
+    "import_source": _text,
+}
+FAST_REQUIRED = ("id", "title", "status", "priority", "created")
+# model.SCORING_TABLES and model.SCORING_INPUTS.
+FAST_SCORING: dict[str, dict[str, Callable[[Any], bool]]] = {
+    "rice": {
+        "reach": _non_negative,
+        "impact": lambda v: _number(v) and v in FAST_RICE_IMPACTS,
+        "confidence": lambda v: _number(v) and 0 < v <= 1,
+        "effort": _positive,
+    },
+    "wsjf": {
+        "business_value": _non_negative,
+        "time_criticality": _non_negative,
+        "risk_reduction": _non_negative,
+        "job_size": _positive,
+    },
+    "ice": {
+        name: lambda v: _number(v) and 1 <= v <= 10 for name in ("impact", "confidence", "ease")
+    },
+}
+_NOTE_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "at": _aware,
+    "by": lambda v: isinstance(v, str),
+    "text": lambda v: isinstance(v, str),
+}
+
+
+def fast_requirement_text(data: Mapping[str, Any], original_text: str | None = None) -> str | None:
+    """The canonical text of a requirement mapping without the model, or None
+    when its validity or canonical form is not evident (the model decides)."""
+    from pmledger.ledger import canonical
+
+    if any(key not in data for key in FAST_REQUIRED):
+        return None
+    known: dict[str, Any] = {}
+    for key, valid in FAST_FIELDS.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if not valid(value):
+            return None
+        if value != []:
+            known[key] = value
+    tables: dict[str, Any] = {}
+    for key, inputs in FAST_SCORING.items():
+        if key not in data:
+            continue
+        table = data[key]
+        if not isinstance(table, dict) or any(
+            k not in inputs or not inputs[k](v) for k, v in table.items()
+        ):
+            return None
+        tables[key] = table
+    raw_notes = data.get("notes", [])
+    if not isinstance(raw_notes, list):
+        return None
+    notes = []
+    for note in raw_notes:
+        if not isinstance(note, dict) or any(
+            k not in note or not valid(note[k]) for k, valid in _NOTE_FIELDS.items()
+        ):
+            return None
+        rest = {k: v for k, v in note.items() if k not in _NOTE_FIELDS}
+        notes.append(canonical.note_document(note["at"], note["by"], note["text"], rest))
+    extra = {
+        k: v
+        for k, v in data.items()
+        if k not in FAST_FIELDS and k not in FAST_SCORING and k != "notes"
+    }
+    text = canonical.write(canonical.arrange(known, extra, tables, notes), extra)
+    if original_text is None or "#" not in original_text:
+        return text  # no comment to keep (reattach's own first test, without its import)
+    from pmledger.ledger.comments import reattach
+
+    return reattach(text, original_text.removeprefix("\ufeff"))[0]
 
 
 REQUIREMENT = RecordKind(

@@ -6,21 +6,30 @@ written canonically), so the ledger never holds a dangling reference, even
 if the process dies half-way.
 
 ``removed_in`` answers "where did REQ-X go?" from git history with one
-``git log --diff-filter=D`` call; a ledger outside git simply has no answer.
+``git log --diff-filter=D`` call (through :mod:`pmledger.git`); a ledger
+outside git simply has no answer.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pmledger.errors import HasDependentsError, InvalidIdError, NotFoundError, RemovedError
+from pmledger.errors import (
+    GitError,
+    HasDependentsError,
+    InvalidIdError,
+    NotFoundError,
+    RemovedError,
+)
 from pmledger.i18n import _
 from pmledger.ledger import ids
 from pmledger.ledger.atomic import fsync_dir
 from pmledger.ledger.ledger import SUFFIX, Ledger, Summary
+
+if TYPE_CHECKING:
+    from pmledger.git.repo import Repo
 
 
 @dataclass(frozen=True)
@@ -89,25 +98,6 @@ class RemovedCommit:
         )
 
 
-def _git(cwd: Path, *args: str) -> str | None:
-    # A minimal call; the git family (pmledger.git) may take this over.
-    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0")
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "--no-pager", *args],
-            cwd=cwd,
-            capture_output=True,
-            env=env,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.decode("utf-8", "replace")
-
-
 def removed_in(ledger: Ledger, text: str) -> RemovedCommit | None:
     """The commit that removed the requirement ``text`` names (an ID or its prefix).
 
@@ -118,39 +108,41 @@ def removed_in(ledger: Ledger, text: str) -> RemovedCommit | None:
         canonical = ids.normalize_id(text, ledger.prefix)
     except InvalidIdError:
         return None
-    folder = ledger.requirements_dir
+    from pmledger.git.repo import Repo
+
+    repo = Repo.find_or_none(ledger.root)
+    if repo is None:
+        return None
+    try:
+        return _removed_in(ledger, repo, canonical)
+    except GitError:
+        return None  # a broken repository has no answer either
+
+
+def _removed_in(ledger: Ledger, repo: Repo, canonical: str) -> RemovedCommit | None:
     # Pathspecs match wildcards: a prefix finds the one file it names.
-    spec = f"{canonical}*{SUFFIX}"
+    spec = repo.relative(ledger.requirements_dir) + f"/{canonical}*{SUFFIX}"
     # Deleted in the work tree but still in the last commit.
-    pending = _git(
-        folder, "diff", "--no-renames", "--diff-filter=D", "--name-only", "HEAD", "--", spec
-    )
-    gone = sorted({Path(n).name[: -len(SUFFIX)] for n in (pending or "").split()})
-    if len(gone) == 1:
-        return RemovedCommit(gone[0], "", "", "", "")
-    out = _git(
-        folder,
-        "log",
-        "--diff-filter=D",
-        "--format=%x00%H%x1f%an%x1f%aI%x1f%s",
-        "--name-only",
-        "--",
-        spec,
-    )
-    if out:
-        found: dict[str, RemovedCommit] = {}
-        for block in out.split("\x00")[1:]:
-            head, _newline, paths = block.partition("\n")
-            commit, author, when, subject = [*head.split("\x1f"), "", "", ""][:4]
-            for name in paths.split():
-                req_id = Path(name).name[: -len(SUFFIX)]
-                if name.endswith(SUFFIX) and req_id not in found:  # newest first
-                    found[req_id] = RemovedCommit(req_id, commit, author, when, subject)
-        live = {i for i in found if ledger.path_for(i).is_file()}
-        candidates = [c for i, c in found.items() if i not in live]
-        if len(candidates) == 1:
-            return candidates[0]
-    return None
+    if repo.git("rev-parse", "-q", "--verify", "HEAD", check=False).strip():
+        pending = repo.changes("HEAD", None, spec, renames=False)
+        gone = sorted({_stem(c.path) for c in pending if c.status == "D"})
+        if len(gone) == 1:
+            return RemovedCommit(gone[0], "", "", "", "")
+    found: dict[str, RemovedCommit] = {}
+    for entry in repo.log([spec], args=["--diff-filter=D"], renames=False):
+        for f in entry.files:
+            req_id = _stem(f.path)
+            if f.path.endswith(SUFFIX) and req_id not in found:  # newest first
+                found[req_id] = RemovedCommit(
+                    req_id, entry.sha, entry.author, entry.date, entry.subject
+                )
+    live = {i for i in found if ledger.path_for(i).is_file()}
+    candidates = [c for i, c in found.items() if i not in live]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _stem(path: str) -> str:
+    return Path(path).name.removesuffix(SUFFIX)
 
 
 def explain_missing(ledger: Ledger, text: str, error: NotFoundError) -> NotFoundError:

@@ -1,31 +1,28 @@
 """What git knows about the ledger: recent changes, when a sprint started and
 what joined it later, lead times from accepted to done.
 
-A minimal reader of its own (``git log --raw`` for the requirements folder,
-then every blob through one ``git cat-file --batch``: two processes whatever
-the history's size), written while ``pmledger.git`` had not landed on main.
-Every function returns None when the ledger is not in a git repository or
+Read through :mod:`pmledger.git` (``git log --raw`` for the requirements
+folder, then every blob through one ``git cat-file --batch``: two processes
+whatever the history's size). Every function returns None when the ledger is not in a git repository or
 git is missing: git history is a bonus, never a requirement.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmledger.errors import InvalidValueError
 from pmledger.ledger.ledger import Ledger
 from pmledger.report.data import Change
 from pmledger.report.stats import LeadTimes
 
-_NULL = "0" * 40
-_SEP, _END = "\x1f", "\x1e"
+if TYPE_CHECKING:
+    from pmledger.git.repo import Repo
 
 
 @dataclass
@@ -44,91 +41,45 @@ class Commit:
     files: list[FileChange] = field(default_factory=list)
 
 
-def _git(root: Path, args: Sequence[str], *, input: bytes | None = None) -> bytes | None:
-    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "--no-pager", *args],
-            cwd=root,
-            input=input,
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-    except OSError:
+def _repo(root: Path) -> Repo | None:
+    """The repository of the ledger when it has at least one commit (else None)."""
+    from pmledger.git.repo import Repo
+
+    repo = Repo.find_or_none(root)
+    if repo is None or not repo.git("rev-parse", "--verify", "-q", "HEAD", check=False).strip():
         return None
-    return done.stdout if done.returncode == 0 else None
+    return repo
 
 
 def in_git(root: Path) -> bool:
     """Whether the ledger folder is inside a git work tree with at least one commit."""
-    return _git(root, ["rev-parse", "--verify", "-q", "HEAD"]) is not None
+    return _repo(root) is not None
 
 
 def read_log(
-    root: Path, folder: str, *, extra: Sequence[str] = (), paths: Iterable[str] = ()
+    repo: Repo, folder: Path, *, extra: Sequence[str] = (), paths: Iterable[str] = ()
 ) -> list[Commit]:
-    """Commits touching ``folder`` (or just ``paths``), oldest first, with their file changes."""
-    fmt = f"--format={_END}%H{_SEP}%aI{_SEP}%an"
-    targets = list(paths) or [folder]
-    out = _git(
-        root,
-        [
-            "log",
-            "--reverse",
-            "--raw",
-            "--no-abbrev",
-            "--no-renames",
-            "--relative",
-            fmt,
-            *extra,
-            "--",
-            *targets,
-        ],
-    )
-    if out is None:
-        return []
+    """Commits touching ``folder`` (or just ``paths``, relative to the top), oldest
+    first, with their TOML file changes."""
+    targets = list(paths) or [repo.relative(folder)]
     commits: list[Commit] = []
-    for chunk in out.decode("utf-8", "replace").split(_END)[1:]:
-        head, _, rest = chunk.partition("\n")
-        sha, at, who = head.split(_SEP, 2)
-        commit = Commit(sha, datetime.fromisoformat(at), who)
-        for line in rest.splitlines():
-            if not line.startswith(":"):
-                continue
-            meta, _, path = line.partition("\t")
-            parts = meta.split()
-            old, new, status = parts[2], parts[3], parts[4][0]
-            if not path.endswith(".toml"):
-                continue
-            commit.files.append(
-                FileChange(
-                    status, None if old == _NULL else old, None if new == _NULL else new, path
-                )
-            )
+    for entry in reversed(repo.log(targets, args=extra, renames=False)):
+        commit = Commit(entry.sha, datetime.fromisoformat(entry.date), entry.author)
+        commit.files = [
+            FileChange(f.status, f.old_blob, f.new_blob, f.path)
+            for f in entry.files
+            if f.path.endswith(".toml")
+        ]
         commits.append(commit)
     return commits
 
 
-def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
+def read_blobs(repo: Repo, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The parsed TOML of many blobs through one ``git cat-file --batch`` (bad ones left out)."""
-    wanted = list(dict.fromkeys(shas))
-    if not wanted:
-        return {}
-    out = _git(root, ["cat-file", "--batch"], input=("\n".join(wanted) + "\n").encode())
-    if out is None:
-        return {}
     parsed: dict[str, dict[str, Any]] = {}
-    pos = 0
-    for sha in wanted:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] != b"blob":
+    for sha, body in repo.read_blobs(shas).items():
+        if body is None:
             continue
-        size = int(header[2])
-        body = out[pos : pos + size]
-        pos += size + 1
         try:
             parsed[sha] = tomllib.loads(body.decode("utf-8-sig"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -136,7 +87,7 @@ def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
     return parsed
 
 
-def _since_args(root: Path, since: str | None, as_of: date) -> tuple[list[str], str]:
+def _since_args(repo: Repo, since: str | None, as_of: date) -> tuple[list[str], str]:
     from pmledger.dates import parse_date
 
     until = datetime.combine(as_of + timedelta(days=1), time.min).isoformat()
@@ -146,7 +97,8 @@ def _since_args(root: Path, since: str | None, as_of: date) -> tuple[list[str], 
     try:
         start = parse_date(since, today=as_of)
     except InvalidValueError:
-        if _git(root, ["rev-parse", "--verify", "-q", f"{since}^{{commit}}"]) is None:
+        found = repo.git("rev-parse", "--verify", "-q", f"{since}^{{commit}}", check=False)
+        if not found.strip():
             raise InvalidValueError(
                 f"--since {since!r} is neither a date nor a git revision of this repository"
             ) from None
@@ -188,14 +140,13 @@ def recent_changes(
 ) -> tuple[list[Change] | None, str]:
     """Changes to the given requirements since a date or revision, newest first
     (None when there is no git history)."""
-    root = ledger.root
-    if not in_git(root):
+    repo = _repo(ledger.root)
+    if repo is None:
         return None, since or (as_of - timedelta(days=14)).isoformat()
-    args, shown = _since_args(root, since, as_of)
-    folder = ledger.settings.ledger.requirements_dir
-    commits = read_log(root, folder, extra=args)
+    args, shown = _since_args(repo, since, as_of)
+    commits = read_log(repo, ledger.requirements_dir, extra=args)
     blobs = read_blobs(
-        root,
+        repo,
         (
             s
             for c in commits
@@ -224,12 +175,11 @@ def recent_changes(
 def sprint_history(ledger: Ledger, name: str) -> tuple[datetime | None, list[str] | None]:
     """When sprint ``name`` started (the first commit assigning a requirement to it)
     and which requirements were assigned in a later commit."""
-    root = ledger.root
-    if not in_git(root):
+    repo = _repo(ledger.root)
+    if repo is None:
         return None, None
-    folder = ledger.settings.ledger.requirements_dir
-    commits = read_log(root, folder)
-    blobs = read_blobs(root, (f.new for c in commits for f in c.files if f.new))
+    commits = read_log(repo, ledger.requirements_dir)
+    blobs = read_blobs(repo, (f.new for c in commits for f in c.files if f.new))
     first: dict[str, datetime] = {}
     for c in commits:
         for f in c.files:
@@ -245,8 +195,8 @@ def sprint_history(ledger: Ledger, name: str) -> tuple[datetime | None, list[str
 
 def lead_times(ledger: Ledger, only: set[str]) -> LeadTimes | None:
     """Days from accepted to done for each requirement that git saw go through both."""
-    root = ledger.root
-    if not in_git(root):
+    repo = _repo(ledger.root)
+    if repo is None:
         return None
     settings = ledger.settings.ledger
     statuses = settings.statuses
@@ -255,9 +205,9 @@ def lead_times(ledger: Ledger, only: set[str]) -> LeadTimes | None:
     # Any status from accepted on (other than rejected/deferred) means it was accepted.
     skipped = set(settings.inactive_statuses) - {done}
     after = {s for s in statuses[statuses.index(start) :] if s not in skipped}
-    commits = read_log(root, settings.requirements_dir)
+    commits = read_log(repo, ledger.requirements_dir)
     blobs = read_blobs(
-        root, (f.new for c in commits for f in c.files if f.new and _req_id(f.path) in only)
+        repo, (f.new for c in commits for f in c.files if f.new and _req_id(f.path) in only)
     )
     accepted: dict[str, datetime] = {}
     finished: dict[str, datetime] = {}
