@@ -103,10 +103,11 @@ def report(
     chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
     scope_parts = [*flt.departments, *flt.requesters]
     review = _sprint_review(ledger, chosen, sprint)
-    changes, since_text = _changes(ledger, chosen, since, as_of)
-    # The words the core writes into the report (ranking reasons, dates) are
-    # in the report's language, which --lang may make differ from the run's.
+    # The words the core writes into the report (ranking reasons, dates, the
+    # recent changes) are in the report's language, which --lang may make
+    # differ from the run's.
     with i18n.using(lang):
+        changes, since_text = _changes(ledger, chosen, since, as_of)
         data = build_report(
             chosen,
             goals.goals,
