@@ -11,6 +11,7 @@ left for the option's own check (exit 2).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -45,8 +46,27 @@ def option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
     return found
 
 
+# The root options that take a value (the rest are flags).
+_ROOT_VALUED = ("--lang", "--ledger", "-L")
+
+
+def root_args(args: Sequence[str]) -> Sequence[str]:
+    """The arguments before the command's name: the root options.
+
+    ``report --lang`` (the report's language) is not the run's ``--lang``.
+    """
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--" or not arg.startswith("-"):
+            break
+        index += 2 if arg in _ROOT_VALUED else 1
+    return args[:index]
+
+
 def choose_for_args(args: Sequence[str]) -> str:
     """The language of a run with these arguments (flag, environment, ledger, English)."""
+    args = root_args(args)
     flag = option_value(args, ("--lang",))
     if flag is not None and i18n.normalize_language(flag) is None:
         flag = None  # not a language: the --lang option itself says so
@@ -404,6 +424,20 @@ class HelpGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
+@contextlib.contextmanager
+def _errors_in_language() -> Iterator[None]:
+    # Click raises its usage errors (and typer its Abort) while parsing; they
+    # are worded here, in the chosen language, before they are shown.
+    try:
+        yield
+    except _CLICK_EXCEPTION as error:
+        translate_click_error(error)
+        raise
+    except typer.Abort:
+        translate_typer_words()
+        raise
+
+
 class TranslatingGroup(HelpGroup):
     """The root group: chooses the language before parsing, then translates --help and errors."""
 
@@ -417,25 +451,13 @@ class TranslatingGroup(HelpGroup):
         i18n.activate(choose_for_args(args))
         plain_placeholders(self)
         translate_help(self)
-        try:
+        with _errors_in_language():
             return super().make_context(info_name, args, parent, **extra)
-        except _CLICK_EXCEPTION as error:
-            translate_click_error(error)
-            raise
-        except typer.Abort:
-            translate_typer_words()
-            raise
 
     def invoke(self, ctx: Any) -> Any:
         # A subcommand's arguments are parsed here, inside the root's invoke.
-        try:
+        with _errors_in_language():
             return super().invoke(ctx)
-        except _CLICK_EXCEPTION as error:
-            translate_click_error(error)
-            raise
-        except typer.Abort:
-            translate_typer_words()
-            raise
 
 
 def check_language(value: str | None) -> str | None:
