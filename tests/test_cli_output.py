@@ -352,6 +352,40 @@ def test_table_writer_is_cjk_width_correct() -> None:
     assert lines[2].endswith("…")
 
 
+def test_repeated_cells_are_worded_by_value_and_type() -> None:
+    # Cells are converted once per distinct value: True == 1 == 1.0 must not
+    # make them share a text, and a repeated control character stays escaped.
+    view = output.View(
+        columns=(output.Column("v", "Value"), output.Column("d", "Day", "date")),
+        rows=[
+            {"v": True, "d": "2026-11-20"},
+            {"v": 1, "d": None},
+            {"v": "a\x1bb", "d": "2026-11-20"},
+            {"v": "a\x1bb", "d": None},
+            {"v": 1.0, "d": "2026-11-20"},
+        ],
+    )
+    lines = output.table_lines(view, width=None, color=False)
+    assert lines[2:] == [
+        "True    2026-11-20",
+        "1",
+        "a\\x1bb  2026-11-20",
+        "a\\x1bb",
+        "1.0     2026-11-20",
+    ]
+
+
+def test_a_narrow_table_still_cuts_titles_after_wide_ones() -> None:
+    rows = [{"id": f"R{i}", "t": "需求" * 20} for i in range(3)]
+    view = output.View(
+        columns=(output.Column("id", "ID", "id"), output.Column("t", "Title", shrink=True)),
+        rows=rows,
+    )
+    assert output.table_lines(view, width=None, color=False)[2] == "R0  " + "需求" * 20
+    narrow = output.table_lines(view, width=24, color=False)
+    assert narrow[2].endswith("…") and all(cell_len(line) <= 24 for line in narrow)
+
+
 def test_decimals_are_shared_by_a_column() -> None:
     view = output.View(
         columns=(output.Column("s", "Score", "score"),),

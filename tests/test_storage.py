@@ -256,6 +256,13 @@ def test_create_many_writes_every_file_in_order(ledger: Ledger) -> None:
     assert ledger.create_many([]) == []
 
 
+def test_a_fresh_path_is_in_the_folder_and_a_bad_id_still_refused(ledger: Ledger) -> None:
+    assert ledger._fresh_path("REQ-4K7PM") == ledger.requirements_dir / "REQ-4K7PM.toml"
+    # Not canonical: the full check of path_for, with its error.
+    with pytest.raises(InvalidIdError):
+        ledger._fresh_path("../escape")
+
+
 def test_create_many_never_overwrites_a_taken_id(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
