@@ -316,20 +316,22 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
         blocking = _("blocks {ids}").format(ids=_id_list(dependents))
         blocking_term = Term("blocking", blocking, 1.0, w.blocking, w.blocking * 1.0 + 0.0)
     else:
-        blocking_term = texts.get(("t-blocks", lang, setting))
-        if blocking_term is None:
-            blocking_term = texts[("t-blocks", lang, setting)] = Term(
+        cached = texts.get(("t-blocks", lang, setting))
+        if cached is None:
+            cached = texts[("t-blocks", lang, setting)] = Term(
                 "blocking", _("blocks nothing open"), 0.0, w.blocking, w.blocking * 0.0 + 0.0
             )
+        blocking_term = cached
     if blockers:
         blocked = _("waits for {ids}").format(ids=_id_list(blockers))
         blocked_term = Term("blocked", blocked, 1.0, w.blocked, w.blocked * 1.0 + 0.0)
     else:
-        blocked_term = texts.get(("t-waits", lang, setting))
-        if blocked_term is None:
-            blocked_term = texts[("t-waits", lang, setting)] = Term(
+        cached = texts.get(("t-waits", lang, setting))
+        if cached is None:
+            cached = texts[("t-waits", lang, setting)] = Term(
                 "blocked", _("waits for nothing open"), 0.0, w.blocked, w.blocked * 0.0 + 0.0
             )
+        blocked_term = cached
     # + 0.0 above turns a negative weight times 0 (-0.0) into a plain 0.0.
     terms = (prio_term, due_term, age_term, blocking_term, blocked_term, status_term)
     total = 0.0
