@@ -1,7 +1,15 @@
 """A requirement's history along the git log, field by field.
 
-One ``git log --follow --raw`` names the commits that touched the file
-(following a rename) and the blob of each version; every distinct version is
+The commits come from one plain ``git log`` (no path, no diff: commit
+objects only), the file's blob in each commit's tree from ``git cat-file
+--batch-check`` (folder by folder, each distinct folder tree read once); a
+commit whose blob differs from its parent's touched the file. This reads each
+version of the big ``requirements/`` tree once, where ``git log --follow
+--raw -- path`` compares every commit's tree with its parent's (each tree
+read twice): half the work, a third of the time while the commits are loose
+objects (docs/performance.md, issue 8). Only where the file appears does git
+look for a rename (``git log -1 --follow`` on that one commit), and the walk
+goes on with the old path, as ``--follow`` does. Every distinct version is
 then read through one ``git cat-file --batch`` process, parsed once, and
 compared with the version before it.
 """
@@ -14,7 +22,7 @@ from typing import Any
 
 from pmledger.errors import NotFoundError
 from pmledger.git.fields import FieldChange, field_changes, log_entries_added, plain
-from pmledger.git.repo import Repo
+from pmledger.git.repo import FileVersion, LogEntry, Repo
 from pmledger.i18n import N_, _, translate
 
 
@@ -65,10 +73,110 @@ def _parse(data: bytes | None) -> tuple[dict[str, Any], str | None]:
         return {}, str(exc)
 
 
+_RS, _US = "\x1e", "\x1f"
+
+
+@dataclass(frozen=True)
+class _Commit:
+    sha: str
+    parents: tuple[str, ...]
+    tree: str
+    date: str
+    author: str
+    subject: str
+
+
+def _all_commits(repo: Repo) -> list[_Commit]:
+    """Every commit reachable from HEAD, in ``git log``'s order (newest first)."""
+    out = repo.git(
+        "log", "-z", f"--format={_RS}%H{_US}%P{_US}%T{_US}%aI{_US}%an{_US}%s", check=False
+    ).decode("utf-8", "surrogateescape")
+    commits = []
+    for chunk in out.split(_RS)[1:]:
+        parts = chunk.rstrip("\0\n").split(_US)
+        if len(parts) >= 6:
+            sha, parents, tree, date, author = parts[:5]
+            subject = _US.join(parts[5:])
+            commits.append(_Commit(sha, tuple(parents.split()), tree, date, author, subject))
+    return commits
+
+
+def _batch_check(repo: Repo, specs: list[str], kind: str) -> dict[str, str | None]:
+    """Object id of each ``tree:name`` spec (None: no such entry of that kind)."""
+    if not specs:
+        return {}
+    payload = "".join(s + "\n" for s in specs).encode("utf-8", "surrogateescape")
+    lines = repo.git("cat-file", "--batch-check=%(objectname) %(objecttype)", input=payload)
+    found: dict[str, str | None] = {}
+    for spec, line in zip(specs, lines.decode().splitlines(), strict=True):
+        oid, _sep, found_kind = line.partition(" ")
+        found[spec] = oid if found_kind == kind else None
+    return found
+
+
+def _blobs_at(repo: Repo, trees: set[str], path: str) -> dict[str, str | None]:
+    """The blob at ``path`` in each tree (None: none), one folder level at a
+    time so that a folder tree shared by many commits is looked into once."""
+    if "\n" in path:
+        raise NotFoundError(_("git has no history for {path}; commit it first").format(path=path))
+    current: dict[str, str | None] = {t: t for t in trees}
+    names = path.split("/")
+    for depth, name in enumerate(names, 1):
+        wanted = sorted({oid for oid in current.values() if oid})
+        kind = "blob" if depth == len(names) else "tree"
+        found = _batch_check(repo, [f"{oid}:{name}" for oid in wanted], kind)
+        current = {t: (found[f"{oid}:{name}"] if oid else None) for t, oid in current.items()}
+    return current
+
+
+def _file_log(repo: Repo, path: str) -> list[LogEntry]:
+    """The commits (newest first, merges left out) that changed the file, with
+    its blobs before and after: what ``git log --follow --raw -- path`` gives."""
+    commits = _all_commits(repo)
+    tree_of = {c.sha: c.tree for c in commits}
+    found: list[LogEntry] = []
+    start = 0
+    while start < len(commits):
+        rest = [c for c in commits[start:] if len(c.parents) <= 1]
+        trees = {c.tree for c in rest} | {
+            tree_of[p] for c in rest for p in c.parents if p in tree_of
+        }
+        blob = _blobs_at(repo, trees, path)
+        start = len(commits)
+        for c in rest:
+            parent_tree = tree_of.get(c.parents[0]) if c.parents else None
+            new = blob[c.tree]
+            old = blob[parent_tree] if parent_tree else None
+            if new == old:
+                continue
+            if new is None:
+                change = FileVersion("D", path, None, old, None)
+            elif old is None:
+                change = _renamed_from(repo, c.sha, path) or FileVersion("A", path, None, None, new)
+            else:
+                change = FileVersion("M", path, None, old, new)
+            found.append(LogEntry(c.sha, c.date, c.author, c.subject, (change,)))
+            if change.status == "R" and change.old_path:
+                # Older commits hold the file under its old name.
+                path, start = change.old_path, commits.index(c) + 1
+                break
+    return found
+
+
+def _renamed_from(repo: Repo, sha: str, path: str) -> FileVersion | None:
+    """The rename that created ``path`` in commit ``sha``, if git sees one.
+
+    ``--follow`` on that one commit: git compares the new file with the files
+    the commit removed, as it would while following the whole log."""
+    entries = repo.log([path], args=["-1", sha], follow=True)
+    files = entries[0].files if entries else ()
+    return files[0] if files and files[0].status == "R" else None
+
+
 def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
     """The commits that created, changed, renamed and removed the file at ``path``
     (relative to the top of the work tree), oldest first."""
-    commits = [c for c in reversed(repo.log([path], follow=True)) if c.files]
+    commits = [c for c in reversed(_file_log(repo, path)) if c.files]
     if not commits:
         raise NotFoundError(_("git has no history for {path}; commit it first").format(path=path))
     # The log names each version's blob, before and after the commit (its own
