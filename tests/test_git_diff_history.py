@@ -231,3 +231,65 @@ def test_pmledger_git_is_the_one_place_in_the_core_that_runs_git() -> None:
         and path.relative_to(src).parts[0] not in ("git", "cli")
     )
     assert runs_processes == []
+
+
+def test_history_walks_removal_re_creation_renames_and_branches_as_git_follow_does(
+    repo: Ledger,
+) -> None:
+    # history reads each version from the commits' trees and asks git about a
+    # rename only where the file appears: the same commits and blobs as
+    # `git log --follow --raw`, on every kind of step.
+    from pmledger.git.history import _file_log
+
+    root = repo.root
+    req_id = repo.file_ids()[0]
+    old = repo.path_for(req_id)
+    original = old.read_text(encoding="utf-8")
+    _set(repo, req_id, status="accepted")
+    commit_all(root, "accept")
+    old.unlink()
+    commit_all(root, "remove")
+    old.write_text(original.replace('priority = "low"', 'priority = "high"'), encoding="utf-8")
+    commit_all(root, "re-create")
+    # Renamed with an edit (git sees a similar file), then renamed unchanged.
+    moved = root / "requirements" / "MOVED.toml"
+    moved.write_text(old.read_text(encoding="utf-8").replace("Item", "Moved item"), "utf-8")
+    old.unlink()
+    commit_all(root, "rename with an edit")
+    final = root / "requirements" / "FINAL.toml"
+    git(root, "mv", str(moved), str(final))
+    commit_all(root, "rename as it is")
+    # A side branch changes it, main changes it too; the merge keeps main's.
+    git(root, "checkout", "-qb", "side")
+    final.write_text(final.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    commit_all(root, "side: blank line")
+    git(root, "checkout", "-q", "main")
+    final.write_text(final.read_text(encoding="utf-8").replace("high", "critical"), "utf-8")
+    commit_all(root, "main: critical")
+    git(root, "merge", "-q", "--no-edit", "-s", "ours", "side")
+
+    path, req_path = "requirements/FINAL.toml", old.relative_to(root).as_posix()
+    grepo = Repo.find(root)
+    walked = _file_log(grepo, path)
+    followed = [e for e in grepo.log([path], follow=True) if e.files]
+    # Newest first, down to the re-creation, git agrees. Beyond it git's
+    # --follow looks for copies among all files too, and takes another
+    # requirement (a look-alike file) for the source, whose history is not
+    # this one's.
+    assert walked[:5] == followed[:5]
+    assert {e.files[0].path for e in walked} == {req_path, "requirements/MOVED.toml", path}
+    entries = requirement_history(grepo, path)
+    assert [(e.subject, e.action) for e in entries] == [
+        ("five items", "created"),
+        ("accept", "changed"),
+        ("remove", "removed"),
+        ("re-create", "created"),
+        ("rename with an edit", "renamed"),
+        ("rename as it is", "renamed"),
+        ("side: blank line", "changed"),
+        ("main: critical", "changed"),
+    ]
+    assert entries[4].old_path == req_path
+    assert [(c.field, c.old, c.new) for c in entries[3].fields if c.field == "priority"] == [
+        ("priority", None, "high")
+    ]
