@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pmledger.changes import with_note
 from pmledger.git.diff import ledger_diff, resolve_range
@@ -293,3 +296,45 @@ def test_history_walks_removal_re_creation_renames_and_branches_as_git_follow_do
     assert [(c.field, c.old, c.new) for c in entries[3].fields if c.field == "priority"] == [
         ("priority", None, "high")
     ]
+
+
+_TRICKY = [
+    'id = "REQ-1"\n\n[[notes]]\nat = 1\ntext = "a"\n\n[[notes]]\nat = 2\ntext = "b"\n',
+    # A multi-line string holding what looks like the start of a note.
+    'id = "REQ-1"\ndescription = """x\n[[notes]]\nat = 1\n"""\n\n[[notes]]\nat = 2\n',
+    "id = \"REQ-1\"\n\n[[notes]]\ntext = '''\n[[notes]]\nat = 3\n'''\n",
+    # A table after the notes; a notes key above them; a broken note.
+    'id = "REQ-1"\n\n[[notes]]\nat = 1\n\n[extra]\nx = 1\n',
+    "notes = []\n\n[[notes]]\nat = 1\n",
+    'id = "REQ-1"\n\n[[notes]]\nat = \n',
+    "[[notes]]\nat = 1\n\n[[notes]]\nat = 2\n",
+    'id = "REQ-1"\r\n\r\n[[notes]]\r\nat = 1\r\n',
+    'id = "REQ-1"\n\n[[notes]]\nat = 1\n[notes.more]\ny = 2\n',
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY)
+def test_history_reads_notes_once_and_still_parses_as_tomllib_does(text: str) -> None:
+    from pmledger.git.history import _parse
+
+    seen: dict[str, dict[str, object]] = {}
+    for version in (text, text + "\n[[notes]]\nat = 9\n", text):
+        assert _parse(version.encode(), seen) == _parse(version.encode())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(max_size=30) | st.just('a\n[[notes]]\nat = 1\n"""'), min_size=1, max_size=5)
+)
+def test_history_note_tables_read_once_match_whole_parses(texts: list[str]) -> None:
+    from pmledger.git.history import _parse
+
+    seen: dict[str, dict[str, object]] = {}
+    for n in range(len(texts) + 1):
+        req = make(title="T\n[[notes]]\n")
+        for i, text in enumerate(texts[:n]):
+            req = with_note(
+                req, text if text.strip() else "x", by="B", at=datetime(2026, 1, 1 + i, tzinfo=UTC)
+            )
+        data = fileformat.dumps(req).encode()
+        assert _parse(data, seen) == (tomllib.loads(data.decode()), None)

@@ -65,11 +65,56 @@ class HistoryEntry:
 _NOT_TOML = N_("this version is not valid TOML ({error})")
 
 
-def _parse(data: bytes | None) -> tuple[dict[str, Any], str | None]:
+_NOTES = "\n[[notes]]\n"
+
+
+class _Unsplit(Exception):
+    """The text is not split at its notes as the canonical writer writes them."""
+
+
+def _parse_split(text: str, notes_seen: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``tomllib.loads(text)``, each ``[[notes]]`` table read once across versions.
+
+    Notes are only ever appended, so the versions of a requirement repeat the
+    same tables: parsing each once takes most of the parsing away. Anything
+    unusual (a split inside a multi-line string leaves that string
+    unterminated; a table other than the note; a key named notes above them)
+    raises, and the caller parses the whole text."""
+    head, sep, tail = text.partition(_NOTES)
+    if not sep:
+        return tomllib.loads(text)
+    doc = tomllib.loads(head)
+    if "notes" in doc:
+        raise _Unsplit
+    notes = []
+    for chunk in tail.split(_NOTES):
+        note = notes_seen.get(chunk)
+        if note is None:
+            table = tomllib.loads("[[notes]]\n" + chunk)
+            if list(table) != ["notes"] or len(table["notes"]) != 1:
+                raise _Unsplit
+            note = notes_seen[chunk] = table["notes"][0]
+        notes.append(note)
+    doc["notes"] = notes
+    return doc
+
+
+def _parse(
+    data: bytes | None, notes_seen: dict[str, dict[str, Any]] | None = None
+) -> tuple[dict[str, Any], str | None]:
     """A version's TOML data, or ({}, the parser's reason) when it cannot be read."""
     try:
-        return tomllib.loads((data or b"").decode("utf-8").removeprefix("\ufeff")), None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = (data or b"").decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        return {}, str(exc)
+    if notes_seen is not None:
+        try:
+            return _parse_split(text, notes_seen), None
+        except (tomllib.TOMLDecodeError, _Unsplit):
+            pass  # the whole text says what is wrong, with the right line
+    try:
+        return tomllib.loads(text), None
+    except tomllib.TOMLDecodeError as exc:
         return {}, str(exc)
 
 
@@ -185,12 +230,15 @@ def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
     wanted = [b for c in commits for b in (c.files[0].old_blob, c.files[0].new_blob) if b]
     blobs = repo.read_blobs(wanted)
     parsed: dict[str, tuple[dict[str, Any], str | None]] = {}
+    # Shared between versions: read-only from here on (field_changes and
+    # log_entries_added only compare).
+    notes_seen: dict[str, dict[str, Any]] = {}
 
     def version(blob: str | None) -> tuple[dict[str, Any], str | None]:
         if blob is None:
             return {}, None
         if blob not in parsed:
-            parsed[blob] = _parse(blobs.get(blob))
+            parsed[blob] = _parse(blobs.get(blob), notes_seen)
         return parsed[blob]
 
     entries: list[HistoryEntry] = []
