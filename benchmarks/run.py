@@ -78,19 +78,24 @@ class Case:
     before: Callable[[], None] | None = None
     after: Callable[[str], None] | None = None  # gets stdout
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of the command
     peak_kb: list[int] = field(default_factory=list)
     skipped: str = ""
 
 
-def run_once(case: Case, out: Path) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS in KB and exit status of one run (setup and cleanup untimed)."""
+def run_once(case: Case, out: Path) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds, peak RSS in KB and exit status of one run.
+
+    Setup and cleanup are untimed. CPU time (user + system of the command)
+    is the steadier figure on a shared machine.
+    """
     if case.before is not None:
         case.before()
     stdin = case.stdin.open("rb") if case.stdin else open(os.devnull, "rb")  # noqa: SIM115
     rss = out.with_name("rss")
     # A child's ru_maxrss counts the memory of the (large) process it was forked
     # from; /usr/bin/time is a small parent, so its %M is the command's own peak.
-    argv = [TIME, "-f", "%M", "-o", str(rss), *case.argv] if TIME else case.argv
+    argv = [TIME, "-f", "%M %U %S", "-o", str(rss), *case.argv] if TIME else case.argv
     with stdin, out.open("w+b") as stdout:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -103,12 +108,16 @@ def run_once(case: Case, out: Path) -> tuple[float, int, int]:
         text = stdout.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status)
     peak = usage.ru_maxrss
+    cpu = usage.ru_utime + usage.ru_stime
     if TIME:
-        lines = rss.read_text().split()
-        peak = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+        fields = rss.read_text().split()[-3:]
+        try:
+            peak, cpu = int(fields[0]), float(fields[1]) + float(fields[2])
+        except (ValueError, IndexError):
+            peak = 0
     if case.after is not None:
         case.after(text)
-    return elapsed, peak, code
+    return elapsed, cpu, peak, code
 
 
 def available(command: str, env: dict[str, str]) -> bool:
@@ -191,6 +200,7 @@ def cases_for(size: int, args: argparse.Namespace, work: Path, typer_app: Path) 
         Case("rank table to a file", [*pm, "rank", *as_of], root, env, "task next limit:0"),
         Case("rank --all table to a file", [*pm, "rank", "--all", *as_of], root, env,
              "task next limit:0"),
+        Case("list table to a file", [*pm, "list", *as_of], root, env, "task next limit:0"),
         Case(f"add - with {batch:,} titles", [*pm, "add", "-", "--no-input"], root, env,
              stdin=titles, slow=True, after=cleanup),
         # Commands other helpers land: skipped while `--help` fails.
@@ -244,18 +254,19 @@ def measure(cases: list[Case], runs: int, out: Path) -> None:
     for case in cases:
         if case.skipped or case.slow:
             continue
-        _, _, code = run_once(case, out)
+        _, _, _, code = run_once(case, out)
         if code != 0:
             case.skipped = f"exit status {code} in the warm-up"
     for round_number in range(runs):
         for case in cases:
             if case.skipped or (case.slow and round_number > 0):
                 continue
-            elapsed, peak, code = run_once(case, out)
+            elapsed, cpu, peak, code = run_once(case, out)
             if code != 0:
                 case.skipped = f"exit status {code}"
                 continue
             case.seconds.append(elapsed)
+            case.cpu.append(cpu)
             case.peak_kb.append(peak)
         generate.log(f"  round {round_number + 1}/{runs}")
 
@@ -270,8 +281,9 @@ def table(size: int, cases: list[Case]) -> str:
     lines = [
         f"### {size:,} requirements",
         "",
-        "| command | median ms | min–max ms | peak MB | reference | reference ms | difference |",
-        "|---|--:|--:|--:|---|--:|--:|",
+        "| command | median ms | min–max ms | CPU ms | peak MB | reference | reference ms |"
+        " difference | CPU difference |",
+        "|---|--:|--:|--:|--:|---|--:|--:|--:|",
     ]
     skipped = []
     for case in cases:
@@ -281,14 +293,17 @@ def table(size: int, cases: list[Case]) -> str:
         median = statistics.median(case.seconds)
         spread = f"{_ms(min(case.seconds))}–{_ms(max(case.seconds))}"
         peak = f"{max(case.peak_kb) / 1024:,.0f}"
+        cpu = statistics.median(case.cpu) if case.cpu else 0.0
         ref = by_label.get(case.reference or "")
-        ref_cells = ["", "", ""]
+        ref_cells = ["", "", "", ""]
         if ref is not None and ref.seconds:
             ref_median = statistics.median(ref.seconds)
             difference = f"{(median - ref_median) * 1000:+,.0f} ms ({median / ref_median:.2f}×)"
-            ref_cells = [f"`{ref.label}`", _ms(ref_median), difference]
+            ref_cpu = statistics.median(ref.cpu) if ref.cpu else 0.0
+            cpu_difference = f"{(cpu - ref_cpu) * 1000:+,.0f} ms"
+            ref_cells = [f"`{ref.label}`", _ms(ref_median), difference, cpu_difference]
         runs = " (1 run)" if len(case.seconds) == 1 else ""
-        row = [f"`{case.label}`{runs}", _ms(median), spread, peak, *ref_cells]
+        row = [f"`{case.label}`{runs}", _ms(median), spread, _ms(cpu), peak, *ref_cells]
         lines.append("| " + " | ".join(row) + " |")
     if skipped:
         lines += ["", "Skipped:", *skipped]
@@ -343,6 +358,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def compile_pmledger() -> None:
+    """Write the bytecode of every pmledger module, as an installed package has it.
+
+    With PYTHONDONTWRITEBYTECODE=1 in the shell, a module edited since its
+    ``.pyc`` was written is compiled again at every start (13 ms for
+    cli/output.py alone), which would be timed as pmledger's cost.
+    """
+    import compileall
+
+    import pmledger
+
+    compileall.compile_dir(str(Path(pmledger.__file__).parent), quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not PMLEDGER.exists():
@@ -350,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     typer_app = args.work / "minimal_typer_app.py"
     typer_app.write_text(MINIMAL_TYPER_APP, encoding="utf-8")
+    compile_pmledger()
     parts = ["## Results", "", machine(args.runs), ""]
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "stdout"

@@ -116,7 +116,7 @@ def test_custom_fields_are_not_unknown_and_goals_are_checked_when_the_folder_exi
     from pmledger.goals.changes import new_goal
     from pmledger.goals.fileformat import dumps as dump_goal
 
-    goal = new_goal("G1", "Grow", kpi="revenue", target=10, today=date(2026, 1, 1))
+    goal = new_goal("G1", "Grow", kpi="revenue", target=10, as_of=date(2026, 1, 1))
     (ledger.root / "goals" / "G1.toml").write_text(dump_goal(goal), encoding="utf-8")
     assert check_ledger(ledger, git=False).problems == []
 

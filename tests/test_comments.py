@@ -55,7 +55,7 @@ impact = 3
 def test_comments_stay_with_their_keys_through_a_change() -> None:
     req = fileformat.loads(COMMENTED, P)
     changed = changes.apply_assignments(
-        req, ["effort=3", "tags+=报表"], settings=Settings(), today=date(2026, 1, 2)
+        req, ["effort=3", "tags+=报表"], settings=Settings(), as_of=date(2026, 1, 2)
     )
     text, lost = fileformat.dumps_keeping_comments(changed, COMMENTED)
     assert lost == []
@@ -93,7 +93,7 @@ def test_comments_stay_with_their_keys_through_a_change() -> None:
 
 def test_a_comment_whose_key_is_gone_is_reported() -> None:
     req = fileformat.loads(COMMENTED, P)
-    cleared = changes.apply_assignments(req, ["owner="], settings=Settings(), today=date.today())
+    cleared = changes.apply_assignments(req, ["owner="], settings=Settings(), as_of=date.today())
     text, lost = fileformat.dumps_keeping_comments(cleared, COMMENTED)
     assert lost == ["# until December"]
     assert "until December" not in text

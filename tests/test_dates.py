@@ -36,11 +36,11 @@ WED = date(2026, 11, 25)  # a Wednesday
     ],
 )
 def test_parse_date(text: str, expected: date) -> None:
-    assert parse_date(text, today=WED) == expected
+    assert parse_date(text, as_of=WED) == expected
 
 
 def test_eow_on_friday_is_today() -> None:
-    assert parse_date("eow", today=date(2026, 11, 27)) == date(2026, 11, 27)
+    assert parse_date("eow", as_of=date(2026, 11, 27)) == date(2026, 11, 27)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_add_months_clamps(start: date, months: int, expected: date) -> None:
 @pytest.mark.parametrize("text", ["", "soon", "2026-13-01", "+2x", "next week", "31/12/2026"])
 def test_bad_dates_are_refused(text: str) -> None:
     with pytest.raises(InvalidValueError):
-        parse_date(text, today=WED)
+        parse_date(text, as_of=WED)
 
 
 # Chinese phrases, year-less and slashed dates, full-width input (issue 12.2,
@@ -133,7 +133,7 @@ def test_bad_dates_are_refused(text: str) -> None:
     ],
 )
 def test_parse_chinese_and_slashed_dates(text: str, expected: date) -> None:
-    assert parse_date(text, today=WED) == expected
+    assert parse_date(text, as_of=WED) == expected
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ def test_parse_chinese_and_slashed_dates(text: str, expected: date) -> None:
 )
 def test_ambiguous_or_impossible_dates_are_refused_with_the_forms(text: str) -> None:
     with pytest.raises(InvalidValueError) as caught:
-        parse_date(text, today=WED)
+        parse_date(text, as_of=WED)
     message = str(caught.value)
     assert repr(text) in message
     assert "YYYY/MM/DD" in message and "12月25日" in message
@@ -168,7 +168,7 @@ def test_chinese_messages_for_bad_dates() -> None:
     from pmledger import i18n
 
     with i18n.using("zh"), pytest.raises(InvalidValueError, match="无法把 '下下下周' 识别为日期"):
-        parse_date("下下下周", today=WED)
+        parse_date("下下下周", as_of=WED)
 
 
 def _full_width(text: str) -> str:
@@ -183,15 +183,15 @@ def test_every_written_form_of_a_day_reads_back(day: date) -> None:
         f"{day.year}年{day.month}月{day.day}日",
     ]
     for form in forms:
-        assert parse_date(form, today=WED) == day
-        assert parse_date(_full_width(form), today=WED) == day
+        assert parse_date(form, as_of=WED) == day
+        assert parse_date(_full_width(form), as_of=WED) == day
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), st.dates())
-def test_a_day_without_a_year_is_the_next_one(today: date, day: date) -> None:
-    found = parse_date(f"{day.month}/{day.day}", today=today)
+def test_a_day_without_a_year_is_the_next_one(as_of: date, day: date) -> None:
+    found = parse_date(f"{day.month}/{day.day}", as_of=as_of)
     assert (found.month, found.day) == (day.month, day.day)
-    assert today <= found < date(today.year + 9, 1, 1)
+    assert as_of <= found < date(as_of.year + 9, 1, 1)
     if (day.month, day.day) != (2, 29):
-        assert found.year == today.year or date(today.year, day.month, day.day) < today
-    assert parse_date(f"{day.month}月{day.day}日", today=today) == found
+        assert found.year == as_of.year or date(as_of.year, day.month, day.day) < as_of
+    assert parse_date(f"{day.month}月{day.day}日", as_of=as_of) == found

@@ -183,6 +183,18 @@ def test_naive_datetime_is_read_as_utc() -> None:
     assert "created = 2026-01-01 10:00:00+00:00" in fileformat.dumps(req)
 
 
+def test_a_note_dated_by_a_bare_date_is_canonical_after_one_rewrite() -> None:
+    # A bare date became a naive datetime, so the first `fmt` wrote no offset
+    # and the second added one: `fmt` was not idempotent for it.
+    text = (
+        'id = "REQ-AAAAA"\ntitle = "t"\nstatus = "proposed"\npriority = "low"\n'
+        'created = 2026-01-01\n\n[[notes]]\nat = 2000-01-02\nby = "x"\ntext = "y"\n'
+    )
+    once = fileformat.dumps(fileformat.loads(text, P))
+    assert "at = 2000-01-02 00:00:00+00:00" in once
+    assert fileformat.dumps(fileformat.loads(once, P)) == once
+
+
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [

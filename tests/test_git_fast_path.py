@@ -154,8 +154,8 @@ def test_valid_canonical_records_take_the_fast_path(doc: dict[str, Any]) -> None
     if _full(again) == full:
         assert fast == full
     else:
-        # Not a fixed point of the model (a note's `at` given as a bare date is
-        # written as a local date-time, read back as UTC): the model decides.
+        # Not a fixed point of the model (a value the first canonical write
+        # still changes): the model decides, never the fast path.
         assert fast is None
     assert records.REQUIREMENT.canonical(again, None) == _full(again)
 

@@ -97,23 +97,23 @@ def test_goal_ids_never_name_a_path(tmp_path: Path, bad: str) -> None:
     with pytest.raises(InvalidIdError):
         GoalBook(tmp_path).path_for(bad)
     with pytest.raises(InvalidValueError):
-        new_goal(bad, "t", kpi="k", target=1, today=TODAY)
+        new_goal(bad, "t", kpi="k", target=1, as_of=TODAY)
 
 
 def test_store_create_find_resolve(tmp_path: Path) -> None:
     book = GoalBook(tmp_path)
-    book.create(new_goal("Q4-margin", "Margin", kpi="gm", target=34, today=TODAY))
+    book.create(new_goal("Q4-margin", "Margin", kpi="gm", target=34, as_of=TODAY))
     assert book.find("q4-MARGIN") == "Q4-margin"
     assert book.resolve("q4-m") == "Q4-margin"
     with pytest.raises(LedgerExistsError):
-        book.create(new_goal("q4-margin", "Again", kpi="gm", target=1, today=TODAY))
+        book.create(new_goal("q4-margin", "Again", kpi="gm", target=1, as_of=TODAY))
     with pytest.raises(InvalidValueError, match="unknown goal"):
         book.require("Q5")
 
 
 def test_store_reports_broken_files_and_goes_on(tmp_path: Path) -> None:
     book = GoalBook(tmp_path)
-    book.create(new_goal("A", "a", kpi="k", target=1, today=TODAY))
+    book.create(new_goal("A", "a", kpi="k", target=1, as_of=TODAY))
     (tmp_path / "goals" / "B.toml").write_text('id = "B"\ntitle = "b"\n', encoding="utf-8")
     (tmp_path / "goals" / "C.toml").write_text('id = "X"\ntitle="c"\nkpi="k"\ntarget=1\n')
     loaded = book.load_all()
@@ -133,12 +133,12 @@ def test_slug() -> None:
 
 def test_assignments() -> None:
     g = apply_goal_assignments(
-        goal(), ["target=1,200", "due=+1m", "owner=李雷", "unit="], today=TODAY
+        goal(), ["target=1,200", "due=+1m", "owner=李雷", "unit="], as_of=TODAY
     )
     assert (g.target, g.due, g.owner, g.unit) == (1200, date(2026, 12, 20), "李雷", None)
     for bad in ("readings=1", "nope=1", "target=abc", "tags+=x", "title="):
         with pytest.raises(InvalidValueError):
-            apply_goal_assignments(goal(), [bad], today=TODAY)
+            apply_goal_assignments(goal(), [bad], as_of=TODAY)
 
 
 def test_goal_progress_counts_work(settings: Settings) -> None:

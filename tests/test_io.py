@@ -127,12 +127,12 @@ def test_a_row_with_extra_cells_is_a_problem_with_its_row() -> None:
     ],
 )
 def test_dates_in_the_spellings_files_use(text: str, expected: object) -> None:
-    assert parse_moment(text, today=TODAY) == expected
+    assert parse_moment(text, as_of=TODAY) == expected
 
 
 def test_not_a_date_says_so() -> None:
     with pytest.raises(ValueError, match="not a date"):
-        parse_moment("2026-13-45", today=TODAY)
+        parse_moment("2026-13-45", as_of=TODAY)
 
 
 @pytest.mark.parametrize(
@@ -183,12 +183,12 @@ def test_a_mapping_to_an_unknown_field_is_refused() -> None:
 
 def test_cells_convert_per_field() -> None:
     m = Mapping.build(Settings())
-    assert convert(m, "tags", "crm；export、 sales", today=TODAY) == ["crm", "export", "sales"]
-    assert convert(m, "acceptance", "one; two\nthree", today=TODAY) == ["one; two", "three"]
-    assert convert(m, "effort", "3", today=TODAY) == 3
-    assert convert(m, "effort", "2.5", today=TODAY) == 2.5
-    assert convert(m, "due", "", today=TODAY) is None
-    assert convert(m, "tags", "", today=TODAY) == []
+    assert convert(m, "tags", "crm；export、 sales", as_of=TODAY) == ["crm", "export", "sales"]
+    assert convert(m, "acceptance", "one; two\nthree", as_of=TODAY) == ["one; two", "three"]
+    assert convert(m, "effort", "3", as_of=TODAY) == 3
+    assert convert(m, "effort", "2.5", as_of=TODAY) == 2.5
+    assert convert(m, "due", "", as_of=TODAY) is None
+    assert convert(m, "tags", "", as_of=TODAY) == []
 
 
 def _table(*rows: Sequence[tuple[str, object]], start: int = 2) -> Table:
@@ -200,7 +200,7 @@ def _options(settings: Settings, **kw: object) -> Options:
         mapping=Mapping.build(settings),
         source="sheet",
         now=NOW,
-        today=TODAY,
+        as_of=TODAY,
         **kw,  # type: ignore[arg-type]
     )
 

@@ -106,7 +106,7 @@ def test_html_structure_and_no_network(tmp_path: Path) -> None:
 
 def test_html_escapes_every_user_text(root: Path) -> None:
     book = GoalBook(root)
-    g = new_goal("G1", EVIL[0], kpi=EVIL[1], target=10, unit=EVIL[2], today=date(2026, 11, 1))
+    g = new_goal("G1", EVIL[0], kpi=EVIL[1], target=10, unit=EVIL[2], as_of=date(2026, 11, 1))
     book.create(with_reading(g, 4, at=date(2026, 11, 1), by=EVIL[1]))
     for i, title in enumerate(EVIL):
         add(

@@ -55,7 +55,7 @@ def test_every_status_check_raises_the_same_error(ledger: Ledger) -> None:
     with pytest.raises(WorkflowError):
         changes.with_status(req, "shipped", settings=settings)
     with pytest.raises(WorkflowError):
-        changes.apply_assignments(req, ["status=shipped"], settings=settings, today=date.today())
+        changes.apply_assignments(req, ["status=shipped"], settings=settings, as_of=date.today())
     with pytest.raises(WorkflowError):
         filters.check_statuses(["proposed", "shipped"], settings)
     with pytest.raises(WorkflowError):
@@ -105,12 +105,12 @@ def test_set_and_new_requirement_split_on_chinese_commas(settings: Settings) -> 
         "t",
         settings=settings,
         created=datetime(2026, 1, 1, tzinfo=UTC),
-        today=date(2026, 1, 1),
+        as_of=date(2026, 1, 1),
         tags=["销售、CRM"],
     )
     assert req.tags == ["销售", "CRM"]
     req = changes.apply_assignments(
-        req, ["tags+=导出，报表"], settings=settings, today=date(2026, 1, 1)
+        req, ["tags+=导出，报表"], settings=settings, as_of=date(2026, 1, 1)
     )
     assert req.tags == ["销售", "CRM", "导出", "报表"]
 
@@ -168,7 +168,7 @@ def test_validation_problems_api_for_check() -> None:
 def test_set_errors_list_every_problem(settings: Settings) -> None:
     with pytest.raises(InvalidValueError) as err:
         changes.apply_assignments(
-            make(), ["rice.impact=4", "rice.confidence=2"], settings=settings, today=date.today()
+            make(), ["rice.impact=4", "rice.confidence=2"], settings=settings, as_of=date.today()
         )
     message = str(err.value)
     assert "rice.impact must be one of 3, 2, 1, 0.5, 0.25" in message
@@ -288,7 +288,7 @@ def test_set_refuses_impossible_scoring_inputs(
     settings: Settings, assignment: str, words: str
 ) -> None:
     with pytest.raises(InvalidValueError) as err:
-        changes.apply_assignments(make(), [assignment], settings=settings, today=date.today())
+        changes.apply_assignments(make(), [assignment], settings=settings, as_of=date.today())
     assert words in str(err.value)
 
 
@@ -297,7 +297,7 @@ def test_valid_scoring_inputs_keep_their_order_and_type(settings: Settings) -> N
         make(),
         ["rice.effort=2", "rice.reach=450", "rice.impact=0.5", "rice.confidence=1.0"],
         settings=settings,
-        today=date.today(),
+        as_of=date.today(),
     )
     assert req.rice == {"effort": 2, "reach": 450, "impact": 0.5, "confidence": 1.0}
 
@@ -310,19 +310,19 @@ def test_dependency_on_itself_or_closing_a_cycle_is_refused(settings: Settings) 
     req = make("REQ-AAAAA")
     with pytest.raises(InvalidValueError, match="cannot depend on itself"):
         changes.apply_assignments(
-            req, ["depends_on=REQ-AAAAA"], settings=settings, today=date.today()
+            req, ["depends_on=REQ-AAAAA"], settings=settings, as_of=date.today()
         )
     with pytest.raises(InvalidValueError) as err:
         changes.apply_assignments(
             req,
             ["depends_on+=REQ-BBBBB"],
             settings=settings,
-            today=date.today(),
+            as_of=date.today(),
             dependencies=graph,
         )
     assert "REQ-AAAAA -> REQ-BBBBB -> REQ-CCCCC -> REQ-AAAAA" in str(err.value)
     fine = changes.apply_assignments(
-        req, ["depends_on=REQ-CCCCC"], settings=settings, today=date.today(), dependencies={}
+        req, ["depends_on=REQ-CCCCC"], settings=settings, as_of=date.today(), dependencies={}
     )
     assert fine.depends_on == ["REQ-CCCCC"]
 
@@ -342,7 +342,7 @@ def test_dependency_on_itself_or_closing_a_cycle_is_refused(settings: Settings) 
 def test_links_are_urls_or_paths(settings: Settings, link: str, good: bool) -> None:
     def apply() -> Requirement:
         return changes.apply_assignments(
-            make(), [f"links={link}"], settings=settings, today=date.today()
+            make(), [f"links={link}"], settings=settings, as_of=date.today()
         )
 
     if good:

@@ -85,3 +85,18 @@ def test_exact_key_ignores_case_width_spaces_and_surrounding_punctuation() -> No
     assert [r.id for r in index.exact("export LIST!")] == ["REQ-A"]
     assert index.exact("C++ x") == []
     assert len(index) == 2
+
+
+@given(titles, st.lists(titles, max_size=25), st.floats(0.05, 1.0))
+def test_column_scan_keeps_exactly_what_the_checks_accept(title, others, threshold):  # type: ignore[no-untyped-def]
+    # likely_matches (add's scan of the title store's columns) must keep every
+    # row `similar` accepts and every row with the same title key, and no other.
+    from pmledger.query.similarity import likely_matches, title_key
+
+    rows = [summarize(make(f"REQ-{i:05d}", title=t)) for i, t in enumerate(others) if t.strip()]
+    kept = likely_matches(
+        title, [r.title_key for r in rows], [r.title_bigrams for r in rows], threshold=threshold
+    )
+    accepted = {m.requirement.id for m in similar(title, rows, threshold=threshold, limit=10**6)}
+    same_key = {r.id for r in rows if r.title_key == title_key(title)}
+    assert {rows[i].id for i in kept} == accepted | same_key

@@ -344,6 +344,36 @@ def test_title_store_survives_a_torn_journal_and_compacts(
     assert store.journal.read_bytes() == b""  # folded into the snapshot
 
 
+def test_titles_like_serves_the_same_entries_as_titles(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmledger.ledger import cache
+    from pmledger.query.similarity import similar
+
+    monkeypatch.setattr(cache, "JOURNAL_LIMIT", 2)  # snapshots (columns) and journal lines
+    ledger.titles()
+    first = ledger.create(make(title="Export the customer list"))
+    ledger.titles()
+    odd = ledger.create(make(title="Export the customer\x00 list"))  # cannot be joined
+    done = ledger.create(make(title="Export customer lists"))
+    ledger.save(done.model_copy(update={"status": "done"}))
+    ledger.create(make(title="导出客户列表"))
+    (ledger.requirements_dir / "REQ-OTHER.toml").write_text(
+        fileformat.dumps(make("REQ-OTHER", title="Export the customer list!")), encoding="utf-8"
+    )
+    for title in ("Export the customer list", "导出客户列表 Excel", "!!!", "Something else"):
+        everything = [t for t in ledger.titles() if t.status != "done"]
+        expected = {m.requirement.id for m in similar(title, everything, limit=100)}
+        like = {t.id for t in ledger.titles_like(title, exclude_statuses=["done"])}
+        assert expected <= like
+        assert {t.id for t in ledger.titles_like(title)} >= expected
+    like = {t.id for t in ledger.titles_like("Export the customer list", exclude_statuses=["done"])}
+    assert {first.id, odd.id, "REQ-OTHER"} <= like and done.id not in like
+    ledger.path_for(first.id).unlink()
+    like = {t.id for t in ledger.titles_like("Export the customer list")}
+    assert first.id not in like and "REQ-OTHER" in like
+
+
 def test_exact_duplicate_is_checked_against_the_file_not_the_store(root: Path) -> None:
     from .cli_helpers import add, invoke
 

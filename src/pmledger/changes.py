@@ -114,7 +114,7 @@ def new_requirement(
     *,
     settings: Settings,
     created: datetime,
-    today: date,
+    as_of: date,
     priority: str = "medium",
     status: str | None = None,
     due: str | None = None,
@@ -142,7 +142,7 @@ def new_requirement(
         "department": department,
         "owner": owner,
         "tags": _dedupe(split_list(tags)),
-        "due": parse_date(due, today=today) if due else None,
+        "due": parse_date(due, as_of=as_of) if due else None,
         # Typer hands over 3 as 3.0; store what the person typed.
         "effort": int(effort) if isinstance(effort, float) and effort.is_integer() else effort,
         "goal": goal,
@@ -198,7 +198,7 @@ def apply_assignments(
     assignments: Iterable[str],
     *,
     settings: Settings,
-    today: date,
+    as_of: date,
     resolve: Resolver | None = None,
     dependencies: Mapping[str, Iterable[str]] | None = None,
 ) -> Requirement:
@@ -266,7 +266,7 @@ def apply_assignments(
         elif key == "status":
             data[key] = _status(value, settings)
         elif key in DATE_FIELDS:
-            data[key] = parse_date(value, today=today) if value else None
+            data[key] = parse_date(value, as_of=as_of) if value else None
         elif key in NUMBER_FIELDS:
             data[key] = _number(key, value) if value else None
         elif key in SETTABLE:

@@ -1,6 +1,6 @@
 """Date expressions people type in meetings: ``+2w``, ``friday``, ``下周五``, ``12/25``...
 
-Every function takes ``today`` explicitly so that results are reproducible
+Every function takes ``as_of`` explicitly so that results are reproducible
 (``--as-of``); nothing here reads the clock. Input is NFKC-normalised first,
 so full-width digits and punctuation (``２０２６／１２／２５``, ``＋３ｄ``) read
 as their ASCII forms.
@@ -83,13 +83,13 @@ def _end_of_month(day: date) -> date:
     return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
-def _end_of_week(today: date) -> date:
+def _end_of_week(as_of: date) -> date:
     # End of the working week: the coming Friday (today if it is Friday).
-    return today + timedelta(days=(4 - today.weekday()) % 7)
+    return as_of + timedelta(days=(4 - as_of.weekday()) % 7)
 
 
-def parse_date(text: str, *, today: date) -> date:
-    """Parse a date expression relative to ``today``.
+def parse_date(text: str, *, as_of: date) -> date:
+    """Parse a date expression relative to ``as_of``.
 
     Weekday names mean the next such day (never today): said on a Friday,
     "friday" (or 周五) means a week later, as a person would mean it.
@@ -97,9 +97,9 @@ def parse_date(text: str, *, today: date) -> date:
     value = unicodedata.normalize("NFKC", text).strip().lower()
     if not value:
         raise InvalidValueError(_("empty date; expected {forms}").format(forms=date_help()))
-    found = _parse_english(value, today) or _parse_numeric(value, today, text)
+    found = _parse_english(value, as_of) or _parse_numeric(value, as_of, text)
     if found is None:
-        found = _parse_chinese(value.replace(" ", ""), today, text)
+        found = _parse_chinese(value.replace(" ", ""), as_of, text)
     if found is None:
         raise InvalidValueError(
             _("cannot read {text!r} as a date; expected {forms}").format(
@@ -109,38 +109,38 @@ def parse_date(text: str, *, today: date) -> date:
     return found
 
 
-def _parse_english(value: str, today: date) -> date | None:
+def _parse_english(value: str, as_of: date) -> date | None:
     if value == "today":
-        return today
+        return as_of
     if value == "tomorrow":
-        return today + timedelta(days=1)
+        return as_of + timedelta(days=1)
     if value == "yesterday":
-        return today - timedelta(days=1)
+        return as_of - timedelta(days=1)
     if value == "eow":
-        return _end_of_week(today)
+        return _end_of_week(as_of)
     if value == "eom":
-        return _end_of_month(today)
+        return _end_of_month(as_of)
     if value in _WEEKDAYS:
-        ahead = (_WEEKDAYS[value] - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
+        ahead = (_WEEKDAYS[value] - as_of.weekday()) % 7 or 7
+        return as_of + timedelta(days=ahead)
     match = _RELATIVE.match(value)
     if match:
         sign = 1 if match.group(1) == "+" else -1
-        return _shift(today, sign * int(match.group(2)), match.group(3))
+        return _shift(as_of, sign * int(match.group(2)), match.group(3))
     return None
 
 
-def _shift(today: date, amount: int, unit: str) -> date:
+def _shift(as_of: date, amount: int, unit: str) -> date:
     if unit == "d":
-        return today + timedelta(days=amount)
+        return as_of + timedelta(days=amount)
     if unit == "w":
-        return today + timedelta(weeks=amount)
+        return as_of + timedelta(weeks=amount)
     if unit == "m":
-        return add_months(today, amount)
-    return add_months(today, 12 * amount)
+        return add_months(as_of, amount)
+    return add_months(as_of, 12 * amount)
 
 
-def _parse_numeric(value: str, today: date, text: str) -> date | None:
+def _parse_numeric(value: str, as_of: date, text: str) -> date | None:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
             return date.fromisoformat(value)
@@ -149,30 +149,30 @@ def _parse_numeric(value: str, today: date, text: str) -> date | None:
     match = _SLASHED.match(value)
     if match:
         year, month, day = match.groups()
-        return _calendar_day(year, int(month), int(day), today, text)
+        return _calendar_day(year, int(month), int(day), as_of, text)
     return None
 
 
-def _parse_chinese(value: str, today: date, text: str) -> date | None:
+def _parse_chinese(value: str, as_of: date, text: str) -> date | None:
     if value in _CN_FIXED:
-        return today + timedelta(days=_CN_FIXED[value])
+        return as_of + timedelta(days=_CN_FIXED[value])
     if value in ("月底", "本月底", "这个月底", "月末", "本月末"):
-        return _end_of_month(today)
+        return _end_of_month(as_of)
     if value in ("下月底", "下个月底", "下月末", "下个月末"):
-        return _end_of_month(add_months(today.replace(day=1), 1))
+        return _end_of_month(add_months(as_of.replace(day=1), 1))
     if value in ("下月初", "下个月初"):
-        return add_months(today.replace(day=1), 1)
+        return add_months(as_of.replace(day=1), 1)
     if value in ("周末", "本周末", "这周末", "这个周末"):
-        return _end_of_week(today)
+        return _end_of_week(as_of)
     if value in ("下周末", "下个周末"):
-        return _end_of_week(today) + timedelta(weeks=1)
+        return _end_of_week(as_of) + timedelta(weeks=1)
     match = _CN_DAY.match(value)
     if match:
         which, name = match.groups()
         weekday = min(_CN_WEEKDAY.index(name), 6)
         if which is None:
-            return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
-        monday = today - timedelta(days=today.weekday())
+            return as_of + timedelta(days=(weekday - as_of.weekday()) % 7 or 7)
+        monday = as_of - timedelta(days=as_of.weekday())
         weeks = 1 if which.startswith("下") else 0
         return monday + timedelta(weeks=weeks, days=weekday)
     match = _CN_AFTER.match(value)
@@ -181,15 +181,15 @@ def _parse_chinese(value: str, today: date, text: str) -> date | None:
         if amount is None:
             return None
         unit = {"天": "d", "日": "d", "个月": "m", "年": "y"}.get(match.group(2), "w")
-        return _shift(today, amount, unit)
+        return _shift(as_of, amount, unit)
     match = _CN_DATE.match(value)
     if match:
         year, month, day = match.groups()
-        return _calendar_day(year, int(month), int(day), today, text)
+        return _calendar_day(year, int(month), int(day), as_of, text)
     return None
 
 
-def _calendar_day(year: str | None, month: int, day: int, today: date, text: str) -> date:
+def _calendar_day(year: str | None, month: int, day: int, as_of: date, text: str) -> date:
     if year is not None:
         try:
             return date(int(year), month, day)
@@ -199,10 +199,10 @@ def _calendar_day(year: str | None, month: int, day: int, today: date, text: str
         raise _no_such_day(text)
     # The next such day: this year's, unless it is already past. February 29
     # moves on to the next leap year.
-    for candidate_year in range(today.year, today.year + 9):
+    for candidate_year in range(as_of.year, as_of.year + 9):
         if day <= calendar.monthrange(candidate_year, month)[1]:
             candidate = date(candidate_year, month, day)
-            if candidate >= today:
+            if candidate >= as_of:
                 return candidate
     raise _no_such_day(text)  # pragma: no cover - a leap year comes within 8 years
 

@@ -27,6 +27,23 @@ def split_list(values: Iterable[str]) -> list[str]:
     return out
 
 
+class _CellWidths(dict[str, int]):
+    """The cells of each character, looked up once per character per process."""
+
+    def __missing__(self, ch: str) -> int:
+        if unicodedata.combining(ch) or ch == "\u200d":
+            width = 0
+        else:
+            width = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        self[ch] = width
+        return width
+
+
+# A table of 10k Chinese titles asked unicodedata twice per character;
+# summing cached widths with map() runs the loop in C (issue 9).
+_WIDTHS = _CellWidths()
+
+
 def cell_len(text: str) -> int:
     """Cells ``text`` takes on a terminal, in a chart or a spreadsheet column.
 
@@ -35,12 +52,7 @@ def cell_len(text: str) -> int:
     """
     if text.isascii():
         return len(text)
-    width = 0
-    for ch in text:
-        if unicodedata.combining(ch) or ch == "\u200d":
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 def truncate(text: str, cells: int) -> str:
@@ -53,8 +65,9 @@ def truncate(text: str, cells: int) -> str:
         return text[: cells - 1] + "…"
     used = 0
     out = []
+    widths = _WIDTHS
     for ch in text:
-        w = cell_len(ch)
+        w = widths[ch]
         if used + w > cells - 1:
             break
         out.append(ch)

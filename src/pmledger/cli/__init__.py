@@ -10,39 +10,51 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from pmledger import __version__
-from pmledger.cli import (
-    add,
-    board,
-    change,
-    check,
-    diff,
-    edit,
-    fmt,
-    git_setup,
-    goal,
-    history,
-    init,
-    listing,
-    plan,
-    rank,
-    remove,
-    report,
-    show,
-    sprint,
-    stats,
-)
-from pmledger.cli import export as export_cmd
-from pmledger.cli import import_ as import_cmd
 from pmledger.cli.common import State
-from pmledger.cli.errors import handle_errors
-from pmledger.cli.language import TranslatingGroup, check_language
+from pmledger.cli.language import check_language
+from pmledger.cli.lazy import LazyGroup
+
+# Every command, as "module:function" (or "module:app" for a group) inside
+# pmledger.cli: a run imports and builds only the one it invokes
+# (cli/lazy.py). A function or Typer app object works here too. Listed in
+# the order of --help: commands, then groups.
+COMMANDS: list[tuple[str, Any]] = [
+    ("init", "init:init"),
+    ("add", "add:add"),
+    ("list", "listing:list_"),
+    ("show", "show:show"),
+    ("set", "change:set_"),
+    ("status", "change:status"),
+    ("note", "change:note"),
+    ("edit", "edit:edit"),
+    ("remove", "remove:remove"),
+    ("rank", "rank:rank"),
+    ("plan", "plan:plan"),
+    ("check", "check:check"),
+    ("fmt", "fmt:fmt"),
+    ("diff", "diff:diff"),
+    ("history", "history:history"),
+    ("git-setup", "git_setup:git_setup"),
+    ("merge-file", "git_setup:merge_file"),
+    ("export", "export:export"),
+    ("import", "import_:import_"),
+    ("report", "report:report"),
+    ("stats", "stats:stats"),
+    ("board", "board:board"),
+    ("goal", "goal:app"),
+    ("sprint", "sprint:app"),
+]
+
+
+class _Commands(LazyGroup):
+    table = COMMANDS
+
 
 app = typer.Typer(
     name="pmledger",
@@ -51,7 +63,7 @@ app = typer.Typer(
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
-    cls=TranslatingGroup,
+    cls=_Commands,
 )
 
 
@@ -92,41 +104,6 @@ def _root(
 ) -> None:
     """pmledger: capture, track and rank requirements in a git-tracked folder."""
     ctx.obj = State(ledger_dir=ledger, debug=debug)
-
-
-COMMANDS: list[tuple[str, Callable[..., Any]]] = [
-    ("init", init.init),
-    ("add", add.add),
-    ("list", listing.list_),
-    ("show", show.show),
-    ("set", change.set_),
-    ("status", change.status),
-    ("note", change.note),
-    ("edit", edit.edit),
-    ("remove", remove.remove),
-    ("rank", rank.rank),
-    ("plan", plan.plan),
-    ("check", check.check),
-    ("fmt", fmt.fmt),
-    ("diff", diff.diff),
-    ("history", history.history),
-    ("git-setup", git_setup.git_setup),
-    ("merge-file", git_setup.merge_file),
-    ("export", export_cmd.export),
-    ("import", import_cmd.import_),
-    ("goal", goal.app),
-    ("report", report.report),
-    ("stats", stats.stats),
-    ("board", board.board),
-    ("sprint", sprint.app),
-]
-
-for _name, _func in COMMANDS:
-    if isinstance(_func, typer.Typer):
-        # A command group: its commands handle their own errors.
-        app.add_typer(_func, name=_name)
-    else:
-        app.command(_name)(handle_errors(_func))
 
 
 def main() -> None:

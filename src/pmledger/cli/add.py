@@ -138,7 +138,6 @@ def add(
         from pmledger.goals.store import GoalBook
 
         goal = GoalBook(ledger.root).require(goal)  # an unknown goal is refused
-    today = as_of
     interactive = not no_input and sys.stdin.isatty()
     fields: dict[str, Any] = {
         "priority": priority,
@@ -157,7 +156,7 @@ def add(
     if title == "-":
         if same_as is not None:
             raise InvalidValueError(_("--same-as takes one title, not `add -`"))
-        _add_batch(ledger, fields, today=today, allow_duplicate=allow_duplicate)
+        _add_batch(ledger, fields, as_of=as_of, allow_duplicate=allow_duplicate)
         return
     if same_as is not None:
         target = ledger.resolve_id(same_as)
@@ -173,7 +172,7 @@ def add(
             )
         from pmledger.cli.interview import interview
 
-        answers = interview(ledger, fields, today=today, open_summaries=_open_titles(ledger))
+        answers = interview(ledger, fields, as_of=as_of, open_summaries=_open_titles(ledger))
         if answers.same_as is not None:
             _record_on_existing(
                 ledger,
@@ -185,20 +184,20 @@ def add(
             )
             return
         # The person saw the match and chose a new requirement: that is the allowance.
-        _add_one(ledger, answers.title, answers.fields, today=today, allow_duplicate=True)
+        _add_one(ledger, answers.title, answers.fields, as_of=as_of, allow_duplicate=True)
         return
     _add_one(
         ledger,
         title,
         fields,
-        today=today,
+        as_of=as_of,
         allow_duplicate=allow_duplicate,
         check_similar=True,
     )
 
 
 def _build(
-    ledger: Ledger, title: str, fields: dict[str, Any], *, today: date, resolve: bool = True
+    ledger: Ledger, title: str, fields: dict[str, Any], *, as_of: date, resolve: bool = True
 ) -> Requirement:
     from pmledger.changes import new_requirement
     from pmledger.dates import now_utc_offset
@@ -208,7 +207,7 @@ def _build(
         title,
         settings=ledger.settings,
         created=now_utc_offset(),
-        today=today,
+        as_of=as_of,
         priority=fields.get("priority") or "medium",
         resolve=ledger.resolve_id if resolve else None,
         **values,
@@ -220,7 +219,7 @@ def _add_one(
     title: str,
     fields: dict[str, Any],
     *,
-    today: date,
+    as_of: date,
     allow_duplicate: bool,
     check_similar: bool = False,
 ) -> None:
@@ -230,8 +229,11 @@ def _add_one(
     from pmledger.i18n.labels import status_label
     from pmledger.query.similarity import similar
 
-    req = _build(ledger, title, fields, today=today)
-    existing = _open_titles(ledger) if (check_similar or not allow_duplicate) else []
+    req = _build(ledger, title, fields, as_of=as_of)
+    # Only the entries that can match: the checks below give the same answers.
+    existing = (
+        _open_titles_like(ledger, req.title) if (check_similar or not allow_duplicate) else []
+    )
     if not allow_duplicate:
         same = _exact_duplicates(req.title, existing)
         # The title store may be a little stale: refuse only on what the file says now.
@@ -259,7 +261,7 @@ def _add_one(
 
 
 def _add_batch(
-    ledger: Ledger, fields: dict[str, Any], *, today: date, allow_duplicate: bool
+    ledger: Ledger, fields: dict[str, Any], *, as_of: date, allow_duplicate: bool
 ) -> None:
     """`add -`: every title of stdin, written as one batch; duplicates reported."""
     from pmledger.cli.output import one_line, warn, write
@@ -283,7 +285,7 @@ def _add_batch(
     skipped: list[tuple[int, str, _Pending | Summary]] = []
     similar_to: list[tuple[_Pending, Match]] = []
     for number, text in lines:
-        req = _build(ledger, text, fields, today=today, resolve=False)
+        req = _build(ledger, text, fields, as_of=as_of, resolve=False)
         if not allow_duplicate:
             same = [i for i in index.exact(req.title) if i.status not in _closed(ledger)]
             if same:
@@ -360,6 +362,11 @@ def _open_titles(ledger: Ledger) -> list[TitleEntry]:
     """Open requirements from the fast title store (a hint may be slightly stale)."""
     closed = set(_closed(ledger))
     return [s for s in ledger.titles() if s.status not in closed]
+
+
+def _open_titles_like(ledger: Ledger, title: str) -> list[TitleEntry]:
+    """Open requirements the duplicate checks could match (from the title store, as above)."""
+    return ledger.titles_like(title, exclude_statuses=_closed(ledger))
 
 
 def _still_the_same(ledger: Ledger, req_id: str, title: str) -> bool:

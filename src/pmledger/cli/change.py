@@ -60,7 +60,7 @@ def set_(
         req,
         assignments,
         settings=ledger.settings,
-        today=as_of,
+        as_of=as_of,
         resolve=ledger.resolve_id,
         dependencies=graph,
     )

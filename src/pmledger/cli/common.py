@@ -63,7 +63,7 @@ def _parse_as_of(value: str | date) -> date:
     if isinstance(value, date):
         return value
     try:
-        return parse_date(value, today=date.today())
+        return parse_date(value, as_of=date.today())
     except PmledgerError as exc:
         raise typer.BadParameter(str(exc)) from None
 
@@ -86,16 +86,21 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-AsOf = Annotated[
-    date,
-    typer.Option(
+def as_of_option(help_text: str) -> Any:
+    """``--as-of DATE``: parsed once to a ``date`` (today when not given)."""
+    return typer.Option(
         "--as-of",
-        help="Compute relative to this date instead of today (YYYY-MM-DD, +3d, ...).",
+        help=help_text,
         show_default=False,
         metavar="DATE",
         parser=_parse_as_of,
         callback=_as_of_default,
-    ),
+    )
+
+
+AsOf = Annotated[
+    date,
+    as_of_option("Compute relative to this date instead of today (YYYY-MM-DD, +3d, ...)."),
 ]
 Format = Annotated[
     str,
@@ -362,7 +367,7 @@ def build_filter(
         requesters=split_values(requester),
         goals=split_values(goal),
         overdue=overdue,
-        due_before=parse_date(due_before, today=as_of) if due_before else None,
+        due_before=parse_date(due_before, as_of=as_of) if due_before else None,
         text=" ".join(search) if search else None,
         include_inactive=include_inactive,
     )

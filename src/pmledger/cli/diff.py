@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pmledger.cli.common import check_format, open_ledger
+from pmledger.cli.common import TODAY, as_of_option, check_format, open_ledger
 from pmledger.i18n import _, ngettext, pgettext
 
 if TYPE_CHECKING:
@@ -20,6 +21,12 @@ COLLAPSE = 10
 TEXT_MOVES = 50
 # A pull-request comment holds at most 65,536 characters.
 MARKDOWN_MOVES = 100
+
+
+DiffAsOf = Annotated[
+    date,
+    as_of_option("Rank both sides as of this date instead of today (YYYY-MM-DD, +3d, ...)."),
+]
 
 
 def _priority(value: str) -> str:
@@ -285,15 +292,7 @@ def diff(
             help="Output: text, markdown (a PR comment) or json.",
         ),
     ] = "text",
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="Rank both sides as of this date instead of today (YYYY-MM-DD, +3d, ...).",
-            show_default=False,
-        ),
-    ] = None,
+    as_of: DiffAsOf = TODAY,
 ) -> None:
     """Show requirements added, removed and changed, and how the ranking moved.
 
@@ -306,16 +305,10 @@ def diff(
     from pmledger.git.repo import Repo
 
     chosen = check_format(fmt, FORMATS)
-    from datetime import date
-
-    from pmledger.dates import parse_date
-
-    today = date.today()
-    day = parse_date(as_of, today=today) if as_of else today
     ledger = open_ledger(ctx)
     repo = Repo.find(ledger.root)
     revisions = resolve_range(repo, rev_range, since=since)
-    result = ledger_diff(ledger, revisions, as_of=day, repo=repo)
+    result = ledger_diff(ledger, revisions, as_of=as_of, repo=repo)
     if chosen == "json":
         emit_json(result.as_json())
     elif chosen == "markdown":

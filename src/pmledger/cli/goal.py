@@ -99,7 +99,7 @@ def add(
         due=due,
         owner=owner,
         description=description,
-        today=as_of,
+        as_of=as_of,
     )
     write(book.create(goal).id)
 
@@ -125,7 +125,7 @@ def list_(
     fmt = check_format(fmt, ("table", "json", "csv", "markdown"))
     rows, problems = _progress_all(ctx)
     report_problems(problems)
-    today = date.today()
+    as_of = date.today()
     view = View(
         columns=(
             Column("id", "ID", "id"),
@@ -148,7 +148,7 @@ def list_(
                 "now": fmt_number(p.goal.latest, p.goal.unit),
                 "target": fmt_number(p.goal.target, p.goal.unit),
                 "progress": fmt_progress(p.goal),
-                "due": show_date(p.goal.due, today) if p.goal.due else None,
+                "due": show_date(p.goal.due, as_of) if p.goal.due else None,
                 "owner": p.goal.owner,
                 # TRANSLATORS: requirements of a goal: how many are done, of how many.
                 "work": _("{done}/{count} done").format(done=p.done, count=p.count),
@@ -313,7 +313,7 @@ def set_(
 
     book = GoalBook(open_ledger(ctx).root)
     goal = book.load(goal_id)
-    updated = apply_goal_assignments(goal, assignments, today=as_of)
+    updated = apply_goal_assignments(goal, assignments, as_of=as_of)
     book.save(updated)
     from pmledger.i18n import _
 
@@ -347,8 +347,8 @@ def measure(
 
     book = GoalBook(open_ledger(ctx).root)
     goal = book.load(goal_id)
-    today = date.today()
-    day = parse_date(at, today=today) if at else today
+    as_of = date.today()
+    day = parse_date(at, as_of=as_of) if at else as_of
     updated = with_reading(goal, number("VALUE", value), at=day, by=by or default_author())
     book.save(updated)
     write(f"{updated.id} {fmt_number(updated.latest, updated.unit)}")

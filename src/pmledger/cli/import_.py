@@ -162,7 +162,7 @@ def import_(
         mapping=mapping,
         source=source or table.tracker or (file.stem if str(file) != "-" else "stdin"),
         now=now_utc_offset(),
-        today=as_of,
+        as_of=as_of,
         keep_unknown=chosen in ("json", "jsonl"),
         key_column=key,
         by=author,

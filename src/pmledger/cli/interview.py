@@ -39,7 +39,7 @@ def interview(
     ledger: Ledger,
     given: dict[str, Any],
     *,
-    today: date,
+    as_of: date,
     open_summaries: list[TitleEntry],
 ) -> Answers:
     """Ask for every field not ``given`` on the command line.
@@ -48,7 +48,7 @@ def interview(
     into `interrupted`, exit 130).
     """
     try:
-        return _interview(ledger, dict(given), today=today, open_summaries=open_summaries)
+        return _interview(ledger, dict(given), as_of=as_of, open_summaries=open_summaries)
     except typer.Abort:
         # click turns Ctrl-C and Ctrl-D at a prompt into Abort ("Aborted.",
         # exit 1); end the prompt's line and report it as the interruption it is.
@@ -57,7 +57,7 @@ def interview(
 
 
 def _interview(
-    ledger: Ledger, fields: dict[str, Any], *, today: date, open_summaries: list[TitleEntry]
+    ledger: Ledger, fields: dict[str, Any], *, as_of: date, open_summaries: list[TitleEntry]
 ) -> Answers:
     from pmledger.dates import parse_date
 
@@ -77,7 +77,7 @@ def _interview(
     if not fields.get("due"):
         fields["due"] = ask(
             _("Due date (e.g. 2026-12-24, +2w, friday, eom, 下周五; Enter for none)"),
-            check=lambda text: parse_date(text, today=today),
+            check=lambda text: parse_date(text, as_of=as_of),
         )
     if fields.get("effort") is None:
         answer = ask(_("Effort in points (Enter for none)"), check=parse_effort)

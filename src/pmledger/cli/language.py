@@ -11,6 +11,7 @@ left for the option's own check (exit 2).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -404,6 +405,20 @@ class HelpGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
+@contextlib.contextmanager
+def _errors_in_language() -> Iterator[None]:
+    # Click raises its usage errors (and typer its Abort) while parsing; they
+    # are worded here, in the chosen language, before they are shown.
+    try:
+        yield
+    except _CLICK_EXCEPTION as error:
+        translate_click_error(error)
+        raise
+    except typer.Abort:
+        translate_typer_words()
+        raise
+
+
 class TranslatingGroup(HelpGroup):
     """The root group: chooses the language before parsing, then translates --help and errors."""
 
@@ -417,25 +432,13 @@ class TranslatingGroup(HelpGroup):
         i18n.activate(choose_for_args(args))
         plain_placeholders(self)
         translate_help(self)
-        try:
+        with _errors_in_language():
             return super().make_context(info_name, args, parent, **extra)
-        except _CLICK_EXCEPTION as error:
-            translate_click_error(error)
-            raise
-        except typer.Abort:
-            translate_typer_words()
-            raise
 
     def invoke(self, ctx: Any) -> Any:
         # A subcommand's arguments are parsed here, inside the root's invoke.
-        try:
+        with _errors_in_language():
             return super().invoke(ctx)
-        except _CLICK_EXCEPTION as error:
-            translate_click_error(error)
-            raise
-        except typer.Abort:
-            translate_typer_words()
-            raise
 
 
 def check_language(value: str | None) -> str | None:

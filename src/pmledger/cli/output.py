@@ -367,34 +367,41 @@ def _paint(text: str, style: Style, color: bool) -> str:
     return _ANSI[style] + text + _RESET
 
 
-def _cells(view: View) -> tuple[list[Column], list[list[str]], list[list[Style]]]:
+def _columns(view: View) -> tuple[list[Column], list[list[str]], list[list[Style]]]:
+    """Each column's cell texts (sanitized, one line) and styles, top to bottom."""
     cols = list(view.columns)
     decimals = _column_decimals(view)
+    rows = view.rows
     texts: list[list[str]] = []
     styles: list[list[Style]] = []
-    for row in view.rows:
-        line: list[str] = []
-        line_styles: list[Style] = []
-        for c in cols:
-            text = one_line(_plain(row.get(c.key), c.kind, decimals.get(c.key, 0)))
-            style: Style = _KIND_STYLE.get(c.kind, "")
-            if c.alert and row.get(c.alert):
-                text = f"{text} {c.alert_label}".strip() if c.alert_label else text
-                style = "alert"
-            line.append(text)
-            line_styles.append(style)
-        texts.append(line)
-        styles.append(line_styles)
+    for c in cols:
+        key, kind = c.key, c.kind
+        places = decimals.get(key, 0)
+        column = [one_line(_plain(row.get(key), kind, places)) for row in rows]
+        style: Style = _KIND_STYLE.get(kind, "")
+        column_styles: list[Style] = [style] * len(column)
+        if c.alert:
+            for n, row in enumerate(rows):
+                if row.get(c.alert):
+                    text = column[n]
+                    column[n] = f"{text} {c.alert_label}".strip() if c.alert_label else text
+                    column_styles[n] = "alert"
+        texts.append(column)
+        styles.append(column_styles)
     return cols, texts, styles
 
 
 def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
-    """A view as aligned lines: no trailing spaces, columns dropped or cut to ``width``."""
-    cols, texts, styles = _cells(view)
+    """A view as aligned lines: no trailing spaces, columns dropped or cut to ``width``.
+
+    Built column by column (10k rows piped to a file in well under a second):
+    each cell is measured once, then padded, and the rows are joined at the end.
+    """
+    cols, texts, styles = _columns(view)
+    lens = [list(map(cell_len, column)) for column in texts]
     headers = [c.header for c in cols]
     widths = [
-        max([cell_len(h) if view.show_header else 0, *(cell_len(t[i]) for t in texts)])
-        for i, h in enumerate(headers)
+        max([cell_len(h) if view.show_header else 0, *lens[i]]) for i, h in enumerate(headers)
     ]
     keep = list(range(len(cols)))
     if width is not None:
@@ -414,31 +421,42 @@ def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
         spare = width - fixed - 2 * (len(shrinking) - 1)
         for i in shrinking:
             widths[i] = max(min(widths[i], spare // len(shrinking)), min(MIN_SHRINK, widths[i]))
-    lines: list[str] = []
     last = keep[-1] if keep else -1
 
-    def join(cells: list[str], cell_styles: list[Style]) -> str:
-        parts = []
-        for n, i in enumerate(keep):
-            text = cells[n]
-            if cols[i].shrink:
-                text = truncate(text, widths[i])
-            pad = widths[i] - cell_len(text)
-            painted = _paint(text, cell_styles[n], color)
-            if cols[i].kind in _NUMERIC:
-                parts.append(" " * pad + painted)
-            elif i == last:
-                parts.append(painted)
-            else:
-                parts.append(painted + " " * pad)
-        return "  ".join(parts).rstrip()
+    def cells(
+        i: int, column: list[str], column_lens: list[int], column_styles: list[Style]
+    ) -> list[str]:
+        cells_w = widths[i]
+        if cols[i].shrink:
+            column = [truncate(text, cells_w) for text in column]
+            column_lens = list(map(cell_len, column))
+        if color:
+            column = [_paint(t, st, color) for t, st in zip(column, column_styles, strict=True)]
+        if cols[i].kind in _NUMERIC:
+            return [" " * (cells_w - n) + t for t, n in zip(column, column_lens, strict=True)]
+        if i == last:
+            return column
+        return [t + " " * (cells_w - n) for t, n in zip(column, column_lens, strict=True)]
 
+    if not keep:  # nothing fits: an empty line per row, as a join of no cells gives
+        blank = [""] * len(view.rows)
+        return ["", _paint("", "dim", color), *blank] if view.show_header else blank
+    lines: list[str] = []
     if view.show_header:
-        lines.append(join([headers[i] for i in keep], ["bold"] * len(keep)))
+        header = [headers[i] for i in keep]
+        lines += cells_lines(
+            [cells(i, [h], [cell_len(h)], ["bold"]) for i, h in zip(keep, header, strict=True)]
+        )
         lines.append(_paint("  ".join("─" * widths[i] for i in keep), "dim", color))
-    for cells, cell_styles in zip(texts, styles, strict=True):
-        lines.append(join([cells[i] for i in keep], [cell_styles[i] for i in keep]))
+    lines += cells_lines([cells(i, texts[i], lens[i], styles[i]) for i in keep])
     return lines
+
+
+def cells_lines(columns: list[list[str]]) -> list[str]:
+    """Padded columns joined into lines, without trailing spaces."""
+    if not columns:
+        return []
+    return [line.rstrip() for line in map("  ".join, zip(*columns, strict=True))]
 
 
 def _grid_lines(grid: Grid, *, width: int | None, color: bool) -> list[str]:

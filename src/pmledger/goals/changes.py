@@ -62,7 +62,7 @@ def new_goal(
     *,
     kpi: str,
     target: float,
-    today: date,
+    as_of: date,
     unit: str | None = None,
     baseline: float | None = None,
     current: float | None = None,
@@ -85,14 +85,14 @@ def new_goal(
             "unit": unit,
             "baseline": tidy(baseline),
             "current": tidy(current),
-            "due": parse_date(due, today=today) if due else None,
+            "due": parse_date(due, as_of=as_of) if due else None,
             "owner": owner,
             "description": description,
         }
     )
 
 
-def apply_goal_assignments(goal: Goal, assignments: Iterable[str], *, today: date) -> Goal:
+def apply_goal_assignments(goal: Goal, assignments: Iterable[str], *, as_of: date) -> Goal:
     """``goal`` with every ``key=value`` applied, validated as a whole."""
     data = goal.model_dump(mode="python")
     data["readings"] = goal.readings
@@ -119,7 +119,7 @@ def apply_goal_assignments(goal: Goal, assignments: Iterable[str], *, today: dat
         if key in NUMBERS:
             data[key] = number(key, value) if value else None
         elif key == "due":
-            data[key] = parse_date(value, today=today) if value else None
+            data[key] = parse_date(value, as_of=as_of) if value else None
         else:
             data[key] = value or None
     return _validate(data)

@@ -86,7 +86,7 @@ class Options:
     mapping: Mapping
     source: str
     now: datetime
-    today: date
+    as_of: date
     # JSON carries unknown keys as they are; a spreadsheet's unknown columns are ignored.
     keep_unknown: bool = False
     key_column: str | None = None
@@ -156,7 +156,7 @@ class _Planner:
                     self.ignored[column] = None
                 continue
             try:
-                value = convert(options.mapping, name, raw, today=options.today)
+                value = convert(options.mapping, name, raw, as_of=options.as_of)
             except ValueError as exc:
                 problems.append(Problem(record.row, str(exc), column))
                 continue

@@ -104,7 +104,7 @@ def _jira_comments(record: Record) -> None:
         try:
             if len(parts) != 3:
                 raise ValueError(value)
-            at = parse_moment(parts[0], today=date.today())
+            at = parse_moment(parts[0], as_of=date.today())
         except ValueError:
             record.problems.append(
                 Problem(record.row, _("expected DATE;AUTHOR;TEXT in a Jira comment"), column)
@@ -187,6 +187,6 @@ def _tw_moment(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return parse_moment(value, today=date.today())
+        return parse_moment(value, as_of=date.today())
     except ValueError:
         return value

@@ -38,7 +38,7 @@ _MONTHS = {
 }
 
 
-def parse_moment(value: Any, *, today: date) -> date | datetime:
+def parse_moment(value: Any, *, as_of: date) -> date | datetime:
     """A date or datetime from a cell: ISO 8601, 2026/11/20, 2026年11月20日, Jira and
     Taskwarrior spellings, a spreadsheet date, or an expression such as +2w."""
     if isinstance(value, datetime | date):
@@ -69,7 +69,7 @@ def parse_moment(value: Any, *, today: date) -> date | datetime:
         h = int(hour) % 12 + (12 if half and half.lower() == "pm" else 0) if half else int(hour)
         return datetime.combine(moment_date, time(h, int(minute)))
     try:
-        return parse_date(text, today=today)
+        return parse_date(text, as_of=as_of)
     except InvalidValueError:
         raise ValueError(
             _("{text!r} is not a date (expected YYYY-MM-DD)").format(text=text)
@@ -143,7 +143,7 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def convert(mapping: Mapping, name: str, value: Any, *, today: date) -> Any:
+def convert(mapping: Mapping, name: str, value: Any, *, as_of: date) -> Any:
     """A cell value as the field ``name`` stores it (raises ValueError with a reason)."""
     if is_empty(value):
         return [] if name in LIST_FIELDS else None
@@ -162,9 +162,9 @@ def convert(mapping: Mapping, name: str, value: Any, *, today: date) -> Any:
             cache[(name, text)] = hit
         return hit
     if name in DATE_FIELDS:
-        return as_day(parse_moment(value, today=today))
+        return as_day(parse_moment(value, as_of=as_of))
     if name == "created":
-        moment = parse_moment(value, today=today)
+        moment = parse_moment(value, as_of=as_of)
         if isinstance(moment, datetime) and moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         return moment

@@ -16,13 +16,16 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import time
+from array import array
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 # 6: the scoring tables are validated on read; entries stored before may hold
-# values that are now refused.
-FORMAT = 6
+# values that are now refused. 7: repeated short strings are stored once.
+FORMAT = 7
 RACY_SECONDS = 2.0
 ENV_DISABLE = "PMLEDGER_NO_CACHE"
 
@@ -60,6 +63,26 @@ def cache_path(root: Path, kind: str = "cache") -> Path:
     return Path(base) / "pmledger" / f"{kind}-{key}.pickle"
 
 
+# Values this short repeat across a ledger (statuses, people, departments,
+# tags): interned, pickle stores each once and every requirement read back
+# shares it (~40 MB less at 100k requirements).
+_SHARED_LEN = 40
+
+
+def _share_strings(value: Any) -> Any:
+    """``value`` with its short strings interned (top level of a state's dicts, and their lists)."""
+    if isinstance(value, tuple):
+        return tuple(_share_strings(v) for v in value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            # Exactly str: an enum member (Priority) is itself shared already.
+            if type(item) is str and len(item) <= _SHARED_LEN:
+                value[key] = sys.intern(item)
+            elif type(item) is list and all(type(v) is str for v in item):
+                item[:] = [sys.intern(v) if len(v) <= _SHARED_LEN else v for v in item]
+    return value
+
+
 class ParseCache:
     """Parsed requirement files, valid while each file's size and mtime match."""
 
@@ -95,6 +118,11 @@ class ParseCache:
         entries = data.get("entries")
         return entries if isinstance(entries, dict) else {}
 
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """Every entry by file name: (size, mtime in ns, value); read only."""
+        return self._entries
+
     def get(self, name: str, size: int, mtime_ns: int) -> Any | None:
         """The cached object for a file, if the file is unchanged."""
         entry = self._entries.get(name)
@@ -109,7 +137,7 @@ class ParseCache:
                 del self._entries[name]
                 self._dirty = True
             return
-        self._entries[name] = (size, mtime_ns, value)
+        self._entries[name] = (size, mtime_ns, _share_strings(value))
         self._dirty = True
 
     def retain(self, names: set[str]) -> None:
@@ -142,9 +170,74 @@ class ParseCache:
 
 # A title entry: (id, title, status, created ISO text, title_key, bigram count).
 TitleRow = tuple[str, str, str, str, str, int]
-TITLES_FORMAT = 1
+# 2: the snapshot is stored as columns (one string per field), so reading it
+# creates a handful of objects instead of 700k at 100k requirements.
+TITLES_FORMAT = 2
 # Compact the journal into the snapshot past this many lines (or a tenth of the ledger).
 JOURNAL_LIMIT = 512
+# Joins a column's values; a row with this character in a field is kept as a tuple.
+_SEP = "\x00"
+_TEXT_COLUMNS = ("ids", "titles", "statuses", "created", "keys")
+
+
+class TitleColumns:
+    """The snapshot's rows as parallel lists, each split from one stored string on first use."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+        self._split: dict[str, list[str]] = {}
+        self._counts: array[int] | None = None
+        self.size = int(data["size"])
+
+    def column(self, name: str) -> list[str]:
+        """The values of one field, in row order."""
+        values = self._split.get(name)
+        if values is None:
+            text = self._data[name]
+            values = self._split[name] = text.split(_SEP) if self.size else []
+        return values
+
+    def joined(self, name: str) -> str:
+        """One field of every row, as stored: joined by NUL."""
+        text: str = self._data[name]
+        return text
+
+    def counts(self) -> array[int]:
+        """The bigram count of each row."""
+        if self._counts is None:
+            self._counts = array("I")
+            self._counts.frombytes(self._data["counts"])
+        return self._counts
+
+    def row(self, index: int) -> TitleRow:
+        """One row, whole."""
+        return (
+            self.column("ids")[index],
+            self.column("titles")[index],
+            self.column("statuses")[index],
+            self.column("created")[index],
+            self.column("keys")[index],
+            self.counts()[index],
+        )
+
+    def rows(self) -> Iterator[TitleRow]:
+        """Every row, whole (for a rewrite of the snapshot)."""
+        columns = [self.column(name) for name in _TEXT_COLUMNS]
+        return zip(*columns, self.counts(), strict=True)
+
+    @staticmethod
+    def pack(rows: Iterable[TitleRow]) -> tuple[dict[str, Any], list[TitleRow]]:
+        """Columns of ``rows``, and the rows that cannot be joined (a field holds the separator)."""
+        plain: list[TitleRow] = []
+        odd: list[TitleRow] = []
+        for row in rows:
+            texts = (row[0], row[1], row[2], row[3], row[4])
+            (odd if any(_SEP in text for text in texts) else plain).append(row)
+        data: dict[str, Any] = {"size": len(plain)}
+        for n, name in enumerate(_TEXT_COLUMNS):
+            data[name] = _SEP.join(str(row[n]) for row in plain)
+        data["counts"] = array("I", (row[5] for row in plain)).tobytes()
+        return data, odd
 
 
 class TitleStore:
@@ -160,18 +253,73 @@ class TitleStore:
     the folder do not change) — acceptable for a hint, and why ``list``,
     ``rank``, ``show`` and ``check`` never read this store
     (docs/performance.md).
+
+    The snapshot is read as columns (:class:`TitleColumns`); the journal's
+    lines since then are ``changes`` (an ID to its row, or ``None`` when the
+    file is gone). ``rows`` merges both into one dict, only when asked.
     """
 
     def __init__(self, path: Path | None, *, load: bool = True) -> None:
         self.path = path
         self.journal = path.with_suffix(".journal") if path is not None else None
-        self.rows: dict[str, TitleRow] = {}
+        self.snapshot: TitleColumns | None = None
+        self.changes: dict[str, TitleRow | None] = {}
+        self._rows: dict[str, TitleRow] | None = {}
         self.bad: set[str] = set()
         self.dir_mtime_ns = -1
         self.journal_lines = 0
         self.loaded = False
         if path is not None and load:
             self._load()
+
+    @property
+    def rows(self) -> dict[str, TitleRow]:
+        """Every current row by ID (the snapshot with the journal applied)."""
+        if self._rows is None:
+            rows: dict[str, TitleRow] = {}
+            if self.snapshot is not None:
+                rows = {row[0]: row for row in self.snapshot.rows()}
+            for req_id, row in self.changes.items():
+                if row is None:
+                    rows.pop(req_id, None)
+                else:
+                    rows[req_id] = row
+            self._rows = rows
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: dict[str, TitleRow]) -> None:
+        self._rows = rows
+        self.snapshot = None
+        self.changes = {}
+
+    def ids(self) -> set[str]:
+        """The IDs of every current row, without building the rows."""
+        if self._rows is not None:
+            return set(self._rows)
+        ids = set(self.snapshot.column("ids")) if self.snapshot is not None else set()
+        for req_id, row in self.changes.items():
+            if row is None:
+                ids.discard(req_id)
+            else:
+                ids.add(req_id)
+        return ids
+
+    def size(self) -> int:
+        """About how many rows there are (for the compaction rule)."""
+        if self._rows is not None:
+            return len(self._rows)
+        return (self.snapshot.size if self.snapshot is not None else 0) + len(self.changes)
+
+    def _put(self, row: TitleRow) -> None:
+        self.changes[row[0]] = row
+        if self._rows is not None:
+            self._rows[row[0]] = row
+
+    def _delete(self, req_id: str) -> None:
+        self.changes[req_id] = None
+        if self._rows is not None:
+            self._rows.pop(req_id, None)
 
     @classmethod
     def for_ledger(cls, root: Path, *, load: bool = True) -> TitleStore:
@@ -194,16 +342,22 @@ class TitleStore:
                 data = pickle.load(handle)
             if data.get("format") != (TITLES_FORMAT, *_format_key()):
                 return
-            self.rows = dict(zip(data["ids"], data["rows"], strict=True))
+            snapshot = TitleColumns(data["columns"])
+            odd = data["odd"]
             self.bad = set(data["bad"])
             self.dir_mtime_ns = data["dir_mtime_ns"]
         except Exception:
             return  # no snapshot yet, or a foreign one: the caller rebuilds it
+        self.snapshot = snapshot
+        self._rows = None
+        self.changes = {row[0]: row for row in odd}
         self.loaded = True
         try:
             lines = self.journal.read_bytes().decode("utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             lines = []
+        if not lines:
+            return
         import json
 
         for line in lines:
@@ -225,10 +379,10 @@ class TitleStore:
                 str(key),
                 int(count),
             )
-            self.rows[row[0]] = row
+            self._put(row)
             self.bad.discard(row[0])
         if "del" in entry:
-            self.rows.pop(entry["del"], None)
+            self._delete(entry["del"])
             self.bad.discard(entry["del"])
         self.dir_mtime_ns = int(entry["dir"])
 
@@ -243,11 +397,15 @@ class TitleStore:
         ]
         lines += [json.dumps({"del": d, "dir": dir_mtime_ns}) for d in deletes]
         if not lines:
-            return
+            if dir_mtime_ns == self.dir_mtime_ns:
+                return
+            # The folder changed but no name did (a file written in place by
+            # rename, a stray file): record the time, or every run lists it again.
+            lines = [json.dumps({"dir": dir_mtime_ns})]
         for row in puts:
-            self.rows[row[0]] = row
+            self._put(row)
         for gone in deletes:
-            self.rows.pop(gone, None)
+            self._delete(gone)
         self.dir_mtime_ns = dir_mtime_ns
         try:
             fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -261,17 +419,18 @@ class TitleStore:
 
     def needs_compaction(self) -> bool:
         """Whether the journal has grown enough to fold it into the snapshot."""
-        return self.journal_lines > max(JOURNAL_LIMIT, len(self.rows) // 10)
+        return self.journal_lines > max(JOURNAL_LIMIT, self.size() // 10)
 
     def save(self, dir_mtime_ns: int) -> None:
         """Write the snapshot atomically and empty the journal; failures are ignored."""
         if self.path is None or self.journal is None:
             return
         self.dir_mtime_ns = dir_mtime_ns
+        columns, odd = TitleColumns.pack(self.rows.values())
         data = {
             "format": (TITLES_FORMAT, *_format_key()),
-            "ids": list(self.rows),
-            "rows": list(self.rows.values()),
+            "columns": columns,
+            "odd": odd,
             "bad": sorted(self.bad),
             "dir_mtime_ns": dir_mtime_ns,
         }

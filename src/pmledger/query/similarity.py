@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -105,6 +105,68 @@ def similar(
             found.append(Match(cand, round(score, 3)))
     found.sort(key=lambda m: (-m.similarity, m.requirement.id))
     return found[:limit]
+
+
+def likely_matches(
+    title: str,
+    keys: Sequence[str],
+    counts: Sequence[int],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    joined: str | None = None,
+) -> list[int]:
+    """Indices of the rows :func:`similar` would accept for ``title``, and of
+    rows whose ``title_key`` equals the title's (the exact-duplicate check's
+    candidates), without an object per row.
+
+    ``keys`` and ``counts`` are parallel columns of ``title_key`` and
+    ``title_bigrams`` (the title store's snapshot); ``joined`` is ``keys``
+    joined by NUL, if the caller has it. A match shares at least ``m``
+    bigrams with the title (the prefix filter of :class:`DuplicateIndex`), so
+    it contains one of the title's ``size - m + 1`` rarest bigrams: those are
+    found with ``str.find`` over the joined keys, and only those rows are
+    checked, with the same arithmetic as :func:`similar`.
+    """
+    from bisect import bisect_right
+    from itertools import accumulate
+    from itertools import count as numbers
+    from operator import add
+
+    key = title_key(title)
+    found: set[int] = set()
+    index = -1
+    while True:  # list.index runs in C: equal keys without a Python loop over every row
+        try:
+            index = keys.index(key, index + 1)
+        except ValueError:
+            break
+        found.add(index)
+    wanted = _grams(key)
+    size = len(wanted)
+    if not size or not keys:
+        return sorted(found)
+    blob = joined if joined is not None else "\x00".join(keys)
+    # Where each row starts in the blob (a bigram never spans the NUL between rows).
+    starts = [0, *map(add, accumulate(map(len, keys)), numbers(1))]
+    rarest = sorted(wanted, key=lambda gram: (blob.count(gram), gram))
+    probe = rarest[: size - _min_overlap(size, threshold) + 1]
+    rows: set[int] = set()
+    for gram in probe:
+        pos = blob.find(gram)
+        while pos >= 0:
+            row = bisect_right(starts, pos) - 1
+            rows.add(row)
+            pos = blob.find(gram, starts[row + 1])  # the next row: one hit per row is enough
+    exact = any(len(gram) < 2 for gram in wanted)
+    for i in rows:
+        count = counts[i]
+        if not count or 2 * min(size, count) < threshold * (size + count):
+            continue
+        cand = keys[i]
+        shared = len(wanted & _grams(cand)) if exact else sum(1 for gram in wanted if gram in cand)
+        if 2 * shared / (size + count) >= threshold:
+            found.add(i)
+    return sorted(found)
 
 
 def exact_key(title: str) -> str:

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from pmledger.errors import ScoringProblem
-from pmledger.i18n import N_, _, ngettext
+from pmledger.i18n import N_, _, active_language, ngettext
 from pmledger.ledger.model import SCORING_MODELS, Requirement
 from pmledger.ledger.settings import DueSettings, ScoringSettings, Settings
 
@@ -49,10 +49,10 @@ TERM_LABELS = {
 
 def term_label(name: str) -> str:
     """A term's name for a reader: the key in English, a word in Chinese."""
-    from pmledger.i18n import active_language, translate
-
     if active_language() == "en":
         return name
+    from pmledger.i18n import translate
+
     return translate(TERM_LABELS[name]) if name in TERM_LABELS else name
 
 
@@ -104,6 +104,9 @@ class Dependencies:
     dependents: dict[str, tuple[str, ...]]
     unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)
     cycles: list[list[str]] = field(default_factory=list)
+    # Texts of score terms already worded during this ranking: most repeat
+    # (the same priority, age or due date), and wording costs gettext calls.
+    texts: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, requirements: Iterable[Requirement], settings: Settings) -> Dependencies:
@@ -173,10 +176,10 @@ def find_cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
 
 def priority_text(priority: str) -> str:
     """A priority for a reader: the canonical word in English, 紧急/高/中/低 in Chinese."""
-    from pmledger.i18n import active_language, pgettext
-
     if active_language() == "en":
         return priority  # the common case, once per requirement of a 100k ranking
+    from pmledger.i18n import pgettext
+
     if priority == "critical":
         # TRANSLATORS: a priority, shown in tables.
         return pgettext("priority", "critical")
@@ -191,8 +194,6 @@ def priority_text(priority: str) -> str:
 
 def status_text(status: str, settings: Settings) -> str:
     """A status for a reader: its Chinese label in Chinese (``pmledger.i18n.labels``)."""
-    from pmledger.i18n import active_language
-
     if active_language() == "en":
         return status
     from pmledger.i18n.labels import status_label
@@ -230,8 +231,6 @@ def show_date(day: date, as_of: date | None = None) -> str:
 
     The year is shown in Chinese only when it is not the as-of year.
     """
-    from pmledger.i18n import active_language
-
     if active_language() != "zh":
         return day.isoformat()
     weekday = "一二三四五六日"[day.weekday()]
@@ -249,6 +248,20 @@ def relative_due(days: int) -> str:
     return ngettext("due in {days} day", "due in {days} days", days).format(days=days)
 
 
+def _due_input(due: date | None, days: int | None, as_of: date) -> str:
+    if days is None or due is None:
+        return _("no due date")
+    if days < 0:
+        return ngettext(
+            "{date} ({days} day overdue)", "{date} ({days} days overdue)", -days
+        ).format(date=show_date(due, as_of), days=-days)
+    if days == 0:
+        return _("{date} (today)").format(date=show_date(due, as_of))
+    return ngettext("{date} (in {days} day)", "{date} (in {days} days)", days).format(
+        date=show_date(due, as_of), days=days
+    )
+
+
 def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: date) -> Score:
     sc = settings.scoring
     w = sc.weights
@@ -264,43 +277,40 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
         [d for d in deps.dependents.get(req.id, ()) if d in deps.open_ids] if is_open else []
     )
     in_progress = req.status == settings.ledger.in_progress_status
-    if days is None or req.due is None:
-        due_input = _("no due date")
-    elif days < 0:
-        due_input = ngettext(
-            "{date} ({days} day overdue)", "{date} ({days} days overdue)", -days
-        ).format(date=show_date(req.due, as_of), days=-days)
-    elif days == 0:
-        due_input = _("{date} (today)").format(date=show_date(req.due, as_of))
-    else:
-        due_input = ngettext("{date} (in {days} day)", "{date} (in {days} days)", days).format(
-            date=show_date(req.due, as_of), days=days
-        )
+    texts = deps.texts
+    lang = active_language()
+    due_key = ("due", lang, req.due, days)
+    due_input = texts.get(due_key)
+    if due_input is None:
+        due_input = texts[due_key] = _due_input(req.due, days, as_of)
+    status_key = ("status", lang, req.status, id(settings))
+    status_input = texts.get(status_key)
+    if status_input is None:
+        status_input = texts[status_key] = status_text(req.status, settings)
+    # (Messages in the order the catalog lists them.)
     if dependents:
         blocking = _("blocks {ids}").format(ids=_id_list(dependents))
     else:
-        blocking = _("blocks nothing open")
+        blocking = texts.get(("blocks", lang)) or texts.setdefault(
+            ("blocks", lang), _("blocks nothing open")
+        )
     if blockers:
         blocked = _("waits for {ids}").format(ids=_id_list(blockers))
     else:
-        blocked = _("waits for nothing open")
+        blocked = texts.get(("waits", lang)) or texts.setdefault(
+            ("waits", lang), _("waits for nothing open")
+        )
+    age_key = ("age", lang, age_days)
+    age_input = texts.get(age_key) or texts.setdefault(
+        age_key, ngettext("{days} day old", "{days} days old", age_days).format(days=age_days)
+    )
     measured = [
         ("priority", priority_text(req.priority.value), prio, w.priority),
         ("due", due_input, due_m, w.due),
-        (
-            "age",
-            ngettext("{days} day old", "{days} days old", age_days).format(days=age_days),
-            age_m,
-            w.age,
-        ),
+        ("age", age_input, age_m, w.age),
         ("blocking", blocking, 1.0 if dependents else 0.0, w.blocking),
         ("blocked", blocked, 1.0 if blockers else 0.0, w.blocked),
-        (
-            "in_progress",
-            status_text(req.status, settings),
-            1.0 if in_progress else 0.0,
-            w.in_progress,
-        ),
+        ("in_progress", status_input, 1.0 if in_progress else 0.0, w.in_progress),
     ]
     # + 0.0 turns a negative weight times 0 (-0.0) into a plain 0.0.
     terms = tuple(Term(n, i, m, wt, wt * m + 0.0) for n, i, m, wt in measured)
@@ -312,7 +322,8 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
         model="default",
         value=round(total, 4),
         terms=terms,
-        formula=_("sum of weight x measure"),
+        formula=texts.get(("formula", lang))
+        or texts.setdefault(("formula", lang), _("sum of weight x measure")),
         days_to_due=days,
     )
 

@@ -95,7 +95,7 @@ def _since_args(repo: Repo, since: str | None, as_of: date) -> tuple[list[str], 
         start = as_of - timedelta(days=14)
         return [f"--since={start.isoformat()}T00:00:00", f"--until={until}"], start.isoformat()
     try:
-        start = parse_date(since, today=as_of)
+        start = parse_date(since, as_of=as_of)
     except InvalidValueError:
         found = repo.git("rev-parse", "--verify", "-q", f"{since}^{{commit}}", check=False)
         if not found.strip():
