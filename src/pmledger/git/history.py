@@ -6,10 +6,11 @@ objects only), the file's blob in each commit's tree from ``git cat-file
 commit whose blob differs from its parent's touched the file. This reads each
 version of the big ``requirements/`` tree once, where ``git log --follow
 --raw -- path`` compares every commit's tree with its parent's (each tree
-read twice): half the work, a third of the time while the commits are loose
-objects (docs/performance.md, issue 8). Only where the file appears does git
-look for a rename (``git log -1 --follow`` on that one commit), and the walk
-goes on with the old path, as ``--follow`` does. Every distinct version is
+read twice): git's part takes less than half the time, loose or packed
+(docs/performance.md, issue 8). Only where the file appears does git look
+for a rename (``git log -1 --follow`` on that one commit), and the walk goes
+on with the old path, as ``--follow`` does; unlike ``--follow``, a copy of
+a look-alike file is not taken for the source. Every distinct version is
 then read through one ``git cat-file --batch`` process, parsed once, and
 compared with the version before it.
 """
