@@ -67,6 +67,7 @@ MARKED: frozenset[str] = frozenset(
         "pmledger.cli.goal",
         "pmledger.cli.sprint",
         "pmledger.cli.stats",
+        "pmledger.cli.report",
     ]
 )
 

@@ -73,6 +73,19 @@ def test_report_lists_recent_changes(history: dict[str, str]) -> None:
     assert "Added after the sprint started" in text
 
 
+def test_report_recent_changes_in_the_report_language(history: dict[str, str]) -> None:
+    args = ["report", "--as-of", "2026-11-20", "--since", "2026-11-04"]
+    text = ok([*args, "--lang", "zh"]).stdout
+    assert "状态：已计划 → 已完成" in text
+    assert "优先级：中 → 高" in text
+    assert "王芳 的备注：财务部 needs it by Friday" in text
+    assert "新增（提议，优先级 中）" in text
+    assert "status:" not in text and "note by" not in text
+    # The run's language does not leak into an English report.
+    english = ok(["--lang", "zh", *args, "--lang", "en"]).stdout
+    assert "status: planned → done" in english
+
+
 def test_report_since_a_revision(history: dict[str, str], root: Path) -> None:
     text = ok(["report", "--as-of", "2026-11-20", "--since", "HEAD~1"]).stdout
     changes = text.split("## Changes since HEAD", 1)[1]

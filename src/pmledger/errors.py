@@ -6,10 +6,11 @@ type to a sentence and an exit code in one table (``pmledger.cli.errors``).
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
-from pmledger.i18n import _, ngettext, pgettext
+from pmledger.i18n import N_, _, active_language, ngettext, pgettext, translate
 
 
 class PmledgerError(Exception):
@@ -229,3 +230,38 @@ class RemovedError(NotFoundError):
 
 class GitError(PmledgerError):
     """git is missing, the ledger is not in a repository, or a revision is unknown."""
+
+
+# The operating system's reason for the file errors a user meets, for a
+# sentence in the reader's language (the OS speaks its own locale's words, or
+# English). The msgids are glibc's words; English shows the OS's own text.
+OS_REASONS: dict[int, str] = {
+    errno.ENOENT: N_("No such file or directory"),
+    errno.EACCES: N_("Permission denied"),
+    errno.EPERM: N_("Operation not permitted"),
+    errno.EISDIR: N_("Is a directory"),
+    errno.ENOTDIR: N_("Not a directory"),
+    errno.EEXIST: N_("File exists"),
+    errno.ENOTEMPTY: N_("Directory not empty"),
+    errno.ENOSPC: N_("No space left on device"),
+    errno.EDQUOT: N_("Disk quota exceeded"),
+    errno.EROFS: N_("Read-only file system"),
+    errno.EIO: N_("Input/output error"),
+    errno.EBUSY: N_("Device or resource busy"),
+    errno.ENAMETOOLONG: N_("File name too long"),
+    errno.ELOOP: N_("Too many levels of symbolic links"),
+    errno.EMFILE: N_("Too many open files"),
+    errno.EXDEV: N_("Invalid cross-device link"),
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused, in the reader's language.
+
+    English keeps the OS's own words; another language gets the translation of
+    a common errno, else the OS's words (better than nothing).
+    """
+    own = exc.strerror or str(exc)
+    if active_language() == "en" or exc.errno not in OS_REASONS:
+        return own
+    return translate(OS_REASONS[exc.errno])

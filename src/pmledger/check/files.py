@@ -13,6 +13,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
+from pmledger.errors import os_reason
 from pmledger.i18n import N_, active_language, translate, using
 from pmledger.ledger import fileformat
 from pmledger.ledger.ledger import SUFFIX
@@ -71,6 +72,15 @@ Said = tuple[str, str]
 def said(template: str, **args: Any) -> Said:
     """A message marked with ``N_``, in English and in the language of the run."""
     return template.format(**args), translate(template).format(**args)
+
+
+def unreadable(exc: OSError) -> Said:
+    """``cannot be read: <why>``, the OS's words in English, translated when shown."""
+    template = N_("cannot be read: {reason}")
+    return (
+        template.format(reason=exc.strerror or exc),
+        translate(template).format(reason=os_reason(exc)),
+    )
 
 
 def literal(text: str) -> Said:

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pmledger.check.files import Problem, check_text, problem, said, schema_problems
+from pmledger.check.files import (
+    Problem,
+    check_text,
+    problem,
+    said,
+    schema_problems,
+    unreadable,
+)
 from pmledger.check.ledger import record_files
 from pmledger.i18n import N_
 from pmledger.ledger.ledger import SUFFIX, Ledger, write_atomic
@@ -84,7 +91,7 @@ def format_files(
                 problem(
                     "error",
                     "unreadable",
-                    said(N_("cannot be read: {reason}"), reason=exc.strerror),
+                    unreadable(exc),
                     path,
                 )
             )

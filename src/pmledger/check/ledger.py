@@ -17,6 +17,7 @@ from pmledger.check.files import (
     literal,
     problem,
     said,
+    unreadable,
 )
 from pmledger.i18n import N_, active_language, translate
 from pmledger.ledger.cache import ParseCache
@@ -111,7 +112,7 @@ def _check_entry(
     except UnicodeDecodeError:
         return [problem("error", "encoding", said(N_("not UTF-8 text")), path)], None
     except OSError as exc:
-        message = said(N_("cannot be read: {reason}"), reason=exc.strerror)
+        message = unreadable(exc)
         return [problem("error", "unreadable", message, path)], None
     return check_text(path, text, settings, kind)
 

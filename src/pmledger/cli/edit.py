@@ -26,7 +26,7 @@ import typer
 
 from pmledger.cli.common import open_ledger, warn_lost_comments
 from pmledger.cli.completion import IdArg
-from pmledger.errors import EditAbortedError, InvalidFileError
+from pmledger.errors import EditAbortedError, InvalidFileError, os_reason
 from pmledger.i18n import _
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
             except OSError as exc:
                 raise EditAbortedError(
                     _("cannot start the editor {editor!r} ({reason}); set $EDITOR").format(
-                        editor=command[0], reason=exc.strerror
+                        editor=command[0], reason=os_reason(exc)
                     )
                 ) from None
             if completed.returncode != 0:

@@ -169,8 +169,12 @@ def handle_errors(func: F) -> F:
             # permission, a full disk) is the user's to fix, not a bug.
             if _debug_enabled(args, kwargs):
                 traceback.print_exc()
-            where = f"{exc.filename}: " if exc.filename else ""
-            _say(f"{where}{exc.strerror or exc}")
+            from pmledger.errors import os_reason
+
+            reason = os_reason(exc)
+            if exc.filename:
+                reason = _("{path}: {reason}").format(path=exc.filename, reason=reason)
+            _say(reason)
             raise typer.Exit(FAILURE) from None
         except Exception as exc:
             if _debug_enabled(args, kwargs):

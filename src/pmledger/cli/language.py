@@ -46,8 +46,27 @@ def option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
     return found
 
 
+# The root options that take a value (the rest are flags).
+_ROOT_VALUED = ("--lang", "--ledger", "-L")
+
+
+def root_args(args: Sequence[str]) -> Sequence[str]:
+    """The arguments before the command's name: the root options.
+
+    ``report --lang`` (the report's language) is not the run's ``--lang``.
+    """
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--" or not arg.startswith("-"):
+            break
+        index += 2 if arg in _ROOT_VALUED else 1
+    return args[:index]
+
+
 def choose_for_args(args: Sequence[str]) -> str:
     """The language of a run with these arguments (flag, environment, ledger, English)."""
+    args = root_args(args)
     flag = option_value(args, ("--lang",))
     if flag is not None and i18n.normalize_language(flag) is None:
         flag = None  # not a language: the --lang option itself says so

@@ -82,8 +82,9 @@ def report(
 
       pmledger report --format html --output report.html
 
-      pmledger report --department 销售部 --lang zh --format html --output 销售部.html
+      pmledger report -d 销售部 --lang zh -f html -o 销售部.html
     """
+    from pmledger import i18n
     from pmledger.goals.store import GoalBook
     from pmledger.ledger.ledger import write_atomic
     from pmledger.query.filters import select
@@ -92,8 +93,6 @@ def report(
 
     fmt = check_format(fmt, ("markdown", "md", "html"))
     if lang is None:
-        from pmledger import i18n
-
         lang = i18n.active_language()
     labels(lang)  # an unknown language is refused before any work
     ledger = open_ledger(ctx)
@@ -104,30 +103,34 @@ def report(
     chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
     scope_parts = [*flt.departments, *flt.requesters]
     review = _sprint_review(ledger, chosen, sprint)
-    changes, since_text = _changes(ledger, chosen, since, as_of)
-    data = build_report(
-        chosen,
-        goals.goals,
-        settings=ledger.settings,
-        as_of=as_of,
-        everything=loaded.requirements,
-        options=ReportOptions(
-            top=top,
-            waiting_days=waiting_days,
-            scope=", ".join(scope_parts) if scope_parts else None,
-        ),
-        sprint=review,
-        changes=changes,
-        changes_since=since_text,
-    )
-    if fmt == "html":
-        from pmledger.report.html import render_html
+    # The words the core writes into the report (ranking reasons, dates, the
+    # recent changes) are in the report's language, which --lang may make
+    # differ from the run's.
+    with i18n.using(lang):
+        changes, since_text = _changes(ledger, chosen, since, as_of)
+        data = build_report(
+            chosen,
+            goals.goals,
+            settings=ledger.settings,
+            as_of=as_of,
+            everything=loaded.requirements,
+            options=ReportOptions(
+                top=top,
+                waiting_days=waiting_days,
+                scope=", ".join(scope_parts) if scope_parts else None,
+            ),
+            sprint=review,
+            changes=changes,
+            changes_since=since_text,
+        )
+        if fmt == "html":
+            from pmledger.report.html import render_html
 
-        text = render_html(data, lang=lang)
-    else:
-        from pmledger.report.markdown import render_markdown
+            text = render_html(data, lang=lang)
+        else:
+            from pmledger.report.markdown import render_markdown
 
-        text = render_markdown(data, lang=lang)
+            text = render_markdown(data, lang=lang)
     if output is None:
         from pmledger.cli.output import Doc, render
 

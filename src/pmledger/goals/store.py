@@ -20,6 +20,7 @@ from pmledger.errors import (
     InvalidIdError,
     InvalidValueError,
     LedgerExistsError,
+    os_reason,
 )
 from pmledger.goals import fileformat
 from pmledger.goals.errors import GoalNotFoundError
@@ -159,7 +160,7 @@ class GoalBook:
             except InvalidFileError as exc:
                 result.problems.append(exc.problem)
             except OSError as exc:
-                problem = i18n._("cannot be read: {error}").format(error=exc.strerror)
+                problem = i18n._("cannot be read: {error}").format(error=os_reason(exc))
                 result.problems.append(FileProblem(path, problem))
         return result
 

@@ -29,12 +29,19 @@ def replace_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     ``durable=False`` skips the fsyncs: for a cache, which may be lost but
     must never be torn.
     """
-    tmp = write_temp(path.parent, data, durable=durable)
     try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        tmp = write_temp(path.parent, data, durable=durable)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        # The temporary file's name means nothing to the reader ("no such
+        # folder", "is a directory"): name the file they asked for.
+        if exc.errno is None or exc.filename == str(path):
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     if durable:
         fsync_dir(path.parent)
 

@@ -20,7 +20,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from pmledger.errors import FileProblem, InvalidFileError
-from pmledger.i18n import _
+from pmledger.i18n import N_, _, active_language, translate
 from pmledger.ledger.canonical import arrange, is_table, note_document, write
 from pmledger.ledger.model import KEY_ORDER, SCORING_TABLES, Note, Requirement
 from pmledger.ledger.validation import describe
@@ -81,6 +81,85 @@ def strip_bom(text: str) -> str:
 
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TOML_END = "(at end of document)"
+
+# tomllib's reasons for a syntax error, in its words (a placeholder stands for
+# what it quotes), so that a Chinese sentence does not carry an English
+# reason. A reason not here (a newer Python's wording) is shown as the parser
+# wrote it.
+TOML_REASONS: tuple[str, ...] = (
+    N_("Invalid value"),
+    N_("Invalid statement"),
+    N_("Expected '=' after a key in a key/value pair"),
+    N_("Expected ']' at the end of a table declaration"),
+    N_("Expected ']]' at the end of an array declaration"),
+    N_("Unclosed array"),
+    N_("Unclosed inline table"),
+    N_("Unterminated string"),
+    N_("Invalid initial character for a key part"),
+    N_("Invalid date or datetime"),
+    N_("Invalid hex value"),
+    N_("Escaped character is not a Unicode scalar value"),
+    N_("Unescaped '\\' in a string"),
+    N_("Cannot overwrite a value"),
+    N_("Expected {expected}"),
+    N_("Found invalid character {character}"),
+    N_("Illegal character {character}"),
+    N_("Cannot declare {key} twice"),
+    N_("Cannot mutate immutable namespace {key}"),
+    N_("Cannot redefine namespace {key}"),
+    N_("Duplicate inline table key {key}"),
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_KEY_PART = re.compile(r"'([^']*)'")
+
+
+def _reason_pattern(template: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(template)
+    # split alternates text and placeholder names: text, name, text, ...
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+)" for i, part in enumerate(parts)
+    )
+    return re.compile(regex + r"\Z")
+
+
+_REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = []
+
+
+def _translated_reason(reason: str) -> str:
+    if not _REASON_PATTERNS:
+        _REASON_PATTERNS.extend((_reason_pattern(t), t) for t in TOML_REASONS)
+    for pattern, template in _REASON_PATTERNS:
+        match = pattern.match(reason)
+        if match:
+            found = match.groupdict()
+            if found.get("key", "").startswith("("):
+                # tomllib quotes a key as a tuple, ('ledger', 'x'): a reader writes ledger.x
+                parts = _KEY_PART.findall(found["key"])
+                found["key"] = ".".join(parts) if parts else found["key"]
+            return translate(template).format(**found)
+    return reason
+
+
+def toml_reason(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None, int | None]:
+    """Why the parser refused, in the reader's language, and the line and column it names.
+
+    English keeps the parser's words; the position is returned apart (at the
+    end of the document, the reason says so).
+    """
+    message = str(exc)
+    match = _TOML_POS.search(message)
+    line = int(match.group(1)) if match else None
+    column = int(match.group(2)) if match else None
+    reason = _TOML_POS.sub("", message).strip()
+    at_end = reason.endswith(_TOML_END)
+    if at_end:
+        reason = reason.removesuffix(_TOML_END).strip()
+    if active_language() != "en":
+        reason = _translated_reason(reason)
+    if at_end:
+        reason = _("{reason} (at end of document)").format(reason=reason)
+    return reason, line, column
 
 
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
@@ -89,11 +168,7 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = _TOML_POS.search(message)
-        line = int(match.group(1)) if match else None
-        column = int(match.group(2)) if match else None
-        reason = _TOML_POS.sub("", message).strip()
+        reason, line, column = toml_reason(exc)
         if "<<<<<<<" in text or ">>>>>>>" in text:
             reason = _("unresolved git merge-conflict markers")
             line = _conflict_line(text) or line

@@ -26,7 +26,7 @@ from pydantic import (
     field_validator,
 )
 
-from pmledger.errors import ConfigError, LedgerNotFoundError, WorkflowError
+from pmledger.errors import ConfigError, LedgerNotFoundError, WorkflowError, os_reason
 from pmledger.i18n import _, pgettext
 from pmledger.ledger.model import Priority, ScoringModel
 
@@ -257,10 +257,21 @@ def load_settings(root: Path) -> Settings:
     except FileNotFoundError:
         raise ConfigError(_("{path}: not found").format(path=path)) from None
     except tomllib.TOMLDecodeError as exc:
+        from pmledger.ledger.fileformat import toml_reason
+
+        reason, line, column = toml_reason(exc)
+        if line is not None:
+            reason = _("{reason} (at line {line}, column {column})").format(
+                reason=reason, line=line, column=column
+            )
         raise ConfigError(
-            _("{path}: not valid TOML: {error}").format(path=path, error=exc)
+            _("{path}: not valid TOML: {error}").format(path=path, error=reason)
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(
+            _("{path}: cannot be read: {error}").format(path=path, error=os_reason(exc))
+        ) from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(
             _("{path}: cannot be read: {error}").format(path=path, error=exc)
         ) from None

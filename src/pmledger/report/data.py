@@ -15,13 +15,14 @@ from datetime import date, datetime, timedelta
 
 from pmledger.goals.model import Goal
 from pmledger.goals.progress import GoalProgress, goal_progress
+from pmledger.i18n import _
 from pmledger.i18n.labels import status_labels
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import is_overdue
 from pmledger.ranking.matrix import QUADRANTS, build_matrix
 from pmledger.ranking.order import rank
-from pmledger.ranking.scoring import Score
+from pmledger.ranking.scoring import Score, term_label
 from pmledger.report.stats import NONE, Stats, compute_stats
 from pmledger.sprints import SprintReview
 
@@ -108,7 +109,8 @@ def reason(score: Score) -> str:
     if not terms:
         return score.formula
     best = max(terms, key=lambda t: t.contribution or 0.0)
-    return f"{best.name.replace('_', ' ')}: {best.input}"
+    name = term_label(best.name)
+    return _("{term}: {why}").format(term=name.replace("_", " "), why=best.input)
 
 
 def _status_then_due(
@@ -244,5 +246,5 @@ def expected(req: Requirement) -> str:
     if req.due is not None:
         return req.due.isoformat()
     if req.sprint:
-        return f"sprint {req.sprint}"
+        return _("sprint {name}").format(name=req.sprint)
     return ""

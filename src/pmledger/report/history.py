@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pmledger.errors import InvalidValueError
+from pmledger.i18n import _, pgettext
 from pmledger.ledger.ledger import Ledger
 from pmledger.report.data import Change
 from pmledger.report.stats import LeadTimes
 
 if TYPE_CHECKING:
     from pmledger.git.repo import Repo
+    from pmledger.ledger.settings import Settings
 
 
 @dataclass
@@ -100,7 +102,9 @@ def _since_args(repo: Repo, since: str | None, as_of: date) -> tuple[list[str], 
         found = repo.git("rev-parse", "--verify", "-q", f"{since}^{{commit}}", check=False)
         if not found.strip():
             raise InvalidValueError(
-                f"--since {since!r} is neither a date nor a git revision of this repository"
+                _(
+                    "--since {since!r} is neither a date nor a git revision of this repository"
+                ).format(since=since)
             ) from None
         return [f"{since}..HEAD"], since
     return [f"--since={start.isoformat()}T00:00:00", f"--until={until}"], start.isoformat()
@@ -110,28 +114,55 @@ def _req_id(path: str) -> str:
     return Path(path).name.removesuffix(".toml")
 
 
-def _describe(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """(kind, detail) of what changed in one requirement file."""
+def _describe(
+    old: dict[str, Any] | None, new: dict[str, Any] | None, settings: Settings
+) -> list[tuple[str, str]]:
+    """(kind, detail) of what changed in one requirement file, in the report's language."""
+    from pmledger.ranking.scoring import priority_text, status_text
+
+    def status(data: dict[str, Any]) -> str:
+        return status_text(str(data.get("status", "?")), settings)
+
+    def priority(data: dict[str, Any]) -> str:
+        return priority_text(str(data.get("priority", "?")))
+
     if old is None and new is not None:
-        return [("added", f"added ({new.get('status', '?')}, priority {new.get('priority', '?')})")]
+        detail = _("added ({status}, priority {priority})").format(
+            status=status(new), priority=priority(new)
+        )
+        return [("added", detail)]
     if new is None:
-        return [("removed", "removed")]
+        return [("removed", _("removed"))]
     assert old is not None
     out: list[tuple[str, str]] = []
-    for key in ("status", "priority"):
-        if old.get(key) != new.get(key):
-            out.append((key, f"{key}: {old.get(key)} → {new.get(key)}"))
+    if old.get("status") != new.get("status"):
+        out.append(("status", _("status: {old} → {new}").format(old=status(old), new=status(new))))
+    if old.get("priority") != new.get("priority"):
+        out.append(
+            (
+                "priority",
+                _("priority: {old} → {new}").format(old=priority(old), new=priority(new)),
+            )
+        )
     old_notes, new_notes = old.get("notes") or [], new.get("notes") or []
     for note in new_notes[len(old_notes) :] if isinstance(new_notes, list) else []:
         if isinstance(note, dict):
-            out.append(("note", f"note by {note.get('by', '?')}: {note.get('text', '')}"))
+            out.append(
+                (
+                    "note",
+                    _("note by {author}: {text}").format(
+                        author=note.get("by", "?"), text=note.get("text", "")
+                    ),
+                )
+            )
     others = sorted(
         k
         for k in set(old) | set(new)
         if k not in ("status", "priority", "notes") and old.get(k) != new.get(k)
     )
     if others:
-        out.append(("changed", "changed: " + ", ".join(others)))
+        separator = pgettext("list separator", ", ")
+        out.append(("changed", _("changed: {fields}").format(fields=separator.join(others))))
     return out
 
 
@@ -166,7 +197,7 @@ def recent_changes(
             if (f.old and old is None) or (f.new and new is None):
                 continue  # a broken version: nothing to say about it
             title = str((new or old or {}).get("title", ""))
-            for kind, detail in _describe(old, new):
+            for kind, detail in _describe(old, new, ledger.settings):
                 changes.append(Change(c.at, c.who, req_id, title, kind, detail))
     changes.sort(key=lambda ch: ch.at, reverse=True)
     return changes, shown

@@ -205,7 +205,7 @@ def _goals(goals: list[GoalProgress], t: dict[str, str]) -> str:
             out.append(
                 f'<div class="trend"><h4>{e(g.title, 60)}</h4>'
                 f'<div class="note">{escape(caption)}</div>'
-                + svg.trend_chart(g, title=f"{t['kpi_trend']}: {clean(g.title)}")
+                + svg.trend_chart(g, title=f"{t['kpi_trend']}{t['colon']}{clean(g.title)}")
                 + "</div>"
             )
         out.append("</div>")
@@ -309,7 +309,7 @@ def _sprint(data: ReportData, t: dict[str, str]) -> str:
                 f"{number(sp.done_effort)} / {number(sp.committed_effort)} {pts}",
             )
         ],
-        title=f"{t['sprint']}: {clean(sp.name)}",
+        title=f"{t['sprint']}{t['colon']}{clean(sp.name)}",
         label_cells=14,
     )
     rows = [
@@ -321,7 +321,7 @@ def _sprint(data: ReportData, t: dict[str, str]) -> str:
         ]
     ]
     out = [
-        f'<section id="sprint"><h2>{escape(t["sprint"])}: {e(sp.name)}</h2>'
+        f'<section id="sprint"><h2>{escape(t["sprint"])}{escape(t["colon"])}{e(sp.name)}</h2>'
         f'<p class="note">{escape(t["sprint_note"])}</p>',
         bar,
         _table([t["committed"], t["completed"], t["slipped"], t["added_after_start"]], rows),
@@ -337,12 +337,14 @@ def _department(block: DepartmentBlock, t: dict[str, str], data: ReportData, ope
     counts = t["list_sep"].join(f"{e(status_text(t, k))} {v}" for k, v in block.by_status.items())
     parts = [
         f"<details{' open' if opened else ''}><summary>{e(block.name)} "
-        f'<span class="muted">({block.total}: {counts})</span></summary>'
+        f'<span class="muted">({block.total}{escape(t["colon"])}{counts})</span></summary>'
     ]
     if block.requesters:
         shown = ", ".join(e(r) for r in block.requesters[:30])
         more = f" … (+{len(block.requesters) - 30})" if len(block.requesters) > 30 else ""
-        parts.append(f'<p class="note">{escape(t["requesters"])}: {shown}{more}</p>')
+        parts.append(
+            f'<p class="note">{escape(t["requesters"])}{escape(t["colon"])}{shown}{more}</p>'
+        )
     cols = ["id", "title", "status", "priority", "requester", "owner", "expected"]
     parts.append(_req_table(block.items, cols, t, data))
     if block.hidden:
@@ -432,7 +434,7 @@ def render_html(data: ReportData, *, lang: str = "en") -> str:
     body = [
         f"<header><h1>{escape(t['title'])}</h1>",
         f'<p class="meta">{escape(t["as_of"])} <strong>{data.as_of}</strong> · '
-        f"{escape(t['scope'])}: {scope}"
+        f"{escape(t['scope'])}{escape(t['colon'])}{scope}"
         f' <span class="print-hint">· {escape(t["print_hint"])}</span></p></header>',
         _cards(data, t),
         f'<section id="status"><h2>{escape(t["by_status"])}</h2>',

@@ -7,6 +7,7 @@ Renderers look labels up here and never spell them, so that a translation
 from __future__ import annotations
 
 from pmledger.errors import InvalidValueError
+from pmledger.i18n import _
 
 EN: dict[str, str] = {
     "title": "Requirements progress report",
@@ -101,6 +102,8 @@ EN: dict[str, str] = {
     "print_hint": "Print this page or save it as PDF from your browser.",
     "legend": "Legend",
     "list_sep": ", ",
+    # After a label, before what it introduces (Chinese uses the full-width colon).
+    "colon": ": ",
 }
 
 ZH: dict[str, str] = {
@@ -198,6 +201,7 @@ ZH: dict[str, str] = {
     "priority:medium": "中",
     "priority:low": "低",
     "list_sep": "、",
+    "colon": "：",
 }
 
 # The label heading each requirement column of the report's tables, in both renderers.
@@ -228,7 +232,9 @@ def labels(lang: str = "en") -> dict[str, str]:
     table = LANGUAGES.get(lang)
     if table is None:
         raise InvalidValueError(
-            f"no report labels for language {lang!r}; available: {', '.join(LANGUAGES)}"
+            _("no report labels for language {lang!r}; available: {languages}").format(
+                lang=lang, languages=", ".join(LANGUAGES)
+            )
         )
     return {**EN, **table}
 

@@ -130,7 +130,12 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
     t = report_labels(lang, data.status_names)
     s = data.stats
     scope = esc(data.scope) if data.scope else t["scope_all"]
-    out = [f"# {t['title']}", "", f"{t['as_of']} **{data.as_of}** · {t['scope']}: {scope}", ""]
+    out = [
+        f"# {t['title']}",
+        "",
+        f"{t['as_of']} **{data.as_of}** · {t['scope']}{t['colon']}{scope}",
+        "",
+    ]
 
     out += [f"## {t['summary']}", ""]
     done = s.by_status.get(data.done_status, 0)
@@ -224,7 +229,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
 
     if data.sprint is not None:
         sp = data.sprint
-        out += [f"## {t['sprint']}: {esc(sp.name)}", "", t["sprint_note"], ""]
+        out += [f"## {t['sprint']}{t['colon']}{esc(sp.name)}", "", t["sprint_note"], ""]
         added = (
             t["unknown_git"]
             if sp.added_after_start is None
@@ -256,7 +261,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
         out += [f"### {esc(block.name)} ({block.total})", "", counts, ""]
         if block.requesters:
             shown = ", ".join(esc(r) for r in block.requesters[:20])
-            out += [f"{t['requesters']}: {shown}", ""]
+            out += [f"{t['requesters']}{t['colon']}{shown}", ""]
         cols = ["id", "title", "status", "priority", "requester", "owner", "expected"]
         out += [_req_table(block.items, cols, t), ""]
         if block.hidden:
