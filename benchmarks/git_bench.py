@@ -165,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gc", action="store_true", help="pack the repository first (as git's auto gc does)"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="time only the cases whose label holds WORD (and the references); repeatable",
+    )
     args = parser.parse_args(argv)
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -237,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
             lambda: timed([*pm, "diff", "HEAD~1..HEAD"], root),
         ),
     ]
+    if args.only:
+        cases = [
+            c for c in cases if c.label.startswith("python") or any(w in c.label for w in args.only)
+        ]
     for case in cases:  # warm-up (caches, page cache)
         case.run()
     for _round in range(args.rounds):

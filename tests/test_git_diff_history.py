@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pmledger.changes import with_note
 from pmledger.git.diff import ledger_diff, resolve_range
@@ -231,3 +234,107 @@ def test_pmledger_git_is_the_one_place_in_the_core_that_runs_git() -> None:
         and path.relative_to(src).parts[0] not in ("git", "cli")
     )
     assert runs_processes == []
+
+
+def test_history_walks_removal_re_creation_renames_and_branches_as_git_follow_does(
+    repo: Ledger,
+) -> None:
+    # history reads each version from the commits' trees and asks git about a
+    # rename only where the file appears: the same commits and blobs as
+    # `git log --follow --raw`, on every kind of step.
+    from pmledger.git.history import _file_log
+
+    root = repo.root
+    req_id = repo.file_ids()[0]
+    old = repo.path_for(req_id)
+    original = old.read_text(encoding="utf-8")
+    _set(repo, req_id, status="accepted")
+    commit_all(root, "accept")
+    old.unlink()
+    commit_all(root, "remove")
+    old.write_text(original.replace('priority = "low"', 'priority = "high"'), encoding="utf-8")
+    commit_all(root, "re-create")
+    # Renamed with an edit (git sees a similar file), then renamed unchanged.
+    moved = root / "requirements" / "MOVED.toml"
+    moved.write_text(old.read_text(encoding="utf-8").replace("Item", "Moved item"), "utf-8")
+    old.unlink()
+    commit_all(root, "rename with an edit")
+    final = root / "requirements" / "FINAL.toml"
+    git(root, "mv", str(moved), str(final))
+    commit_all(root, "rename as it is")
+    # A side branch changes it, main changes it too; the merge keeps main's.
+    git(root, "checkout", "-qb", "side")
+    final.write_text(final.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    commit_all(root, "side: blank line")
+    git(root, "checkout", "-q", "main")
+    final.write_text(final.read_text(encoding="utf-8").replace("high", "critical"), "utf-8")
+    commit_all(root, "main: critical")
+    git(root, "merge", "-q", "--no-edit", "-s", "ours", "side")
+
+    path, req_path = "requirements/FINAL.toml", old.relative_to(root).as_posix()
+    grepo = Repo.find(root)
+    walked = _file_log(grepo, path)
+    followed = [e for e in grepo.log([path], follow=True) if e.files]
+    # Newest first, down to the re-creation, git agrees. Beyond it git's
+    # --follow looks for copies among all files too, and takes another
+    # requirement (a look-alike file) for the source, whose history is not
+    # this one's.
+    assert walked[:5] == followed[:5]
+    assert {e.files[0].path for e in walked} == {req_path, "requirements/MOVED.toml", path}
+    entries = requirement_history(grepo, path)
+    assert [(e.subject, e.action) for e in entries] == [
+        ("five items", "created"),
+        ("accept", "changed"),
+        ("remove", "removed"),
+        ("re-create", "created"),
+        ("rename with an edit", "renamed"),
+        ("rename as it is", "renamed"),
+        ("side: blank line", "changed"),
+        ("main: critical", "changed"),
+    ]
+    assert entries[4].old_path == req_path
+    assert [(c.field, c.old, c.new) for c in entries[3].fields if c.field == "priority"] == [
+        ("priority", None, "high")
+    ]
+
+
+_TRICKY = [
+    'id = "REQ-1"\n\n[[notes]]\nat = 1\ntext = "a"\n\n[[notes]]\nat = 2\ntext = "b"\n',
+    # A multi-line string holding what looks like the start of a note.
+    'id = "REQ-1"\ndescription = """x\n[[notes]]\nat = 1\n"""\n\n[[notes]]\nat = 2\n',
+    "id = \"REQ-1\"\n\n[[notes]]\ntext = '''\n[[notes]]\nat = 3\n'''\n",
+    # A table after the notes; a notes key above them; a broken note.
+    'id = "REQ-1"\n\n[[notes]]\nat = 1\n\n[extra]\nx = 1\n',
+    "notes = []\n\n[[notes]]\nat = 1\n",
+    'id = "REQ-1"\n\n[[notes]]\nat = \n',
+    "[[notes]]\nat = 1\n\n[[notes]]\nat = 2\n",
+    'id = "REQ-1"\r\n\r\n[[notes]]\r\nat = 1\r\n',
+    'id = "REQ-1"\n\n[[notes]]\nat = 1\n[notes.more]\ny = 2\n',
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY)
+def test_history_reads_notes_once_and_still_parses_as_tomllib_does(text: str) -> None:
+    from pmledger.git.history import _parse
+
+    seen: dict[str, dict[str, object]] = {}
+    for version in (text, text + "\n[[notes]]\nat = 9\n", text):
+        assert _parse(version.encode(), seen) == _parse(version.encode())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(max_size=30) | st.just('a\n[[notes]]\nat = 1\n"""'), min_size=1, max_size=5)
+)
+def test_history_note_tables_read_once_match_whole_parses(texts: list[str]) -> None:
+    from pmledger.git.history import _parse
+
+    seen: dict[str, dict[str, object]] = {}
+    for n in range(len(texts) + 1):
+        req = make(title="T\n[[notes]]\n")
+        for i, text in enumerate(texts[:n]):
+            req = with_note(
+                req, text if text.strip() else "x", by="B", at=datetime(2026, 1, 1 + i, tzinfo=UTC)
+            )
+        data = fileformat.dumps(req).encode()
+        assert _parse(data, seen) == (tomllib.loads(data.decode()), None)
