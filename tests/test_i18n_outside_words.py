@@ -247,3 +247,27 @@ def test_report_lang_is_not_the_run_s_lang(tmp_path: Path) -> None:
     result = invoke(["--lang", "zh", "report", "--lang", "en", "-o", "requirements"])
     assert_clean_error(result, 1)
     assert result.stderr == "pmledger: requirements：这是一个目录，不是文件\n"
+
+
+def test_an_unreadable_requirement_is_skipped_with_the_reason_in_both_languages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmledger.ledger.ledger import Ledger
+
+    ledger = Ledger.init(tmp_path / "ledger")
+    draft = Requirement(id="REQ-AAAAA", title="t", status="proposed", priority="low", created=AS_OF)
+    kept, other = ledger.create(draft), ledger.create(draft)
+    locked = ledger.path_for(other.id)
+    real = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    for lang, reason in (("en", "cannot be read: Permission denied"), ("zh", "无法读取：权限不够")):
+        with i18n.using(lang):
+            loaded = ledger.load_all(use_cache=False)
+        assert [r.id for r in loaded.requirements] == [kept.id]
+        assert [p.message for p in loaded.problems] == [reason]

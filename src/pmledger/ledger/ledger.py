@@ -322,7 +322,9 @@ class Ledger:
             # Every problem of the file, in one warning line.
             return merge_problems(exc.problems)
         except OSError as exc:
-            return FileProblem(path, f"cannot be read: {exc.strerror}")
+            from pmledger.errors import os_reason
+
+            return FileProblem(path, _("cannot be read: {error}").format(error=os_reason(exc)))
 
     def load_all(self, *, use_cache: bool = True) -> LoadResult:
         """Every requirement, in ID order; broken files are reported, not fatal."""
