@@ -80,16 +80,27 @@ def link_exclusive(tmp: Path, path: Path) -> bool:
 def write_temp(folder: Path, data: bytes, *, durable: bool = True) -> Path:
     fd, name = tempfile.mkstemp(dir=folder, prefix=".pmledger-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        try:
+            # On the open file: no second lookup of the name in a big folder.
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o644)
+            _write_all(fd, data)
             if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.chmod(name, 0o644)
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if not hasattr(os, "fchmod"):
+            os.chmod(name, 0o644)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
     return Path(name)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def fsync_dir(folder: Path) -> None:
