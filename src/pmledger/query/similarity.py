@@ -293,6 +293,8 @@ class DuplicateIndex:
         that count plus every bigram not read; the most promising are checked
         first, and once ``limit`` matches are in hand the bar rises to the
         ``limit``-th best score, so most candidates are ruled out unchecked.
+        A guess from the rarest bigrams' postings raises the bar before the
+        long postings are read, which shortens the prefix itself.
         """
         key, ordered = self._prepared(title)
         size = len(ordered)
