@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pmledger.ledger.ledger import summarize
-from pmledger.query import similarity as similarity_module
 from pmledger.query.similarity import DuplicateIndex, bigrams, exact_key, similar, similarity
 
 from .conftest import make
@@ -79,26 +76,6 @@ def test_duplicate_index_finds_exactly_the_pairs_of_the_pairwise_check(titles, t
                 (m.requirement.id, m.similarity)
                 for m in similar(req.title, reqs, threshold=threshold, limit=limit)
             ]
-
-
-@given(pair_titles, st.floats(0.05, 1.0), st.integers(0, 3))
-def test_duplicate_index_early_guess_changes_no_answer(titles, threshold, guesses):  # type: ignore[no-untyped-def]
-    # Tiny budgets make the early guess (and the bar it raises) run on
-    # every query, even on these small ledgers.
-    reqs = [make(f"REQ-{i:05d}", title=t) for i, t in enumerate(titles) if t.strip()]
-    with (
-        mock.patch.object(similarity_module, "_GUESS_POSTINGS", 1),
-        mock.patch.object(similarity_module, "_GUESSES", guesses),
-    ):
-        whole = DuplicateIndex(reqs, threshold=threshold)
-        for req in reqs:
-            for limit in (1, 2, 100):
-                assert [
-                    (m.requirement.id, m.similarity) for m in whole.similar(req.title, limit=limit)
-                ] == [
-                    (m.requirement.id, m.similarity)
-                    for m in similar(req.title, reqs, threshold=threshold, limit=limit)
-                ]
 
 
 def test_exact_key_ignores_case_width_spaces_and_surrounding_punctuation() -> None:

@@ -192,13 +192,6 @@ def _min_overlap(size: int, threshold: float) -> int:
     return max(1, math.ceil(size * threshold / (2 - threshold) - _EPS))
 
 
-# How many postings the early guess of DuplicateIndex.similar reads (rarest
-# bigrams first), and how many of the titles found there it scores.
-_GUESS_POSTINGS = 64
-_GUESSES = 4
-_EXTRA = 2
-
-
 def _rank_key(match: Match) -> tuple[float, str]:
     return (-match.similarity, match.requirement.id)
 
@@ -269,12 +262,15 @@ class DuplicateIndex:
 
     def add(self, item: Titled) -> None:
         """Index one more requirement (or summary)."""
-        key, ordered = self._prepared(item.title)
+        memo = self._memo
+        known = memo is not None and memo[0] == item.title
+        key = memo[1] if memo is not None and known else title_key(item.title)
         self._count += 1
         slot = self._slots.get(key)
         if slot is not None:
             self._slot_items[slot].append(item)
             return
+        ordered = memo[2] if memo is not None and known else self._ordered(key)
         if not ordered:
             return  # a title of punctuation only resembles nothing
         slot = len(self._slot_grams)
@@ -293,8 +289,6 @@ class DuplicateIndex:
         that count plus every bigram not read; the most promising are checked
         first, and once ``limit`` matches are in hand the bar rises to the
         ``limit``-th best score, so most candidates are ruled out unchecked.
-        A guess from the rarest bigrams' postings raises the bar before the
-        long postings are read, which shortens the prefix itself.
         """
         key, ordered = self._prepared(title)
         size = len(ordered)
@@ -312,42 +306,11 @@ class DuplicateIndex:
         scanned = size - _min_overlap(size, bar) + 1
         counts: Counter[int] = Counter()
         postings = self._postings
-        wanted = set(ordered)
-        read = 0
-        if len(found) < limit:
-            # A good match found early raises the bar, and a higher bar means a
-            # shorter prefix: the frequent bigrams' long postings are then never
-            # read. Guess from the rarest bigrams' (short) postings: the titles
-            # sharing most of them are scored exactly, and the best score, as a
-            # match this search would return, sets the bar. Any guess is safe:
-            # every title reaching the bar still shares a bigram of the shorter
-            # prefix, and what was read here is not read again.
-            budget = 0
-            while read < scanned and budget < _GUESS_POSTINGS:
-                posted = postings.get(ordered[read], ())
-                counts.update(posted)
-                budget += len(posted)
-                read += 1
-            scores = [m.similarity for m in found]
-            for slot, _shared in counts.most_common(_GUESSES):
-                if slot == same:
-                    continue
-                grams = slot_grams[slot]
-                score = 2 * len(wanted.intersection(grams)) / (size + len(grams))
-                if score >= threshold:
-                    scores.extend([round(score, 3)] * len(slot_items[slot]))
-            scores.sort(reverse=True)
-            # The limit-th best score so far: the search returns no worse.
-            if len(scores) >= limit and scores[limit - 1] - 0.0005 > bar:
-                bar = scores[limit - 1] - 0.0005
-                # A few bigrams past the shorter prefix: a title must then share
-                # more than one of those read, which rules most out unchecked.
-                scanned = min(size, size - _min_overlap(size, bar) + 1 + _EXTRA)
-        for gram in ordered[read:scanned]:
+        for gram in ordered[:scanned]:
             counts.update(postings.get(gram, ()))
-        read = max(read, scanned)
-        unread = size - read
+        unread = size - scanned
         least = _min_overlap(size, bar)  # what any match must share
+        wanted = set(ordered)
         for slot, shared_read in counts.most_common():
             if shared_read + unread < least:
                 break  # the rest share no more of the prefix: none can reach the bar
