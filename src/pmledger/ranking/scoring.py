@@ -269,10 +269,11 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
     age_days = max(0, (as_of - req.created_date).days)
     # Only open requirements block or are blocked (SCORING.md), itself included.
     is_open = req.status not in settings.ledger.closed_statuses
-    blockers = deps.open_blockers(req.id) if is_open else []
-    dependents = (
-        [d for d in deps.dependents.get(req.id, ()) if d in deps.open_ids] if is_open else []
-    )
+    # Most requirements have no dependency either way: two lookups, no lists.
+    req_id = req.id
+    blockers = deps.open_blockers(req_id) if is_open and req_id in deps.depends_on else ()
+    waiting = deps.dependents.get(req_id) if is_open else None
+    dependents = [d for d in waiting if d in deps.open_ids] if waiting else ()
     # Most terms repeat across a ledger (the same priority, due date, age,
     # status, "blocks nothing open"): each distinct term is built once per
     # ranking. Terms are immutable, so sharing them is safe.
@@ -451,9 +452,9 @@ def score(
 ) -> tuple[Score | None, list[ScoringProblem]]:
     """Score one requirement; ``None`` and the problems when an input is missing or invalid."""
     chosen = model or settings.scoring.model
-    days = (req.due - as_of).days if req.due is not None else None
     if chosen == "default":
         return _default(req, deps, settings, as_of), []
+    days = (req.due - as_of).days if req.due is not None else None
     if chosen == "rice":
         result, problems = _rice(req)
     elif chosen == "wsjf":
