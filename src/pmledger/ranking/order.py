@@ -16,7 +16,7 @@ from pmledger.errors import InvalidValueError, ScoringError, ScoringProblem
 from pmledger.i18n import _
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
-from pmledger.query.filters import Filter, matches
+from pmledger.query.filters import Filter, matcher
 from pmledger.ranking.scoring import Dependencies, Score, score
 
 _NO_DUE = date.max
@@ -192,7 +192,7 @@ def rank_selection(
         settings=settings,
         as_of=as_of,
         model=model,
-        include=lambda r: matches(r, flt, settings=settings, as_of=as_of),
+        include=matcher(flt, settings=settings, as_of=as_of),
         skip_incomplete=skip_incomplete,
     )
 
