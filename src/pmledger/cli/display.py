@@ -7,7 +7,7 @@ people, show Chinese dates, priorities and status labels.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -52,3 +52,49 @@ def shown_fields(req: Requirement, settings: Settings, as_of: date) -> dict[str,
         "owner": req.owner,
         "department": req.department,
     }
+
+
+def shown_rows(
+    reqs: Iterable[Requirement],
+    settings: Settings,
+    as_of: date,
+    *,
+    lead: Iterable[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`shown_fields` of many requirements (a 10k table), each after its ``lead`` fields.
+
+    Statuses, priorities and due dates repeat across a ledger: each distinct
+    one is worded once, instead of once per row.
+    """
+    statuses: dict[str, str] = {}
+    priorities: dict[str, str] = {}
+    dues: dict[date, str] = {}
+    rows: list[dict[str, Any]] = []
+    append = rows.append
+    heads = iter(lead) if lead is not None else None
+    for req in reqs:
+        row = next(heads) if heads is not None else {}
+        status = req.status
+        shown_status = statuses.get(status)
+        if shown_status is None:
+            shown_status = statuses[status] = status_text(status, settings)
+        priority = req.priority.value
+        shown_priority = priorities.get(priority)
+        if shown_priority is None:
+            shown_priority = priorities[priority] = priority_text(priority)
+        due = req.due
+        shown_due = None
+        if due is not None:
+            shown_due = dues.get(due)
+            if shown_due is None:
+                shown_due = dues[due] = show_date(due, as_of)
+        row["id"] = req.id
+        row["title"] = req.title
+        row["status"] = shown_status
+        row["priority"] = shown_priority
+        row["due"] = shown_due
+        row["overdue"] = is_overdue(req, settings=settings, as_of=as_of)
+        row["owner"] = req.owner
+        row["department"] = req.department
+        append(row)
+    return rows

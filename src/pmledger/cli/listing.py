@@ -115,25 +115,30 @@ def list_(
 
 
 def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: date) -> Doc:
-    from pmledger.cli.display import shown_fields
+    from pmledger.cli.display import shown_rows
     from pmledger.cli.output import Doc, RawJson, View
     from pmledger.i18n import _, ngettext
     from pmledger.ranking.scoring import show_date
 
     rows: list[dict[str, Any]] = []
     if fmt != "json":
-        rows = [
-            {
-                **shown_fields(r, settings, as_of),
-                "requester": r.requester,
-                "tags": r.tags,
-                "effort": r.effort,
-                "goal": r.goal,
-                "sprint": r.sprint,
-                "created": r.created if fmt == "csv" else show_date(r.created_date, as_of),
-            }
-            for r in reqs
-        ]
+        rows = shown_rows(reqs, settings, as_of)
+        # Creation days repeat (a batch import, a busy day): each is worded once.
+        created: dict[Any, str] = {}
+        for row, r in zip(rows, reqs, strict=True):
+            row["requester"] = r.requester
+            row["tags"] = r.tags
+            row["effort"] = r.effort
+            row["goal"] = r.goal
+            row["sprint"] = r.sprint
+            if fmt == "csv":
+                row["created"] = r.created
+            else:
+                day = r.created_date
+                shown = created.get(day)
+                if shown is None:
+                    shown = created[day] = show_date(day, as_of)
+                row["created"] = shown
     title = ngettext("{count} requirement", "{count} requirements", len(reqs)).format(
         count=len(reqs)
     )

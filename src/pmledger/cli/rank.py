@@ -135,14 +135,15 @@ def rank(
     render(fmt, _rank_doc(ranking, items, settings, explain=explain, more=more, fmt=fmt))
 
 
-def _item_row(item: RankedItem, as_of: date, settings: Settings) -> dict[str, Any]:
-    from pmledger.cli.display import shown_fields
+def _item_rows(items: list[RankedItem], as_of: date, settings: Settings) -> list[dict[str, Any]]:
+    from pmledger.cli.display import shown_rows
 
-    return {
-        "position": item.position,
-        "score": item.score.value,
-        **shown_fields(item.requirement, settings, as_of),
-    }
+    return shown_rows(
+        [it.requirement for it in items],
+        settings,
+        as_of,
+        lead=[{"position": it.position, "score": it.score.value} for it in items],
+    )
 
 
 def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[Any]:
@@ -266,7 +267,7 @@ def _rank_doc(
     view = View(
         columns=rank_columns(),
         # JSON is streamed from the items themselves; rows are for the other formats.
-        rows=[] if fmt == "json" else [_item_row(it, as_of, settings) for it in items],
+        rows=[] if fmt == "json" else _item_rows(items, as_of, settings),
         empty=_("nothing to rank"),
     )
     csv_view = View(columns=_csv_columns(), rows=view.rows)

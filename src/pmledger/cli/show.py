@@ -71,8 +71,12 @@ def show(
         from pmledger.ledger.removal import explain_missing
 
         raise explain_missing(ledger, req_id, exc) from None
-    summaries = {s.id: s for s in ledger.summaries().summaries}
-    dependents = sorted(s.id for s in summaries.values() if req.id in s.depends_on)
+    every = ledger.summaries().summaries
+    req_id = req.id
+    dependents = sorted(s.id for s in every if req_id in s.depends_on)
+    # Only the lines shown need their summary (not a 10k-entry dict).
+    wanted = {*req.depends_on, *dependents}
+    summaries = {s.id: s for s in every if s.id in wanted}
     overdue = is_overdue(req, settings=ledger.settings, as_of=as_of)
     if fmt == "json":
         data = req.model_dump(mode="json")

@@ -13,7 +13,7 @@ See ``docs/scoring.md``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from pmledger.errors import ScoringProblem
 from pmledger.i18n import N_, _, active_language, ngettext
 from pmledger.ledger.model import SCORING_MODELS, Requirement
-from pmledger.ledger.settings import DueSettings, ScoringSettings, Settings
+from pmledger.ledger.settings import DueSettings, ScoringSettings, Settings, Weights
 
 MODELS = SCORING_MODELS
 DEFAULT_TERMS = ("priority", "due", "age", "blocking", "blocked", "in_progress")
@@ -262,6 +262,20 @@ def _due_input(due: date | None, days: int | None, as_of: date) -> str:
     )
 
 
+def _blocking_term(dependents: Sequence[str] | None, w: Weights) -> Term:
+    if dependents:
+        blocking = _("blocks {ids}").format(ids=_id_list(list(dependents)))
+        return Term("blocking", blocking, 1.0, w.blocking, w.blocking * 1.0 + 0.0)
+    return Term("blocking", _("blocks nothing open"), 0.0, w.blocking, w.blocking * 0.0 + 0.0)
+
+
+def _blocked_term(blockers: Sequence[str] | None, w: Weights) -> Term:
+    if blockers:
+        blocked = _("waits for {ids}").format(ids=_id_list(list(blockers)))
+        return Term("blocked", blocked, 1.0, w.blocked, w.blocked * 1.0 + 0.0)
+    return Term("blocked", _("waits for nothing open"), 0.0, w.blocked, w.blocked * 0.0 + 0.0)
+
+
 def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: date) -> Score:
     sc = settings.scoring
     w = sc.weights
@@ -269,10 +283,11 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
     age_days = max(0, (as_of - req.created_date).days)
     # Only open requirements block or are blocked (SCORING.md), itself included.
     is_open = req.status not in settings.ledger.closed_statuses
-    blockers = deps.open_blockers(req.id) if is_open else []
-    dependents = (
-        [d for d in deps.dependents.get(req.id, ()) if d in deps.open_ids] if is_open else []
-    )
+    # Most requirements have no dependency either way: two lookups, no lists.
+    req_id = req.id
+    blockers = deps.open_blockers(req_id) if is_open and req_id in deps.depends_on else ()
+    waiting = deps.dependents.get(req_id) if is_open else None
+    dependents = [d for d in waiting if d in deps.open_ids] if waiting else ()
     # Most terms repeat across a ledger (the same priority, due date, age,
     # status, "blocks nothing open"): each distinct term is built once per
     # ranking. Terms are immutable, so sharing them is safe.
@@ -312,26 +327,16 @@ def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: da
             w.in_progress * in_progress + 0.0,
         )
     # (Messages in the order the catalog lists them.)
-    if dependents:
-        blocking = _("blocks {ids}").format(ids=_id_list(dependents))
-        blocking_term = Term("blocking", blocking, 1.0, w.blocking, w.blocking * 1.0 + 0.0)
+    if not dependents and not blockers:
+        # The common case: blocks nothing open and waits for nothing open.
+        free_key = ("t-free", lang, setting)
+        free = texts.get(free_key)
+        if free is None:
+            free = texts[free_key] = (_blocking_term(None, w), _blocked_term(None, w))
+        blocking_term, blocked_term = free
     else:
-        cached = texts.get(("t-blocks", lang, setting))
-        if cached is None:
-            cached = texts[("t-blocks", lang, setting)] = Term(
-                "blocking", _("blocks nothing open"), 0.0, w.blocking, w.blocking * 0.0 + 0.0
-            )
-        blocking_term = cached
-    if blockers:
-        blocked = _("waits for {ids}").format(ids=_id_list(blockers))
-        blocked_term = Term("blocked", blocked, 1.0, w.blocked, w.blocked * 1.0 + 0.0)
-    else:
-        cached = texts.get(("t-waits", lang, setting))
-        if cached is None:
-            cached = texts[("t-waits", lang, setting)] = Term(
-                "blocked", _("waits for nothing open"), 0.0, w.blocked, w.blocked * 0.0 + 0.0
-            )
-        blocked_term = cached
+        blocking_term = _blocking_term(dependents, w)
+        blocked_term = _blocked_term(blockers, w)
     # + 0.0 above turns a negative weight times 0 (-0.0) into a plain 0.0.
     terms = (prio_term, due_term, age_term, blocking_term, blocked_term, status_term)
     total = 0.0
@@ -451,9 +456,9 @@ def score(
 ) -> tuple[Score | None, list[ScoringProblem]]:
     """Score one requirement; ``None`` and the problems when an input is missing or invalid."""
     chosen = model or settings.scoring.model
-    days = (req.due - as_of).days if req.due is not None else None
     if chosen == "default":
         return _default(req, deps, settings, as_of), []
+    days = (req.due - as_of).days if req.due is not None else None
     if chosen == "rice":
         result, problems = _rice(req)
     elif chosen == "wsjf":
