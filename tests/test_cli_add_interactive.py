@@ -161,9 +161,17 @@ def _spawn_on_a_terminal(root: Path, args: list[str]) -> tuple[subprocess.Popen[
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=dict(os.environ),
+        # A job started in the background by a non-interactive shell (as a CI
+        # runner may start this suite) inherits SIGINT ignored, and Python keeps
+        # it ignored: give the child Ctrl-C's default so that it gets one.
+        preexec_fn=_default_sigint,
     )
     os.close(slave)
     return proc, master
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(proc: subprocess.Popen[bytes], text: bytes) -> None:
