@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pmledger.cli import output
+from pmledger.cli import formats, output
 from pmledger.text import cell_len
 
 from .cli_helpers import (
@@ -395,7 +395,7 @@ def test_decimals_are_shared_by_a_column() -> None:
 
 
 def _roundtrip(data: Any) -> Any:
-    return json.loads("".join(output.json_chunks(data, indent=None)))
+    return json.loads("".join(formats.json_chunks(data, indent=None)))
 
 
 def test_streamed_json_matches_json_dumps() -> None:
@@ -404,7 +404,7 @@ def test_streamed_json_matches_json_dumps() -> None:
     )
     assert _roundtrip(doc) == {"a": 1, "items": [{"x": "é"}, {"y": None}], "z": []}
     doc2 = output.JsonDoc(head={"a": 1}, key="items", items=iter([{"x": 1}]), tail={})
-    assert json.loads("".join(output.json_chunks(doc2, indent=2))) == {"a": 1, "items": [{"x": 1}]}
+    assert json.loads("".join(formats.json_chunks(doc2, indent=2))) == {"a": 1, "items": [{"x": 1}]}
     assert _roundtrip(iter([])) == []
 
 

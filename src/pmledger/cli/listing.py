@@ -45,7 +45,7 @@ def list_columns() -> tuple[Column, ...]:
 def detail_columns() -> tuple[Column, ...]:
     """Every listed field, for markdown (headed in the reader's language) and CSV.
 
-    CSV heads its columns with the field names (pmledger.cli.output.csv_bytes),
+    CSV heads its columns with the field names (pmledger.cli.formats.csv_bytes),
     the same in every language.
     """
     from pmledger.cli.output import Column

@@ -1,0 +1,139 @@
+"""Markdown, CSV and JSON: the formats for documents and programs.
+
+:func:`pmledger.cli.output.render` dispatches here; the values are written
+from the same :class:`~pmledger.cli.output.View` columns as the table, and
+the same escaping rules hold (control characters escaped in JSON always, in
+CSV when stdout is a terminal). Kept apart from the table writer so that a
+command that prints a table (or only an ID, as ``add`` does) never imports
+``csv`` or ``json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from pmledger.cli.output import (
+    _NUMERIC,
+    Block,
+    Board,
+    Grid,
+    JsonDoc,
+    Line,
+    RawJson,
+    View,
+    _column_decimals,
+    _csv_value,
+    _json_safe,
+    _plain,
+    one_line,
+    sanitize,
+)
+from pmledger.i18n import translate
+
+
+def _md_cell(text: str) -> str:
+    return one_line(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def markdown_lines(blocks: Sequence[Block]) -> list[str]:
+    """The blocks as GitHub-flavoured markdown (control characters escaped)."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Line):
+            lines.append(sanitize("".join(t for t, _ in block.segments)).rstrip())
+        elif isinstance(block, Grid):
+            for _, grid_cells in block.rows:
+                for heading, _, body in grid_cells:
+                    lines += ["", f"### {_md_cell(heading)}", ""]
+                    lines += [f"- {_md_cell(b)}" for b in body] or ["- —"]
+        elif isinstance(block, Board):
+            for lane in block.lanes:
+                lines += ["", f"### {_md_cell(lane.title)}", ""]
+                for card in lane.cards:
+                    texts = ["".join(t for t, _ in line.segments) for line in card]
+                    lines.append("- " + " · ".join(_md_cell(t) for t in texts if t))
+                if lane.more:
+                    lines.append(f"- {_md_cell(lane.more)}")
+                if not lane.cards and not lane.more:
+                    lines.append(f"- {translate(block.empty)}")
+        elif block.rows or block.show_header:
+            if block.title:
+                lines += [f"**{_md_cell(block.title)}**", ""]
+            cols = list(block.columns)
+            decimals = _column_decimals(block)
+            lines.append("| " + " | ".join(_md_cell(c.header) for c in cols) + " |")
+            lines.append("|" + "|".join("--:" if c.kind in _NUMERIC else "---" for c in cols) + "|")
+            for row in block.rows:
+                cells: list[str] = []
+                for c in cols:
+                    text = _plain(row.get(c.key), c.kind, decimals.get(c.key, 0))
+                    if c.alert and row.get(c.alert) and c.alert_label:
+                        text = f"{text} {c.alert_label}"
+                    cells.append(_md_cell(text))
+                lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+# ---------------------------------------------------------------- csv / json
+
+
+def csv_bytes(view: View, *, escape: bool) -> Iterator[bytes]:
+    """CSV (RFC 4180) of a view, from the raw values; chunks of UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    cols = list(view.columns)
+    writer.writerow([c.key for c in cols])
+    for n, row in enumerate(view.rows, start=1):
+        values = [_csv_value(row.get(c.key), c.kind) for c in cols]
+        writer.writerow([sanitize(v) for v in values] if escape else values)
+        if n % 2000 == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _dumps(data: Any, indent: int | None) -> str:
+    text = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
+    return _json_safe(text)
+
+
+def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator[str]:
+    """A JSON list written item by item, in chunks of about 64 KB."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    pad = "\n" + " " * ((indent or 0) * level) if indent else ""
+    close = "\n" + " " * ((indent or 0) * (level - 1)) + "]" if indent else "]"
+    parts: list[str] = ["["]
+    size = 0
+    first = True
+    for item in items:
+        text = _json_safe(item if isinstance(item, RawJson) else encode(item))
+        parts.append(pad + text if first else "," + pad + text)
+        first = False
+        size += len(text)
+        if size > 1 << 16:
+            yield "".join(parts)
+            parts.clear()
+            size = 0
+    parts.append("]" if first else close)
+    yield "".join(parts)
+
+
+def json_chunks(data: Any, *, indent: int | None) -> Iterator[str]:
+    """JSON text of ``data``; a :class:`JsonDoc`'s items or an iterator are streamed."""
+    if isinstance(data, Iterator):
+        yield from _json_list(data, indent, 1)
+        return
+    if not isinstance(data, JsonDoc):
+        yield _dumps(data, indent)
+        return
+    nl = "\n  " if indent else ""
+    parts = [f"{json.dumps(k)}: {_dumps(v, None)}" for k, v in data.head.items()]
+    yield "{" + nl + ("," + nl).join([*parts, f"{json.dumps(data.key)}: "])
+    yield from _json_list(data.items, indent, 2)
+    tail = [f"{json.dumps(k)}: {_dumps(v, None)}" for k, v in data.tail.items()]
+    yield "".join("," + nl + t for t in tail) + ("\n}" if indent else "}")
