@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tomllib
@@ -181,10 +182,9 @@ def editor_calls(tmp_path: Path, name: str = "editor.py") -> int:
     return int(counter.read_text()) if counter.exists() else 0
 
 
-def run_module_on_a_terminal(
-    args: Sequence[str], *, cwd: Path, answers: str
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m pmledger`` with stdin on a pseudo-terminal, typing ``answers``."""
+def spawn_on_a_terminal(args: Sequence[str], *, cwd: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``python -m pmledger`` with stdin on a pseudo-terminal; returns it and the
+    terminal's master end (to type into; the caller closes it)."""
     import pty
 
     master, slave = pty.openpty()
@@ -196,14 +196,32 @@ def run_module_on_a_terminal(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=dict(os.environ),
+            # A job started in the background by a non-interactive shell (as a
+            # CI runner may start this suite) inherits SIGINT ignored, and Python
+            # keeps it ignored: give the child Ctrl-C's default.
+            preexec_fn=_default_sigint,
         )
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
         os.close(slave)
-        slave = -1
+    return proc, master
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def run_module_on_a_terminal(
+    args: Sequence[str], *, cwd: Path, answers: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pmledger`` with stdin on a pseudo-terminal, typing ``answers``."""
+    proc, master = spawn_on_a_terminal(args, cwd=cwd)
+    try:
         os.write(master, answers.encode("utf-8"))
         out, err = proc.communicate(timeout=60)
     finally:
-        if slave != -1:
-            os.close(slave)
         os.close(master)
     return subprocess.CompletedProcess(
         proc.args, proc.returncode, out.decode("utf-8"), err.decode("utf-8")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +16,14 @@ import pytest
 from pmledger.ledger import fileformat
 from pmledger.ledger.model import Requirement
 
-from .cli_helpers import ID_LINE, add, read_req, req_files, run_module_on_a_terminal
+from .cli_helpers import (
+    ID_LINE,
+    add,
+    read_req,
+    req_files,
+    run_module_on_a_terminal,
+    spawn_on_a_terminal,
+)
 
 pytest.importorskip("termios")
 
@@ -128,7 +134,7 @@ def test_ctrl_d_at_a_prompt_is_interrupted_and_writes_nothing(root: Path) -> Non
 
 def test_ctrl_c_at_the_duplicate_question_is_interrupted(root: Path) -> None:
     first = add("客户列表导出 Excel")
-    proc, master = _spawn_on_a_terminal(root, ["add"])
+    proc, master = spawn_on_a_terminal(["add"], cwd=root)
     try:
         os.write(master, "客户列表导出Excel表格\n".encode())
         _wait_for(proc, b"instead of")
@@ -148,30 +154,6 @@ def test_batch_on_a_terminal_says_how_to_finish_once(root: Path) -> None:
     assert result.stderr.count("Ctrl-D") == 1
     ids = result.stdout.split()
     assert len(ids) == 2 and all(ID_LINE.match(i) for i in ids)
-
-
-def _spawn_on_a_terminal(root: Path, args: list[str]) -> tuple[subprocess.Popen[bytes], int]:
-    import pty
-
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pmledger", *args],
-        cwd=root,
-        stdin=slave,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=dict(os.environ),
-        # A job started in the background by a non-interactive shell (as a CI
-        # runner may start this suite) inherits SIGINT ignored, and Python keeps
-        # it ignored: give the child Ctrl-C's default so that it gets one.
-        preexec_fn=_default_sigint,
-    )
-    os.close(slave)
-    return proc, master
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(proc: subprocess.Popen[bytes], text: bytes) -> None:
