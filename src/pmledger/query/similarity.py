@@ -208,7 +208,17 @@ class DuplicateIndex:
     ``_min_overlap`` bigrams, so they share one among the first
     ``size - _min_overlap + 1`` of the new title's. Only the postings of
     that prefix are read; each candidate found is then bounded by what it
-    shares there and, if it can still qualify, checked exactly.
+    shares there and by its size and, if it can still qualify, checked
+    exactly.
+
+    Each posting is a bit set over the indexed titles (one Python int per
+    bigram; titles are numbered in the order they were added), and so is
+    each size class. Counting how many prefix bigrams every title shares is
+    then a few bitwise operations per bigram, run in C over the whole index
+    at once (a binary counter kept in bit planes), instead of one dictionary
+    update per posting; the candidates are taken from the counter one count
+    at a time, most shared first, already restricted to the sizes that can
+    still reach the bar.
 
     Titles with the same normalised key share one slot, so a ledger full of
     repeated titles costs no more than its distinct titles.
@@ -235,11 +245,21 @@ class DuplicateIndex:
         self._slots: dict[str, int] = {}  # title_key -> slot
         self._slot_grams: list[tuple[str, ...]] = []
         self._slot_items: list[list[Titled]] = []
-        self._postings: dict[str, list[int]] = {}
+        self._postings: dict[str, int] = {}  # bigram -> bit set of the slots holding it
+        self._sizes: dict[int, int] = {}  # bigram count -> bit set of the slots that size
         self._count = 0
         self._memo: tuple[str, str, list[str]] | None = None
+        # The first items are gathered as lists and turned into bit sets once:
+        # setting one bit of an int copies it.
+        self._gathering: dict[str, list[int]] | None = {}
         for item in items:
             self.add(item)
+        gathered, self._gathering = self._gathering, None
+        self._postings = {gram: _bit_set(slots) for gram, slots in gathered.items()}
+        by_size: dict[int, list[int]] = {}
+        for slot, grams in enumerate(self._slot_grams):
+            by_size.setdefault(len(grams), []).append(slot)
+        self._sizes = {size: _bit_set(slots) for size, slots in by_size.items()}
 
     def __len__(self) -> int:
         return self._count
@@ -277,18 +297,26 @@ class DuplicateIndex:
         self._slots[key] = slot
         self._slot_grams.append(tuple(ordered))
         self._slot_items.append([item])
+        gathering = self._gathering
+        if gathering is not None:
+            for gram in ordered:
+                gathering.setdefault(gram, []).append(slot)
+            return
+        bit = 1 << slot
         postings = self._postings
         for gram in ordered:
-            postings.setdefault(gram, []).append(slot)
+            postings[gram] = postings.get(gram, 0) | bit
+        sizes = self._sizes
+        sizes[len(ordered)] = sizes.get(len(ordered), 0) | bit
 
     def similar(self, title: str, *, limit: int = 3) -> list[Match]:
         """The indexed items most like ``title``, best first (as :func:`similar`).
 
-        Only the postings of the query's prefix are read, counting how many of
-        those bigrams each candidate shares. A candidate can share at most
-        that count plus every bigram not read; the most promising are checked
-        first, and once ``limit`` matches are in hand the bar rises to the
-        ``limit``-th best score, so most candidates are ruled out unchecked.
+        Every title's share of the prefix bigrams is counted at once; titles
+        are then checked by that count, most first, among the sizes that can
+        reach the bar. A title can share at most its count plus every bigram
+        not read; once ``limit`` matches are in hand the bar rises to the
+        ``limit``-th best score, so most titles are ruled out unchecked.
         """
         key, ordered = self._prepared(title)
         size = len(ordered)
@@ -304,35 +332,68 @@ class DuplicateIndex:
             if len(found) >= limit:
                 bar = max(bar, found[-1].similarity - 0.0005)
         scanned = size - _min_overlap(size, bar) + 1
-        counts: Counter[int] = Counter()
+        # Bit j of planes[k] is bit k of how many prefix bigrams slot j holds:
+        # adding a posting is a ripple-carry addition over the planes.
+        planes = [0] * scanned.bit_length()
         postings = self._postings
         for gram in ordered[:scanned]:
-            counts.update(postings.get(gram, ()))
+            carry = postings.get(gram, 0)
+            for k, plane in enumerate(planes):
+                if not carry:
+                    break
+                planes[k] = plane ^ carry
+                carry &= plane
         unread = size - scanned
         least = _min_overlap(size, bar)  # what any match must share
         wanted = set(ordered)
-        for slot, shared_read in counts.most_common():
-            if shared_read + unread < least:
-                break  # the rest share no more of the prefix: none can reach the bar
-            if slot == same:
+        done = 0  # the slots that share more than `shared`, already looked at
+        sized_for = -1.0
+        windows: list[int] = []
+        smallest = 0
+        shared = scanned
+        while shared > 0 and shared + unread >= least:
+            sharing = _at_least(planes, shared)
+            fresh, done = sharing ^ done, sharing
+            if sized_for != bar:
+                sized_for = bar
+                smallest = math.ceil(size * bar / (2 - bar) - _SIZE_SLACK)
+                windows = self._windows(smallest, size, bar)
+            # A title of c bigrams sharing at most m = shared + unread reaches the
+            # bar only if c >= size·bar/(2 − bar) and c <= 2m/bar − size.
+            largest = math.floor(2 * (shared + unread) / bar - size + _SIZE_SLACK)
+            shared -= 1
+            if largest < smallest or not windows:
                 continue
-            grams = slot_grams[slot]
-            count = len(grams)
-            if 2 * min(count, shared_read + unread) < bar * (size + count) - _EPS:
-                continue
-            score = 2 * len(wanted.intersection(grams)) / (size + count)
-            if score < threshold or score < bar - _EPS:
-                continue
-            found.extend(Match(item, round(score, 3)) for item in slot_items[slot])
-            if len(found) >= limit:
-                found.sort(key=_rank_key)
-                del found[limit:]
-                # Anything that rounds to the last kept score may still win on ID.
-                if found[-1].similarity - 0.0005 > bar:
-                    bar = found[-1].similarity - 0.0005
-                    least = _min_overlap(size, bar)
+            fresh &= windows[min(largest - smallest, len(windows) - 1)]
+            for slot in _members(fresh):
+                if slot == same:
+                    continue
+                grams = slot_grams[slot]
+                score = 2 * len(wanted.intersection(grams)) / (size + len(grams))
+                if score < threshold or score < bar - _EPS:
+                    continue
+                found.extend(Match(item, round(score, 3)) for item in slot_items[slot])
+                if len(found) >= limit:
+                    found.sort(key=_rank_key)
+                    del found[limit:]
+                    # Anything that rounds to the last kept score may still win on ID.
+                    if found[-1].similarity - 0.0005 > bar:
+                        bar = found[-1].similarity - 0.0005
+                        least = _min_overlap(size, bar)
         found.sort(key=_rank_key)
         return found[:limit]
+
+    def _windows(self, smallest: int, size: int, bar: float) -> list[int]:
+        """Entry k: the slots of ``smallest`` to ``smallest + k`` bigrams, up to
+        the largest size that can reach ``bar`` against ``size`` bigrams."""
+        largest = math.floor(size * (2 - bar) / bar + _SIZE_SLACK)
+        sizes = self._sizes
+        found = []
+        window = 0
+        for count in range(smallest, largest + 1):
+            window |= sizes.get(count, 0)
+            found.append(window)
+        return found
 
     def exact(self, title: str) -> list[Titled]:
         """The indexed items whose title is the same text (see :func:`exact_key`)."""
@@ -341,3 +402,40 @@ class DuplicateIndex:
             return []
         wanted = exact_key(title)
         return [i for i in self._slot_items[slot] if exact_key(i.title) == wanted]
+
+
+# Slack for float rounding in the size bounds: they may only ever let more through.
+_SIZE_SLACK = 1e-6
+
+
+def _bit_set(members: list[int]) -> int:
+    flags = bytearray(max(members) // 8 + 1)
+    for member in members:
+        flags[member >> 3] |= 1 << (member & 7)
+    return int.from_bytes(flags, "little")
+
+
+def _at_least(planes: list[int], count: int) -> int:
+    """The members whose number, written in binary across ``planes``, is >= ``count``."""
+    greater = 0
+    equal = -1  # every member (an int with every bit set)
+    for k in range(len(planes) - 1, -1, -1):
+        plane = planes[k]
+        if count >> k & 1:
+            equal &= plane
+        else:
+            greater |= equal & plane
+            equal &= ~plane
+    return greater | equal
+
+
+def _members(bits: int) -> list[int]:
+    """The positions of the set bits (``bin`` and ``str.find`` run in C)."""
+    digits = bin(bits)
+    last = len(digits) - 1
+    found = []
+    at = digits.find("1", 2)
+    while at >= 0:
+        found.append(last - at)
+        at = digits.find("1", at + 1)
+    return found
