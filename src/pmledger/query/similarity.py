@@ -347,29 +347,35 @@ class DuplicateIndex:
         least = _min_overlap(size, bar)  # what any match must share
         wanted = set(ordered)
         done = 0  # the slots that share more than `shared`, already looked at
-        sized_for = -1.0
-        windows: list[int] = []
-        smallest = 0
+        windows: dict[int, int] = {}  # largest size -> the slots of the sizes that can qualify
+        sized_for = bar
         shared = scanned
         while shared > 0 and shared + unread >= least:
             sharing = _at_least(planes, shared)
             fresh, done = sharing ^ done, sharing
-            if sized_for != bar:
-                sized_for = bar
-                smallest = math.ceil(size * bar / (2 - bar) - _SIZE_SLACK)
-                windows = self._windows(smallest, size, bar)
-            # A title of c bigrams sharing at most m = shared + unread reaches the
-            # bar only if c >= size·bar/(2 − bar) and c <= 2m/bar − size.
-            largest = math.floor(2 * (shared + unread) / bar - size + _SIZE_SLACK)
+            most = shared + unread  # what a title of this count can share at most
             shared -= 1
-            if largest < smallest or not windows:
+            if not fresh:
                 continue
-            fresh &= windows[min(largest - smallest, len(windows) - 1)]
+            if fresh.bit_count() > _FEW:
+                # A title of c bigrams sharing at most m reaches the bar only
+                # if c >= size·bar/(2 − bar) and c <= 2m/bar − size.
+                if sized_for != bar:
+                    sized_for, windows = bar, {}
+                largest = math.floor(2 * most / bar - size + _SIZE_SLACK)
+                window = windows.get(largest)
+                if window is None:
+                    smallest = math.ceil(size * bar / (2 - bar) - _SIZE_SLACK)
+                    window = windows[largest] = self._sized(smallest, largest)
+                fresh &= window
             for slot in _members(fresh):
                 if slot == same:
                     continue
                 grams = slot_grams[slot]
-                score = 2 * len(wanted.intersection(grams)) / (size + len(grams))
+                count = len(grams)
+                if 2 * min(count, most) < bar * (size + count) - _EPS:
+                    continue
+                score = 2 * len(wanted.intersection(grams)) / (size + count)
                 if score < threshold or score < bar - _EPS:
                     continue
                 found.extend(Match(item, round(score, 3)) for item in slot_items[slot])
@@ -383,17 +389,13 @@ class DuplicateIndex:
         found.sort(key=_rank_key)
         return found[:limit]
 
-    def _windows(self, smallest: int, size: int, bar: float) -> list[int]:
-        """Entry k: the slots of ``smallest`` to ``smallest + k`` bigrams, up to
-        the largest size that can reach ``bar`` against ``size`` bigrams."""
-        largest = math.floor(size * (2 - bar) / bar + _SIZE_SLACK)
+    def _sized(self, smallest: int, largest: int) -> int:
+        """The slots of ``smallest`` to ``largest`` bigrams."""
         sizes = self._sizes
-        found = []
         window = 0
         for count in range(smallest, largest + 1):
             window |= sizes.get(count, 0)
-            found.append(window)
-        return found
+        return window
 
     def exact(self, title: str) -> list[Titled]:
         """The indexed items whose title is the same text (see :func:`exact_key`)."""
@@ -406,6 +408,9 @@ class DuplicateIndex:
 
 # Slack for float rounding in the size bounds: they may only ever let more through.
 _SIZE_SLACK = 1e-6
+
+# Fewer candidates than this at one count are sized one by one, not masked.
+_FEW = 24
 
 
 def _bit_set(members: list[int]) -> int:
