@@ -100,3 +100,31 @@ def test_column_scan_keeps_exactly_what_the_checks_accept(title, others, thresho
     accepted = {m.requirement.id for m in similar(title, rows, threshold=threshold, limit=10**6)}
     same_key = {r.id for r in rows if r.title_key == title_key(title)}
     assert {rows[i].id for i in kept} == accepted | same_key
+
+
+def test_duplicate_index_agrees_on_a_batch_of_near_duplicates() -> None:
+    # Many titles of one template with a number, and templates sharing words
+    # (as `add -` sees an import): long prefixes, counts needing several bit
+    # planes, every size class; the answers must still be the pairwise ones.
+    import random
+
+    rng = random.Random(9)
+    verbs = ["Export", "Merge", "Fix", "导出", "合并", "Speed up"]
+    objects = ["weekly report", "invoices", "客户列表", "库存预警", "ticket routing"]
+    titles = [
+        f"{rng.choice(verbs)} {rng.choice(objects)}"
+        + rng.choice(["", f" #{rng.randint(1, 400)}", " on mobile", "（移动端）"])
+        for _ in range(160)
+    ]
+    reqs = [make(f"REQ-{i:05d}", title=t) for i, t in enumerate(titles)]
+    ledger, batch = reqs[:60], reqs[60:]
+    index = DuplicateIndex(ledger, expected=[r.title for r in batch])
+    for i, req in enumerate(batch):
+        earlier = ledger + batch[:i]
+        for limit in (1, 3):
+            assert [
+                (m.requirement.id, m.similarity) for m in index.similar(req.title, limit=limit)
+            ] == [
+                (m.requirement.id, m.similarity) for m in similar(req.title, earlier, limit=limit)
+            ]
+        index.add(req)
