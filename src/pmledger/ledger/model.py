@@ -360,6 +360,7 @@ def requirement_from_state(
     # Otherwise shallow copies: a rebuilt model never aliases the caller's dicts.
     fields = state[0] if owned else dict(state[0])
     extra = state[1] if owned or state[1] is None else dict(state[1])
+    fields_set: set[str] | None
     if len(fields) == _FIELD_COUNT:
         # A validated model's __dict__ holds every field (the common case:
         # one length check instead of hashing ~25 names per requirement).
