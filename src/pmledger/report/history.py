@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pmledger.errors import InvalidValueError
 from pmledger.i18n import _, pgettext
+from pmledger.ledger import fastread
 from pmledger.ledger.ledger import Ledger
 from pmledger.report.data import Change
 from pmledger.report.stats import LeadTimes
@@ -83,7 +84,7 @@ def read_blobs(repo: Repo, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
         if body is None:
             continue
         try:
-            parsed[sha] = tomllib.loads(body.decode("utf-8-sig"))
+            parsed[sha] = fastread.toml(body.decode("utf-8-sig"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError):
             continue
     return parsed
@@ -111,7 +112,8 @@ def _since_args(repo: Repo, since: str | None, as_of: date) -> tuple[list[str], 
 
 
 def _req_id(path: str) -> str:
-    return Path(path).name.removesuffix(".toml")
+    # git writes paths with "/" on every system; no Path per file change.
+    return path.rpartition("/")[2].removesuffix(".toml")
 
 
 def _describe(
