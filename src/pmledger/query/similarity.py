@@ -349,7 +349,9 @@ class DuplicateIndex:
         done = 0  # the slots that share more than `shared`, already looked at
         windows: dict[int, int] = {}  # largest size -> the slots of the sizes that can qualify
         sized_for = bar
-        shared = scanned
+        # No title shares more than the highest plane in use allows.
+        used = [k for k, plane in enumerate(planes) if plane]
+        shared = min(scanned, (2 << used[-1]) - 1) if used else 0
         while shared > 0 and shared + unread >= least:
             sharing = _at_least(planes, shared)
             fresh, done = sharing ^ done, sharing
