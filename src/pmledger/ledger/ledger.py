@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import tomllib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from operator import attrgetter
 from pathlib import Path
+from stat import S_ISREG
 from typing import NamedTuple
 
 from pydantic import ValidationError
@@ -36,7 +41,16 @@ from pmledger.ledger.atomic import create_exclusive as create_exclusive
 from pmledger.ledger.atomic import fsync_dir, write_temp
 from pmledger.ledger.atomic import link_exclusive as link_exclusive
 from pmledger.ledger.atomic import write_atomic as write_atomic
-from pmledger.ledger.cache import ParseCache, TitleRow, TitleStore
+from pmledger.ledger.cache import (
+    RACY_SECONDS,
+    UNTRUSTED,
+    ParseCache,
+    SummaryIndex,
+    SummaryRow,
+    SummaryTable,
+    TitleRow,
+    TitleStore,
+)
 from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
 from pmledger.ledger.settings import (
     CONFIG_NAME,
@@ -313,7 +327,9 @@ class Ledger:
             ) from None
 
     def _read_entry(self, entry: os.DirEntry[str]) -> Requirement | FileProblem:
-        path = Path(entry.path)
+        return self._read_file(Path(entry.path))
+
+    def _read_file(self, path: Path) -> Requirement | FileProblem:
         try:
             return self.parse(path, path.read_bytes().decode("utf-8"))
         except UnicodeDecodeError:
@@ -359,31 +375,110 @@ class Ledger:
 
     def summaries(self, *, use_cache: bool = True) -> SummaryResult:
         """A summary of every requirement; much faster than :meth:`load_all` when cached."""
-        cache = ParseCache.for_ledger(self.root, "index") if use_cache else ParseCache(None)
-        result = SummaryResult()
-        statuses = set(self.settings.ledger.statuses)
-        scan = self._stat_scan()
-        # The loop runs once per file of the ledger (show, check, completion):
-        # the cache's entries are read inline, without a call per file.
-        entries = cache.entries
+        table, problems = self.summary_table(use_cache=use_cache)
+        rows = table.rows()
+        names = table.names()
+        result = SummaryResult(problems=problems)
         append = result.summaries.append
-        for name, entry, stat in scan:
-            hit = entries.get(name)
-            if hit is not None and hit[0] == stat.st_size and hit[1] == stat.st_mtime_ns:
-                cached = hit[2]
-                if cached[2] in statuses:
-                    append(make_summary(cached))
-                    continue
-            req = self._read_entry(entry)
-            if isinstance(req, FileProblem):
-                result.problems.append(req)
-                continue
-            summary = summarize(req)
-            result.summaries.append(summary)
-            cache.put(name, stat.st_size, stat.st_mtime_ns, tuple(summary))
-        cache.retain({item[0] for item in scan})
-        cache.save()
+        for i in sorted(range(len(rows)), key=names.__getitem__):
+            row = rows[i]
+            if row is not None:
+                append(make_summary(row))
         return result
+
+    def summary_table(self, *, use_cache: bool = True) -> tuple[SummaryTable, list[FileProblem]]:
+        """Every readable requirement's summary as columns, and every file that could not be read.
+
+        Never stale: every file is checked by size and mtime (one ``stat``
+        each), so a file edited in place by another program is seen. When
+        the folder's listing and every key match the stored table (the usual
+        case), the table is served without a Python step per file: the stats,
+        their keys and the comparison all run in C. Rows are in the folder's
+        listing order; the caller sorts what it shows.
+        """
+        index = SummaryIndex.for_ledger(self.root) if use_cache else SummaryIndex(None)
+        names, stats = self._stat_names()
+        sizes = array("q", map(attrgetter("st_size"), stats))
+        mtimes = array("q", map(attrgetter("st_mtime_ns"), stats))
+        old = index.table
+        statuses = set(self.settings.ledger.statuses)
+        if (
+            old is not None
+            and old.listing == "\x00".join(names)
+            and old.array("sizes") == sizes
+            and old.array("mtimes") == mtimes
+            and old.statuses <= statuses
+        ):
+            return old, []
+        old_rows = old.rows() if old is not None else []
+        old_sizes = old.array("sizes") if old is not None else array("q")
+        old_mtimes = old.array("mtimes") if old is not None else array("q")
+        racy = (time.time() - RACY_SECONDS) * 1e9
+        rows: list[tuple[str, int, int, SummaryRow | None]] = []
+        problems: list[FileProblem] = []
+        for name, size, mtime in zip(names, sizes, mtimes, strict=True):
+            i = old.position(name) if old is not None else None
+            if i is not None and old_sizes[i] == size and old_mtimes[i] == mtime:
+                row = old_rows[i]
+                if row is not None and row[2] in statuses:
+                    rows.append((name, size, mtime, row))
+                    continue
+            read = self._read_file(self.requirements_dir / name)
+            if isinstance(read, FileProblem):
+                problems.append(read)
+                rows.append((name, UNTRUSTED, mtime, None))
+                continue
+            # Too recent to trust (a second same-size edit within one tick):
+            # kept for this run, read again next time.
+            trusted = size if mtime <= racy else UNTRUSTED
+            rows.append((name, trusted, mtime, tuple(summarize(read))))  # type: ignore[arg-type]
+        table = SummaryTable.pack(rows)
+        if (
+            old is None
+            or old.listing != table.listing
+            or old._data["sizes"] != table._data["sizes"]
+            or old._data["mtimes"] != table._data["mtimes"]
+        ):
+            index.save(table)
+        problems.sort(key=lambda p: p.path.name)
+        return table, problems
+
+    def _stat_names(self) -> tuple[list[str], list[os.stat_result]]:
+        """The requirement files' names (in listing order) and their stat.
+
+        The stats run in C (``map`` of ``os.stat`` relative to the folder's
+        descriptor): at 100k files a Python loop over ``DirEntry`` objects
+        cost ~0.2 s more than the system calls themselves.
+        """
+        try:
+            listed = os.listdir(self.requirements_dir)
+        except FileNotFoundError:
+            return [], []
+        names = [n for n in listed if n.endswith(SUFFIX) and n[0] != "."]
+        stats: list[os.stat_result | None]
+        try:
+            if os.stat in os.supports_dir_fd:
+                fd = os.open(self.requirements_dir, os.O_RDONLY)
+                try:
+                    stats = list(map(partial(os.stat, dir_fd=fd), names))
+                finally:
+                    os.close(fd)
+            else:
+                folder = str(self.requirements_dir)
+                stats = [os.stat(os.path.join(folder, n)) for n in names]
+        except OSError:
+            stats = [self._stat_or_none(n) for n in names]  # one vanished meanwhile
+        regular = list(map(S_ISREG, (s.st_mode if s is not None else 0 for s in stats)))
+        if all(regular):
+            return names, stats  # type: ignore[return-value]
+        kept = [(n, s) for n, s, ok in zip(names, stats, regular, strict=True) if ok and s]
+        return [n for n, _ in kept], [s for _, s in kept]
+
+    def _stat_or_none(self, name: str) -> os.stat_result | None:
+        try:
+            return os.stat(self.requirements_dir / name)
+        except OSError:
+            return None
 
     def titles(self) -> list[TitleEntry]:
         """Every readable requirement's title and status, fast at any size.
