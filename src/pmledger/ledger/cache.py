@@ -33,6 +33,11 @@ ENV_DISABLE = "PMLEDGER_NO_CACHE"
 Entry = tuple[int, int, Any]
 
 
+def format_key() -> tuple[int, str, str]:
+    """What a stored entry depends on: the cache format, pmledger's and pydantic's versions."""
+    return _format_key()
+
+
 def _format_key() -> tuple[int, str, str]:
     # Entries hold model state: a new pmledger or pydantic invalidates them.
     import pydantic

@@ -22,7 +22,13 @@ from pydantic import ValidationError
 from pmledger.errors import FileProblem, InvalidFileError
 from pmledger.i18n import N_, _, active_language, translate
 from pmledger.ledger.canonical import arrange, is_table, note_document, write
-from pmledger.ledger.model import KEY_ORDER, SCORING_TABLES, Note, Requirement
+from pmledger.ledger.model import (
+    KEY_ORDER,
+    SCORING_TABLES,
+    Note,
+    Requirement,
+    evident_requirement,
+)
 from pmledger.ledger.validation import describe
 
 # The writing rules live in pmledger.ledger.canonical, shared with the merge
@@ -258,6 +264,9 @@ def validation_problems(exc: ValidationError, path: Path, text: str | None) -> l
 def loads(text: str, path: Path) -> Requirement:
     """Parse and validate one requirement file's text (a leading BOM is ignored)."""
     data = parse_toml(text, path)
+    req = evident_requirement(data)  # without the validator when nothing needs checking
+    if req is not None:
+        return req
     try:
         return Requirement.model_validate(data)
     except ValidationError as exc:

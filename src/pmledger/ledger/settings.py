@@ -45,8 +45,10 @@ DEFAULT_STATUSES = [
 
 
 class _Strict(BaseModel):
-    # A typo in pmledger.toml must be caught, not ignored.
-    model_config = ConfigDict(extra="forbid")
+    # A typo in pmledger.toml must be caught, not ignored. The validators are
+    # built on first use (defer_build): a ledger's settings are usually read
+    # back from the settings cache (load_settings), without validating again.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _in_workflow(value: str, info: ValidationInfo) -> str:
@@ -253,6 +255,14 @@ def load_settings(root: Path) -> Settings:
     path = root / CONFIG_NAME
     try:
         text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        text = None  # the same read below names the problem
+    if text is not None:
+        cached = _cached_settings(root, text)
+        if cached is not None:
+            return cached
+    try:
+        text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(_("{path}: not found").format(path=path)) from None
@@ -276,7 +286,7 @@ def load_settings(root: Path) -> Settings:
             _("{path}: cannot be read: {error}").format(path=path, error=exc)
         ) from None
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         parts = []
         for found in describe(exc):
@@ -285,6 +295,47 @@ def load_settings(root: Path) -> Settings:
                 f"{path}:{line}: {found.sentence}" if line else f"{path}: {found.sentence}"
             )
         raise ConfigError(pgettext("problem separator", "; ").join(parts)) from None
+    _store_settings(root, text, settings)
+    return settings
+
+
+# The settings of a ledger, validated once per text of its pmledger.toml: read
+# back without pydantic building its validators (~10 ms of every start).
+# Keyed by the whole text, so any change (even a comment) validates again.
+def _cached_settings(root: Path, text: str) -> Settings | None:
+    import pickle
+
+    from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key
+
+    if os.environ.get(ENV_DISABLE):
+        return None
+    try:
+        with cache_path(root, "settings").open("rb") as handle:
+            stored = pickle.load(handle)
+        if stored["format"] == format_key() and stored["text"] == text:
+            settings = stored["settings"]
+            if type(settings) is Settings:
+                return settings
+    except Exception:
+        pass  # missing, torn or foreign: validated again and stored anew
+    return None
+
+
+def _store_settings(root: Path, text: str, settings: Settings) -> None:
+    import pickle
+
+    from pmledger.ledger.atomic import replace_bytes
+    from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key
+
+    if os.environ.get(ENV_DISABLE):
+        return
+    data = {"format": format_key(), "text": text, "settings": settings}
+    try:
+        path = cache_path(root, "settings")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_bytes(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    except OSError:
+        return
 
 
 def find_ledger_root(
