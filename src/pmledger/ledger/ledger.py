@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import tomllib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -180,6 +179,8 @@ class Ledger:
                 _("{file} already exists; this folder is already a ledger").format(file=config)
             )
         root.mkdir(parents=True, exist_ok=True)
+        import tomllib
+
         text = config_text(prefix)
         # Validate the template with the requested prefix before writing anything.
         try:

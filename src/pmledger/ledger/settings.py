@@ -4,19 +4,15 @@ Settings are resolved once into a ``Settings`` object and passed down; no
 module-level state is changed by flags.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would evaluate every
+# string annotation of the models at import (a compile each, ~1-2 ms of each start).
 
-import hashlib
-import json
 import os
 import re
-import textwrap
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-import tomli_w
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -217,6 +213,9 @@ class ScoringSettings(_Strict):
 
     def fingerprint(self) -> str:
         """A short hash of the effective settings, printed beside a ranking."""
+        import hashlib
+        import json
+
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:10]
 
@@ -249,9 +248,6 @@ def load_settings(root: Path) -> Settings:
 
     Every problem is named at once, by key and line, in people's words.
     """
-    from pmledger.ledger.fileformat import field_line
-    from pmledger.ledger.validation import describe
-
     path = root / CONFIG_NAME
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -261,6 +257,11 @@ def load_settings(root: Path) -> Settings:
         cached = _cached_settings(root, text)
         if cached is not None:
             return cached
+    import tomllib
+
+    from pmledger.ledger.fileformat import field_line
+    from pmledger.ledger.validation import describe
+
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
@@ -377,6 +378,8 @@ _HEADER = """\
 
 
 def _toml_value(value: object) -> str:
+    import tomli_w
+
     if isinstance(value, dict):
         # An inline table: one line, like the lists.
         inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
@@ -388,6 +391,8 @@ def _toml_value(value: object) -> str:
 
 
 def _comment(text: str | None) -> list[str]:
+    import textwrap
+
     if not text:
         return []
     clean = " ".join(text.split())
