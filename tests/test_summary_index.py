@@ -130,3 +130,33 @@ def test_table_rows_and_dependents_match_the_plain_summaries(
     if len(expected) > 1 and expected[0] and expected[0][3]:
         joined = "\x00".join(expected[0][3])  # never matches across two dependencies
         assert table.dependents(joined + "\x00x") == []
+
+
+def _titles(ledger: Ledger) -> dict[str, str]:
+    return {t.id: t.title for t in ledger.titles()}
+
+
+def test_title_store_reconciles_from_the_journal_when_the_names_are_the_snapshots(
+    ledger: Ledger,
+) -> None:
+    from pmledger.ledger.cache import TitleStore
+
+    first = ledger.create(make(title="First"))
+    _write(ledger, "REQ-OTHER", title="From a pull")
+    assert _titles(ledger) == {first.id: "First", "REQ-OTHER": "From a pull"}
+    store = TitleStore.for_ledger(ledger.root)
+    assert store.listing is not None  # the snapshot knows its names
+    second = ledger.create(make(title="第二个"))  # a journal line
+    ledger.path_for(second.id).unlink()  # removed by another program: the snapshot's names again
+    assert _titles(ledger) == {first.id: "First", "REQ-OTHER": "From a pull"}
+    other = ledger.requirements_dir / "REQ-OTHER.toml"
+    text = other.read_bytes()
+    other.unlink()
+    assert _titles(ledger) == {first.id: "First"}  # recorded as removed
+    other.write_bytes(text)  # back: the snapshot's names, but the journal says removed
+    assert _titles(ledger) == {first.id: "First", "REQ-OTHER": "From a pull"}
+    bad = ledger.requirements_dir / "REQ-BAD.toml"
+    bad.write_text("title = [\n", encoding="utf-8")
+    assert _titles(ledger) == {first.id: "First", "REQ-OTHER": "From a pull"}
+    bad.unlink()
+    assert _titles(ledger) == {first.id: "First", "REQ-OTHER": "From a pull"}

@@ -274,6 +274,10 @@ class TitleStore:
         self.dir_mtime_ns = -1
         self.journal_lines = 0
         self.loaded = False
+        # The requirement file names (NUL-joined, in listing order) the
+        # snapshot was written from, when known: a listing equal to it needs
+        # only the journal's changes reconciled.
+        self.listing: str | None = None
         if path is not None and load:
             self._load()
 
@@ -351,9 +355,11 @@ class TitleStore:
             odd = data["odd"]
             self.bad = set(data["bad"])
             self.dir_mtime_ns = data["dir_mtime_ns"]
+            listing = data.get("listing")
         except Exception:
             return  # no snapshot yet, or a foreign one: the caller rebuilds it
         self.snapshot = snapshot
+        self.listing = listing if isinstance(listing, str) else None
         self._rows = None
         self.changes = {row[0]: row for row in odd}
         self.loaded = True
@@ -426,11 +432,16 @@ class TitleStore:
         """Whether the journal has grown enough to fold it into the snapshot."""
         return self.journal_lines > max(JOURNAL_LIMIT, self.size() // 10)
 
-    def save(self, dir_mtime_ns: int) -> None:
-        """Write the snapshot atomically and empty the journal; failures are ignored."""
+    def save(self, dir_mtime_ns: int, listing: str | None = None) -> None:
+        """Write the snapshot atomically and empty the journal; failures are ignored.
+
+        ``listing``: the requirement file names the rows were read from
+        (NUL-joined, in listing order), every one of them a row or ``bad``.
+        """
         if self.path is None or self.journal is None:
             return
         self.dir_mtime_ns = dir_mtime_ns
+        self.listing = listing
         columns, odd = TitleColumns.pack(self.rows.values())
         data = {
             "format": (TITLES_FORMAT, *_format_key()),
@@ -438,6 +449,7 @@ class TitleStore:
             "odd": odd,
             "bad": sorted(self.bad),
             "dir_mtime_ns": dir_mtime_ns,
+            "listing": listing,
         }
         from pmledger.ledger.atomic import replace_bytes
 
