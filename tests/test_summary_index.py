@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -160,3 +161,23 @@ def test_title_store_reconciles_from_the_journal_when_the_names_are_the_snapshot
     assert _titles(ledger) == {first.id: "First", "REQ-OTHER": "From a pull"}
     bad.unlink()
     assert _titles(ledger) == {first.id: "First", "REQ-OTHER": "From a pull"}
+
+
+def test_a_file_removed_while_the_folder_is_read_is_left_out(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmledger.ledger import ledger as module
+
+    _write(ledger, "REQ-A", title="Stays")
+    gone = _write(ledger, "REQ-B", title="Goes")
+    (ledger.requirements_dir / ".hidden.toml").write_text("x", encoding="utf-8")
+
+    def racing(*args: object, **kwargs: object) -> object:
+        gone.unlink(missing_ok=True)  # removed between the listing and its stat
+        raise FileNotFoundError(str(gone))
+
+    monkeypatch.setattr(module, "partial", racing)
+    monkeypatch.setattr(os, "supports_dir_fd", {os.stat})
+    assert [s.id for s in ledger.summaries().summaries] == ["REQ-A"]
+    monkeypatch.setattr(os, "supports_dir_fd", set())
+    assert [s.id for s in ledger.summaries().summaries] == ["REQ-A"]

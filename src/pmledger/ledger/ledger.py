@@ -14,7 +14,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from operator import attrgetter
+from operator import attrgetter, methodcaller
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
@@ -455,8 +455,10 @@ class Ledger:
             listed = os.listdir(self.requirements_dir)
         except FileNotFoundError:
             return [], []
-        names = [n for n in listed if n.endswith(SUFFIX) and n[0] != "."]
-        stats: list[os.stat_result | None]
+        names = list(filter(methodcaller("endswith", SUFFIX), listed))  # in C, as below
+        if any(map(methodcaller("startswith", "."), names)):
+            names = [n for n in names if n[0] != "."]
+        stats: list[os.stat_result]
         try:
             if os.stat in os.supports_dir_fd:
                 fd = os.open(self.requirements_dir, os.O_RDONLY)
@@ -468,12 +470,15 @@ class Ledger:
                 folder = str(self.requirements_dir)
                 stats = [os.stat(os.path.join(folder, n)) for n in names]
         except OSError:
-            stats = [self._stat_or_none(n) for n in names]  # one vanished meanwhile
-        regular = list(map(S_ISREG, (s.st_mode if s is not None else 0 for s in stats)))
+            # One vanished meanwhile: the slow way, leaving it out.
+            found = [(n, self._stat_or_none(n)) for n in names]
+            names = [n for n, st in found if st is not None]
+            stats = [st for _, st in found if st is not None]
+        regular = list(map(S_ISREG, map(attrgetter("st_mode"), stats)))
         if all(regular):
-            return names, stats  # type: ignore[return-value]
-        kept = [(n, s) for n, s, ok in zip(names, stats, regular, strict=True) if ok and s]
-        return [n for n, _ in kept], [s for _, s in kept]
+            return names, stats
+        kept = [(n, st) for n, st, ok in zip(names, stats, regular, strict=True) if ok]
+        return [n for n, _ in kept], [st for _, st in kept]
 
     def _stat_or_none(self, name: str) -> os.stat_result | None:
         try:
@@ -575,20 +580,23 @@ class Ledger:
 
         cut = len(SUFFIX)
         every = self._listed_names()
-        listing = "\x00".join(n for n in every if n.endswith(SUFFIX) and n[0] != ".")
-        listed = set(every)
+        # The requirement files' names, filtered and joined in C (a Python
+        # step per name costs ~40 ms at 100k).
+        names = list(filter(methodcaller("endswith", SUFFIX), every))
+        if any(map(methodcaller("startswith", "."), names)):
+            names = [n for n in names if n[0] != "."]
+        listing = "\x00".join(names)
         if listing == store.listing:
             # The very names of the snapshot (a file was written in place, or
             # one was added and removed again): only what the journal changed
             # since can differ, so the snapshot's 100k names are not compared.
-            new = {i for i, row in store.changes.items() if row is None and i + SUFFIX in listed}
-            gone = {
-                i
-                for i, row in store.changes.items()
-                if row is not None and i + SUFFIX not in listed
-            }
+            asked = {i + SUFFIX for i in store.changes}
+            present = {n[:-cut] for n in filter(asked.__contains__, names)}
+            new = {i for i, row in store.changes.items() if row is None and i in present}
+            gone = {i for i, row in store.changes.items() if row is not None and i not in present}
         else:
             # Compared as file names, with set operations in C: 100k names in a few ms.
+            listed = set(every)
             known = set(map(add, store.ids() | store.bad, repeat(SUFFIX)))
             new = {n[:-cut] for n in listed - known if n.endswith(SUFFIX) and not n.startswith(".")}
             gone = {n[:-cut] for n in known - listed}
