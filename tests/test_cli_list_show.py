@@ -535,3 +535,18 @@ def test_list_search_finds_note_text(tmp_path: Path) -> None:
     copy_example(tmp_path)
     assert listed("催收专项") == {"ACME-Q8AG3"}
     assert listed("globex") == {"ACME-D8FK3"}
+
+
+def test_list_json_batches_are_the_items_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped, requirements come a thousand to a text; the bytes are those of one at a time."""
+    from pmledger.cli import listing
+
+    from .conftest import make
+
+    reqs = [make(f"REQ-B{n:04d}", title=f"需求 {n} \u2028", effort=n % 7) for n in range(2345)]
+    monkeypatch.setattr("pmledger.cli.output.stdout_is_terminal", lambda: False)
+    batched = list(listing._json_items(reqs))
+    assert len(batched) == 3
+    assert ",".join(batched) == ",".join(r.model_dump_json() for r in reqs)
+    monkeypatch.setattr("pmledger.cli.output.stdout_is_terminal", lambda: True)
+    assert list(listing._json_items(reqs)) == [r.model_dump_json() for r in reqs]

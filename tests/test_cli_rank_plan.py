@@ -6,10 +6,14 @@ import csv
 import io
 import json
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from .cli_helpers import (
     AS_OF,
@@ -375,3 +379,43 @@ def test_plan_without_any_effort_says_so_in_one_line(tmp_path: Path) -> None:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, lines
     assert "effort=" in lines[0]
+
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=12).filter(
+    lambda s: s.strip() != ""
+)
+
+
+@settings_(max_examples=60, deadline=None)
+@given(
+    titles=st.lists(_TEXT, min_size=1, max_size=6),
+    owner=st.none() | _TEXT,
+    effort=st.none() | st.integers(0, 10**6) | st.floats(0.001, 1e6),
+    due=st.none() | st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+)
+def test_rank_json_items_are_what_json_dumps_writes(
+    titles: list[str], owner: str | None, effort: float | None, due: date | None
+) -> None:
+    """Each streamed item is, byte for byte, json.dumps of the same values."""
+    from pmledger.cli.rank import _json_items
+    from pmledger.ledger.settings import Settings
+    from pmledger.ranking.order import rank
+
+    from .conftest import make
+
+    reqs = [
+        make(
+            f"REQ-A{n:04d}",
+            title=title,
+            owner=owner,
+            effort=effort,
+            due=due,
+            priority=["low", "medium", "high", "critical"][n % 4],
+            depends_on=["REQ-A0000"] if n else [],
+        )
+        for n, title in enumerate(titles)
+    ]
+    config = Settings()
+    ranking = rank(reqs, settings=config, as_of=date(2026, 11, 20))
+    for text in _json_items(ranking, ranking.items, config):
+        assert text == json.dumps(json.loads(text), ensure_ascii=False)

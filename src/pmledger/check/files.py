@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from pmledger.errors import os_reason
 from pmledger.i18n import N_, active_language, translate, using
-from pmledger.ledger import fileformat
+from pmledger.ledger import fastread, fileformat
 from pmledger.ledger.ledger import SUFFIX
 from pmledger.ledger.model import KNOWN_FIELDS, SCORING_TABLES, Requirement
 from pmledger.ledger.records import REQUIREMENT, RecordKind
@@ -347,7 +347,7 @@ def check_text(
     """The problems of one record file on its own, and its facts for cross-file checks."""
     problems = conflict_problems(path, text)
     try:
-        data = tomllib.loads(text.removeprefix("\ufeff"))
+        data = fastread.toml(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError:
         if problems:
             return problems, None

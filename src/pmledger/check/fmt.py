@@ -19,6 +19,7 @@ from pmledger.check.files import (
 )
 from pmledger.check.ledger import record_files
 from pmledger.i18n import N_
+from pmledger.ledger import fastread
 from pmledger.ledger.ledger import SUFFIX, Ledger, write_atomic
 from pmledger.ledger.records import KINDS, RecordKind
 
@@ -97,7 +98,7 @@ def format_files(
             )
             continue
         try:
-            data = tomllib.loads(text.removeprefix("\ufeff"))
+            data = fastread.toml(text.removeprefix("\ufeff"))
             canonical = kind.canonical(data, text)
         except tomllib.TOMLDecodeError:
             found, _facts = check_text(path, text, ledger.settings, kind)

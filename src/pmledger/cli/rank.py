@@ -149,8 +149,10 @@ def _item_rows(items: list[RankedItem], as_of: date, settings: Settings) -> list
 def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[Any]:
     """Each item as JSON text, built piece by piece: a 100k ranking never exists whole.
 
-    Most terms repeat across requirements (the same priority, "blocks
-    nothing open"...), so each distinct term is encoded once.
+    The text is what ``json.dumps(item, ensure_ascii=False)`` writes (a test
+    holds them equal), assembled from scalars: most values repeat across
+    requirements (status, priority, owner, due date, every score term), so
+    each distinct one is encoded once, and no dict is built per item.
     """
     import json
 
@@ -159,38 +161,41 @@ def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -
     from pmledger.ranking.order import explain_order
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
+    memo: dict[Any, str] = {}
+
+    def text(value: Any) -> str:
+        # Keyed by type too: 1 == 1.0 == True, but their JSON differs.
+        key = (value.__class__, value)
+        done = memo.get(key)
+        if done is None:
+            done = memo[key] = encode(value)
+        return done
+
+    string = json.encoder.encode_basestring
     term_text: dict[Any, str] = {}
     everything = ranking.items
     as_of = ranking.as_of
     for n, item in enumerate(items):
         req, sc = item.requirement, item.score
         below = everything[n + 1] if n + 1 < len(everything) else None
-        head = encode(
-            {
-                "position": item.position,
-                "id": req.id,
-                "title": req.title,
-                "score": sc.value,
-                "status": req.status,
-                "priority": req.priority.value,
-                "due": req.due.isoformat() if req.due else None,
-                "overdue": is_overdue(req, settings=settings, as_of=as_of),
-                "days_to_due": sc.days_to_due,
-                "owner": req.owner,
-                "department": req.department,
-                "effort": req.effort,
-                "formula": sc.formula,
-            }
-        )
         terms = []
         for t in sc.terms:
-            text = term_text.get(t)
-            if text is None:
-                text = term_text[t] = encode(dict(zip(TERM_KEYS, t, strict=True)))
-            terms.append(text)
+            term = term_text.get(t)
+            if term is None:
+                term = term_text[t] = encode(dict(zip(TERM_KEYS, t, strict=True)))
+            terms.append(term)
         reason = explain_order(item, below, as_of=as_of) if below is not None else None
+        overdue = is_overdue(req, settings=settings, as_of=as_of)
         yield RawJson(
-            f'{head[:-1]}, "terms": [{", ".join(terms)}], "above_next_because": {encode(reason)}}}'
+            f'{{"position": {item.position}, "id": {string(req.id)}, '
+            f'"title": {string(req.title)}, "score": {text(sc.value)}, '
+            f'"status": {text(req.status)}, "priority": {text(req.priority.value)}, '
+            f'"due": {text(req.due.isoformat() if req.due else None)}, '
+            f'"overdue": {"true" if overdue else "false"}, '
+            f'"days_to_due": {text(sc.days_to_due)}, "owner": {text(req.owner)}, '
+            f'"department": {text(req.department)}, "effort": {text(req.effort)}, '
+            f'"formula": {text(sc.formula)}, "terms": [{", ".join(terms)}], '
+            f'"above_next_because": {"null" if reason is None else string(reason)}}}'
         )
 
 

@@ -23,6 +23,7 @@ from pmledger.check.files import in_english_too, syntax_error
 from pmledger.git.fields import FieldChange, field_changes, log_entries_added, plain
 from pmledger.git.repo import Repo
 from pmledger.i18n import N_, _, translate
+from pmledger.ledger import fastread
 from pmledger.ledger.ledger import SUFFIX, Ledger
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.order import Ranking, rank
@@ -217,7 +218,7 @@ def _parse_into(
         return
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
-        doc = tomllib.loads(text)
+        doc = fastread.toml(text)
         req = Requirement.model_validate(doc)
     except UnicodeDecodeError:
         problems.append(_problem(label, path, N_("not UTF-8 text")))

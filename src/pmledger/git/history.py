@@ -25,6 +25,7 @@ from pmledger.errors import NotFoundError
 from pmledger.git.fields import FieldChange, field_changes, log_entries_added, plain
 from pmledger.git.repo import FileVersion, LogEntry, Repo
 from pmledger.i18n import N_, _, translate
+from pmledger.ledger import fastread
 
 
 @dataclass
@@ -74,7 +75,7 @@ class _Unsplit(Exception):
 
 
 def _parse_split(text: str, notes_seen: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """``tomllib.loads(text)``, each ``[[notes]]`` table read once across versions.
+    """``fastread.toml(text)``, each ``[[notes]]`` table read once across versions.
 
     Notes are only ever appended, so the versions of a requirement repeat the
     same tables: parsing each once takes most of the parsing away. Anything
@@ -83,15 +84,15 @@ def _parse_split(text: str, notes_seen: dict[str, dict[str, Any]]) -> dict[str, 
     raises, and the caller parses the whole text."""
     head, sep, tail = text.partition(_NOTES)
     if not sep:
-        return tomllib.loads(text)
-    doc = tomllib.loads(head)
+        return fastread.toml(text)
+    doc = fastread.toml(head)
     if "notes" in doc:
         raise _Unsplit
     notes = []
     for chunk in tail.split(_NOTES):
         note = notes_seen.get(chunk)
         if note is None:
-            table = tomllib.loads("[[notes]]\n" + chunk)
+            table = fastread.toml("[[notes]]\n" + chunk)
             if list(table) != ["notes"] or len(table["notes"]) != 1:
                 raise _Unsplit
             note = notes_seen[chunk] = table["notes"][0]
@@ -114,7 +115,7 @@ def _parse(
         except (tomllib.TOMLDecodeError, _Unsplit):
             pass  # the whole text says what is wrong, with the right line
     try:
-        return tomllib.loads(text), None
+        return fastread.toml(text), None
     except tomllib.TOMLDecodeError as exc:
         return {}, str(exc)
 

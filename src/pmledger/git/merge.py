@@ -35,6 +35,7 @@ from typing import Any
 import tomli_w
 
 from pmledger.i18n import N_, _, translate
+from pmledger.ledger import fastread
 from pmledger.ledger.records import RecordKind, kind_for_path
 
 
@@ -194,7 +195,7 @@ def _parse(data: bytes, side: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise _Unmergeable(translate(_NOT_UTF8[side])) from None
     try:
-        return tomllib.loads(text)
+        return fastread.toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise _Unmergeable(translate(_NOT_TOML[side]).format(error=exc)) from None
 
@@ -257,7 +258,7 @@ def conflict_text(
     text_o = _canonical(kind, outcome.ours, None)
     text_t = _canonical(kind, outcome.theirs, None)
     # Re-read the canonical texts so that snippets show values as written.
-    canon_o, canon_t = tomllib.loads(text_o), tomllib.loads(text_t)
+    canon_o, canon_t = fastread.toml(text_o), fastread.toml(text_t)
     text = text_o
     for path in outcome.conflicts:
         mine, other = _snippet(canon_o, path), _snippet(canon_t, path)

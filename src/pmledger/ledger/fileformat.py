@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from pmledger.errors import FileProblem, InvalidFileError
 from pmledger.i18n import N_, _, active_language, translate
+from pmledger.ledger import fastread
 from pmledger.ledger.canonical import arrange, is_table, note_document, write
 from pmledger.ledger.model import (
     KEY_ORDER,
@@ -171,6 +172,10 @@ def toml_reason(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None, int | No
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
     """Parse TOML, turning a syntax error into a :class:`FileProblem` with line and column."""
     text = strip_bom(text)
+    # pmledger's own files, at a third of tomllib's cost; the rest is tomllib's.
+    data = fastread.loads(text)
+    if data is not None:
+        return data
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -348,6 +348,8 @@ def requirement_state(req: Requirement) -> tuple[dict[str, Any], dict[str, Any] 
 # rebuilt from the cache: pydantic only reads it, and copies it on
 # model_copy. A set of ~25 names per requirement was 220 MB at 100k.
 _FIELDS_SETS: dict[tuple[str, ...], set[str]] = {}
+_EVERY_FIELD: set[str] = set(Requirement.model_fields)
+_FIELD_COUNT = len(_EVERY_FIELD)
 
 
 def requirement_from_state(
@@ -364,10 +366,16 @@ def requirement_from_state(
     # Otherwise shallow copies: a rebuilt model never aliases the caller's dicts.
     fields = state[0] if owned else dict(state[0])
     extra = state[1] if owned or state[1] is None else dict(state[1])
-    keys = tuple(fields)
-    fields_set = _FIELDS_SETS.get(keys)
-    if fields_set is None:
-        fields_set = _FIELDS_SETS[keys] = set(keys)
+    fields_set: set[str] | None
+    if len(fields) == _FIELD_COUNT:
+        # A validated model's __dict__ holds every field (the common case:
+        # one length check instead of hashing ~25 names per requirement).
+        fields_set = _EVERY_FIELD
+    else:
+        keys = tuple(fields)
+        fields_set = _FIELDS_SETS.get(keys)
+        if fields_set is None:
+            fields_set = _FIELDS_SETS[keys] = set(keys)
     setter(obj, "__dict__", fields)
     setter(obj, "__pydantic_extra__", extra)
     setter(obj, "__pydantic_fields_set__", fields_set)

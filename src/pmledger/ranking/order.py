@@ -7,13 +7,14 @@ order is total and repeatable whatever order the files were read in.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
 from pmledger.errors import InvalidValueError, ScoringError, ScoringProblem
-from pmledger.i18n import _
+from pmledger.i18n import _, active_language
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import Filter, matcher
@@ -124,13 +125,9 @@ def explain_order(upper: RankedItem, lower: RankedItem, *, as_of: date | None = 
             d = ca - cb
             if name is None or d > diff:
                 name, diff = ta.name, d
-        if name is not None and diff > 0:
-            from pmledger.ranking.scoring import term_label
-
-            return _(
-                "score {upper:g} > {lower:g}; largest difference: {term} (+{difference:.4g})"
-            ).format(upper=a.value, lower=b.value, term=term_label(name), difference=diff)
-        return _("score {upper:g} > {lower:g}").format(upper=a.value, lower=b.value)
+        if name is None or diff <= 0:
+            name, diff = None, 0.0
+        return _score_reason(a.value, b.value, name, diff, active_language())
     from pmledger.ranking.scoring import priority_text, show_date
 
     ra, rb = upper.requirement, lower.requirement
@@ -153,6 +150,22 @@ def explain_order(upper: RankedItem, lower: RankedItem, *, as_of: date | None = 
         )
     return _("tie on score, due, priority and created; ID order ({id} before {other})").format(
         id=ra.id, other=rb.id
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _score_reason(upper: float, lower: float, term: str | None, diff: float, lang: str) -> str:
+    """The words for two different scores (``lang`` keys the cache: a run may switch).
+
+    Rankings repeat the same pairs of scores and deciding terms over and
+    over: each distinct reason is worded once.
+    """
+    if term is None:
+        return _("score {upper:g} > {lower:g}").format(upper=upper, lower=lower)
+    from pmledger.ranking.scoring import term_label
+
+    return _("score {upper:g} > {lower:g}; largest difference: {term} (+{difference:.4g})").format(
+        upper=upper, lower=lower, term=term_label(term), difference=diff
     )
 
 

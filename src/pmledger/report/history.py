@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pmledger.errors import InvalidValueError
 from pmledger.i18n import _, pgettext
+from pmledger.ledger import fastread
 from pmledger.ledger.ledger import Ledger
 from pmledger.report.data import Change
 from pmledger.report.stats import LeadTimes
@@ -83,7 +84,7 @@ def read_blobs(repo: Repo, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
         if body is None:
             continue
         try:
-            parsed[sha] = tomllib.loads(body.decode("utf-8-sig"))
+            parsed[sha] = fastread.toml(body.decode("utf-8-sig"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError):
             continue
     return parsed
