@@ -181,3 +181,31 @@ def test_a_file_removed_while_the_folder_is_read_is_left_out(
     assert [s.id for s in ledger.summaries().summaries] == ["REQ-A"]
     monkeypatch.setattr(os, "supports_dir_fd", set())
     assert [s.id for s in ledger.summaries().summaries] == ["REQ-A"]
+
+
+title_rows = st.lists(
+    st.tuples(
+        st.text(alphabet="AB中\x00", min_size=1, max_size=3),
+        st.text(max_size=5),
+        st.text(alphabet="ab进行\x00", max_size=3),
+        st.text(max_size=4),
+        st.text(max_size=4),
+        st.integers(0, 2**31),
+    ),
+    max_size=6,
+    unique_by=lambda r: r[0],
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=title_rows)
+def test_title_columns_give_back_every_row(rows: list[tuple[str, str, str, str, str, int]]) -> None:
+    from pmledger.ledger.cache import TitleColumns
+
+    data, odd = TitleColumns.pack(rows)
+    columns = TitleColumns(data)
+    plain = [r for r in rows if r not in odd]
+    assert [columns.row(i) for i in range(len(plain))] == plain  # row by row, from slices
+    assert list(columns.rows()) == plain  # whole columns
+    assert [columns.row(i) for i in range(len(plain))] == plain  # after the split, too
+    assert all("\x00" in "".join(r[:5]) for r in odd)

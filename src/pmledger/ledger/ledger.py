@@ -527,10 +527,9 @@ class Ledger:
         if snapshot is None:
             rows = list(store.rows.values())
         else:
-            ids = snapshot.column("ids")
             keys = snapshot.column("keys")
             for i in likely_matches(title, keys, snapshot.counts(), joined=snapshot.joined("keys")):
-                if ids[i] not in store.changes:  # superseded by the journal
+                if snapshot.value("ids", i) not in store.changes:  # superseded by the journal
                     rows.append(snapshot.row(i))
             rows += [row for row in store.changes.values() if row is not None]
         rows = [r for r in rows if r[2] not in excluded]
