@@ -80,10 +80,9 @@ def show(
     table, _problems = ledger.summary_table()
     # The ledger keeps its last scan (100k stat results at 100k files): left
     # for the process's end (os._exit in main) instead of freed one by one
-    # when this returns (~30 ms).
-    _KEPT[:] = [
-        ledger
-    ]  # only the last: a caller running many commands in one process stays bounded
+    # when this returns (~40 ms). Only the last: a caller running many
+    # commands in one process stays bounded.
+    _KEPT[:] = [ledger]
     req_id = req.id
     dependents = sorted(table.text("ids", row) for row in table.dependents(req_id))
     summaries = {}
