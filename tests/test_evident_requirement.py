@@ -125,3 +125,33 @@ def test_new_requirement_values_take_the_evident_path() -> None:
     assert evident_requirement({**data, "tags": None}) is None
     assert evident_requirement({**data, "created": datetime(2026, 11, 20)}) is None
     assert evident_requirement({k: v for k, v in data.items() if k != "title"}) is None
+
+
+class _Text(str):
+    pass
+
+
+class _Number(int):
+    pass
+
+
+def test_subclasses_the_model_converts_are_left_to_it() -> None:
+    data: dict[str, Any] = {
+        "id": "REQ-A",
+        "title": "t",
+        "status": "proposed",
+        "priority": "low",
+        "created": datetime(2026, 11, 20, tzinfo=UTC),
+    }
+    for changed in (
+        {"title": _Text("t")},
+        {"tags": [_Text("x")]},
+        {"effort": _Number(3)},
+        {"notes": [{"at": datetime(2026, 11, 20, tzinfo=UTC), "by": _Text("a"), "text": "b"}]},
+    ):
+        doc = {**data, **changed}
+        assert evident_requirement(doc) is None
+        Requirement.model_validate(doc)  # valid: the model converts the subclass
+    fast = evident_requirement({**data, "priority": _Text("low"), "zz": _Text("kept")})
+    assert fast is not None
+    _same(fast, Requirement.model_validate({**data, "priority": _Text("low"), "zz": _Text("kept")}))

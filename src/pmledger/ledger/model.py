@@ -389,6 +389,8 @@ _LIST_DEFAULTS = frozenset(
 )
 
 
+# Types the model keeps as they are (dates and datetimes are kept even as subclasses).
+_EXACT = frozenset({str, int, float})
 _REQUIRED = frozenset(n for n, f in Requirement.model_fields.items() if f.is_required())
 
 
@@ -445,6 +447,8 @@ def evident_requirement(data: dict[str, Any]) -> Requirement | None:
                     k not in note or not valid(note[k]) for k, valid in _NOTE_FIELDS.items()
                 ):
                     return None
+                if type(note["by"]) is not str or type(note["text"]) is not str:
+                    return None  # a str subclass: the model makes it a plain str
                 rest = {k: v for k, v in note.items() if k not in _NOTE_FIELDS}
                 known = {"at": note["at"], "by": note["by"], "text": note["text"]}
                 notes.append(_make(Note, known, rest, note))
@@ -456,7 +460,11 @@ def evident_requirement(data: dict[str, Any]) -> Requirement | None:
         elif name == "priority":
             value = Priority(value)
         elif name in _LIST_DEFAULTS:
+            if any(type(item) is not str for item in value):
+                return None  # a str subclass: the model makes it a plain str
             value = list(value)
+        elif isinstance(value, str | int | float) and type(value) not in _EXACT:
+            return None  # a subclass of str, int or float: the model converts it
         fields[name] = value
     extra = {k: v for k, v in data.items() if k not in fields}
     req: Requirement = _make(Requirement, fields, extra, data)
