@@ -416,3 +416,16 @@ def test_list_json_is_the_stored_model(acme: Path) -> None:
         r.id: r.model_dump(mode="json") for r in Ledger.discover(acme).load_all().requirements
     }
     assert listed and {item["id"]: item for item in listed} == models
+
+
+def test_json_runs_join_items_only_when_piped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmledger.cli import output
+
+    texts = [f'{{"n": {n}, "t": "第{n}"}}' for n in range(2345)]
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: False)
+    runs = list(output.json_runs(iter(texts)))
+    assert len(runs) == 3
+    assert ",".join(runs) == ",".join(texts)
+    assert list(output.json_runs([])) == []
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
+    assert list(output.json_runs(iter(texts))) == texts

@@ -397,7 +397,7 @@ def test_rank_json_items_are_what_json_dumps_writes(
     titles: list[str], owner: str | None, effort: float | None, due: date | None
 ) -> None:
     """Each streamed item is, byte for byte, json.dumps of the same values."""
-    from pmledger.cli.rank import _json_items
+    from pmledger.cli.rank import _json_texts
     from pmledger.ledger.settings import Settings
     from pmledger.ranking.order import rank
 
@@ -417,5 +417,5 @@ def test_rank_json_items_are_what_json_dumps_writes(
     ]
     config = Settings()
     ranking = rank(reqs, settings=config, as_of=date(2026, 11, 20))
-    for text in _json_items(ranking, ranking.items, config):
+    for text in _json_texts(ranking, ranking.items, config):
         assert text == json.dumps(json.loads(text), ensure_ascii=False)

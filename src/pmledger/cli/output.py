@@ -25,7 +25,7 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -265,7 +265,34 @@ Block = Line | View | Grid | Board
 
 
 class RawJson(str):
-    """An item of a streamed JSON list that is already JSON text."""
+    """An item of a streamed JSON list that is already JSON text.
+
+    Piped, the list is compact: a RawJson may then hold several items
+    already joined by the comma the writer puts between items
+    (:func:`json_runs`).
+    """
+
+
+# Items per RawJson run: fewer, larger texts for the writer to check and join.
+JSON_RUN = 1000
+
+
+def json_runs(texts: Iterable[str]) -> Iterator[RawJson]:
+    """Items' JSON texts for a streamed list: a thousand to a run when piped
+    (compact JSON, the same bytes), one by one on a terminal, where the list
+    is indented item by item."""
+    if stdout_is_terminal():
+        for text in texts:
+            yield RawJson(text)
+        return
+    run: list[str] = []
+    for text in texts:
+        run.append(text)
+        if len(run) == JSON_RUN:
+            yield RawJson(",".join(run))
+            run.clear()
+    if run:
+        yield RawJson(",".join(run))
 
 
 @dataclass

@@ -147,6 +147,13 @@ def _item_rows(items: list[RankedItem], as_of: date, settings: Settings) -> list
 
 
 def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[Any]:
+    """The items for the JSON list (runs of them when piped: output.json_runs)."""
+    from pmledger.cli.output import json_runs
+
+    return json_runs(_json_texts(ranking, items, settings))
+
+
+def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[str]:
     """Each item as JSON text, built piece by piece: a 100k ranking never exists whole.
 
     The text is what ``json.dumps(item, ensure_ascii=False)`` writes (a test
@@ -156,7 +163,6 @@ def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -
     """
     import json
 
-    from pmledger.cli.output import RawJson
     from pmledger.query.filters import is_overdue
     from pmledger.ranking.order import explain_order
 
@@ -186,7 +192,7 @@ def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -
             terms.append(term)
         reason = explain_order(item, below, as_of=as_of) if below is not None else None
         overdue = is_overdue(req, settings=settings, as_of=as_of)
-        yield RawJson(
+        yield (
             f'{{"position": {item.position}, "id": {string(req.id)}, '
             f'"title": {string(req.title)}, "score": {text(sc.value)}, '
             f'"status": {text(req.status)}, "priority": {text(req.priority.value)}, '

@@ -89,7 +89,8 @@ def rank(
         raise ScoringError(problems)
     scored.sort(key=lambda pair: sort_key(*pair))
     items = [RankedItem(i, req, sc) for i, (req, sc) in enumerate(scored, start=1)]
-    ranked_ids = {item.requirement.id for item in items}
+    # Most ledgers have no cycle and no unknown dependency: no set of IDs then.
+    ranked_ids = {req.id for req, _sc in scored} if deps.cycles or deps.unknown else set()
     return Ranking(
         model=chosen,
         as_of=as_of,

@@ -112,7 +112,8 @@ def _since_args(repo: Repo, since: str | None, as_of: date) -> tuple[list[str], 
 
 
 def _req_id(path: str) -> str:
-    return Path(path).name.removesuffix(".toml")
+    # git writes paths with "/" on every system; no Path per file change.
+    return path.rpartition("/")[2].removesuffix(".toml")
 
 
 def _describe(
