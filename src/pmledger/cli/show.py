@@ -77,12 +77,11 @@ def show(
         raise explain_missing(ledger, req_id, exc) from None
     # Checked fresh file by file, but read as columns: only the rows shown
     # become objects (docs/performance.md).
-    table, _problems = ledger.summary_table()
-    # The ledger keeps its last scan (100k stat results at 100k files): left
-    # for the process's end (os._exit in main) instead of freed one by one
-    # when this returns (~40 ms). Only the last: a caller running many
-    # commands in one process stays bounded.
-    _KEPT[:] = [ledger]
+    # The scan's stat results (100k at 100k files) are left for the process's
+    # end (os._exit in main) instead of freed one by one on return (~40 ms).
+    # Only the last: a caller running many commands in one process stays bounded.
+    _KEPT.clear()
+    table, _problems = ledger.summary_table(keep=_KEPT)
     req_id = req.id
     dependents = sorted(table.text("ids", row) for row in table.dependents(req_id))
     summaries = {}
