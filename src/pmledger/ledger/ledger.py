@@ -14,7 +14,8 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from operator import attrgetter, methodcaller
+from itertools import compress, repeat
+from operator import attrgetter
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
@@ -150,6 +151,20 @@ def _sync_files(folder: Path, paths: list[Path]) -> None:
     for path in paths:
         with path.open("rb+") as handle:
             os.fsync(handle.fileno())
+
+
+def _requirement_names(listed: list[str]) -> tuple[list[str], str]:
+    """The requirement files among a folder's names, and them joined by NUL.
+
+    In C but for the rare hidden ``.x.toml``: at 100k names a Python test
+    per name costs ~9 ms, ``map`` and ``compress`` ~6 ms.
+    """
+    names = list(compress(listed, map(str.endswith, listed, repeat(SUFFIX))))
+    listing = "\x00".join(names)
+    if listing.startswith(".") or "\x00." in listing:
+        names = [n for n in names if n[0] != "."]
+        listing = "\x00".join(names)
+    return names, listing
 
 
 def _first(item: tuple[str, os.DirEntry[str], os.stat_result]) -> str:
@@ -403,7 +418,7 @@ class Ledger:
         them on return (~40 ms at 100k files), for a process about to end.
         """
         index = SummaryIndex.for_ledger(self.root) if use_cache else SummaryIndex(None)
-        names, stats = self._stat_names()
+        names, stats, listing = self._stat_names()
         sizes = array("q", map(attrgetter("st_size"), stats))
         mtimes = array("q", map(attrgetter("st_mtime_ns"), stats))
         if keep is not None:
@@ -412,7 +427,7 @@ class Ledger:
         statuses = set(self.settings.ledger.statuses)
         if (
             old is not None
-            and old.listing == "\x00".join(names)
+            and old.listing == listing
             and old.array("sizes") == sizes
             and old.array("mtimes") == mtimes
             and old.statuses <= statuses
@@ -451,8 +466,9 @@ class Ledger:
         problems.sort(key=lambda p: p.path.name)
         return table, problems
 
-    def _stat_names(self) -> tuple[list[str], list[os.stat_result]]:
-        """The requirement files' names (in listing order) and their stat.
+    def _stat_names(self) -> tuple[list[str], list[os.stat_result], str]:
+        """The requirement files' names (in listing order), their stat, and
+        the names joined by NUL.
 
         The stats run in C (``map`` of ``os.stat`` relative to the folder's
         descriptor): at 100k files a Python loop over ``DirEntry`` objects
@@ -461,10 +477,8 @@ class Ledger:
         try:
             listed = os.listdir(self.requirements_dir)
         except FileNotFoundError:
-            return [], []
-        names = list(filter(methodcaller("endswith", SUFFIX), listed))  # in C, as below
-        if any(map(methodcaller("startswith", "."), names)):
-            names = [n for n in names if n[0] != "."]
+            return [], [], ""
+        names, listing = _requirement_names(listed)
         stats: list[os.stat_result]
         try:
             if os.stat in os.supports_dir_fd:
@@ -481,11 +495,13 @@ class Ledger:
             found = [(n, self._stat_or_none(n)) for n in names]
             names = [n for n, st in found if st is not None]
             stats = [st for _, st in found if st is not None]
-        regular = list(map(S_ISREG, map(attrgetter("st_mode"), stats)))
-        if all(regular):
-            return names, stats
+            listing = "\x00".join(names)
+        if all(map(S_ISREG, map(attrgetter("st_mode"), stats))):
+            return names, stats, listing
+        regular = [S_ISREG(st.st_mode) for st in stats]  # a folder named X.toml
         kept = [(n, st) for n, st, ok in zip(names, stats, regular, strict=True) if ok]
-        return [n for n, _ in kept], [st for _, st in kept]
+        names = [n for n, _ in kept]
+        return names, [st for _, st in kept], "\x00".join(names)
 
     def _stat_or_none(self, name: str) -> os.stat_result | None:
         try:
@@ -581,17 +597,13 @@ class Ledger:
 
     def _reconcile_titles(self, store: TitleStore, now: int) -> None:
         """Bring the store in line with the folder's file names (no stat per file)."""
-        from itertools import repeat
         from operator import add
 
         cut = len(SUFFIX)
         every = self._listed_names()
         # The requirement files' names, filtered and joined in C (a Python
         # step per name costs ~40 ms at 100k).
-        names = list(filter(methodcaller("endswith", SUFFIX), every))
-        if any(map(methodcaller("startswith", "."), names)):
-            names = [n for n in names if n[0] != "."]
-        listing = "\x00".join(names)
+        names, listing = _requirement_names(every)
         if listing == store.listing:
             # The very names of the snapshot (a file was written in place, or
             # one was added and removed again): only what the journal changed
