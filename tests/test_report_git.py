@@ -108,3 +108,22 @@ def test_outside_git_nothing_breaks(root: Path) -> None:
     data = json.loads(ok(["stats", "-f", "json"]).stdout)
     assert data["lead_time"] is None
     assert "No git history" in ok(["report"]).stdout
+
+
+@pytest.mark.parametrize("name", ["迭代 12", 'Q4 "big"', "S\\2"])
+def test_sprint_start_for_names_written_plain_or_escaped(root: Path, name: str) -> None:
+    """Versions are looked for by the sprint's name as written; an escaped name still counts."""
+    from pmledger.ledger import Ledger
+    from pmledger.report.history import sprint_history
+
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    a = add("Export customers")
+    commit(root, "2026-11-01", "Alice", "capture")
+    ok(["set", a, f"sprint={name}"])
+    commit(root, "2026-11-02", "Bob", "plan")
+    b = add("Late")
+    ok(["set", b, f"sprint={name}"])
+    commit(root, "2026-11-04", "Bob", "late")
+    started, added = sprint_history(Ledger(root), name)
+    assert started is not None and started.date().isoformat() == "2026-11-02"
+    assert added == [b]

@@ -77,14 +77,23 @@ def read_log(
     return commits
 
 
-def read_blobs(repo: Repo, shas: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The parsed TOML of many blobs through one ``git cat-file --batch`` (bad ones left out)."""
+def read_blobs(
+    repo: Repo, shas: Iterable[str], *, mentions: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """The parsed TOML of many blobs through one ``git cat-file --batch`` (bad ones left out).
+
+    ``mentions``: only blobs whose text holds this string are parsed (the
+    others cannot have it as a value); the rest are left out too.
+    """
     parsed: dict[str, dict[str, Any]] = {}
     for sha, body in repo.read_blobs(shas).items():
         if body is None:
             continue
         try:
-            parsed[sha] = fastread.toml(body.decode("utf-8-sig"))
+            text = body.decode("utf-8-sig")
+            if mentions is not None and mentions not in text:
+                continue
+            parsed[sha] = fastread.toml(text)
         except (UnicodeDecodeError, tomllib.TOMLDecodeError):
             continue
     return parsed
@@ -212,7 +221,13 @@ def sprint_history(ledger: Ledger, name: str) -> tuple[datetime | None, list[str
     if repo is None:
         return None, None
     commits = read_log(repo, ledger.requirements_dir)
-    blobs = read_blobs(repo, (f.new for c in commits for f in c.files if f.new))
+    # A version assigned to the sprint holds its name as written: only those
+    # are parsed (most versions of a long history are not). A name TOML
+    # would escape is not looked for as written.
+    plain = not any(c in name for c in '"\\') and name.isprintable()
+    blobs = read_blobs(
+        repo, (f.new for c in commits for f in c.files if f.new), mentions=name if plain else None
+    )
     first: dict[str, datetime] = {}
     for c in commits:
         for f in c.files:
