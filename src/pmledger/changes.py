@@ -27,6 +27,7 @@ from pmledger.ledger.model import (
     SCORING_TABLES,
     Note,
     Requirement,
+    evident_requirement,
 )
 from pmledger.ledger.settings import Settings
 from pmledger.ledger.validation import sentences
@@ -39,6 +40,9 @@ Resolver = Callable[[str], str]
 
 
 def _validate(data: dict[str, Any]) -> Requirement:
+    req = evident_requirement(data)  # without the validator when nothing needs checking
+    if req is not None:
+        return req
     try:
         return Requirement.model_validate(data)
     except ValidationError as exc:

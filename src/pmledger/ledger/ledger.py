@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
+import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import compress, repeat
+from operator import attrgetter
 from pathlib import Path
+from stat import S_ISREG
 from typing import NamedTuple
 
 from pydantic import ValidationError
@@ -36,7 +41,16 @@ from pmledger.ledger.atomic import create_exclusive as create_exclusive
 from pmledger.ledger.atomic import fsync_dir, write_temp
 from pmledger.ledger.atomic import link_exclusive as link_exclusive
 from pmledger.ledger.atomic import write_atomic as write_atomic
-from pmledger.ledger.cache import ParseCache, TitleRow, TitleStore
+from pmledger.ledger.cache import (
+    RACY_SECONDS,
+    UNTRUSTED,
+    ParseCache,
+    SummaryIndex,
+    SummaryRow,
+    SummaryTable,
+    TitleRow,
+    TitleStore,
+)
 from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
 from pmledger.ledger.settings import (
     CONFIG_NAME,
@@ -139,6 +153,20 @@ def _sync_files(folder: Path, paths: list[Path]) -> None:
             os.fsync(handle.fileno())
 
 
+def _requirement_names(listed: list[str]) -> tuple[list[str], str]:
+    """The requirement files among a folder's names, and them joined by NUL.
+
+    In C but for the rare hidden ``.x.toml``: at 100k names a Python test
+    per name costs ~9 ms, ``map`` and ``compress`` ~6 ms.
+    """
+    names = list(compress(listed, map(str.endswith, listed, repeat(SUFFIX))))
+    listing = "\x00".join(names)
+    if listing.startswith(".") or "\x00." in listing:
+        names = [n for n in names if n[0] != "."]
+        listing = "\x00".join(names)
+    return names, listing
+
+
 def _first(item: tuple[str, os.DirEntry[str], os.stat_result]) -> str:
     return item[0]
 
@@ -166,6 +194,8 @@ class Ledger:
                 _("{file} already exists; this folder is already a ledger").format(file=config)
             )
         root.mkdir(parents=True, exist_ok=True)
+        import tomllib
+
         text = config_text(prefix)
         # Validate the template with the requested prefix before writing anything.
         try:
@@ -313,7 +343,9 @@ class Ledger:
             ) from None
 
     def _read_entry(self, entry: os.DirEntry[str]) -> Requirement | FileProblem:
-        path = Path(entry.path)
+        return self._read_file(Path(entry.path))
+
+    def _read_file(self, path: Path) -> Requirement | FileProblem:
         try:
             return self.parse(path, path.read_bytes().decode("utf-8"))
         except UnicodeDecodeError:
@@ -359,31 +391,124 @@ class Ledger:
 
     def summaries(self, *, use_cache: bool = True) -> SummaryResult:
         """A summary of every requirement; much faster than :meth:`load_all` when cached."""
-        cache = ParseCache.for_ledger(self.root, "index") if use_cache else ParseCache(None)
-        result = SummaryResult()
-        statuses = set(self.settings.ledger.statuses)
-        scan = self._stat_scan()
-        # The loop runs once per file of the ledger (show, check, completion):
-        # the cache's entries are read inline, without a call per file.
-        entries = cache.entries
+        table, problems = self.summary_table(use_cache=use_cache)
+        rows = table.rows()
+        names = table.names()
+        result = SummaryResult(problems=problems)
         append = result.summaries.append
-        for name, entry, stat in scan:
-            hit = entries.get(name)
-            if hit is not None and hit[0] == stat.st_size and hit[1] == stat.st_mtime_ns:
-                cached = hit[2]
-                if cached[2] in statuses:
-                    append(make_summary(cached))
-                    continue
-            req = self._read_entry(entry)
-            if isinstance(req, FileProblem):
-                result.problems.append(req)
-                continue
-            summary = summarize(req)
-            result.summaries.append(summary)
-            cache.put(name, stat.st_size, stat.st_mtime_ns, tuple(summary))
-        cache.retain({item[0] for item in scan})
-        cache.save()
+        for i in sorted(range(len(rows)), key=names.__getitem__):
+            row = rows[i]
+            if row is not None:
+                append(make_summary(row))
         return result
+
+    def summary_table(
+        self, *, use_cache: bool = True, keep: list[object] | None = None
+    ) -> tuple[SummaryTable, list[FileProblem]]:
+        """Every readable requirement's summary as columns, and every file that could not be read.
+
+        Never stale: every file is checked by size and mtime (one ``stat``
+        each), so a file edited in place by another program is seen. When
+        the folder's listing and every key match the stored table (the usual
+        case), the table is served without a Python step per file: the stats,
+        their keys and the comparison all run in C. Rows are in the folder's
+        listing order; the caller sorts what it shows.
+
+        ``keep``: where to leave the scan (its stat results and names)
+        instead of freeing it on return (~40 ms at 100k files), for a
+        process about to end.
+        """
+        index = SummaryIndex.for_ledger(self.root) if use_cache else SummaryIndex(None)
+        names, stats, listing = self._stat_names()
+        sizes = array("q", map(attrgetter("st_size"), stats))
+        mtimes = array("q", map(attrgetter("st_mtime_ns"), stats))
+        if keep is not None:
+            keep += (stats, names)
+        old = index.table
+        statuses = set(self.settings.ledger.statuses)
+        if (
+            old is not None
+            and old.listing == listing
+            and old.array("sizes") == sizes
+            and old.array("mtimes") == mtimes
+            and old.statuses <= statuses
+        ):
+            return old, []
+        old_rows = old.rows() if old is not None else []
+        old_sizes = old.array("sizes") if old is not None else array("q")
+        old_mtimes = old.array("mtimes") if old is not None else array("q")
+        racy = (time.time() - RACY_SECONDS) * 1e9
+        rows: list[tuple[str, int, int, SummaryRow | None]] = []
+        problems: list[FileProblem] = []
+        for name, size, mtime in zip(names, sizes, mtimes, strict=True):
+            i = old.position(name) if old is not None else None
+            if i is not None and old_sizes[i] == size and old_mtimes[i] == mtime:
+                row = old_rows[i]
+                if row is not None and row[2] in statuses:
+                    rows.append((name, size, mtime, row))
+                    continue
+            read = self._read_file(self.requirements_dir / name)
+            if isinstance(read, FileProblem):
+                problems.append(read)
+                rows.append((name, UNTRUSTED, mtime, None))
+                continue
+            # Too recent to trust (a second same-size edit within one tick):
+            # kept for this run, read again next time.
+            trusted = size if mtime <= racy else UNTRUSTED
+            rows.append((name, trusted, mtime, tuple(summarize(read))))  # type: ignore[arg-type]
+        table = SummaryTable.pack(rows)
+        if (
+            old is None
+            or old.listing != table.listing
+            or old._data["sizes"] != table._data["sizes"]
+            or old._data["mtimes"] != table._data["mtimes"]
+        ):
+            index.save(table)
+        problems.sort(key=lambda p: p.path.name)
+        return table, problems
+
+    def _stat_names(self) -> tuple[list[str], list[os.stat_result], str]:
+        """The requirement files' names (in listing order), their stat, and
+        the names joined by NUL.
+
+        The stats run in C (``map`` of ``os.stat`` relative to the folder's
+        descriptor): at 100k files a Python loop over ``DirEntry`` objects
+        cost ~0.2 s more than the system calls themselves.
+        """
+        try:
+            listed = os.listdir(self.requirements_dir)
+        except FileNotFoundError:
+            return [], [], ""
+        names, listing = _requirement_names(listed)
+        stats: list[os.stat_result]
+        try:
+            if os.stat in os.supports_dir_fd:
+                fd = os.open(self.requirements_dir, os.O_RDONLY)
+                try:
+                    stats = list(map(partial(os.stat, dir_fd=fd), names))
+                finally:
+                    os.close(fd)
+            else:
+                folder = str(self.requirements_dir)
+                stats = [os.stat(os.path.join(folder, n)) for n in names]
+        except OSError:
+            # One vanished meanwhile: the slow way, leaving it out.
+            found = [(n, self._stat_or_none(n)) for n in names]
+            names = [n for n, st in found if st is not None]
+            stats = [st for _, st in found if st is not None]
+            listing = "\x00".join(names)
+        if all(map(S_ISREG, map(attrgetter("st_mode"), stats))):
+            return names, stats, listing
+        regular = [S_ISREG(st.st_mode) for st in stats]  # a folder named X.toml
+        kept = [(n, st) for n, st, ok in zip(names, stats, regular, strict=True) if ok]
+        names = [n for n, _ in kept]
+        return names, [st for _, st in kept], "\x00".join(names)
+
+    def _stat_or_none(self, name: str) -> os.stat_result | None:
+        try:
+            return os.stat(self.requirements_dir / name)
+        except OSError:
+            return None
 
     def titles(self) -> list[TitleEntry]:
         """Every readable requirement's title and status, fast at any size.
@@ -426,10 +551,9 @@ class Ledger:
         if snapshot is None:
             rows = list(store.rows.values())
         else:
-            ids = snapshot.column("ids")
             keys = snapshot.column("keys")
             for i in likely_matches(title, keys, snapshot.counts(), joined=snapshot.joined("keys")):
-                if ids[i] not in store.changes:  # superseded by the journal
+                if snapshot.value("ids", i) not in store.changes:  # superseded by the journal
                     rows.append(snapshot.row(i))
             rows += [row for row in store.changes.values() if row is not None]
         rows = [r for r in rows if r[2] not in excluded]
@@ -454,32 +578,47 @@ class Ledger:
         except OSError:
             return -1
 
-    def _listed_names(self) -> set[str]:
+    def _listed_names(self) -> list[str]:
         try:
-            return set(os.listdir(self.requirements_dir))
+            return os.listdir(self.requirements_dir)
         except FileNotFoundError:
-            return set()
+            return []
 
     def _rebuild_titles(self, store: TitleStore, now: int) -> None:
-        result = self.summaries()
+        table, problems = self.summary_table()
+        rows = table.rows()
+        names = table.names()
         store.rows = {
-            s.id: (s.id, s.title, s.status, s.created, s.title_key, s.title_bigrams)
-            for s in result.summaries
+            row[0]: (row[0], row[1], row[2], row[4], row[5], row[6])
+            for row in (rows[i] for i in sorted(range(len(rows)), key=names.__getitem__))
+            if row is not None
         }
-        store.bad = {p.path.name[: -len(SUFFIX)] for p in result.problems}
-        store.save(now)
+        store.bad = {p.path.name[: -len(SUFFIX)] for p in problems}
+        store.save(now, table.listing)
 
     def _reconcile_titles(self, store: TitleStore, now: int) -> None:
         """Bring the store in line with the folder's file names (no stat per file)."""
-        from itertools import repeat
         from operator import add
 
-        # Compared as file names, with set operations in C: 100k names in a few ms.
-        listed = self._listed_names()
-        known = set(map(add, store.ids() | store.bad, repeat(SUFFIX)))
         cut = len(SUFFIX)
-        new = {n[:-cut] for n in listed - known if n.endswith(SUFFIX) and not n.startswith(".")}
-        gone = {n[:-cut] for n in known - listed}
+        every = self._listed_names()
+        # The requirement files' names, filtered and joined in C (a Python
+        # step per name costs ~40 ms at 100k).
+        names, listing = _requirement_names(every)
+        if listing == store.listing:
+            # The very names of the snapshot (a file was written in place, or
+            # one was added and removed again): only what the journal changed
+            # since can differ, so the snapshot's 100k names are not compared.
+            asked = {i + SUFFIX for i in store.changes}
+            present = {n[:-cut] for n in filter(asked.__contains__, names)}
+            new = {i for i, row in store.changes.items() if row is None and i in present}
+            gone = {i for i, row in store.changes.items() if row is not None and i not in present}
+        else:
+            # Compared as file names, with set operations in C: 100k names in a few ms.
+            listed = set(every)
+            known = set(map(add, store.ids() | store.bad, repeat(SUFFIX)))
+            new = {n[:-cut] for n in listed - known if n.endswith(SUFFIX) and not n.startswith(".")}
+            gone = {n[:-cut] for n in known - listed}
         if len(new) > 1000:
             self._rebuild_titles(store, now)  # a pull or a clone: read it all once
             return
@@ -499,7 +638,7 @@ class Ledger:
                 store.rows[row[0]] = row
             for req_id in gone:
                 store.rows.pop(req_id, None)
-            store.save(now)
+            store.save(now, listing)
         else:
             store.append(puts, sorted(gone), now)
             if store.dir_mtime_ns != now:

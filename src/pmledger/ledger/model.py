@@ -7,10 +7,12 @@ is checked against its settings (``pmledger.ledger.settings.check_statuses``),
 since workflows are configurable per ledger.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would evaluate every
+# string annotation of the models at import (a compile each, ~1-2 ms of each start).
 
 import math
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
@@ -165,9 +167,13 @@ def _one_to_ten(value: int | float) -> int | float:
     return value
 
 
+# Every model here builds its validator on first use (defer_build), not at
+# import: `show` and `add` build their requirement without it when every value
+# is valid as it stands (evident_requirement), and most commands never
+# validate a scoring table. Building them all at import cost ~10 ms of each start.
 class _ScoringInputs(BaseModel):
     # A misspelt input (rice.raech) must be refused, not ignored at rank time.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class RiceInputs(_ScoringInputs):
@@ -230,7 +236,7 @@ def _inputs_table(model: type[_ScoringInputs]) -> Any:
 class Note(BaseModel):
     """A dated entry of the feedback log: who said what, when."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     at: AwareDatetime
     by: str
@@ -241,7 +247,7 @@ class Requirement(BaseModel):
     """One requirement, as stored in one TOML file (immutable: change it with
     ``model_copy(update=...)`` or the functions of :mod:`pmledger.changes`)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     id: str
     title: RequiredText
@@ -375,3 +381,91 @@ def requirement_from_state(
     setter(obj, "__pydantic_fields_set__", fields_set)
     setter(obj, "__pydantic_private__", None)
     return obj
+
+
+# Fields whose default is an empty list (default_factory=list); the others default to None.
+_LIST_DEFAULTS = frozenset(
+    n for n, f in Requirement.model_fields.items() if f.default_factory is list
+)
+
+
+# Types the model keeps as they are (dates and datetimes are kept even as subclasses).
+_EXACT = frozenset({str, int, float})
+_REQUIRED = frozenset(n for n, f in Requirement.model_fields.items() if f.is_required())
+
+
+def _make(
+    cls: type[BaseModel], fields: dict[str, Any], extra: dict[str, Any], given: Iterable[str]
+) -> Any:
+    # What pydantic's validator leaves in a model: its fields in declaration
+    # order, the unknown keys apart, and every key given counted as "set".
+    obj = cls.__new__(cls)
+    setter = object.__setattr__
+    setter(obj, "__dict__", fields)
+    setter(obj, "__pydantic_extra__", extra)
+    setter(obj, "__pydantic_fields_set__", set(given))
+    setter(obj, "__pydantic_private__", None)
+    return obj
+
+
+def evident_requirement(data: dict[str, Any]) -> Requirement | None:
+    """The requirement ``data`` (a parsed file, or a new requirement's values)
+    describes, built without pydantic's validator when every value is valid
+    and canonical as it stands; None when the model must decide (an alias,
+    a naive datetime, a blank text, anything refused).
+
+    Equal to ``Requirement.model_validate(data)`` field for field, extra keys
+    and "fields set" included (tests/test_evident_requirement.py, under
+    hypothesis). The checks are the merge driver's
+    (:mod:`pmledger.ledger.records`), which that driver's tests hold equal to
+    the model's.
+    """
+    from pmledger.ledger.records import _NOTE_FIELDS, FAST_FIELDS, FAST_SCORING
+
+    fields: dict[str, Any] = {}
+    for name in KNOWN_FIELDS:
+        if name not in data:
+            if name in _REQUIRED:
+                return None
+            fields[name] = [] if name in _LIST_DEFAULTS else None
+            continue
+        value = data[name]
+        if name in SCORING_TABLES:
+            inputs = FAST_SCORING[name]
+            if value is not None:
+                if type(value) is not dict or any(
+                    k not in inputs or not inputs[k](v) for k, v in value.items()
+                ):
+                    return None
+                value = dict(value)
+        elif name == "notes":
+            if type(value) is not list:
+                return None
+            notes = []
+            for note in value:
+                if type(note) is not dict or any(
+                    k not in note or not valid(note[k]) for k, valid in _NOTE_FIELDS.items()
+                ):
+                    return None
+                if type(note["by"]) is not str or type(note["text"]) is not str:
+                    return None  # a str subclass: the model makes it a plain str
+                rest = {k: v for k, v in note.items() if k not in _NOTE_FIELDS}
+                known = {"at": note["at"], "by": note["by"], "text": note["text"]}
+                notes.append(_make(Note, known, rest, note))
+            value = notes
+        elif value is None and name not in _REQUIRED and name not in _LIST_DEFAULTS:
+            pass  # an explicit None: the default, as pydantic keeps it
+        elif not FAST_FIELDS[name](value):
+            return None
+        elif name == "priority":
+            value = Priority(value)
+        elif name in _LIST_DEFAULTS:
+            if any(type(item) is not str for item in value):
+                return None  # a str subclass: the model makes it a plain str
+            value = list(value)
+        elif isinstance(value, str | int | float) and type(value) not in _EXACT:
+            return None  # a subclass of str, int or float: the model converts it
+        fields[name] = value
+    extra = {k: v for k, v in data.items() if k not in fields}
+    req: Requirement = _make(Requirement, fields, extra, data)
+    return req

@@ -4,19 +4,15 @@ Settings are resolved once into a ``Settings`` object and passed down; no
 module-level state is changed by flags.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic would evaluate every
+# string annotation of the models at import (a compile each, ~1-2 ms of each start).
 
-import hashlib
-import json
 import os
 import re
-import textwrap
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-import tomli_w
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -45,8 +41,10 @@ DEFAULT_STATUSES = [
 
 
 class _Strict(BaseModel):
-    # A typo in pmledger.toml must be caught, not ignored.
-    model_config = ConfigDict(extra="forbid")
+    # A typo in pmledger.toml must be caught, not ignored. The validators are
+    # built on first use (defer_build): a ledger's settings are usually read
+    # back from the settings cache (load_settings), without validating again.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _in_workflow(value: str, info: ValidationInfo) -> str:
@@ -215,6 +213,9 @@ class ScoringSettings(_Strict):
 
     def fingerprint(self) -> str:
         """A short hash of the effective settings, printed beside a ranking."""
+        import hashlib
+        import json
+
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:10]
 
@@ -247,10 +248,20 @@ def load_settings(root: Path) -> Settings:
 
     Every problem is named at once, by key and line, in people's words.
     """
+    path = root / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        text = None  # the same read below names the problem
+    if text is not None:
+        cached = _cached_settings(root, text)
+        if cached is not None:
+            return cached
+    import tomllib
+
     from pmledger.ledger.fileformat import field_line
     from pmledger.ledger.validation import describe
 
-    path = root / CONFIG_NAME
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
@@ -276,7 +287,7 @@ def load_settings(root: Path) -> Settings:
             _("{path}: cannot be read: {error}").format(path=path, error=exc)
         ) from None
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         parts = []
         for found in describe(exc):
@@ -285,6 +296,47 @@ def load_settings(root: Path) -> Settings:
                 f"{path}:{line}: {found.sentence}" if line else f"{path}: {found.sentence}"
             )
         raise ConfigError(pgettext("problem separator", "; ").join(parts)) from None
+    _store_settings(root, text, settings)
+    return settings
+
+
+# The settings of a ledger, validated once per text of its pmledger.toml: read
+# back without pydantic building its validators (~10 ms of every start).
+# Keyed by the whole text, so any change (even a comment) validates again.
+def _cached_settings(root: Path, text: str) -> Settings | None:
+    import pickle
+
+    from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key
+
+    if os.environ.get(ENV_DISABLE):
+        return None
+    try:
+        with cache_path(root, "settings").open("rb") as handle:
+            stored = pickle.load(handle)
+        if stored["format"] == format_key() and stored["text"] == text:
+            settings = stored["settings"]
+            if type(settings) is Settings:
+                return settings
+    except Exception:
+        pass  # missing, torn or foreign: validated again and stored anew
+    return None
+
+
+def _store_settings(root: Path, text: str, settings: Settings) -> None:
+    import pickle
+
+    from pmledger.ledger.atomic import replace_bytes
+    from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key
+
+    if os.environ.get(ENV_DISABLE):
+        return
+    data = {"format": format_key(), "text": text, "settings": settings}
+    try:
+        path = cache_path(root, "settings")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_bytes(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    except OSError:
+        return
 
 
 def find_ledger_root(
@@ -326,6 +378,8 @@ _HEADER = """\
 
 
 def _toml_value(value: object) -> str:
+    import tomli_w
+
     if isinstance(value, dict):
         # An inline table: one line, like the lists.
         inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
@@ -337,6 +391,8 @@ def _toml_value(value: object) -> str:
 
 
 def _comment(text: str | None) -> list[str]:
+    import textwrap
+
     if not text:
         return []
     clean = " ".join(text.split())
