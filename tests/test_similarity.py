@@ -91,15 +91,25 @@ def test_exact_key_ignores_case_width_spaces_and_surrounding_punctuation() -> No
 def test_column_scan_keeps_exactly_what_the_checks_accept(title, others, threshold):  # type: ignore[no-untyped-def]
     # likely_matches (add's scan of the title store's columns) must keep every
     # row `similar` accepts and every row with the same title key, and no other.
+    from unittest import mock
+
+    from pmledger.query import similarity
     from pmledger.query.similarity import likely_matches, title_key
 
     rows = [summarize(make(f"REQ-{i:05d}", title=t)) for i, t in enumerate(others) if t.strip()]
-    kept = likely_matches(
-        title, [r.title_key for r in rows], [r.title_bigrams for r in rows], threshold=threshold
-    )
     accepted = {m.requirement.id for m in similar(title, rows, threshold=threshold, limit=10**6)}
     same_key = {r.id for r in rows if r.title_key == title_key(title)}
-    assert {rows[i].id for i in kept} == accepted | same_key
+    # Rarity judged on all the keys, and on a sample of a few characters
+    # (as at 100k): which bigrams are probed changes, never the answer.
+    for sample in (similarity._RARITY_SAMPLE, 3):
+        with mock.patch.object(similarity, "_RARITY_SAMPLE", sample):
+            kept = likely_matches(
+                title,
+                [r.title_key for r in rows],
+                [r.title_bigrams for r in rows],
+                threshold=threshold,
+            )
+        assert {rows[i].id for i in kept} == accepted | same_key
 
 
 def test_duplicate_index_agrees_on_a_batch_of_near_duplicates() -> None:
