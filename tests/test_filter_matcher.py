@@ -1,11 +1,14 @@
-"""The whole-ledger predicate keeps exactly what matches() keeps."""
+"""The whole-ledger predicate keeps exactly what matches() keeps; sorting as first written."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import Filter, matcher, matches, select
 
@@ -46,3 +49,63 @@ def test_matcher_agrees_with_matches(flt: Filter) -> None:
     assert [r for r in reqs if keep(r)] == expected
     assert select(reqs, flt, settings=settings, as_of=as_of) == expected
     assert 0 < len(expected) < len(reqs) or flt.include_inactive
+
+
+def _sorted_one_value_at_a_time(
+    reqs: list[Requirement], key: str, settings: Settings
+) -> list[Requirement]:
+    # The sort as first written (each value asked for where it is needed):
+    # the oracle of sort_requirements, which works each value out once.
+    from pmledger.query.filters import sort_requirements
+
+    name = key.lstrip("-")
+    if name in ("id",):
+        return sort_requirements(reqs, key, settings=settings)
+    workflow = {s: i for i, s in enumerate(settings.ledger.statuses)}
+
+    def value(r: Requirement) -> object:
+        if name == "priority":
+            return r.priority.rank
+        if name == "status":
+            return workflow.get(r.status, len(workflow))
+        if name == "created":
+            return r.created_at
+        if name in ("title", "owner", "department", "requester"):
+            v = getattr(r, name)
+            return v.casefold() if v else None
+        return getattr(r, name)
+
+    ordered = sorted(reqs, key=lambda r: r.id)
+    present = [r for r in ordered if value(r) is not None]
+    missing = [r for r in ordered if value(r) is None]
+    present.sort(key=value, reverse=key.startswith("-"))  # type: ignore[arg-type]
+    return present + missing
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["low", "medium", "high", "critical"]),
+            st.sampled_from(["proposed", "accepted", "done"]),
+            st.none() | st.sampled_from(["Li Wei", "li wei", "王芳", "Ann"]),
+            st.none() | st.integers(0, 3) | st.floats(0.5, 2.5),
+            st.none() | st.dates(date(2026, 1, 1), date(2026, 1, 5)),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from(
+        ["priority", "-priority", "status", "owner", "-owner", "effort", "due", "-due"]
+    ),
+)
+def test_sort_requirements_matches_its_first_form(
+    rows: list[tuple[str, str, str | None, float | None, date | None]], key: str
+) -> None:
+    from pmledger.query.filters import sort_requirements
+
+    settings = Settings()
+    reqs = [
+        make(f"REQ-{n:05d}", priority=p, status=s, owner=o, effort=e, due=d)
+        for n, (p, s, o, e, d) in enumerate(rows)
+    ][::-1]
+    got = sort_requirements(reqs, key, settings=settings)
+    assert [r.id for r in got] == [r.id for r in _sorted_one_value_at_a_time(reqs, key, settings)]
