@@ -196,6 +196,24 @@ def test_recent_files_are_not_cached(ledger: Ledger) -> None:
     assert cache.get(f"{req.id}.toml", stat.st_size, stat.st_mtime_ns) is None
 
 
+def test_cache_forgets_removed_files_even_when_one_is_added(ledger: Ledger) -> None:
+    a, b, c = (ledger.create(make(title=t)) for t in ("One", "Two", "Three"))
+    for req in (a, b, c):
+        _age(ledger.path_for(req.id))
+    ledger.load_all()
+    names = {f"{r.id}.toml" for r in (a, b, c)}
+    assert set(ParseCache(cache_path(ledger.root)).entries) == names
+    ledger.path_for(b.id).unlink()
+    assert ledger.load_all().requirements == sorted([a, c], key=lambda r: r.id)
+    assert set(ParseCache(cache_path(ledger.root)).entries) == names - {f"{b.id}.toml"}
+    # One gone, one new: as many files as entries, and still the right ones.
+    d = ledger.create(make(title="Four"))
+    _age(ledger.path_for(d.id))
+    ledger.path_for(a.id).unlink()
+    assert {r.id for r in ledger.load_all().requirements} == {c.id, d.id}
+    assert set(ParseCache(cache_path(ledger.root)).entries) == {f"{c.id}.toml", f"{d.id}.toml"}
+
+
 def test_corrupt_cache_is_ignored(ledger: Ledger) -> None:
     req = ledger.create(make())
     _age(ledger.path_for(req.id))

@@ -363,29 +363,34 @@ class Ledger:
         cache = ParseCache.for_ledger(self.root) if use_cache else ParseCache(None)
         result = LoadResult()
         scan = self._stat_scan()
-        seen = {item[0] for item in scan}
         # The loop runs once per file on every listing: the cache's entries
         # are read inline, as in summaries().
         entries = cache.entries
+        cached = len(entries)
+        present = 0  # cached files still there: fewer than cached means some are gone
         statuses = set(self.settings.ledger.statuses)
         append = result.requirements.append
         for name, entry, stat in scan:
             hit = entries.get(name)
-            if hit is not None and hit[0] == stat.st_size and hit[1] == stat.st_mtime_ns:
-                # Frozen models never change their dicts, so the cache's
-                # may serve as the model's own (it is saved unchanged).
-                req = requirement_from_state(hit[2], owned=True)
-                # The workflow may have changed since the entry was stored.
-                if req.status in statuses:
-                    append(req)
-                    continue
+            if hit is not None:
+                present += 1
+                if hit[0] == stat.st_size and hit[1] == stat.st_mtime_ns:
+                    # Frozen models never change their dicts, so the cache's
+                    # may serve as the model's own (it is saved unchanged).
+                    req = requirement_from_state(hit[2], owned=True)
+                    # The workflow may have changed since the entry was stored.
+                    if req.status in statuses:
+                        append(req)
+                        continue
             read = self._read_entry(entry)
             if isinstance(read, FileProblem):
                 result.problems.append(read)
                 continue
             result.requirements.append(read)
             cache.put(name, stat.st_size, stat.st_mtime_ns, requirement_state(read))
-        cache.retain(seen)
+        if present < cached:
+            # (A set of 100k names, only when a file was removed.)
+            cache.retain({item[0] for item in scan})
         cache.save()
         return result
 
