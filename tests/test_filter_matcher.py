@@ -56,25 +56,9 @@ def _sorted_one_value_at_a_time(
 ) -> list[Requirement]:
     # The sort as first written (each value asked for where it is needed):
     # the oracle of sort_requirements, which works each value out once.
-    from pmledger.query.filters import sort_requirements
+    from pmledger.query.filters import sort_value
 
-    name = key.lstrip("-")
-    if name in ("id",):
-        return sort_requirements(reqs, key, settings=settings)
-    workflow = {s: i for i, s in enumerate(settings.ledger.statuses)}
-
-    def value(r: Requirement) -> object:
-        if name == "priority":
-            return r.priority.rank
-        if name == "status":
-            return workflow.get(r.status, len(workflow))
-        if name == "created":
-            return r.created_at
-        if name in ("title", "owner", "department", "requester"):
-            v = getattr(r, name)
-            return v.casefold() if v else None
-        return getattr(r, name)
-
+    value = sort_value(key.lstrip("-"), settings)
     ordered = sorted(reqs, key=lambda r: r.id)
     present = [r for r in ordered if value(r) is not None]
     missing = [r for r in ordered if value(r) is None]
