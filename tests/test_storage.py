@@ -324,7 +324,7 @@ def _titles(ledger: Ledger) -> dict[str, tuple[str, str]]:
 
 
 def test_title_store_appends_a_journal_line_instead_of_rewriting(ledger: Ledger) -> None:
-    from pmledger.ledger.cache import TitleStore
+    from pmledger.ledger.titlestore import TitleStore
 
     first = ledger.create(make(title="First"))
     assert _titles(ledger) == {first.id: ("First", "proposed")}
@@ -356,12 +356,12 @@ def test_title_store_sees_files_added_and_removed_by_other_programs(ledger: Ledg
 def test_title_store_survives_a_torn_journal_and_compacts(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pmledger.ledger import cache
+    from pmledger.ledger import titlestore
 
-    monkeypatch.setattr(cache, "JOURNAL_LIMIT", 3)
+    monkeypatch.setattr(titlestore, "JOURNAL_LIMIT", 3)
     ledger.titles()
     made = [ledger.create(make(title=f"Item {i}")) for i in range(5)]
-    store = cache.TitleStore.for_ledger(ledger.root)
+    store = titlestore.TitleStore.for_ledger(ledger.root)
     assert store.journal is not None
     with store.journal.open("ab") as handle:
         handle.write(b'{"put": ["REQ-X", "tor')
@@ -372,10 +372,10 @@ def test_title_store_survives_a_torn_journal_and_compacts(
 def test_titles_like_serves_the_same_entries_as_titles(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pmledger.ledger import cache
+    from pmledger.ledger import titlestore
     from pmledger.query.similarity import similar
 
-    monkeypatch.setattr(cache, "JOURNAL_LIMIT", 2)  # snapshots (columns) and journal lines
+    monkeypatch.setattr(titlestore, "JOURNAL_LIMIT", 2)  # snapshots (columns) and journal lines
     ledger.titles()
     first = ledger.create(make(title="Export the customer list"))
     ledger.titles()

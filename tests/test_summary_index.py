@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmledger.ledger import fileformat
-from pmledger.ledger.cache import UNTRUSTED, SummaryIndex, SummaryRow, SummaryTable
 from pmledger.ledger.ledger import Ledger, Summary, summarize
+from pmledger.ledger.summaryindex import UNTRUSTED, SummaryIndex, SummaryRow, SummaryTable
 
 from .conftest import make
 
@@ -140,7 +140,7 @@ def _titles(ledger: Ledger) -> dict[str, str]:
 def test_title_store_reconciles_from_the_journal_when_the_names_are_the_snapshots(
     ledger: Ledger,
 ) -> None:
-    from pmledger.ledger.cache import TitleStore
+    from pmledger.ledger.titlestore import TitleStore
 
     first = ledger.create(make(title="First"))
     _write(ledger, "REQ-OTHER", title="From a pull")
@@ -200,7 +200,7 @@ title_rows = st.lists(
 @settings(max_examples=100, deadline=None)
 @given(rows=title_rows)
 def test_title_columns_give_back_every_row(rows: list[tuple[str, str, str, str, str, int]]) -> None:
-    from pmledger.ledger.cache import TitleColumns
+    from pmledger.ledger.titlestore import TitleColumns
 
     data, odd = TitleColumns.pack(rows)
     columns = TitleColumns(data)

@@ -1,5 +1,6 @@
-"""The ledger on disk: the requirement model, its file format, settings, IDs,
-the parse cache and the :class:`Ledger` folder that ties them together."""
+"""The ledger on disk: the requirement model, its file format (and its fast
+reader), settings, IDs, the caches (parsed files, the summary index, the
+title store) and the :class:`Ledger` folder that ties them together."""
 
 from __future__ import annotations
 

@@ -41,16 +41,7 @@ from pmledger.ledger.atomic import create_exclusive as create_exclusive
 from pmledger.ledger.atomic import fsync_dir, write_temp
 from pmledger.ledger.atomic import link_exclusive as link_exclusive
 from pmledger.ledger.atomic import write_atomic as write_atomic
-from pmledger.ledger.cache import (
-    RACY_SECONDS,
-    UNTRUSTED,
-    ParseCache,
-    SummaryIndex,
-    SummaryRow,
-    SummaryTable,
-    TitleRow,
-    TitleStore,
-)
+from pmledger.ledger.cache import RACY_SECONDS, ParseCache
 from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
 from pmledger.ledger.settings import (
     CONFIG_NAME,
@@ -60,6 +51,8 @@ from pmledger.ledger.settings import (
     find_ledger_root,
     load_settings,
 )
+from pmledger.ledger.summaryindex import UNTRUSTED, SummaryIndex, SummaryRow, SummaryTable
+from pmledger.ledger.titlestore import TitleRow, TitleStore
 from pmledger.query.similarity import bigrams, title_key
 
 SUFFIX = ".toml"
@@ -497,7 +490,7 @@ class Ledger:
         """Every readable requirement's title and status, fast at any size.
 
         For duplicate hints only: served from a snapshot plus a journal
-        (:class:`pmledger.ledger.cache.TitleStore`) without one ``stat`` per
+        (:class:`pmledger.ledger.titlestore.TitleStore`) without one ``stat`` per
         file, so a file another program edited in place may show its previous
         title or status until the store is next compacted. Files added,
         removed or saved through pmledger are always seen. Never use it for
