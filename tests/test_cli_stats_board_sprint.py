@@ -122,7 +122,8 @@ def test_sprint_list_empty(root: Path) -> None:
 
 
 def test_board_renderer_folds_cards_and_never_cuts_silently() -> None:
-    from pmledger.cli.output import Board, Lane, Line, _board_lines
+    from pmledger.cli.boards import board_lines
+    from pmledger.cli.output import Board, Lane, Line
     from pmledger.text import cell_len
 
     long_title = "客户数据清洗（去重与合并）以及 duplicate detection across every region"
@@ -133,7 +134,7 @@ def test_board_renderer_folds_cards_and_never_cuts_silently() -> None:
         ],
         min_width=18,
     )
-    wide = _board_lines(board, width=50, color=False)
+    wide = board_lines(board, width=50, color=False)
     bars = {cell_len(line[: line.index("│")]) for line in wide if "│" in line}
     assert len(bars) == 1  # the lanes stay aligned whatever the Chinese text
     assert all(cell_len(line) <= 50 and line == line.rstrip() for line in wide)
@@ -142,10 +143,10 @@ def test_board_renderer_folds_cards_and_never_cuts_silently() -> None:
     assert any(line.split("│")[0].rstrip().endswith("…") for line in wide)
     # Closing CJK punctuation never starts a line.
     assert not any(line.lstrip().startswith("）") for line in wide)
-    narrow = _board_lines(board, width=30, color=False)
+    narrow = board_lines(board, width=30, color=False)
     assert "│" not in "".join(narrow) and narrow[0] == "proposed (3)"
     assert all(cell_len(line) <= 30 for line in narrow)
-    colored = _board_lines(board, width=50, color=True)
+    colored = board_lines(board, width=50, color=True)
     assert "\x1b[" in colored[0]
 
 
