@@ -2,9 +2,10 @@
 
 A command describes what it shows as DATA: a :class:`View` (column specs,
 rows of raw values, an overdue flag per row) or a :class:`Doc` of blocks
-(lines of literal text segments, views, a 2x2 grid). This module alone
-turns that into a table for people, or JSON / CSV / markdown for programs,
-and alone writes to stdout.
+(lines of literal text segments, views, a 2x2 grid, a board). This module
+alone turns that into a table for people (grids and boards are drawn by
+:mod:`pmledger.cli.boards`, the formats for programs written by
+:mod:`pmledger.cli.formats`), and alone writes to stdout.
 
 Rules kept here once:
 
