@@ -193,7 +193,8 @@ def _scalar(raw: str) -> Any:
 
 
 def toml(text: str) -> dict[str, Any]:
-    """``tomllib.loads(text)``, through the fast reader when it can: same value, same errors."""
+    """``tomllib.loads(text)``, through the fast reader when it can: same value,
+    same errors (tomllib, the fallback, is imported only when needed)."""
     data = loads(text)
     if data is not None:
         return data
