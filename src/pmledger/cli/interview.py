@@ -22,8 +22,9 @@ import typer
 from pmledger.i18n import _, pgettext
 
 if TYPE_CHECKING:
-    from pmledger.ledger.ledger import Ledger, TitleEntry
+    from pmledger.ledger.ledger import Ledger
     from pmledger.ledger.model import Requirement
+    from pmledger.ledger.titles import TitleEntry
 
 
 @dataclass

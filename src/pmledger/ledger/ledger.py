@@ -18,7 +18,7 @@ from itertools import compress, repeat
 from operator import attrgetter
 from pathlib import Path
 from stat import S_ISREG
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import ValidationError
 
@@ -52,8 +52,10 @@ from pmledger.ledger.settings import (
     load_settings,
 )
 from pmledger.ledger.summaryindex import UNTRUSTED, SummaryIndex, SummaryRow, SummaryTable
-from pmledger.ledger.titlestore import TitleRow, TitleStore
 from pmledger.query.similarity import bigrams, title_key
+
+if TYPE_CHECKING:
+    from pmledger.ledger.titles import TitleEntry
 
 SUFFIX = ".toml"
 
@@ -86,28 +88,6 @@ def summarize(req: Requirement) -> Summary:
         key,
         len(bigrams(req.title)),
     )
-
-
-class TitleEntry(NamedTuple):
-    """A requirement's title and status, as `add`'s duplicate hint needs them."""
-
-    id: str
-    title: str
-    status: str
-    created: str
-    title_key: str
-    title_bigrams: int
-
-
-def title_entry(req: Requirement) -> TitleEntry:
-    """The title entry of a requirement."""
-    s = summarize(req)
-    return TitleEntry(s.id, s.title, s.status, s.created, s.title_key, s.title_bigrams)
-
-
-def _title_row(req: Requirement) -> TitleRow:
-    e = title_entry(req)
-    return (e.id, e.title, e.status, e.created, e.title_key, e.title_bigrams)
 
 
 @dataclass
@@ -487,143 +467,23 @@ class Ledger:
             return None
 
     def titles(self) -> list[TitleEntry]:
-        """Every readable requirement's title and status, fast at any size.
+        """Every readable requirement's title and status, fast at any size:
+        for duplicate hints only (:func:`pmledger.ledger.titles.titles`)."""
+        from pmledger.ledger import titles
 
-        For duplicate hints only: served from a snapshot plus a journal
-        (:class:`pmledger.ledger.titlestore.TitleStore`) without one ``stat`` per
-        file, so a file another program edited in place may show its previous
-        title or status until the store is next compacted. Files added,
-        removed or saved through pmledger are always seen. Never use it for
-        listings: they read :meth:`load_all` or :meth:`summaries`.
-        """
-        store = self._title_store()
-        if store is None:
-            return [
-                TitleEntry(s.id, s.title, s.status, s.created, s.title_key, s.title_bigrams)
-                for s in self.summaries().summaries
-            ]
-        return [TitleEntry(*row) for row in store.rows.values()]
+        return titles.titles(self)
 
     def titles_like(self, title: str, *, exclude_statuses: Iterable[str] = ()) -> list[TitleEntry]:
-        """The entries of :meth:`titles` that :func:`~pmledger.query.similarity.similar`
-        would accept for ``title``, and those with its ``title_key`` (exact duplicates).
+        """The entries of :meth:`titles` like ``title``
+        (:func:`pmledger.ledger.titles.titles_like`)."""
+        from pmledger.ledger import titles
 
-        Same data, same staleness as :meth:`titles`, but scanned as columns:
-        only the rows that match become objects (100k requirements: ~40 ms
-        instead of ~300 ms).
-        """
-        from pmledger.query.similarity import likely_matches
-
-        excluded = set(exclude_statuses)
-        store = self._title_store()
-        if store is None:
-            entries = [e for e in self.titles() if e.status not in excluded]
-            hits = likely_matches(
-                title, [e.title_key for e in entries], [e.title_bigrams for e in entries]
-            )
-            return [entries[i] for i in hits]
-        rows: list[TitleRow] = []
-        snapshot = store.snapshot if store._rows is None else None
-        if snapshot is None:
-            rows = list(store.rows.values())
-        else:
-            keys = snapshot.column("keys")
-            for i in likely_matches(title, keys, snapshot.counts(), joined=snapshot.joined("keys")):
-                if snapshot.value("ids", i) not in store.changes:  # superseded by the journal
-                    rows.append(snapshot.row(i))
-            rows += [row for row in store.changes.values() if row is not None]
-        rows = [r for r in rows if r[2] not in excluded]
-        hits = likely_matches(title, [r[4] for r in rows], [r[5] for r in rows])
-        return [TitleEntry(*rows[i]) for i in hits]
-
-    def _title_store(self) -> TitleStore | None:
-        """The title store, brought in line with the folder (None when caching is off)."""
-        store = TitleStore.for_ledger(self.root)
-        if store.path is None:
-            return None
-        now = self._folder_mtime()
-        if not store.loaded:
-            self._rebuild_titles(store, now)
-        elif store.dir_mtime_ns != now or store.needs_compaction():
-            self._reconcile_titles(store, now)
-        return store
-
-    def _folder_mtime(self) -> int:
-        try:
-            return os.stat(self.requirements_dir).st_mtime_ns
-        except OSError:
-            return -1
-
-    def _listed_names(self) -> list[str]:
-        try:
-            return os.listdir(self.requirements_dir)
-        except FileNotFoundError:
-            return []
-
-    def _rebuild_titles(self, store: TitleStore, now: int) -> None:
-        table, problems = self.summary_table()
-        rows = table.rows()
-        names = table.names()
-        store.rows = {
-            row[0]: (row[0], row[1], row[2], row[4], row[5], row[6])
-            for row in (rows[i] for i in sorted(range(len(rows)), key=names.__getitem__))
-            if row is not None
-        }
-        store.bad = {p.path.name[: -len(SUFFIX)] for p in problems}
-        store.save(now, table.listing)
-
-    def _reconcile_titles(self, store: TitleStore, now: int) -> None:
-        """Bring the store in line with the folder's file names (no stat per file)."""
-        from operator import add
-
-        cut = len(SUFFIX)
-        every = self._listed_names()
-        # The requirement files' names, filtered and joined in C (a Python
-        # step per name costs ~40 ms at 100k).
-        names, listing = _requirement_names(every)
-        if listing == store.listing:
-            # The very names of the snapshot (a file was written in place, or
-            # one was added and removed again): only what the journal changed
-            # since can differ, so the snapshot's 100k names are not compared.
-            asked = {i + SUFFIX for i in store.changes}
-            present = {n[:-cut] for n in filter(asked.__contains__, names)}
-            new = {i for i, row in store.changes.items() if row is None and i in present}
-            gone = {i for i, row in store.changes.items() if row is not None and i not in present}
-        else:
-            # Compared as file names, with set operations in C: 100k names in a few ms.
-            listed = set(every)
-            known = set(map(add, store.ids() | store.bad, repeat(SUFFIX)))
-            new = {n[:-cut] for n in listed - known if n.endswith(SUFFIX) and not n.startswith(".")}
-            gone = {n[:-cut] for n in known - listed}
-        if len(new) > 1000:
-            self._rebuild_titles(store, now)  # a pull or a clone: read it all once
-            return
-        puts: list[TitleRow] = []
-        for req_id in sorted(new):
-            path = self.requirements_dir / f"{req_id}{SUFFIX}"
-            try:
-                req = self.parse(path, path.read_bytes().decode("utf-8"))
-            except (InvalidFileError, UnicodeDecodeError, OSError):
-                store.bad.add(req_id)
-                continue
-            puts.append(_title_row(req))
-        for req_id in gone:
-            store.bad.discard(req_id)
-        if store.needs_compaction() or len(puts) + len(gone) > 100:
-            for row in puts:
-                store.rows[row[0]] = row
-            for req_id in gone:
-                store.rows.pop(req_id, None)
-            store.save(now, listing)
-        else:
-            store.append(puts, sorted(gone), now)
-            if store.dir_mtime_ns != now:
-                store.append([], [], now)
+        return titles.titles_like(self, title, exclude_statuses=exclude_statuses)
 
     def _note_written(self, reqs: list[Requirement]) -> None:
-        """Tell the title store about files just written (one journal line each)."""
-        store = TitleStore.for_ledger(self.root, load=False)
-        store.append([_title_row(r) for r in reqs], [], self._folder_mtime())
+        from pmledger.ledger.titles import note_written
+
+        note_written(self, reqs)
 
     # -- writing -----------------------------------------------------------------
 
