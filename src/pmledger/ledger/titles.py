@@ -82,7 +82,7 @@ def titles_like(
         )
         return [entries[i] for i in hits]
     rows: list[TitleRow] = []
-    snapshot = store.snapshot if store._rows is None else None
+    snapshot = store.unmerged_snapshot()
     if snapshot is None:
         rows = list(store.rows.values())
     else:

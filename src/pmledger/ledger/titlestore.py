@@ -185,6 +185,11 @@ class TitleStore:
         self.snapshot = None
         self.changes = {}
 
+    def unmerged_snapshot(self) -> TitleColumns | None:
+        """The snapshot's columns while the journal is still kept apart in
+        ``changes`` (None once ``rows`` merged them): scan these, then ``changes``."""
+        return self.snapshot if self._rows is None else None
+
     def ids(self) -> set[str]:
         """The IDs of every current row, without building the rows."""
         if self._rows is not None:
