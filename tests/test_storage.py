@@ -19,8 +19,8 @@ from pmledger.errors import (
     NotFoundError,
     WorkflowError,
 )
-from pmledger.ledger import fileformat, ids
-from pmledger.ledger.cache import ParseCache, cache_path
+from pmledger.ledger import fastreq, fileformat, ids
+from pmledger.ledger.cache import StateCache, cache_path
 from pmledger.ledger.ledger import Ledger, create_exclusive, write_atomic
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import find_ledger_root
@@ -164,15 +164,21 @@ def test_cache_serves_unchanged_files_and_never_stale(
     assert ledger.load_all().requirements == [req]
     assert cache_path(ledger.root).exists()
 
-    # Served from the cache: parsing is not called again.
-    calls: list[Path] = []
+    # Served from the cache: parsing (either way) is not called again.
+    calls: list[str] = []
     real = fileformat.loads
+    real_fast = fastreq.requirement
 
     def counting(text: str, p: Path) -> Requirement:
-        calls.append(p)
+        calls.append(text)
         return real(text, p)
 
+    def counting_fast(text: str) -> Requirement | None:
+        calls.append(text)
+        return real_fast(text)
+
     monkeypatch.setattr(fileformat, "loads", counting)
+    monkeypatch.setattr(fastreq, "requirement", counting_fast)
     assert ledger.load_all().requirements == [req]
     assert calls == []
 
@@ -191,9 +197,20 @@ def test_cache_serves_unchanged_files_and_never_stale(
 def test_recent_files_are_not_cached(ledger: Ledger) -> None:
     req = ledger.create(make())
     ledger.load_all()
-    cache = ParseCache(cache_path(ledger.root))
+    cache = StateCache(cache_path(ledger.root))
     stat = ledger.path_for(req.id).stat()
     assert cache.get(f"{req.id}.toml", stat.st_size, stat.st_mtime_ns) is None
+
+
+def _cached(ledger: Ledger) -> set[str]:
+    """The files the parse cache would serve as they are now."""
+    cache = StateCache(cache_path(ledger.root))
+    found = set()
+    for name in cache.names():
+        stat = (ledger.requirements_dir / name).stat()
+        if cache.get(name, stat.st_size, stat.st_mtime_ns) is not None:
+            found.add(name)
+    return found
 
 
 def test_cache_forgets_removed_files_even_when_one_is_added(ledger: Ledger) -> None:
@@ -202,16 +219,16 @@ def test_cache_forgets_removed_files_even_when_one_is_added(ledger: Ledger) -> N
         _age(ledger.path_for(req.id))
     ledger.load_all()
     names = {f"{r.id}.toml" for r in (a, b, c)}
-    assert set(ParseCache(cache_path(ledger.root)).entries) == names
+    assert _cached(ledger) == names
     ledger.path_for(b.id).unlink()
     assert ledger.load_all().requirements == sorted([a, c], key=lambda r: r.id)
-    assert set(ParseCache(cache_path(ledger.root)).entries) == names - {f"{b.id}.toml"}
+    assert _cached(ledger) == names - {f"{b.id}.toml"}
     # One gone, one new: as many files as entries, and still the right ones.
     d = ledger.create(make(title="Four"))
     _age(ledger.path_for(d.id))
     ledger.path_for(a.id).unlink()
     assert {r.id for r in ledger.load_all().requirements} == {c.id, d.id}
-    assert set(ParseCache(cache_path(ledger.root)).entries) == {f"{c.id}.toml", f"{d.id}.toml"}
+    assert _cached(ledger) == {f"{c.id}.toml", f"{d.id}.toml"}
 
 
 def test_corrupt_cache_is_ignored(ledger: Ledger) -> None:

@@ -34,14 +34,14 @@ from pmledger.errors import (
     merge_problems,
 )
 from pmledger.i18n import _
-from pmledger.ledger import fileformat, ids
+from pmledger.ledger import fastreq, fileformat, ids
 from pmledger.ledger.atomic import create_exclusive as create_exclusive
 
 # Re-exported: the documented way to write a ledger file.
 from pmledger.ledger.atomic import fsync_dir, write_temp
 from pmledger.ledger.atomic import link_exclusive as link_exclusive
 from pmledger.ledger.atomic import write_atomic as write_atomic
-from pmledger.ledger.cache import RACY_SECONDS, ParseCache
+from pmledger.ledger.cache import RACY_SECONDS, UNTRUSTED, State, StateCache, share_strings
 from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
 from pmledger.ledger.settings import (
     CONFIG_NAME,
@@ -51,7 +51,7 @@ from pmledger.ledger.settings import (
     find_ledger_root,
     load_settings,
 )
-from pmledger.ledger.summaryindex import UNTRUSTED, SummaryIndex, SummaryRow, SummaryTable
+from pmledger.ledger.summaryindex import SummaryIndex, SummaryRow, SummaryTable
 from pmledger.query.similarity import bigrams, title_key
 
 if TYPE_CHECKING:
@@ -124,6 +124,31 @@ def _sync_files(folder: Path, paths: list[Path]) -> None:
     for path in paths:
         with path.open("rb+") as handle:
             os.fsync(handle.fileno())
+
+
+def _read_bytes(name: str, fd: int | None, folder: Path, size: int) -> bytes:
+    """A file's bytes (``fd``: the folder's descriptor, else the path is used).
+
+    One read of the listed size and a byte more: a regular file reads short
+    only at its end, so a shorter answer is the whole file; a longer one
+    (the file grew meanwhile) is read on to the end.
+    """
+    f = (
+        os.open(name, os.O_RDONLY, dir_fd=fd)
+        if fd is not None
+        else os.open(folder / name, os.O_RDONLY)
+    )
+    try:
+        want = max(size, 0) + 1
+        data = os.read(f, want)
+        if len(data) < want:
+            return data
+        parts = [data]
+        while chunk := os.read(f, 1 << 16):
+            parts.append(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(f)
 
 
 def _requirement_names(listed: list[str]) -> tuple[list[str], str]:
@@ -304,46 +329,133 @@ class Ledger:
             return FileProblem(path, _("cannot be read: {error}").format(error=os_reason(exc)))
 
     def load_all(self, *, use_cache: bool = True) -> LoadResult:
-        """Every requirement, in ID order; broken files are reported, not fatal."""
-        cache = ParseCache.for_ledger(self.root) if use_cache else ParseCache(None)
-        result = LoadResult()
-        names, stats, _listing = self._stat_names()
+        """Every requirement, in ID order; broken files are reported, not fatal.
+
+        Never stale: every file is checked by size and mtime (one ``stat``
+        each) against the parse cache (:class:`~pmledger.ledger.cache.StateCache`).
+        """
+        cache = StateCache.for_ledger(self.root) if use_cache else StateCache(None)
+        names, stats, listing = self._stat_names()
+        sizes = array("q", map(attrgetter("st_size"), stats))
+        mtimes = array("q", map(attrgetter("st_mtime_ns"), stats))
+        statuses = set(self.settings.ledger.statuses)
+        rebuild = partial(requirement_from_state, owned=True)
+        if (
+            cache.listing == listing
+            and cache.sizes == sizes
+            and cache.mtimes == mtimes
+            and cache.statuses <= statuses
+        ):
+            # Every file as cached (the usual case): no step per file but the
+            # model's. Frozen models never change their dicts, so the cache's
+            # serve as the models' own (this cache is not saved again).
+            cached = cache.states
+            return LoadResult(list(map(rebuild, map(cached.__getitem__, cache.order))))
         # In ID order (the file names'); sorting positions by a C-level key
         # is the cheapest sort of 100k names with their stats.
         order = sorted(range(len(names)), key=names.__getitem__)
-        folder = self.requirements_dir
-        # The loop runs once per file on every listing: the cache's entries
-        # are read inline, as in summaries().
-        entries = cache.entries
-        cached = len(entries)
-        present = 0  # cached files still there: fewer than cached means some are gone
-        statuses = set(self.settings.ledger.statuses)
-        append = result.requirements.append
+        fresh = StateCache(None)
+        fresh.listing = listing
+        fresh.sizes = array("q", sizes)
+        fresh.mtimes = mtimes
+        fresh.order = array("q", order)
+        states: list[State | None] = [None] * len(names)
+        fresh.states = states
+        reqs: list[Requirement | None] = [None] * len(names)
+        todo: list[int] = []
+        old_sizes, old_mtimes, old_states = cache.sizes, cache.mtimes, cache.states
+        position = cache.position if cache.listing else lambda name: None
         for i in order:
-            name = names[i]
-            stat = stats[i]
-            hit = entries.get(name)
-            if hit is not None:
-                present += 1
-                if hit[0] == stat.st_size and hit[1] == stat.st_mtime_ns:
-                    # Frozen models never change their dicts, so the cache's
-                    # may serve as the model's own (it is saved unchanged).
-                    req = requirement_from_state(hit[2], owned=True)
-                    # The workflow may have changed since the entry was stored.
-                    if req.status in statuses:
-                        append(req)
-                        continue
-            read = self._read_file(folder / name)
-            if isinstance(read, FileProblem):
-                result.problems.append(read)
+            j = position(names[i])
+            if j is not None and old_sizes[j] == sizes[i] and old_mtimes[j] == mtimes[i]:
+                state = old_states[j]
+                # The workflow may have changed since the entry was stored.
+                if state is not None and state[0]["status"] in statuses:
+                    states[i] = state
+                    reqs[i] = rebuild(state)
+                    continue
+            todo.append(i)
+        problems: list[FileProblem] = []
+        racy = (time.time() - RACY_SECONDS) * 1e9
+        read = self._read_files([names[i] for i in todo], [sizes[i] for i in todo], statuses)
+        for i, got in zip(todo, read, strict=True):
+            if isinstance(got, FileProblem):
+                problems.append(got)
+                fresh.sizes[i] = UNTRUSTED
                 continue
-            result.requirements.append(read)
-            cache.put(name, stat.st_size, stat.st_mtime_ns, requirement_state(read))
-        if present < cached:
-            # (A set of 100k names, only when a file was removed.)
-            cache.retain(set(names))
-        cache.save()
-        return result
+            reqs[i] = got
+            if mtimes[i] > racy:
+                # Too recent to trust (a second same-size edit within one
+                # tick could go unseen): read again next time.
+                fresh.sizes[i] = UNTRUSTED
+                continue
+            states[i] = requirement_state(got)
+        fresh.statuses = frozenset(s[0]["status"] for s in states if s is not None)
+        if todo or cache.listing != listing or cache.sizes != fresh.sizes:
+            cache.save(fresh)
+        return LoadResult([r for r in map(reqs.__getitem__, order) if r is not None], problems)
+
+    def _read_files(
+        self, names: list[str], sizes: list[int], statuses: set[str]
+    ) -> list[Requirement | FileProblem]:
+        """The requirement (or the problem) of each file of ``names`` (``sizes``:
+        their sizes when listed), in that order.
+
+        A file in pmledger's canonical shape is read by one regular
+        expression (:mod:`pmledger.ledger.fastreq`); any other goes the
+        general way, which words every problem. Files are opened relative to
+        the folder's descriptor: a ``Path`` per file cost more than the
+        reading itself at 100k files.
+        """
+        folder = self.requirements_dir
+        out: list[Requirement | FileProblem] = []
+        if not names:
+            return out
+        append = out.append
+        requirement = fastreq.requirement
+        fd: int | None = None
+        if os.open in os.supports_dir_fd:
+            try:
+                fd = os.open(folder, os.O_RDONLY)
+            except OSError:
+                fd = None
+        try:
+            for name, size in zip(names, sizes, strict=True):
+                try:
+                    data = _read_bytes(name, fd, folder, size)
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    append(FileProblem(folder / name, _("not UTF-8 text")))
+                    continue
+                except OSError as exc:
+                    from pmledger.errors import os_reason
+
+                    append(
+                        FileProblem(
+                            folder / name,
+                            _("cannot be read: {error}").format(error=os_reason(exc)),
+                        )
+                    )
+                    continue
+                req = requirement(text)
+                if req is not None and req.id == name[:-5] and req.status in statuses:
+                    append(req)
+                    continue
+                append(self._parsed(folder / name, text))
+        finally:
+            if fd is not None:
+                os.close(fd)
+        return out
+
+    def _parsed(self, path: Path, text: str) -> Requirement | FileProblem:
+        try:
+            req = self.parse(path, text)
+        except InvalidFileError as exc:
+            # Every problem of the file, in one warning line.
+            return merge_problems(exc.problems)
+        # As fastreq does: what the cache stores shares its repeated strings.
+        share_strings(requirement_state(req))
+        return req
 
     def summaries(self, *, use_cache: bool = True) -> SummaryResult:
         """A summary of every requirement; much faster than :meth:`load_all` when cached."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key
+from pmledger.ledger.cache import UNTRUSTED as UNTRUSTED
 
 # A summary: (id, title, status, depends_on, created ISO text, title_key, bigram count),
 # the fields of pmledger.ledger.ledger.Summary.
@@ -21,9 +22,6 @@ SummaryRow = tuple[str, str, str, tuple[str, ...], str, str, int]
 # 8: columns with offsets (one string per field), keyed by the folder's listing;
 # before, one pickled tuple per file (ParseCache "index" entries).
 SUMMARY_FORMAT = 9
-# A size no file has: the row is read again next time (a file too recent to
-# trust, or one that could not be read).
-UNTRUSTED = -1
 _SUMMARY_TEXTS = ("ids", "titles", "statuses", "created", "keys")
 
 

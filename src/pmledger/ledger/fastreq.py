@@ -1,0 +1,261 @@
+"""A requirement file in its canonical shape, read with one regular expression.
+
+Reading a ledger without its parse cache is a TOML parse and a check of
+every value per file: ≈ 100 µs a file in :mod:`pmledger.ledger.fastread`
+and :func:`pmledger.ledger.model.evident_requirement`, 10 s at 100k files.
+Files pmledger writes (``fileformat.dumps``) have one shape: the known keys
+in schema order (``model.KEY_ORDER``), plain strings, one item a line in
+lists, then ``[[notes]]`` blocks. :func:`requirement` matches that whole
+shape with one expression (in C) and builds the model from its groups.
+
+Anything else (a comment, an unknown key, a scoring table, another order,
+an escape, a blank text, a priority alias, an impossible date…) returns
+``None``, and the caller takes the general path (``fileformat.loads``),
+which words every error. What this returns is equal to that path's model,
+field for field, "fields set" and unknown keys included
+(``tests/test_fastreq.py``, under hypothesis).
+
+Short strings are interned as the parse cache does (people, statuses,
+tags repeat), and equal time-zone offsets share one ``tzinfo``: each
+``datetime`` otherwise pickles its own offset object (100k of them at 100k
+requirements).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from pmledger.ledger.model import (
+    DATE_FIELDS,
+    KEY_ORDER,
+    KNOWN_FIELDS,
+    LIST_FIELDS,
+    NUMBER_FIELDS,
+    SCORING_TABLES,
+    Note,
+    Priority,
+    Requirement,
+)
+from pmledger.ledger.records import FAST_FIELDS, FAST_SCORING
+
+# Longest string interned (pmledger.ledger.cache shares the same ones).
+SHARED_LEN = 40
+
+# Text inside a one-line basic string, and inside a multi-line one (which
+# may hold line breaks but no carriage return): no quote, no backslash, no
+# control character but the tab. The same rules as fastread's.
+_CHARS = r'[^"\\\x00-\x08\x0a-\x1f\x7f]*'
+_ML_CHARS = r'[^"\\\x00-\x08\x0b-\x1f\x7f]*'
+_LIST = rf'\[\n((?:    "{_CHARS}",\n)*)\]'
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+_DATETIME = rf"{_DATE}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{{6}})?{_OFFSET}"
+_NUMBER_SHAPE = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)?"
+_NUMBER = f"({_NUMBER_SHAPE})"
+
+
+def _string(group: int) -> str:
+    """A one-line or multi-line basic string whose text is group ``group + 1``
+    (group ``group`` says which: a conditional, so the text is one group)."""
+    return rf'"(""\n)?((?({group}){_ML_CHARS}|{_CHARS}))"(?({group})"")'
+
+
+# How each kind of key is written, and how many groups its value takes.
+_TEXT, _LISTED, _DAY, _NUM, _PRIO, _CREATED, _TABLE, _NOTES_KIND = range(8)
+_GROUPS = {_TEXT: 2, _LISTED: 1, _DAY: 1, _NUM: 1, _PRIO: 1, _CREATED: 1}
+_VALUE = {
+    _LISTED: _LIST,
+    _DAY: f"({_DATE})",
+    _NUM: _NUMBER,
+    _PRIO: '"(' + "|".join(p.value for p in Priority) + ')"',
+    _CREATED: f"({_DATETIME}|{_DATE})",
+}
+
+# Built on the first read (a start-up that reads no file does not pay it).
+_FILE: re.Pattern[str] | None = None
+_NOTES: re.Pattern[str] | None = None
+# Per field of the model, in its order: (name, kind, index of its text in
+# match.groups(), its bit in the "fields set" key).
+_PLAN: list[tuple[str, int, int, int]] = []
+_REQUIRED = frozenset(n for n, f in Requirement.model_fields.items() if f.is_required())
+_PRIORITIES = {p.value: p for p in Priority}
+# One offset object per offset as written; one "fields set" per set of keys.
+_ZONES: dict[str, tzinfo | None] = {}
+_FIELDS_SETS: dict[int, set[str]] = {}
+_NOTE_KEYS = ("at", "by", "text")
+
+
+def _kind(name: str) -> int:
+    if name == "priority":
+        return _PRIO
+    if name == "created":
+        return _CREATED
+    if name == "notes":
+        return _NOTES_KIND
+    if name in SCORING_TABLES:
+        return _TABLE
+    if name in LIST_FIELDS:
+        return _LISTED
+    if name in DATE_FIELDS:
+        return _DAY
+    if name in NUMBER_FIELDS:
+        return _NUM
+    return _TEXT
+
+
+def _note(first: int) -> str:
+    """A ``[[notes]]`` block whose groups are numbered from ``first``:
+    its time, then the two groups of each of its strings."""
+    return (
+        rf"\n\[\[notes\]\]\nat = ({_DATETIME})\n"
+        rf"by = {_string(first + 1)}\ntext = {_string(first + 3)}\n"
+    )
+
+
+# The same block without groups, for the whole file: in a repeated group, a
+# conditional would still see the groups of the note before.
+_ANY_STRING = f'(?:"{_CHARS}"|"""\\n{_ML_CHARS}""")'
+_NOTE_SHAPE = rf"\n\[\[notes\]\]\nat = {_DATETIME}\nby = {_ANY_STRING}\ntext = {_ANY_STRING}\n"
+
+
+def _compile() -> None:
+    global _FILE, _NOTES
+    lines: list[str] = []
+    where: dict[str, int] = {}
+    group = 1
+    for name in KEY_ORDER:
+        kind = _kind(name)
+        value = _string(group) if kind == _TEXT else _VALUE[kind]
+        line = rf"{name} = {value}\n"
+        lines.append(line if name in _REQUIRED else f"(?:{line})?")
+        # The value's text is the kind's last group (match.groups() counts from 0).
+        where[name] = group + _GROUPS[kind] - 2
+        group += _GROUPS[kind]
+    # The scoring tables (written in this order), each as one group of lines.
+    for name in SCORING_TABLES:
+        lines.append(rf"(?:\n\[{name}\]\n((?:[A-Za-z0-9_-]+ = {_NUMBER_SHAPE}\n)*))?")
+        where[name] = group - 1
+        group += 1
+    # Every note after the plain keys, as one group (each note's own follow).
+    where["notes"] = group - 1
+    lines.append(f"((?:{_NOTE_SHAPE})*)")
+    _FILE = re.compile("".join(lines) + r"\Z")
+    _NOTES = re.compile(_note(1))
+    for bit, name in enumerate(KNOWN_FIELDS):
+        _PLAN.append((name, _kind(name), where.get(name, -1), 1 << bit))
+
+
+def _datetime(raw: str) -> datetime:
+    value = datetime.fromisoformat(raw)
+    # The offset is what follows the seconds (and their fraction).
+    offset = raw[19:] if raw[19:20] != "." else raw[26:]
+    zone = _ZONES.get(offset)
+    if zone is None:
+        _ZONES[offset] = value.tzinfo
+        return value
+    return value.replace(tzinfo=zone)
+
+
+def _number(raw: str) -> int | float | None:
+    if "." in raw or "e" in raw:
+        value = float(raw)
+        # 1e999 reads as inf: the model refuses it, in its words.
+        return value if value - value == 0 else None
+    return int(raw)
+
+
+def _table(raw: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """A scoring table's ``key = number`` lines, each a known and valid input."""
+    table: dict[str, Any] = {}
+    for line in raw.split("\n")[:-1]:
+        key, _, number = line.partition(" = ")
+        value = _number(number)
+        valid = inputs.get(key)
+        # A repeated key: TOML refuses it, in tomllib's words.
+        if value is None or valid is None or key in table or not valid(value):
+            return None
+        table[key] = value
+    return table
+
+
+def _note_model(groups: tuple[Any, ...]) -> Note:
+    at, _, by, _, said = groups
+    note = Note.__new__(Note)
+    setter = object.__setattr__
+    setter(note, "__dict__", {"at": _datetime(at), "by": by, "text": said})
+    setter(note, "__pydantic_extra__", {})
+    setter(note, "__pydantic_fields_set__", set(_NOTE_KEYS))
+    setter(note, "__pydantic_private__", None)
+    return note
+
+
+def requirement(text: str) -> Requirement | None:
+    """The requirement of a canonical file's text, or None (the general path decides).
+
+    Does not check the ID against the file name, nor the status against the
+    ledger's workflow: the caller does, as for any parsed file.
+    """
+    if _FILE is None:
+        _compile()
+    match = _FILE.match(text)  # type: ignore[union-attr]
+    if match is None:
+        return None
+    groups = match.groups()
+    intern = sys.intern
+    fields: dict[str, Any] = {}
+    given = 0
+    try:
+        for name, kind, g, bit in _PLAN:
+            raw = groups[g] if g >= 0 else None
+            if raw is None:
+                fields[name] = [] if kind in (_LISTED, _NOTES_KIND) else None
+                continue
+            given |= bit
+            if kind == _TEXT:
+                # The ID may be anything (the caller matches it to the file
+                # name); every other text must not be blank.
+                if not raw.strip() and name != "id":
+                    return None
+                fields[name] = intern(raw) if len(raw) <= SHARED_LEN else raw
+            elif kind == _LISTED:
+                items = raw[5:-3].split('",\n    "') if raw else []
+                for item in items:
+                    if not item.strip():
+                        return None
+                fields[name] = [intern(i) if len(i) <= SHARED_LEN else i for i in items]
+            elif kind == _PRIO:
+                fields[name] = _PRIORITIES[raw]
+            elif kind == _CREATED:
+                fields[name] = date.fromisoformat(raw) if len(raw) == 10 else _datetime(raw)
+            elif kind == _DAY:
+                fields[name] = date.fromisoformat(raw)
+            elif kind == _NUM:
+                number = _number(raw)
+                if number is None or not FAST_FIELDS[name](number):
+                    return None
+                fields[name] = number
+            elif kind == _TABLE:
+                table = _table(raw, FAST_SCORING[name])
+                if table is None:
+                    return None
+                fields[name] = table
+            elif raw:  # the notes
+                fields[name] = [_note_model(f.groups()) for f in _NOTES.finditer(raw)]  # type: ignore[union-attr]
+            else:
+                fields[name] = []
+                given ^= bit  # no note: the key is not in the file
+    except ValueError:
+        return None  # 2026-02-30: the general path words the error
+    fields_set = _FIELDS_SETS.get(given)
+    if fields_set is None:
+        fields_set = _FIELDS_SETS[given] = {n for n, _, _, b in _PLAN if given & b}
+    req = Requirement.__new__(Requirement)
+    setter = object.__setattr__
+    setter(req, "__dict__", fields)
+    setter(req, "__pydantic_extra__", {})
+    setter(req, "__pydantic_fields_set__", fields_set)
+    setter(req, "__pydantic_private__", None)
+    return req
