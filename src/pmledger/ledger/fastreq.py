@@ -80,6 +80,10 @@ _NOTES: re.Pattern[str] | None = None
 # Per field of the model, in its order: (name, kind, index of its text in
 # match.groups(), its bit in the "fields set" key).
 _PLAN: list[tuple[str, int, int, int]] = []
+# The fields by kind: (name, index of its text, bit); the ID, priority,
+# creation and notes have their own places.
+_BY_KIND: dict[int, list[tuple[str, int, int]]] = {}
+_ID = _PRIORITY = _CREATED_AT = _NOTES_AT = _NOTES_BIT = _GIVEN_ALWAYS = 0
 _REQUIRED = frozenset(n for n, f in Requirement.model_fields.items() if f.is_required())
 _PRIORITIES = {p.value: p for p in Priority}
 # One offset object per offset as written; one "fields set" per set of keys.
@@ -144,8 +148,18 @@ def _compile() -> None:
     lines.append(f"((?:{_NOTE_SHAPE})*)")
     _FILE = re.compile("".join(lines) + r"\Z")
     _NOTES = re.compile(_note(1))
+    global _ID, _PRIORITY, _CREATED_AT, _NOTES_AT, _NOTES_BIT, _GIVEN_ALWAYS
     for bit, name in enumerate(KNOWN_FIELDS):
-        _PLAN.append((name, _kind(name), where.get(name, -1), 1 << bit))
+        kind = _kind(name)
+        _PLAN.append((name, kind, where[name], 1 << bit))
+        if name in _REQUIRED:
+            _GIVEN_ALWAYS |= 1 << bit
+        if name != "id" and kind not in (_PRIO, _CREATED, _NOTES_KIND):
+            _BY_KIND.setdefault(kind, []).append((name, where[name], 1 << bit))
+    for kind in (_TEXT, _LISTED, _DAY, _NUM, _TABLE):
+        _BY_KIND.setdefault(kind, [])
+    _ID, _PRIORITY, _CREATED_AT = where["id"], where["priority"], where["created"]
+    _NOTES_AT, _NOTES_BIT = where["notes"], 1 << KNOWN_FIELDS.index("notes")
 
 
 def _datetime(raw: str) -> datetime:
@@ -205,48 +219,61 @@ def requirement(text: str) -> Requirement | None:
         return None
     groups = match.groups()
     intern = sys.intern
-    fields: dict[str, Any] = {}
-    given = 0
+    # Every field in the model's order, None until given (a dict keeps the
+    # order of its first keys, whatever order they are then set in).
+    fields = dict.fromkeys(KNOWN_FIELDS)
+    given = _GIVEN_ALWAYS
+    raw = groups[_ID]
+    fields["id"] = intern(raw) if len(raw) <= SHARED_LEN else raw  # anything: the caller checks
     try:
-        for name, kind, g, bit in _PLAN:
-            raw = groups[g] if g >= 0 else None
-            if raw is None:
-                fields[name] = [] if kind in (_LISTED, _NOTES_KIND) else None
-                continue
-            given |= bit
-            if kind == _TEXT:
-                # The ID may be anything (the caller matches it to the file
-                # name); every other text must not be blank.
-                if not raw.strip() and name != "id":
-                    return None
+        for name, g, bit in _BY_KIND[_TEXT]:
+            raw = groups[g]
+            if raw is not None:
+                if not raw or raw.isspace():
+                    return None  # blank: the model words the error
                 fields[name] = intern(raw) if len(raw) <= SHARED_LEN else raw
-            elif kind == _LISTED:
-                items = raw[5:-3].split('",\n    "') if raw else []
-                for item in items:
-                    if not item.strip():
-                        return None
-                fields[name] = [intern(i) if len(i) <= SHARED_LEN else i for i in items]
-            elif kind == _PRIO:
-                fields[name] = _PRIORITIES[raw]
-            elif kind == _CREATED:
-                fields[name] = date.fromisoformat(raw) if len(raw) == 10 else _datetime(raw)
-            elif kind == _DAY:
+                given |= bit
+        for name, g, bit in _BY_KIND[_LISTED]:
+            raw = groups[g]
+            if raw is None:
+                fields[name] = []
+                continue
+            items = raw[5:-3].split('",\n    "') if raw else []
+            for item in items:
+                if not item or item.isspace():
+                    return None
+            fields[name] = [intern(i) if len(i) <= SHARED_LEN else i for i in items]
+            given |= bit
+        fields["priority"] = _PRIORITIES[groups[_PRIORITY]]
+        raw = groups[_CREATED_AT]
+        fields["created"] = date.fromisoformat(raw) if len(raw) == 10 else _datetime(raw)
+        for name, g, bit in _BY_KIND[_DAY]:
+            raw = groups[g]
+            if raw is not None:
                 fields[name] = date.fromisoformat(raw)
-            elif kind == _NUM:
+                given |= bit
+        for name, g, bit in _BY_KIND[_NUM]:
+            raw = groups[g]
+            if raw is not None:
                 number = _number(raw)
                 if number is None or not FAST_FIELDS[name](number):
                     return None
                 fields[name] = number
-            elif kind == _TABLE:
+                given |= bit
+        for name, g, bit in _BY_KIND[_TABLE]:
+            raw = groups[g]
+            if raw is not None:
                 table = _table(raw, FAST_SCORING[name])
                 if table is None:
                     return None
                 fields[name] = table
-            elif raw:  # the notes
-                fields[name] = [_note_model(f.groups()) for f in _NOTES.finditer(raw)]  # type: ignore[union-attr]
-            else:
-                fields[name] = []
-                given ^= bit  # no note: the key is not in the file
+                given |= bit
+        raw = groups[_NOTES_AT]
+        if raw:
+            fields["notes"] = [_note_model(f.groups()) for f in _NOTES.finditer(raw)]  # type: ignore[union-attr]
+            given |= _NOTES_BIT
+        else:
+            fields["notes"] = []
     except ValueError:
         return None  # 2026-02-30: the general path words the error
     fields_set = _FIELDS_SETS.get(given)
