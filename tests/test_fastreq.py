@@ -146,3 +146,14 @@ def test_equal_offsets_share_one_zone() -> None:
     b = fastreq.requirement(BASE.replace("REQ-AAAAA", "REQ-BBBBB"))
     assert a is not None and b is not None
     assert a.created.tzinfo is b.created.tzinfo  # type: ignore[attr-defined]
+
+
+def test_files_read_with_one_shared_dict_share_equal_strings() -> None:
+    good = BASE + 'owner = "陈涛"\ntags = [\n    "crm",\n]\n'
+    shared: dict[str, str] = {}
+    a = fastreq.requirement(good, shared)
+    assert fastreq.requirement(BASE + 'owner = " "\n', shared) is None
+    c = fastreq.requirement(good.replace("REQ-AAAAA", "REQ-BBBBB"), shared)
+    assert a is not None and c is not None
+    assert a.owner is c.owner and a.tags[0] is c.tags[0] and a.status is c.status
+    assert_same(c, general(good.replace("REQ-AAAAA", "REQ-BBBBB")))

@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -173,9 +174,9 @@ def test_cache_serves_unchanged_files_and_never_stale(
         calls.append(text)
         return real(text, p)
 
-    def counting_fast(text: str) -> Requirement | None:
+    def counting_fast(text: str, shared: Any = None) -> Requirement | None:
         calls.append(text)
-        return real_fast(text)
+        return real_fast(text, shared)
 
     monkeypatch.setattr(fileformat, "loads", counting)
     monkeypatch.setattr(fastreq, "requirement", counting_fast)

@@ -5,26 +5,27 @@ every value per file: ≈ 100 µs a file in :mod:`pmledger.ledger.fastread`
 and :func:`pmledger.ledger.model.evident_requirement`, 10 s at 100k files.
 Files pmledger writes (``fileformat.dumps``) have one shape: the known keys
 in schema order (``model.KEY_ORDER``), plain strings, one item a line in
-lists, then ``[[notes]]`` blocks. :func:`requirement` matches that whole
-shape with one expression (in C) and builds the model from its groups.
+lists, then the scoring tables and ``[[notes]]`` blocks. :func:`requirement`
+matches that whole shape with one expression (in C) and builds the model
+from its groups: ≈ 15 µs a file.
 
-Anything else (a comment, an unknown key, a scoring table, another order,
+Anything else (a comment, an unknown key, another order,
 an escape, a blank text, a priority alias, an impossible date…) returns
 ``None``, and the caller takes the general path (``fileformat.loads``),
 which words every error. What this returns is equal to that path's model,
 field for field, "fields set" and unknown keys included
 (``tests/test_fastreq.py``, under hypothesis).
 
-Short strings are interned as the parse cache does (people, statuses,
-tags repeat), and equal time-zone offsets share one ``tzinfo``: each
-``datetime`` otherwise pickles its own offset object (100k of them at 100k
-requirements).
+Equal strings can be made one object (people, statuses, tags repeat: the
+parse cache then stores each once), and equal time-zone offsets share one
+``tzinfo``: each ``datetime`` otherwise pickles its own offset object (100k
+of them at 100k requirements).
 """
 
 from __future__ import annotations
 
 import re
-import sys
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -40,9 +41,6 @@ from pmledger.ledger.model import (
     Requirement,
 )
 from pmledger.ledger.records import FAST_FIELDS, FAST_SCORING
-
-# Longest string interned (pmledger.ledger.cache shares the same ones).
-SHARED_LEN = 40
 
 # Text inside a one-line basic string, and inside a multi-line one (which
 # may hold line breaks but no carriage return): no quote, no backslash, no
@@ -77,18 +75,14 @@ _VALUE = {
 # Built on the first read (a start-up that reads no file does not pay it).
 _FILE: re.Pattern[str] | None = None
 _NOTES: re.Pattern[str] | None = None
-# Per field of the model, in its order: (name, kind, index of its text in
-# match.groups(), its bit in the "fields set" key).
-_PLAN: list[tuple[str, int, int, int]] = []
-# The fields by kind: (name, index of its text, bit); the ID, priority,
-# creation and notes have their own places.
-_BY_KIND: dict[int, list[tuple[str, int, int]]] = {}
-_ID = _PRIORITY = _CREATED_AT = _NOTES_AT = _NOTES_BIT = _GIVEN_ALWAYS = 0
+# The fields by kind, in the model's order: (name, index of its text in
+# match.groups()); the ID, priority, creation and notes have their own places.
+_BY_KIND: dict[int, list[tuple[str, int]]] = {}
+_ID = _PRIORITY = _CREATED_AT = _NOTES_AT = 0
 _REQUIRED = frozenset(n for n, f in Requirement.model_fields.items() if f.is_required())
 _PRIORITIES = {p.value: p for p in Priority}
-# One offset object per offset as written; one "fields set" per set of keys.
+# One offset object per offset as written.
 _ZONES: dict[str, tzinfo | None] = {}
-_FIELDS_SETS: dict[int, set[str]] = {}
 _NOTE_KEYS = ("at", "by", "text")
 
 
@@ -148,18 +142,17 @@ def _compile() -> None:
     lines.append(f"((?:{_NOTE_SHAPE})*)")
     _FILE = re.compile("".join(lines) + r"\Z")
     _NOTES = re.compile(_note(1))
-    global _ID, _PRIORITY, _CREATED_AT, _NOTES_AT, _NOTES_BIT, _GIVEN_ALWAYS
-    for bit, name in enumerate(KNOWN_FIELDS):
-        kind = _kind(name)
-        _PLAN.append((name, kind, where[name], 1 << bit))
-        if name in _REQUIRED:
-            _GIVEN_ALWAYS |= 1 << bit
-        if name != "id" and kind not in (_PRIO, _CREATED, _NOTES_KIND):
-            _BY_KIND.setdefault(kind, []).append((name, where[name], 1 << bit))
+    global _ID, _PRIORITY, _CREATED_AT, _NOTES_AT
     for kind in (_TEXT, _LISTED, _DAY, _NUM, _TABLE):
-        _BY_KIND.setdefault(kind, [])
+        _BY_KIND[kind] = [(n, where[n]) for n in KNOWN_FIELDS if n != "id" and _kind(n) == kind]
     _ID, _PRIORITY, _CREATED_AT = where["id"], where["priority"], where["created"]
-    _NOTES_AT, _NOTES_BIT = where["notes"], 1 << KNOWN_FIELDS.index("notes")
+    _NOTES_AT = where["notes"]
+    # The optional keys, in the order of requirement()'s presence key.
+    _OPTIONAL.extend(n for n, _ in _BY_KIND[_TEXT] if n not in _REQUIRED)
+    for kind in (_LISTED, _DAY, _NUM, _TABLE):
+        _OPTIONAL.extend(n for n, _ in _BY_KIND[kind])
+    _OPTIONAL.append("notes")
+    _OPTIONAL_AT.extend(where[name] for name in _OPTIONAL)
 
 
 def _datetime(raw: str) -> datetime:
@@ -206,11 +199,15 @@ def _note_model(groups: tuple[Any, ...]) -> Note:
     return note
 
 
-def requirement(text: str) -> Requirement | None:
+def requirement(text: str, shared: dict[str, str] | None = None) -> Requirement | None:
     """The requirement of a canonical file's text, or None (the general path decides).
 
     Does not check the ID against the file name, nor the status against the
     ledger's workflow: the caller does, as for any parsed file.
+
+    ``shared``: equal strings are made one object through it (pass the same
+    dict for every file of a ledger: people, statuses and tags repeat, and
+    the parse cache then stores each once).
     """
     if _FILE is None:
         _compile()
@@ -218,71 +215,106 @@ def requirement(text: str) -> Requirement | None:
     if match is None:
         return None
     groups = match.groups()
-    intern = sys.intern
+    same = (shared if shared is not None else {}).setdefault
     # Every field in the model's order, None until given (a dict keeps the
     # order of its first keys, whatever order they are then set in).
-    fields = dict.fromkeys(KNOWN_FIELDS)
-    given = _GIVEN_ALWAYS
+    fields: dict[str, Any] = dict.fromkeys(KNOWN_FIELDS)
     raw = groups[_ID]
-    fields["id"] = intern(raw) if len(raw) <= SHARED_LEN else raw  # anything: the caller checks
-    try:
-        for name, g, bit in _BY_KIND[_TEXT]:
+    fields["id"] = same(raw, raw)  # anything: the caller checks
+    for name, g in _BY_KIND[_TEXT]:
+        raw = groups[g]
+        if raw is not None:
+            if not raw.strip():
+                return None  # blank: the model words the error
+            fields[name] = same(raw, raw)
+    for name, g in _BY_KIND[_LISTED]:
+        raw = groups[g]
+        fields[name] = [] if raw is None else _items(raw, same)
+    fields["priority"] = _PRIORITIES[groups[_PRIORITY]]
+    fields["created"] = _created(groups[_CREATED_AT])
+    for kind, read in _READERS:
+        for name, g in _BY_KIND[kind]:
             raw = groups[g]
             if raw is not None:
-                if not raw or raw.isspace():
-                    return None  # blank: the model words the error
-                fields[name] = intern(raw) if len(raw) <= SHARED_LEN else raw
-                given |= bit
-        for name, g, bit in _BY_KIND[_LISTED]:
-            raw = groups[g]
-            if raw is None:
-                fields[name] = []
-                continue
-            items = raw[5:-3].split('",\n    "') if raw else []
-            for item in items:
-                if not item or item.isspace():
-                    return None
-            fields[name] = [intern(i) if len(i) <= SHARED_LEN else i for i in items]
-            given |= bit
-        fields["priority"] = _PRIORITIES[groups[_PRIORITY]]
-        raw = groups[_CREATED_AT]
-        fields["created"] = date.fromisoformat(raw) if len(raw) == 10 else _datetime(raw)
-        for name, g, bit in _BY_KIND[_DAY]:
-            raw = groups[g]
-            if raw is not None:
-                fields[name] = date.fromisoformat(raw)
-                given |= bit
-        for name, g, bit in _BY_KIND[_NUM]:
-            raw = groups[g]
-            if raw is not None:
-                number = _number(raw)
-                if number is None or not FAST_FIELDS[name](number):
-                    return None
-                fields[name] = number
-                given |= bit
-        for name, g, bit in _BY_KIND[_TABLE]:
-            raw = groups[g]
-            if raw is not None:
-                table = _table(raw, FAST_SCORING[name])
-                if table is None:
-                    return None
-                fields[name] = table
-                given |= bit
-        raw = groups[_NOTES_AT]
-        if raw:
-            fields["notes"] = [_note_model(f.groups()) for f in _NOTES.finditer(raw)]  # type: ignore[union-attr]
-            given |= _NOTES_BIT
-        else:
-            fields["notes"] = []
-    except ValueError:
-        return None  # 2026-02-30: the general path words the error
-    fields_set = _FIELDS_SETS.get(given)
-    if fields_set is None:
-        fields_set = _FIELDS_SETS[given] = {n for n, _, _, b in _PLAN if given & b}
+                fields[name] = read(name, raw)
+    raw = groups[_NOTES_AT]
+    fields["notes"] = _notes(raw) if raw else []
+    if _REFUSED in fields.values():
+        return None
+    given = [groups[g] is not None for g in _OPTIONAL_AT]
+    given[-1] = bool(raw)  # the notes: their group is empty when there are none
     req = Requirement.__new__(Requirement)
     setter = object.__setattr__
     setter(req, "__dict__", fields)
     setter(req, "__pydantic_extra__", {})
-    setter(req, "__pydantic_fields_set__", fields_set)
+    setter(req, "__pydantic_fields_set__", _FIELDS_SETS[tuple(given)])
     setter(req, "__pydantic_private__", None)
     return req
+
+
+class _FieldsSets(dict[tuple[bool, ...], set[str]]):
+    """One "fields set" per combination of optional keys given: pydantic only
+    reads it (and copies it on model_copy)."""
+
+    def __missing__(self, given: tuple[bool, ...]) -> set[str]:
+        names = {n for n, present in zip(_OPTIONAL, given, strict=True) if present}
+        found = self[given] = names | _REQUIRED
+        return found
+
+
+_FIELDS_SETS = _FieldsSets()
+# The optional keys of a file, in the order of requirement()'s presence key.
+_OPTIONAL: list[str] = []
+_OPTIONAL_AT: list[int] = []  # their groups
+
+
+# What a reader below returns for a value the model must decide on.
+_REFUSED: Any = object()
+
+
+def _items(raw: str, same: Any) -> list[str] | Any:
+    items = raw[5:-3].split('",\n    "') if raw else []
+    for item in items:
+        if not item.strip():
+            return _REFUSED
+    return list(map(same, items, items))
+
+
+def _created(raw: str) -> date | Any:
+    try:
+        return date.fromisoformat(raw) if len(raw) == 10 else _datetime(raw)
+    except ValueError:
+        return _REFUSED  # 2026-02-30
+
+
+def _day(_name: str, raw: str) -> date | Any:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return _REFUSED
+
+
+def _number_of(name: str, raw: str) -> int | float | Any:
+    number = _number(raw)
+    if number is None or not FAST_FIELDS[name](number):
+        return _REFUSED
+    return number
+
+
+def _table_of(name: str, raw: str) -> dict[str, Any] | Any:
+    table = _table(raw, FAST_SCORING[name])
+    return _REFUSED if table is None else table
+
+
+_READERS: tuple[tuple[int, Callable[[str, str], Any]], ...] = (
+    (_DAY, _day),
+    (_NUM, _number_of),
+    (_TABLE, _table_of),
+)
+
+
+def _notes(raw: str) -> list[Note] | Any:
+    try:
+        return [_note_model(f.groups()) for f in _NOTES.finditer(raw)]  # type: ignore[union-attr]
+    except ValueError:
+        return _REFUSED

@@ -415,10 +415,9 @@ class Ledger:
         """
         folder = self.requirements_dir
         out: list[Requirement | FileProblem] = []
-        if not names:
-            return out
         append = out.append
         requirement = fastreq.requirement
+        shared: dict[str, str] = {}
         fd: int | None = None
         if os.open in os.supports_dir_fd:
             try:
@@ -428,26 +427,25 @@ class Ledger:
         try:
             for name, size in zip(names, sizes, strict=True):
                 try:
-                    data = _read_bytes(name, fd, folder, size)
-                    text = data.decode("utf-8")
+                    text = _read_bytes(name, fd, folder, size).decode("utf-8")
                 except UnicodeDecodeError:
                     append(FileProblem(folder / name, _("not UTF-8 text")))
                     continue
                 except OSError as exc:
                     from pmledger.errors import os_reason
 
+                    reason = os_reason(exc)
                     append(
                         FileProblem(
-                            folder / name,
-                            _("cannot be read: {error}").format(error=os_reason(exc)),
+                            folder / name, _("cannot be read: {error}").format(error=reason)
                         )
                     )
                     continue
-                req = requirement(text)
+                req = requirement(text, shared)
                 if req is not None and req.id == name[:-5] and req.status in statuses:
                     append(req)
-                    continue
-                append(self._parsed(folder / name, text))
+                else:
+                    append(self._parsed(folder / name, text))
         finally:
             if fd is not None:
                 os.close(fd)
