@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
+from itertools import repeat
+from operator import is_not, itemgetter
 from typing import Any
 
 from pmledger.ledger.model import (
@@ -44,9 +46,11 @@ from pmledger.ledger.records import FAST_FIELDS, FAST_SCORING
 
 # Text inside a one-line basic string, and inside a multi-line one (which
 # may hold line breaks but no carriage return): no quote, no backslash, no
-# control character but the tab. The same rules as fastread's.
-_CHARS = r'[^"\\\x00-\x08\x0a-\x1f\x7f]*'
-_ML_CHARS = r'[^"\\\x00-\x08\x0b-\x1f\x7f]*'
+# control character but the tab. The same rules as fastread's. Possessive
+# (*+): the quote that ends the text is not in the class, so there is
+# nothing to give back, and the engine need not remember how.
+_CHARS = r'[^"\\\x00-\x08\x0a-\x1f\x7f]*+'
+_ML_CHARS = r'[^"\\\x00-\x08\x0b-\x1f\x7f]*+'
 _LIST = rf'\[\n((?:    "{_CHARS}",\n)*)\]'
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
@@ -151,8 +155,9 @@ def _compile() -> None:
     _OPTIONAL.extend(n for n, _ in _BY_KIND[_TEXT] if n not in _REQUIRED)
     for kind in (_LISTED, _DAY, _NUM, _TABLE):
         _OPTIONAL.extend(n for n, _ in _BY_KIND[kind])
+    global _optional_groups
+    _optional_groups = itemgetter(*(where[name] for name in _OPTIONAL))
     _OPTIONAL.append("notes")
-    _OPTIONAL_AT.extend(where[name] for name in _OPTIONAL)
 
 
 def _datetime(raw: str) -> datetime:
@@ -224,30 +229,43 @@ def requirement(text: str, shared: dict[str, str] | None = None) -> Requirement 
     for name, g in _BY_KIND[_TEXT]:
         raw = groups[g]
         if raw is not None:
-            if not raw.strip():
+            if not raw or raw.isspace():
                 return None  # blank: the model words the error
             fields[name] = same(raw, raw)
     for name, g in _BY_KIND[_LISTED]:
         raw = groups[g]
-        fields[name] = [] if raw is None else _items(raw, same)
+        if raw is None:
+            fields[name] = []
+        elif (items := _items(raw, same)) is _REFUSED:
+            return None
+        else:
+            fields[name] = items
     fields["priority"] = _PRIORITIES[groups[_PRIORITY]]
-    fields["created"] = _created(groups[_CREATED_AT])
+    if (created := _created(groups[_CREATED_AT])) is _REFUSED:
+        return None
+    fields["created"] = created
     for kind, read in _READERS:
         for name, g in _BY_KIND[kind]:
             raw = groups[g]
             if raw is not None:
-                fields[name] = read(name, raw)
+                if (value := read(name, raw)) is _REFUSED:
+                    return None
+                fields[name] = value
     raw = groups[_NOTES_AT]
-    fields["notes"] = _notes(raw) if raw else []
-    if _REFUSED in fields.values():
+    if not raw:
+        fields["notes"] = []
+    elif (notes := _notes(raw)) is _REFUSED:
         return None
-    given = [groups[g] is not None for g in _OPTIONAL_AT]
-    given[-1] = bool(raw)  # the notes: their group is empty when there are none
+    else:
+        fields["notes"] = notes
+    # Which optional keys the file gives (the notes' group is empty, not
+    # None, when there are none).
+    given = (*map(is_not, _optional_groups(groups), repeat(None)), bool(raw))
     req = Requirement.__new__(Requirement)
     setter = object.__setattr__
     setter(req, "__dict__", fields)
     setter(req, "__pydantic_extra__", {})
-    setter(req, "__pydantic_fields_set__", _FIELDS_SETS[tuple(given)])
+    setter(req, "__pydantic_fields_set__", _FIELDS_SETS[given])
     setter(req, "__pydantic_private__", None)
     return req
 
@@ -265,7 +283,8 @@ class _FieldsSets(dict[tuple[bool, ...], set[str]]):
 _FIELDS_SETS = _FieldsSets()
 # The optional keys of a file, in the order of requirement()'s presence key.
 _OPTIONAL: list[str] = []
-_OPTIONAL_AT: list[int] = []  # their groups
+# Their groups, but the notes' (which are never None).
+_optional_groups: Callable[[tuple[Any, ...]], tuple[Any, ...]]
 
 
 # What a reader below returns for a value the model must decide on.

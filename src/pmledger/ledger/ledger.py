@@ -41,7 +41,15 @@ from pmledger.ledger.atomic import create_exclusive as create_exclusive
 from pmledger.ledger.atomic import fsync_dir, write_temp
 from pmledger.ledger.atomic import link_exclusive as link_exclusive
 from pmledger.ledger.atomic import write_atomic as write_atomic
-from pmledger.ledger.cache import RACY_SECONDS, UNTRUSTED, State, StateCache, share_strings
+from pmledger.ledger.cache import (
+    RACY_SECONDS,
+    UNTRUSTED,
+    State,
+    StateCache,
+    compact_state,
+    share_strings,
+    state_fields,
+)
 from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
 from pmledger.ledger.settings import (
     CONFIG_NAME,
@@ -376,7 +384,7 @@ class Ledger:
             if j is not None and old_sizes[j] == sizes[i] and old_mtimes[j] == mtimes[i]:
                 state = old_states[j]
                 # The workflow may have changed since the entry was stored.
-                if state is not None and state[0]["status"] in statuses:
+                if state is not None and state_fields(state)["status"] in statuses:
                     states[i] = state
                     reqs[i] = rebuild(state)
                     continue
@@ -395,8 +403,8 @@ class Ledger:
                 # tick could go unseen): read again next time.
                 fresh.sizes[i] = UNTRUSTED
                 continue
-            states[i] = requirement_state(got)
-        fresh.statuses = frozenset(s[0]["status"] for s in states if s is not None)
+            states[i] = compact_state(requirement_state(got))
+        fresh.statuses = frozenset(state_fields(s)["status"] for s in states if s is not None)
         if todo or cache.listing != listing or cache.sizes != fresh.sizes:
             cache.save(fresh)
         return LoadResult([r for r in map(reqs.__getitem__, order) if r is not None], problems)
