@@ -232,6 +232,52 @@ def test_cache_forgets_removed_files_even_when_one_is_added(ledger: Ledger) -> N
     assert _cached(ledger) == {f"{c.id}.toml", f"{d.id}.toml"}
 
 
+def test_the_cache_never_serves_an_edit_a_broken_file_or_a_lost_status(ledger: Ledger) -> None:
+    reqs = [ledger.create(make(title=t)) for t in ("One", "Two", "Three")]
+    for req in reqs:
+        _age(ledger.path_for(req.id))
+    assert ledger.load_all().requirements == sorted(reqs, key=lambda r: r.id)
+    warm = ledger.load_all()  # every file as cached: the columns' fast path
+    assert warm.requirements == sorted(reqs, key=lambda r: r.id) and warm.problems == []
+
+    # Edited in place by another program, same size: the mtime tells.
+    path = ledger.path_for(reqs[0].id)
+    path.write_text(path.read_text().replace("One", "Uno"))
+    _age(path, 1800)
+    assert {r.title for r in ledger.load_all().requirements} == {"Uno", "Two", "Three"}
+
+    # A broken file is reported on every load, cached or not.
+    broken = ledger.requirements_dir / "REQ-BAD00.toml"
+    broken.write_text('id = "REQ-BAD00"\ntitle = "x\n')
+    _age(broken)
+    for _ in range(2):
+        result = ledger.load_all()
+        assert [p.path.name for p in result.problems] == ["REQ-BAD00.toml"]
+        assert len(result.requirements) == 3
+    broken.unlink()
+
+    # A file renamed by another program: the listing tells.
+    moved = ledger.requirements_dir / "REQ-ZZZZZ.toml"
+    ledger.path_for(reqs[1].id).rename(moved)
+    result = ledger.load_all()
+    assert [p.path.name for p in result.problems] == ["REQ-ZZZZZ.toml"]  # its ID no longer fits
+    assert {r.id for r in result.requirements} == {reqs[0].id, reqs[2].id}
+    moved.rename(ledger.path_for(reqs[1].id))
+
+    # A status the workflow no longer has is refused even from the cache.
+    planned = ledger.create(make(title="Four", status="planned"))
+    _age(ledger.path_for(planned.id))
+    assert len(ledger.load_all().requirements) == 4
+    settings = ledger.root / "pmledger.toml"
+    text = settings.read_text()
+    assert '"planned", ' in text and 'planned_status = "planned"' in text
+    text = text.replace('"planned", ', "").replace('planned_status = "planned"', "")
+    settings.write_text(text)
+    again = Ledger(ledger.root)
+    assert {r.id for r in again.load_all().requirements} == {r.id for r in reqs}
+    assert [p.field for p in again.load_all().problems] == ["status"]
+
+
 def test_corrupt_cache_is_ignored(ledger: Ledger) -> None:
     req = ledger.create(make())
     _age(ledger.path_for(req.id))
