@@ -115,7 +115,7 @@ def list_(
     # return (~0.2 s at 100k). Only the last: a caller running many
     # commands in one process stays bounded.
     _KEPT.clear()
-    loaded = ledger.load_all(keep=_KEPT)
+    loaded = ledger.load_all()
     report_problems(list(loaded.problems))
     reqs = sort_requirements(
         select(loaded.requirements, flt, settings=settings, as_of=as_of), sort, settings=settings
