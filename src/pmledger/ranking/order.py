@@ -170,12 +170,23 @@ def _score_reason(upper: float, lower: float, term: str | None, diff: float, lan
     )
 
 
+# The last two creation texts: a ranking explains each pair of neighbours, so
+# each requirement's is asked for twice in a row (as the lower, then the upper).
+_RECENT_CREATED: list[tuple[Requirement, date | None, str, str]] = []
+
+
 def _created(req: Requirement, as_of: date | None) -> str:
+    lang = active_language()
+    for known, day, language, text in _RECENT_CREATED:
+        if known is req and day == as_of and language == lang:
+            return text
     from pmledger.ranking.scoring import show_date
 
-    if isinstance(req.created, datetime):
-        return str(req.created)  # two creations on one day differ by their time
-    return show_date(req.created, as_of)
+    created = req.created
+    # Two creations on one day differ by their time.
+    text = str(created) if isinstance(created, datetime) else show_date(created, as_of)
+    _RECENT_CREATED[:] = [*_RECENT_CREATED[-1:], (req, as_of, lang, text)]
+    return text
 
 
 def rank_selection(
