@@ -15,6 +15,7 @@ from pmledger.cli.common import (
     Format,
     check_format,
     filter_options,
+    load_everything,
     open_ledger,
     report_problems,
 )
@@ -107,7 +108,7 @@ def list_(
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = where.filter(settings, as_of)
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     reqs = sort_requirements(
         select(loaded.requirements, flt, settings=settings, as_of=as_of), sort, settings=settings
