@@ -18,7 +18,7 @@ from pmledger.i18n import _, active_language
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import Filter, matcher
-from pmledger.ranking.scoring import Dependencies, Score, score
+from pmledger.ranking.scoring import Dependencies, Score, score_many
 
 _NO_DUE = date.max
 
@@ -75,16 +75,13 @@ def rank(
     chosen = model or settings.scoring.model
     deps = deps if deps is not None else Dependencies.build(reqs, settings)
     accept = include if include is not None else active_filter(settings)
-    scored: list[tuple[Requirement, Score]] = []
-    problems: list[ScoringProblem] = []
-    for req in reqs:
-        if not accept(req):
-            continue
-        result, issues = score(req, deps=deps, settings=settings, as_of=as_of, model=chosen)
-        if result is None:
-            problems.extend(issues)
-            continue
-        scored.append((req, result))
+    scored, problems = score_many(
+        [req for req in reqs if accept(req)],
+        deps=deps,
+        settings=settings,
+        as_of=as_of,
+        model=chosen,
+    )
     if problems and not skip_incomplete:
         raise ScoringError(problems)
     scored.sort(key=lambda pair: sort_key(*pair))
