@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
@@ -390,13 +390,26 @@ _TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=1
 @given(
     titles=st.lists(_TEXT, min_size=1, max_size=6),
     owner=st.none() | _TEXT,
-    effort=st.none() | st.integers(0, 10**6) | st.floats(0.001, 1e6),
+    efforts=st.lists(
+        st.none() | st.integers(0, 3) | st.sampled_from([1.0, 2.0, 2.5]) | st.floats(0.001, 1e6),
+        min_size=6,
+        max_size=6,
+    ),
     due=st.none() | st.dates(date(2026, 1, 1), date(2027, 12, 31)),
 )
+@example(
+    titles=["a", "b\u2028", "c", "d", "e", "f"],
+    owner="王",
+    efforts=[1, 1.0, 2.0, 2, None, 2.5],
+    due=date(2026, 11, 1),
+)
 def test_rank_json_items_are_what_json_dumps_writes(
-    titles: list[str], owner: str | None, effort: float | None, due: date | None
+    titles: list[str], owner: str | None, efforts: list[float | None], due: date | None
 ) -> None:
-    """Each streamed item is, byte for byte, json.dumps of the same values."""
+    """Each streamed item is, byte for byte, json.dumps of the same values made
+    safe for a terminal, even where pieces are shared between items (1 and 1.0
+    are equal keys but different JSON)."""
+    from pmledger.cli.output import json_safe
     from pmledger.cli.rank import _json_texts
     from pmledger.ledger.settings import Settings
     from pmledger.ranking.order import rank
@@ -408,7 +421,7 @@ def test_rank_json_items_are_what_json_dumps_writes(
             f"REQ-A{n:04d}",
             title=title,
             owner=owner,
-            effort=effort,
+            effort=efforts[n],
             due=due,
             priority=["low", "medium", "high", "critical"][n % 4],
             depends_on=["REQ-A0000"] if n else [],
@@ -417,5 +430,12 @@ def test_rank_json_items_are_what_json_dumps_writes(
     ]
     config = Settings()
     ranking = rank(reqs, settings=config, as_of=date(2026, 11, 20))
-    for text in _json_texts(ranking, ranking.items, config):
-        assert text == json.dumps(json.loads(text), ensure_ascii=False)
+    texts = list(_json_texts(ranking, ranking.items, config))
+    assert len(texts) == len(ranking.items)
+    for text, item in zip(texts, ranking.items, strict=True):
+        assert text == json_safe(json.dumps(json.loads(text), ensure_ascii=False))
+        value = json.loads(text)
+        assert value["id"] == item.requirement.id
+        assert value["title"] == item.requirement.title
+        assert value["effort"] == item.requirement.effort
+        assert type(value["effort"]) is type(item.requirement.effort)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -16,7 +16,14 @@ from pmledger.ledger.model import Priority, Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.ledger.validation import sentences
 from pmledger.ranking.order import rank
-from pmledger.ranking.scoring import Dependencies, Score, due_measure, find_cycles, score
+from pmledger.ranking.scoring import (
+    Dependencies,
+    Score,
+    due_measure,
+    find_cycles,
+    score,
+    score_many,
+)
 
 from .conftest import make
 
@@ -323,6 +330,52 @@ def test_order_is_total_and_repeatable(reqs, rnd):  # type: ignore[no-untyped-de
     assert first == second
     active = [r for r in reqs if r.status not in settings.ledger.inactive_statuses]
     assert sorted(first) == sorted(r.id for r in active)
+
+
+linked_reqs_strategy = st.lists(
+    st.builds(
+        lambda i, p, due, age, timed, status, deps: make(
+            f"REQ-{i:05d}",
+            priority=p,
+            due=None if due is None else AS_OF + timedelta(days=due),
+            created=(
+                datetime(2026, 1, 1, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+                - timedelta(days=age)
+                if timed
+                else AS_OF - timedelta(days=age)
+            ),
+            status=status,
+            depends_on=[f"REQ-{d:05d}" for d in deps if d != i],
+        ),
+        st.integers(0, 30),
+        st.sampled_from(PRIORITIES),
+        st.none() | st.integers(-30, 60),
+        st.integers(0, 800),
+        st.booleans(),
+        st.sampled_from(["proposed", "accepted", "in-progress", "done"]),
+        st.lists(st.integers(0, 30), max_size=3),
+    ),
+    max_size=20,
+    unique_by=lambda r: r.id,
+)
+
+
+@given(linked_reqs_strategy, st.sampled_from([AS_OF, AS_OF + timedelta(days=9)]))
+def test_scoring_a_whole_ranking_at_once_equals_scoring_each_alone(reqs, as_of):  # type: ignore[no-untyped-def]
+    """The batch shares terms between requirements; each score must still be
+    exactly the one computed alone (fresh dependencies, nothing shared)."""
+    settings = Settings()
+    deps = Dependencies.build(reqs, settings)
+    # A first batch on another date must not leak its terms into the second.
+    score_many(reqs, deps=deps, settings=settings, as_of=as_of - timedelta(days=400))
+    together, problems = score_many(reqs, deps=deps, settings=settings, as_of=as_of)
+    assert problems == []
+    assert [r.id for r, _sc in together] == [r.id for r in reqs]
+    for req, batch in together:
+        alone = score(req, deps=Dependencies.build(reqs, settings), settings=settings, as_of=as_of)[
+            0
+        ]
+        assert batch == alone
 
 
 def test_importing_scoring_pulls_in_neither_typer_nor_rich() -> None:

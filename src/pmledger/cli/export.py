@@ -14,6 +14,7 @@ from pmledger.cli.common import (
     FilterOptions,
     check_format,
     filter_options,
+    load_everything,
     open_ledger,
     report_problems,
     split_values,
@@ -98,7 +99,7 @@ def export(
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = where.filter(settings, as_of)
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     chosen = select(loaded.requirements, flt, settings=settings, as_of=as_of)
     reqs = sort_requirements(chosen, sort, settings=settings)

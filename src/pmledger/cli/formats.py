@@ -24,11 +24,12 @@ from pmledger.cli.output import (
     JsonDoc,
     Line,
     RawJson,
+    SafeJson,
     View,
     _column_decimals,
     _csv_value,
-    _json_safe,
     _plain,
+    json_safe,
     one_line,
     sanitize,
 )
@@ -99,7 +100,7 @@ def csv_bytes(view: View, *, escape: bool) -> Iterator[bytes]:
 
 def _dumps(data: Any, indent: int | None) -> str:
     text = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
-    return _json_safe(text)
+    return json_safe(text)
 
 
 def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator[str]:
@@ -111,7 +112,10 @@ def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator
     size = 0
     first = True
     for item in items:
-        text = _json_safe(item if isinstance(item, RawJson) else encode(item))
+        if isinstance(item, SafeJson):
+            text: str = item
+        else:
+            text = json_safe(item if isinstance(item, RawJson) else encode(item))
         parts.append(pad + text if first else "," + pad + text)
         first = False
         size += len(text)

@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import TODAY, AsOf, Format, check_format, open_ledger, report_problems
+from pmledger.cli.common import (
+    TODAY,
+    AsOf,
+    Format,
+    check_format,
+    load_everything,
+    open_ledger,
+    report_problems,
+)
 from pmledger.cli.errors import handle_errors
 from pmledger.cli.language import HelpGroup
 
@@ -49,7 +57,7 @@ def _progress_all(ctx: typer.Context) -> tuple[list[GoalProgress], list[object]]
 
     ledger = open_ledger(ctx)
     loaded = GoalBook(ledger.root).load_all()
-    reqs = ledger.load_all()
+    reqs = load_everything(ledger)
     rows = goal_progress(loaded.goals, reqs.requirements, settings=ledger.settings)
     return rows, [*loaded.problems, *reqs.problems]
 
@@ -213,7 +221,7 @@ def show(
     fmt = check_format(fmt, ("table", "json"))
     ledger = open_ledger(ctx)
     goal = GoalBook(ledger.root).load(goal_id)
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     (progress,) = goal_progress([goal], loaded.requirements, settings=ledger.settings)
     if fmt == "json":

@@ -13,6 +13,7 @@ from pmledger.cli.common import (
     AsOf,
     check_format,
     default_author,
+    load_everything,
     open_ledger,
     report_problems,
 )
@@ -156,7 +157,7 @@ def import_(
     mapping = Mapping.build(
         settings, columns=map_ or (), statuses=map_status or (), priorities=map_priority or ()
     )
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     options = Options(
         mapping=mapping,

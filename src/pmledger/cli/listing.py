@@ -15,6 +15,7 @@ from pmledger.cli.common import (
     Format,
     check_format,
     filter_options,
+    load_everything,
     open_ledger,
     report_problems,
 )
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
     from pmledger.cli.output import Column, Doc, RawJson
     from pmledger.ledger.model import Requirement
     from pmledger.ledger.settings import Settings
-
-
-_KEPT: list[object] = []
 
 
 def list_columns() -> tuple[Column, ...]:
@@ -110,17 +108,11 @@ def list_(
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = where.filter(settings, as_of)
-    # What the listing read (100k models at 100k files) is left for the
-    # process's end (os._exit in main) instead of freed one by one on
-    # return (~0.2 s at 100k). Only the last: a caller running many
-    # commands in one process stays bounded.
-    _KEPT.clear()
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     reqs = sort_requirements(
         select(loaded.requirements, flt, settings=settings, as_of=as_of), sort, settings=settings
     )
-    _KEPT.extend((loaded, reqs))
     render(fmt, _list_doc(reqs, fmt=fmt, settings=settings, as_of=as_of), pager=not no_pager)
 
 

@@ -94,7 +94,8 @@ _COMPILED: dict[str, re.Pattern[str]] = {}
 _JSON_UNSAFE = "[\x7f-\x9f\u200b\u200c\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]"
 
 
-def _json_safe(text: str) -> str:
+def json_safe(text: str) -> str:
+    """JSON ``text`` with what would reach a terminal raw escaped (JSON escapes C0 itself)."""
     if text.isascii() and "\x7f" not in text:
         return text  # the common case, without a regex pass
     # Compiled on first use: most commands never get here, and compiling it
@@ -274,26 +275,32 @@ class RawJson(str):
     """
 
 
+class SafeJson(RawJson):
+    """A :class:`RawJson` already made safe for a terminal (:func:`json_safe`),
+    value by value: the writer does not scan it again."""
+
+
 # Items per RawJson run: fewer, larger texts for the writer to check and join.
 JSON_RUN = 1000
 
 
-def json_runs(texts: Iterable[str]) -> Iterator[RawJson]:
+def json_runs(texts: Iterable[str], *, safe: bool = False) -> Iterator[RawJson]:
     """Items' JSON texts for a streamed list: a thousand to a run when piped
     (compact JSON, the same bytes), one by one on a terminal, where the list
-    is indented item by item."""
+    is indented item by item. ``safe``: the texts went through :func:`json_safe`."""
+    raw = SafeJson if safe else RawJson
     if stdout_is_terminal():
         for text in texts:
-            yield RawJson(text)
+            yield raw(text)
         return
     run: list[str] = []
     for text in texts:
         run.append(text)
         if len(run) == JSON_RUN:
-            yield RawJson(",".join(run))
+            yield raw(",".join(run))
             run.clear()
     if run:
-        yield RawJson(",".join(run))
+        yield raw(",".join(run))
 
 
 @dataclass

@@ -150,58 +150,89 @@ def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -
     """The items for the JSON list (runs of them when piped: output.json_runs)."""
     from pmledger.cli.output import json_runs
 
-    return json_runs(_json_texts(ranking, items, settings))
+    return json_runs(_json_texts(ranking, items, settings), safe=True)
 
 
 def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[str]:
     """Each item as JSON text, built piece by piece: a 100k ranking never exists whole.
 
-    The text is what ``json.dumps(item, ensure_ascii=False)`` writes (a test
-    holds them equal), assembled from scalars: most values repeat across
-    requirements (status, priority, owner, due date, every score term), so
-    each distinct one is encoded once, and no dict is built per item.
+    The text is what ``json.dumps(item, ensure_ascii=False)`` writes, made
+    safe for a terminal (a test holds them equal). Most of an item repeats
+    across requirements (status, priority and due date; owner, department
+    and effort; the score's terms): each distinct piece is encoded and
+    checked once, and no dict is built per item.
     """
     import json
 
-    from pmledger.query.filters import is_overdue
+    from pmledger.cli.output import json_safe
     from pmledger.ranking.order import explain_order
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    memo: dict[Any, str] = {}
-
-    def text(value: Any) -> str:
-        # Keyed by type too: 1 == 1.0 == True, but their JSON differs.
-        key = (value.__class__, value)
-        done = memo.get(key)
-        if done is None:
-            done = memo[key] = encode(value)
-        return done
-
     string = json.encoder.encode_basestring
-    term_text: dict[Any, str] = {}
+
+    def safe(value: Any) -> str:
+        return json_safe(encode(value))
+
+    inactive = set(settings.ledger.inactive_statuses)
+    numbers: dict[Any, str] = {}
+    dated: dict[Any, str] = {}
+    people: dict[Any, str] = {}
+    formulas: dict[str, str] = {}
+    terms_text: dict[int, str] = {}
     everything = ranking.items
+    last = len(everything) - 1
     as_of = ranking.as_of
     for n, item in enumerate(items):
         req, sc = item.requirement, item.score
-        below = everything[n + 1] if n + 1 < len(everything) else None
-        terms = []
+        due, status = req.due, req.status
+        value = sc.value
+        # (Keyed by type too: 1 == 1.0, but their JSON differs.)
+        key: Any = (value, value.__class__)
+        score = numbers.get(key)
+        if score is None:
+            score = numbers[key] = safe(value)
+        key = (status, req.priority, due, sc.days_to_due)
+        middle = dated.get(key)
+        if middle is None:
+            overdue = due is not None and due < as_of and status not in inactive
+            middle = dated[key] = (
+                f'"status": {safe(status)}, '
+                f'"priority": {safe(req.priority.value)}, '
+                f'"due": {safe(due.isoformat() if due else None)}, '
+                f'"overdue": {"true" if overdue else "false"}, '
+                f'"days_to_due": {safe(sc.days_to_due)}'
+            )
+        key = (req.owner, req.department, req.effort, req.effort.__class__)
+        who = people.get(key)
+        if who is None:
+            who = people[key] = (
+                f'"owner": {safe(req.owner)}, "department": {safe(req.department)}, '
+                f'"effort": {safe(req.effort)}'
+            )
+        # Terms are shared objects (ranking.scoring builds each distinct one
+        # once), alive as long as the ranking: their identities are a key.
+        # (Not the whole list of terms: with the age in days in it, that is
+        # nearly one per requirement, 40 MB of texts at 100k.)
+        texts = []
         for t in sc.terms:
-            term = term_text.get(t)
+            term = terms_text.get(id(t))
             if term is None:
-                term = term_text[t] = encode(dict(zip(TERM_KEYS, t, strict=True)))
-            terms.append(term)
-        reason = explain_order(item, below, as_of=as_of) if below is not None else None
-        overdue = is_overdue(req, settings=settings, as_of=as_of)
+                term = terms_text[id(t)] = safe(dict(zip(TERM_KEYS, t, strict=True)))
+            texts.append(term)
+        formula = formulas.get(sc.formula)
+        if formula is None:
+            formula = formulas[sc.formula] = safe(sc.formula)
+        if n < last:
+            # (Not kept: a tie broken by creation time names two
+            # timestamps, a reason per requirement.)
+            because = json_safe(string(explain_order(item, everything[n + 1], as_of=as_of)))
+        else:
+            because = "null"
         yield (
             f'{{"position": {item.position}, "id": {string(req.id)}, '
-            f'"title": {string(req.title)}, "score": {text(sc.value)}, '
-            f'"status": {text(req.status)}, "priority": {text(req.priority.value)}, '
-            f'"due": {text(req.due.isoformat() if req.due else None)}, '
-            f'"overdue": {"true" if overdue else "false"}, '
-            f'"days_to_due": {text(sc.days_to_due)}, "owner": {text(req.owner)}, '
-            f'"department": {text(req.department)}, "effort": {text(req.effort)}, '
-            f'"formula": {text(sc.formula)}, "terms": [{", ".join(terms)}], '
-            f'"above_next_because": {"null" if reason is None else string(reason)}}}'
+            f'"title": {json_safe(string(req.title))}, "score": {score}, {middle}, {who}, '
+            f'"formula": {formula}, "terms": [{", ".join(texts)}], '
+            f'"above_next_because": {because}}}'
         )
 
 

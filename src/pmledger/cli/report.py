@@ -14,6 +14,7 @@ from pmledger.cli.common import (
     FilterOptions,
     check_format,
     filter_options,
+    load_everything,
     open_ledger,
     report_problems,
 )
@@ -97,7 +98,7 @@ def report(
     labels(lang)  # an unknown language is refused before any work
     ledger = open_ledger(ctx)
     flt = replace(where, include_inactive=True).filter(ledger.settings, as_of)
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     goals = GoalBook(ledger.root).load_all()
     report_problems([*loaded.problems, *goals.problems])
     chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)

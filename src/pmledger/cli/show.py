@@ -10,6 +10,7 @@ from pmledger.cli.common import (
     TODAY,
     AsOf,
     check_format,
+    keep_until_exit,
     open_ledger,
 )
 from pmledger.cli.completion import IdArg
@@ -32,9 +33,6 @@ FIELD_LABELS = {
     "sprint": N_("sprint"),
     "links": N_("links"),
 }
-
-# What is left for the process's end rather than freed on return (see show).
-_KEPT: list[object] = []
 
 if TYPE_CHECKING:
     from datetime import date
@@ -78,10 +76,8 @@ def show(
     # Checked fresh file by file, but read as columns: only the rows shown
     # become objects (docs/performance.md).
     # The scan's stat results (100k at 100k files) are left for the process's
-    # end (os._exit in main) instead of freed one by one on return (~40 ms).
-    # Only the last: a caller running many commands in one process stays bounded.
-    _KEPT.clear()
-    table, _problems = ledger.summary_table(keep=_KEPT)
+    # end instead of freed one by one on return (~40 ms).
+    table, _problems = ledger.summary_table(keep=keep_until_exit())
     req_id = req.id
     dependents = sorted(table.text("ids", row) for row in table.dependents(req_id))
     summaries = {}

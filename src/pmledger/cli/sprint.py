@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pmledger.cli.common import Format, check_format, open_ledger, report_problems
+from pmledger.cli.common import Format, check_format, load_everything, open_ledger, report_problems
 from pmledger.cli.errors import handle_errors
 from pmledger.cli.language import HelpGroup
 
@@ -30,7 +30,7 @@ def _review(ledger: Ledger, name: str, *, with_git: bool = True) -> SprintReview
     from pmledger.report.history import sprint_history
     from pmledger.sprints import review
 
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     started, added = sprint_history(ledger, name) if with_git else (None, None)
     return review(
@@ -60,7 +60,7 @@ def list_(
 
     fmt = check_format(fmt, ("table", "json", "csv", "markdown"))
     ledger = open_ledger(ctx)
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     reviews = [
         review(n, loaded.requirements, settings=ledger.settings)
@@ -200,7 +200,7 @@ def carry(
     from pmledger.sprints import carry_over
 
     ledger = open_ledger(ctx)
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     if not any(r.sprint == name for r in loaded.requirements):
         raise NotFoundError(_("no requirement is assigned to sprint {name!r}").format(name=name))

@@ -14,6 +14,7 @@ from pmledger.cli.common import (
     OwnerOpt,
     build_filter,
     check_format,
+    load_everything,
     open_ledger,
     report_problems,
 )
@@ -100,7 +101,7 @@ def selected(
         goal=goal,
         include_inactive=True,
     )
-    loaded = ledger.load_all()
+    loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     return ledger, select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
 

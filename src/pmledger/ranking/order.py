@@ -18,7 +18,7 @@ from pmledger.i18n import _, active_language
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import Filter, matcher
-from pmledger.ranking.scoring import Dependencies, Score, score
+from pmledger.ranking.scoring import Dependencies, Score, score_many
 
 _NO_DUE = date.max
 
@@ -75,16 +75,13 @@ def rank(
     chosen = model or settings.scoring.model
     deps = deps if deps is not None else Dependencies.build(reqs, settings)
     accept = include if include is not None else active_filter(settings)
-    scored: list[tuple[Requirement, Score]] = []
-    problems: list[ScoringProblem] = []
-    for req in reqs:
-        if not accept(req):
-            continue
-        result, issues = score(req, deps=deps, settings=settings, as_of=as_of, model=chosen)
-        if result is None:
-            problems.extend(issues)
-            continue
-        scored.append((req, result))
+    scored, problems = score_many(
+        [req for req in reqs if accept(req)],
+        deps=deps,
+        settings=settings,
+        as_of=as_of,
+        model=chosen,
+    )
     if problems and not skip_incomplete:
         raise ScoringError(problems)
     scored.sort(key=lambda pair: sort_key(*pair))
@@ -170,12 +167,23 @@ def _score_reason(upper: float, lower: float, term: str | None, diff: float, lan
     )
 
 
+# The last two creation texts: a ranking explains each pair of neighbours, so
+# each requirement's is asked for twice in a row (as the lower, then the upper).
+_RECENT_CREATED: list[tuple[Requirement, date | None, str, str]] = []
+
+
 def _created(req: Requirement, as_of: date | None) -> str:
+    lang = active_language()
+    for known, day, language, text in _RECENT_CREATED:
+        if known is req and day == as_of and language == lang:
+            return text
     from pmledger.ranking.scoring import show_date
 
-    if isinstance(req.created, datetime):
-        return str(req.created)  # two creations on one day differ by their time
-    return show_date(req.created, as_of)
+    created = req.created
+    # Two creations on one day differ by their time.
+    text = str(created) if isinstance(created, datetime) else show_date(created, as_of)
+    _RECENT_CREATED[:] = [*_RECENT_CREATED[-1:], (req, as_of, lang, text)]
+    return text
 
 
 def rank_selection(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from pmledger.errors import ScoringProblem
@@ -276,83 +276,113 @@ def _blocked_term(blockers: Sequence[str] | None, w: Weights) -> Term:
     return Term("blocked", _("waits for nothing open"), 0.0, w.blocked, w.blocked * 0.0 + 0.0)
 
 
+@dataclass(slots=True)
+class _DefaultTerms:
+    """The default model's terms built so far in one ranking, by their one input."""
+
+    free: tuple[Term, Term]
+    formula: str
+    priority: dict[Any, Term] = field(default_factory=dict)
+    due: dict[date | None, tuple[Term, int | None]] = field(default_factory=dict)
+    age: dict[int, Term] = field(default_factory=dict)
+    status: dict[str, Term] = field(default_factory=dict)
+
+
 def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: date) -> Score:
+    return _default_scores([req], deps, settings, as_of)[0]
+
+
+def _default_scores(
+    reqs: Sequence[Requirement], deps: Dependencies, settings: Settings, as_of: date
+) -> list[Score]:
+    """The default model's score of each requirement: one loop for a whole ranking.
+
+    Most terms repeat across a ledger (the same priority, due date, age,
+    status, "blocks nothing open"): each distinct term is built once per
+    ranking and shared, keyed by its one input (terms are immutable).
+    """
     sc = settings.scoring
     w = sc.weights
-    days = (req.due - as_of).days if req.due is not None else None
-    age_days = max(0, (as_of - req.created_date).days)
-    # Only open requirements block or are blocked (SCORING.md), itself included.
-    is_open = req.status not in settings.ledger.closed_statuses
-    # Most requirements have no dependency either way: two lookups, no lists.
-    req_id = req.id
-    blockers = deps.open_blockers(req_id) if is_open and req_id in deps.depends_on else ()
-    waiting = deps.dependents.get(req_id) if is_open else None
-    dependents = [d for d in waiting if d in deps.open_ids] if waiting else ()
-    # Most terms repeat across a ledger (the same priority, due date, age,
-    # status, "blocks nothing open"): each distinct term is built once per
-    # ranking. Terms are immutable, so sharing them is safe.
-    texts = deps.texts
-    lang = active_language()
-    setting = id(settings)
-    priority = req.priority
-    prio_key = ("t-priority", lang, priority, setting)
-    prio_term = texts.get(prio_key)
-    if prio_term is None:
-        prio = float(getattr(sc.priority, priority.value))
-        prio_term = texts[prio_key] = Term(
-            "priority", priority_text(priority.value), prio, w.priority, w.priority * prio + 0.0
+    memo_key = ("default", active_language(), id(settings), as_of)
+    memo = deps.texts.get(memo_key)
+    if memo is None:
+        memo = deps.texts[memo_key] = _DefaultTerms(
+            free=(_blocking_term(None, w), _blocked_term(None, w)),
+            formula=_("sum of weight x measure"),
         )
-    due_key = ("t-due", lang, req.due, days, setting)
-    due_term = texts.get(due_key)
-    if due_term is None:
-        due_m = due_measure(days, sc.due) if days is not None else 0.0
-        due_term = texts[due_key] = Term(
-            "due", _due_input(req.due, days, as_of), due_m, w.due, w.due * due_m + 0.0
-        )
-    age_key = ("t-age", lang, age_days, setting)
-    age_term = texts.get(age_key)
-    if age_term is None:
-        age_m = min(age_days, sc.age_cap_days) / sc.age_cap_days
-        age_input = ngettext("{days} day old", "{days} days old", age_days).format(days=age_days)
-        age_term = texts[age_key] = Term("age", age_input, age_m, w.age, w.age * age_m + 0.0)
-    status_key = ("t-status", lang, req.status, setting)
-    status_term = texts.get(status_key)
-    if status_term is None:
-        in_progress = 1.0 if req.status == settings.ledger.in_progress_status else 0.0
-        status_term = texts[status_key] = Term(
-            "in_progress",
-            status_text(req.status, settings),
-            in_progress,
-            w.in_progress,
-            w.in_progress * in_progress + 0.0,
-        )
-    # (Messages in the order the catalog lists them.)
-    if not dependents and not blockers:
-        # The common case: blocks nothing open and waits for nothing open.
-        free_key = ("t-free", lang, setting)
-        free = texts.get(free_key)
-        if free is None:
-            free = texts[free_key] = (_blocking_term(None, w), _blocked_term(None, w))
-        blocking_term, blocked_term = free
-    else:
-        blocking_term = _blocking_term(dependents, w)
-        blocked_term = _blocked_term(blockers, w)
-    # + 0.0 above turns a negative weight times 0 (-0.0) into a plain 0.0.
-    terms = (prio_term, due_term, age_term, blocking_term, blocked_term, status_term)
-    total = 0.0
-    for t in terms:  # a fixed summation order keeps scores bit-for-bit repeatable
-        total += t.contribution or 0.0
-    formula = texts.get(("formula", lang))
-    if formula is None:
-        formula = texts[("formula", lang)] = _("sum of weight x measure")
-    return Score(
-        req_id=req.id,
-        model="default",
-        value=round(total, 4),
-        terms=terms,
-        formula=formula,
-        days_to_due=days,
-    )
+    prio_terms, due_terms, age_terms, status_terms = memo.priority, memo.due, memo.age, memo.status
+    # The common case: blocks nothing open and waits for nothing open.
+    free, formula = memo.free, memo.formula
+    closed = set(settings.ledger.closed_statuses)
+    depends_on = deps.depends_on
+    dependents_of = deps.dependents
+    open_ids = deps.open_ids
+    cap = sc.age_cap_days
+    scores: list[Score] = []
+    for req in reqs:
+        priority = req.priority
+        prio_term = prio_terms.get(priority)
+        if prio_term is None:
+            prio = float(getattr(sc.priority, priority.value))
+            prio_term = prio_terms[priority] = Term(
+                "priority", priority_text(priority.value), prio, w.priority, w.priority * prio + 0.0
+            )
+        due = req.due
+        known = due_terms.get(due)
+        if known is None:
+            days = (due - as_of).days if due is not None else None
+            due_m = due_measure(days, sc.due) if days is not None else 0.0
+            known = due_terms[due] = (
+                Term("due", _due_input(due, days, as_of), due_m, w.due, w.due * due_m + 0.0),
+                days,
+            )
+        due_term, days = known
+        created = req.created
+        created_day = created.date() if isinstance(created, datetime) else created
+        age_days = max(0, (as_of - created_day).days)
+        age_term = age_terms.get(age_days)
+        if age_term is None:
+            age_m = min(age_days, cap) / cap
+            age_input = ngettext("{days} day old", "{days} days old", age_days).format(
+                days=age_days
+            )
+            age_term = age_terms[age_days] = Term(
+                "age", age_input, age_m, w.age, w.age * age_m + 0.0
+            )
+        status = req.status
+        status_term = status_terms.get(status)
+        if status_term is None:
+            in_progress = 1.0 if status == settings.ledger.in_progress_status else 0.0
+            status_term = status_terms[status] = Term(
+                "in_progress",
+                status_text(status, settings),
+                in_progress,
+                w.in_progress,
+                w.in_progress * in_progress + 0.0,
+            )
+        # Only open requirements block or are blocked (SCORING.md), itself
+        # included. Most have no dependency either way: two lookups, no lists.
+        req_id = req.id
+        if status in closed:
+            blocking_term, blocked_term = free
+        else:
+            blockers = (
+                [d for d in depends_on[req_id] if d in open_ids] if req_id in depends_on else ()
+            )
+            waiting = dependents_of.get(req_id)
+            dependents = [d for d in waiting if d in open_ids] if waiting else ()
+            if dependents or blockers:
+                blocking_term = _blocking_term(dependents, w)
+                blocked_term = _blocked_term(blockers, w)
+            else:
+                blocking_term, blocked_term = free
+        # + 0.0 above turns a negative weight times 0 (-0.0) into a plain 0.0.
+        terms = (prio_term, due_term, age_term, blocking_term, blocked_term, status_term)
+        total = 0.0
+        for t in terms:  # a fixed summation order keeps scores bit-for-bit repeatable
+            total += t.contribution or 0.0
+        scores.append(Score(req_id, "default", round(total, 4), terms, formula, days))
+    return scores
 
 
 def _number(req: Requirement, table: str, key: str, problems: list[ScoringProblem]) -> float | None:
@@ -444,6 +474,30 @@ def _ice(req: Requirement, settings: ScoringSettings) -> tuple[Score | None, lis
         formula = _("impact x confidence x ease")
     terms = tuple(Term(n, _("1..10"), values[n] or 0.0, None, None) for n in names)
     return Score(req.id, "ice", round(value, 4), terms, formula), p
+
+
+def score_many(
+    reqs: Sequence[Requirement],
+    *,
+    deps: Dependencies,
+    settings: Settings,
+    as_of: date,
+    model: str | None = None,
+) -> tuple[list[tuple[Requirement, Score]], list[ScoringProblem]]:
+    """:func:`score` for each requirement, in order: the scored pairs, and the
+    problems of those left out (the default model needs no input, in one loop)."""
+    chosen = model or settings.scoring.model
+    if chosen == "default":
+        return list(zip(reqs, _default_scores(reqs, deps, settings, as_of), strict=True)), []
+    scored: list[tuple[Requirement, Score]] = []
+    problems: list[ScoringProblem] = []
+    for req in reqs:
+        result, issues = score(req, deps=deps, settings=settings, as_of=as_of, model=chosen)
+        if result is None:
+            problems.extend(issues)
+        else:
+            scored.append((req, result))
+    return scored, problems
 
 
 def score(
