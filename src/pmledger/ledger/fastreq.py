@@ -171,12 +171,9 @@ def _datetime(raw: str) -> datetime:
     return value.replace(tzinfo=zone)
 
 
-def _number(raw: str) -> int | float | None:
-    if "." in raw or "e" in raw:
-        value = float(raw)
-        # 1e999 reads as inf: the model refuses it, in its words.
-        return value if value - value == 0 else None
-    return int(raw)
+def _number(raw: str) -> int | float:
+    # Whether it is finite (1e999 reads as inf) is the validity checks' call.
+    return float(raw) if "." in raw or "e" in raw else int(raw)
 
 
 def _table(raw: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
@@ -187,7 +184,7 @@ def _table(raw: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
         value = _number(number)
         valid = inputs.get(key)
         # A repeated key: TOML refuses it, in tomllib's words.
-        if value is None or valid is None or key in table or not valid(value):
+        if valid is None or key in table or not valid(value):
             return None
         table[key] = value
     return table
@@ -315,9 +312,7 @@ def _day(_name: str, raw: str) -> date | Any:
 
 def _number_of(name: str, raw: str) -> int | float | Any:
     number = _number(raw)
-    if number is None or not FAST_FIELDS[name](number):
-        return _REFUSED
-    return number
+    return number if FAST_FIELDS[name](number) else _REFUSED
 
 
 def _table_of(name: str, raw: str) -> dict[str, Any] | Any:

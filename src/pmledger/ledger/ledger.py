@@ -370,19 +370,21 @@ class Ledger:
         states: list[State | None] = [None] * len(names)
         fresh.states = states
         reqs: list[Requirement | None] = [None] * len(names)
-        todo: list[int] = []
-        old_sizes, old_mtimes, old_states = cache.sizes, cache.mtimes, cache.states
-        position = cache.position if cache.listing else lambda name: None
-        for i in order:
-            j = position(names[i])
-            if j is not None and old_sizes[j] == sizes[i] and old_mtimes[j] == mtimes[i]:
-                state = old_states[j]
-                # The workflow may have changed since the entry was stored.
-                if state is not None and state_fields(state)["status"] in statuses:
-                    states[i] = state
-                    reqs[i] = rebuild(state)
-                    continue
-            todo.append(i)
+        todo: list[int] = order  # nothing cached: every file is read
+        if cache.listing:
+            todo = []
+            old_sizes, old_mtimes, old_states = cache.sizes, cache.mtimes, cache.states
+            position = cache.position
+            for i in order:
+                j = position(names[i])
+                if j is not None and old_sizes[j] == sizes[i] and old_mtimes[j] == mtimes[i]:
+                    state = old_states[j]
+                    # The workflow may have changed since the entry was stored.
+                    if state is not None and state_fields(state)["status"] in statuses:
+                        states[i] = state
+                        reqs[i] = rebuild(state)
+                        continue
+                todo.append(i)
         problems: list[FileProblem] = []
         racy = (time.time() - RACY_SECONDS) * 1e9
         read = self._read_files([names[i] for i in todo], [sizes[i] for i in todo], statuses)
@@ -398,7 +400,9 @@ class Ledger:
                 fresh.sizes[i] = UNTRUSTED
                 continue
             states[i] = compact_state(requirement_state(got))
-        fresh.statuses = frozenset(state_fields(s)["status"] for s in states if s is not None)
+        # Every status read (a few more than stored, if any file was too
+        # recent: a larger set only ever sends a load the slow way).
+        fresh.statuses = frozenset(map(attrgetter("status"), filter(None, reqs)))
         if todo or cache.listing != listing or cache.sizes != fresh.sizes:
             cache.save(fresh)
         return LoadResult([r for r in map(reqs.__getitem__, order) if r is not None], problems)
