@@ -7,6 +7,11 @@ again. Like git's index, an entry whose file changed within
 the same size within one timestamp tick could otherwise go unseen.
 Deleting the cache changes nothing but speed.
 
+Two forms: :class:`StateCache` holds the requirements themselves (kind
+"cache", for ``list``, ``rank`` and every command that reads them all) as
+columns in the folder's listing order; :class:`ParseCache` holds any other
+per-file value (``check``'s findings, completion's values) keyed by name.
+
 Where: ``.git/pmledger/`` when the ledger is inside a git work tree (never
 committed, dropped with the clone), else the user cache folder.
 """
