@@ -474,3 +474,27 @@ def test_exact_duplicate_is_checked_against_the_file_not_the_store(root: Path) -
     )
     result = invoke(["add", "Export the customer list", "--no-input"])
     assert result.exit_code == 0, result.stderr
+
+
+def test_rebuilding_cached_states_at_once_equals_one_at_a_time() -> None:
+    from pmledger.ledger.cache import compact_state
+    from pmledger.ledger.model import (
+        requirement_from_state,
+        requirement_state,
+        requirements_from_states,
+    )
+
+    plain = make(title="Plain")
+    extra = Requirement.model_validate({**plain.model_dump(), "id": "REQ-EXTRA", "zz": "kept"})
+
+    def states() -> list[object]:
+        # Fresh copies each time: the rebuilt models take the dicts over.
+        return [
+            compact_state((dict(requirement_state(r)[0]), requirement_state(r)[1]))
+            for r in (plain, extra)
+        ]
+
+    many = requirements_from_states(states())  # type: ignore[arg-type]
+    one = [requirement_from_state(s, owned=True) for s in states()]  # type: ignore[arg-type]
+    assert many == one == [plain, extra]
+    assert [r.model_extra for r in many] == [{}, {"zz": "kept"}]

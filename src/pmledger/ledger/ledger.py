@@ -18,7 +18,7 @@ from itertools import compress, repeat
 from operator import attrgetter
 from pathlib import Path
 from stat import S_ISREG
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from pydantic import ValidationError
 
@@ -50,7 +50,12 @@ from pmledger.ledger.cache import (
     share_strings,
     state_fields,
 )
-from pmledger.ledger.model import Requirement, requirement_from_state, requirement_state
+from pmledger.ledger.model import (
+    Requirement,
+    requirement_from_state,
+    requirement_state,
+    requirements_from_states,
+)
 from pmledger.ledger.settings import (
     CONFIG_NAME,
     Settings,
@@ -357,8 +362,9 @@ class Ledger:
             # Every file as cached (the usual case): no step per file but the
             # model's. Frozen models never change their dicts, so the cache's
             # serve as the models' own (this cache is not saved again).
-            cached = cache.states
-            return LoadResult(list(map(rebuild, map(cached.__getitem__, cache.order))))
+            # (No state is None here: those rows are stored UNTRUSTED.)
+            cached = cast("list[State]", cache.states)
+            return LoadResult(requirements_from_states(map(cached.__getitem__, cache.order)))
         # In ID order (the file names'); sorting positions by a C-level key
         # is the cheapest sort of 100k names with their stats.
         order = sorted(range(len(names)), key=names.__getitem__)

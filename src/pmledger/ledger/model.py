@@ -392,6 +392,29 @@ def requirement_from_state(
     return obj
 
 
+def requirements_from_states(
+    states: Iterable[tuple[dict[str, Any], dict[str, Any] | None] | dict[str, Any]],
+) -> list[Requirement]:
+    """``requirement_from_state(s, owned=True)`` of each state, in one loop (the
+    parse cache's usual path: 100k calls cost ~50 ms more at 100k requirements)."""
+    new = Requirement.__new__
+    setter = object.__setattr__
+    every, count = _EVERY_FIELD, _FIELD_COUNT
+    out: list[Requirement] = []
+    append = out.append
+    for state in states:
+        if state.__class__ is not dict or len(state) != count:
+            append(requirement_from_state(state, owned=True))
+            continue
+        obj = new(Requirement)
+        setter(obj, "__dict__", state)
+        setter(obj, "__pydantic_extra__", {})
+        setter(obj, "__pydantic_fields_set__", every)
+        setter(obj, "__pydantic_private__", None)
+        append(obj)
+    return out
+
+
 # Fields whose default is an empty list (default_factory=list); the others default to None.
 _LIST_DEFAULTS = frozenset(
     n for n, f in Requirement.model_fields.items() if f.default_factory is list
