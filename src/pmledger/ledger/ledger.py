@@ -139,6 +139,10 @@ def _sync_files(folder: Path, paths: list[Path]) -> None:
             os.fsync(handle.fileno())
 
 
+# O_BINARY: Windows would otherwise translate line ends.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+
+
 def _read_bytes(name: str, fd: int | None, folder: Path, size: int) -> bytes:
     """A file's bytes (``fd``: the folder's descriptor, else the path is used).
 
@@ -147,9 +151,9 @@ def _read_bytes(name: str, fd: int | None, folder: Path, size: int) -> bytes:
     (the file grew meanwhile) is read on to the end.
     """
     f = (
-        os.open(name, os.O_RDONLY, dir_fd=fd)
+        os.open(name, _READ_FLAGS, dir_fd=fd)
         if fd is not None
-        else os.open(folder / name, os.O_RDONLY)
+        else os.open(folder / name, _READ_FLAGS)
     )
     try:
         want = max(size, 0) + 1
