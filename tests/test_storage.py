@@ -498,3 +498,26 @@ def test_rebuilding_cached_states_at_once_equals_one_at_a_time() -> None:
     one = [requirement_from_state(s, owned=True) for s in states()]  # type: ignore[arg-type]
     assert many == one == [plain, extra]
     assert [r.model_extra for r in many] == [{}, {"zz": "kept"}]
+
+
+def test_load_all_reads_the_same_without_folder_descriptors(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reqs = sorted((ledger.create(make(title=t)) for t in ("One", "二")), key=lambda r: r.id)
+    assert ledger.load_all(use_cache=False).requirements == reqs
+    monkeypatch.setattr(os, "supports_dir_fd", set())
+    assert ledger.load_all(use_cache=False).requirements == reqs
+
+
+def test_a_file_read_with_a_stale_size_is_read_whole(tmp_path: Path) -> None:
+    from pmledger.ledger.ledger import _read_bytes
+
+    data = "标题 ".encode() * 5000
+    (tmp_path / "f.toml").write_bytes(data)
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for listed in (0, 3, len(data) - 1, len(data), len(data) + 10):
+            assert _read_bytes("f.toml", fd, tmp_path, listed) == data
+            assert _read_bytes("f.toml", None, tmp_path, listed) == data
+    finally:
+        os.close(fd)
