@@ -232,7 +232,20 @@ def test_cache_forgets_removed_files_even_when_one_is_added(ledger: Ledger) -> N
     assert _cached(ledger) == {f"{c.id}.toml", f"{d.id}.toml"}
 
 
-def test_the_cache_never_serves_an_edit_a_broken_file_or_a_lost_status(ledger: Ledger) -> None:
+@pytest.fixture(params=["fast reader", "general path"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """load_all with its one-expression reader from the first file, or never."""
+    import pmledger.ledger.ledger as ledger_module
+
+    monkeypatch.setattr(
+        ledger_module, "FAST_READ_AT", 0 if request.param == "fast reader" else 10**9
+    )
+    return str(request.param)
+
+
+def test_the_cache_never_serves_an_edit_a_broken_file_or_a_lost_status(
+    ledger: Ledger, reader: str
+) -> None:
     reqs = [ledger.create(make(title=t)) for t in ("One", "Two", "Three")]
     for req in reqs:
         _age(ledger.path_for(req.id))
@@ -521,3 +534,52 @@ def test_a_file_read_with_a_stale_size_is_read_whole(tmp_path: Path) -> None:
             assert _read_bytes("f.toml", None, tmp_path, listed) == data
     finally:
         os.close(fd)
+
+
+def test_both_readers_load_the_same_ledger_and_problems(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pmledger.ledger.ledger as ledger_module
+
+    folder = ledger.requirements_dir
+    for req in (make(title="Plain"), make(title="报表", owner="陈涛", tags=["crm"])):
+        ledger.create(req)
+    commented = ledger.create(make(title="Commented"))
+    path = ledger.path_for(commented.id)
+    path.write_text("# why\n" + path.read_text())
+    bom = ledger.create(make(title="BOM"))
+    ledger.path_for(bom.id).write_text("\ufeff" + ledger.path_for(bom.id).read_text())
+    (folder / "REQ-BAD00.toml").write_text('id = "REQ-BAD00"\ntitle = "x\n')
+    (folder / "REQ-BAD01.toml").write_text(fileformat.dumps(make("REQ-BAD01", status="bogus")))
+    (folder / "REQ-BAD02.toml").write_text(fileformat.dumps(make("REQ-OTHER")))
+    (folder / "REQ-BAD03.toml").write_bytes(b"\xff\xfe")
+    (folder / "REQ-BAD04.toml").write_text(
+        fileformat.dumps(make("REQ-BAD04")).replace('"A requirement"', '" "')
+    )
+
+    def load(at: int) -> tuple[list[Any], list[str]]:
+        monkeypatch.setattr(ledger_module, "FAST_READ_AT", at)
+        result = ledger.load_all(use_cache=False)
+        models = [
+            (r.__dict__, r.__pydantic_extra__, r.__pydantic_fields_set__)
+            for r in result.requirements
+        ]
+        return models, [str(p) for p in result.problems]
+
+    taken: list[str] = []
+    real = fastreq.requirement
+
+    def counting(text: str, shared: Any = None) -> Requirement | None:
+        req = real(text, shared)
+        if req is not None:
+            taken.append(req.id)
+        return req
+
+    monkeypatch.setattr(fastreq, "requirement", counting)
+    fast = load(0)
+    assert len(taken) >= 3  # the canonical files (and the wrong ID's) took it
+    taken.clear()
+    general = load(10**9)
+    assert taken == []
+    assert fast == general
+    assert len(fast[0]) == 4 and len(fast[1]) == 5

@@ -270,11 +270,6 @@ def validation_problems(exc: ValidationError, path: Path, text: str | None) -> l
 
 def loads(text: str, path: Path) -> Requirement:
     """Parse and validate one requirement file's text (a leading BOM is ignored)."""
-    from pmledger.ledger import fastreq
-
-    req = fastreq.requirement(text)  # the canonical shape, in one match
-    if req is not None:
-        return req
     data = parse_toml(text, path)
     req = evident_requirement(data)  # without the validator when nothing needs checking
     if req is not None:
