@@ -583,3 +583,36 @@ def test_both_readers_load_the_same_ledger_and_problems(
     assert taken == []
     assert fast == general
     assert len(fast[0]) == 4 and len(fast[1]) == 5
+
+
+def test_a_file_written_by_a_function_replaces_atomically(tmp_path: Path) -> None:
+    """Caches are pickled straight to the temporary file: the same all-or-nothing
+    replacement as bytes, and a writer that fails leaves the old file alone."""
+    from pmledger.ledger.atomic import replace_bytes
+
+    folder = tmp_path / "caches"
+    folder.mkdir()
+    target = folder / "cache.pickle"
+    target.write_bytes(b"old")
+    replace_bytes(target, lambda handle: handle.write(b"new" * 100_000), durable=False)
+    assert target.read_bytes() == b"new" * 100_000
+
+    def broken(handle: Any) -> None:
+        handle.write(b"half")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        replace_bytes(target, broken)
+    assert target.read_bytes() == b"new" * 100_000
+    assert [p.name for p in folder.iterdir()] == ["cache.pickle"]
+
+
+def test_the_parse_cache_reads_back_what_it_wrote(tmp_path: Path) -> None:
+    from pmledger.ledger.cache import ParseCache
+
+    written = ParseCache(tmp_path / "c.pickle")
+    written.put("a.toml", 3, 7, {"title": "标题", "tags": ["x"]})
+    written.save()
+    assert ParseCache(tmp_path / "c.pickle").entries == {
+        "a.toml": (3, 7, {"title": "标题", "tags": ["x"]})
+    }

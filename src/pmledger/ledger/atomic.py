@@ -11,7 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
+
+# What a file is written from: bytes, or a function writing to the open file.
+Content = bytes | Callable[[BinaryIO], object]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -23,9 +28,11 @@ def write_atomic(path: Path, text: str) -> None:
     replace_bytes(path, data)
 
 
-def replace_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+def replace_bytes(path: Path, data: Content, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically.
 
+    ``data``: the bytes, or a function that writes them to a binary file (a
+    100k cache is pickled straight to disk, never whole in memory).
     ``durable=False`` skips the fsyncs: for a cache, which may be lost but
     must never be torn.
     """
@@ -77,14 +84,18 @@ def link_exclusive(tmp: Path, path: Path) -> bool:
     return True
 
 
-def write_temp(folder: Path, data: bytes, *, durable: bool = True) -> Path:
+def write_temp(folder: Path, data: Content, *, durable: bool = True) -> Path:
     fd, name = tempfile.mkstemp(dir=folder, prefix=".pmledger-", suffix=".tmp")
     try:
         try:
             # On the open file: no second lookup of the name in a big folder.
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, 0o644)
-            _write_all(fd, data)
+            if isinstance(data, bytes):
+                _write_all(fd, data)
+            else:
+                with os.fdopen(fd, "wb", closefd=False) as handle:
+                    data(handle)
             if durable:
                 os.fsync(fd)
         finally:

@@ -13,7 +13,7 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key
+from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key, pickle_writer
 from pmledger.ledger.cache import UNTRUSTED as UNTRUSTED
 
 # A summary: (id, title, status, depends_on, created ISO text, title_key, bigram count),
@@ -221,9 +221,7 @@ class SummaryIndex:
         data = {"format": (SUMMARY_FORMAT, *format_key()), "table": table._data}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            replace_bytes(
-                self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False
-            )
+            replace_bytes(self.path, pickle_writer(data), durable=False)
         except OSError:
             return
         self.table = table

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key
+from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key, pickle_writer
 
 # A title entry: (id, title, status, created ISO text, title_key, bigram count).
 TitleRow = tuple[str, str, str, str, str, int]
@@ -343,9 +343,7 @@ class TitleStore:
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            replace_bytes(
-                self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False
-            )
+            replace_bytes(self.path, pickle_writer(data), durable=False)
             # Lines appended since we read them describe files the snapshot's
             # listing already saw, or came after its folder time (reconciled then).
             with self.journal.open("wb"):
