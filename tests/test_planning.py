@@ -169,3 +169,26 @@ def test_matrix_quadrants() -> None:
         "delegate": ["REQ-DE"],
         "drop": ["REQ-DR"],
     }
+
+
+def test_creation_times_are_worded_for_each_pair_language_and_date() -> None:
+    """The explanation reuses the last creation text it wrote: never for another
+    requirement, another language or another as-of year."""
+    from pmledger.i18n import using
+
+    settings = Settings.model_validate({"scoring": {"weights": {"age": 0}}})
+    reqs = [make(f"REQ-{c}", created=date(2025, 1, n)) for n, c in enumerate("ABC", start=1)]
+    ranking = rank(reqs, settings=settings, as_of=AS_OF)
+    first, second, third = ranking.items
+    assert explain_order(first, second).endswith("(2025-01-01 before 2025-01-02)")
+    assert explain_order(second, third).endswith("(2025-01-02 before 2025-01-03)")
+    # Each call below starts with the requirement the one before it ended with.
+    explain_order(first, second)
+    with using("zh"):
+        assert "2025年1月2日" in explain_order(second, third)
+        explain_order(first, second)
+        later = explain_order(second, third, as_of=date(2025, 6, 1))
+        assert "1月2日 (周四)" in later
+        assert "2025年" not in later
+    explain_order(first, second)
+    assert explain_order(second, third).endswith("(2025-01-02 before 2025-01-03)")

@@ -18,7 +18,14 @@ from pmledger.i18n import _, active_language
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import Filter, matcher
-from pmledger.ranking.scoring import Dependencies, Score, score_many
+from pmledger.ranking.scoring import (
+    Dependencies,
+    Score,
+    priority_text,
+    score_many,
+    show_date,
+    term_label,
+)
 
 _NO_DUE = date.max
 
@@ -126,8 +133,6 @@ def explain_order(upper: RankedItem, lower: RankedItem, *, as_of: date | None = 
         if name is None or diff <= 0:
             name, diff = None, 0.0
         return _score_reason(a.value, b.value, name, diff, active_language())
-    from pmledger.ranking.scoring import priority_text, show_date
-
     ra, rb = upper.requirement, lower.requirement
     if (ra.due or _NO_DUE) != (rb.due or _NO_DUE):
         assert ra.due is not None  # the earlier of two different dates is a date
@@ -160,29 +165,26 @@ def _score_reason(upper: float, lower: float, term: str | None, diff: float, lan
     """
     if term is None:
         return _("score {upper:g} > {lower:g}").format(upper=upper, lower=lower)
-    from pmledger.ranking.scoring import term_label
-
     return _("score {upper:g} > {lower:g}; largest difference: {term} (+{difference:.4g})").format(
         upper=upper, lower=lower, term=term_label(term), difference=diff
     )
 
 
-# The last two creation texts: a ranking explains each pair of neighbours, so
-# each requirement's is asked for twice in a row (as the lower, then the upper).
-_RECENT_CREATED: list[tuple[Requirement, date | None, str, str]] = []
+# The last creation text worded: a ranking explains each pair of neighbours
+# in turn, so a requirement's is asked for as the lower of one pair, then as
+# the upper of the next. (requirement, as-of date, language, text)
+_LAST_CREATED: list[tuple[Requirement | None, date | None, str, str]] = [(None, None, "", "")]
 
 
 def _created(req: Requirement, as_of: date | None) -> str:
     lang = active_language()
-    for known, day, language, text in _RECENT_CREATED:
-        if known is req and day == as_of and language == lang:
-            return text
-    from pmledger.ranking.scoring import show_date
-
+    known, day, language, text = _LAST_CREATED[0]
+    if known is req and day == as_of and language == lang:
+        return text
     created = req.created
     # Two creations on one day differ by their time.
     text = str(created) if isinstance(created, datetime) else show_date(created, as_of)
-    _RECENT_CREATED[:] = [*_RECENT_CREATED[-1:], (req, as_of, lang, text)]
+    _LAST_CREATED[0] = (req, as_of, lang, text)
     return text
 
 
