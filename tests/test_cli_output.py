@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from pmledger.cli import formats, output
 from pmledger.text import cell_len
@@ -429,3 +431,36 @@ def test_json_runs_join_items_only_when_piped(monkeypatch: pytest.MonkeyPatch) -
     assert list(output.json_runs([])) == []
     monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
     assert list(output.json_runs(iter(texts))) == texts
+
+
+@given(
+    st.lists(
+        st.none()
+        | st.text(max_size=6)
+        | st.sampled_from(["REQ-ABCDE", "a  b", " x ", "", "客服\u200b", "tab\tbed"]),
+        max_size=8,
+    ),
+    st.sampled_from(["text", "id"]),
+)
+@example(values=["REQ-1", "a  b"], kind="text")
+@example(values=["a ", " b"], kind="text")
+@example(values=["ok", "tab\tbed"], kind="id")
+def test_text_cells_are_each_values_one_line(values: list[str | None], kind: Any) -> None:
+    """The shortcuts for columns of plain texts give the cells the general way gives."""
+    assert output._cell_texts(values, kind, 0) == [
+        output.one_line(output._plain(v, kind, 0)) for v in values
+    ]
+
+
+@given(
+    st.lists(
+        st.integers(-(10**7), 10**7) | st.floats(-1e7, 1e7) | st.sampled_from([1, 1.0, 0.5]),
+        max_size=8,
+    ),
+    st.sampled_from(["score", "number", "int"]),
+    st.integers(0, 4),
+)
+def test_number_cells_are_each_values_text(values: list[float], kind: Any, places: int) -> None:
+    assert output._cell_texts(values, kind, places) == [
+        output.one_line(output._plain(v, kind, places)) for v in values
+    ]

@@ -418,12 +418,23 @@ def _cell_texts(values: list[Any], kind: Kind, places: int) -> list[str]:
     Most columns repeat a few values (status, priority, owner, dates), so
     each distinct value is converted once and the rest are dict lookups.
     """
+    if kind in _NUMERIC and set(map(type, values)) <= {int, float}:
+        # A column of plain numbers (positions, scores): formatted in C, as
+        # _plain formats each (a bool is its own type, and not here).
+        return list(map((f"{{:.{places}f}}" if kind == "score" else "{:g}").format, values))
     if kind in _MEMO_KINDS:
         try:
             distinct = dict.fromkeys(values)
         except TypeError:  # an unhashable value: convert each
             distinct = None
         if distinct is not None and all(v.__class__ in _MEMO_TYPES for v in distinct):
+            if kind != "date" and set(map(type, distinct)) == {str}:
+                # Texts that are already one printable line each are their own
+                # cells (IDs, most titles): one check of them all joined. A
+                # double space made by the joining only sends them the long way.
+                joined = "".join(distinct)
+                if joined.isprintable() and "  " not in joined:
+                    return list(values)
             texts = {v: one_line(_plain(v, kind, places)) for v in distinct}
             return list(map(texts.__getitem__, values))
     return [one_line(_plain(v, kind, places)) for v in values]
