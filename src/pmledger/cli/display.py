@@ -67,8 +67,10 @@ def shown_rows(
     one is worded once, instead of once per row.
     """
     statuses: dict[str, str] = {}
-    priorities: dict[str, str] = {}
+    priorities: dict[Any, str] = {}
     dues: dict[date, str] = {}
+    # (due date, status) -> overdue: the same few pairs, row after row.
+    overdue: dict[tuple[date | None, str], bool] = {}
     rows: list[dict[str, Any]] = []
     append = rows.append
     heads = iter(lead) if lead is not None else None
@@ -78,22 +80,25 @@ def shown_rows(
         shown_status = statuses.get(status)
         if shown_status is None:
             shown_status = statuses[status] = status_text(status, settings)
-        priority = req.priority.value
+        priority = req.priority
         shown_priority = priorities.get(priority)
         if shown_priority is None:
-            shown_priority = priorities[priority] = priority_text(priority)
+            shown_priority = priorities[priority] = priority_text(priority.value)
         due = req.due
         shown_due = None
         if due is not None:
             shown_due = dues.get(due)
             if shown_due is None:
                 shown_due = dues[due] = show_date(due, as_of)
+        late = overdue.get((due, status))
+        if late is None:
+            late = overdue[due, status] = is_overdue(req, settings=settings, as_of=as_of)
         row["id"] = req.id
         row["title"] = req.title
         row["status"] = shown_status
         row["priority"] = shown_priority
         row["due"] = shown_due
-        row["overdue"] = is_overdue(req, settings=settings, as_of=as_of)
+        row["overdue"] = late
         row["owner"] = req.owner
         row["department"] = req.department
         append(row)
