@@ -55,8 +55,10 @@ class Ranking:
     unknown_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def sort_key(req: Requirement, sc: Score) -> tuple[float, date, int, datetime, str]:
-    """The full ordering key (ascending sort puts the first-ranked first)."""
+def sort_key(scored: tuple[Requirement, Score]) -> tuple[float, date, int, datetime, str]:
+    """The full ordering key of a scored requirement (ascending sort puts the
+    first-ranked first)."""
+    req, sc = scored
     return (-sc.value, req.due or _NO_DUE, req.priority.rank, req.created_at, req.id)
 
 
@@ -91,7 +93,7 @@ def rank(
     )
     if problems and not skip_incomplete:
         raise ScoringError(problems)
-    scored.sort(key=lambda pair: sort_key(*pair))
+    scored.sort(key=sort_key)
     items = [RankedItem(i, req, sc) for i, (req, sc) in enumerate(scored, start=1)]
     # Most ledgers have no cycle and no unknown dependency: no set of IDs then.
     ranked_ids = {req.id for req, _sc in scored} if deps.cycles or deps.unknown else set()
