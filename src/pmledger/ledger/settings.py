@@ -323,20 +323,15 @@ def _cached_settings(root: Path, text: str) -> Settings | None:
 
 
 def _store_settings(root: Path, text: str, settings: Settings) -> None:
-    import pickle
-
-    from pmledger.ledger.atomic import replace_bytes
-    from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key
+    from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key, store
 
     if os.environ.get(ENV_DISABLE):
         return
-    data = {"format": format_key(), "text": text, "settings": settings}
     try:
         path = cache_path(root, "settings")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        replace_bytes(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     except OSError:
         return
+    store(path, {"format": format_key(), "text": text, "settings": settings})
 
 
 def find_ledger_root(

@@ -13,7 +13,7 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key, pickle_writer
+from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key, store
 from pmledger.ledger.cache import UNTRUSTED as UNTRUSTED
 
 # A summary: (id, title, status, depends_on, created ISO text, title_key, bigram count),
@@ -216,12 +216,5 @@ class SummaryIndex:
         """Write the table atomically; failures are ignored (it is only a cache)."""
         if self.path is None:
             return
-        from pmledger.ledger.atomic import replace_bytes
-
-        data = {"format": (SUMMARY_FORMAT, *format_key()), "table": table._data}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            replace_bytes(self.path, pickle_writer(data), durable=False)
-        except OSError:
-            return
-        self.table = table
+        if store(self.path, {"format": (SUMMARY_FORMAT, *format_key()), "table": table._data}):
+            self.table = table

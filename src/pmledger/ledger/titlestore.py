@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key, pickle_writer
+from pmledger.ledger.cache import ENV_DISABLE, cache_path, format_key, store
 
 # A title entry: (id, title, status, created ISO text, title_key, bigram count).
 TitleRow = tuple[str, str, str, str, str, int]
@@ -339,11 +339,9 @@ class TitleStore:
             "dir_mtime_ns": dir_mtime_ns,
             "listing": listing,
         }
-        from pmledger.ledger.atomic import replace_bytes
-
+        if not store(self.path, data):
+            return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            replace_bytes(self.path, pickle_writer(data), durable=False)
             # Lines appended since we read them describe files the snapshot's
             # listing already saw, or came after its folder time (reconciled then).
             with self.journal.open("wb"):
