@@ -34,7 +34,7 @@ from pmledger.errors import (
     merge_problems,
 )
 from pmledger.i18n import _
-from pmledger.ledger import fastreq, fileformat, ids
+from pmledger.ledger import fileformat, ids
 from pmledger.ledger.atomic import create_exclusive as create_exclusive
 
 # Re-exported: the documented way to write a ledger file.
@@ -436,7 +436,12 @@ class Ledger:
         append = out.append
         # The one-expression reader pays for compiling its expression (≈ 6 ms)
         # from a few hundred files on; fewer go the general way (≈ 35 µs each).
-        requirement = fastreq.requirement if len(names) >= FAST_READ_AT else None
+        # (Imported only then: `add` and `show` never need it.)
+        requirement: Callable[[str, dict[str, str] | None], Requirement | None] | None = None
+        if len(names) >= FAST_READ_AT:
+            from pmledger.ledger import fastreq
+
+            requirement = fastreq.requirement
         shared: dict[str, str] = {}
         fd: int | None = None
         if os.open in os.supports_dir_fd:
