@@ -538,8 +538,10 @@ def test_list_search_finds_note_text(tmp_path: Path) -> None:
 
 
 def test_list_json_batches_are_the_items_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Piped, requirements come a thousand to a text; the bytes are those of one at a time."""
+    """Piped, requirements come a thousand to a text; the bytes are those of one
+    at a time, made safe for a terminal (the writer passes RawJson on as it is)."""
     from pmledger.cli import listing
+    from pmledger.cli.output import json_safe
 
     from .conftest import make
 
@@ -547,6 +549,7 @@ def test_list_json_batches_are_the_items_one_by_one(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr("pmledger.cli.output.stdout_is_terminal", lambda: False)
     batched = list(listing._json_items(reqs))
     assert len(batched) == 3
-    assert ",".join(batched) == ",".join(r.model_dump_json() for r in reqs)
+    assert ",".join(batched) == ",".join(json_safe(r.model_dump_json()) for r in reqs)
+    assert "\u2028" not in batched[0] and "\\u2028" in batched[0]
     monkeypatch.setattr("pmledger.cli.output.stdout_is_terminal", lambda: True)
-    assert list(listing._json_items(reqs)) == [r.model_dump_json() for r in reqs]
+    assert list(listing._json_items(reqs)) == [json_safe(r.model_dump_json()) for r in reqs]

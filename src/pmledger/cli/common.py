@@ -59,7 +59,8 @@ _KEPT: list[object] = []
 
 
 def keep_until_exit(*objects: object) -> list[object]:
-    """Hold ``objects`` (and what is added to the returned list) until the next command."""
+    """Hold ``objects`` (and what is added to the returned list) until the next
+    command, or the process's end."""
     _KEPT.clear()
     _KEPT.extend(objects)
     return _KEPT
@@ -300,7 +301,7 @@ def load_ranking(
     from pmledger.errors import ScoringError
     from pmledger.ranking.order import incomplete_by_requirement, rank_selection
 
-    loaded = load_everything(ledger)
+    loaded = ledger.load_all()
     report_problems(list(loaded.problems))
     try:
         ranking = rank_selection(
@@ -328,7 +329,7 @@ def load_ranking(
         if hint:
             warn(_("hint: {hint}").format(hint=hint))
         raise typer.Exit(code) from None
-    _KEPT.append(ranking)
+    keep_until_exit(ledger, loaded, ranking)
     for cycle in ranking.cycles:
         warn(_("warning: dependency cycle {cycle}").format(cycle=" -> ".join([*cycle, cycle[0]])))
     for req_id, missing in sorted(ranking.unknown_dependencies.items()):

@@ -24,7 +24,6 @@ from pmledger.cli.output import (
     JsonDoc,
     Line,
     RawJson,
-    SafeJson,
     View,
     _column_decimals,
     _csv_value,
@@ -112,10 +111,7 @@ def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator
     size = 0
     first = True
     for item in items:
-        if isinstance(item, SafeJson):
-            text: str = item
-        else:
-            text = json_safe(item if isinstance(item, RawJson) else encode(item))
+        text: str = item if isinstance(item, RawJson) else json_safe(encode(item))
         parts.append(pad + text if first else "," + pad + text)
         first = False
         size += len(text)

@@ -267,7 +267,8 @@ Block = Line | View | Grid | Board
 
 
 class RawJson(str):
-    """An item of a streamed JSON list that is already JSON text.
+    """An item of a streamed JSON list that is already JSON text, made safe
+    for a terminal by its maker (:func:`json_safe`): the writer passes it on.
 
     Piped, the list is compact: a RawJson may then hold several items
     already joined by the comma the writer puts between items
@@ -275,32 +276,26 @@ class RawJson(str):
     """
 
 
-class SafeJson(RawJson):
-    """A :class:`RawJson` already made safe for a terminal (:func:`json_safe`),
-    value by value: the writer does not scan it again."""
-
-
-# Items per RawJson run: fewer, larger texts for the writer to check and join.
+# Items per RawJson run: fewer, larger texts for the writer to join.
 JSON_RUN = 1000
 
 
-def json_runs(texts: Iterable[str], *, safe: bool = False) -> Iterator[RawJson]:
-    """Items' JSON texts for a streamed list: a thousand to a run when piped
-    (compact JSON, the same bytes), one by one on a terminal, where the list
-    is indented item by item. ``safe``: the texts went through :func:`json_safe`."""
-    raw = SafeJson if safe else RawJson
+def json_runs(texts: Iterable[str]) -> Iterator[RawJson]:
+    """Items' JSON texts (already safe) for a streamed list: a thousand to a
+    run when piped (compact JSON, the same bytes), one by one on a terminal,
+    where the list is indented item by item."""
     if stdout_is_terminal():
         for text in texts:
-            yield raw(text)
+            yield RawJson(text)
         return
     run: list[str] = []
     for text in texts:
         run.append(text)
         if len(run) == JSON_RUN:
-            yield raw(",".join(run))
+            yield RawJson(",".join(run))
             run.clear()
     if run:
-        yield raw(",".join(run))
+        yield RawJson(",".join(run))
 
 
 @dataclass

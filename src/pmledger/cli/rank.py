@@ -150,7 +150,7 @@ def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -
     """The items for the JSON list (runs of them when piped: output.json_runs)."""
     from pmledger.cli.output import json_runs
 
-    return json_runs(_json_texts(ranking, items, settings), safe=True)
+    return json_runs(_json_texts(ranking, items, settings))
 
 
 def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[str]:
