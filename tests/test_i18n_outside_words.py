@@ -267,16 +267,16 @@ def test_an_unreadable_requirement_is_skipped_with_the_reason_in_both_languages(
 
     monkeypatch.setattr(Path, "read_bytes", refuse)
     # load_all reads relative to the folder's descriptor, not through Path.
-    import pmledger.ledger.ledger as ledger_module
+    import pmledger.ledger.scan as scan_module
 
-    real_read = ledger_module._read_bytes
+    real_read = scan_module._read_bytes
 
     def refuse_read(name: str, fd: int | None, folder: Path, size: int) -> bytes:
         if folder / name == locked:
             raise PermissionError(errno.EACCES, "Permission denied", name)
         return real_read(name, fd, folder, size)
 
-    monkeypatch.setattr(ledger_module, "_read_bytes", refuse_read)
+    monkeypatch.setattr(scan_module, "_read_bytes", refuse_read)
     for lang, reason in (("en", "cannot be read: Permission denied"), ("zh", "无法读取：权限不够")):
         with i18n.using(lang):
             loaded = ledger.load_all(use_cache=False)

@@ -14,8 +14,9 @@ from pmledger import changes, errors
 from pmledger.errors import ConfigError, InvalidFileError, InvalidValueError, WorkflowError
 from pmledger.ledger import atomic, cache, fileformat
 from pmledger.ledger import ledger as ledger_module
-from pmledger.ledger.ledger import Ledger, LoadResult
+from pmledger.ledger.ledger import Ledger
 from pmledger.ledger.model import Requirement
+from pmledger.ledger.scan import LoadResult
 from pmledger.ledger.settings import CONFIG_NAME, Settings, config_text, load_settings
 from pmledger.query import filters
 from pmledger.query.filters import Filter, sort_requirements

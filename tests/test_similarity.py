@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pmledger.ledger.ledger import summarize
+from pmledger.ledger.scan import summarize
 from pmledger.query.similarity import DuplicateIndex, bigrams, exact_key, similar, similarity
 
 from .conftest import make

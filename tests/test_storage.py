@@ -235,11 +235,9 @@ def test_cache_forgets_removed_files_even_when_one_is_added(ledger: Ledger) -> N
 @pytest.fixture(params=["fast reader", "general path"])
 def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """load_all with its one-expression reader from the first file, or never."""
-    import pmledger.ledger.ledger as ledger_module
+    import pmledger.ledger.scan as scan_module
 
-    monkeypatch.setattr(
-        ledger_module, "FAST_READ_AT", 0 if request.param == "fast reader" else 10**9
-    )
+    monkeypatch.setattr(scan_module, "FAST_READ_AT", 0 if request.param == "fast reader" else 10**9)
     return str(request.param)
 
 
@@ -523,7 +521,7 @@ def test_load_all_reads_the_same_without_folder_descriptors(
 
 
 def test_a_file_read_with_a_stale_size_is_read_whole(tmp_path: Path) -> None:
-    from pmledger.ledger.ledger import _read_bytes
+    from pmledger.ledger.scan import _read_bytes
 
     data = "标题 ".encode() * 5000
     (tmp_path / "f.toml").write_bytes(data)
@@ -539,7 +537,7 @@ def test_a_file_read_with_a_stale_size_is_read_whole(tmp_path: Path) -> None:
 def test_both_readers_load_the_same_ledger_and_problems(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pmledger.ledger.ledger as ledger_module
+    import pmledger.ledger.scan as scan_module
 
     folder = ledger.requirements_dir
     for req in (make(title="Plain"), make(title="报表", owner="陈涛", tags=["crm"])):
@@ -558,7 +556,7 @@ def test_both_readers_load_the_same_ledger_and_problems(
     )
 
     def load(at: int) -> tuple[list[Any], list[str]]:
-        monkeypatch.setattr(ledger_module, "FAST_READ_AT", at)
+        monkeypatch.setattr(scan_module, "FAST_READ_AT", at)
         result = ledger.load_all(use_cache=False)
         models = [
             (r.__dict__, r.__pydantic_extra__, r.__pydantic_fields_set__)

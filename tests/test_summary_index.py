@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmledger.ledger import fileformat
-from pmledger.ledger.ledger import Ledger, Summary, summarize
+from pmledger.ledger.ledger import Ledger
+from pmledger.ledger.scan import Summary, summarize
 from pmledger.ledger.summaryindex import UNTRUSTED, SummaryIndex, SummaryRow, SummaryTable
 
 from .conftest import make
@@ -166,7 +167,7 @@ def test_title_store_reconciles_from_the_journal_when_the_names_are_the_snapshot
 def test_a_file_removed_while_the_folder_is_read_is_left_out(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pmledger.ledger import ledger as module
+    from pmledger.ledger import scan as module
 
     _write(ledger, "REQ-A", title="Stays")
     gone = _write(ledger, "REQ-B", title="Goes")

@@ -19,8 +19,9 @@ from pmledger.i18n import _, ngettext
 if TYPE_CHECKING:
     from datetime import date
 
-    from pmledger.ledger.ledger import Ledger, Summary
+    from pmledger.ledger.ledger import Ledger
     from pmledger.ledger.model import Requirement
+    from pmledger.ledger.scan import Summary
     from pmledger.ledger.titles import TitleEntry
     from pmledger.query.similarity import Match
 

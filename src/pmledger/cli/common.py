@@ -20,8 +20,9 @@ from pmledger.cli import completion
 from pmledger.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from pmledger.ledger.ledger import Ledger, LoadResult
+    from pmledger.ledger.ledger import Ledger
     from pmledger.ledger.model import Requirement
+    from pmledger.ledger.scan import LoadResult
     from pmledger.ledger.settings import Settings
     from pmledger.query.filters import Filter
     from pmledger.ranking.order import Ranking

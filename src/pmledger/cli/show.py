@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from datetime import date
 
     from pmledger.cli.output import Block
-    from pmledger.ledger.ledger import Summary
     from pmledger.ledger.model import Requirement
+    from pmledger.ledger.scan import Summary
     from pmledger.ledger.settings import Settings
 
 
@@ -62,7 +62,7 @@ def show(
     """
     from pmledger.cli.output import Doc, render
     from pmledger.errors import NotFoundError
-    from pmledger.ledger.ledger import SUFFIX, make_summary
+    from pmledger.ledger.scan import SUFFIX, make_summary
     from pmledger.query.filters import is_overdue
 
     fmt = check_format(fmt, ("table", "json"))

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pmledger.ledger.ledger import Ledger, LoadResult
+    from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.scan import LoadResult
 
 __all__ = ["Ledger", "LoadResult"]
 

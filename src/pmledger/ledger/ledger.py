@@ -9,16 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import partial
-from itertools import compress, repeat
-from operator import attrgetter
 from pathlib import Path
-from stat import S_ISREG
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -31,31 +24,20 @@ from pmledger.errors import (
     LedgerExistsError,
     NotFoundError,
     WorkflowError,
-    merge_problems,
 )
 from pmledger.i18n import _
-from pmledger.ledger import fileformat, ids
+from pmledger.ledger import fileformat, ids, scan
 from pmledger.ledger.atomic import create_exclusive as create_exclusive
 
 # Re-exported: the documented way to write a ledger file.
 from pmledger.ledger.atomic import fsync_dir, write_temp
 from pmledger.ledger.atomic import link_exclusive as link_exclusive
 from pmledger.ledger.atomic import write_atomic as write_atomic
-from pmledger.ledger.cache import (
-    RACY_SECONDS,
-    UNTRUSTED,
-    State,
-    StateCache,
-    compact_state,
-    share_strings,
-    state_fields,
-)
 from pmledger.ledger.model import (
     Requirement,
-    requirement_from_state,
-    requirement_state,
-    requirements_from_states,
 )
+from pmledger.ledger.scan import SUFFIX as SUFFIX
+from pmledger.ledger.scan import LoadResult, SummaryResult
 from pmledger.ledger.settings import (
     CONFIG_NAME,
     Settings,
@@ -64,59 +46,10 @@ from pmledger.ledger.settings import (
     find_ledger_root,
     load_settings,
 )
-from pmledger.ledger.summaryindex import SummaryIndex, SummaryRow, SummaryTable
-from pmledger.query.similarity import bigrams, title_key
+from pmledger.ledger.summaryindex import SummaryTable
 
 if TYPE_CHECKING:
     from pmledger.ledger.titles import TitleEntry
-
-SUFFIX = ".toml"
-
-
-class Summary(NamedTuple):
-    """What commands that scan the whole ledger but show one item need."""
-
-    id: str
-    title: str
-    status: str
-    depends_on: tuple[str, ...]
-    created: str
-    # For the duplicate check of `add` (pmledger.query.similarity).
-    title_key: str
-    title_bigrams: int
-
-
-make_summary = Summary._make
-
-
-def summarize(req: Requirement) -> Summary:
-    """The summary of a requirement."""
-    key = title_key(req.title)
-    return Summary(
-        req.id,
-        req.title,
-        req.status,
-        tuple(req.depends_on),
-        req.created.isoformat(),
-        key,
-        len(bigrams(req.title)),
-    )
-
-
-@dataclass
-class SummaryResult:
-    """Summaries of every readable requirement, and every file that could not be read."""
-
-    summaries: list[Summary] = field(default_factory=list)
-    problems: list[FileProblem] = field(default_factory=list)
-
-
-@dataclass
-class LoadResult:
-    """Every requirement that could be read, and every file that could not."""
-
-    requirements: list[Requirement] = field(default_factory=list)
-    problems: list[FileProblem] = field(default_factory=list)
 
 
 def _sync_files(folder: Path, paths: list[Path]) -> None:
@@ -137,51 +70,6 @@ def _sync_files(folder: Path, paths: list[Path]) -> None:
     for path in paths:
         with path.open("rb+") as handle:
             os.fsync(handle.fileno())
-
-
-# Files to read from which load_all uses pmledger.ledger.fastreq.
-FAST_READ_AT = 512
-# O_BINARY: Windows would otherwise translate line ends.
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
-
-
-def _read_bytes(name: str, fd: int | None, folder: Path, size: int) -> bytes:
-    """A file's bytes (``fd``: the folder's descriptor, else the path is used).
-
-    One read of the listed size and a byte more: a regular file reads short
-    only at its end, so a shorter answer is the whole file; a longer one
-    (the file grew meanwhile) is read on to the end.
-    """
-    f = (
-        os.open(name, _READ_FLAGS, dir_fd=fd)
-        if fd is not None
-        else os.open(folder / name, _READ_FLAGS)
-    )
-    try:
-        want = max(size, 0) + 1
-        data = os.read(f, want)
-        if len(data) < want:
-            return data
-        parts = [data]
-        while chunk := os.read(f, 1 << 16):
-            parts.append(chunk)
-        return b"".join(parts)
-    finally:
-        os.close(f)
-
-
-def _requirement_names(listed: list[str]) -> tuple[list[str], str]:
-    """The requirement files among a folder's names, and them joined by NUL.
-
-    In C but for the rare hidden ``.x.toml``: at 100k names a Python test
-    per name costs ~9 ms, ``map`` and ``compress`` ~6 ms.
-    """
-    names = list(compress(listed, map(str.endswith, listed, repeat(SUFFIX))))
-    listing = "\x00".join(names)
-    if listing.startswith(".") or "\x00." in listing:
-        names = [n for n in names if n[0] != "."]
-        listing = "\x00".join(names)
-    return names, listing
 
 
 class Ledger:
@@ -334,278 +222,21 @@ class Ledger:
                 )
             ) from None
 
-    def _read_file(self, path: Path) -> Requirement | FileProblem:
-        try:
-            return self.parse(path, path.read_bytes().decode("utf-8"))
-        except UnicodeDecodeError:
-            return FileProblem(path, _("not UTF-8 text"))
-        except InvalidFileError as exc:
-            # Every problem of the file, in one warning line.
-            return merge_problems(exc.problems)
-        except OSError as exc:
-            from pmledger.errors import os_reason
-
-            return FileProblem(path, _("cannot be read: {error}").format(error=os_reason(exc)))
-
     def load_all(self, *, use_cache: bool = True) -> LoadResult:
-        """Every requirement, in ID order; broken files are reported, not fatal.
-
-        Never stale: every file is checked by size and mtime (one ``stat``
-        each) against the parse cache (:class:`~pmledger.ledger.cache.StateCache`).
-        """
-        cache = StateCache.for_ledger(self.root) if use_cache else StateCache(None)
-        names, stats, listing = self._stat_names()
-        sizes = array("q", map(attrgetter("st_size"), stats))
-        mtimes = array("q", map(attrgetter("st_mtime_ns"), stats))
-        statuses = set(self.settings.ledger.statuses)
-        rebuild = partial(requirement_from_state, owned=True)
-        if (
-            cache.listing == listing
-            and cache.sizes == sizes
-            and cache.mtimes == mtimes
-            and cache.statuses <= statuses
-        ):
-            # Every file as cached (the usual case): no step per file but the
-            # model's. Frozen models never change their dicts, so the cache's
-            # serve as the models' own (this cache is not saved again).
-            # (No state is None here: those rows are stored UNTRUSTED.)
-            cached = cast("list[State]", cache.states)
-            return LoadResult(requirements_from_states(map(cached.__getitem__, cache.order)))
-        # In ID order (the file names'); sorting positions by a C-level key
-        # is the cheapest sort of 100k names with their stats.
-        order = sorted(range(len(names)), key=names.__getitem__)
-        fresh = StateCache(None)
-        fresh.listing = listing
-        fresh.sizes = array("q", sizes)
-        fresh.mtimes = mtimes
-        fresh.order = array("q", order)
-        states: list[State | None] = [None] * len(names)
-        fresh.states = states
-        reqs: list[Requirement | None] = [None] * len(names)
-        todo: list[int] = order  # nothing cached: every file is read
-        if cache.listing:
-            todo = []
-            old_sizes, old_mtimes, old_states = cache.sizes, cache.mtimes, cache.states
-            position = cache.position
-            for i in order:
-                j = position(names[i])
-                if j is not None and old_sizes[j] == sizes[i] and old_mtimes[j] == mtimes[i]:
-                    state = old_states[j]
-                    # The workflow may have changed since the entry was stored.
-                    if state is not None and state_fields(state)["status"] in statuses:
-                        states[i] = state
-                        reqs[i] = rebuild(state)
-                        continue
-                todo.append(i)
-        problems: list[FileProblem] = []
-        racy = (time.time() - RACY_SECONDS) * 1e9
-        read = self._read_files([names[i] for i in todo], [sizes[i] for i in todo], statuses)
-        for i, got in zip(todo, read, strict=True):
-            if isinstance(got, FileProblem):
-                problems.append(got)
-                fresh.sizes[i] = UNTRUSTED
-                continue
-            reqs[i] = got
-            if mtimes[i] > racy:
-                # Too recent to trust (a second same-size edit within one
-                # tick could go unseen): read again next time.
-                fresh.sizes[i] = UNTRUSTED
-                continue
-            states[i] = compact_state(requirement_state(got))
-        # Every status read (a few more than stored, if any file was too
-        # recent: a larger set only ever sends a load the slow way).
-        fresh.statuses = frozenset(map(attrgetter("status"), filter(None, reqs)))
-        if todo or cache.listing != listing or cache.sizes != fresh.sizes:
-            cache.save(fresh)
-        return LoadResult([r for r in map(reqs.__getitem__, order) if r is not None], problems)
-
-    def _read_files(
-        self, names: list[str], sizes: list[int], statuses: set[str]
-    ) -> list[Requirement | FileProblem]:
-        """The requirement (or the problem) of each file of ``names`` (``sizes``:
-        their sizes when listed), in that order.
-
-        A file in pmledger's canonical shape is read by one regular
-        expression (:mod:`pmledger.ledger.fastreq`); any other goes the
-        general way, which words every problem. Files are opened relative to
-        the folder's descriptor: a ``Path`` per file cost more than the
-        reading itself at 100k files.
-        """
-        folder = self.requirements_dir
-        out: list[Requirement | FileProblem] = []
-        append = out.append
-        # The one-expression reader pays for compiling its expression (≈ 6 ms)
-        # from a few hundred files on; fewer go the general way (≈ 35 µs each).
-        # (Imported only then: `add` and `show` never need it.)
-        requirement: Callable[[str, dict[str, str] | None], Requirement | None] | None = None
-        if len(names) >= FAST_READ_AT:
-            from pmledger.ledger import fastreq
-
-            requirement = fastreq.requirement
-        shared: dict[str, str] = {}
-        fd: int | None = None
-        if os.open in os.supports_dir_fd:
-            try:
-                fd = os.open(folder, os.O_RDONLY)
-            except OSError:
-                fd = None
-        try:
-            for name, size in zip(names, sizes, strict=True):
-                try:
-                    text = _read_bytes(name, fd, folder, size).decode("utf-8")
-                except UnicodeDecodeError:
-                    append(FileProblem(folder / name, _("not UTF-8 text")))
-                    continue
-                except OSError as exc:
-                    from pmledger.errors import os_reason
-
-                    reason = os_reason(exc)
-                    append(
-                        FileProblem(
-                            folder / name, _("cannot be read: {error}").format(error=reason)
-                        )
-                    )
-                    continue
-                req = requirement(text, shared) if requirement is not None else None
-                if req is not None and req.id == name[:-5] and req.status in statuses:
-                    append(req)
-                else:
-                    append(self._parsed(folder / name, text))
-        finally:
-            if fd is not None:
-                os.close(fd)
-        return out
-
-    def _parsed(self, path: Path, text: str) -> Requirement | FileProblem:
-        try:
-            req = self.parse(path, text)
-        except InvalidFileError as exc:
-            # Every problem of the file, in one warning line.
-            return merge_problems(exc.problems)
-        # As fastreq does: what the cache stores shares its repeated strings.
-        share_strings(requirement_state(req))
-        return req
+        """Every requirement, in ID order; broken files are reported, not fatal
+        (:func:`pmledger.ledger.scan.load_all`: never stale)."""
+        return scan.load_all(self, use_cache=use_cache)
 
     def summaries(self, *, use_cache: bool = True) -> SummaryResult:
         """A summary of every requirement; much faster than :meth:`load_all` when cached."""
-        table, problems = self.summary_table(use_cache=use_cache)
-        rows = table.rows()
-        names = table.names()
-        result = SummaryResult(problems=problems)
-        append = result.summaries.append
-        for i in sorted(range(len(rows)), key=names.__getitem__):
-            row = rows[i]
-            if row is not None:
-                append(make_summary(row))
-        return result
+        return scan.summaries(self, use_cache=use_cache)
 
     def summary_table(
         self, *, use_cache: bool = True, keep: list[object] | None = None
     ) -> tuple[SummaryTable, list[FileProblem]]:
-        """Every readable requirement's summary as columns, and every file that could not be read.
-
-        Never stale: every file is checked by size and mtime (one ``stat``
-        each), so a file edited in place by another program is seen. When
-        the folder's listing and every key match the stored table (the usual
-        case), the table is served without a Python step per file: the stats,
-        their keys and the comparison all run in C. Rows are in the folder's
-        listing order; the caller sorts what it shows.
-
-        ``keep``: where to leave the scan (its stat results and names)
-        instead of freeing it on return (~40 ms at 100k files), for a
-        process about to end.
-        """
-        index = SummaryIndex.for_ledger(self.root) if use_cache else SummaryIndex(None)
-        names, stats, listing = self._stat_names()
-        sizes = array("q", map(attrgetter("st_size"), stats))
-        mtimes = array("q", map(attrgetter("st_mtime_ns"), stats))
-        if keep is not None:
-            keep += (stats, names)
-        old = index.table
-        statuses = set(self.settings.ledger.statuses)
-        if (
-            old is not None
-            and old.listing == listing
-            and old.array("sizes") == sizes
-            and old.array("mtimes") == mtimes
-            and old.statuses <= statuses
-        ):
-            return old, []
-        old_rows = old.rows() if old is not None else []
-        old_sizes = old.array("sizes") if old is not None else array("q")
-        old_mtimes = old.array("mtimes") if old is not None else array("q")
-        racy = (time.time() - RACY_SECONDS) * 1e9
-        rows: list[tuple[str, int, int, SummaryRow | None]] = []
-        problems: list[FileProblem] = []
-        for name, size, mtime in zip(names, sizes, mtimes, strict=True):
-            i = old.position(name) if old is not None else None
-            if i is not None and old_sizes[i] == size and old_mtimes[i] == mtime:
-                row = old_rows[i]
-                if row is not None and row[2] in statuses:
-                    rows.append((name, size, mtime, row))
-                    continue
-            read = self._read_file(self.requirements_dir / name)
-            if isinstance(read, FileProblem):
-                problems.append(read)
-                rows.append((name, UNTRUSTED, mtime, None))
-                continue
-            # Too recent to trust (a second same-size edit within one tick):
-            # kept for this run, read again next time.
-            trusted = size if mtime <= racy else UNTRUSTED
-            rows.append((name, trusted, mtime, tuple(summarize(read))))  # type: ignore[arg-type]
-        table = SummaryTable.pack(rows)
-        if (
-            old is None
-            or old.listing != table.listing
-            or old._data["sizes"] != table._data["sizes"]
-            or old._data["mtimes"] != table._data["mtimes"]
-        ):
-            index.save(table)
-        problems.sort(key=lambda p: p.path.name)
-        return table, problems
-
-    def _stat_names(self) -> tuple[list[str], list[os.stat_result], str]:
-        """The requirement files' names (in listing order), their stat, and
-        the names joined by NUL.
-
-        The stats run in C (``map`` of ``os.stat`` relative to the folder's
-        descriptor): at 100k files a Python loop over ``DirEntry`` objects
-        cost ~0.2 s more than the system calls themselves.
-        """
-        try:
-            listed = os.listdir(self.requirements_dir)
-        except FileNotFoundError:
-            return [], [], ""
-        names, listing = _requirement_names(listed)
-        stats: list[os.stat_result]
-        try:
-            if os.stat in os.supports_dir_fd:
-                fd = os.open(self.requirements_dir, os.O_RDONLY)
-                try:
-                    stats = list(map(partial(os.stat, dir_fd=fd), names))
-                finally:
-                    os.close(fd)
-            else:
-                folder = str(self.requirements_dir)
-                stats = [os.stat(os.path.join(folder, n)) for n in names]
-        except OSError:
-            # One vanished meanwhile: the slow way, leaving it out.
-            found = [(n, self._stat_or_none(n)) for n in names]
-            names = [n for n, st in found if st is not None]
-            stats = [st for _, st in found if st is not None]
-            listing = "\x00".join(names)
-        if all(map(S_ISREG, map(attrgetter("st_mode"), stats))):
-            return names, stats, listing
-        regular = [S_ISREG(st.st_mode) for st in stats]  # a folder named X.toml
-        kept = [(n, st) for n, st, ok in zip(names, stats, regular, strict=True) if ok]
-        names = [n for n, _ in kept]
-        return names, [st for _, st in kept], "\x00".join(names)
-
-    def _stat_or_none(self, name: str) -> os.stat_result | None:
-        try:
-            return os.stat(self.requirements_dir / name)
-        except OSError:
-            return None
+        """Every readable requirement's summary as columns, and every file that
+        could not be read (:func:`pmledger.ledger.scan.summary_table`)."""
+        return scan.summary_table(self, use_cache=use_cache, keep=keep)
 
     def titles(self) -> list[TitleEntry]:
         """Every readable requirement's title and status, fast at any size:

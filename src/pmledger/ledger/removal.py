@@ -26,7 +26,8 @@ from pmledger.errors import (
 from pmledger.i18n import _
 from pmledger.ledger import ids
 from pmledger.ledger.atomic import fsync_dir
-from pmledger.ledger.ledger import SUFFIX, Ledger, Summary
+from pmledger.ledger.ledger import SUFFIX, Ledger
+from pmledger.ledger.scan import Summary
 
 if TYPE_CHECKING:
     from pmledger.git.repo import Repo

@@ -17,7 +17,7 @@ from itertools import repeat
 from typing import TYPE_CHECKING, NamedTuple
 
 from pmledger.errors import InvalidFileError
-from pmledger.ledger.ledger import SUFFIX, _requirement_names, summarize
+from pmledger.ledger.scan import SUFFIX, requirement_names, summarize
 from pmledger.ledger.titlestore import TitleRow, TitleStore
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ def _reconcile_titles(ledger: Ledger, store: TitleStore, now: int) -> None:
     every = _listed_names(ledger)
     # The requirement files' names, filtered and joined in C (a Python
     # step per name costs ~40 ms at 100k).
-    names, listing = _requirement_names(every)
+    names, listing = requirement_names(every)
     if listing == store.listing:
         # The very names of the snapshot (a file was written in place, or
         # one was added and removed again): only what the journal changed
