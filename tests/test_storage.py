@@ -428,6 +428,21 @@ def test_title_store_sees_files_added_and_removed_by_other_programs(ledger: Ledg
     assert _titles(ledger) == {"REQ-OTHER": ("From a git pull", "proposed")}
 
 
+def test_title_store_sees_a_removal_followed_by_a_write_of_pmledger(ledger: Ledger) -> None:
+    # A file removed by hand (or by a checkout), then any save or add: the
+    # write must not vouch for the folder's state before it.
+    first = ledger.create(make(title="Base item"))
+    gone = ledger.create(make(title="Zeta feature"))
+    ledger.titles()
+    ledger.path_for(gone.id).unlink()
+    ledger.save(first.model_copy(update={"owner": "Bob"}))
+    assert _titles(ledger) == {first.id: ("Base item", "proposed")}
+    ledger.path_for(first.id).unlink()
+    third = ledger.create(make(title="Third"))
+    ledger.create_many([make(title="Fourth")])
+    assert first.id not in _titles(ledger) and third.id in _titles(ledger)
+
+
 def test_title_store_survives_a_torn_journal_and_compacts(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -252,10 +252,15 @@ class Ledger:
 
         return titles.titles_like(self, title, exclude_statuses=exclude_statuses)
 
-    def _note_written(self, reqs: list[Requirement]) -> None:
+    def _folder_time(self) -> int:
+        from pmledger.ledger.titles import folder_time
+
+        return folder_time(self)
+
+    def _note_written(self, reqs: list[Requirement], was: int) -> None:
         from pmledger.ledger.titles import note_written
 
-        note_written(self, reqs)
+        note_written(self, reqs, was)
 
     # -- writing -----------------------------------------------------------------
 
@@ -296,8 +301,9 @@ class Ledger:
                 raise CommentsLostError(path, lost)
             on_lost_comments(lost)
         self.requirements_dir.mkdir(parents=True, exist_ok=True)
+        was = self._folder_time()
         write_atomic(path, text)
-        self._note_written([req])
+        self._note_written([req], was)
         return path
 
     def create_many(self, reqs: Iterable[Requirement]) -> list[Requirement]:
@@ -321,6 +327,7 @@ class Ledger:
         folder.mkdir(parents=True, exist_ok=True)
         length = self.settings.ledger.id_length
         planned = [r.model_copy(update={"id": ids.new_id(self.prefix, length)}) for r in todo]
+        was = self._folder_time()
         temps: list[Path] = []
         try:
             for req in planned:
@@ -340,7 +347,7 @@ class Ledger:
             for tmp in temps:
                 tmp.unlink(missing_ok=True)
         fsync_dir(folder)
-        self._note_written(created)
+        self._note_written(created, was)
         return created
 
     def create(self, req: Requirement, *, attempts: int = 50) -> Requirement:
@@ -348,11 +355,12 @@ class Ledger:
         check_statuses([req.status], self.settings)
         self.requirements_dir.mkdir(parents=True, exist_ok=True)
         length = self.settings.ledger.id_length
+        was = self._folder_time()
         for attempt in range(attempts):
             # After many collisions the ledger is crowded for this length: widen.
             new = ids.new_id(self.prefix, length + attempt // 10)
             candidate = req.model_copy(update={"id": new})
             if create_exclusive(self._fresh_path(new), fileformat.dumps(candidate)):
-                self._note_written([candidate])
+                self._note_written([candidate], was)
                 return candidate
         raise LedgerExistsError(_("could not find a free ID; raise ledger.id_length"))

@@ -185,7 +185,17 @@ def _reconcile_titles(ledger: Ledger, store: TitleStore, now: int) -> None:
             store.append([], [], now)
 
 
-def note_written(ledger: Ledger, reqs: list[Requirement]) -> None:
-    """Tell the title store about files just written (one journal line each)."""
+def folder_time(ledger: Ledger) -> int:
+    """The requirements folder's mtime (ns), taken before a write for :func:`note_written`."""
+    return _folder_mtime(ledger)
+
+
+def note_written(ledger: Ledger, reqs: list[Requirement], was: int) -> None:
+    """Tell the title store about files just written (one journal line each).
+
+    ``was``: the folder's time before the write (:func:`folder_time`). The
+    store moves on to the folder's new time only if it had seen the folder
+    at ``was``: a file removed by hand just before is then still noticed.
+    """
     store = TitleStore.for_ledger(ledger.root, load=False)
-    store.append([title_row(r) for r in reqs], [], _folder_mtime(ledger))
+    store.append([title_row(r) for r in reqs], [], _folder_mtime(ledger), was=was)

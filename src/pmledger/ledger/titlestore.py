@@ -25,6 +25,9 @@ TitleRow = tuple[str, str, str, str, str, int]
 TITLES_FORMAT = 3
 # Compact the journal into the snapshot past this many lines (or a tenth of the ledger).
 JOURNAL_LIMIT = 512
+# The folder's time when the store cannot vouch for it: never a real time,
+# so the next reader reconciles the names.
+UNKNOWN_TIME = -2
 # Joins a column's values; a row with this character in a field is kept as a tuple.
 _SEP = "\x00"
 _TEXT_COLUMNS = ("ids", "titles", "statuses", "created", "keys")
@@ -283,18 +286,44 @@ class TitleStore:
         if "del" in entry:
             self._delete(entry["del"])
             self.bad.discard(entry["del"])
-        self.dir_mtime_ns = int(entry["dir"])
+        self._advance(int(entry["dir"]), entry.get("was"))
 
-    def append(self, puts: list[TitleRow], deletes: list[str], dir_mtime_ns: int) -> None:
-        """Record changes in the journal (one write, appended); failures are ignored."""
+    def _advance(self, dir_mtime_ns: int, was: int | None) -> None:
+        """Take the folder's time after a write; ``was``: its time before.
+
+        A writer that only appends (``note_written``) does not know what
+        else changed the folder before its write (a file removed by hand, a
+        checkout): the store is in line with the folder only if it was in
+        line at ``was``. Otherwise its time becomes unknown, and the next
+        reader reconciles the names.
+        """
+        if was is None or self.dir_mtime_ns in (was, dir_mtime_ns):
+            self.dir_mtime_ns = dir_mtime_ns
+        else:
+            self.dir_mtime_ns = UNKNOWN_TIME
+
+    def append(
+        self,
+        puts: list[TitleRow],
+        deletes: list[str],
+        dir_mtime_ns: int,
+        *,
+        was: int | None = None,
+    ) -> None:
+        """Record changes in the journal (one write, appended); failures are ignored.
+
+        ``was``: the folder's time before the writer changed it, when the
+        writer did not reconcile the store first (see :meth:`_advance`).
+        """
         if self.journal is None or not self.loaded:
             return
         import json
 
-        lines = [
-            json.dumps({"put": list(r), "dir": dir_mtime_ns}, ensure_ascii=False) for r in puts
-        ]
-        lines += [json.dumps({"del": d, "dir": dir_mtime_ns}) for d in deletes]
+        times: dict[str, int] = {"dir": dir_mtime_ns}
+        if was is not None:
+            times["was"] = was
+        lines = [json.dumps({"put": list(r), **times}, ensure_ascii=False) for r in puts]
+        lines += [json.dumps({"del": d, **times}) for d in deletes]
         if not lines:
             if dir_mtime_ns == self.dir_mtime_ns:
                 return
@@ -305,7 +334,7 @@ class TitleStore:
             self._put(row)
         for gone in deletes:
             self._delete(gone)
-        self.dir_mtime_ns = dir_mtime_ns
+        self._advance(dir_mtime_ns, was)
         try:
             fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
