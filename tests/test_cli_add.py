@@ -231,6 +231,15 @@ def test_add_several_titles_from_stdin(root: Path) -> None:
     assert {read_req(root, i)["department"] for i in ids} == {"Ops"}
 
 
+def test_add_from_a_windows_file_drops_the_byte_order_mark(root: Path) -> None:
+    (first,) = ok(["add", "-"], input="\ufeff客户列表导出\r\n").stdout.split()
+    assert read_req(root, first)["title"] == "客户列表导出"
+    again = invoke(["add", "客户列表导出", "--no-input"])
+    assert again.exit_code == 1 and first in again.stderr  # refused as the same title
+    ok(["note", first, "-"], input="\ufeffFrom Notepad\r\n")
+    assert read_req(root, first)["notes"][0]["text"] == "From Notepad"
+
+
 def test_add_stdin_without_titles_is_an_error(root: Path) -> None:
     result = invoke(["add", "-"], input="\n  \n")
     assert_clean_error(result, 2)

@@ -274,7 +274,9 @@ def _add_batch(
         sys.stderr.write(
             _("Reading titles, one per line; press Ctrl-D on an empty line to finish.") + "\n"
         )
-    lines = [(n, text.strip()) for n, text in enumerate(sys.stdin.read().splitlines(), 1)]
+    from pmledger.cli.common import read_stdin
+
+    lines = [(n, text.strip()) for n, text in enumerate(read_stdin().splitlines(), 1)]
     lines = [(n, text) for n, text in lines if text]
     if not lines:
         raise InvalidValueError(_("no titles on stdin (one per line)"))

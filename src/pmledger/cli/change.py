@@ -114,13 +114,11 @@ def note(
 
         echo "Customer call: needs SSO" | pmledger note 4K7PM -
     """
-    import sys
-
     from pmledger.changes import with_note
-    from pmledger.cli.common import default_author
+    from pmledger.cli.common import default_author, read_stdin
     from pmledger.dates import now_utc_offset
 
     ledger = open_ledger(ctx)
     req = ledger.load(req_id)
-    body = sys.stdin.read().strip() if text == ["-"] else " ".join(text)
+    body = read_stdin().strip() if text == ["-"] else " ".join(text)
     _saved(ledger, req, with_note(req, body, by=by or default_author(), at=now_utc_offset()))

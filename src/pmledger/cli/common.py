@@ -357,6 +357,16 @@ def load_ranking(
     return ranking, loaded.requirements
 
 
+def read_stdin() -> str:
+    """All of stdin as text, without the byte-order mark a Windows editor
+    puts first (it is not whitespace: a title would keep it, and no longer
+    equal the same title typed)."""
+    import sys
+
+    text = sys.stdin.read()
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def split_values(values: list[str] | None) -> tuple[str, ...]:
     """Repeatable options that also accept comma-separated values (``,``, ``，``, ``、``)."""
     from pmledger.text import split_list
