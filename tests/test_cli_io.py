@@ -191,6 +191,17 @@ def test_xlsx_text_is_never_a_formula(tmp_path: Path) -> None:
     assert len(req_files(root)) == 1
 
 
+def test_xlsx_writes_control_characters_a_worksheet_cannot_hold(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    make_ledger(tmp_path)
+    (req_id,) = ok(["add", "Colour \x1b[31mred", "--no-input"]).stdout.split()
+    ok(["set", req_id, "description=Pasted from Outlook\x0bsecond line"])
+    out = tmp_path / "x.xlsx"
+    ok(["export", "-o", str(out), "--fields", "id,title,description"])
+    row = [c.value for c in openpyxl.load_workbook(out).active[2]]
+    assert row == [req_id, "Colour \u241b[31mred", "Pasted from Outlook\nsecond line"]
+
+
 def test_missing_openpyxl_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy_example(tmp_path)
     monkeypatch.setitem(sys.modules, "openpyxl", None)

@@ -8,6 +8,7 @@ they start with), and column widths that count a Chinese character as two.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,21 @@ from pmledger.text import cell_len
 
 MAX_WIDTH = 60
 INSTALL_HINT = "pip install 'pmledger[xlsx]'"
+
+# Control characters a worksheet cannot hold (XML 1.0; openpyxl refuses
+# them). Word and Outlook paste a vertical tab or form feed for a line break:
+# those become one; any other shows as its Unicode control picture (U+2400
+# + code: "\x1b" as "␛"), so nothing vanishes unseen.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_WRITABLE = {c: chr(0x2400 + c) for c in (*range(0x09), *range(0x0E, 0x20))} | {
+    0x0B: "\n",
+    0x0C: "\n",
+}
+
+
+def _writable(text: str) -> str:
+    """``text`` as a cell can hold it (see ``_UNWRITABLE``)."""
+    return text.translate(_WRITABLE) if _UNWRITABLE.search(text) else text
 
 
 def _openpyxl() -> Any:
@@ -49,7 +65,7 @@ def dumps(
         for i, value in enumerate(row):
             if value is None:
                 continue
-            text = value if isinstance(value, str) else str(value)
+            text = _writable(value) if isinstance(value, str) else str(value)
             longest = max((cell_len(line) for line in text.split("\n")), default=0)
             if longest > widths[i]:
                 widths[i] = longest
@@ -78,6 +94,7 @@ def dumps(
                 # text (it sorts as well), so that an import gives it back exactly.
                 value = value.isoformat()
             if isinstance(value, str):
+                value = _writable(value)
                 if value.startswith("=") or "\n" in value:
                     c = WriteOnlyCell(ws, value=value)
                     # A text cell stays text even when it starts with "=".
