@@ -35,8 +35,16 @@ USAGE_ERRORS = [
     ),
     (["board", "-z"], "没有 -z 这个选项", "No such option: -z"),
     (["board", "--limit"], "选项 '--limit' 需要一个值。", "Option '--limit' requires an argument."),
-    (["board", "--limit", "abc"], "'--limit' / '-n' 的值无效：'abc' 不是整数", "Invalid value for"),
-    (["board", "--limit", "0"], "'0' 太小：最小为 1", "Invalid value for '--limit' / '-n'"),
+    (
+        ["board", "--limit", "abc"],
+        "'--limit' / '-n' 的值无效：'abc' 不是整数",
+        "Invalid value for '--limit' / '-n': 'abc' is not a whole number",
+    ),
+    (
+        ["board", "--limit", "0"],
+        "'0' 太小：最小为 1",
+        "Invalid value for '--limit' / '-n': '0' is too small: the least is 1",
+    ),
     (["lisst"], "没有 'lisst' 这个命令。你是不是想用 'list'？", "No such command 'lisst'."),
     (["goal", "nope"], "没有 'nope' 这个命令。", "No such command 'nope'."),
     (["board", "extra"], "多余的参数：extra", "Got unexpected extra argument(s) (extra)"),
@@ -59,6 +67,21 @@ def test_usage_errors_in_chinese(args: list[str], chinese: str, english: str) ->
     if "Usage: pmledger" in en.stderr:
         assert "用法：pmledger" in zh.stderr and "查看帮助" in zh.stderr
     assert not any("\u4e00" <= c <= "\u9fff" for c in en.stderr)
+
+
+@pytest.mark.parametrize(
+    ("args", "english"),
+    [
+        (["rank", "--top", "-1"], "'-1' is too small: the least is 0"),
+        (["add", "x", "-e", "abc"], "'abc' is not a number"),
+        (["add", "x", "-e", "-1"], "'-1' is too small: the least is 0"),
+    ],
+)
+def test_refused_numbers_are_worded_for_people_in_english(args: list[str], english: str) -> None:
+    result = invoke(["--lang", "en", *args], env={"COLUMNS": "200"})
+    assert_clean_error(result, 2)
+    assert english in result.stderr
+    assert "Input should" not in result.stderr and "unable to parse" not in result.stderr
 
 
 def test_an_option_that_also_reads_a_variable_is_named_in_chinese() -> None:

@@ -299,7 +299,8 @@ def _fold_help_text(rich_utils: Any) -> None:
 # gettext). In Chinese they are rebuilt from what each exception carries
 # (the option, the parameter, the value) or, for the few that carry only
 # their text, matched against click's exact sentence; anything else (a new
-# typer wording) stays as click wrote it. English is never touched.
+# typer wording) stays as click wrote it. In English only pydantic's wording
+# of a refused number is replaced.
 _CLICK_SENTENCES: tuple[tuple[str, str], ...] = (
     (r"No such command (?P<name>.+)\. Did you mean (?P<choices>.+)\?", N_("No such command {name}. Did you mean {choices}?")),
     (r"No such command (?P<name>.+)\.", N_("No such command {name}.")),
@@ -351,8 +352,8 @@ def _param_hint(error: Any) -> str | None:
     return hint
 
 
-def _reason(error: Any) -> str:
-    """Why a value was refused, in the active language when pmledger knows the wording."""
+def _pydantic_reason(error: Any) -> str | None:
+    """Why pydantic refused an option's value, worded for people (None: not pydantic's)."""
     cause = error.__cause__
     errors = getattr(cause, "errors", None)
     if callable(errors):
@@ -361,9 +362,34 @@ def _reason(error: Any) -> str:
         if msgid is not None:
             context = first.get("ctx") or {}
             limit = next((context[k] for k in ("ge", "gt", "le", "lt") if k in context), "")
+            if isinstance(limit, float) and limit.is_integer():
+                limit = int(limit)  # "the least is 0", not 0.0
             return i18n.translate(msgid).format(value=first.get("input"), limit=limit)
+    return None
+
+
+def _reason(error: Any) -> str:
+    """Why a value was refused, in the active language when pmledger knows the wording."""
+    reason = _pydantic_reason(error)
+    if reason is not None:
+        return reason
     text = str(error.message)
     return _sentence(text) or text
+
+
+def _bad_value(error: Any, reason: str) -> str:
+    hint = _param_hint(error)
+    if hint is None:
+        return i18n._("Invalid value: {reason}").format(reason=reason)
+    return i18n._("Invalid value for {name}: {reason}").format(name=hint, reason=reason)
+
+
+def _english_message(error: Any) -> str | None:
+    """Click's English, except pydantic's wording of a refused number (None: keep click's)."""
+    if type(error).__name__ != "BadParameter":
+        return None
+    reason = _pydantic_reason(error)
+    return None if reason is None else _bad_value(error, reason)
 
 
 def _chinese_message(error: Any) -> str | None:
@@ -387,10 +413,7 @@ def _chinese_message(error: Any) -> str | None:
             return i18n._("Missing option {name}.").format(name=missing)
         return i18n._("Missing parameter {name}.").format(name=missing)
     if kind == "BadParameter":
-        hint = _param_hint(error)
-        if hint is None:
-            return i18n._("Invalid value: {reason}").format(reason=_reason(error))
-        return i18n._("Invalid value for {name}: {reason}").format(name=hint, reason=_reason(error))
+        return _bad_value(error, _reason(error))
     if kind in ("UsageError", "BadOptionUsage", "BadArgumentUsage"):
         return _sentence(str(error.message))
     return None
@@ -400,9 +423,10 @@ def translate_click_error(error: Exception) -> None:
     """Put a click usage error in the active language (in place; English is left alone)."""
     # typer's error panel (title, "Try ... for help.") is printed next.
     translate_typer_words()
-    if i18n.active_language() == "en" or not hasattr(error, "format_message"):
+    if not hasattr(error, "format_message"):
         return
-    text = _chinese_message(error)
+    english = i18n.active_language() == "en"
+    text = _english_message(error) if english else _chinese_message(error)
     if text is not None:
         # format_message() is what typer prints in its error panel.
         error.format_message = lambda: text
