@@ -249,3 +249,21 @@ def test_change_commands_refuse_a_broken_file(root: Path) -> None:
         assert_clean_error(result, 1)
         assert "REQ-BAD00.toml:2" in result.stderr
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("field", ["title", "priority", "status"])
+def test_set_cannot_clear_a_field_every_requirement_has(root: Path, rid: str, field: str) -> None:
+    before = read_req(root, rid)
+    for value in ("", "   "):
+        result = invoke(["set", rid, f"{field}={value}"])
+        assert_clean_error(result, 2)
+        assert f"{field} cannot be empty" in result.stderr
+        assert "None" not in result.stderr
+    assert read_req(root, rid) == before
+
+
+def test_set_suggests_the_field_meant(root: Path, rid: str) -> None:
+    result = invoke(["set", rid, "prio=high"])
+    assert_clean_error(result, 2)
+    assert "did you mean 'priority'?" in result.stderr
+    assert "known fields" in invoke(["set", rid, "xyzzy=1"]).stderr

@@ -35,6 +35,8 @@ from pmledger.text import split_list
 
 READ_ONLY = ("id", "created", "notes")
 SETTABLE = tuple(f for f in KNOWN_FIELDS if f not in READ_ONLY and f not in SCORING_TABLES)
+# Fields every requirement has: `set` can change them, never clear them.
+REQUIRED = tuple(f for f in SETTABLE if Requirement.model_fields[f].is_required())
 
 Resolver = Callable[[str], str]
 
@@ -176,6 +178,24 @@ def parse_assignment(text: str) -> tuple[str, str, str]:
     return key, op, value
 
 
+def _unknown_field(key: str, settings: Settings) -> str:
+    """Why ``key`` cannot be set, with the nearest known field when one is close."""
+    from difflib import get_close_matches
+
+    known = [*SETTABLE, *settings.ledger.custom_fields]
+    close = get_close_matches(key, known, n=1, cutoff=0.6)
+    if not close:
+        close = [f for f in known if f.startswith(key)][:1]
+    if close:
+        return _("unknown field {field!r}; did you mean {suggestion!r}?").format(
+            field=key, suggestion=close[0]
+        )
+    return _(
+        "unknown field {field!r}; known fields: {fields} "
+        "(declare others in pmledger.toml [ledger] custom_fields)"
+    ).format(field=key, fields=", ".join(SETTABLE))
+
+
 def _scalar(text: str) -> Any:
     """A custom field's value: a TOML literal when it is one, else the text."""
     try:
@@ -244,12 +264,10 @@ def apply_assignments(
                 _("field {field!r} cannot be set: it is fixed when created").format(field=key)
             )
         if key not in SETTABLE and key not in settings.ledger.custom_fields and key not in data:
-            raise InvalidValueError(
-                _(
-                    "unknown field {field!r}; known fields: {fields} "
-                    "(declare others in pmledger.toml [ledger] custom_fields)"
-                ).format(field=key, fields=", ".join(SETTABLE))
-            )
+            raise InvalidValueError(_unknown_field(key, settings))
+        if not value and key in REQUIRED:
+            # (An empty value clears an optional field; these have no "unset".)
+            raise InvalidValueError(_("{field} cannot be empty").format(field=key))
         if op != "=" and key not in LIST_FIELDS:
             raise InvalidValueError(
                 _("{operator} only works on list fields ({fields})").format(
