@@ -31,7 +31,7 @@ from pmledger.ledger.model import (
 )
 from pmledger.ledger.settings import Settings
 from pmledger.ledger.validation import sentences
-from pmledger.text import split_list
+from pmledger.text import ascii_forms, split_list
 
 READ_ONLY = ("id", "created", "notes")
 SETTABLE = tuple(f for f in KNOWN_FIELDS if f not in READ_ONLY and f not in SCORING_TABLES)
@@ -147,7 +147,7 @@ def new_requirement(
         "requester": requester,
         "department": department,
         "owner": owner,
-        "tags": _dedupe(split_list(tags)),
+        "tags": _dedupe([ascii_forms(t) for t in split_list(tags)]),
         "due": parse_date(due, as_of=as_of) if due else None,
         # Typer hands over 3 as 3.0; store what the person typed.
         "effort": int(effort) if isinstance(effort, float) and effort.is_integer() else effort,
@@ -278,11 +278,16 @@ def apply_assignments(
             items = split_list([value]) if key != "acceptance" else ([value] if value else [])
             if key == "depends_on" and resolve is not None:
                 items = [resolve(i) for i in items]
+            # A tag typed in full width is stored in its ASCII form (docs/i18n.md),
+            # and one an older file holds in full width is the same tag.
+            form = ascii_forms if key == "tags" else str
+            items = [form(i) for i in items]
             old = list(data.get(key) or [])
             if op == "+=":
-                data[key] = _dedupe(old + items)
+                have = {form(v) for v in old}
+                data[key] = _dedupe(old + [i for i in items if i not in have])
             elif op == "-=":
-                data[key] = [v for v in old if v not in items]
+                data[key] = [v for v in old if form(v) not in items]
             else:
                 data[key] = _dedupe(items)
         elif key == "status":

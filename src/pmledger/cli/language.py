@@ -115,6 +115,49 @@ class PlainOption(TyperOption):
         return None
 
 
+# The original text of a number pmledger read in its ASCII form, by that
+# form, on the refusal, so that the message quotes what was typed.
+_TYPED = "_pmledger_typed"
+
+
+class NumberOption(PlainOption):
+    """An int or float option that reads full-width digits as ASCII ones (``-e ３`` is 3).
+
+    docs/i18n.md promises full-width forms read as ASCII everywhere; typer's
+    pydantic check takes ASCII digits only, so the value is read that way first.
+    """
+
+    def process_value(self, ctx: Any, value: Any) -> Any:
+        from pmledger.text import ascii_forms
+
+        typed = value
+        if isinstance(value, str):
+            value = ascii_forms(value)
+        elif isinstance(value, (list, tuple)):
+            value = type(value)(ascii_forms(v) if isinstance(v, str) else v for v in value)
+        try:
+            return super().process_value(ctx, value)
+        except typer.BadParameter as error:
+            if value != typed:
+                pairs = (
+                    zip(value, typed, strict=True)
+                    if isinstance(value, (list, tuple))
+                    else [(value, typed)]
+                )
+                setattr(error, _TYPED, dict(pairs))
+            raise
+
+
+def _reads_number(param: Any) -> bool:
+    from typing import get_args, get_origin
+
+    descriptor = getattr(param, "type_descriptor", None)
+    annotation = getattr(descriptor, "annotation", None)
+    if get_origin(annotation) in (list, tuple):
+        return bool(get_args(annotation)) and all(a in (int, float) for a in get_args(annotation))
+    return annotation in (int, float)
+
+
 class PlainArgument(TyperArgument):
     """An argument shown by its metavar alone: ``ID`` (required), ``[TEXT]...`` (optional)."""
 
@@ -179,7 +222,7 @@ def plain_placeholders(group: Any) -> None:
         command.get_help_option = functools.partial(_plain_help_option, command.get_help_option)
         for param in command.params:
             if isinstance(param, TyperOption) and not isinstance(param, PlainOption):
-                param.__class__ = PlainOption
+                param.__class__ = NumberOption if _reads_number(param) else PlainOption
             elif isinstance(param, TyperArgument) and not isinstance(param, PlainArgument):
                 param.__class__ = PlainArgument
                 if param.metavar is None:
@@ -364,7 +407,10 @@ def _pydantic_reason(error: Any) -> str | None:
             limit = next((context[k] for k in ("ge", "gt", "le", "lt") if k in context), "")
             if isinstance(limit, float) and limit.is_integer():
                 limit = int(limit)  # "the least is 0", not 0.0
-            return i18n.translate(msgid).format(value=first.get("input"), limit=limit)
+            value = first.get("input")
+            if isinstance(value, str):
+                value = getattr(error, _TYPED, {}).get(value, value)  # as typed: '－３', not '-3'
+            return i18n.translate(msgid).format(value=value, limit=limit)
     return None
 
 

@@ -16,6 +16,7 @@ import secrets
 
 from pmledger.errors import InvalidIdError
 from pmledger.i18n import _
+from pmledger.text import ascii_forms
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Crockford's decoding of look-alikes, so that an ID heard as "oh" or "ell" still works.
@@ -33,11 +34,12 @@ def new_id(prefix: str, length: int) -> str:
 def normalize_id(text: str, prefix: str) -> str:
     """The canonical spelling of an ID typed by a person.
 
-    Case is ignored, look-alike letters are read as digits, and the prefix may
-    be left out (``4k7pm`` means ``REQ-4K7PM``). Anything else is refused, so
-    that no string given as an ID can name a path outside the ledger.
+    Case and width are ignored (``ｒｅｑ－４ｋ７ｐｍ``, typed with a Chinese
+    input method, is ``REQ-4K7PM``), look-alike letters are read as digits, and
+    the prefix may be left out (``4k7pm`` means ``REQ-4K7PM``). Anything else is
+    refused, so that no string given as an ID can name a path outside the ledger.
     """
-    raw = text.strip()
+    raw = ascii_forms(text.strip())
     match = _ID_SHAPE.match(raw)
     if match:
         given_prefix, body = match.group(1).upper(), match.group(2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import lru_cache
 from operator import attrgetter, itemgetter
 
 from pmledger.errors import InvalidValueError
@@ -12,6 +13,7 @@ from pmledger.i18n import _
 from pmledger.i18n.labels import resolve_status
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
+from pmledger.text import fold
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,27 @@ class Filter:
 
 
 def _fold(value: str | None) -> str:
-    return (value or "").strip().casefold()
+    # Width too: `-d ＩＴ` is the department IT, `-t crm` the tag ｃｒｍ.
+    return fold(value or "").strip()
+
+
+@lru_cache(maxsize=64)
+def _folded(wanted: tuple[str, ...]) -> frozenset[str]:
+    # Once per filter, not once per requirement.
+    return frozenset(map(_fold, wanted))
+
+
+@lru_cache(maxsize=64)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(fold(text).split())
 
 
 def _one_of(value: str | None, wanted: tuple[str, ...]) -> bool:
-    return not wanted or _fold(value) in {_fold(w) for w in wanted}
+    return not wanted or _fold(value) in _folded(wanted)
 
 
 def haystack(req: Requirement) -> str:
-    """All the text of a requirement, case-folded, for search."""
+    """All the text of a requirement, width- and case-folded (``pmledger.text.fold``), for search."""
     parts = [
         req.id,
         req.title,
@@ -54,7 +68,7 @@ def haystack(req: Requirement) -> str:
         " ".join(req.acceptance),
         " ".join(n.text for n in req.notes),
     ]
-    return "\n".join(parts).casefold()
+    return fold("\n".join(parts))
 
 
 def is_overdue(req: Requirement, *, settings: Settings, as_of: date) -> bool:
@@ -83,7 +97,7 @@ def matches(req: Requirement, flt: Filter, *, settings: Settings, as_of: date) -
         return False
     if flt.tags:
         have = {_fold(t) for t in req.tags}
-        if not all(_fold(t) in have for t in flt.tags):
+        if not have.issuperset(_folded(flt.tags)):
             return False
     if flt.overdue and not is_overdue(req, settings=settings, as_of=as_of):
         return False
@@ -91,8 +105,9 @@ def matches(req: Requirement, flt: Filter, *, settings: Settings, as_of: date) -
         return False
     if flt.text:
         text = haystack(req)
-        if not all(word in text for word in flt.text.casefold().split()):
-            return False
+        for word in _words(flt.text):
+            if word not in text:
+                return False
     return True
 
 
