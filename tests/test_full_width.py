@@ -30,8 +30,7 @@ AS_OF = date(2026, 11, 20)
 def wide(text: str) -> str:
     """``text`` as a Chinese input method types it: full-width letters, digits, punctuation."""
     return "".join(
-        "\u3000" if ch == " " else chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch
-        for ch in text
+        "\u3000" if ch == " " else chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text
     )
 
 
@@ -109,13 +108,22 @@ def test_filters_still_tell_values_apart() -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["０ｐ４ｃｗ", "ＲＥＱ－０Ｐ４ＣＷ", "ｒｅｑ－０ｐ４ｃｗ", "\u3000０Ｐ４ＣＷ\u3000", "０Ｐ４Ｃ"]
+    "typed",
+    [
+        "０ｐ４ｃｗ",
+        "ＲＥＱ－０Ｐ４ＣＷ",
+        "ｒｅｑ－０ｐ４ｃｗ",
+        "\u3000０Ｐ４ＣＷ\u3000",
+        "０Ｐ４Ｃ",
+    ],
 )
 def test_full_width_ids(typed: str) -> None:
     assert normalize_id(typed, "REQ").startswith("REQ-0P4C")
 
 
-@pytest.mark.parametrize("typed", ["ＲＥＱ－０Ｐ／", "．．", "ＲＥＱ－．．／ｘ", "ＣＲＭ－０Ｐ４ＣＷ"])
+@pytest.mark.parametrize(
+    "typed", ["ＲＥＱ－０Ｐ／", "．．", "ＲＥＱ－．．／ｘ", "ＣＲＭ－０Ｐ４ＣＷ"]
+)
 def test_full_width_path_characters_are_still_refused(typed: str) -> None:
     with pytest.raises(InvalidIdError):
         normalize_id(typed, "REQ")
@@ -235,3 +243,13 @@ def test_every_number_option_reads_full_width() -> None:
     walk(group)
     assert len(numeric) >= 8
     assert all(isinstance(p, NumberOption) for p in numeric)
+
+
+def test_set_reads_a_full_width_decimal(crm: Path) -> None:
+    rid = add("x")
+    ok(["set", rid, "effort=３．５", "rice.reach=４５０"])
+    saved = read_req(crm, rid)
+    assert (saved["effort"], saved["rice"]["reach"]) == (3.5, 450)
+    refused = invoke(["set", rid, "effort=３ｘ"])
+    assert_clean_error(refused, 2)
+    assert "'３ｘ'" in refused.stderr

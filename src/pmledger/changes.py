@@ -205,6 +205,7 @@ def _scalar(text: str) -> Any:
 
 
 def _number(key: str, text: str) -> int | float:
+    typed, text = text, ascii_forms(text)  # `３．５`: int() and float() read only the digits
     try:
         return int(text)
     except ValueError:
@@ -213,7 +214,7 @@ def _number(key: str, text: str) -> int | float:
         return float(text)
     except ValueError:
         raise InvalidValueError(
-            _("{field} must be a number, got {text!r}").format(field=key, text=text)
+            _("{field} must be a number, got {text!r}").format(field=key, text=typed)
         ) from None
 
 
