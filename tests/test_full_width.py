@@ -67,7 +67,7 @@ WORDS = st.text(alphabet="abcxyzABC019-", min_size=1, max_size=4)
 def test_a_full_width_query_keeps_what_the_ascii_query_keeps(
     titles: list[str], query: list[str]
 ) -> None:
-    reqs = [make(f"REQ-{n:05d}", title=t or "x") for n, t in enumerate(titles)]
+    reqs = [make(f"REQ-{n:05d}", title=f"题{t}") for n, t in enumerate(titles)]
     settings = Settings()
     ascii_kept = select(reqs, Filter(text=" ".join(query)), settings=settings, as_of=AS_OF)
     wide_kept = select(reqs, Filter(text=wide(" ".join(query))), settings=settings, as_of=AS_OF)
@@ -77,8 +77,9 @@ def test_a_full_width_query_keeps_what_the_ascii_query_keeps(
 @given(title=st.text(alphabet="abcxyzABC019- 系统", min_size=1, max_size=12), query=WORDS)
 def test_an_ascii_query_finds_full_width_text(title: str, query: str) -> None:
     settings = Settings()
-    plain = matches(make(title=title or "x"), Filter(text=query), settings=settings, as_of=AS_OF)
-    typed_wide = make(title=wide(title) or "x")
+    title = f"题{title}"  # never blank
+    plain = matches(make(title=title), Filter(text=query), settings=settings, as_of=AS_OF)
+    typed_wide = make(title=wide(title))
     assert matches(typed_wide, Filter(text=query), settings=settings, as_of=AS_OF) == plain
 
 
