@@ -350,7 +350,8 @@ def test_the_findings_of_a_file_come_in_line_order(ledger: Ledger) -> None:
 def test_a_quoted_key_gets_its_line(ledger: Ledger) -> None:
     # Every Chinese custom field is written quoted; it had no line.
     text = CANON(make()).replace(
-        'priority = "medium"\n', 'priority = "medium"\n"客户等级" = "A类"\nplain = 1\n\'单引号\' = 2\n'
+        'priority = "medium"\n',
+        'priority = "medium"\n"客户等级" = "A类"\nplain = 1\n\'单引号\' = 2\n',
     )
     _write(ledger, "REQ-AAAAA", text)
     found = _file_problems(ledger, "REQ-AAAAA")
