@@ -10,6 +10,7 @@ import json
 import unicodedata
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -95,7 +96,7 @@ def test_an_ascii_query_finds_full_width_text(title: str, query: str) -> None:
         ({"goal": "Ｑ４-margin"}, Filter(goals=("q4－margin",))),
     ],
 )
-def test_filters_ignore_width(fields: dict[str, object], flt: Filter) -> None:
+def test_filters_ignore_width(fields: dict[str, Any], flt: Filter) -> None:
     assert matches(make(**fields), flt, settings=Settings(), as_of=AS_OF)
 
 
