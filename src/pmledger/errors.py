@@ -208,6 +208,19 @@ class MissingExtraError(PmledgerError):
     """An optional dependency is not installed (the message names the pip extra)."""
 
 
+class UnkeptRemovalError(PmledgerError):
+    """A requirement whose latest content git does not hold: removing it could not be undone."""
+
+    def __init__(self, req_id: str, why: str) -> None:
+        super().__init__(
+            _("{id} was not removed: {why}, so removing it could not be undone").format(
+                id=req_id, why=why
+            )
+        )
+        self.req_id = req_id
+        self.why = why
+
+
 class HasDependentsError(PmledgerError):
     """A requirement cannot be removed while open requirements depend on it."""
 

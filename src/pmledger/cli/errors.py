@@ -41,6 +41,7 @@ from pmledger.errors import (
     PmledgerError,
     RemovedError,
     ScoringError,
+    UnkeptRemovalError,
     WorkflowError,
 )
 from pmledger.goals.errors import GoalNotFoundError
@@ -89,6 +90,10 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
     HasDependentsError: (
         FAILURE,
         N_("remove those first, or use --force to also remove the links to it"),
+    ),
+    UnkeptRemovalError: (
+        FAILURE,
+        N_("commit it first if the ledger is in git, or use --force to remove it anyway"),
     ),
     RemovedError: (FAILURE, ""),
     GitError: (FAILURE, ""),
