@@ -15,6 +15,7 @@ from pmledger.report.data import Change, ReportData, expected
 from pmledger.report.labels import (
     COLUMN_LABELS,
     GOAL_HEADINGS,
+    group_text,
     priority_text,
     report_labels,
     status_text,
@@ -258,7 +259,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
         counts = t["list_sep"].join(
             f"{esc(status_text(t, k))} {v}" for k, v in block.by_status.items()
         )
-        out += [f"### {esc(block.name)} ({block.total})", "", counts, ""]
+        out += [f"### {esc(group_text(t, block.name))} ({block.total})", "", counts, ""]
         if block.requesters:
             shown = ", ".join(esc(r) for r in block.requesters[:20])
             out += [f"{t['requesters']}{t['colon']}{shown}", ""]
