@@ -132,7 +132,8 @@ def test_no_format_writes_control_characters_to_a_terminal(
     _add_evil(Path.cwd())
     out = ok([command, "-f", fmt]).stdout
     assert "\x1b[2J" not in out and "\x07" not in out and "\x9b" not in out
-    assert "\\x1b[2J" in out
+    # As the table shows it; markdown escapes the backslash and bracket it adds.
+    assert ("\\\\x1b\\[2J" if fmt == "markdown" else "\\x1b[2J") in out
 
 
 def test_csv_to_a_file_keeps_the_exact_text(tmp_path: Path) -> None:
@@ -464,3 +465,68 @@ def test_number_cells_are_each_values_text(values: list[float], kind: Any, place
     assert output._cell_texts(values, kind, places) == [
         output.one_line(output._plain(v, kind, places)) for v in values
     ]
+
+
+# ------------------------------------------------------------- markdown is literal
+
+# HTML, emphasis, code, a link, strike-through, a heading mark, an entity:
+# all of it must render as typed on GitHub.
+HOSTILE_MD = "<b>x</b> *stars* _u_ `c` [l](http://e.x) ~s~ #h &lt; a|b"
+
+
+def _rendered(markdown: str) -> str:
+    """Markdown as GitHub renders it (CommonMark with GFM tables and strike-through)."""
+    from markdown_it import MarkdownIt
+
+    html: str = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    return html
+
+
+def _assert_literal(markdown: str) -> None:
+    import html
+
+    # Any part read as markup (a tag, emphasis, a link...) would break the text.
+    shown = _rendered(markdown)
+    assert html.escape(HOSTILE_MD, quote=False) in shown, shown
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["rank"],
+        ["rank", "--explain"],
+        ["rank", "--matrix"],
+    ],
+)
+def test_markdown_shows_a_title_literally(tmp_path: Path, args: list[str]) -> None:
+    from pmledger.report.text import esc
+
+    make_ledger(tmp_path)
+    add(HOSTILE_MD)
+    markdown = ok([*args, "-f", "markdown"]).stdout
+    _assert_literal(markdown)
+    # One escaping rule for every markdown writer: the report's.
+    assert esc(HOSTILE_MD) in markdown
+    assert esc(HOSTILE_MD) in ok(["report"]).stdout
+
+
+def test_diff_markdown_shows_a_title_literally(tmp_path: Path) -> None:
+    from pmledger.report.text import esc
+
+    from .git_helpers import new_repo
+
+    ledger = new_repo(tmp_path)
+    os.chdir(ledger.root)
+    add(HOSTILE_MD)
+    markdown = ok(["diff", "-f", "markdown"]).stdout
+    _assert_literal(markdown)
+    assert esc(HOSTILE_MD) in markdown
+
+
+def test_markdown_text_under_a_table_is_not_a_row_of_it(acme: Path) -> None:
+    markdown = ok(["rank", "--as-of", AS_OF, "--explain", "-n", "2", "-f", "markdown"]).stdout
+    shown = _rendered(markdown)
+    assert shown.count("<table>") == 3
+    assert re.search(r"<p>above #2 because: ", shown), shown
+    assert "<td>above" not in shown

@@ -79,11 +79,14 @@ def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) ->
             (_("Not important"), (heading("delegate"), heading("drop"))),
         ),
     )
-    markdown: list[Any] = [Line().add(f"**{title}**")]
+    from pmledger.report.text import esc
+
+    # Markdown lines: the user text in them escaped here (output.Doc.markdown).
+    markdown: list[Any] = [Line().add(f"**{esc(title)}**")]
     for q in QUADRANTS:
-        markdown += [Line(), Line().add(f"### {translate(QUADRANT_TITLES[q])}"), Line()]
+        markdown += [Line(), Line().add(f"### {esc(translate(QUADRANT_TITLES[q]))}"), Line()]
         markdown += [
-            Line().add(f"- {it.requirement.id} {one_line(it.requirement.title)}")
+            Line().add(f"- {esc(it.requirement.id)} {esc(it.requirement.title)}")
             for it in by_quadrant[q]
         ] or [Line().add("- —")]
     return Doc(

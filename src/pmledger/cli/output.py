@@ -318,7 +318,9 @@ class Doc:
 
     ``json`` is the data (or a :class:`JsonDoc`); ``csv`` the view written as
     CSV; ``markdown`` the blocks written as markdown (default: the table
-    blocks). ``notes``: lines on stderr after the table. ``document``: a
+    blocks), whose :class:`Line` blocks are markdown already: their makers
+    escape the user text in them (:func:`pmledger.report.text.esc`), where
+    the table blocks' lines are escaped whole. ``notes``: lines on stderr after the table. ``document``: a
     whole document already rendered by the core (report), written as is.
     """
 
@@ -608,7 +610,10 @@ def render(
     if fmt == "markdown":
         from pmledger.cli.formats import markdown_lines
 
-        lines = markdown_lines(doc.markdown if doc.markdown is not None else doc.blocks)
+        if doc.markdown is not None:
+            lines = markdown_lines(doc.markdown, lines_are_markdown=True)
+        else:
+            lines = markdown_lines(doc.blocks)
         # A document for a PR or a wiki: UTF-8 whatever the terminal's encoding.
         _write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
         return
