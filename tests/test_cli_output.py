@@ -530,3 +530,29 @@ def test_markdown_text_under_a_table_is_not_a_row_of_it(acme: Path) -> None:
     assert shown.count("<table>") == 3
     assert re.search(r"<p>above #2 because: ", shown), shown
     assert "<td>above" not in shown
+
+
+# ------------------------------------------------------------- narrow terminals
+
+
+def test_list_cuts_the_title_before_it_drops_the_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_ledger(tmp_path)
+    add("A rejected requirement with a fairly long title here", "-s", "rejected")
+    add("Another done requirement title of moderate length", "-s", "done", "--due", "2026-12-01")
+    add("Short one", "-s", "done")
+    args = ["list", "-a", "-s", "done,rejected"]
+
+    def header(columns: int) -> list[str]:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        lines = ok(args).stdout.splitlines()
+        assert max(cell_len(line) for line in lines) <= columns, lines
+        return lines[1].split()
+
+    # At 71 cells the title gives up 7 of its 35 cells; nothing is dropped.
+    assert header(71) == ["ID", "Title", "Status", "Priority", "Due"]
+    assert "…" in ok(args).stdout
+    # Narrower, priority goes first: status is what a list is read for.
+    assert header(50) == ["ID", "Title", "Status", "Due"]
+    assert header(40) == ["ID", "Title", "Due"]

@@ -39,7 +39,8 @@ FORMATS = ("table", "json", "csv", "markdown")
 # is unset: wide enough for a title, narrow enough for a diff or an e-mail.
 PIPE_WIDTH = 160
 # A title column keeps at least this many cells before other columns are
-# dropped to make room; it is never cut below MIN_SHRINK.
+# dropped to make room (essential ones: MIN_SHRINK); it is never cut below
+# MIN_SHRINK.
 KEEP_SHRINK = 30
 MIN_SHRINK = 16
 # A "bar" cell holding 1.0 is this many cells long (stats' small charts).
@@ -194,7 +195,10 @@ class Column:
     """One column: where its value comes from, what it is called, what kind it is.
 
     ``drop``: when a table is too narrow, columns are dropped highest first
-    (0: never). ``shrink``: this column is cut with ``…`` to fit (titles).
+    (0: never). A column goes only when the ``shrink`` columns (titles, cut
+    with ``…`` to fit) would otherwise be cut below KEEP_SHRINK cells; an
+    ``essential`` one (list's status) only when they would be cut below
+    MIN_SHRINK: the title gives up its cells first.
     ``alert``: the row key of a boolean flag that marks the cell (overdue).
     """
 
@@ -203,6 +207,7 @@ class Column:
     kind: Kind = "text"
     drop: int = 0
     shrink: bool = False
+    essential: bool = False
     alert: str | None = None
     alert_label: str = ""
     decimals: int | None = None
@@ -483,14 +488,15 @@ def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
     keep = list(range(len(cols)))
     if width is not None:
 
-        def need(indexes: list[int]) -> int:
+        def need(indexes: list[int], floor: int) -> int:
             total = sum(
-                2 + (min(widths[i], KEEP_SHRINK) if cols[i].shrink else widths[i]) for i in indexes
+                2 + (min(widths[i], floor) if cols[i].shrink else widths[i]) for i in indexes
             )
             return total - 2
 
         for rank_ in sorted({c.drop for c in cols if c.drop}, reverse=True):
-            if need(keep) <= width:
+            essential = all(cols[i].essential for i in keep if cols[i].drop == rank_)
+            if need(keep, MIN_SHRINK if essential else KEEP_SHRINK) <= width:
                 break
             keep = [i for i in keep if cols[i].drop != rank_]
         shrinking = [i for i in keep if cols[i].shrink]
