@@ -556,3 +556,28 @@ def test_list_cuts_the_title_before_it_drops_the_status(
     # Narrower, priority goes first: status is what a list is read for.
     assert header(50) == ["ID", "Title", "Status", "Due"]
     assert header(40) == ["ID", "Title", "Due"]
+
+
+# ------------------------------------------------------------- pipes
+
+
+@pytest.mark.parametrize("command", ["list", "rank"])
+def test_a_piped_table_keeps_every_title_in_full(tmp_path: Path, command: str) -> None:
+    """PRODUCT.md: written to a pipe, every row is written, unpadded; titles are
+    cut only to fit a terminal. Columns stay aligned by display width."""
+    make_ledger(tmp_path)
+    long_en = "Export the customer list " + "with every regional column " * 8 + "END"
+    long_zh = "客户列表导出 Excel 包含所有销售团队需要的列以及区域细分和季度总计" * 3 + "完"
+    titles = [long_en, long_zh, "Short", "短标题"]
+    for title in titles:
+        add(title, "--owner", "王芳", "-t", "crm")
+    lines = ok([command]).stdout.splitlines()
+    assert "…" not in "\n".join(lines)
+    rows = [line for line in lines if "REQ-" in line]
+    assert len(rows) == len(titles)
+    for title in titles:
+        assert any(title in row for row in rows), title
+    for line in lines:
+        assert line == line.rstrip(), repr(line)
+    # A later column starts at the same cell in every row (a Chinese character is two cells).
+    assert len({cell_len(row[: row.index("王芳")]) for row in rows}) == 1, rows

@@ -15,7 +15,8 @@ Rules kept here once:
 - output never fails on the output encoding: JSON and CSV are UTF-8 bytes;
   text that the terminal's encoding cannot show is replaced;
 - tables are plain aligned text (CJK-width-correct), coloured with ANSI
-  codes only on a terminal without ``NO_COLOR``; piped tables have no
+  codes only on a terminal without ``NO_COLOR``; piped tables hold every
+  row and column in full (fitted only to an explicit ``$COLUMNS``) and no
   trailing spaces. rich is not needed, so a 10k-row table is written in a
   fraction of a second.
 """
@@ -35,8 +36,9 @@ from pmledger.i18n import N_, _
 from pmledger.text import cell_len, truncate
 
 FORMATS = ("table", "json", "csv", "markdown")
-# The width a table is fitted to when stdout is not a terminal and $COLUMNS
-# is unset: wide enough for a title, narrow enough for a diff or an e-mail.
+# The width a board or a 2x2 grid is drawn to when stdout is not a terminal
+# and $COLUMNS is unset. (A table is then not fitted at all: every column,
+# full text, as PRODUCT.md promises for a pipe.)
 PIPE_WIDTH = 160
 # A title column keeps at least this many cells before other columns are
 # dropped to make room (essential ones: MIN_SHRINK); it is never cut below
@@ -125,12 +127,16 @@ def use_color() -> bool:
 
 
 def terminal_size() -> tuple[int | None, int | None]:
-    """(columns, lines) of the terminal; columns from $COLUMNS or a fixed width when piped."""
+    """(columns, lines) of the terminal.
+
+    Piped, there is no screen to fit: no lines, and columns only when
+    $COLUMNS asks for a width (``COLUMNS=80 pmledger list | less``).
+    """
     import shutil
 
     columns_env = os.environ.get("COLUMNS", "")
     if not stdout_is_terminal():
-        return (int(columns_env) if columns_env.isdigit() else PIPE_WIDTH), None
+        return (int(columns_env) if columns_env.isdigit() else None), None
     size = shutil.get_terminal_size()
     return size.columns, size.lines
 
@@ -473,7 +479,8 @@ def _cell_lens(column: list[str]) -> list[int]:
 
 
 def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
-    """A view as aligned lines: no trailing spaces, columns dropped or cut to ``width``.
+    """A view as aligned lines: no trailing spaces, columns dropped or cut to
+    ``width`` (None: every column, in full).
 
     Built column by column (10k rows piped to a file in well under a second):
     each cell is measured once, then padded, and the rows are joined at the end.
@@ -551,7 +558,11 @@ def _line_text(line: Line, color: bool) -> str:
 
 
 def doc_lines(blocks: Sequence[Block], *, width: int | None, color: bool) -> list[str]:
-    """The blocks of a document as lines of a terminal table (no trailing spaces)."""
+    """The blocks of a document as lines of a terminal table (no trailing spaces).
+
+    ``width`` None (a pipe): tables keep every column and their full text;
+    boards and grids, which must wrap somewhere, are drawn PIPE_WIDTH wide.
+    """
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, Line):
@@ -559,11 +570,11 @@ def doc_lines(blocks: Sequence[Block], *, width: int | None, color: bool) -> lis
         elif isinstance(block, Grid):
             from pmledger.cli.boards import grid_lines
 
-            lines.extend(grid_lines(block, width=width, color=color))
+            lines.extend(grid_lines(block, width=width or PIPE_WIDTH, color=color))
         elif isinstance(block, Board):
             from pmledger.cli.boards import board_lines
 
-            lines.extend(board_lines(block, width=width, color=color))
+            lines.extend(board_lines(block, width=width or PIPE_WIDTH, color=color))
         elif block.rows:
             if block.title:
                 lines.append(_paint(sanitize(block.title), "bold", color))
