@@ -581,3 +581,75 @@ def test_a_piped_table_keeps_every_title_in_full(tmp_path: Path, command: str) -
         assert line == line.rstrip(), repr(line)
     # A later column starts at the same cell in every row (a Chinese character is two cells).
     assert len({cell_len(row[: row.index("王芳")]) for row in rows}) == 1, rows
+
+
+# ------------------------------------------------------------- the matrix on a terminal
+
+
+@pytest.fixture
+def sixty(tmp_path: Path) -> dict[str, list[str]]:
+    """A ledger of 60 requirements, 15 a quadrant; each quadrant's IDs in rank order."""
+    make_ledger(tmp_path)
+    for quadrant, options in (
+        ("do", ["-p", "high", "--due", "+2d"]),
+        ("schedule", ["-p", "critical"]),
+        ("delegate", ["-p", "low", "--due", "+1d"]),
+        ("drop", ["-p", "low"]),
+    ):
+        titles = "".join(f"{quadrant} item {n} 客户需求\n" for n in range(15))
+        ok(["add", "-", "--no-input", "--allow-duplicate", *options], input=titles)
+    quadrants: dict[str, list[str]] = json.loads(ok(["rank", "--matrix", "-f", "json"]).stdout)[
+        "quadrants"
+    ]
+    assert all(len(ids) == 15 for ids in quadrants.values())
+    return quadrants
+
+
+@pytest.mark.parametrize(("columns", "lines"), [(80, 24), (80, 40), (120, 30), (64, 16)])
+def test_the_matrix_fits_one_screen(
+    sixty: dict[str, list[str]],
+    on_a_terminal: None,
+    monkeypatch: pytest.MonkeyPatch,
+    columns: int,
+    lines: int,
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setenv("LINES", str(lines))
+    result = ok(["rank", "--matrix"])
+    shown = result.stdout.splitlines()
+    # What the screen holds: the grid, the "N more" line and the prompt.
+    height = sum(max(1, -(-cell_len(line) // columns)) for line in shown)
+    assert height + 2 <= lines, result.stdout
+    assert max(cell_len(line) for line in shown[1:]) <= columns  # (the title may wrap)
+    # Each quadrant: its highest ranked first, counted whole, the rest named.
+    hidden = 0
+    text = result.stdout
+    for quadrant, ids in sixty.items():
+        assert f"{quadrant.upper()} (15)" in text
+        visible = [rid for rid in ids if rid in text]
+        assert visible == ids[: len(visible)] and visible
+        hidden += 15 - len(visible)
+        if len(visible) < 15:
+            assert f"+{15 - len(visible)} more" in text
+    if hidden:
+        assert f"{hidden} more — `--no-limit` or `--top N`" in result.stderr
+    else:
+        assert "more" not in text + result.stderr
+
+
+def test_the_matrix_in_full_with_no_limit_top_or_a_pipe(
+    sixty: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everyone = [rid for ids in sixty.values() for rid in ids]
+    piped = ok(["rank", "--matrix"])
+    assert all(rid in piped.stdout for rid in everyone)
+    assert "more" not in piped.stdout + piped.stderr
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    every = ok(["rank", "--matrix", "--no-limit"])
+    assert all(rid in every.stdout for rid in everyone)
+    assert "more" not in every.stdout + every.stderr
+    top = ok(["rank", "--matrix", "--top", "12"])
+    assert sum(rid in top.stdout for rid in everyone) == 12
+    assert "more" not in top.stdout + top.stderr
