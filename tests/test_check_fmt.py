@@ -287,3 +287,96 @@ def test_check_and_fmt_speak_chinese_but_json_stays_the_same(ledger: Ledger) -> 
     assert listed.exit_code == 1
     assert "1 个文件不是规范格式；请运行 `pmledger fmt`" in listed.stderr
     assert "已格式化 1 个文件" in invoke(["--lang", "zh", "-L", root, "fmt"]).stderr
+
+
+def _file_problems(ledger: Ledger, stem: str) -> list[tuple[str, str, str | None, int | None]]:
+    return [
+        (p.severity, p.code, p.field, p.line)
+        for p in check_ledger(ledger, git=False).problems
+        if p.path is not None and p.path.stem == stem
+    ]
+
+
+def test_an_unknown_key_in_a_note_is_warned_at_its_line_and_kept(ledger: Ledger) -> None:
+    # A new user's typo: `auhtor` under [[notes]] was silently accepted.
+    text = CANON(make(notes=[{"at": datetime(2026, 1, 2, tzinfo=UTC), "by": "Ann", "text": "hi"}]))
+    path = _write(ledger, "REQ-AAAAA", text + 'auhtor = "Bob"\n')
+    line = len(text.splitlines()) + 1
+    assert _file_problems(ledger, "REQ-AAAAA") == [
+        ("warning", "unknown-key", "notes.0.auhtor", line)
+    ]
+    result = invoke(["-L", str(ledger.root), "check", "--strict"])
+    assert result.exit_code == 1
+    assert f"REQ-AAAAA.toml:{line}: warning [notes.0.auhtor]: unknown key 'auhtor' in note 1" in (
+        result.stdout
+    )
+    # Never lose data: a rewrite keeps the key in its note.
+    ok(["-L", str(ledger.root), "set", "REQ-AAAAA", "owner=Li"])
+    assert 'text = "hi"\nauhtor = "Bob"\n' in path.read_text(encoding="utf-8")
+    zh = invoke(["-L", str(ledger.root), "--lang", "zh", "check"])
+    assert "第 1 条备注中有未知字段 'auhtor'" in zh.stdout
+
+
+def test_an_unknown_scoring_input_is_one_error_at_its_own_line(ledger: Ledger) -> None:
+    # It was an error at the [rice] line and a warning at the key's line.
+    text = CANON(make()) + "\n[rice]\nreach = 10\nimpakt = 2\n\n[ice]\nimpact = 5\nimpakt = 3\n"
+    _write(ledger, "REQ-AAAAA", text)
+    lines = text.splitlines()
+    assert _file_problems(ledger, "REQ-AAAAA") == [
+        ("error", "unknown-key", "rice.impakt", lines.index("impakt = 2") + 1),
+        ("error", "unknown-key", "ice.impakt", lines.index("impakt = 3") + 1),
+    ]
+
+
+def test_the_findings_of_a_file_come_in_line_order(ledger: Ledger) -> None:
+    text = (
+        'id = "REQ-AAAAA"\ntitle = "t"\nzeta = 1\nstatus = "wip"\npriority = "urgent"\n'
+        'created = 2026-01-01T00:00:00+00:00\neffort = -1\n"客户等级" = "A类"\n'
+    )
+    _write(ledger, "REQ-AAAAA", text)
+    found = _file_problems(ledger, "REQ-AAAAA")
+    assert [(code, f, line) for _s, code, f, line in found] == [
+        ("unknown-key", "zeta", 3),
+        ("unknown-status", "status", 4),
+        ("unknown-priority", "priority", 5),
+        ("schema", "effort", 7),
+        ("unknown-key", "客户等级", 8),
+    ]
+    _write(ledger, "REQ-AAAAA", text.replace('"wip"', '"proposed"').replace('"urgent"', '"low"'))
+    found = _file_problems(ledger, "REQ-AAAAA")
+    assert [line for *_rest, line in found] == [3, 7, 8]
+
+
+def test_a_quoted_key_gets_its_line(ledger: Ledger) -> None:
+    # Every Chinese custom field is written quoted; it had no line.
+    text = CANON(make()).replace(
+        'priority = "medium"\n',
+        'priority = "medium"\n"客户等级" = "A类"\nplain = 1\n\'单引号\' = 2\n',
+    )
+    _write(ledger, "REQ-AAAAA", text)
+    found = _file_problems(ledger, "REQ-AAAAA")
+    assert [(f, line) for _s, _code, f, line in found] == [
+        ("客户等级", 5),
+        ("plain", 6),
+        ("单引号", 7),
+        (None, None),  # not canonical: the whole file, last
+    ]
+    result = invoke(["-L", str(ledger.root), "check"])
+    assert "REQ-AAAAA.toml:5: warning [客户等级]: unknown key '客户等级'" in result.stdout
+
+
+def test_an_invalid_date_is_named_with_its_key_in_check_and_list(ledger: Ledger) -> None:
+    text = CANON(make()).replace('priority = "medium"\n', 'priority = "medium"\ndue = 2026-13-45\n')
+    _write(ledger, "REQ-AAAAA", text)
+    root = str(ledger.root)
+    result = invoke(["-L", root, "check", "-f", "json"])
+    [found] = json.loads(result.stdout)
+    assert (found["code"], found["field"], found["line"]) == ("toml-syntax", "due", 5)
+    assert found["message"] == "due: 2026-13-45 is not a valid date (YYYY-MM-DD)"
+    text_out = invoke(["-L", root, "check"]).stdout
+    assert "REQ-AAAAA.toml:5: error [due]: due: 2026-13-45 is not a valid date" in text_out
+    zh = invoke(["-L", root, "--lang", "zh", "check"]).stdout
+    assert "due：2026-13-45 不是有效的日期（YYYY-MM-DD）" in zh
+    listed = invoke(["-L", root, "list"])
+    assert "REQ-AAAAA.toml:5:7: due: 2026-13-45 is not a valid date (YYYY-MM-DD)" in listed.stderr
+    assert "newline" not in listed.stderr

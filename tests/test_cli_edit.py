@@ -273,3 +273,105 @@ def test_edit_toml_error_line_numbers_match_the_buffer(
     )
     ok(["edit", rid], env=env)
     assert (tmp_path / "seen.txt").read_text(encoding="utf-8") == "owner = = 1"
+
+
+def test_edit_shows_every_problem_each_at_its_line(tmp_path: Path, root: Path, rid: str) -> None:
+    # It showed only the first; `check` lists them all.
+    seen = tmp_path / "seen.txt"
+    env = editor_env(
+        tmp_path,
+        "import re\n"
+        "if call == 1:\n"
+        "    text = text.replace('priority = \"high\"', 'priority = \"urgentish\"')\n"
+        "    text = text.replace('status = \"proposed\"', 'status = \"doing\"')\n"
+        "    path.write_text(text + 'effort = \"five\"\\n', encoding='utf-8')\n"
+        "else:\n"
+        "    lines = text.splitlines()\n"
+        "    found = [re.match(r'# pmledger: line (\\d+): (.*)', l) for l in lines]\n"
+        "    shown = [f'{lines[int(m[1]) - 1]} | {m[2]}' for m in found if m]\n"
+        f"    Path({str(seen)!r}).write_text('\\n'.join(shown), encoding='utf-8')\n"
+        "    sys.exit(1)\n",
+    )
+    result = invoke(["edit", rid], env=env)
+    assert_clean_error(result, 1)
+    shown = seen.read_text(encoding="utf-8").splitlines()
+    assert [s.split(" | ")[0] for s in shown] == [
+        'status = "doing"',
+        'priority = "urgentish"',
+        'effort = "five"',
+    ]
+    assert "status 'doing' is not in the workflow" in shown[0]
+    assert "effort must be a number, got 'five'" in shown[2]
+
+
+def test_edit_names_an_invalid_date_by_its_key(tmp_path: Path, root: Path, rid: str) -> None:
+    seen = tmp_path / "seen.txt"
+    env = editor_env(
+        tmp_path,
+        "if call == 1:\n"
+        "    path.write_text(text + 'due = 2026-13-45\\n', encoding='utf-8')\n"
+        "else:\n"
+        f"    Path({str(seen)!r}).write_text(text.splitlines()[0], encoding='utf-8')\n"
+        "    sys.exit(1)\n",
+    )
+    assert_clean_error(invoke(["edit", rid], env=env), 1)
+    assert seen.read_text(encoding="utf-8").endswith(
+        ": due: 2026-13-45 is not a valid date (YYYY-MM-DD)"
+    )
+
+
+def test_edit_saves_a_chinese_status_by_its_name_like_a_priority(
+    tmp_path: Path, root: Path, rid: str
+) -> None:
+    # `edit` took 紧急 but refused 进行中, which `status`, `set` and `list` take.
+    env = editor_env(
+        tmp_path,
+        "text = text.replace('priority = \"high\"', 'priority = \"紧急\"')\n"
+        "text = text.replace('status = \"proposed\"', 'status = \"进行中\"  # 周一开工')\n"
+        "path.write_text(text, encoding='utf-8')\n",
+    )
+    result = ok(["edit", rid], env=env)
+    assert result.stdout.strip() == rid
+    text = req_path(root, rid).read_text(encoding="utf-8")
+    # Files hold the canonical names only (docs/file-format.md).
+    assert 'status = "in-progress"  # 周一开工\npriority = "critical"\n' in text
+    assert editor_calls(tmp_path) == 1
+
+
+def test_edit_does_not_blame_a_chinese_status_among_other_errors(
+    tmp_path: Path, root: Path, rid: str
+) -> None:
+    seen = tmp_path / "seen.txt"
+    env = editor_env(
+        tmp_path,
+        "if call == 1:\n"
+        "    text = text.replace('priority = \"high\"', 'priority = \"urgentish\"')\n"
+        "    path.write_text(text.replace('status = \"proposed\"', 'status = \"进行中\"'),"
+        " encoding='utf-8')\n"
+        "else:\n"
+        f"    Path({str(seen)!r}).write_text(text, encoding='utf-8')\n"
+        "    path.write_text(text.replace('\"urgentish\"', '\"low\"'), encoding='utf-8')\n",
+    )
+    ok(["edit", rid], env=env)
+    header = [
+        line for line in seen.read_text(encoding="utf-8").splitlines() if line.startswith("# pm")
+    ]
+    assert len(header) == 2, header
+    assert "priority" in header[0]
+    data = read_req(root, rid)
+    assert (data["status"], data["priority"]) == ("in-progress", "low")
+
+
+def test_edit_refuses_an_unknown_chinese_status(tmp_path: Path, root: Path, rid: str) -> None:
+    path = req_path(root, rid)
+    before = path.read_bytes()
+    env = editor_env(
+        tmp_path,
+        "if call == 1:\n"
+        "    path.write_text(text.replace('status = \"proposed\"', 'status = \"飞行中\"'),"
+        " encoding='utf-8')\n",
+    )
+    result = invoke(["edit", rid], env=env)
+    assert_clean_error(result, 1)
+    assert "飞行中" in result.stderr
+    assert path.read_bytes() == before

@@ -7,6 +7,7 @@ What a program reads stays the same in both languages: the files written and
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -151,3 +152,71 @@ def test_help_has_examples_and_no_type_placeholders_for_options(command: str) ->
         text = ok(["--lang", lang, command, "--help"]).stdout
         assert example in text
         assert "<text>" not in text and "<float" not in text
+
+
+def test_the_interview_edits_the_line_as_a_terminal_user_expects(root: Path) -> None:
+    # Left arrow, then a character: inserted before the last one, no escape
+    # sequence in the title; Backspace takes a whole Chinese character.
+    # (Python edits lines only when stdin and stdout are both a terminal.)
+    import pty
+    import subprocess
+    import sys
+
+    pytest.importorskip("readline")
+    for typed, title in (
+        ("需求标题\x1b[D表", "需求标表题"),
+        ("客户导出报告\x7f\x7f表格", "客户导出表格"),
+    ):
+        before = set(root.glob("requirements/*.toml"))
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pmledger", "add"],
+            cwd=root,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+        )
+        os.close(slave)
+        try:
+            screen = _screen_until(master, b"Title")  # typed once the prompt shows
+            os.write(master, (typed + "\n" + "\n" * 9).encode("utf-8"))
+            screen += _screen_until(master, None)
+            assert proc.wait(timeout=60) == 0, screen.decode("utf-8", "replace")
+        finally:
+            proc.kill()
+            os.close(master)
+        (made,) = set(root.glob("requirements/*.toml")) - before
+        assert read_req(root, made.stem)["title"] == title
+
+
+def _screen_until(master: int, wanted: bytes | None) -> bytes:
+    """What the program writes to its terminal, until ``wanted`` shows (None:
+    until it closes the terminal); at most 60 s of silence."""
+    import select
+
+    screen = b""
+    while wanted is None or wanted not in screen:
+        ready, _w, _x = select.select([master], [], [], 60)
+        if not ready:
+            raise AssertionError(f"no output for 60 s: {screen!r}")
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the program ended: its side of the terminal is closed
+            break
+        if not chunk:
+            break
+        screen += chunk
+    return screen
+
+
+def test_an_answer_with_half_a_character_is_asked_again(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    from pmledger.cli import interview
+
+    answers = iter(["客户\udce5\udc88", "客户表"])
+    monkeypatch.setattr(typer, "prompt", lambda *a, **k: next(answers))
+    assert interview.ask("Title", required=True) == "客户表"
+    assert "part of a character was erased" in capsys.readouterr().err

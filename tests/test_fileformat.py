@@ -240,3 +240,66 @@ def test_missing_required_field_is_named() -> None:
     with pytest.raises(InvalidFileError) as err:
         fileformat.loads('id = "REQ-AAAAA"\ntitle = "t"\n', P)
     assert "status" in str(err.value) and "missing" in str(err.value)
+
+
+def test_key_line_finds_quoted_and_dotted_keys() -> None:
+    text = (
+        'id = "REQ-AAAAA"\n"客户等级" = "A类"\n\'单引号\' = 1\n"\\u5ba2户" = 2\n'
+        'site.name = "x"\ndescription = """\nplain = 1\n"""\nplain = 2\n'
+    )
+    assert fileformat.key_line(text, "客户等级") == 2
+    assert fileformat.key_line(text, "单引号") == 3
+    assert fileformat.key_line(text, "客户") == 4  # an escape in the key: read as TOML does
+    assert fileformat.key_line(text, "site") == 5
+    assert fileformat.key_line(text, "absent") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2026-13-45", "due: 2026-13-45 is not a valid date (YYYY-MM-DD)"),
+        ("2026-02-30", "due: 2026-02-30 is not a valid date (YYYY-MM-DD)"),
+        ("2026/12/01  # typed by hand", "due: 2026/12/01 is not a valid date (YYYY-MM-DD)"),
+        ("2026-1-5", "due: 2026-1-5 is not a valid date (YYYY-MM-DD)"),
+        (
+            "2026-12-01T25:00:00",
+            "due: 2026-12-01T25:00:00 is not a valid date and time (YYYY-MM-DD HH:MM:SS+08:00)",
+        ),
+    ],
+)
+def test_an_invalid_date_is_named_by_key_and_value(value: str, message: str) -> None:
+    text = fileformat.dumps(make()) + f"due = {value}\n"
+    with pytest.raises(InvalidFileError) as caught:
+        fileformat.loads(text, P)
+    problem = caught.value.problem
+    assert (problem.message, problem.field, problem.line) == (message, "due", 6)
+    assert problem.column == 7
+
+
+def test_an_invalid_date_in_a_note_names_the_note() -> None:
+    text = (
+        fileformat.dumps(make())
+        + '\n[[notes]]\nat = 2026-11-31 10:00:00+08:00\nby = "Ann"\ntext = "x"\n'
+    )
+    with pytest.raises(InvalidFileError) as caught:
+        fileformat.loads(text, P)
+    problem = caught.value.problem
+    assert problem.field == "notes.0.at"
+    assert problem.message.startswith("notes item 1: at: 2026-11-31 10:00:00+08:00 is not a valid")
+
+
+@pytest.mark.parametrize("line", ["due = 2026-12-01 x", 'title = "open', "effort = 1 2"])
+def test_other_syntax_errors_keep_the_parser_reason(line: str) -> None:
+    with pytest.raises(InvalidFileError) as caught:
+        fileformat.loads(fileformat.dumps(make()) + line + "\n", P)
+    assert caught.value.problem.message.startswith("not valid TOML: ")
+    assert caught.value.problem.field is None
+
+
+def test_an_invalid_date_in_chinese() -> None:
+    from pmledger import i18n
+
+    i18n.activate("zh")
+    with pytest.raises(InvalidFileError) as caught:
+        fileformat.loads(fileformat.dumps(make()) + "due = 2026-13-45\n", P)
+    assert caught.value.problem.message == "due：2026-13-45 不是有效的日期（YYYY-MM-DD）"

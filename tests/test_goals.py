@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pmledger.errors import InvalidFileError, InvalidIdError, InvalidValueError, LedgerExistsError
+from pmledger.errors import (
+    AmbiguousIdError,
+    InvalidFileError,
+    InvalidIdError,
+    InvalidValueError,
+    LedgerExistsError,
+)
 from pmledger.goals import fileformat
 from pmledger.goals.changes import apply_goal_assignments, new_goal, with_reading
 from pmledger.goals.model import Goal, Reading
@@ -111,6 +117,32 @@ def test_store_create_find_resolve(tmp_path: Path) -> None:
         book.require("Q5")
 
 
+def test_store_resolves_a_unique_prefix_the_same_way_everywhere(tmp_path: Path) -> None:
+    book = GoalBook(tmp_path)
+    with pytest.raises(InvalidValueError, match="no goals yet") as empty:
+        book.require("raise")
+    assert "goal add" in str(empty.value)  # nothing to link to yet: say how to make one
+    for goal_id in ("Raise-gross-margin", "销售效率提升", "销售额"):
+        book.create(new_goal(goal_id, goal_id, kpi="k", target=1, as_of=TODAY))
+    for typed, full in [("raise", "Raise-gross-margin"), ("RAISE-G", "Raise-gross-margin"),
+                        ("销售效", "销售效率提升"), ("销售额", "销售额")]:  # fmt: skip
+        assert book.resolve(typed) == book.require(typed) == book.wanted(typed) == full
+    for method in (book.resolve, book.require, book.wanted):
+        with pytest.raises(AmbiguousIdError, match="销售效率提升, 销售额"):
+            method("销售")
+    with pytest.raises(InvalidValueError) as unknown:
+        book.require("营收")
+    message = str(unknown.value)
+    assert "unknown goal '营收'" in message and "销售效率提升" in message
+    assert "goal add" not in message  # the goals exist: no advice to create one again
+    with pytest.raises(InvalidValueError, match="did you mean Raise-gross-margin"):
+        book.require("margin")
+    with pytest.raises(InvalidValueError, match="did you mean Raise-gross-margin"):
+        book.require("rasie-gross-margin")
+    # A filter may name a goal without a file (an import, a ledger without goals/).
+    assert book.wanted("Legacy") == "Legacy"
+
+
 def test_store_reports_broken_files_and_goes_on(tmp_path: Path) -> None:
     book = GoalBook(tmp_path)
     book.create(new_goal("A", "a", kpi="k", target=1, as_of=TODAY))
@@ -139,6 +171,20 @@ def test_assignments() -> None:
     for bad in ("readings=1", "nope=1", "target=abc", "tags+=x", "title="):
         with pytest.raises(InvalidValueError):
             apply_goal_assignments(goal(), [bad], as_of=TODAY)
+
+
+def test_goal_set_says_what_is_wrong_in_words() -> None:
+    for text, expected in [
+        ("target=", "target cannot be empty"),
+        ("target= ", "target cannot be empty"),
+        ("kpi=", "kpi cannot be empty"),
+        ("title=", "title cannot be empty"),
+        ("target=abc", "target must be a number, got 'abc'"),
+        ("baseline=inf", "baseline must be a finite number, got 'inf'"),
+    ]:
+        with pytest.raises(InvalidValueError) as err:
+            apply_goal_assignments(goal(), [text], as_of=TODAY)
+        assert str(err.value) == expected
 
 
 def test_goal_progress_counts_work(settings: Settings) -> None:
@@ -204,6 +250,67 @@ def test_unknown_goal_is_refused_when_written(root: Path) -> None:
     assert_clean_error(result, 2)
     assert "unknown goal 'nope'" in result.stderr
     assert "goal" not in read_req(root, req)
+
+
+def test_a_goal_prefix_works_in_set_add_and_the_filters(root: Path) -> None:
+    ok(["goal", "add", "Raise gross margin", "--kpi", "margin", "--target", "34"])
+    ok(["goal", "add", "销售效率提升", "--kpi", "x", "--target", "50"])
+    first = add("Foo")
+    ok(["set", first, "goal=raise"])
+    assert read_req(root, first)["goal"] == "Raise-gross-margin"  # the full ID is stored
+    second = add("Bar", "--goal", "RAISE")
+    assert read_req(root, second)["goal"] == "Raise-gross-margin"
+    third = add("导出发票")
+    ok(["--lang", "zh", "set", third, "goal=销售"])
+    assert read_req(root, third)["goal"] == "销售效率提升"
+    listed = json.loads(ok(["list", "-g", "raise", "-f", "json"]).stdout)
+    assert sorted(r["id"] for r in listed) == sorted([first, second])
+    ranked = json.loads(ok(["rank", "-g", "销售", "-f", "json"]).stdout)["items"]
+    exported = json.loads(ok(["export", "-g", "销售", "-f", "json"]).stdout)
+    assert [r["id"] for r in ranked] == [r["id"] for r in exported] == [third]
+
+
+def test_an_unclear_goal_names_the_goals_and_never_asks_to_create_one_again(root: Path) -> None:
+    ok(["goal", "add", "销售效率提升", "--kpi", "x", "--target", "50"])
+    ok(["goal", "add", "销售额", "--kpi", "x", "--target", "9"])
+    req = add("x")
+    for args in (["set", req, "goal=销售"], ["add", "y", "--no-input", "--goal", "销售"],
+                 ["list", "-g", "销售"]):  # fmt: skip
+        result = invoke(["--lang", "zh", *args])
+        assert_clean_error(result, 2)
+        assert "销售效率提升、销售额" in result.stderr
+    result = invoke(["--lang", "zh", "set", req, "goal=营收"])
+    assert_clean_error(result, 2)
+    assert "未知的目标 '营收'" in result.stderr and "销售效率提升" in result.stderr
+    assert "创建" not in result.stderr and "goal add" not in result.stderr
+    assert "goal" not in read_req(root, req)
+
+
+def test_a_goal_without_a_file_is_still_a_filter(root: Path) -> None:
+    req = add("x")
+    path = root / "requirements" / f"{req}.toml"
+    path.write_text(path.read_text(encoding="utf-8") + 'goal = "Legacy"\n', encoding="utf-8")
+    listed = json.loads(ok(["list", "-g", "legacy", "-f", "json"]).stdout)
+    assert [r["id"] for r in listed] == [req]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["target cannot be empty", "kpi cannot be empty", "title cannot be empty",
+                "target must be a number, got 'abc'"]),
+        ("zh", ["target 不能为空", "kpi 不能为空", "title 不能为空",
+                "target 必须是数字，收到的是 'abc'"]),
+    ],
+)  # fmt: skip
+def test_goal_set_messages_are_for_people(root: Path, lang: str, expected: list[str]) -> None:
+    ok(["goal", "add", "客户满意度", "--kpi", "NPS", "--target", "60"])
+    for assignment, sentence in zip(
+        ["target=", "kpi=", "title=", "target=abc"], expected, strict=True
+    ):
+        result = invoke(["--lang", lang, "goal", "set", "客户满意度", assignment])
+        assert_clean_error(result, 2)
+        assert result.stderr == f"pmledger: {sentence}\n"
 
 
 def test_goal_errors(root: Path) -> None:

@@ -13,13 +13,14 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 
-from pmledger.errors import os_reason
+from pmledger.errors import FileProblem, os_reason
 from pmledger.i18n import N_, active_language, translate, using
 from pmledger.ledger import fastread, fileformat
 from pmledger.ledger.ledger import SUFFIX
-from pmledger.ledger.model import KNOWN_FIELDS, SCORING_TABLES, Requirement
+from pmledger.ledger.model import KNOWN_FIELDS, SCORING_TABLES, Note, Requirement
 from pmledger.ledger.records import REQUIREMENT, RecordKind
 from pmledger.ledger.settings import Settings
+from pmledger.ledger.validation import field_name
 
 Severity = Literal["error", "warning"]
 
@@ -294,6 +295,7 @@ def _unknown_key_problems(
     data: Mapping[str, Any], path: Path, text: str, settings: Settings
 ) -> list[Problem]:
     allowed = set(KNOWN_FIELDS) | set(settings.ledger.custom_fields)
+    declare = said(N_("declare it in ledger.custom_fields of pmledger.toml, or fix the spelling"))
     problems = [
         problem(
             "warning",
@@ -302,35 +304,69 @@ def _unknown_key_problems(
             path,
             fileformat.key_line(text, key),
             key,
-            fix=said(
-                N_("declare it in ledger.custom_fields of pmledger.toml, or fix the spelling")
-            ),
+            fix=declare,
         )
         for key in data
         if key not in allowed
     ]
+    # A note keeps the keys it does not know too (nothing is dropped), so a
+    # misspelt `by` must be caught here as at the top level.
+    notes = data.get("notes")
+    note_keys = set(Note.model_fields) | set(settings.ledger.custom_fields)
+    for index, note in enumerate(notes if isinstance(notes, list) else ()):
+        if not isinstance(note, Mapping):
+            continue
+        for key in note:
+            if key not in note_keys:
+                loc = ("notes", index, key)
+                problems.append(
+                    problem(
+                        "warning",
+                        "unknown-key",
+                        said(
+                            N_("unknown key {key!r} in note {number}"),
+                            key=key,
+                            number=index + 1,
+                        ),
+                        path,
+                        fileformat.field_line(text, loc),
+                        field_name(loc),
+                        fix=declare,
+                    )
+                )
     known_inputs = _scoring_inputs()
+    for table, keys in _unknown_inputs(data).items():
+        for key in keys:
+            # An error, not a warning: the model refuses the whole file for it.
+            problems.append(
+                problem(
+                    "error",
+                    "unknown-key",
+                    said(
+                        N_("unknown scoring input {name}; {table} reads {inputs}"),
+                        name=f"{table}.{key}",
+                        table=table,
+                        inputs=", ".join(known_inputs[table]),
+                    ),
+                    path,
+                    fileformat.field_line(text, (table, key)),
+                    f"{table}.{key}",
+                )
+            )
+    return problems
+
+
+def _unknown_inputs(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The keys of each scoring table that its model does not read."""
+    known_inputs = _scoring_inputs()
+    found: dict[str, list[str]] = {}
     for table in SCORING_TABLES:
         inputs = data.get(table)
         if isinstance(inputs, Mapping):
-            for key in inputs:
-                if key not in known_inputs[table]:
-                    problems.append(
-                        problem(
-                            "warning",
-                            "unknown-key",
-                            said(
-                                N_("unknown scoring input {name}; {table} reads {inputs}"),
-                                name=f"{table}.{key}",
-                                table=table,
-                                inputs=", ".join(known_inputs[table]),
-                            ),
-                            path,
-                            fileformat.key_line(text, key),
-                            f"{table}.{key}",
-                        )
-                    )
-    return problems
+            unknown = [key for key in inputs if key not in known_inputs[table]]
+            if unknown:
+                found[table] = unknown
+    return found
 
 
 def _scoring_inputs() -> dict[str, tuple[str, ...]]:
@@ -351,17 +387,22 @@ def check_text(
     except tomllib.TOMLDecodeError:
         if problems:
             return problems, None
-        english, shown = in_english_too(syntax_error, text, path)
+        english, shown = in_english_too(syntax_problem, text, path)
         if shown is None:
             return problems, None
+        if shown.field is not None:
+            fix = said(N_("correct the date (or `pmledger edit ID`)"))
+        else:
+            fix = said(N_("fix the TOML syntax (or `pmledger edit ID`)"))
         return [
             problem(
                 "error",
                 "toml-syntax",
-                (english[0], shown[0]),
+                (english.message, shown.message),
                 path,
-                shown[1],
-                fix=said(N_("fix the TOML syntax (or `pmledger edit ID`)")),
+                shown.line,
+                shown.field,
+                fix=fix,
             )
         ], None
     if kind is not REQUIREMENT:
@@ -370,7 +411,14 @@ def check_text(
     try:
         req = Requirement.model_validate(data)
     except ValidationError as exc:
-        problems += schema_problems(exc, path, text)
+        # The model names only the first unknown input of a table, at the
+        # table's header: each is reported below at its own line instead.
+        tables = _unknown_inputs(data)
+        problems += [
+            p
+            for p in schema_problems(exc, path, text)
+            if not (p.field in tables and p.code == "schema")
+        ]
     raw_id = data.get("id")
     if isinstance(raw_id, str) and raw_id != path.stem:
         problems.append(
@@ -414,6 +462,8 @@ def check_text(
         problems += _scoring_problems(req, path, text, settings)
         if REQUIREMENT.canonical(data, text) != text:
             problems.append(_not_canonical(path))
+    # In the order a person reads the file; what concerns the whole file last.
+    problems.sort(key=_reading_order)
     depends = data.get("depends_on")
     goal = data.get("goal")
     facts = FileFacts(
@@ -426,6 +476,10 @@ def check_text(
         goal_line=fileformat.key_line(text, "goal") if goal else None,
     )
     return problems, facts
+
+
+def _reading_order(p: Problem) -> tuple[bool, int]:
+    return p.line is None, p.line or 0
 
 
 def _generic_problems(
@@ -452,9 +506,16 @@ def _not_canonical(path: Path) -> Problem:
 
 def syntax_error(text: str, path: Path) -> tuple[str, int | None] | None:
     """Why ``text`` is not TOML, and where (None: the parser accepts it)."""
+    found = syntax_problem(text, path)
+    return (found.message, found.line) if found is not None else None
+
+
+def syntax_problem(text: str, path: Path) -> FileProblem | None:
+    """Why ``text`` is not TOML, where, and the key when one is to blame (an
+    invalid date); None when the parser accepts it."""
     try:
         fileformat.parse_toml(text, path)
     except Exception as exc:
         fp = getattr(exc, "problem", None)
-        return (fp.message, fp.line) if fp else (str(exc), None)
+        return fp if isinstance(fp, FileProblem) else FileProblem(path, str(exc))
     return None

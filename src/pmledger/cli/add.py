@@ -139,7 +139,8 @@ def add(
     if goal:
         from pmledger.goals.store import GoalBook
 
-        goal = GoalBook(ledger.root).require(goal)  # an unknown goal is refused
+        # A unique prefix is fine; the full ID is stored, an unknown goal refused.
+        goal = GoalBook(ledger.root).require(goal)
     interactive = not no_input and sys.stdin.isatty()
     fields: dict[str, Any] = {
         "priority": priority,

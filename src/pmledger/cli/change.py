@@ -50,7 +50,7 @@ def set_(
     from pmledger.changes import apply_assignments, parse_assignment
 
     ledger = open_ledger(ctx)
-    _refuse_unknown_goal(ledger, assignments)
+    assignments = _resolve_goal(ledger, assignments)
     req = ledger.load(req_id)
     graph = None
     if any(parse_assignment(a)[0] == "depends_on" for a in assignments):
@@ -67,14 +67,18 @@ def set_(
     _saved(ledger, req, updated)
 
 
-def _refuse_unknown_goal(ledger: Ledger, assignments: list[str]) -> None:
+def _resolve_goal(ledger: Ledger, assignments: list[str]) -> list[str]:
+    """``goal=PREFIX`` as ``goal=FULL-ID``, as `goal show` reads it; an unknown goal is refused."""
     from pmledger.changes import parse_assignment
     from pmledger.goals.store import GoalBook
 
+    out = []
     for text in assignments:
-        key, _, value = parse_assignment(text)
-        if key == "goal" and value.strip():
-            GoalBook(ledger.root).require(value.strip())
+        key, op, value = parse_assignment(text)
+        if key == "goal" and op == "=" and value.strip():
+            text = "goal=" + GoalBook(ledger.root).require(value.strip())
+        out.append(text)
+    return out
 
 
 def status(

@@ -209,10 +209,11 @@ class FilterOptions:
     due_before: DueBeforeOpt = None
     include_inactive: AllOpt = False
 
-    def filter(self, settings: Settings, as_of: date) -> Filter:
-        """The core filter (statuses checked against the workflow, dates parsed)."""
+    def filter(self, settings: Settings, as_of: date, *, root: Path | None = None) -> Filter:
+        """The core filter (statuses checked against the workflow, dates parsed,
+        goals resolved in the ledger at ``root``)."""
         # The fields are named after build_filter's parameters.
-        return build_filter(settings=settings, as_of=as_of, **vars(self))
+        return build_filter(settings=settings, as_of=as_of, root=root, **vars(self))
 
 
 @functools.cache
@@ -388,8 +389,10 @@ def build_filter(
     due_before: str | None = None,
     search: list[str] | None = None,
     include_inactive: bool = False,
+    root: Path | None = None,
 ) -> Filter:
-    """The core filter from the shared listing options."""
+    """The core filter from the shared listing options (``--goal`` resolved in the
+    ledger at ``root``, as ``set goal=`` stores it)."""
     from pmledger.dates import parse_date
     from pmledger.query.filters import Filter, check_statuses
 
@@ -399,12 +402,23 @@ def build_filter(
         tags=split_values(tag),
         departments=split_values(department),
         requesters=split_values(requester),
-        goals=split_values(goal),
+        goals=_goal_ids(split_values(goal), root),
         overdue=overdue,
         due_before=parse_date(due_before, as_of=as_of) if due_before else None,
         text=" ".join(search) if search else None,
         include_inactive=include_inactive,
     )
+
+
+def _goal_ids(typed: tuple[str, ...], root: Path | None) -> tuple[str, ...]:
+    # `--goal raise` means the goal `goal show raise` shows: a unique prefix,
+    # any case. Imported only when a goal is given: start-up stays fast.
+    if not typed or root is None:
+        return typed
+    from pmledger.goals.store import GoalBook
+
+    book = GoalBook(root)
+    return tuple(book.wanted(g) for g in typed)
 
 
 def report_problems(problems: list[object]) -> None:

@@ -26,11 +26,12 @@ import typer
 
 from pmledger.cli.common import open_ledger, warn_lost_comments
 from pmledger.cli.completion import IdArg
-from pmledger.errors import EditAbortedError, InvalidFileError, os_reason
+from pmledger.errors import EditAbortedError, InvalidFileError, WorkflowError, os_reason
 from pmledger.i18n import _
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.model import Requirement
 
 HEADER = "# pmledger: "
 
@@ -57,16 +58,65 @@ def _strip_header(text: str) -> str:
     return "".join(lines)
 
 
-def _with_header(body: str, line: int | None, message: str) -> str:
-    """The buffer shown again after an error: the problem on top, then the file."""
-    notes = [
-        message,
-        _("fix it and save, or save unchanged / empty the file to abandon"),
-    ]
-    if line is not None:
-        # The numbers the user sees in the editor include these comment lines.
-        notes[0] = _("line {line}: {message}").format(line=line + len(notes), message=message)
+def _with_header(body: str, problems: list[tuple[int | None, str]]) -> str:
+    """The buffer shown again after an error: every problem on top, then the file."""
+    notes = [message for _line, message in problems]
+    notes.append(_("fix it and save, or save unchanged / empty the file to abandon"))
+    for index, (line, message) in enumerate(problems):
+        if line is not None:
+            # The numbers the user sees in the editor include these comment lines.
+            notes[index] = _("line {line}: {message}").format(
+                line=line + len(notes), message=message
+            )
     return "".join(f"{HEADER}{note}\n" for note in notes) + body
+
+
+def _problems(ledger: Ledger, path: Path, body: str) -> list[tuple[int | None, str]]:
+    """Every error of the edited text, with its line, as `check` reports them
+    (parsing stops at the first stage that fails: the schema before the workflow)."""
+    from pmledger.check import check_text
+
+    found, _facts = check_text(path, body, ledger.settings)
+    named = _status_name(ledger, path, body) is not None
+    return [
+        (p.line, p.text)
+        for p in found
+        if p.severity == "error" and not (named and p.code == "unknown-status")
+    ]
+
+
+def _status_name(ledger: Ledger, path: Path, body: str) -> str | None:
+    """The workflow status the edited ``status`` names by its label (进行中), if
+    it is not already a status name."""
+    from pmledger.i18n.labels import resolve_status
+    from pmledger.ledger import fileformat
+
+    try:
+        status = fileformat.parse_toml(body, path).get("status")
+        if not isinstance(status, str) or status in ledger.settings.ledger.statuses:
+            return None
+        return resolve_status(status, ledger.settings)
+    except (InvalidFileError, WorkflowError):
+        return None
+
+
+def _parse(ledger: Ledger, path: Path, body: str) -> Requirement:
+    """The edited text as a requirement.
+
+    A status typed by its Chinese label (进行中) is read as its name and saved
+    so, as a priority alias (紧急) is: files hold only the canonical names.
+    """
+    try:
+        return ledger.parse(path, body)
+    except InvalidFileError:
+        status = _status_name(ledger, path, body)
+        if status is None:
+            raise
+    from pmledger.ledger import fileformat
+
+    renamed = fileformat.loads(body, path).model_copy(update={"status": status})
+    # Parsed again as written, so the ID and everything else is checked as usual.
+    return ledger.parse(path, fileformat.dumps(renamed))
 
 
 def _keep_edited(req_id: str, text: str) -> Path:
@@ -116,15 +166,19 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
             if body == original:
                 return EditResult(path.stem, changed=False)
             try:
-                req = ledger.parse(path, body)
+                req = _parse(ledger, path, body)
             except InvalidFileError as exc:
+                problems = _problems(ledger, path, body) or [
+                    (p.line, p.message) for p in exc.problems
+                ]
                 if edited == presented:
                     raise EditAbortedError(
                         _("{problem}; {file} was not changed").format(
-                            problem=exc.problem.message, file=path.name
+                            problem="; ".join(message for _line, message in problems),
+                            file=path.name,
                         )
                     ) from None
-                presented = _with_header(body, exc.problem.line, exc.problem.message)
+                presented = _with_header(body, problems)
                 continue
             # Another terminal (`note`, `set`, a git checkout) may have written
             # the file while the editor was open: never overwrite that.

@@ -98,7 +98,7 @@ def export(
         raise InvalidValueError(_("XLSX is a binary file: name one with --output FILE.xlsx"))
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    flt = where.filter(settings, as_of)
+    flt = where.filter(settings, as_of, root=ledger.root)
     loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     chosen = select(loaded.requirements, flt, settings=settings, as_of=as_of)

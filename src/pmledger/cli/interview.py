@@ -48,6 +48,7 @@ def interview(
     Raises KeyboardInterrupt on Ctrl-C or Ctrl-D (the error table turns it
     into `interrupted`, exit 130).
     """
+    line_editing()
     try:
         return _interview(ledger, dict(given), as_of=as_of, open_summaries=open_summaries)
     except typer.Abort:
@@ -55,6 +56,22 @@ def interview(
         # exit 1); end the prompt's line and report it as the interruption it is.
         sys.stderr.write("\n")
         raise KeyboardInterrupt from None
+
+
+def line_editing() -> None:
+    """Arrow keys, Home/End and Backspace over Chinese characters at the prompts.
+
+    Python's ``input()`` (which click's prompts call) edits the line only
+    once ``readline`` is loaded. Without it the terminal's own line editing
+    stores an arrow key's escape sequence in the answer, and Backspace
+    erases half of a double-width character on the screen but all of it in
+    the answer.
+    """
+    import contextlib
+
+    # (A Python built without readline, as on Windows: the terminal's editing.)
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401
 
 
 def _interview(
@@ -121,6 +138,9 @@ def ask(
             prompt_suffix=_prompt_suffix(),
         )
         answer = answer.strip()
+        if _torn(answer):
+            sys.stderr.write(_("Error: part of a character was erased; type it again") + "\n")
+            continue
         if not answer:
             if required:
                 sys.stderr.write(
@@ -135,6 +155,13 @@ def ask(
                 sys.stderr.write(_("Error: {message}").format(message=sanitize(str(exc))) + "\n")
                 continue
         return answer
+
+
+def _torn(answer: str) -> bool:
+    """Whether ``answer`` holds bytes that are not UTF-8 (Python gives them as
+    lone surrogates): a terminal without line editing erases one byte of a
+    Chinese character on Backspace; writing them would fail."""
+    return any("\udc80" <= c <= "\udcff" for c in answer)
 
 
 def check_priority(text: str) -> object:
@@ -225,6 +252,7 @@ def confirm(question: str, *, default: bool) -> bool:
     import unicodedata
 
     hint = _("[Y/n]") if default else _("[y/N]")
+    line_editing()
     while True:
         answer: str = typer.prompt(
             f"{question} {hint}",

@@ -111,7 +111,7 @@ def list_(
     ctx.with_resource(language_for(fmt))
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    flt = where.filter(settings, as_of)
+    flt = where.filter(settings, as_of, root=ledger.root)
     loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     reqs = sort_requirements(

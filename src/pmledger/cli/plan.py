@@ -77,7 +77,7 @@ def plan(
         refuse(_("--sprint only names the sprint that --apply records; add --apply"))
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    flt = where.filter(settings, as_of)
+    flt = where.filter(settings, as_of, root=ledger.root)
     ranking, everything = load_ranking(
         ledger, flt, as_of=as_of, model=model, skip_incomplete=skip_incomplete
     )

@@ -110,7 +110,7 @@ def rank(
 
     ledger = open_ledger(ctx)
     settings = ledger.settings
-    flt = where.filter(settings, as_of)
+    flt = where.filter(settings, as_of, root=ledger.root)
     ranking, _everything = load_ranking(
         ledger, flt, as_of=as_of, model=model, skip_incomplete=skip_incomplete
     )

@@ -97,7 +97,7 @@ def report(
         lang = i18n.active_language()
     labels(lang)  # an unknown language is refused before any work
     ledger = open_ledger(ctx)
-    flt = replace(where, include_inactive=True).filter(ledger.settings, as_of)
+    flt = replace(where, include_inactive=True).filter(ledger.settings, as_of, root=ledger.root)
     loaded = load_everything(ledger)
     goals = GoalBook(ledger.root).load_all()
     report_problems([*loaded.problems, *goals.problems])

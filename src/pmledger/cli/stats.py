@@ -100,6 +100,7 @@ def selected(
         owner=owner,
         goal=goal,
         include_inactive=True,
+        root=ledger.root,
     )
     loaded = load_everything(ledger)
     report_problems(list(loaded.problems))

@@ -16,24 +16,21 @@ from pmledger.dates import parse_date
 from pmledger.errors import InvalidValueError
 from pmledger.goals.model import Goal, Reading
 from pmledger.i18n import _
+from pmledger.ledger.validation import sentences
 
 READ_ONLY = ("id", "readings", "notes")
 NUMBERS = ("target", "baseline", "current")
 SETTABLE = tuple(f for f in Goal.model_fields if f not in READ_ONLY)
+# Fields every goal has: `goal set` can change them, never clear them.
+REQUIRED = tuple(f for f in SETTABLE if Goal.model_fields[f].is_required())
 
 
 def _validate(data: dict[str, Any]) -> Goal:
     try:
         return Goal.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "value"
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = _("required")
-        raise InvalidValueError(
-            _("invalid value for goal {field}: {problem}").format(field=loc, problem=msg)
-        ) from None
+        # People's words, as for requirements: "target must be a number, got 'x'".
+        raise InvalidValueError("; ".join(sentences(exc))) from None
 
 
 def number(key: str, text: str) -> int | float:
@@ -47,11 +44,11 @@ def number(key: str, text: str) -> int | float:
         value = float(cleaned)
     except ValueError:
         raise InvalidValueError(
-            _("invalid value for {key}: {text!r} is not a number").format(key=key, text=text)
+            _("{field} must be a number, got {text!r}").format(field=key, text=text)
         ) from None
     if value != value or value in (float("inf"), float("-inf")):
         raise InvalidValueError(
-            _("invalid value for {key}: {text!r} is not a finite number").format(key=key, text=text)
+            _("{field} must be a finite number, got {text!r}").format(field=key, text=text)
         )
     return value
 
@@ -116,6 +113,9 @@ def apply_goal_assignments(goal: Goal, assignments: Iterable[str], *, as_of: dat
                     key=key, fields=", ".join(SETTABLE)
                 )
             )
+        if not value and key in REQUIRED:
+            # (An empty value clears an optional field; these have no "unset".)
+            raise InvalidValueError(_("{field} cannot be empty").format(field=key))
         if key in NUMBERS:
             data[key] = number(key, value) if value else None
         elif key == "due":

@@ -51,6 +51,27 @@ def slug(title: str) -> str:
     return text if text and GOAL_ID.match(text) else ""
 
 
+def _some(ids: list[str], limit: int) -> str:
+    """The first ``limit`` IDs, and an ellipsis when there are more."""
+    shown = ids[:limit] + (["…"] if len(ids) > limit else [])
+    return i18n.pgettext("list separator", ", ").join(shown)
+
+
+def _near(text: str, known: list[str]) -> list[str]:
+    """The goal IDs a mistyped ``text`` is close to: those holding it (``margin``
+    in ``Raise-gross-margin``), else those spelled alike (``rasie-gross-margin``)."""
+    from difflib import get_close_matches
+
+    value = text.strip().casefold()
+    if not value:
+        return []
+    holding = [i for i in known if value in i.casefold()]
+    if holding:
+        return holding
+    folded = {i.casefold(): i for i in known}
+    return [folded[f] for f in get_close_matches(value, list(folded), n=3, cutoff=0.75)]
+
+
 class GoalBook:
     """The goals of one ledger (``ROOT/goals/*.toml``)."""
 
@@ -94,37 +115,69 @@ class GoalBook:
         folded = [i for i in known if i.casefold() == value.casefold()]
         return folded[0] if len(folded) == 1 else None
 
-    def resolve(self, text: str) -> str:
-        """Like :meth:`find`, also accepting a unique prefix; raises when unknown."""
+    def candidates(self, text: str) -> list[str]:
+        """The goal IDs ``text`` may mean: itself, else the one equal ignoring case,
+        else every ID it begins (ignoring case; ``raise`` -> ``Raise-gross-margin``,
+        ``销售`` -> ``销售效率提升``)."""
         found = self.find(text)
         if found is not None:
-            return found
+            return [found]
         value = text.strip().casefold()
-        matches = [i for i in self.ids() if i.casefold().startswith(value)] if value else []
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise AmbiguousIdError(
-                i18n._("{text!r} matches several goals: {ids}").format(
-                    text=text, ids=", ".join(matches[:5])
-                )
-            )
+        return [i for i in self.ids() if i.casefold().startswith(value)] if value else []
+
+    def resolve(self, text: str) -> str:
+        """Like :meth:`find`, also accepting a unique prefix; raises when unknown."""
+        matches = self._one(text)
+        if matches:
+            return matches
         raise GoalNotFoundError(
             i18n._("no goal {text!r} in {folder}").format(text=text, folder=self.folder)
         )
 
     def require(self, text: str) -> str:
-        """The goal ID a requirement may link to; an unknown goal is a usage error."""
-        found = self.find(text)
-        if found is None:
-            known = ", ".join(self.ids()[:8]) or i18n._("none yet")
+        """The goal ID a requirement may link to, resolved as by :meth:`resolve`;
+        an unknown goal is a usage error."""
+        found = self._one(text)
+        if found:
+            return found
+        known = self.ids()
+        if not known:
             raise InvalidValueError(
                 i18n._(
-                    "unknown goal {text!r} (goals: {known}); create it first with "
-                    "`pmledger goal add TITLE --id ID --kpi NAME --target N`"
-                ).format(text=text, known=known)
+                    "unknown goal {text!r}: the ledger has no goals yet; create one with "
+                    "`pmledger goal add TITLE --kpi NAME --target N`"
+                ).format(text=text)
             )
-        return found
+        # The goals exist: naming them helps; advice to create one would
+        # invite a duplicate of a goal typed differently.
+        near = _near(text, known)
+        if near:
+            message = i18n._("unknown goal {text!r}; did you mean {ids}?")
+            raise InvalidValueError(message.format(text=text, ids=_some(near, 5)))
+        raise InvalidValueError(
+            i18n._("unknown goal {text!r}; the goals are: {known}").format(
+                text=text, known=_some(known, 8)
+            )
+        )
+
+    def wanted(self, text: str) -> str:
+        """The goal a filter (``list --goal``) means, resolved as by :meth:`resolve`.
+
+        A value that names no goal file is kept as typed: requirements may
+        name goals that have no file (a ledger without ``goals/``, an import).
+        """
+        return self._one(text) or text
+
+    def _one(self, text: str) -> str:
+        """The one goal ID ``text`` means, "" for none; several are an error."""
+        matches = self.candidates(text)
+        if len(matches) > 1:
+            raise AmbiguousIdError(
+                i18n._("{text!r} matches several goals: {ids}").format(
+                    text=text, ids=_some(matches, 5)
+                )
+            )
+        return matches[0] if matches else ""
 
     def load(self, text: str) -> Goal:
         """One goal, validated."""

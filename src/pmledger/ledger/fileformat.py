@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from pmledger.ledger.model import (
     Requirement,
     evident_requirement,
 )
-from pmledger.ledger.validation import describe
+from pmledger.ledger.validation import describe, field_name, label
 
 if TYPE_CHECKING:
     import tomllib
@@ -186,6 +187,12 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
             reason = _("unresolved git merge-conflict markers")
             line = _conflict_line(text) or line
             column = 1
+        elif line is not None and (bad := bad_date(text, line)) is not None:
+            # tomllib's words ("Expected newline or end of document after a
+            # statement") name neither the key nor the date.
+            raise InvalidFileError(
+                FileProblem(path, bad.message, line=line, column=bad.column, field=bad.field)
+            ) from None
         raise InvalidFileError(
             FileProblem(
                 path,
@@ -194,6 +201,63 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
                 column=column,
             )
         ) from None
+
+
+# What a person means as a date or a date and time, valid or not: 2026-13-45,
+# 2026-2-30, 2026/12/01, 2026-12-01 25:00. TOML reads only real dates written
+# YYYY-MM-DD, so the parser refuses these with words about newlines.
+_DATE_LIKE = re.compile(
+    r"\d{4}(?P<sep>[-/.])\d{1,2}(?:(?P=sep)\d{1,2})?"
+    r"(?P<time>[Tt ]\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{1,2}:\d{2})?)?"
+)
+
+
+@dataclass(frozen=True)
+class BadDate:
+    """A value that was meant as a date but is none: where, and the sentence."""
+
+    field: str
+    column: int
+    message: str
+
+
+def bad_date(text: str, line: int) -> BadDate | None:
+    """The date-like value TOML refused on ``line`` (1-based), said with its key.
+
+    None when that line holds no such value, so the parser's own reason stands.
+    """
+    import tomllib
+
+    from pmledger.ledger.comments import statements
+
+    text = strip_bom(text)
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    content = lines[line - 1].rstrip("\r")
+    stmt = next((s for s in statements(text) if s.line == line and not s.header), None)
+    equals = content.find("=")
+    if stmt is None or equals < 0:
+        return None
+    value = content[equals + 1 :].split("#", 1)[0].strip()
+    shape = _DATE_LIKE.fullmatch(value)
+    if shape is None:
+        return None
+    try:
+        tomllib.loads(f"v = {value}\n")
+        return None  # a real date: the parser refused something else on this line
+    except tomllib.TOMLDecodeError:
+        pass
+    if shape.group("time"):
+        template = _("{field}: {value} is not a valid date and time (YYYY-MM-DD HH:MM:SS+08:00)")
+    else:
+        template = _("{field}: {value} is not a valid date (YYYY-MM-DD)")
+    where = label(stmt.path)
+    return BadDate(
+        field=field_name(stmt.path) or where,
+        column=content.find(value) + 1,
+        message=template.format(field=where, value=value),
+    )
 
 
 def _conflict_line(text: str) -> int | None:
@@ -228,12 +292,20 @@ def dumps_document(doc: Mapping[str, Any], blocks: tuple[str, ...]) -> str:
 
 
 def key_line(text: str, key: str) -> int | None:
-    """The line where ``key = ...`` (or ``[key]``) is written, for error messages."""
-    pattern = re.compile(rf"^\s*(?:{re.escape(key)}\s*=|\[+\s*{re.escape(key)}\s*\]+)")
+    """The line where the top-level ``key = ...`` (or ``[key]``) is written, for
+    error messages; a key written in quotes (``"客户等级" = "A"``) too."""
+    name = re.escape(key)
+    # Bare, "basic" or 'literal': a key outside A-Za-z0-9_- is always quoted.
+    spelt = rf"(?:{name}|\"{name}\"|'{name}')"
+    pattern = re.compile(rf"^\s*(?:{spelt}\s*=|\[+\s*{spelt}\s*\]+)")
     for number, content in enumerate(text.splitlines(), start=1):
         if pattern.match(content):
             return number
-    return None
+    # Rarer spellings (escapes in a quoted key, a dotted key `a.b = 1`): the
+    # statement scanner reads keys as TOML does, at ~30 times the cost.
+    from pmledger.ledger.comments import statements
+
+    return next((s.line for s in statements(strip_bom(text)) if s.path[:1] == (key,)), None)
 
 
 def field_line(text: str, loc: tuple[str | int, ...]) -> int | None:
