@@ -305,11 +305,16 @@ def test_hostile_title_is_shown_literally(root: Path, monkeypatch: pytest.Monkey
     req_id = add(title)
     data = json.loads(ok(["list", "--format", "json"]).stdout)
     assert data[0]["title"] == title  # JSON keeps the text, escaped by json itself
-    for args in (["list"], ["show", req_id], ["list", "--format", "markdown"]):
+    for args in (["list"], ["show", req_id]):
         result = ok(args)
         assert "[red]x[/red]" in result.stdout, args
         assert "\x1b" not in result.output, args
         assert "EVIL" in result.stdout
+    # Markdown shows it literally by escaping what markdown would read.
+    markdown = ok(["list", "--format", "markdown"]).output
+    assert "\\[red\\]x\\[/red\\]" in markdown
+    assert "\x1b" not in markdown
+    assert "EVIL" in markdown
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")  # a forced terminal is 80 wide: keep the title on one line

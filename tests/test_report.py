@@ -20,8 +20,8 @@ from pmledger.ledger.ledger import Ledger
 from pmledger.report.data import ReportOptions, build_report, reason
 from pmledger.report.html import render_html
 from pmledger.report.labels import EN, labels
-from pmledger.report.markdown import esc
 from pmledger.report.stats import age_bucket
+from pmledger.report.text import esc
 
 from .cli_helpers import AS_OF, add, copy_example, invoke, make_ledger, ok
 
@@ -83,7 +83,7 @@ def test_markdown_is_clean_gfm(tmp_path: Path) -> None:
 def test_markdown_escapes_user_text() -> None:
     assert esc("<script>") == "\\<script\\>"
     assert esc("a | b") == "a \\| b"
-    assert esc("x\x1b[31m") == "x\\\\u001b\\[31m"
+    assert esc("x\x1b[31m") == "x\\\\x1b\\[31m"
 
 
 def test_html_structure_and_no_network(tmp_path: Path) -> None:

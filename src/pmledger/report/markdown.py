@@ -6,8 +6,6 @@ punctuation, ``|`` in tables and HTML tags all come out as typed.
 
 from __future__ import annotations
 
-import re
-
 from pmledger.goals.progress import GoalProgress
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
@@ -20,17 +18,7 @@ from pmledger.report.labels import (
     report_labels,
     status_text,
 )
-from pmledger.report.text import clean, number, percent
-
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
-
-
-def esc(text: object, limit: int | None = None) -> str:
-    """User text, safe inside a markdown table cell or paragraph."""
-    value = clean(text, limit)
-    value = _SPECIAL.sub(r"\\\1", value)
-    # A leading "1." or "-" would start a list; "&" an entity.
-    return value.replace("&", "&amp;")
+from pmledger.report.text import esc, number, percent
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
