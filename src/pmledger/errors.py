@@ -46,6 +46,10 @@ class NotFoundError(PmledgerError):
     """No requirement has the given ID."""
 
 
+class SprintNotFoundError(NotFoundError):
+    """No requirement is assigned to the sprint named."""
+
+
 class AmbiguousIdError(PmledgerError):
     """A shortened ID matches more than one requirement."""
 

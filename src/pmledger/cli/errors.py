@@ -41,6 +41,7 @@ from pmledger.errors import (
     PmledgerError,
     RemovedError,
     ScoringError,
+    SprintNotFoundError,
     UnkeptRemovalError,
     WorkflowError,
 )
@@ -96,6 +97,7 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         N_("commit it first if the ledger is in git, or use --force to remove it anyway"),
     ),
     RemovedError: (FAILURE, ""),
+    SprintNotFoundError: (FAILURE, N_("`pmledger sprint list` shows every sprint")),
     GitError: (FAILURE, ""),
     GoalNotFoundError: (FAILURE, N_("`pmledger goal list` shows every goal")),
 }
