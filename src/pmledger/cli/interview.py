@@ -268,7 +268,7 @@ def confirm(question: str, *, default: bool) -> bool:
             return True
         if word in _NO:
             return False
-        sys.stderr.write(_("Error: answer y (是) or n (否)") + "\n")
+        sys.stderr.write(_("Error: answer y or n") + "\n")
 
 
 def newest_requirement(ledger: Ledger) -> Requirement | None:
