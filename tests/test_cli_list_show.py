@@ -558,3 +558,16 @@ def test_list_json_batches_are_the_items_one_by_one(monkeypatch: pytest.MonkeyPa
     assert "\u2028" not in batched[0] and "\\u2028" in batched[0]
     monkeypatch.setattr("pmledger.cli.output.stdout_is_terminal", lambda: True)
     assert list(listing._json_items(reqs)) == [json_safe(r.model_dump_json()) for r in reqs]
+
+
+def test_show_writes_custom_tables_and_lists_as_a_reader_would(root: Path) -> None:
+    rid = add("Budgeted")
+    path = req_path(root, rid)
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + 'regions = ["北区", "南区"]\n\n[budget]\nvalue = 12000\ncurrency = "EUR"\n',
+        encoding="utf-8",
+    )
+    out = ok(["show", rid], env={"COLUMNS": "120"}).stdout
+    assert "value=12000, currency=EUR" in out and "北区, 南区" in out
+    assert "{" not in out and "[" not in out
