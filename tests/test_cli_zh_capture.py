@@ -237,3 +237,20 @@ def _until_line_editing(master: int) -> bytes:
         if ready:
             screen += os.read(master, 4096)
     raise AssertionError(f"the prompt never took the terminal: {screen!r}")
+
+
+def test_an_offered_answer_is_cleared_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from pmledger.cli import interview
+
+    asked: list[str] = []
+
+    def prompt(label: str, **kwargs: object) -> str:
+        asked.append(label)
+        return "-"
+
+    monkeypatch.setattr(typer, "prompt", prompt)
+    assert interview.ask("Department", default="销售部") == ""
+    assert asked == ["Department (- for none)"]
+    assert interview.ask("Title", required=True, check=None) == "-"  # a title may be "-"
