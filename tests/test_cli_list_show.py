@@ -305,11 +305,16 @@ def test_hostile_title_is_shown_literally(root: Path, monkeypatch: pytest.Monkey
     req_id = add(title)
     data = json.loads(ok(["list", "--format", "json"]).stdout)
     assert data[0]["title"] == title  # JSON keeps the text, escaped by json itself
-    for args in (["list"], ["show", req_id], ["list", "--format", "markdown"]):
+    for args in (["list"], ["show", req_id]):
         result = ok(args)
         assert "[red]x[/red]" in result.stdout, args
         assert "\x1b" not in result.output, args
         assert "EVIL" in result.stdout
+    # Markdown shows it literally by escaping what markdown would read.
+    markdown = ok(["list", "--format", "markdown"]).output
+    assert "\\[red\\]x\\[/red\\]" in markdown
+    assert "\x1b" not in markdown
+    assert "EVIL" in markdown
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")  # a forced terminal is 80 wide: keep the title on one line
@@ -553,3 +558,16 @@ def test_list_json_batches_are_the_items_one_by_one(monkeypatch: pytest.MonkeyPa
     assert "\u2028" not in batched[0] and "\\u2028" in batched[0]
     monkeypatch.setattr("pmledger.cli.output.stdout_is_terminal", lambda: True)
     assert list(listing._json_items(reqs)) == [json_safe(r.model_dump_json()) for r in reqs]
+
+
+def test_show_writes_custom_tables_and_lists_as_a_reader_would(root: Path) -> None:
+    rid = add("Budgeted")
+    path = req_path(root, rid)
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + 'regions = ["北区", "南区"]\n\n[budget]\nvalue = 12000\ncurrency = "EUR"\n',
+        encoding="utf-8",
+    )
+    out = ok(["show", rid], env={"COLUMNS": "120"}).stdout
+    assert "value=12000, currency=EUR" in out and "北区, 南区" in out
+    assert "{" not in out and "[" not in out

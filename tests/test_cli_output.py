@@ -132,7 +132,8 @@ def test_no_format_writes_control_characters_to_a_terminal(
     _add_evil(Path.cwd())
     out = ok([command, "-f", fmt]).stdout
     assert "\x1b[2J" not in out and "\x07" not in out and "\x9b" not in out
-    assert "\\x1b[2J" in out
+    # As the table shows it; markdown escapes the backslash and bracket it adds.
+    assert ("\\\\x1b\\[2J" if fmt == "markdown" else "\\x1b[2J") in out
 
 
 def test_csv_to_a_file_keeps_the_exact_text(tmp_path: Path) -> None:
@@ -464,3 +465,191 @@ def test_number_cells_are_each_values_text(values: list[float], kind: Any, place
     assert output._cell_texts(values, kind, places) == [
         output.one_line(output._plain(v, kind, places)) for v in values
     ]
+
+
+# ------------------------------------------------------------- markdown is literal
+
+# HTML, emphasis, code, a link, strike-through, a heading mark, an entity:
+# all of it must render as typed on GitHub.
+HOSTILE_MD = "<b>x</b> *stars* _u_ `c` [l](http://e.x) ~s~ #h &lt; a|b"
+
+
+def _rendered(markdown: str) -> str:
+    """Markdown as GitHub renders it (CommonMark with GFM tables and strike-through)."""
+    from markdown_it import MarkdownIt
+
+    html: str = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    return html
+
+
+def _assert_literal(markdown: str) -> None:
+    import html
+
+    # Any part read as markup (a tag, emphasis, a link...) would break the text.
+    shown = _rendered(markdown)
+    assert html.escape(HOSTILE_MD, quote=False) in shown, shown
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["rank"],
+        ["rank", "--explain"],
+        ["rank", "--matrix"],
+    ],
+)
+def test_markdown_shows_a_title_literally(tmp_path: Path, args: list[str]) -> None:
+    from pmledger.report.text import esc
+
+    make_ledger(tmp_path)
+    add(HOSTILE_MD)
+    markdown = ok([*args, "-f", "markdown"]).stdout
+    _assert_literal(markdown)
+    # One escaping rule for every markdown writer: the report's.
+    assert esc(HOSTILE_MD) in markdown
+    assert esc(HOSTILE_MD) in ok(["report"]).stdout
+
+
+def test_diff_markdown_shows_a_title_literally(tmp_path: Path) -> None:
+    from pmledger.report.text import esc
+
+    from .git_helpers import new_repo
+
+    ledger = new_repo(tmp_path)
+    os.chdir(ledger.root)
+    add(HOSTILE_MD)
+    markdown = ok(["diff", "-f", "markdown"]).stdout
+    _assert_literal(markdown)
+    assert esc(HOSTILE_MD) in markdown
+
+
+def test_markdown_text_under_a_table_is_not_a_row_of_it(acme: Path) -> None:
+    markdown = ok(["rank", "--as-of", AS_OF, "--explain", "-n", "2", "-f", "markdown"]).stdout
+    shown = _rendered(markdown)
+    assert shown.count("<table>") == 3
+    assert re.search(r"<p>above #2 because: ", shown), shown
+    assert "<td>above" not in shown
+
+
+# ------------------------------------------------------------- narrow terminals
+
+
+def test_list_cuts_the_title_before_it_drops_the_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_ledger(tmp_path)
+    add("A rejected requirement with a fairly long title here", "-s", "rejected")
+    add("Another done requirement title of moderate length", "-s", "done", "--due", "2026-12-01")
+    add("Short one", "-s", "done")
+    args = ["list", "-a", "-s", "done,rejected"]
+
+    def header(columns: int) -> list[str]:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        lines = ok(args).stdout.splitlines()
+        assert max(cell_len(line) for line in lines) <= columns, lines
+        return lines[1].split()
+
+    # At 71 cells the title gives up 7 of its 35 cells; nothing is dropped.
+    assert header(71) == ["ID", "Title", "Status", "Priority", "Due"]
+    assert "…" in ok(args).stdout
+    # Narrower, priority goes first: status is what a list is read for.
+    assert header(50) == ["ID", "Title", "Status", "Due"]
+    assert header(40) == ["ID", "Title", "Due"]
+
+
+# ------------------------------------------------------------- pipes
+
+
+@pytest.mark.parametrize("command", ["list", "rank"])
+def test_a_piped_table_keeps_every_title_in_full(tmp_path: Path, command: str) -> None:
+    """PRODUCT.md: written to a pipe, every row is written, unpadded; titles are
+    cut only to fit a terminal. Columns stay aligned by display width."""
+    make_ledger(tmp_path)
+    long_en = "Export the customer list " + "with every regional column " * 8 + "END"
+    long_zh = "客户列表导出 Excel 包含所有销售团队需要的列以及区域细分和季度总计" * 3 + "完"
+    titles = [long_en, long_zh, "Short", "短标题"]
+    for title in titles:
+        add(title, "--owner", "王芳", "-t", "crm")
+    lines = ok([command]).stdout.splitlines()
+    assert "…" not in "\n".join(lines)
+    rows = [line for line in lines if "REQ-" in line]
+    assert len(rows) == len(titles)
+    for title in titles:
+        assert any(title in row for row in rows), title
+    for line in lines:
+        assert line == line.rstrip(), repr(line)
+    # A later column starts at the same cell in every row (a Chinese character is two cells).
+    assert len({cell_len(row[: row.index("王芳")]) for row in rows}) == 1, rows
+
+
+# ------------------------------------------------------------- the matrix on a terminal
+
+
+@pytest.fixture
+def sixty(tmp_path: Path) -> dict[str, list[str]]:
+    """A ledger of 60 requirements, 15 a quadrant; each quadrant's IDs in rank order."""
+    make_ledger(tmp_path)
+    for quadrant, options in (
+        ("do", ["-p", "high", "--due", "+2d"]),
+        ("schedule", ["-p", "critical"]),
+        ("delegate", ["-p", "low", "--due", "+1d"]),
+        ("drop", ["-p", "low"]),
+    ):
+        titles = "".join(f"{quadrant} item {n} 客户需求\n" for n in range(15))
+        ok(["add", "-", "--no-input", "--allow-duplicate", *options], input=titles)
+    quadrants: dict[str, list[str]] = json.loads(ok(["rank", "--matrix", "-f", "json"]).stdout)[
+        "quadrants"
+    ]
+    assert all(len(ids) == 15 for ids in quadrants.values())
+    return quadrants
+
+
+@pytest.mark.parametrize(("columns", "lines"), [(80, 24), (80, 40), (120, 30), (64, 16)])
+def test_the_matrix_fits_one_screen(
+    sixty: dict[str, list[str]],
+    on_a_terminal: None,
+    monkeypatch: pytest.MonkeyPatch,
+    columns: int,
+    lines: int,
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setenv("LINES", str(lines))
+    result = ok(["rank", "--matrix"])
+    shown = result.stdout.splitlines()
+    # What the screen holds: the grid, the "N more" line and the prompt.
+    height = sum(max(1, -(-cell_len(line) // columns)) for line in shown)
+    assert height + 2 <= lines, result.stdout
+    assert max(cell_len(line) for line in shown[1:]) <= columns  # (the title may wrap)
+    # Each quadrant: its highest ranked first, counted whole, the rest named.
+    hidden = 0
+    text = result.stdout
+    for quadrant, ids in sixty.items():
+        assert f"{quadrant.upper()} (15)" in text
+        visible = [rid for rid in ids if rid in text]
+        assert visible == ids[: len(visible)] and visible
+        hidden += 15 - len(visible)
+        if len(visible) < 15:
+            assert f"+{15 - len(visible)} more" in text
+    if hidden:
+        assert f"{hidden} more — `--no-limit` or `--top N`" in result.stderr
+    else:
+        assert "more" not in text + result.stderr
+
+
+def test_the_matrix_in_full_with_no_limit_top_or_a_pipe(
+    sixty: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everyone = [rid for ids in sixty.values() for rid in ids]
+    piped = ok(["rank", "--matrix"])
+    assert all(rid in piped.stdout for rid in everyone)
+    assert "more" not in piped.stdout + piped.stderr
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    every = ok(["rank", "--matrix", "--no-limit"])
+    assert all(rid in every.stdout for rid in everyone)
+    assert "more" not in every.stdout + every.stderr
+    top = ok(["rank", "--matrix", "--top", "12"])
+    assert sum(rid in top.stdout for rid in everyone) == 12
+    assert "more" not in top.stdout + top.stderr

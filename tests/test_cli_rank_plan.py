@@ -121,7 +121,8 @@ def test_rank_explain_lists_every_term(acme: Path) -> None:
     assert "because" in out
     md = ok(["rank", "--as-of", AS_OF, "--explain", "--top", "2", "-f", "markdown"]).stdout
     for term in DEFAULT_TERMS:
-        assert f"| {term} |" in md, term
+        # (in\_progress: markdown escapes the underscore it would read as emphasis)
+        assert f"| {term.replace('_', chr(92) + '_')} |" in md, term
 
 
 def test_rank_filters(acme: Path) -> None:

@@ -27,8 +27,18 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
+def committed(root: Path) -> None:
+    """The ledger in git with everything committed: what git keeps, `remove` may delete."""
+    if not (root / ".git").exists():
+        git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "ledger")
+
+
+@needs_git
 def test_remove_deletes_the_file(root: Path) -> None:
     rid = add("客户列表导出 Excel")
+    committed(root)
     result = ok(["remove", rid.lower()])
     assert result.stdout.strip() == f"removed {rid}  客户列表导出 Excel"
     assert not req_path(root, rid).exists()
@@ -47,11 +57,13 @@ def test_remove_is_refused_while_open_requirements_depend_on_it(root: Path) -> N
     assert req_path(root, base).read_bytes() == before
 
 
+@needs_git
 def test_closed_dependents_do_not_block_but_lose_the_link(root: Path) -> None:
     base = add("Base")
     other = add("Other")
     done = add("Done already", "--depends-on", f"{base},{other}")
     ok(["status", done, "done"])
+    committed(root)
     ok(["remove", base])
     assert read_req(root, done)["depends_on"] == [other]
 
@@ -74,6 +86,32 @@ def test_force_removes_the_links_and_writes_dependents_canonically(root: Path) -
     # `check`-style invariant: no requirement refers to a missing one any more.
     listed = ok(["list", "--all", "-f", "json"]).stdout
     assert base not in listed
+
+
+@needs_git
+def test_remove_keeps_what_git_could_not_give_back(root: Path) -> None:
+    outside = add("Not in git")
+    result = invoke(["remove", outside])
+    assert_clean_error(result, 1)
+    assert "not in git" in result.stderr and "--force" in result.stderr
+    assert req_path(root, outside).exists()
+    fresh = add("Never committed")
+    git(root, "init", "-q")
+    committed(root)
+    changed = add("Changed since")
+    committed(root)
+    ok(["set", changed, "owner=李雷"])
+    new = add("Added after the commit")
+    for rid, why in ((new, "never committed"), (changed, "changed since its last commit")):
+        before = req_path(root, rid).read_bytes()
+        result = invoke(["remove", rid])
+        assert_clean_error(result, 1)
+        assert why in result.stderr
+        assert req_path(root, rid).read_bytes() == before
+    ok(["remove", changed, "--force"])
+    assert not req_path(root, changed).exists()
+    ok(["remove", fresh])  # committed: git keeps it
+    assert not req_path(root, fresh).exists()
 
 
 def test_remove_unknown_and_invalid_ids(root: Path) -> None:

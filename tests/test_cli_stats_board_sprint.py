@@ -116,6 +116,23 @@ def test_sprint_cli(tmp_path: Path) -> None:
     assert_clean_error(invoke(["sprint", "carry", "nope", "--to", "x"]), 1)
 
 
+def test_sprint_names_as_people_type_them(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    exact = ok(["sprint", "show", "2026-S23", "-f", "json"]).stdout
+    for typed in ("2026-s23", "２０２６-Ｓ２３", " 2026-S23 "):
+        assert ok(["sprint", "show", typed, "-f", "json"]).stdout == exact
+    both = invoke(["sprint", "show", "2026-S2"])
+    assert_clean_error(both, 1)
+    assert "2026-S23" in both.stderr and "2026-S24" in both.stderr
+    unknown = invoke(["sprint", "show", "S99"])
+    assert_clean_error(unknown, 1)
+    assert "sprints: 2026-S23, 2026-S24" in unknown.stderr and "sprint list" in unknown.stderr
+    assert "list --all" not in unknown.stderr
+    same = invoke(["sprint", "carry", "2026-s23", "--to", "2026-S23"])
+    assert_clean_error(same, 2)
+    assert "both the sprint to empty and the one to fill" in same.stderr
+
+
 def test_sprint_list_empty(root: Path) -> None:
     add("x")
     assert ok(["sprint", "list", "-f", "json"]).stdout.strip() == "[]"

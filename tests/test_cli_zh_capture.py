@@ -178,7 +178,8 @@ def test_the_interview_edits_the_line_as_a_terminal_user_expects(root: Path) -> 
         )
         os.close(slave)
         try:
-            screen = _screen_until(master, b"Title")  # typed once the prompt shows
+            screen = _screen_until(master, b"Title")
+            screen += _until_line_editing(master)  # typed once readline reads, as a person does
             os.write(master, (typed + "\n" + "\n" * 9).encode("utf-8"))
             screen += _screen_until(master, None)
             assert proc.wait(timeout=60) == 0, screen.decode("utf-8", "replace")
@@ -220,3 +221,36 @@ def test_an_answer_with_half_a_character_is_asked_again(
     monkeypatch.setattr(typer, "prompt", lambda *a, **k: next(answers))
     assert interview.ask("Title", required=True) == "客户表"
     assert "part of a character was erased" in capsys.readouterr().err
+
+
+def _until_line_editing(master: int) -> bytes:
+    """The screen until readline has the terminal (no longer in canonical
+    mode): what is typed before goes through the kernel's line editing."""
+    import select
+    import termios
+
+    screen = b""
+    for _ in range(6000):  # 60 s at most
+        if not termios.tcgetattr(master)[3] & termios.ICANON:
+            return screen
+        ready, _w, _x = select.select([master], [], [], 0.01)
+        if ready:
+            screen += os.read(master, 4096)
+    raise AssertionError(f"the prompt never took the terminal: {screen!r}")
+
+
+def test_an_offered_answer_is_cleared_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from pmledger.cli import interview
+
+    asked: list[str] = []
+
+    def prompt(label: str, **kwargs: object) -> str:
+        asked.append(label)
+        return "-"
+
+    monkeypatch.setattr(typer, "prompt", prompt)
+    assert interview.ask("Department", default="销售部") == ""
+    assert asked == ["Department (- for none)"]
+    assert interview.ask("Title", required=True, check=None) == "-"  # a title may be "-"

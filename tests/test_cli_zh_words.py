@@ -84,6 +84,19 @@ def test_refused_numbers_are_worded_for_people_in_english(args: list[str], engli
     assert "Input should" not in result.stderr and "unable to parse" not in result.stderr
 
 
+def test_lang_after_the_command_says_where_it_goes() -> None:
+    for lang, words in (("en", "--lang goes before the command"), ("zh", "--lang 要放在命令之前")):
+        result = invoke(["--lang", lang, "rank", "--lang", "zh"], env={"COLUMNS": "200"})
+        assert_clean_error(result, 2)
+        assert words in result.stderr and "pmledger --lang zh rank" in result.stderr
+        assert "--explain" not in result.stderr
+
+
+def test_set_usage_shows_one_ellipsis() -> None:
+    usage = ok(["set", "-h"], env={"COLUMNS": "200"}).stdout
+    assert "ID KEY=VALUE..." in usage and "KEY=VALUE...." not in usage
+
+
 def test_an_option_that_also_reads_a_variable_is_named_in_chinese() -> None:
     result = invoke(["--lang", "fr", "list"], env={"COLUMNS": "200", "PMLEDGER_LANG": "zh"})
     assert_clean_error(result, 2)

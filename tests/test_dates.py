@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -195,3 +196,21 @@ def test_a_day_without_a_year_is_the_next_one(as_of: date, day: date) -> None:
     if (day.month, day.day) != (2, 29):
         assert found.year == as_of.year or date(as_of.year, day.month, day.day) < as_of
     assert parse_date(f"{day.month}月{day.day}日", as_of=as_of) == found
+
+
+def test_a_date_past_the_calendar_is_refused_in_words() -> None:
+    from pmledger.errors import InvalidValueError
+
+    with pytest.raises(InvalidValueError, match="beyond the calendar"):
+        parse_date("+2w", as_of=date(9999, 12, 25))
+    assert parse_date("tomorrow", as_of=date(9998, 12, 31)) == date(9999, 1, 1)
+
+
+def test_as_of_in_the_calendar_s_last_year_is_a_usage_error(tmp_path: Path) -> None:
+    from .cli_helpers import assert_clean_error, invoke, make_ledger
+
+    make_ledger(tmp_path)
+    for command in (["report"], ["rank"], ["set", "REQ-00000", "due=+2w"]):
+        result = invoke([*command, "--as-of", "9999-12-31"])
+        assert_clean_error(result, 2)
+        assert "too late to count from" in result.stderr

@@ -115,6 +115,18 @@ def test_diff_since_a_date_and_an_unknown_revision(repo: Ledger) -> None:
     assert result.exit_code == 1 and "unknown revision 'nope'" in result.stderr
 
 
+def test_diff_since_reads_dates_and_refuses_what_is_not_one(repo: Ledger) -> None:
+    # git reads an unknown word as "now": the diff would silently start at HEAD.
+    for text in ("banana", "next fridya", "32/13"):
+        result = invoke(["-L", str(repo.root), "diff", "--since", text])
+        assert result.exit_code != 0 and "Traceback" not in result.stderr
+        assert repr(text) in result.stderr
+    empty = ok(["-L", str(repo.root), "diff", "--since", "2000-01-01", "-f", "json"]).stdout
+    for text in ("2 weeks ago", "-2w", "昨天", "yesterday"):
+        # Every commit of the fixture is from today: the range starts empty.
+        assert ok(["-L", str(repo.root), "diff", "--since", text, "-f", "json"]).stdout == empty
+
+
 def test_history_follows_a_rename_and_shows_creation_and_removal(repo: Ledger) -> None:
     root = repo.root
     req_id = repo.file_ids()[0]

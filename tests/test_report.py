@@ -20,10 +20,10 @@ from pmledger.ledger.ledger import Ledger
 from pmledger.report.data import ReportOptions, build_report, reason
 from pmledger.report.html import render_html
 from pmledger.report.labels import EN, labels
-from pmledger.report.markdown import esc
 from pmledger.report.stats import age_bucket
+from pmledger.report.text import esc
 
-from .cli_helpers import AS_OF, add, copy_example, invoke, ok
+from .cli_helpers import AS_OF, add, copy_example, invoke, make_ledger, ok
 
 GOLDEN = Path(__file__).parent / "golden" / "report-acme.md"
 CHROMIUM = shutil.which("chromium") or (
@@ -83,7 +83,7 @@ def test_markdown_is_clean_gfm(tmp_path: Path) -> None:
 def test_markdown_escapes_user_text() -> None:
     assert esc("<script>") == "\\<script\\>"
     assert esc("a | b") == "a \\| b"
-    assert esc("x\x1b[31m") == "x\\\\u001b\\[31m"
+    assert esc("x\x1b[31m") == "x\\\\x1b\\[31m"
 
 
 def test_html_structure_and_no_network(tmp_path: Path) -> None:
@@ -287,3 +287,16 @@ def test_chinese_report_in_markdown_and_html(tmp_path: Path) -> None:
     assert "<h1>需求进展报告</h1>" in html
     en = ok(["report", "--as-of", AS_OF, "--lang", "en", "-f", "html"]).stdout
     assert '<html lang="en">' in en and "需求进展报告" not in en
+
+
+def test_chinese_report_says_open_and_none_in_chinese(tmp_path: Path) -> None:
+    make_ledger(tmp_path)
+    ok(["add", "无部门的需求", "--no-input"])
+    ok(["add", "销售的需求", "-d", "销售部", "--no-input"])
+    md = ok(["--lang", "zh", "report", "--as-of", AS_OF]).stdout
+    # "Open" is not the in-progress status (进行中): none is in progress here.
+    assert "| 需求数 | 未关闭 |" in md and "| 2 | 2 |" in md
+    assert "### （无） (1)" in md and "(none)" not in md
+    html = ok(["--lang", "zh", "report", "--as-of", AS_OF, "-f", "html"]).stdout
+    assert "（无）" in html and "(none)" not in html
+    assert "### (none) (1)" in ok(["report", "--as-of", AS_OF]).stdout

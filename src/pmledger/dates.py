@@ -97,9 +97,14 @@ def parse_date(text: str, *, as_of: date) -> date:
     value = unicodedata.normalize("NFKC", text).strip().lower()
     if not value:
         raise InvalidValueError(_("empty date; expected {forms}").format(forms=date_help()))
-    found = _parse_english(value, as_of) or _parse_numeric(value, as_of, text)
-    if found is None:
-        found = _parse_chinese(value.replace(" ", ""), as_of, text)
+    try:
+        found = _parse_english(value, as_of) or _parse_numeric(value, as_of, text)
+        if found is None:
+            found = _parse_chinese(value.replace(" ", ""), as_of, text)
+    except OverflowError:  # "+2w" a week before 9999-12-31
+        raise InvalidValueError(
+            _("{text!r} is beyond the calendar (year 9999)").format(text=text)
+        ) from None
     if found is None:
         raise InvalidValueError(
             _("cannot read {text!r} as a date; expected {forms}").format(

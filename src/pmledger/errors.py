@@ -46,6 +46,10 @@ class NotFoundError(PmledgerError):
     """No requirement has the given ID."""
 
 
+class SprintNotFoundError(NotFoundError):
+    """No requirement is assigned to the sprint named."""
+
+
 class AmbiguousIdError(PmledgerError):
     """A shortened ID matches more than one requirement."""
 
@@ -206,6 +210,19 @@ class ImportRowsError(PmledgerError):
 
 class MissingExtraError(PmledgerError):
     """An optional dependency is not installed (the message names the pip extra)."""
+
+
+class UnkeptRemovalError(PmledgerError):
+    """A requirement whose latest content git does not hold: removing it could not be undone."""
+
+    def __init__(self, req_id: str, why: str) -> None:
+        super().__init__(
+            _("{id} was not removed: {why}, so removing it could not be undone").format(
+                id=req_id, why=why
+            )
+        )
+        self.req_id = req_id
+        self.why = why
 
 
 class HasDependentsError(PmledgerError):

@@ -10,12 +10,13 @@ passed in by the caller, so this module stays a pure function of its inputs.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pmledger.errors import InvalidValueError, NotFoundError
-from pmledger.i18n import _
+from pmledger.errors import InvalidValueError, SprintNotFoundError
+from pmledger.i18n import _, pgettext
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
 
@@ -81,6 +82,40 @@ def _done_status(settings: Settings) -> str:
     return "done" if "done" in settings.ledger.statuses else settings.ledger.closed_statuses[0]
 
 
+def find_sprint(name: str, requirements: Iterable[Requirement]) -> str:
+    """The sprint ``name`` means, as the requirements spell it: exactly, else
+    ignoring case and width (2026-s48, ２０２６-S48), else a unique prefix.
+
+    Raises :class:`SprintNotFoundError` naming the sprints there are, or
+    the ones a prefix matches.
+    """
+    names = sprint_names(requirements)
+    if name in names:
+        return name
+
+    def folded(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).strip().casefold()
+
+    wanted = folded(name)
+    same = [n for n in names if folded(n) == wanted]
+    if len(same) == 1:
+        return same[0]
+    starting = same or [n for n in names if wanted and folded(n).startswith(wanted)]
+    if len(starting) == 1:
+        return starting[0]
+    separator = pgettext("list separator", ", ")
+    if starting:
+        raise SprintNotFoundError(
+            _("{name!r} names more than one sprint: {sprints}").format(
+                name=name, sprints=separator.join(starting)
+            )
+        )
+    message = _("no requirement is assigned to sprint {name!r}").format(name=name)
+    if names:
+        message += _(" (sprints: {sprints})").format(sprints=separator.join(names[-10:]))
+    raise SprintNotFoundError(message)
+
+
 def review(
     name: str,
     requirements: Iterable[Requirement],
@@ -93,9 +128,9 @@ def review(
 
     Closed but not done items (rejected) are "dropped": neither done nor slipped.
     """
+    requirements = list(requirements)
+    name = find_sprint(name, requirements)
     items = sorted((r for r in requirements if r.sprint == name), key=lambda r: r.id)
-    if not items:
-        raise NotFoundError(_("no requirement is assigned to sprint {name!r}").format(name=name))
     done_status = _done_status(settings)
     closed = set(settings.ledger.closed_statuses)
     order = {s: i for i, s in enumerate(settings.ledger.statuses)}
@@ -120,6 +155,10 @@ def carry_over(
     """The unfinished requirements of ``source``, moved to ``target`` (nothing is written)."""
     if not target.strip():
         raise InvalidValueError(_("the target sprint name is empty"))
+    if target.strip() == source:
+        raise InvalidValueError(
+            _("{name} is both the sprint to empty and the one to fill").format(name=source)
+        )
     closed = set(settings.ledger.closed_statuses)
     return [
         r.model_copy(update={"sprint": target})

@@ -30,7 +30,8 @@ def grid_lines(grid: Grid, *, width: int | None, color: bool) -> list[str]:
         for heading, _, body in cells
         for text in [heading, *body]
     )
-    cell_w = min(longest, max(20, (total - label_w - 3 * n - 1) // n))
+    # The label and each cell take their width plus two spaces, and a rule between them.
+    cell_w = min(longest, max(20, (total - label_w - 2 - 3 * n) // n))
     rule = "┼".join(["─" * (label_w + 2)] + ["─" * (cell_w + 2)] * n)
     lines = [_paint(grid.title, "bold", color), rule.replace("┼", "┬")]
     head = " " * (label_w + 2) + "│" + "│".join(" " + _pad(c, cell_w) + " " for c in grid.columns)

@@ -29,7 +29,7 @@ def set_(
     assignments: Annotated[
         list[str],
         typer.Argument(
-            metavar="KEY=VALUE...",
+            metavar="KEY=VALUE",
             help="FIELD=VALUE sets, FIELD+=VALUE / FIELD-=VALUE adds to / takes from a list, "
             "FIELD= clears; e.g. owner=李雷 due=+1w tags+=crm effort=5 rice.reach=450.",
         ),

@@ -79,16 +79,27 @@ def load_everything(ledger: Ledger) -> LoadResult:
 TODAY = date.min
 
 
+# --as-of stops a year short of the calendar's end (9999-12-31).
+LAST_AS_OF_YEAR = 9999
+
+
 def _parse_as_of(value: str | date) -> date:
     from pmledger.dates import parse_date
     from pmledger.errors import PmledgerError
 
-    if isinstance(value, date):
-        return value
-    try:
-        return parse_date(value, as_of=date.today())
-    except PmledgerError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    if not isinstance(value, date):
+        try:
+            value = parse_date(value, as_of=date.today())
+        except PmledgerError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    if value.year >= LAST_AS_OF_YEAR:
+        # Reports and due dates count weeks and months past the date.
+        raise typer.BadParameter(
+            _("{date} is too late to count from; give a date before {year}").format(
+                date=value.isoformat(), year=LAST_AS_OF_YEAR
+            )
+        )
+    return value
 
 
 def _as_of_default(value: date | None) -> date:

@@ -163,11 +163,11 @@ def _section(title: str, count: int, body: str) -> list[str]:
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
     """A GitHub-flavoured markdown table of literal, one-line cells."""
-    from pmledger.cli.output import one_line
+    # The one markdown escaping rule (report, list, rank): HTML and markdown as typed.
+    from pmledger.report.text import esc
 
     def cell(value: Any) -> str:
-        text = one_line("" if value is None else str(value))
-        return text.replace("\\", "\\\\").replace("|", "\\|")
+        return esc("" if value is None else value)
 
     lines = [
         "| " + " | ".join(cell(h) for h in headers) + " |",

@@ -41,6 +41,8 @@ from pmledger.errors import (
     PmledgerError,
     RemovedError,
     ScoringError,
+    SprintNotFoundError,
+    UnkeptRemovalError,
     WorkflowError,
 )
 from pmledger.goals.errors import GoalNotFoundError
@@ -90,7 +92,12 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
         FAILURE,
         N_("remove those first, or use --force to also remove the links to it"),
     ),
+    UnkeptRemovalError: (
+        FAILURE,
+        N_("commit it first if the ledger is in git, or use --force to remove it anyway"),
+    ),
     RemovedError: (FAILURE, ""),
+    SprintNotFoundError: (FAILURE, N_("`pmledger sprint list` shows every sprint")),
     GitError: (FAILURE, ""),
     GoalNotFoundError: (FAILURE, N_("`pmledger goal list` shows every goal")),
 }

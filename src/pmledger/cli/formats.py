@@ -29,28 +29,40 @@ from pmledger.cli.output import (
     _csv_value,
     _plain,
     json_safe,
-    one_line,
     sanitize,
 )
 from pmledger.i18n import translate
+from pmledger.report.text import esc as _md_cell
 
 
-def _md_cell(text: str) -> str:
-    return one_line(text).replace("\\", "\\\\").replace("|", "\\|")
+def markdown_lines(blocks: Sequence[Block], *, lines_are_markdown: bool = False) -> list[str]:
+    """The blocks as GitHub-flavoured markdown: every text shown literally.
 
-
-def markdown_lines(blocks: Sequence[Block]) -> list[str]:
-    """The blocks as GitHub-flavoured markdown (control characters escaped)."""
+    Cells, headings and the text of lines are escaped by the report's rule
+    (:func:`pmledger.report.text.esc`): a title ``<b>x</b> *y*`` renders as
+    typed in a PR comment. ``lines_are_markdown``: the :class:`Line` blocks
+    are markdown already (a command's own markdown, whose user text its
+    maker escaped): only control characters are escaped in them.
+    """
     lines: list[str] = []
+    after_table = False
     for block in blocks:
         if isinstance(block, Line):
-            lines.append(sanitize("".join(t for t, _ in block.segments)).rstrip())
+            text = "".join(t for t, _ in block.segments)
+            line = sanitize(text).rstrip() if lines_are_markdown else _md_cell(text)
+            if after_table and line:
+                # Text right under a table would be read as one more row of it.
+                lines.append("")
+            lines.append(line)
+            after_table = False
         elif isinstance(block, Grid):
+            after_table = False
             for _, grid_cells in block.rows:
                 for heading, _, body in grid_cells:
                     lines += ["", f"### {_md_cell(heading)}", ""]
                     lines += [f"- {_md_cell(b)}" for b in body] or ["- —"]
         elif isinstance(block, Board):
+            after_table = False
             for lane in block.lanes:
                 lines += ["", f"### {_md_cell(lane.title)}", ""]
                 for card in lane.cards:
@@ -61,6 +73,11 @@ def markdown_lines(blocks: Sequence[Block]) -> list[str]:
                 if not lane.cards and not lane.more:
                     lines.append(f"- {translate(block.empty)}")
         elif block.rows or block.show_header:
+            if lines and lines[-1]:
+                # A table starts a block of its own (not a row of the one above,
+                # nor part of the paragraph above).
+                lines.append("")
+            after_table = True
             if block.title:
                 lines += [f"**{_md_cell(block.title)}**", ""]
             cols = list(block.columns)

@@ -305,7 +305,7 @@ def set_(
     goal_id: GoalArg,
     assignments: Annotated[
         list[str],
-        typer.Argument(metavar="KEY=VALUE...", help="e.g. target=25 due=2026-12-31 owner=王芳"),
+        typer.Argument(metavar="KEY=VALUE", help="e.g. target=25 due=2026-12-31 owner=王芳"),
     ],
     as_of: AsOf = TODAY,
 ) -> None:

@@ -129,6 +129,9 @@ def ask(
     from pmledger.cli.output import sanitize
     from pmledger.errors import PmledgerError
 
+    if default and not required:
+        # The offered answer (last time's requester) would otherwise need a lone space to clear.
+        label = _("{label} (- for none)").format(label=label)
     while True:
         answer: str = typer.prompt(
             label,
@@ -138,6 +141,8 @@ def ask(
             prompt_suffix=_prompt_suffix(),
         )
         answer = answer.strip()
+        if default and not required and answer in ("-", "－"):
+            return ""
         if _torn(answer):
             sys.stderr.write(_("Error: part of a character was erased; type it again") + "\n")
             continue
@@ -268,7 +273,7 @@ def confirm(question: str, *, default: bool) -> bool:
             return True
         if word in _NO:
             return False
-        sys.stderr.write(_("Error: answer y (是) or n (否)") + "\n")
+        sys.stderr.write(_("Error: answer y or n") + "\n")
 
 
 def newest_requirement(ledger: Ledger) -> Requirement | None:

@@ -430,8 +430,21 @@ def _bad_value(error: Any, reason: str) -> str:
     return i18n._("Invalid value for {name}: {reason}").format(name=hint, reason=reason)
 
 
+def _misplaced_lang(error: Any) -> str | None:
+    """``pmledger rank --lang zh``: where --lang goes, instead of "did you mean --tag"."""
+    if type(error).__name__ != "NoSuchOption" or error.option_name != "--lang":
+        return None
+    path = getattr(getattr(error, "ctx", None), "command_path", "") or "pmledger COMMAND"
+    first, _sep, rest = path.partition(" ")
+    example = f"{first} --lang zh {rest}".rstrip()
+    return i18n._("--lang goes before the command: {example}").format(example=example)
+
+
 def _english_message(error: Any) -> str | None:
     """Click's English, except pydantic's wording of a refused number (None: keep click's)."""
+    misplaced = _misplaced_lang(error)
+    if misplaced is not None:
+        return misplaced
     if type(error).__name__ != "BadParameter":
         return None
     reason = _pydantic_reason(error)
@@ -441,6 +454,9 @@ def _english_message(error: Any) -> str | None:
 def _chinese_message(error: Any) -> str | None:
     """The text of a click usage error in the active language, or None to keep click's."""
     kind = type(error).__name__
+    misplaced = _misplaced_lang(error)
+    if misplaced is not None:
+        return misplaced
     if kind == "NoSuchOption":
         if not str(error.message).startswith("No such option"):
             return None

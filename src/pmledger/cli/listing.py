@@ -27,15 +27,19 @@ if TYPE_CHECKING:
 
 
 def list_columns() -> tuple[Column, ...]:
-    """The table: the least useful columns are dropped first on a narrow terminal."""
+    """The table: the least useful columns are dropped first on a narrow terminal.
+
+    Status and priority are essential: the title is cut (down to
+    output.MIN_SHRINK cells) before they go, priority first.
+    """
     from pmledger.cli.output import Column
     from pmledger.i18n import _
 
     return (
         Column("id", "ID", "id"),
         Column("title", _("Title"), shrink=True),
-        Column("status", _("Status"), drop=2),
-        Column("priority", _("Priority"), drop=1),
+        Column("status", _("Status"), drop=1, essential=True),
+        Column("priority", _("Priority"), drop=2, essential=True),
         Column("due", _("Due"), "date", alert="overdue", alert_label=_("OVERDUE")),
         Column("owner", _("Owner"), drop=4),
         Column("department", _("Department"), drop=5),

@@ -10,10 +10,54 @@ if TYPE_CHECKING:
     from pmledger.ranking.order import RankedItem, Ranking
 
 CELL_TITLE_CELLS = 34
+# The grid's lines besides its title and the quadrants' items: the top rule,
+# the column headings, and each row's rule and quadrant heading; then the
+# "N more" line and the shell prompt.
+GRID_CHROME = 2 + 2 * 2 + 2
+# Items a quadrant row keeps at least, however small the terminal.
+MIN_ROW_LINES = 2
+ROWS = (("do", "schedule"), ("delegate", "drop"))
 
 
-def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Doc:
-    """The matrix as a grid (table), sections (markdown), one row per requirement (CSV)."""
+def screen_caps(
+    counts: dict[str, int], title_cells: int, screen: tuple[int | None, int | None]
+) -> dict[str, int] | None:
+    """The lines each quadrant may use so that the grid fits one screen
+    (None: everything fits). ``screen`` is (columns, lines) of the terminal.
+
+    The two rows of the grid share the lines left; a row that needs fewer
+    leaves the rest to the other.
+    """
+    width, height = screen
+    # (A wide character that does not fit at the end of a line moves to the
+    # next one: a line of a wrapped Chinese title may hold one cell less.)
+    title_lines = -(-title_cells // max(1, width - 1)) if width else 1
+    budget = (height or 24) - title_lines - GRID_CHROME
+    need = [max(1, counts[a], counts[b]) for a, b in ROWS]
+    if sum(need) <= budget:
+        return None
+    budget = max(budget, 2 * MIN_ROW_LINES)
+    first = min(need[0], max(budget // 2, budget - need[1]))
+    return {
+        q: lines
+        for (a, b), lines in zip(ROWS, (first, budget - first), strict=True)
+        for q in (a, b)
+    }
+
+
+def matrix_doc(
+    ranking: Ranking,
+    items: list[RankedItem],
+    settings: Settings,
+    *,
+    screen: tuple[int | None, int | None] | None = None,
+) -> Doc:
+    """The matrix as a grid (table), sections (markdown), one row per requirement (CSV).
+
+    ``screen``: the terminal's (columns, lines) when the grid must fit one
+    screen, as `rank` does: each quadrant then shows its highest ranked
+    items and ``+K more``, its heading still counts them all.
+    """
     from pmledger.cli.output import Column, Doc, Grid, Line, View, one_line
     from pmledger.i18n import _, translate
     from pmledger.query.filters import is_overdue
@@ -40,11 +84,22 @@ def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) ->
             }
         )
 
+    caps: dict[str, int] | None = None
+    hidden = 0
+
     def cell(q: str) -> list[str]:
+        shown = by_quadrant[q]
+        more = 0
+        if caps is not None and len(shown) > caps[q]:
+            # The last line the quadrant may use says what it leaves out.
+            more = len(shown) - (caps[q] - 1)
+            shown = shown[: caps[q] - 1]
         lines = [
             f"{it.requirement.id} {one_line(it.requirement.title, CELL_TITLE_CELLS)}"
-            for it in by_quadrant[q]
+            for it in shown
         ]
+        if more:
+            lines.append(_("+{count} more").format(count=more))
         return lines or ["—"]
 
     styles = {"do": "good", "schedule": "info", "delegate": "warn", "drop": "alert"}
@@ -63,6 +118,16 @@ def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) ->
         priorities=_(", ").join(priority_text(p.value) for p in m.important_priorities),
     )
 
+    if screen is not None:
+        from pmledger.text import cell_len
+
+        counts = {q: len(by_quadrant[q]) for q in QUADRANTS}
+        caps = screen_caps(counts, cell_len(title), screen)
+        if caps is not None:
+            hidden = sum(
+                max(0, counts[q] - (caps[q] - 1)) for q in QUADRANTS if counts[q] > caps[q]
+            )
+
     def heading(q: str) -> tuple[str, Any, list[str]]:
         count = len(by_quadrant[q])
         return (
@@ -79,11 +144,14 @@ def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) ->
             (_("Not important"), (heading("delegate"), heading("drop"))),
         ),
     )
-    markdown: list[Any] = [Line().add(f"**{title}**")]
+    from pmledger.report.text import esc
+
+    # Markdown lines: the user text in them escaped here (output.Doc.markdown).
+    markdown: list[Any] = [Line().add(f"**{esc(title)}**")]
     for q in QUADRANTS:
-        markdown += [Line(), Line().add(f"### {translate(QUADRANT_TITLES[q])}"), Line()]
+        markdown += [Line(), Line().add(f"### {esc(translate(QUADRANT_TITLES[q]))}"), Line()]
         markdown += [
-            Line().add(f"- {it.requirement.id} {one_line(it.requirement.title)}")
+            Line().add(f"- {esc(it.requirement.id)} {esc(it.requirement.title)}")
             for it in by_quadrant[q]
         ] or [Line().add("- —")]
     return Doc(
@@ -107,4 +175,13 @@ def matrix_doc(ranking: Ranking, items: list[RankedItem], settings: Settings) ->
             rows=rows,
         ),
         markdown=markdown,
+        notes=[
+            ngettext(
+                "{count} more — `--no-limit` or `--top N`",
+                "{count} more — `--no-limit` or `--top N`",
+                hidden,
+            ).format(count=hidden)
+        ]
+        if hidden
+        else [],
     )

@@ -15,7 +15,8 @@ Rules kept here once:
 - output never fails on the output encoding: JSON and CSV are UTF-8 bytes;
   text that the terminal's encoding cannot show is replaced;
 - tables are plain aligned text (CJK-width-correct), coloured with ANSI
-  codes only on a terminal without ``NO_COLOR``; piped tables have no
+  codes only on a terminal without ``NO_COLOR``; piped tables hold every
+  row and column in full (fitted only to an explicit ``$COLUMNS``) and no
   trailing spaces. rich is not needed, so a 10k-row table is written in a
   fraction of a second.
 """
@@ -35,11 +36,13 @@ from pmledger.i18n import N_, _
 from pmledger.text import cell_len, truncate
 
 FORMATS = ("table", "json", "csv", "markdown")
-# The width a table is fitted to when stdout is not a terminal and $COLUMNS
-# is unset: wide enough for a title, narrow enough for a diff or an e-mail.
+# The width a board or a 2x2 grid is drawn to when stdout is not a terminal
+# and $COLUMNS is unset. (A table is then not fitted at all: every column,
+# full text, as PRODUCT.md promises for a pipe.)
 PIPE_WIDTH = 160
 # A title column keeps at least this many cells before other columns are
-# dropped to make room; it is never cut below MIN_SHRINK.
+# dropped to make room (essential ones: MIN_SHRINK); it is never cut below
+# MIN_SHRINK.
 KEEP_SHRINK = 30
 MIN_SHRINK = 16
 # A "bar" cell holding 1.0 is this many cells long (stats' small charts).
@@ -124,12 +127,16 @@ def use_color() -> bool:
 
 
 def terminal_size() -> tuple[int | None, int | None]:
-    """(columns, lines) of the terminal; columns from $COLUMNS or a fixed width when piped."""
+    """(columns, lines) of the terminal.
+
+    Piped, there is no screen to fit: no lines, and columns only when
+    $COLUMNS asks for a width (``COLUMNS=80 pmledger list | less``).
+    """
     import shutil
 
     columns_env = os.environ.get("COLUMNS", "")
     if not stdout_is_terminal():
-        return (int(columns_env) if columns_env.isdigit() else PIPE_WIDTH), None
+        return (int(columns_env) if columns_env.isdigit() else None), None
     size = shutil.get_terminal_size()
     return size.columns, size.lines
 
@@ -194,7 +201,10 @@ class Column:
     """One column: where its value comes from, what it is called, what kind it is.
 
     ``drop``: when a table is too narrow, columns are dropped highest first
-    (0: never). ``shrink``: this column is cut with ``…`` to fit (titles).
+    (0: never). A column goes only when the ``shrink`` columns (titles, cut
+    with ``…`` to fit) would otherwise be cut below KEEP_SHRINK cells; an
+    ``essential`` one (list's status) only when they would be cut below
+    MIN_SHRINK: the title gives up its cells first.
     ``alert``: the row key of a boolean flag that marks the cell (overdue).
     """
 
@@ -203,6 +213,7 @@ class Column:
     kind: Kind = "text"
     drop: int = 0
     shrink: bool = False
+    essential: bool = False
     alert: str | None = None
     alert_label: str = ""
     decimals: int | None = None
@@ -318,7 +329,9 @@ class Doc:
 
     ``json`` is the data (or a :class:`JsonDoc`); ``csv`` the view written as
     CSV; ``markdown`` the blocks written as markdown (default: the table
-    blocks). ``notes``: lines on stderr after the table. ``document``: a
+    blocks), whose :class:`Line` blocks are markdown already: their makers
+    escape the user text in them (:func:`pmledger.report.text.esc`), where
+    the table blocks' lines are escaped whole. ``notes``: lines on stderr after the table. ``document``: a
     whole document already rendered by the core (report), written as is.
     """
 
@@ -466,7 +479,8 @@ def _cell_lens(column: list[str]) -> list[int]:
 
 
 def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
-    """A view as aligned lines: no trailing spaces, columns dropped or cut to ``width``.
+    """A view as aligned lines: no trailing spaces, columns dropped or cut to
+    ``width`` (None: every column, in full).
 
     Built column by column (10k rows piped to a file in well under a second):
     each cell is measured once, then padded, and the rows are joined at the end.
@@ -481,14 +495,15 @@ def table_lines(view: View, *, width: int | None, color: bool) -> list[str]:
     keep = list(range(len(cols)))
     if width is not None:
 
-        def need(indexes: list[int]) -> int:
+        def need(indexes: list[int], floor: int) -> int:
             total = sum(
-                2 + (min(widths[i], KEEP_SHRINK) if cols[i].shrink else widths[i]) for i in indexes
+                2 + (min(widths[i], floor) if cols[i].shrink else widths[i]) for i in indexes
             )
             return total - 2
 
         for rank_ in sorted({c.drop for c in cols if c.drop}, reverse=True):
-            if need(keep) <= width:
+            essential = all(cols[i].essential for i in keep if cols[i].drop == rank_)
+            if need(keep, MIN_SHRINK if essential else KEEP_SHRINK) <= width:
                 break
             keep = [i for i in keep if cols[i].drop != rank_]
         shrinking = [i for i in keep if cols[i].shrink]
@@ -543,7 +558,11 @@ def _line_text(line: Line, color: bool) -> str:
 
 
 def doc_lines(blocks: Sequence[Block], *, width: int | None, color: bool) -> list[str]:
-    """The blocks of a document as lines of a terminal table (no trailing spaces)."""
+    """The blocks of a document as lines of a terminal table (no trailing spaces).
+
+    ``width`` None (a pipe): tables keep every column and their full text;
+    boards and grids, which must wrap somewhere, are drawn PIPE_WIDTH wide.
+    """
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, Line):
@@ -551,11 +570,11 @@ def doc_lines(blocks: Sequence[Block], *, width: int | None, color: bool) -> lis
         elif isinstance(block, Grid):
             from pmledger.cli.boards import grid_lines
 
-            lines.extend(grid_lines(block, width=width, color=color))
+            lines.extend(grid_lines(block, width=width or PIPE_WIDTH, color=color))
         elif isinstance(block, Board):
             from pmledger.cli.boards import board_lines
 
-            lines.extend(board_lines(block, width=width, color=color))
+            lines.extend(board_lines(block, width=width or PIPE_WIDTH, color=color))
         elif block.rows:
             if block.title:
                 lines.append(_paint(sanitize(block.title), "bold", color))
@@ -608,7 +627,10 @@ def render(
     if fmt == "markdown":
         from pmledger.cli.formats import markdown_lines
 
-        lines = markdown_lines(doc.markdown if doc.markdown is not None else doc.blocks)
+        if doc.markdown is not None:
+            lines = markdown_lines(doc.markdown, lines_are_markdown=True)
+        else:
+            lines = markdown_lines(doc.blocks)
         # A document for a PR or a wiki: UTF-8 whatever the terminal's encoding.
         _write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
         return

@@ -116,10 +116,11 @@ def rank(
     )
     items = ranking.items
     more = 0
+    # One screen by default on a terminal, like `task next` (the matrix too).
+    one_screen = top is None and not no_limit and fmt == "table" and stdout_is_terminal()
     if top:
         items = items[:top]
-    elif top is None and not no_limit and fmt == "table" and not matrix and stdout_is_terminal():
-        # One screen by default on a terminal, like `task next`.
+    elif one_screen and not matrix:
         _width, lines = terminal_size()
         screen = max(5, (lines or 24) - SCREEN_CHROME)
         if explain:
@@ -130,7 +131,8 @@ def rank(
     if matrix:
         from pmledger.cli.matrix import matrix_doc
 
-        render(fmt, matrix_doc(ranking, items, settings))
+        fit = terminal_size() if one_screen else None
+        render(fmt, matrix_doc(ranking, items, settings, screen=fit))
         return
     render(fmt, _rank_doc(ranking, items, settings, explain=explain, more=more, fmt=fmt))
 

@@ -144,7 +144,7 @@ def _show_blocks(
         if table:
             fields.append((key, ", ".join(f"{k}={v}" for k, v in table.items())))
     for key, value in sorted(req.extra.items()):
-        fields.append((key, value))
+        fields.append((key, _extra_text(value)))
     rows = [
         {
             "key": translate(FIELD_LABELS[key]) if chinese and key in FIELD_LABELS else key,
@@ -198,3 +198,14 @@ def _show_blocks(
     for heading, lines in sections:
         blocks += [Line(), Line().add(heading, "heading"), *lines]
     return blocks
+
+
+def _extra_text(value: Any) -> Any:
+    """A custom field as a reader writes it, not as Python prints it: a
+    table as ``k=v, k=v`` (like the scoring tables above it), a list joined
+    by commas, each nested value the same way."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_extra_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(_extra_text(v)) for v in value)
+    return value

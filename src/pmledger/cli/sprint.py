@@ -195,15 +195,13 @@ def carry(
       pmledger sprint carry 2026-S23 --to 2026-S24 --dry-run
     """
     from pmledger.cli.output import warn, write
-    from pmledger.errors import NotFoundError
-    from pmledger.i18n import _, ngettext
-    from pmledger.sprints import carry_over
+    from pmledger.i18n import ngettext
+    from pmledger.sprints import carry_over, find_sprint
 
     ledger = open_ledger(ctx)
     loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
-    if not any(r.sprint == name for r in loaded.requirements):
-        raise NotFoundError(_("no requirement is assigned to sprint {name!r}").format(name=name))
+    name = find_sprint(name, loaded.requirements)
     moved = carry_over(name, to.strip(), loaded.requirements, settings=ledger.settings)
     for req in moved:
         if not dry_run:

@@ -10,6 +10,7 @@ so that a move in the ranking is explained by the data alone.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pmledger.check.files import in_english_too, syntax_error
+from pmledger.errors import InvalidValueError
 from pmledger.git.fields import FieldChange, field_changes, log_entries_added, plain
 from pmledger.git.repo import Repo
 from pmledger.i18n import N_, _, translate
@@ -45,10 +47,41 @@ class Revisions:
     new_shown: str | None = None
 
 
+def since_date(repo: Repo, since: str, *, as_of: date | None = None) -> str:
+    """``--since`` as git reads it: pmledger's date forms (2026-11-01, -2w, 昨天)
+    or git's own ("2 weeks ago"). Raises :class:`InvalidValueError` for text
+    that is neither: git reads any unknown word as "now", which would
+    silently diff the wrong range."""
+    from pmledger.dates import parse_date
+
+    try:
+        parse_date(since, as_of=as_of or date.today())
+    except InvalidValueError:
+        if re.match(r"\s*\d+\s*[/.-]\s*\d", since):
+            raise  # a numeric date pmledger cannot read (32/13): not for git to guess
+    else:
+        if not since.strip()[:1].isdigit():
+            return parse_date(since, as_of=as_of or date.today()).isoformat()
+        return since  # an ISO date: as git always read it
+
+    def seconds(text: str) -> int:
+        out = repo.git("rev-parse", f"--before={text}", check=False).decode()
+        return int(out.strip().rpartition("=")[2] or 0)
+
+    if since.strip().lower() != "now" and abs(seconds(since) - seconds("now")) < 5:
+        raise InvalidValueError(
+            _("--since {since!r} is not a date (e.g. 2026-11-01, -2w, '2 weeks ago')").format(
+                since=since
+            )
+        )
+    return since
+
+
 def resolve_range(repo: Repo, spec: str | None, *, since: str | None = None) -> Revisions:
     """``A..B``, ``A...B`` (from the merge base), ``A`` (against the work tree) or nothing
     (HEAD against the work tree); ``since`` starts from the last commit before a date."""
     if since is not None:
+        since = since_date(repo, since)
         out = repo.git("rev-list", "-1", f"--before={since}", "HEAD", check=False).decode().strip()
         new = None if spec is None else repo.resolve(spec)
         return Revisions(

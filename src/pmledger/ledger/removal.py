@@ -22,6 +22,7 @@ from pmledger.errors import (
     InvalidIdError,
     NotFoundError,
     RemovedError,
+    UnkeptRemovalError,
 )
 from pmledger.i18n import _
 from pmledger.ledger import ids
@@ -52,17 +53,49 @@ def dependents(ledger: Ledger, req_id: str) -> tuple[list[Summary], list[Summary
     return [s for s in found if s.status not in closed], [s for s in found if s.status in closed]
 
 
-def remove_requirement(ledger: Ledger, req_id: str, *, force: bool = False) -> Removal:
+def unkept(ledger: Ledger, req_id: str) -> str | None:
+    """Why git could not give back the file of ``req_id`` once removed (None: it can).
+
+    Git keeps a removed file only as last committed: a ledger outside git,
+    a file never committed, or one changed since its last commit, would
+    lose its latest content.
+    """
+    from pmledger.git.repo import Repo
+
+    path = ledger.path_for(req_id)
+    repo = Repo.find_or_none(ledger.root)
+    if repo is None:
+        return _("the ledger is not in git")
+    try:
+        status = repo.git("status", "--porcelain", "--", repo.relative(path))
+    except GitError:
+        return _("git could not tell whether it was committed")
+    if status.startswith((b"??", b"A")):
+        return _("it was never committed to git")
+    if status.strip():
+        return _("it was changed since its last commit")
+    return None
+
+
+def remove_requirement(
+    ledger: Ledger, req_id: str, *, force: bool = False, unkept_too: bool = False
+) -> Removal:
     """Delete a requirement's file; with ``force``, first drop the links of its dependents.
 
     Raises :class:`HasDependentsError` (naming them) when open requirements
     depend on it and ``force`` is false. Closed dependents never block, but
     lose the link too, so that ``check`` finds no dangling reference.
+    Raises :class:`UnkeptRemovalError` when git could not give the file back
+    (:func:`unkept`), unless ``force`` or ``unkept_too``.
     """
     req = ledger.load(req_id)
     open_deps, closed_deps = dependents(ledger, req.id)
     if open_deps and not force:
         raise HasDependentsError(req.id, [s.id for s in open_deps])
+    if not (force or unkept_too):
+        why = unkept(ledger, req.id)
+        if why is not None:
+            raise UnkeptRemovalError(req.id, why)
     unlinked: list[str] = []
     for summary in [*open_deps, *closed_deps]:
         other = ledger.load(summary.id)

@@ -18,6 +18,7 @@ from pmledger.report.labels import (
     COLUMN_LABELS,
     GOAL_HEADINGS,
     HTML_LANG,
+    group_text,
     priority_text,
     report_labels,
     status_text,
@@ -336,7 +337,7 @@ def _sprint(data: ReportData, t: dict[str, str]) -> str:
 def _department(block: DepartmentBlock, t: dict[str, str], data: ReportData, opened: bool) -> str:
     counts = t["list_sep"].join(f"{e(status_text(t, k))} {v}" for k, v in block.by_status.items())
     parts = [
-        f"<details{' open' if opened else ''}><summary>{e(block.name)} "
+        f"<details{' open' if opened else ''}><summary>{e(group_text(t, block.name))} "
         f'<span class="muted">({block.total}{escape(t["colon"])}{counts})</span></summary>'
     ]
     if block.requesters:
@@ -355,7 +356,7 @@ def _department(block: DepartmentBlock, t: dict[str, str], data: ReportData, ope
 
 def _departments(data: ReportData, t: dict[str, str]) -> str:
     blocks = data.departments
-    rows = [(b.name, b.by_status) for b in blocks[:CHART_DEPARTMENTS]]
+    rows = [(group_text(t, b.name), b.by_status) for b in blocks[:CHART_DEPARTMENTS]]
     rest = blocks[CHART_DEPARTMENTS:]
     if rest:
         merged: dict[str, int] = {}

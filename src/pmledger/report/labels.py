@@ -114,7 +114,8 @@ ZH: dict[str, str] = {
     "generated_by": "由 pmledger 生成",
     "summary": "概览",
     "total": "需求数",
-    "active": "进行中",
+    # Not 进行中: that is the in-progress status; stats says 未关闭 too.
+    "active": "未关闭",
     "done": "已完成",
     "overdue_count": "已逾期",
     "due_soon_count": "两周内到期",
@@ -249,6 +250,13 @@ def report_labels(lang: str, status_names: dict[str, str]) -> dict[str, str]:
     if lang == "zh":
         table.update({f"status:{k}": v for k, v in status_names.items()})
     return table
+
+
+def group_text(t: dict[str, str], name: str) -> str:
+    """A group's name (a department, an owner), with "no value" in the report's language."""
+    from pmledger.report.stats import NONE
+
+    return t["none"] if name == NONE else name
 
 
 def status_text(t: dict[str, str], status: str) -> str:

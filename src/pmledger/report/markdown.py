@@ -6,8 +6,6 @@ punctuation, ``|`` in tables and HTML tags all come out as typed.
 
 from __future__ import annotations
 
-import re
-
 from pmledger.goals.progress import GoalProgress
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
@@ -15,21 +13,12 @@ from pmledger.report.data import Change, ReportData, expected
 from pmledger.report.labels import (
     COLUMN_LABELS,
     GOAL_HEADINGS,
+    group_text,
     priority_text,
     report_labels,
     status_text,
 )
-from pmledger.report.text import clean, number, percent
-
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
-
-
-def esc(text: object, limit: int | None = None) -> str:
-    """User text, safe inside a markdown table cell or paragraph."""
-    value = clean(text, limit)
-    value = _SPECIAL.sub(r"\\\1", value)
-    # A leading "1." or "-" would start a list; "&" an entity.
-    return value.replace("&", "&amp;")
+from pmledger.report.text import esc, number, percent
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -258,7 +247,7 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
         counts = t["list_sep"].join(
             f"{esc(status_text(t, k))} {v}" for k, v in block.by_status.items()
         )
-        out += [f"### {esc(block.name)} ({block.total})", "", counts, ""]
+        out += [f"### {esc(group_text(t, block.name))} ({block.total})", "", counts, ""]
         if block.requesters:
             shown = ", ".join(esc(r) for r in block.requesters[:20])
             out += [f"{t['requesters']}{t['colon']}{shown}", ""]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
 
 
 def clean(text: object, limit: int | None = None) -> str:
@@ -12,12 +15,25 @@ def clean(text: object, limit: int | None = None) -> str:
         value = "".join(
             ch
             if unicodedata.category(ch) not in ("Cc", "Cf") or ch == "\u200d"
-            else f"\\u{ord(ch):04x}"
+            # The notation of the terminal's tables (pmledger.cli.output.sanitize).
+            else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
             for ch in value
         )
     if limit is not None and len(value) > limit:
         value = value[: limit - 1] + "…"
     return value
+
+
+def esc(text: object, limit: int | None = None) -> str:
+    """User text as literal markdown, safe inside a table cell or a paragraph.
+
+    The one escaping rule of every markdown pmledger writes (report, list,
+    rank, diff...): markdown punctuation, ``|`` and HTML tags come out as
+    typed on GitHub and GitLab, control characters as escapes.
+    """
+    value = _MARKDOWN_SPECIAL.sub(r"\\\1", clean(text, limit))
+    # "&" would start an entity (&lt;).
+    return value.replace("&", "&amp;")
 
 
 def number(value: float | None, unit: str | None = None) -> str:
