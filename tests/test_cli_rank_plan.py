@@ -138,6 +138,10 @@ def test_rank_rice_without_inputs_names_the_requirement(acme: Path) -> None:
     assert "rice." in result.stderr
     assert "--skip-incomplete" in result.stderr
     assert result.stdout == ""
+    # All the missing inputs of one requirement in one phrase, not one each.
+    lines = [line for line in result.stderr.splitlines() if "missing input" in line]
+    assert lines and all(line.count("missing input") == 1 for line in lines)
+    assert any("missing inputs rice.reach, rice.impact, rice.confidence" in line for line in lines)
 
 
 def test_rank_rice_skip_incomplete(acme: Path) -> None:

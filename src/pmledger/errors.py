@@ -85,6 +85,7 @@ class ScoringProblem:
     req_id: str
     field: str
     message: str
+    missing: bool = False  # absent, rather than out of range
 
 
 @dataclass(frozen=True)

@@ -224,8 +224,23 @@ def rank_selection(
 
 
 def incomplete_by_requirement(problems: Iterable[ScoringProblem]) -> dict[str, list[str]]:
-    """Every missing or invalid input, grouped by requirement (in the order found)."""
+    """Every missing or invalid input, grouped by requirement (in the order found);
+    the missing ones of a requirement said once ("missing inputs rice.reach, rice.impact")."""
+    from pmledger.i18n import ngettext, pgettext
+
     grouped: dict[str, list[str]] = {}
+    missing: dict[str, list[str]] = {}
     for problem in problems:
-        grouped.setdefault(problem.req_id, []).append(problem.message)
+        messages = grouped.setdefault(problem.req_id, [])
+        if problem.missing:
+            fields = missing.setdefault(problem.req_id, [])
+            if not fields:
+                messages.append("")  # its place, worded below
+            fields.append(problem.field)
+        else:
+            messages.append(problem.message)
+    for req_id, fields in missing.items():
+        names = pgettext("list separator", ", ").join(fields)
+        text = ngettext("missing input {names}", "missing inputs {names}", len(fields))
+        grouped[req_id] = [m or text.format(names=names) for m in grouped[req_id]]
     return grouped

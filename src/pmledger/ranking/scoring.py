@@ -391,7 +391,10 @@ def _number(req: Requirement, table: str, key: str, problems: list[ScoringProble
     if raw is None:
         problems.append(
             ScoringProblem(
-                req.id, f"{table}.{key}", _("missing input {name}").format(name=f"{table}.{key}")
+                req.id,
+                f"{table}.{key}",
+                _("missing input {name}").format(name=f"{table}.{key}"),
+                missing=True,
             )
         )
         return None
