@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -93,3 +94,29 @@ def test_sort_requirements_matches_its_first_form(
     ][::-1]
     got = sort_requirements(reqs, key, settings=settings)
     assert [r.id for r in got] == [r.id for r in _sorted_one_value_at_a_time(reqs, key, settings)]
+
+
+def test_unknown_values_names_what_no_requirement_has_and_the_closest() -> None:
+    from pmledger.query.filters import unknown_values
+
+    reqs = [
+        make("REQ-A", department="Sales", owner="李雷"),
+        make("REQ-B", department="销售部", requester="王芳"),
+    ]
+    flt = Filter(departments=("Slaes", "ＳＡＬＥＳ", "Ops"), owners=("李雷",), requesters=("王方",))
+    assert unknown_values(flt, reqs) == [
+        ("department", "Slaes", "Sales"),
+        ("department", "Ops", None),
+        ("requester", "王方", None),
+    ]
+    assert unknown_values(Filter(text="x"), reqs) == []
+
+
+def test_a_misspelled_department_is_said_not_answered_with_nothing(tmp_path: Path) -> None:
+    from .cli_helpers import copy_example, invoke, ok
+
+    copy_example(tmp_path)
+    for command in (["report"], ["list"], ["rank"], ["export", "-f", "csv"]):
+        result = invoke([*command, "-d", "Slaes"])
+        assert "no requirement has department 'Slaes'; did you mean 'Sales'?" in result.stderr
+    assert "no requirement has" not in ok(["list", "-d", "sales"]).stderr

@@ -316,6 +316,7 @@ def load_ranking(
 
     loaded = ledger.load_all()
     report_problems(list(loaded.problems))
+    warn_unknown_values(flt, loaded.requirements)
     try:
         ranking = rank_selection(
             loaded.requirements,
@@ -438,6 +439,26 @@ def report_problems(problems: list[object]) -> None:
 
     for problem in problems:
         warn(_("warning: skipped {problem}").format(problem=problem))
+
+
+def warn_unknown_values(flt: Filter, requirements: list[Requirement]) -> None:
+    """Say which department, owner or requester of ``flt`` no requirement has
+    (with the closest one the ledger has): a typo keeps nothing, and an empty
+    listing or report would look like an answer."""
+    from pmledger.cli.output import warn
+    from pmledger.query.filters import unknown_values
+
+    for field, value, close in unknown_values(flt, requirements):
+        if field == "department":
+            text = _("no requirement has department {value!r}")
+        elif field == "owner":
+            text = _("no requirement has owner {value!r}")
+        else:
+            text = _("no requirement has requester {value!r}")
+        text = text.format(value=value)
+        if close is not None:
+            text += _("; did you mean {suggestion!r}?").format(suggestion=close)
+        warn("pmledger: " + text)
 
 
 def warn_lost_comments(req_id: str, lost: list[str]) -> None:

@@ -18,6 +18,7 @@ from pmledger.cli.common import (
     open_ledger,
     report_problems,
     split_values,
+    warn_unknown_values,
 )
 
 
@@ -101,6 +102,7 @@ def export(
     flt = where.filter(settings, as_of, root=ledger.root)
     loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
+    warn_unknown_values(flt, loaded.requirements)
     chosen = select(loaded.requirements, flt, settings=settings, as_of=as_of)
     reqs = sort_requirements(chosen, sort, settings=settings)
     data = export_bytes(

@@ -18,6 +18,7 @@ from pmledger.cli.common import (
     load_everything,
     open_ledger,
     report_problems,
+    warn_unknown_values,
 )
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ def list_(
     flt = where.filter(settings, as_of, root=ledger.root)
     loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
+    warn_unknown_values(flt, loaded.requirements)
     reqs = sort_requirements(
         select(loaded.requirements, flt, settings=settings, as_of=as_of), sort, settings=settings
     )

@@ -17,6 +17,7 @@ from pmledger.cli.common import (
     load_everything,
     open_ledger,
     report_problems,
+    warn_unknown_values,
 )
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ def report(
     loaded = load_everything(ledger)
     goals = GoalBook(ledger.root).load_all()
     report_problems([*loaded.problems, *goals.problems])
+    warn_unknown_values(flt, loaded.requirements)
     chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
     scope_parts = [*flt.departments, *flt.requesters]
     review = _sprint_review(ledger, chosen, sprint)

@@ -33,6 +33,38 @@ class Filter:
     include_inactive: bool = False
 
 
+def unknown_values(
+    flt: Filter, requirements: Iterable[Requirement]
+) -> list[tuple[str, str, str | None]]:
+    """The people and departments ``flt`` names that no requirement has, each
+    as (field, value as typed, the closest value the ledger has, if any).
+
+    A misspelled department (``-d Slaes``) keeps nothing, and a report or
+    listing of nothing looks like an answer: callers say so instead.
+    """
+    from difflib import get_close_matches
+
+    asked = (("department", flt.departments), ("owner", flt.owners), ("requester", flt.requesters))
+    if not any(values for _field, values in asked):
+        return []
+    reqs = list(requirements)
+    found: list[tuple[str, str, str | None]] = []
+    for field, values in asked:
+        if not values:
+            continue
+        known: dict[str, str] = {}
+        for req in reqs:
+            value = getattr(req, field)
+            if value:
+                known.setdefault(_fold(value), value)
+        for value in values:
+            if _fold(value) in known:
+                continue
+            close = get_close_matches(_fold(value), list(known), n=1, cutoff=0.6)
+            found.append((field, value, known[close[0]] if close else None))
+    return found
+
+
 def _fold(value: str | None) -> str:
     # Width too: `-d ＩＴ` is the department IT, `-t crm` the tag ｃｒｍ.
     return fold(value or "").strip()
