@@ -193,9 +193,10 @@ def _prompt_suffix() -> str:
 def parse_effort(text: str) -> float:
     """An effort typed at the prompt: what ``--effort`` accepts (a number ≥ 0)."""
     from pmledger.errors import InvalidValueError
+    from pmledger.text import ascii_forms
 
     try:
-        value = float(text)
+        value = float(ascii_forms(text))  # float() reads `３` but not the `．` of `２．５`
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0:

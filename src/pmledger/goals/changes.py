@@ -17,6 +17,7 @@ from pmledger.errors import InvalidValueError
 from pmledger.goals.model import Goal, Reading
 from pmledger.i18n import _
 from pmledger.ledger.validation import sentences
+from pmledger.text import ascii_forms
 
 READ_ONLY = ("id", "readings", "notes")
 NUMBERS = ("target", "baseline", "current")
@@ -34,8 +35,9 @@ def _validate(data: dict[str, Any]) -> Goal:
 
 
 def number(key: str, text: str) -> int | float:
-    """A KPI number typed by a person (``12``, ``0.5``, ``1,200``)."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
+    """A KPI number typed by a person (``12``, ``0.5``, ``1,200``, ``４５．５``)."""
+    # float() reads full-width digits but not the full-width point or comma.
+    cleaned = ascii_forms(text).strip().replace(",", "").replace("_", "")
     try:
         return int(cleaned)
     except ValueError:

@@ -21,6 +21,7 @@ from pmledger.ledger.model import (
     NUMBER_FIELDS,
     SCORING_TABLES,
 )
+from pmledger.text import ascii_forms
 
 _LIST_SPLIT = re.compile(r"[;；,，、\n]")
 _LINKS_SPLIT = re.compile(r"[;；\s]+")
@@ -96,14 +97,16 @@ def _number(value: Any) -> int | float:
     if isinstance(value, int | float):
         number: int | float = value
     else:
-        text = str(value).strip().replace("，", ",")
+        typed = str(value).strip()
+        # int() reads full-width digits (`３`); float() not the point of `２．５`.
+        text = ascii_forms(typed)
         try:
             number = int(text)
         except ValueError:
             try:
                 number = float(text)
             except ValueError:
-                raise ValueError(_("{text!r} is not a number").format(text=text)) from None
+                raise ValueError(_("{text!r} is not a number").format(text=typed)) from None
     # "1.0" stays a float and "1" an int, so a CSV round trip keeps the file as it was.
     return number
 
