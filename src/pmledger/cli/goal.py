@@ -94,10 +94,12 @@ def add(
     from pmledger.cli.output import write
     from pmledger.goals.changes import new_goal
     from pmledger.goals.store import GoalBook
+    from pmledger.text import ascii_forms
 
     book = GoalBook(open_ledger(ctx).root)
     goal = new_goal(
-        goal_id or book.new_id(title),
+        # `--id Ｑ４-margin` is Q4-margin, as a generated ID is (docs/i18n.md).
+        ascii_forms(goal_id) if goal_id else book.new_id(title),
         title,
         kpi=kpi,
         target=target,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pmledger.goals.model import Goal
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
+from pmledger.text import fold
 
 
 @dataclass
@@ -41,7 +42,7 @@ class GoalProgress:
 
 
 def _fold(text: str | None) -> str:
-    return (text or "").strip().casefold()
+    return fold((text or "").strip())
 
 
 def goal_progress(

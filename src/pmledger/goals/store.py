@@ -27,6 +27,7 @@ from pmledger.goals.errors import GoalNotFoundError
 from pmledger.goals.model import GOAL_ID, Goal
 from pmledger.ledger.ids import ALPHABET
 from pmledger.ledger.ledger import create_exclusive, write_atomic
+from pmledger.text import ascii_forms, fold
 
 GOALS_DIR = "goals"
 
@@ -45,8 +46,12 @@ class GoalLoad:
 
 
 def slug(title: str) -> str:
-    """A readable goal ID from a title's words, any script ("" when it has none)."""
-    words = re.findall(r"[^\W_]+", title)
+    """A readable goal ID from a title's words, any script ("" when it has none).
+
+    Full-width letters and digits become ASCII (``Ｃｕｔ`` -> ``Cut``), as a
+    tag typed in full width is stored: the ID is typed again, and names a file.
+    """
+    words = re.findall(r"[^\W_]+", ascii_forms(title))
     text = "-".join(words)[:40].strip("-")
     return text if text and GOAL_ID.match(text) else ""
 
@@ -62,13 +67,13 @@ def _near(text: str, known: list[str]) -> list[str]:
     in ``Raise-gross-margin``), else those spelled alike (``rasie-gross-margin``)."""
     from difflib import get_close_matches
 
-    value = text.strip().casefold()
+    value = fold(text.strip())
     if not value:
         return []
-    holding = [i for i in known if value in i.casefold()]
+    holding = [i for i in known if value in fold(i)]
     if holding:
         return holding
-    folded = {i.casefold(): i for i in known}
+    folded = {fold(i): i for i in known}
     return [folded[f] for f in get_close_matches(value, list(folded), n=3, cutoff=0.75)]
 
 
@@ -107,23 +112,23 @@ class GoalBook:
         )
 
     def find(self, text: str) -> str | None:
-        """The goal ID a person meant (exact, then ignoring case), or None."""
+        """The goal ID a person meant (exact, then ignoring case and width), or None."""
         value = text.strip()
         known = self.ids()
         if value in known:
             return value
-        folded = [i for i in known if i.casefold() == value.casefold()]
+        folded = [i for i in known if fold(i) == fold(value)]
         return folded[0] if len(folded) == 1 else None
 
     def candidates(self, text: str) -> list[str]:
-        """The goal IDs ``text`` may mean: itself, else the one equal ignoring case,
-        else every ID it begins (ignoring case; ``raise`` -> ``Raise-gross-margin``,
-        ``销售`` -> ``销售效率提升``)."""
+        """The goal IDs ``text`` may mean: itself, else the one equal ignoring case
+        and width, else every ID it begins (the same; ``raise`` -> ``Raise-gross-margin``,
+        ``ｃｕｔ`` -> ``Cut-churn``, ``销售`` -> ``销售效率提升``)."""
         found = self.find(text)
         if found is not None:
             return [found]
-        value = text.strip().casefold()
-        return [i for i in self.ids() if i.casefold().startswith(value)] if value else []
+        value = fold(text.strip())
+        return [i for i in self.ids() if fold(i).startswith(value)] if value else []
 
     def resolve(self, text: str) -> str:
         """Like :meth:`find`, also accepting a unique prefix; raises when unknown."""
