@@ -54,12 +54,14 @@ def board(
     """
     from pmledger.cli.output import Doc, render
     from pmledger.report.board import board_columns
+    from pmledger.text import fold
 
     fmt = check_format(fmt, ("table", "json"))
     ledger, reqs = selected(ctx, as_of=as_of, department=department, owner=owner, goal=goal)
-    sprints = {s.casefold() for s in split_values(sprint)}
+    # Case and width ignored, as `sprint show` does: `--sprint ２０２６－ｓ４８` is 2026-S48.
+    sprints = {fold(s.strip()) for s in split_values(sprint)}
     if sprints:
-        reqs = [r for r in reqs if (r.sprint or "").casefold() in sprints]
+        reqs = [r for r in reqs if fold((r.sprint or "").strip()) in sprints]
     columns = board_columns(
         reqs,
         settings=ledger.settings,

@@ -109,8 +109,9 @@ def _as_of_default(value: date | None) -> date:
 def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
     """The format name, or a usage error listing the allowed ones."""
     from pmledger.errors import InvalidValueError
+    from pmledger.text import ascii_forms
 
-    value = fmt.lower()
+    value = ascii_forms(fmt).lower()  # `-f ｊｓｏｎ` is json
     if value not in allowed:
         raise InvalidValueError(
             _("unknown format {format!r}; choose one of {choices}").format(

@@ -13,11 +13,12 @@ parameter completes the same way everywhere.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pmledger.i18n import _
+from pmledger.text import fold
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
@@ -39,10 +40,25 @@ def _ledger(ctx: typer.Context) -> Ledger | None:
         return None
 
 
+class _Candidate(str):
+    """A value offered for a prefix typed in another case or width.
+
+    Typer keeps only the candidates that start with the typed text, as typed
+    (``str.startswith``), which dropped "Dev Team A" for ``dev``: a candidate
+    answers that test as :func:`_matching` does.
+    """
+
+    def startswith(self, prefix: Any, *args: Any) -> bool:
+        if isinstance(prefix, str) and not args:
+            return fold(self).startswith(fold(prefix))
+        return super().startswith(prefix, *args)
+
+
 def _matching(values: list[str], incomplete: str) -> list[str]:
-    # Case-insensitive prefix: "wang" finds nothing, "王" finds 王芳, "dev" finds "Dev Team A".
-    wanted = incomplete.casefold()
-    return [v for v in values if v.casefold().startswith(wanted)]
+    # A prefix in any case and width: "wang" finds nothing, "王" finds 王芳,
+    # "dev" and "ｄｅｖ" find "Dev Team A".
+    wanted = fold(incomplete)
+    return [_Candidate(v) for v in values if fold(v).startswith(wanted)]
 
 
 def complete_id(ctx: typer.Context, incomplete: str) -> Candidates:
@@ -89,7 +105,7 @@ def complete_status(ctx: typer.Context, incomplete: str) -> list[str]:
     # `--status a,b`: complete the last item of a comma-separated list.
     head, _comma, last = incomplete.rpartition(",")
     lead = f"{head}," if head else ""
-    return [lead + s for s in _matching(statuses, last)]
+    return [_Candidate(lead + s) for s in _matching(statuses, last)]
 
 
 def complete_priority(incomplete: str) -> Candidates:

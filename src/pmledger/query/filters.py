@@ -13,7 +13,7 @@ from pmledger.i18n import _
 from pmledger.i18n.labels import resolve_status
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
-from pmledger.text import fold
+from pmledger.text import ascii_forms, fold
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ def sort_value(name: str, settings: Settings) -> Callable[[Requirement], object]
             return r.created_at
         if name in ("title", "owner", "department", "requester"):
             v = getattr(r, name)
-            return v.casefold() if v else None
+            return fold(v) if v else None
         return getattr(r, name)
 
     return value
@@ -217,12 +217,13 @@ def sort_requirements(
     requirements: list[Requirement], key: str, *, settings: Settings, reverse: bool = False
 ) -> list[Requirement]:
     """Sort by one field; empty values last; ties by ID (stable and total)."""
+    typed, key = key, ascii_forms(key)  # `--sort －ｄｕｅ` is -due
     name = key.lstrip("-")
     descending = reverse ^ key.startswith("-")
     if name not in SORT_KEYS:
         raise InvalidValueError(
             _("cannot sort by {key!r}; choose one of {keys}").format(
-                key=key, keys=", ".join(SORT_KEYS)
+                key=typed, keys=", ".join(SORT_KEYS)
             )
         )
     ordered = sorted(requirements, key=attrgetter("id"))
