@@ -139,3 +139,15 @@ def test_values_skip_unreadable_files_and_need_no_cache(
     assert vocabulary(ledger).values("owner") == ["Alice"]
     assert vocabulary(ledger).values("tags") == ["crm"]
     assert [row[1] for row in id_titles(ledger)] == ["Good"]
+
+
+def test_values_complete_whatever_the_case_and_width(root: Path, filled: dict[str, str]) -> None:
+    # Typer drops a candidate not starting with the typed text as typed; these must stay.
+    assert complete("bash", "pmledger list --owner dev", root) == ["Dev Team A"]
+    assert complete("bash", "pmledger list --owner Ｄｅｖ", root) == ["Dev Team A"]
+    assert complete("bash", "pmledger list --tag ＣＲ", root) == ["crm"]
+    assert complete("bash", "pmledger list --status proposed,Ｄ", root) == [
+        "proposed,done",
+        "proposed,deferred",
+    ]
+    assert complete("bash", "pmledger add Title --priority Ｃ", root) == ["critical"]

@@ -255,3 +255,111 @@ def test_set_reads_a_full_width_decimal(crm: Path) -> None:
     refused = invoke(["set", rid, "effort=３ｘ"])
     assert_clean_error(refused, 2)
     assert "'３ｘ'" in refused.stderr
+
+
+# -- what a new user still found read as typed (session 9) ----------------------
+
+
+def test_the_effort_prompt_reads_a_full_width_decimal() -> None:
+    from pmledger.cli.interview import parse_effort
+    from pmledger.errors import InvalidValueError
+
+    assert parse_effort("３") == 3
+    assert parse_effort("２．５") == 2.5
+    with pytest.raises(InvalidValueError, match="'２．５ｘ'"):
+        parse_effort("２．５ｘ")
+
+
+def test_goal_measure_and_set_read_full_width_numbers(crm: Path) -> None:
+    ok(["goal", "add", "Cut churn", "--id", "churn", "--kpi", "churn", "--target", "５"])
+    ok(["goal", "measure", "churn", "４５．５", "--at", "2026-11-20"])
+    ok(["goal", "measure", "churn", "１，２００", "--at", "2026-11-21"])
+    ok(["goal", "set", "churn", "target=３．５"])
+    shown = json.loads(ok(["goal", "show", "churn", "-f", "json"]).stdout)
+    assert [r["value"] for r in shown["readings"]] == [45.5, 1200]
+    assert shown["target"] == 3.5
+    refused = invoke(["goal", "measure", "churn", "４５ｘ"])
+    assert_clean_error(refused, 2)
+    assert "'４５ｘ'" in refused.stderr
+
+
+def test_import_reads_full_width_numbers(crm: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "wide.csv"
+    sheet.write_text(
+        "title,effort,value,rice.reach,rice.impact\n宽数字,３,２．５,４５０,０．５\n",
+        encoding="utf-8",
+    )
+    ok(["import", str(sheet)])
+    (row,) = json.loads(ok(["list", "-f", "json"]).stdout)
+    saved = read_req(crm, row["id"])
+    assert (saved["effort"], saved["value"]) == (3, 2.5)
+    assert saved["rice"] == {"reach": 450, "impact": 0.5}
+
+
+def test_import_reads_full_width_numbers_from_a_workbook(crm: Path, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["title", "effort"])
+    book.active.append(["宽数字", "２．５"])
+    book.save(tmp_path / "wide.xlsx")
+    ok(["import", str(tmp_path / "wide.xlsx")])
+    (row,) = json.loads(ok(["list", "-f", "json"]).stdout)
+    assert row["effort"] == 2.5
+
+
+def test_a_goal_id_from_a_full_width_title_is_ascii(crm: Path) -> None:
+    assert ok(["goal", "add", "Ｃｕｔ", "--kpi", "churn", "--target", "５"]).stdout.strip() == "Cut"
+    made = ok(["goal", "add", "Ｑ４ 销售效率", "--kpi", "k", "--target", "1"]).stdout.strip()
+    assert made == "Q4-销售效率"  # Chinese kept as typed
+    given = ok(["goal", "add", "x", "--id", "Ｑ５－ｍ", "--kpi", "k", "--target", "1"])
+    assert given.stdout.strip() == "Q5-m"
+    assert sorted(p.name for p in (crm / "goals").iterdir()) == [
+        "Cut.toml",
+        "Q4-销售效率.toml",
+        "Q5-m.toml",
+    ]
+    again = invoke(["goal", "add", "ＣＵＴ", "--kpi", "churn", "--target", "５"])
+    assert again.exit_code == 0 and again.stdout.strip() != "Cut"  # Cut is taken
+
+
+def test_goal_lookup_ignores_width(crm: Path) -> None:
+    ok(["goal", "add", "Raise margin", "--id", "Margin", "--kpi", "m", "--target", "1"])
+    # A goal file an older pmledger named in full width is still found as typed in ASCII.
+    goals = crm / "goals"
+    (goals / "Margin.toml").rename(goals / "Ｍａｒｇｉｎ.toml")
+    path = goals / "Ｍａｒｇｉｎ.toml"
+    text = path.read_text(encoding="utf-8").replace('"Margin"', '"Ｍａｒｇｉｎ"')
+    path.write_text(text, encoding="utf-8")
+    assert json.loads(ok(["goal", "show", "margin", "-f", "json"]).stdout)["id"] == "Ｍａｒｇｉｎ"
+    assert json.loads(ok(["goal", "show", "ｍａｒ", "-f", "json"]).stdout)["id"] == "Ｍａｒｇｉｎ"
+    rid = add("x", "-e", "2", "--goal", "ＭＡＲＧＩＮ")
+    assert read_req(crm, rid)["goal"] == "Ｍａｒｇｉｎ"
+    ok(["goal", "measure", "MARGIN", "０．５"])
+    shown = json.loads(ok(["goal", "show", "margin", "-f", "json"]).stdout)
+    assert shown["requirements"] and shown["latest"] == 0.5
+
+
+def test_board_sprint_ignores_width(crm: Path) -> None:
+    rid = add("In the sprint")
+    add("Not in it")
+    ok(["set", rid, "sprint=2026-S48"])
+    cards = json.loads(ok(["board", "--sprint", "２０２６－ｓ４８", "-f", "json"]).stdout)
+    assert [i for ids in cards.values() for i in ids] == [rid]
+
+
+def test_sort_by_title_ignores_width(crm: Path) -> None:
+    for title in ("Ｃｒｍ sync", "alpha", "beta", "delta"):
+        add(title)
+    assert _listed("--sort", "title") == ["alpha", "beta", "Ｃｒｍ sync", "delta"]
+
+
+def test_format_and_sort_words_in_full_width(crm: Path) -> None:
+    add("b", "--due", "2026-12-02")
+    add("a", "--due", "2026-12-01")
+    listed = json.loads(ok(["list", "-f", "ｊｓｏｎ", "--sort", "ｄｕｅ"]).stdout)
+    assert [r["title"] for r in listed] == ["a", "b"]
+    assert _listed("--sort", "－ｄｕｅ") == ["b", "a"]
+    assert json.loads(ok(["export", "--format", "ＪＳＯＮ"]).stdout)
+    refused = invoke(["list", "--sort", "ｘ"])
+    assert_clean_error(refused, 2)
+    assert "'ｘ'" in refused.stderr
