@@ -151,3 +151,10 @@ def test_values_complete_whatever_the_case_and_width(root: Path, filled: dict[st
         "proposed,deferred",
     ]
     assert complete("bash", "pmledger add Title --priority Ｃ", root) == ["critical"]
+
+
+def test_ids_complete_whatever_the_case_and_width(root: Path, filled: dict[str, str]) -> None:
+    sync = filled["sync"]
+    assert complete("bash", f"pmledger show {sync[:-1].lower()}", root) == [sync]
+    typed = "".join(chr(ord(c) + 0xFEE0) for c in sync[:-1])  # ＲＥＱ－…
+    assert complete("bash", f"pmledger show {typed}", root) == [sync]

@@ -73,11 +73,12 @@ def complete_id(ctx: typer.Context, incomplete: str) -> Candidates:
         known = id_titles(ledger)
     except Exception:
         return []
-    # Typer keeps only candidates that start with the typed text, as typed.
-    found = [row for row in known if row[0].startswith(incomplete)]
+    # As on input, case and width are ignored: `req-0p` and `ＲＥＱ－０Ｐ` find REQ-0P4CW.
+    wanted = fold(incomplete)
+    found = [row for row in known if fold(row[0]).startswith(wanted)]
     if len(found) > DESCRIBED_MAX:
         # Nobody reads hundreds of titles, and Typer renders each through rich.
-        return [(row[0], "") for row in found]
+        return [(_Candidate(row[0]), "") for row in found]
     from rich.markup import escape
 
     from pmledger.i18n.labels import status_label
@@ -85,7 +86,7 @@ def complete_id(ctx: typer.Context, incomplete: str) -> Candidates:
     # Titles are literal text: Typer would read "[b]" in a title as markup.
     return [
         (
-            req_id,
+            _Candidate(req_id),
             escape(
                 _("{title} ({status})").format(
                     title=one_line(title, 60), status=status_label(status, ledger.settings)
