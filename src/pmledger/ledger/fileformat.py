@@ -103,6 +103,7 @@ TOML_REASONS: tuple[str, ...] = (
     N_("Expected '=' after a key in a key/value pair"),
     N_("Expected ']' at the end of a table declaration"),
     N_("Expected ']]' at the end of an array declaration"),
+    N_("Expected newline or end of document after a statement"),
     N_("Unclosed array"),
     N_("Unclosed inline table"),
     N_("Unterminated string"),
