@@ -343,3 +343,17 @@ def test_example_goals_cover_every_goal_its_requirements_name(tmp_path: Path) ->
     for g in loaded.goals:
         assert fileformat.dumps(g) == (root / "goals" / f"{g.id}.toml").read_text(encoding="utf-8")
         assert all(isinstance(r, Reading) for r in g.readings)
+
+
+def test_a_title_whose_id_exists_is_refused_not_given_a_random_id(root: Path) -> None:
+    ok(["goal", "add", "Raise gross margin", "--kpi", "m", "--target", "40"])
+    for title in ("Raise gross margin", "raise gross margin"):
+        result = invoke(["goal", "add", title, "--kpi", "m", "--target", "40"])
+        assert_clean_error(result, 1)
+        assert "Raise-gross-margin" in result.stderr
+    assert [g["id"] for g in json.loads(ok(["goal", "list", "-f", "json"]).stdout)] == [
+        "Raise-gross-margin"
+    ]
+    # A title without words still gets a random ID, each time.
+    ok(["goal", "add", "!!", "--kpi", "m", "--target", "1"])
+    assert ok(["goal", "add", "!!", "--kpi", "m", "--target", "1"]).stdout.startswith("G-")

@@ -244,9 +244,14 @@ class GoalBook:
         return goal
 
     def new_id(self, title: str) -> str:
-        """An ID for a new goal: the title's words, else G- and random characters."""
+        """An ID for a new goal: the title's words, else G- and random characters.
+
+        A title whose ID is taken keeps that ID, so :meth:`create` refuses it:
+        the same title again is a duplicate goal, not a second one under a
+        random ID.
+        """
         base = slug(title)
-        if base and self.find(base) is None:
+        if base:
             return base
         for _ in range(50):
             candidate = "G-" + "".join(secrets.choice(ALPHABET) for _ in range(5))
