@@ -354,6 +354,19 @@ def test_jira_csv_and_its_reimport(root: Path, tmp_path: Path) -> None:
     assert "1 updated, 1 unchanged" in result.stderr
 
 
+def test_jira_names_its_ignored_columns_once(root: Path, tmp_path: Path) -> None:
+    header = JIRA_HEADER + ",Component/s,Component/s"
+    rows = [r + ",Web,API" for r in JIRA_ROWS]
+    sheet = _write(tmp_path / "jira.csv", "\n".join([header, *rows]) + "\n")
+    result = ok(["import", str(sheet), "--dry-run"])
+    expected = "Issue id, Issue Type, Project key, Resolution, Updated, Component/s"
+    assert f"note: ignored columns {expected} (map" in result.stderr
+    assert result.stderr.count("ignored columns") == 1
+    assert "Issue key" not in result.stderr  # the key is used, not ignored
+    mapped = ok(["import", str(sheet), "--dry-run", "--map", "Component/s=department"])
+    assert "Component/s" not in mapped.stderr
+
+
 def test_duplicate_jira_keys_are_refused(root: Path, tmp_path: Path) -> None:
     sheet = _write(tmp_path / "jira.csv", "\n".join([JIRA_HEADER, JIRA_ROWS[0], JIRA_ROWS[0]]))
     result = invoke(["import", str(sheet)])

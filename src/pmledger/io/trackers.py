@@ -75,8 +75,9 @@ def read_jira(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     table = csvfile.loads(data, name=name, encoding=encoding)
     table.tracker = "jira"
     table.aliases = _aliases(JIRA_COLUMNS)
-    # A Jira export has dozens of columns; listing the unused ones helps nobody.
-    table.bookkeeping = frozenset(c for r in table.records[:1] for c, _ in r.cells)
+    # The key column is read here, not mapped: it is no ignored column. Every
+    # other unused one is named (capped at a dozen by `import`), as for CSV.
+    table.bookkeeping = frozenset({JIRA_KEY})
     for record in table.records:
         _jira_comments(record)
         keys = [v for c, v in record.cells if c == JIRA_KEY and str(v).strip()]
