@@ -179,7 +179,38 @@ def test_history_follows_a_rename_and_shows_creation_and_removal(repo: Ledger) -
 
 def test_history_of_an_unknown_requirement_is_a_clear_error(repo: Ledger) -> None:
     result = invoke(["-L", str(repo.root), "history", "REQ-ZZZZZ"])
-    assert result.exit_code == 1 and "no history" in result.stderr
+    assert result.exit_code == 1, result.stderr
+    assert "no requirement REQ-ZZZZZ" in result.stderr and "commit it first" not in result.stderr
+    # A file never committed is known: its history waits for a commit.
+    new = repo.create(make(title="Fresh")).id
+    result = invoke(["-L", str(repo.root), "history", new])
+    assert result.exit_code == 1 and "commit it first" in result.stderr
+
+
+def test_history_resolves_a_prefix_of_a_removed_requirement_as_show_does(repo: Ledger) -> None:
+    root = repo.root
+    gone = repo.file_ids()[0]
+    ok(["-L", str(root), "remove", gone, "--force"])
+    prefix = gone.split("-")[1][:3].lower()
+    # Deleted in the work tree only: found.
+    entries = json.loads(ok(["-L", str(root), "history", prefix, "-f", "json"]).stdout)
+    assert entries[0]["path"] == f"requirements/{gone}.toml"
+    assert entries[0]["action"] == "created"
+    commit_all(root, "remove one")
+    entries = json.loads(ok(["-L", str(root), "history", prefix, "-f", "json"]).stdout)
+    assert [e["action"] for e in entries] == ["created", "removed"]
+    assert "removed" in ok(["-L", str(root), "history", prefix]).stdout
+    # Two removed requirements sharing a prefix: ambiguous, both named.
+    for req_id in ("REQ-7QQA1", "REQ-7QQA2"):
+        repo.path_for(req_id).write_text(fileformat.dumps(make(req_id)), encoding="utf-8")
+    commit_all(root, "two alike")
+    for req_id in ("REQ-7QQA1", "REQ-7QQA2"):
+        ok(["-L", str(root), "remove", req_id, "--force"])
+    commit_all(root, "remove both")
+    result = invoke(["-L", str(root), "history", "7qq"])
+    assert result.exit_code == 2 and "matches several requirements" in result.stderr
+    assert "REQ-7QQA1, REQ-7QQA2" in result.stderr
+    assert "created" in ok(["-L", str(root), "history", "7qqa2"]).stdout
 
 
 def test_markdown_collapses_long_sections_and_caps_rank_moves() -> None:

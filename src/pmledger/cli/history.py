@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pmledger.cli.common import check_format, open_ledger
 from pmledger.i18n import _
+
+if TYPE_CHECKING:
+    from pmledger.git.repo import Repo
+    from pmledger.ledger.ledger import Ledger
 
 FORMATS = ("text", "json")
 
@@ -27,18 +31,13 @@ def history(
     """
     from pmledger.cli.diff import field_value
     from pmledger.cli.output import emit_json, one_line, write
-    from pmledger.errors import NotFoundError
     from pmledger.git.history import requirement_history
     from pmledger.git.repo import Repo
-    from pmledger.ledger import ids
 
     chosen = check_format(fmt, FORMATS)
     ledger = open_ledger(ctx)
-    try:
-        canonical = ledger.resolve_id(req_id)
-    except NotFoundError:
-        canonical = ids.normalize_id(req_id, ledger.prefix)  # removed: no file to match
     repo = Repo.find(ledger.root)
+    canonical = _resolve(ledger, repo, req_id)
     path = repo.relative(ledger.requirements_dir / f"{canonical}.toml")
     entries = requirement_history(repo, path)
     if chosen == "json":
@@ -72,3 +71,36 @@ def history(
                     text=one_line(str(note.get("text", "")), 100),
                 )
             )
+
+
+def _resolve(ledger: Ledger, repo: Repo, text: str) -> str:
+    """The ID ``text`` means, as `show` reads it: a current requirement (exact or
+    a unique prefix), else one removed in git history (the same); else the
+    requirement is unknown, and the error of the current ones says so."""
+    from pmledger.errors import AmbiguousIdError, NotFoundError
+    from pmledger.git.history import removed_files
+    from pmledger.ledger import ids
+    from pmledger.ledger.ledger import SUFFIX
+
+    try:
+        return ledger.resolve_id(text)
+    except NotFoundError as exc:
+        missing = exc
+    canonical = ids.normalize_id(text, ledger.prefix)
+    folder = repo.relative(ledger.requirements_dir)
+    gone = [
+        i
+        for i in removed_files(repo, folder, canonical, SUFFIX)
+        if not ledger.path_for(i).is_file()
+    ]
+    if canonical in gone:
+        return canonical
+    if len(gone) == 1:
+        return gone[0]
+    if gone:
+        raise AmbiguousIdError(
+            _("{text!r} matches several requirements: {ids}").format(
+                text=text, ids=", ".join(gone[:5])
+            )
+        )
+    raise missing

@@ -220,6 +220,27 @@ def _renamed_from(repo: Repo, sha: str, path: str) -> FileVersion | None:
     return files[0] if files and files[0].status == "R" else None
 
 
+def removed_files(repo: Repo, folder: str, stem: str, suffix: str) -> list[str]:
+    """The stems of files ``folder/STEM*SUFFIX`` that a commit, or the work tree
+    since HEAD, deleted (``folder`` relative to the top), sorted.
+
+    What a removed requirement's ID, or its prefix, is resolved against: one
+    ``git log --diff-filter=D`` over the matching paths (a pathspec matches
+    wildcards), and one ``git diff`` for a deletion not committed yet. A file
+    deleted and later added again is among them: the caller drops live ones.
+    """
+    spec = f"{folder}/{stem}*{suffix}"
+    found: set[str] = set()
+    if repo.git("rev-parse", "-q", "--verify", "HEAD", check=False).strip():
+        found.update(
+            c.path for c in repo.changes("HEAD", None, spec, renames=False) if c.status == "D"
+        )
+    for entry in repo.log([spec], args=["--diff-filter=D"], renames=False):
+        found.update(f.path for f in entry.files if f.status == "D")
+    names = (p.rpartition("/")[2] for p in found)
+    return sorted(n.removesuffix(suffix) for n in names if n.endswith(suffix))
+
+
 def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
     """The commits that created, changed, renamed and removed the file at ``path``
     (relative to the top of the work tree), oldest first."""
