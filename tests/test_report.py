@@ -147,6 +147,41 @@ def test_department_report_scopes_everything(tmp_path: Path) -> None:
     assert "Q4-sales-efficiency" in text and "Q4-cash-collection" not in text
 
 
+def test_a_department_report_counts_only_its_own_work_toward_a_goal(ledger: Ledger) -> None:
+    from .conftest import make
+
+    goal = with_reading(
+        new_goal("G1", "Keep", kpi="churn", target=2, baseline=4, as_of=date(2026, 10, 1)),
+        3,
+        at=date(2026, 11, 1),
+    )
+    sales = [
+        make("REQ-AAAA1", department="Sales", goal="G1", status="done", effort=3),
+        make("REQ-AAAA2", department="Sales", goal="G1", effort=2),
+    ]
+    other = [
+        make(f"REQ-BBBB{i}", department="CS", goal="G1", status="done", effort=5) for i in range(4)
+    ]
+    data = build_report(
+        sales,
+        [goal],
+        settings=ledger.settings,
+        as_of=date(2026, 11, 20),
+        everything=sales + other,
+        options=ReportOptions(scope="Sales"),
+    )
+    (row,) = data.goals
+    assert (row.done, row.count, row.done_effort, row.total_effort) == (1, 2, 3.0, 5.0)
+    assert row.goal.latest == 3  # the KPI stays the goal's
+
+
+def test_department_report_goal_table_counts_the_department(tmp_path: Path) -> None:
+    text = example_report(tmp_path, "--department", "销售部")
+    line = next(x for x in text.splitlines() if "`Q4-retention`" in x and x.startswith("|"))
+    assert line.endswith("| 0/2 · 0/3 points |")
+    assert "| 2.8 % |" in line  # the latest KPI reading, not the department's
+
+
 def test_report_to_file_and_options(tmp_path: Path) -> None:
     copy_example(tmp_path)
     out = tmp_path / "r.html"

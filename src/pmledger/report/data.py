@@ -202,7 +202,9 @@ def build_report(
     if opts.scope is not None:
         # A report for one department shows the goals its requests serve.
         goal_list = [g for g in goal_list if g.id.casefold() in linked]
-    progress = goal_progress(goal_list, whole, settings=settings)
+    # The work counted is the chosen work: a department's report says how far
+    # its own requests for a goal are done; the KPI readings stay the goal's.
+    progress = goal_progress(goal_list, reqs, settings=settings)
 
     proposed = settings.ledger.default_status
     waiting = sorted(
