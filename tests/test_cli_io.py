@@ -389,6 +389,89 @@ def test_github_issues(root: Path, tmp_path: Path) -> None:
     assert len(req_files(root)) == 4  # another repository, other issues
 
 
+def test_import_checks_each_rows_goal_and_dependencies(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    sheet = _write(tmp_path / "g.csv", "title,goal,depends_on\nA,nope-goal,\nB,,ACME-ZZZZZ\n")
+    result = invoke(["import", str(sheet), "--dry-run"])
+    assert_clean_error(result, 1)
+    assert "g.csv row 2, column 'goal': unknown goal 'nope-goal'; the goals are:" in result.stderr
+    assert (
+        "g.csv row 3, column 'depends_on': depends_on names ACME-ZZZZZ, which is neither "
+        "in the ledger nor on a row of this file"
+    ) in result.stderr
+    skipped = ok(["import", str(sheet), "--skip-invalid"])
+    assert "0 created" in skipped.stderr and "2 invalid rows (2, 3)" in skipped.stderr
+    # Prefixes resolve as `set` resolves them; a row may name a later row's ID.
+    rows = [
+        "id,title,目标,depends_on",
+        "ACME-AAAA1,A,q4-marg,ACME-AAAA2",
+        "ACME-AAAA2,B,,0k3",
+        ",C,Q4-RETENTION,acme-aaaa1；j4s",
+    ]
+    good = _write(tmp_path / "k.csv", "\n".join(rows) + "\n")
+    ok(["import", str(good)])
+    assert read_req(root, "ACME-AAAA1")["goal"] == "Q4-margin"
+    assert read_req(root, "ACME-AAAA2")["depends_on"] == ["ACME-0K3S9"]
+    (third,) = [r for r in _all(root) if r["title"] == "C"]
+    assert (third["goal"], third["depends_on"]) == ("Q4-retention", ["ACME-AAAA1", "ACME-J4SB9"])
+    assert invoke(["check"]).exit_code == 0
+    assert "3 unchanged" in ok(["import", str(good)]).stderr
+
+
+def test_a_row_linking_to_a_row_that_is_not_imported_is_not_imported(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    rows = [
+        "id,title,goal,depends_on",
+        "ACME-AAAA1,A,,ACME-AAAA2",  # B is skipped: A would dangle
+        "ACME-AAAA2,B,Q4,",  # ambiguous goal
+        "ACME-AAAA3,C,,aaaa3",  # itself
+        "ACME-AAAA4,D,,ACME-AAAA5",
+        "ACME-AAAA5,E,,ACME-AAAA4",  # closes a cycle: the later row is refused
+        "ACME-AAAA6,F,,0K3S9",
+    ]
+    sheet = _write(tmp_path / "c.csv", "\n".join(rows) + "\n")
+    result = ok(["import", str(sheet), "--skip-invalid"])
+    err = result.stderr
+    assert "row 2, column 'depends_on': depends_on names ACME-AAAA2, whose row 3 is not" in err
+    assert "row 3, column 'goal': 'Q4' matches several goals" in err
+    assert "row 4, column 'depends_on': ACME-AAAA3 cannot depend on itself" in err
+    assert (
+        "row 6, column 'depends_on': depending on ACME-AAAA4 would close a cycle: "
+        "ACME-AAAA5 -> ACME-AAAA4 -> ACME-AAAA5"
+    ) in err
+    assert "row 5, column 'depends_on': depends_on names ACME-AAAA5, whose row 6" in err
+    assert "1 created" in err and "5 invalid rows (2, 3, 4, 5, 6)" in err
+    assert err.index("row 2,") < err.index("row 3,") < err.index("row 6,")
+    assert invoke(["check"]).exit_code == 0
+
+
+def test_a_goal_is_taken_as_it_is_in_a_ledger_without_goals(root: Path, tmp_path: Path) -> None:
+    # As `check` takes it: no goals/ folder, no goals in use (a JSON round trip
+    # of a ledger with goals into a fresh one).
+    ok(["import", str(_write(tmp_path / "x.csv", "title,goal\nA,Q4-margin\n"))])
+    assert _all(root)[0]["goal"] == "Q4-margin"
+    assert invoke(["check"]).exit_code == 0
+
+
+def test_a_taskwarrior_project_is_a_tag(root: Path, tmp_path: Path) -> None:
+    tasks = [
+        {
+            "uuid": "2f0e-1",
+            "description": "客户列表导出",
+            "entry": "20261101T080000Z",
+            "status": "pending",
+            "project": "crm",
+            "tags": ["export"],
+        },
+        {"uuid": "2f0e-2", "description": "SSO", "entry": "20261101T080000Z", "project": "sso"},
+    ]
+    path = _write(tmp_path / "tasks.json", json.dumps(tasks))
+    ok(["import", str(path)])
+    tags = {r["title"]: r["tags"] for r in _all(root)}
+    assert tags == {"客户列表导出": ["crm", "export"], "SSO": ["sso"]}
+    assert invoke(["check"]).exit_code == 0
+
+
 @pytest.mark.skipif(shutil.which("task") is None, reason="Taskwarrior is not installed")
 def test_a_real_taskwarrior_export(root: Path, tmp_path: Path) -> None:
     data = tmp_path / "tw"
@@ -417,12 +500,24 @@ def test_a_real_taskwarrior_export(root: Path, tmp_path: Path) -> None:
     ok(["import", str(export)])
     reqs = {r["title"]: r for r in _all(root)}
     first = reqs["客户列表导出 Excel"]
-    assert (first["priority"], first["goal"], first["tags"]) == ("high", "crm", ["export"])
+    # The project is a tag: the ledger has no goal crm (docs/import-export.md).
+    assert (first["priority"], first.get("goal"), first["tags"]) == (
+        "high",
+        None,
+        ["crm", "export"],
+    )
     assert first["due"] == date(2026, 12, 1)
     assert first["notes"][0]["text"] == "王芳 needs it before December"
     assert str(first["import_source"]).startswith("taskwarrior:")
     assert reqs["SSO"]["status"] == "done"
     assert "2 unchanged" in ok(["import", str(export)]).stderr
+    # Mapped to goal on purpose, the project is checked like any goal cell.
+    ok(["goal", "add", "CRM", "--kpi", "x", "--target", "1"])
+    assert "goal: ∅ → CRM" in ok(["import", str(export), "--map", "project=goal"]).stdout
+    (root / "goals" / "CRM.toml").rename(root / "goals" / "Sales.toml")
+    result = invoke(["import", str(export), "--map", "project=goal"])
+    assert_clean_error(result, 1)
+    assert "row 1, column 'project': unknown goal 'crm'" in result.stderr
 
 
 def test_json_import_keeps_ids_and_updates_them(tmp_path: Path) -> None:

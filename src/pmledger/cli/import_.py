@@ -19,6 +19,8 @@ from pmledger.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pmledger.io.planner import Action, Plan
 
 PROGRESS_FROM = 200  # rows; below that the import is over before a bar is drawn
@@ -167,6 +169,7 @@ def import_(
         keep_unknown=chosen in ("json", "jsonl"),
         key_column=key,
         by=author,
+        goal=_goal_resolver(ledger),
     )
     plan = plan_import(table, loaded.requirements, options)
     for notice in plan.notices:
@@ -202,6 +205,17 @@ def import_(
     for action in done:
         _say(action, dry=False)
     _summary(plan, name, done, dry=False, stopped=False)
+
+
+def _goal_resolver(ledger: Any) -> Callable[[str], str] | None:
+    """How a goal cell is resolved: as ``set goal=`` does, in a ledger with a
+    ``goals/`` folder. Without one goals are not in use, and ``check`` takes
+    a requirement's goal as it is (a JSON export of a ledger with goals
+    imports into a fresh one unchanged)."""
+    from pmledger.goals.store import GoalBook
+
+    book = GoalBook(ledger.root)
+    return book.require if book.folder.is_dir() else None
 
 
 def _apply(ledger: Any, plan: Plan) -> list[Action]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
-from pmledger.errors import InvalidIdError
+from pmledger.errors import InvalidIdError, PmledgerError
 from pmledger.i18n import _
 from pmledger.io.mapping import IMPORTABLE, Mapping
 from pmledger.io.records import Problem, Record, Table
@@ -91,6 +91,9 @@ class Options:
     keep_unknown: bool = False
     key_column: str | None = None
     by: str = "import"
+    # The goal ID a cell names (a unique prefix too, as for `set goal=`), raising
+    # a PmledgerError when unknown; None: goals are not checked (no goals/ folder).
+    goal: Callable[[str], str] | None = None
 
 
 class _RowError(Exception):
@@ -111,6 +114,8 @@ def plan_import(table: Table, existing: Sequence[Requirement], options: Options)
             plan.actions.append(planner.action(record))
         except _RowError as exc:
             plan.problems.extend(exc.problems)
+    if planner.linked:
+        planner.drop_broken_links(plan)
     plan.ignored_columns = list(planner.ignored)
     return plan
 
@@ -128,6 +133,27 @@ class _Planner:
         self.fields: dict[str, str | None] = {}
         self.tracker = table.aliases if table.tracker else None
         self.quiet = table.bookkeeping
+        self.goals: dict[str, str | Problem] = {}
+        # Rows whose depends_on came from the file: its column and its IDs.
+        self.linked: dict[int, tuple[str, list[str]]] = {}
+        self.file_ids = self._file_ids(table)
+
+    def _file_ids(self, table: Table) -> dict[str, int]:
+        """The IDs the file's rows carry (the first row of each): a row may
+        depend on another row of the same file, in any order."""
+        prefix = self.options.mapping.settings.ledger.id_prefix
+        found: dict[str, int] = {}
+        for record in table.records:
+            for column, raw in record.cells:
+                if column == self.options.key_column or self.field_for(column) != "id":
+                    continue
+                if is_empty(raw) or "-" not in str(raw):
+                    continue
+                try:
+                    found.setdefault(ids.normalize_id(str(raw), prefix), record.row)
+                except InvalidIdError:
+                    continue  # the row's own problem, reported with it
+        return found
 
     def field_for(self, column: str) -> str | None:
         if column not in self.fields:
@@ -231,6 +257,7 @@ class _Planner:
             self.seen_keys[source_key] = row
             if target is None and not keep_id:
                 target = self.by_source.get(source_key)
+        self.check_links(values, columns, row, req_id or (target.id if target else None), target)
         data = _merge(target, values, extras, options, req_id or PLACEHOLDER_ID, row, columns)
         data["import_source"] = (
             source_key if source_key is not None else (target.import_source if target else None)
@@ -243,6 +270,136 @@ class _Planner:
             return Action("create", row, new, keep_id=keep_id)
         changes = diff(target, new)
         return Action("update" if changes else "unchanged", row, new, changes=changes)
+
+    def check_links(
+        self,
+        values: dict[str, Any],
+        columns: dict[str, str],
+        row: int,
+        own_id: str | None,
+        target: Requirement | None,
+    ) -> None:
+        """The row's goal and depends_on resolved in ``values``, or a :class:`_RowError`.
+
+        A goal is resolved as ``set goal=`` resolves it; each depends_on ID
+        (or a unique prefix) must name a requirement of the ledger or a row
+        of the file. What the requirement already holds is left as it is.
+        """
+        problems: list[Problem] = []
+        goal = values.get("goal")
+        if goal and self.options.goal is not None and not (target and target.goal == goal):
+            found = self._goal(goal)
+            if isinstance(found, Problem):
+                problems.append(Problem(row, found.message, columns["goal"]))
+            else:
+                values["goal"] = found
+        deps = values.get("depends_on")
+        if deps:
+            column = columns["depends_on"]
+            kept = set(target.depends_on) if target else set()
+            resolved: list[str] = []
+            for dep in deps:
+                try:
+                    resolved.append(dep if dep in kept else self._dependency(dep, own_id))
+                except (InvalidIdError, _LinkError) as exc:
+                    problems.append(Problem(row, str(exc), column))
+            values["depends_on"] = list(dict.fromkeys(resolved))
+            if not problems and (target is None or values["depends_on"] != target.depends_on):
+                in_file = [d for d in resolved if d not in self.by_id and d not in kept]
+                self.linked[row] = (column, in_file)
+        if problems:
+            raise _RowError(*problems)
+
+    def _goal(self, text: str) -> str | Problem:
+        if text not in self.goals:
+            assert self.options.goal is not None
+            try:
+                self.goals[text] = self.options.goal(text)
+            except PmledgerError as exc:
+                self.goals[text] = Problem(0, str(exc))
+        return self.goals[text]
+
+    def _dependency(self, text: str, own_id: str | None) -> str:
+        canonical = ids.normalize_id(text, self.options.mapping.settings.ledger.id_prefix)
+        if canonical not in self.by_id and canonical not in self.file_ids:
+            matches = sorted({i for i in (*self.by_id, *self.file_ids) if i.startswith(canonical)})
+            if len(matches) > 1:
+                raise _LinkError(
+                    _("{text!r} matches several requirements: {ids}").format(
+                        text=text, ids=", ".join(matches[:5])
+                    )
+                )
+            if not matches:
+                raise _LinkError(
+                    _(
+                        "depends_on names {id}, which is neither in the ledger nor on a row "
+                        "of this file"
+                    ).format(id=canonical)
+                )
+            canonical = matches[0]
+        if canonical == own_id:
+            raise _LinkError(_("{id} cannot depend on itself").format(id=canonical))
+        return canonical
+
+    def drop_broken_links(self, plan: Plan) -> None:
+        """Rows whose depends_on names a row that is not imported, or that close
+        a dependency cycle, become problems too (until none is left)."""
+        from pmledger.ranking.scoring import find_cycles
+
+        graph = {r.id: list(r.depends_on) for r in self.by_id.values()}
+        dropped = False
+        while True:
+            kept = {a.requirement.id for a in plan.actions if a.kind == "create" and a.keep_id}
+            broken: list[tuple[Action, Problem]] = []
+            for action in plan.actions:
+                link = self.linked.get(action.row)
+                missing = [d for d in link[1] if d not in kept] if link else []
+                if link and missing:
+                    message = _("depends_on names {id}, whose row {row} is not imported").format(
+                        id=missing[0], row=self.file_ids[missing[0]]
+                    )
+                    broken.append((action, Problem(action.row, message, link[0])))
+            if not broken:
+                broken = self._cycle(plan, dict(graph), find_cycles)
+            if not broken:
+                break
+            dropped = True
+            for action, problem in broken:
+                plan.actions.remove(action)
+                plan.problems.append(problem)
+        if dropped:
+            plan.problems.sort(key=lambda p: p.row)
+
+    def _cycle(
+        self,
+        plan: Plan,
+        graph: dict[str, list[str]],
+        find_cycles: Callable[[dict[str, list[str]]], list[list[str]]],
+    ) -> list[tuple[Action, Problem]]:
+        """The last row of the file closing a dependency cycle, with its problem."""
+        rows: dict[str, Action] = {}
+        for action in plan.actions:
+            if action.kind == "create" and not action.keep_id:
+                continue  # a fresh ID: no other row can name it
+            graph[action.requirement.id] = list(action.requirement.depends_on)
+            if action.row in self.linked:
+                rows[action.requirement.id] = action
+        for cycle in find_cycles(graph):
+            members = [rows[i] for i in cycle if i in rows]
+            if not members:
+                continue  # the ledger's own cycle: `check` reports it
+            last = max(members, key=lambda a: a.row)
+            at = cycle.index(last.requirement.id)
+            path = [*cycle[at:], *cycle[:at], last.requirement.id]
+            message = _("depending on {id} would close a cycle: {cycle}").format(
+                id=path[1], cycle=" -> ".join(path)
+            )
+            return [(last, Problem(last.row, message, self.linked[last.row][0]))]
+        return []
+
+
+class _LinkError(Exception):
+    """A depends_on ID that names no requirement (the message says why)."""
 
 
 def _merge(

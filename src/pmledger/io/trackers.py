@@ -61,7 +61,10 @@ TASKWARRIOR_KEYS = {
     "tags": "tags",
     "due": "due",
     "entry": "created",
-    "project": "goal",
+    # A project groups tasks; a goal is a KPI with a target. A project becomes a
+    # tag (added to the task's tags) that `list --tag` finds; --map
+    # "project=goal" makes it the goal, checked like any goal cell.
+    "project": "tags",
     "annotations": "notes",
 }
 
