@@ -49,6 +49,8 @@ from pmledger.ledger.settings import (
 from pmledger.ledger.summaryindex import SummaryTable
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from pmledger.ledger.titles import TitleEntry
 
 
@@ -251,6 +253,13 @@ class Ledger:
         from pmledger.ledger import titles
 
         return titles.titles_like(self, title, exclude_statuses=exclude_statuses)
+
+    def write_lock(self) -> AbstractContextManager[None]:
+        """Hold the ledger's write lock around a read, change and write
+        (:mod:`pmledger.ledger.locking`): a concurrent writer waits."""
+        from pmledger.ledger.locking import write_lock
+
+        return write_lock(self.root)
 
     def _folder_time(self) -> int:
         from pmledger.ledger.titles import folder_time
