@@ -18,9 +18,9 @@ from pydantic import ValidationError
 from pmledger.errors import (
     AmbiguousIdError,
     CommentsLostError,
-    ConfigError,
     FileProblem,
     InvalidFileError,
+    InvalidValueError,
     LedgerExistsError,
     NotFoundError,
     WorkflowError,
@@ -104,7 +104,8 @@ class Ledger:
         try:
             settings = Settings.model_validate(tomllib.loads(text))
         except ValidationError:
-            raise ConfigError(
+            # The prefix came from the command line: a usage error, not a bad file.
+            raise InvalidValueError(
                 _(
                     "invalid ID prefix {prefix!r}: use 1-10 letters or digits, "
                     "starting with a letter"
