@@ -115,7 +115,11 @@ def add(
     ] = False,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="NAME", help="Author of notes (default: git user.name)."),
+        typer.Option(
+            "--by",
+            metavar="NAME",
+            help="Author of notes (default: $PMLEDGER_USER, else git user.name).",
+        ),
     ] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
     as_of: AsOf = TODAY,

@@ -110,7 +110,11 @@ def note(
     text: Annotated[list[str], typer.Argument(metavar="TEXT", help="The note; `-` reads stdin.")],
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="NAME", help="Who said it (default: git user.name)."),
+        typer.Option(
+            "--by",
+            metavar="NAME",
+            help="Who said it (default: $PMLEDGER_USER, else git user.name).",
+        ),
     ] = None,
 ) -> None:
     """Add a dated note (feedback, a decision, who said what) to a requirement.
