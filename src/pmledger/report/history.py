@@ -198,7 +198,8 @@ def recent_changes(
         ),
     )
     changes: list[Change] = []
-    for c in commits:
+    order: list[int] = []  # each change's commit, oldest first: the tie-break below
+    for index, c in enumerate(commits):
         for f in c.files:
             req_id = _req_id(f.path)
             if req_id not in only and f.status != "D":
@@ -210,8 +211,11 @@ def recent_changes(
             title = str((new or old or {}).get("title", ""))
             for kind, detail in _describe(old, new, ledger.settings):
                 changes.append(Change(c.at, c.who, req_id, title, kind, detail))
-    changes.sort(key=lambda ch: ch.at, reverse=True)
-    return changes, shown
+                order.append(index)
+    # Newest first; two commits of one second by their order in git (the later
+    # one first), so a cap on the list never drops the newest commit's changes.
+    ranked = sorted(range(len(changes)), key=lambda i: (changes[i].at, order[i]), reverse=True)
+    return [changes[i] for i in ranked], shown
 
 
 def sprint_history(ledger: Ledger, name: str) -> tuple[datetime | None, list[str] | None]:
