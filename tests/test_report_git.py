@@ -147,3 +147,19 @@ def test_recent_changes_put_the_newest_commit_first_and_count_what_they_leave_ou
     assert "21 older changes not shown" in changes
     html = ok(["report", "--as-of", "2026-11-27", "-f", "html"]).stdout
     assert "21 older changes not shown" in html
+
+
+def test_lead_time_counts_a_requirement_created_accepted_and_done_in_the_same_second(
+    root: Path,
+) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    rid = add("Created accepted", "--status", "accepted")
+    commit(root, "2026-11-26", "Alice", "add")
+    ok(["status", rid, "done"])
+    commit(root, "2026-11-26", "Alice", "done")
+    straight = add("Straight to done", "--status", "done")
+    commit(root, "2026-11-26", "Alice", "done at once")
+    data = json.loads(ok(["stats", "--as-of", "2026-11-27", "-f", "json"]).stdout)
+    lead = data["lead_time"]
+    assert lead is not None and lead["count"] == 1, lead
+    assert straight not in json.dumps(lead)
