@@ -342,6 +342,19 @@ def test_list_is_never_paged_when_not_a_terminal(
     assert not target.exists()
 
 
+def test_report_pages_on_a_terminal_unless_told_not_to(
+    acme: Path, tmp_path: Path, on_a_terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, target = _pager_env(tmp_path)
+    monkeypatch.setenv("PMLEDGER_PAGER", command)
+    result = ok(["report", "--as-of", AS_OF])
+    assert "# Requirements progress report" not in result.stdout
+    assert "# Requirements progress report" in target.read_text(encoding="utf-8")
+    target.unlink()
+    assert "# Requirements progress report" in ok(["report", "--no-pager"]).stdout
+    assert not target.exists()
+
+
 # ------------------------------------------------------------- the writer itself
 
 
@@ -653,3 +666,9 @@ def test_the_matrix_in_full_with_no_limit_top_or_a_pipe(
     top = ok(["rank", "--matrix", "--top", "12"])
     assert sum(rid in top.stdout for rid in everyone) == 12
     assert "more" not in top.stdout + top.stderr
+
+
+def test_listing_csv_ends_lines_as_export_does_for_scripts(acme: Path) -> None:
+    for args in (["list", "-f", "csv"], ["rank", "-f", "csv"], ["rank", "--matrix", "-f", "csv"]):
+        out = ok(args).stdout_bytes  # (the text form reads CRLF as LF)
+        assert b"\r" not in out and out.count(b"\n") > 2
