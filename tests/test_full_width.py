@@ -319,7 +319,7 @@ def test_a_goal_id_from_a_full_width_title_is_ascii(crm: Path) -> None:
         "Q5-m.toml",
     ]
     again = invoke(["goal", "add", "ＣＵＴ", "--kpi", "churn", "--target", "５"])
-    assert again.exit_code == 0 and again.stdout.strip() != "Cut"  # Cut is taken
+    assert again.exit_code == 1 and "Cut" in again.stderr  # Cut is taken: a duplicate
 
 
 def test_goal_lookup_ignores_width(crm: Path) -> None:
