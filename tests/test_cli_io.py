@@ -682,3 +682,33 @@ def test_import_export_help_in_chinese_has_examples_and_placeholders() -> None:
         shown = ok(["--lang", "zh", command, "--help"], env={"COLUMNS": "80"}).stdout
         assert "示例：" in shown and placeholder in shown
         assert "…" not in shown, shown
+
+
+def test_rows_known_only_by_number_never_overwrite_another_file_s(
+    root: Path, tmp_path: Path
+) -> None:
+    # Two departments send a 需求.csv: the second must not replace the first's
+    # requirement; two `import -` are two sets of new requirements.
+    for folder, title, department in (
+        ("sales", "销售部的需求一", "销售部"),
+        ("finance", "财务部的需求一", "财务部"),
+    ):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "需求.csv").write_text(
+            f"标题,部门\n{title},{department}\n", encoding="utf-8"
+        )
+    ok(["import", str(tmp_path / "sales" / "需求.csv")])
+    refused = invoke(["import", str(tmp_path / "finance" / "需求.csv")])
+    assert refused.exit_code == 1 and "--source" in refused.stderr
+    ok(["import", str(tmp_path / "finance" / "需求.csv"), "--source", "finance-需求"])
+    for text in ("stdin csv,high", "A totally different request,low"):
+        ok(["import", "-"], input=f"title,priority\n{text}\n")
+    titles = sorted(json.loads(ok(["list", "-f", "json"]).stdout), key=lambda r: r["title"])
+    assert [r["title"] for r in titles] == sorted(
+        ["销售部的需求一", "财务部的需求一", "stdin csv", "A totally different request"]
+    )
+    # The same file again, its title edited by its department: an update.
+    (tmp_path / "sales" / "需求.csv").write_text(
+        "标题,部门\n销售部的需求一（修订）,销售部\n", "utf-8"
+    )
+    assert "updated" in ok(["import", str(tmp_path / "sales" / "需求.csv")]).stdout

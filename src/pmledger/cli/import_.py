@@ -170,6 +170,7 @@ def import_(
         key_column=key,
         by=author,
         goal=_goal_resolver(ledger),
+        row_keys=str(file) != "-" or source is not None,
     )
     plan = plan_import(table, loaded.requirements, options)
     for notice in plan.notices:

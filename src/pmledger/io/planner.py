@@ -94,6 +94,10 @@ class Options:
     # The goal ID a cell names (a unique prefix too, as for `set goal=`), raising
     # a PmledgerError when unknown; None: goals are not checked (no goals/ folder).
     goal: Callable[[str], str] | None = None
+    # A row with neither ID nor key is known by its number in the file, so
+    # that re-running the same file updates. Not for stdin: there is no file
+    # to run again, and every `import -` would update the last one's rows.
+    row_keys: bool = True
 
 
 class _RowError(Exception):
@@ -239,7 +243,8 @@ class _Planner:
         source_key = values.pop("import_source", None)
         if key is not None and source_key is None:
             source_key = f"{options.source}:{key}"
-        if source_key is None and not req_id:
+        by_row = source_key is None and not req_id and options.row_keys
+        if by_row:
             # No identity in the file: the row number keeps a re-run of the same
             # file from duplicating (docs/import-export.md: use --key when rows move).
             source_key = f"{options.source}:row{row}"
@@ -257,6 +262,8 @@ class _Planner:
             self.seen_keys[source_key] = row
             if target is None and not keep_id:
                 target = self.by_source.get(source_key)
+                if by_row and target is not None:
+                    _same_row_or_refuse(target, values, source_key, row, columns)
         self.check_links(values, columns, row, req_id or (target.id if target else None), target)
         data = _merge(target, values, extras, options, req_id or PLACEHOLDER_ID, row, columns)
         data["import_source"] = (
@@ -579,3 +586,34 @@ def _in_parallel(work: Callable[[T], object], items: list[T], step: Callable[[in
             step(1)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _same_row_or_refuse(
+    target: Requirement, values: dict[str, Any], key: str, row: int, columns: dict[str, Any]
+) -> None:
+    """A row known only by its number names ``target``: refused when it is
+    another requirement altogether (a new title unlike the old one, or a new
+    title from another department). Two files of one name (需求.csv from two
+    departments) share their row keys; updating would replace one
+    department's requirement with the other's."""
+    from pmledger.query.similarity import exact_key, similarity
+
+    title = values.get("title")
+    if not isinstance(title, str) or not title.strip():
+        return
+    if exact_key(title) == exact_key(target.title):
+        return
+    department = values.get("department")
+    moved = bool(department) and bool(target.department) and department != target.department
+    if not moved and similarity(title, target.title) >= 0.5:
+        return
+    raise _RowError(
+        Problem(
+            row,
+            _(
+                "this row is known only by its number ({key}), which names {id} “{title}”, "
+                "another requirement: give this file its own --source NAME, or a --key column"
+            ).format(key=key, id=target.id, title=target.title),
+            columns.get("title"),
+        )
+    )
