@@ -22,7 +22,7 @@ from pmledger.check.files import (
 from pmledger.i18n import N_, active_language, translate
 from pmledger.ledger.cache import ParseCache
 from pmledger.ledger.ledger import SUFFIX, Ledger
-from pmledger.ledger.records import KINDS, RecordKind
+from pmledger.ledger.records import KINDS, REQUIREMENT, RecordKind
 from pmledger.ledger.settings import Settings
 
 # Part of every cached result's key: bump it when a per-file rule changes,
@@ -75,6 +75,8 @@ def check_ledger(
     report = CheckReport()
     # Plain strings, not Paths, for 10k files: a warm check is mostly this loop.
     facts: dict[str, FileFacts] = {}
+    # Requirement files whose ID could not be read: a link to one is not dangling.
+    unread: set[str] = set()
     seen: set[str] = set()
     for kind, _folder, entries in _record_entries(ledger):
         for entry in entries:
@@ -96,9 +98,11 @@ def check_ledger(
             report.problems += problems
             if fact is not None:
                 facts[entry.path] = fact
+            if kind is REQUIREMENT and (fact is None or fact.id is None):
+                unread.add(entry.name[: -len(SUFFIX)])
     cache.retain(seen)
     cache.save()
-    report.problems += _cross_file_problems(ledger, facts)
+    report.problems += _cross_file_problems(ledger, facts, unread)
     if git:
         report.problems += driver_warnings(ledger, clone_config=clone_config)
     return report
@@ -117,7 +121,13 @@ def _check_entry(
     return check_text(path, text, settings, kind)
 
 
-def _cross_file_problems(ledger: Ledger, facts: Mapping[str, FileFacts]) -> list[Problem]:
+def _cross_file_problems(
+    ledger: Ledger, facts: Mapping[str, FileFacts], unread: set[str]
+) -> list[Problem]:
+    """Duplicate IDs, dangling references and cycles. ``unread``: the stems of
+    requirement files whose ID is unknown (not TOML, in conflict): a link to one
+    of them is not dangling, the file's own problem is what to fix; removing the
+    link (the fix of a dangling one) would lose a valid dependency."""
     from pmledger.ranking.scoring import find_cycles
 
     problems: list[Problem] = []
@@ -145,7 +155,7 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[str, FileFacts]) -> list
     where: dict[str, str] = {}
     for path, fact in facts.items():
         for dep in fact.depends_on:
-            if dep not in known:
+            if dep not in known and dep not in unread:
                 problems.append(
                     problem(
                         "error",

@@ -1,0 +1,66 @@
+"""`check` and `diff` facing a file they cannot read, and how `check` words and
+orders its problems (session 9 new-user findings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pmledger.check import check_ledger
+from pmledger.ledger.ledger import Ledger
+
+from .cli_helpers import invoke
+
+# In the example ledger, ACME-C5NWD depends on ACME-9RT3V.
+DEPENDENT, DEPENDENCY = "ACME-C5NWD", "ACME-9RT3V"
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _codes(ledger: Ledger) -> list[tuple[str, str | None]]:
+    return [
+        (p.code, p.path.stem if p.path else None) for p in check_ledger(ledger, git=False).problems
+    ]
+
+
+def test_a_link_to_an_unreadable_file_is_not_dangling(example: Ledger) -> None:
+    assert DEPENDENCY in example.load(DEPENDENT).depends_on
+    target = example.path_for(DEPENDENCY)
+    original = target.read_text(encoding="utf-8")
+    _append(target, "x = \n")
+    assert _codes(example) == [("toml-syntax", DEPENDENCY)]
+    # The same after a merge conflict in that file.
+    target.write_text(
+        original.replace(
+            "\nstatus = ",
+            '\n<<<<<<< ours\nowner = "a"\n=======\nowner = "b"\n>>>>>>> theirs\nstatus = ',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    assert _codes(example) == [("merge-conflict", DEPENDENCY)]
+    # A file without a readable ID (its stem is what links name).
+    target.write_text(original.replace(f'id = "{DEPENDENCY}"\n', ""), encoding="utf-8")
+    assert ("dangling-dependency", DEPENDENT) not in _codes(example)
+    # A link to no file at all is still dangling, with its fix.
+    target.unlink()
+    problems = check_ledger(example, git=False).problems
+    dangling = [p for p in problems if p.code == "dangling-dependency"]
+    assert [p.fix for p in dangling] == [f"pmledger set {DEPENDENT} depends_on-={DEPENDENCY}"]
+
+
+def test_a_goal_whose_file_is_unreadable_is_not_dangling(example: Ledger) -> None:
+    goal_file = next((example.root / "goals").glob("*.toml"))
+    _append(goal_file, "x = \n")
+    codes = _codes(example)
+    assert ("toml-syntax", goal_file.stem) in codes
+    assert not [c for c in codes if c[0].startswith("dangling")]
+
+
+def test_check_json_names_no_dangling_link_to_a_broken_file(example: Ledger) -> None:
+    _append(example.path_for(DEPENDENCY), "x = \n")
+    result = invoke(["-L", str(example.root), "check", "-f", "json"], env={"CI": "true"})
+    assert result.exit_code == 1
+    assert [p["code"] for p in json.loads(result.stdout)] == ["toml-syntax"]
