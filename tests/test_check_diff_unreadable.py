@@ -64,3 +64,32 @@ def test_check_json_names_no_dangling_link_to_a_broken_file(example: Ledger) -> 
     result = invoke(["-L", str(example.root), "check", "-f", "json"], env={"CI": "true"})
     assert result.exit_code == 1
     assert [p["code"] for p in json.loads(result.stdout)] == ["toml-syntax"]
+
+
+def test_out_of_range_scoring_inputs_are_scoring_range_once(example: Ledger) -> None:
+    rice, ice = "ACME-1M6T2", "ACME-8S0Z6"
+    for req_id, old, new in (
+        (rice, "impact = 2\n", "impact = 1.5\n"),
+        (rice, "effort = 3\n", "effort = 0\n"),
+        (ice, "ease = 7\n", "ease = 11\n"),
+    ):
+        path = example.path_for(req_id)
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = invoke(["-L", str(example.root), "check", "-f", "json"], env={"CI": "true"})
+    assert result.exit_code == 1
+    found = [(p["code"], p["path"], p["field"]) for p in json.loads(result.stdout)]
+    assert found == [
+        ("scoring-range", str(example.path_for(rice)), "rice.impact"),
+        ("scoring-range", str(example.path_for(rice)), "rice.effort"),
+        ("scoring-range", str(example.path_for(ice)), "ice.ease"),
+    ]
+    # A value of the wrong type is a schema error, as any field's.
+    path = example.path_for(ice)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("ease = 11\n", "ease = true\n"), encoding="utf-8"
+    )
+    codes = {(p.code, p.field) for p in check_ledger(example, git=False).problems}
+    assert ("schema", "ice.ease") in codes
+    assert ("scoring-range", "ice.ease") not in codes

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -291,6 +291,25 @@ def _scoring_problems(req: Requirement, path: Path, text: str, settings: Setting
     return problems
 
 
+def _out_of_range_inputs(exc: ValidationError) -> set[str]:
+    """The scoring inputs (``rice.impact``) the model refused for their value: a
+    number, but not one the scale allows (not a word, nor true/false: those are
+    of the wrong type, plain schema errors). The model refuses them before the
+    scoring check could see them: reported under the code documented for them."""
+    found = set()
+    for err in exc.errors():
+        loc = err["loc"]
+        value = err.get("input")
+        if (
+            len(loc) == 2
+            and loc[0] in SCORING_TABLES
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            found.add(f"{loc[0]}.{loc[1]}")
+    return found
+
+
 def _unknown_key_problems(
     data: Mapping[str, Any], path: Path, text: str, settings: Settings
 ) -> list[Problem]:
@@ -414,8 +433,9 @@ def check_text(
         # The model names only the first unknown input of a table, at the
         # table's header: each is reported below at its own line instead.
         tables = _unknown_inputs(data)
+        ranges = _out_of_range_inputs(exc)
         problems += [
-            p
+            replace(p, code="scoring-range") if p.field in ranges and p.code == "schema" else p
             for p in schema_problems(exc, path, text)
             if not (p.field in tables and p.code == "schema")
         ]
