@@ -4,12 +4,16 @@ orders its problems (session 9 new-user findings)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import pytest
 
 from pmledger.check import check_ledger
 from pmledger.ledger.ledger import Ledger
 
-from .cli_helpers import invoke
+from .cli_helpers import invoke, ok
+from .git_helpers import commit_all, git
 
 # In the example ledger, ACME-C5NWD depends on ACME-9RT3V.
 DEPENDENT, DEPENDENCY = "ACME-C5NWD", "ACME-9RT3V"
@@ -93,3 +97,39 @@ def test_out_of_range_scoring_inputs_are_scoring_range_once(example: Ledger) -> 
     codes = {(p.code, p.field) for p in check_ledger(example, git=False).problems}
     assert ("schema", "ice.ease") in codes
     assert ("scoring-range", "ice.ease") not in codes
+
+
+def test_diff_leaves_a_file_unreadable_on_one_side_out_of_both_rankings(
+    example: Ledger,
+) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = example.root
+    git(root, "init", "-q")
+    git(root, "config", "user.name", "Test User")
+    git(root, "config", "user.email", "test@example.invalid")
+    commit_all(root, "base")
+    broken = "ACME-F6JR1"
+    path = example.path_for(broken)
+    good = path.read_text(encoding="utf-8")
+    args = ["-L", str(root), "diff", "--as-of", "2026-11-20"]
+    path.write_text(good + "bad = \n", encoding="utf-8")
+    data = json.loads(invoke([*args, "-f", "json"]).stdout)
+    assert [p["path"] for p in data["problems"]] == [f"requirements/{broken}.toml"]
+    assert (data["added"], data["removed"], data["changed"]) == ([], [], [])
+    assert data["rank_moves"] == []
+    text = invoke(args).stdout
+    assert "left the ranking" not in text and "Rank moves" not in text
+    # Broken in the old revision, repaired in the new one: nothing entered.
+    commit_all(root, "break it")
+    path.write_text(good, encoding="utf-8")
+    data = json.loads(invoke([*args, "-f", "json"]).stdout)
+    assert [p["revision"] for p in data["problems"]] == ["HEAD"]
+    assert data["rank_moves"] == [] and data["added"] == []
+    # A real move beside the broken file is still reported, without phantoms.
+    commit_all(root, "repair it")
+    path.write_text(good + "bad = \n", encoding="utf-8")
+    ok(["-L", str(root), "set", "ACME-HB2H8", "priority=critical"])
+    moves = json.loads(invoke([*args, "-f", "json"]).stdout)["rank_moves"]
+    assert broken not in {m["id"] for m in moves}
+    assert moves[0]["id"] == "ACME-HB2H8" and moves[0]["term"] == "priority"
