@@ -133,3 +133,31 @@ def test_diff_leaves_a_file_unreadable_on_one_side_out_of_both_rankings(
     moves = json.loads(invoke([*args, "-f", "json"]).stdout)["rank_moves"]
     assert broken not in {m["id"] for m in moves}
     assert moves[0]["id"] == "ACME-HB2H8" and moves[0]["term"] == "priority"
+
+
+def test_check_and_fmt_give_the_column_of_a_toml_error_and_the_real_id(example: Ledger) -> None:
+    root = str(example.root)
+    path = example.path_for(DEPENDENCY)
+    _append(path, "x = \n")
+    line = len(path.read_text(encoding="utf-8").splitlines())
+    listed = invoke(["-L", root, "list"])
+    # As list and rank say it, from the same parser: line and column.
+    assert f"{DEPENDENCY}.toml:{line}:5: not valid TOML" in listed.stderr
+    result = invoke(["-L", root, "check"], env={"CI": "true"})
+    assert result.exit_code == 1
+    assert f"requirements/{DEPENDENCY}.toml:{line}:5: error: not valid TOML" in result.stdout
+    assert f"fix: fix the TOML syntax (or `pmledger edit {DEPENDENCY}`)" in result.stdout
+    assert "pmledger edit ID" not in result.stdout
+    zh = invoke(["--lang", "zh", "-L", root, "check"], env={"CI": "true"})
+    assert f"`pmledger edit {DEPENDENCY}`" in zh.stdout and ":5：" in zh.stdout
+    formatted = invoke(["-L", root, "fmt"])
+    assert f"requirements/{DEPENDENCY}.toml:{line}:5: not valid TOML" in formatted.stderr
+    # JSON keeps its fields (no column); its fix names the ID too.
+    (found,) = json.loads(invoke(["-L", root, "check", "-f", "json"]).stdout)
+    assert set(found) == {"severity", "code", "message", "path", "line", "field", "fix"}
+    assert found["fix"] == f"fix the TOML syntax (or `pmledger edit {DEPENDENCY}`)"
+    # `edit` opens requirements only: a goal's fix does not send one there.
+    goal_file = next((example.root / "goals").glob("*.toml"))
+    _append(goal_file, "x = \n")
+    goal = next(p for p in check_ledger(example, git=False).problems if p.path == goal_file)
+    assert goal.fix == "fix the TOML syntax"
