@@ -161,3 +161,38 @@ def test_check_and_fmt_give_the_column_of_a_toml_error_and_the_real_id(example: 
     _append(goal_file, "x = \n")
     goal = next(p for p in check_ledger(example, git=False).problems if p.path == goal_file)
     assert goal.fix == "fix the TOML syntax"
+
+
+def test_check_groups_each_files_problems_in_line_order(example: Ledger) -> None:
+    first, second = "ACME-1M6T2", "ACME-2N9V5"
+    path = example.path_for(first)
+    text = path.read_text(encoding="utf-8")
+    # A dangling goal (line 16, found across files) and an unknown key on the
+    # last line (found in the file itself) in the first file ...
+    path.write_text(
+        text.replace('goal = "Q4-retention"', 'goal = "No-such-goal"') + "colour = 1\n",
+        encoding="utf-8",
+    )
+    # ... then a second file with a problem of its own and a duplicate ID.
+    copy = example.requirements_dir / "ACME-ZZZZZ.toml"
+    copy.write_text(example.path_for(second).read_text(encoding="utf-8"), encoding="utf-8")
+    _append(example.path_for(second), "colour = 2\n")
+    expected = [
+        (first, "dangling-goal"),
+        (first, "unknown-key"),
+        (second, "unknown-key"),
+        (second, "duplicate-id"),
+        ("ACME-ZZZZZ", "file-name"),
+        ("ACME-ZZZZZ", "duplicate-id"),
+    ]
+    problems = check_ledger(example, git=False).problems
+    assert [(p.path.stem if p.path else None, p.code) for p in problems] == expected
+    root = str(example.root)
+    result = invoke(["-L", root, "check", "-f", "json"], env={"CI": "true"})
+    assert result.exit_code == 1
+    assert [(Path(p["path"]).stem, p["code"]) for p in json.loads(result.stdout)] == expected
+    text_out = invoke(["-L", root, "check"], env={"CI": "true"})
+    assert text_out.exit_code == 1
+    lines = [line for line in text_out.stdout.splitlines() if not line.startswith(" ")]
+    named = [Path(line.split(".toml:")[0]).name for line in lines]
+    assert named == [stem for stem, _code in expected]

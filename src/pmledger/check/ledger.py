@@ -78,7 +78,8 @@ def check_ledger(
     # Requirement files whose ID could not be read: a link to one is not dangling.
     unread: set[str] = set()
     seen: set[str] = set()
-    for kind, _folder, entries in _record_entries(ledger):
+    groups = _record_entries(ledger)
+    for kind, _folder, entries in groups:
         for entry in entries:
             report.files += 1
             name = f"{kind.name}/{entry.name}"
@@ -103,9 +104,26 @@ def check_ledger(
     cache.retain(seen)
     cache.save()
     report.problems += _cross_file_problems(ledger, facts, unread)
+    if report.problems:
+        # As the problems name them (a Path each): built only when there are some.
+        order = {str(Path(e.path)): i for i, e in enumerate(e for g in groups for e in g[2])}
+        report.problems = _by_file(report.problems, order)
     if git:
         report.problems += driver_warnings(ledger, clone_config=clone_config)
     return report
+
+
+def _by_file(problems: list[Problem], files: Mapping[str, int]) -> list[Problem]:
+    """Each file's problems together, in the order the files were read, each
+    file's in line order and those of the whole file last: the cross-file
+    problems (dangling links, duplicate IDs) join their file's. Stable: on one
+    line, a file's own problems come before those found across files."""
+
+    def key(p: Problem) -> tuple[int, bool, int]:
+        order = files.get(str(p.path), len(files)) if p.path is not None else len(files)
+        return order, p.line is None, p.line or 0
+
+    return sorted(problems, key=key)
 
 
 def _check_entry(
