@@ -653,3 +653,9 @@ def test_the_matrix_in_full_with_no_limit_top_or_a_pipe(
     top = ok(["rank", "--matrix", "--top", "12"])
     assert sum(rid in top.stdout for rid in everyone) == 12
     assert "more" not in top.stdout + top.stderr
+
+
+def test_listing_csv_ends_lines_as_export_does_for_scripts(acme: Path) -> None:
+    for args in (["list", "-f", "csv"], ["rank", "-f", "csv"], ["rank", "--matrix", "-f", "csv"]):
+        out = ok(args).stdout_bytes  # (the text form reads CRLF as LF)
+        assert b"\r" not in out and out.count(b"\n") > 2

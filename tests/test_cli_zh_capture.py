@@ -251,6 +251,9 @@ def test_an_offered_answer_is_cleared_with_a_dash(monkeypatch: pytest.MonkeyPatc
         return "-"
 
     monkeypatch.setattr(typer, "prompt", prompt)
-    assert interview.ask("Department", default="销售部") == ""
+    assert interview.ask("Department", default="销售部", clearable=True) == ""
     assert asked == ["Department (- for none)"]
+    # A field's own default (priority's medium) is no offer to clear.
+    assert interview.ask("Priority", default="medium") == "-"
+    assert asked[-1] == "Priority"
     assert interview.ask("Title", required=True, check=None) == "-"  # a title may be "-"

@@ -122,7 +122,8 @@ def test_diff_since_reads_dates_and_refuses_what_is_not_one(repo: Ledger) -> Non
         assert result.exit_code != 0 and "Traceback" not in result.stderr
         assert repr(text) in result.stderr
     empty = ok(["-L", str(repo.root), "diff", "--since", "2000-01-01", "-f", "json"]).stdout
-    for text in ("2 weeks ago", "-2w", "昨天", "yesterday"):
+    today = date.today().isoformat()  # its start: git alone reads it as now's time of day
+    for text in ("2 weeks ago", "-2w", "昨天", "yesterday", today, f"{today} 00:00"):
         # Every commit of the fixture is from today: the range starts empty.
         assert ok(["-L", str(repo.root), "diff", "--since", text, "-f", "json"]).stdout == empty
 

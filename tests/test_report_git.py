@@ -127,3 +127,39 @@ def test_sprint_start_for_names_written_plain_or_escaped(root: Path, name: str) 
     started, added = sprint_history(Ledger(root), name)
     assert started is not None and started.date().isoformat() == "2026-11-02"
     assert added == [b]
+
+
+def test_recent_changes_put_the_newest_commit_first_and_count_what_they_leave_out(
+    root: Path,
+) -> None:
+    # 120 additions and then a status move, both committed in one second: the
+    # move comes first, and the 21 changes past the list's 100 rows are counted.
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    titles = "".join(f"Request number {i}\n" for i in range(120))
+    first = ok(["add", "-", "--no-input"], input=titles).stdout.split()[0]
+    commit(root, "2026-11-26", "Alice", "import")
+    ok(["status", first, "accepted"])
+    commit(root, "2026-11-26", "Bob", "triage")
+    md = ok(["report", "--as-of", "2026-11-27"]).stdout
+    changes = md.split("## Changes", 1)[1]
+    rows = [line for line in changes.splitlines() if line.startswith("| 2026")]
+    assert len(rows) == 100 and "Bob" in rows[0] and first in rows[0]
+    assert "21 older changes not shown" in changes
+    html = ok(["report", "--as-of", "2026-11-27", "-f", "html"]).stdout
+    assert "21 older changes not shown" in html
+
+
+def test_lead_time_counts_a_requirement_created_accepted_and_done_in_the_same_second(
+    root: Path,
+) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    rid = add("Created accepted", "--status", "accepted")
+    commit(root, "2026-11-26", "Alice", "add")
+    ok(["status", rid, "done"])
+    commit(root, "2026-11-26", "Alice", "done")
+    straight = add("Straight to done", "--status", "done")
+    commit(root, "2026-11-26", "Alice", "done at once")
+    data = json.loads(ok(["stats", "--as-of", "2026-11-27", "-f", "json"]).stdout)
+    lead = data["lead_time"]
+    assert lead is not None and lead["count"] == 1, lead
+    assert straight not in json.dumps(lead)

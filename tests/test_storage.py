@@ -629,3 +629,35 @@ def test_the_parse_cache_reads_back_what_it_wrote(tmp_path: Path) -> None:
     assert ParseCache(tmp_path / "c.pickle").entries == {
         "a.toml": (3, 7, {"title": "标题", "tags": ["x"]})
     }
+
+
+def test_concurrent_writers_of_one_requirement_lose_nothing(root: Path) -> None:
+    # Eight `note` and four `set tags+=` processes at once on one requirement:
+    # each reads, changes and writes under the write lock, so none drops another's.
+    from .cli_helpers import add, read_req
+
+    rid = add("Race target")
+    commands = [["note", rid, f"parallel note {i}", "--by", "x"] for i in range(8)]
+    commands += [["set", rid, f"tags+=t{i}"] for i in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pmledger", *args],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for args in commands
+    ]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    data = read_req(root, rid)
+    assert sorted(n["text"] for n in data["notes"]) == [f"parallel note {i}" for i in range(8)]
+    assert sorted(data["tags"]) == ["t0", "t1", "t2", "t3"]
+
+
+def test_the_write_lock_is_reentrant_within_a_process(ledger: Ledger) -> None:
+    from pmledger.ledger.locking import _HELD, lock_path
+
+    with ledger.write_lock(), ledger.write_lock():  # no wait for itself
+        assert _HELD[lock_path(ledger.root)][1] == 2
+        ledger.create(make(title="inside"))
+    assert lock_path(ledger.root) not in _HELD

@@ -115,7 +115,11 @@ def add(
     ] = False,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="NAME", help="Author of notes (default: git user.name)."),
+        typer.Option(
+            "--by",
+            metavar="NAME",
+            help="Author of notes (default: $PMLEDGER_USER, else git user.name).",
+        ),
     ] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
     as_of: AsOf = TODAY,
@@ -227,12 +231,19 @@ def _add_one(
     check_similar: bool = False,
 ) -> None:
     """Create one requirement (refusing an exact duplicate) and print its ID."""
+    req = _build(ledger, title, fields, as_of=as_of)
+    with ledger.write_lock():  # the duplicate check and the write, as one step
+        _check_and_create(ledger, req, allow_duplicate=allow_duplicate, check_similar=check_similar)
+
+
+def _check_and_create(
+    ledger: Ledger, req: Requirement, *, allow_duplicate: bool, check_similar: bool
+) -> None:
     from pmledger.cli.output import one_line, warn, write
     from pmledger.errors import DuplicateTitleError
     from pmledger.i18n.labels import status_label
     from pmledger.query.similarity import similar
 
-    req = _build(ledger, title, fields, as_of=as_of)
     # Only the entries that can match: the checks below give the same answers.
     existing = (
         _open_titles_like(ledger, req.title) if (check_similar or not allow_duplicate) else []
@@ -281,29 +292,32 @@ def _add_batch(
     lines = [(n, text) for n, text in lines if text]
     if not lines:
         raise InvalidValueError(_("no titles on stdin (one per line)"))
-    # Resolve the shared options once, not once per title.
-    fields = dict(fields)
-    fields["depends_on"] = [ledger.resolve_id(d) for d in _split(fields["depends_on"])]
-    index = DuplicateIndex(_open_summaries(ledger), expected=[text for _, text in lines])
-    pending: list[_Pending] = []
-    reqs: list[Requirement] = []
-    skipped: list[tuple[int, str, _Pending | Summary]] = []
-    similar_to: list[tuple[_Pending, Match]] = []
-    for number, text in lines:
-        req = _build(ledger, text, fields, as_of=as_of, resolve=False)
-        if not allow_duplicate:
-            same = [i for i in index.exact(req.title) if i.status not in _closed(ledger)]
-            if same:
-                skipped.append((number, req.title, same[0]))  # type: ignore[arg-type]
-                continue
-        item = _Pending(_("line {number}").format(number=number), req.title, req.status)
-        matches = index.similar(req.title, limit=1)
-        if matches:
-            similar_to.append((item, matches[0]))
-        index.add(item)
-        pending.append(item)
-        reqs.append(req)
-    created = ledger.create_many(reqs)
+    # Duplicates checked and files written under the write lock: two batches
+    # of the same titles at once add them once.
+    with ledger.write_lock():
+        # Resolve the shared options once, not once per title.
+        fields = dict(fields)
+        fields["depends_on"] = [ledger.resolve_id(d) for d in _split(fields["depends_on"])]
+        index = DuplicateIndex(_open_summaries(ledger), expected=[text for _, text in lines])
+        pending: list[_Pending] = []
+        reqs: list[Requirement] = []
+        skipped: list[tuple[int, str, _Pending | Summary]] = []
+        similar_to: list[tuple[_Pending, Match]] = []
+        for number, text in lines:
+            req = _build(ledger, text, fields, as_of=as_of, resolve=False)
+            if not allow_duplicate:
+                same = [i for i in index.exact(req.title) if i.status not in _closed(ledger)]
+                if same:
+                    skipped.append((number, req.title, same[0]))  # type: ignore[arg-type]
+                    continue
+            item = _Pending(_("line {number}").format(number=number), req.title, req.status)
+            matches = index.similar(req.title, limit=1)
+            if matches:
+                similar_to.append((item, matches[0]))
+            index.add(item)
+            pending.append(item)
+            reqs.append(req)
+        created = ledger.create_many(reqs)
     for item, req in zip(pending, created, strict=True):
         item.id = req.id
         write(req.id)
@@ -423,10 +437,11 @@ def _record_on_existing(
     from pmledger.cli.output import write
     from pmledger.dates import now_utc_offset
 
-    req = ledger.load(target)
-    text = also_requested(requester, department, title.strip(), req.title)
-    updated = with_note(req, text, by=by or requester or default_author(), at=now_utc_offset())
-    ledger.save(updated)
+    with ledger.write_lock():
+        req = ledger.load(target)
+        text = also_requested(requester, department, title.strip(), req.title)
+        author = by or requester or default_author()
+        ledger.save(with_note(req, text, by=author, at=now_utc_offset()))
     write(req.id)
 
 

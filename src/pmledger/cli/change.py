@@ -51,6 +51,8 @@ def set_(
 
     ledger = open_ledger(ctx)
     assignments = _resolve_goal(ledger, assignments)
+    # Read, changed and written under the write lock: a concurrent `set` waits.
+    ctx.with_resource(ledger.write_lock())
     req = ledger.load(req_id)
     graph = None
     if any(parse_assignment(a)[0] == "depends_on" for a in assignments):
@@ -97,8 +99,9 @@ def status(
     from pmledger.changes import with_status
 
     ledger = open_ledger(ctx)
-    req = ledger.load(req_id)
-    _saved(ledger, req, with_status(req, new, settings=ledger.settings))
+    with ledger.write_lock():
+        req = ledger.load(req_id)
+        _saved(ledger, req, with_status(req, new, settings=ledger.settings))
 
 
 def note(
@@ -107,7 +110,11 @@ def note(
     text: Annotated[list[str], typer.Argument(metavar="TEXT", help="The note; `-` reads stdin.")],
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="NAME", help="Who said it (default: git user.name)."),
+        typer.Option(
+            "--by",
+            metavar="NAME",
+            help="Who said it (default: $PMLEDGER_USER, else git user.name).",
+        ),
     ] = None,
 ) -> None:
     """Add a dated note (feedback, a decision, who said what) to a requirement.
@@ -123,6 +130,8 @@ def note(
     from pmledger.dates import now_utc_offset
 
     ledger = open_ledger(ctx)
-    req = ledger.load(req_id)
+    ledger.load(req_id)  # an unknown ID is said before stdin is read
     body = read_stdin().strip() if text == ["-"] else " ".join(text)
-    _saved(ledger, req, with_note(req, body, by=by or default_author(), at=now_utc_offset()))
+    with ledger.write_lock():
+        req = ledger.load(req_id)
+        _saved(ledger, req, with_note(req, body, by=by or default_author(), at=now_utc_offset()))

@@ -182,23 +182,25 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
                 continue
             # Another terminal (`note`, `set`, a git checkout) may have written
             # the file while the editor was open: never overwrite that.
-            if _changed_on_disk(path, original):
-                kept = _keep_edited(path.stem, body)
-                raise EditAbortedError(
-                    _(
-                        "{file} changed on disk while the editor was open, so your edit was "
-                        "not saved; it is kept in {kept} (run `pmledger edit {id}` again and "
-                        "copy your changes in)"
-                    ).format(file=path.name, kept=kept, id=path.stem)
+            # (Checked and saved under the write lock: nothing writes in between.)
+            with ledger.write_lock():
+                if _changed_on_disk(path, original):
+                    kept = _keep_edited(path.stem, body)
+                    raise EditAbortedError(
+                        _(
+                            "{file} changed on disk while the editor was open, so your edit was "
+                            "not saved; it is kept in {kept} (run `pmledger edit {id}` again and "
+                            "copy your changes in)"
+                        ).format(file=path.name, kept=kept, id=path.stem)
+                    )
+                before = path.read_bytes()
+                # The comments kept are those of the buffer the person saved.
+                ledger.save(
+                    req,
+                    original_text=body,
+                    on_lost_comments=functools.partial(warn_lost_comments, req.id),
                 )
-            before = path.read_bytes()
-            # The comments kept are those of the buffer the person saved.
-            ledger.save(
-                req,
-                original_text=body,
-                on_lost_comments=functools.partial(warn_lost_comments, req.id),
-            )
-            return EditResult(req.id, changed=path.read_bytes() != before)
+                return EditResult(req.id, changed=path.read_bytes() != before)
     raise EditAbortedError(_("too many attempts; {file} was not changed").format(file=path.name))
 
 

@@ -99,9 +99,11 @@ def markdown_lines(blocks: Sequence[Block], *, lines_are_markdown: bool = False)
 
 
 def csv_bytes(view: View, *, escape: bool) -> Iterator[bytes]:
-    """CSV (RFC 4180) of a view, from the raw values; chunks of UTF-8."""
+    """CSV of a view, from the raw values; chunks of UTF-8. Lines end with LF,
+    as `export` writes for scripts (a CR would end up in the last column of
+    `cut` and `read`); quoting as RFC 4180."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\n")
     cols = list(view.columns)
     writer.writerow([c.key for c in cols])
     for n, row in enumerate(view.rows, start=1):

@@ -112,9 +112,13 @@ def _interview(
 
 def _ask_who(fields: dict[str, Any], last: Requirement | None) -> None:
     if not fields.get("requester"):
-        fields["requester"] = ask(_("Requester"), default=(last.requester or "") if last else "")
+        fields["requester"] = ask(
+            _("Requester"), default=(last.requester or "") if last else "", clearable=True
+        )
     if not fields.get("department"):
-        fields["department"] = ask(_("Department"), default=(last.department or "") if last else "")
+        fields["department"] = ask(
+            _("Department"), default=(last.department or "") if last else "", clearable=True
+        )
 
 
 def ask(
@@ -122,14 +126,17 @@ def ask(
     *,
     default: str = "",
     required: bool = False,
+    clearable: bool = False,
     check: Callable[[str], object] | None = None,
 ) -> str:
     """One answer, asked again until ``check`` accepts it (an empty answer is
-    accepted unless ``required``). An empty default is not shown."""
+    accepted unless ``required``). An empty default is not shown.
+    ``clearable``: the default is an offer ("-" answers none), not the
+    field's own default (priority's medium)."""
     from pmledger.cli.output import sanitize
     from pmledger.errors import PmledgerError
 
-    if default and not required:
+    if default and clearable:
         # The offered answer (last time's requester) would otherwise need a lone space to clear.
         label = _("{label} (- for none)").format(label=label)
     while True:
@@ -141,7 +148,7 @@ def ask(
             prompt_suffix=_prompt_suffix(),
         )
         answer = answer.strip()
-        if default and not required and answer in ("-", "－"):
+        if default and clearable and answer in ("-", "－"):
             return ""
         if _torn(answer):
             sys.stderr.write(_("Error: part of a character was erased; type it again") + "\n")

@@ -76,6 +76,9 @@ def plan(
     if sprint and not apply:
         refuse(_("--sprint only names the sprint that --apply records; add --apply"))
     ledger = open_ledger(ctx)
+    if apply:
+        # Planned from what is read, written before another writer changes it.
+        ctx.with_resource(ledger.write_lock())
     settings = ledger.settings
     flt = where.filter(settings, as_of, root=ledger.root)
     ranking, everything = load_ranking(

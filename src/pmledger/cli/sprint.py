@@ -199,6 +199,8 @@ def carry(
     from pmledger.sprints import carry_over, find_sprint
 
     ledger = open_ledger(ctx)
+    if not dry_run:
+        ctx.with_resource(ledger.write_lock())
     loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
     name = find_sprint(name, loaded.requirements)

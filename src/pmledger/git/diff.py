@@ -55,14 +55,14 @@ def since_date(repo: Repo, since: str, *, as_of: date | None = None) -> str:
     from pmledger.dates import parse_date
 
     try:
-        parse_date(since, as_of=as_of or date.today())
+        day = parse_date(since, as_of=as_of or date.today())
     except InvalidValueError:
-        if re.match(r"\s*\d+\s*[/.-]\s*\d", since):
+        if re.match(r"\s*\d+\s*[/.-]\s*\d", since) and ":" not in since:
             raise  # a numeric date pmledger cannot read (32/13): not for git to guess
     else:
-        if not since.strip()[:1].isdigit():
-            return parse_date(since, as_of=as_of or date.today()).isoformat()
-        return since  # an ISO date: as git always read it
+        # The day's start: git reads a bare date as that day at the current
+        # time, which left out the commits made earlier that day.
+        return f"{day.isoformat()} 00:00:00"
 
     def seconds(text: str) -> int:
         out = repo.git("rev-parse", f"--before={text}", check=False).decode()

@@ -18,9 +18,9 @@ from pydantic import ValidationError
 from pmledger.errors import (
     AmbiguousIdError,
     CommentsLostError,
-    ConfigError,
     FileProblem,
     InvalidFileError,
+    InvalidValueError,
     LedgerExistsError,
     NotFoundError,
     WorkflowError,
@@ -49,6 +49,8 @@ from pmledger.ledger.settings import (
 from pmledger.ledger.summaryindex import SummaryTable
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from pmledger.ledger.titles import TitleEntry
 
 
@@ -102,7 +104,8 @@ class Ledger:
         try:
             settings = Settings.model_validate(tomllib.loads(text))
         except ValidationError:
-            raise ConfigError(
+            # The prefix came from the command line: a usage error, not a bad file.
+            raise InvalidValueError(
                 _(
                     "invalid ID prefix {prefix!r}: use 1-10 letters or digits, "
                     "starting with a letter"
@@ -251,6 +254,13 @@ class Ledger:
         from pmledger.ledger import titles
 
         return titles.titles_like(self, title, exclude_statuses=exclude_statuses)
+
+    def write_lock(self) -> AbstractContextManager[None]:
+        """Hold the ledger's write lock around a read, change and write
+        (:mod:`pmledger.ledger.locking`): a concurrent writer waits."""
+        from pmledger.ledger.locking import write_lock
+
+        return write_lock(self.root)
 
     def _folder_time(self) -> int:
         from pmledger.ledger.titles import folder_time

@@ -88,6 +88,11 @@ def remove_requirement(
     Raises :class:`UnkeptRemovalError` when git could not give the file back
     (:func:`unkept`), unless ``force`` or ``unkept_too``.
     """
+    with ledger.write_lock():
+        return _remove(ledger, req_id, force=force, unkept_too=unkept_too)
+
+
+def _remove(ledger: Ledger, req_id: str, *, force: bool, unkept_too: bool) -> Removal:
     req = ledger.load(req_id)
     open_deps, closed_deps = dependents(ledger, req.id)
     if open_deps and not force:

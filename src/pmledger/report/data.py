@@ -97,6 +97,7 @@ class ReportData:
     waiting_days: int
     changes: list[Change] | None = None
     changes_since: str | None = None
+    changes_total: int = 0
     statuses: list[str] = field(default_factory=list)
     # The Chinese label of each status (shown only in a Chinese report).
     status_names: dict[str, str] = field(default_factory=dict)
@@ -235,6 +236,7 @@ def build_report(
         waiting_days=opts.waiting_days,
         changes=changes[: opts.list_cap * 2] if changes is not None else None,
         changes_since=changes_since,
+        changes_total=len(changes or ()),
         statuses=list(settings.ledger.statuses),
         status_names=status_labels(settings),
         done_status=done_status,

@@ -198,7 +198,8 @@ def recent_changes(
         ),
     )
     changes: list[Change] = []
-    for c in commits:
+    order: list[int] = []  # each change's commit, oldest first: the tie-break below
+    for index, c in enumerate(commits):
         for f in c.files:
             req_id = _req_id(f.path)
             if req_id not in only and f.status != "D":
@@ -210,8 +211,11 @@ def recent_changes(
             title = str((new or old or {}).get("title", ""))
             for kind, detail in _describe(old, new, ledger.settings):
                 changes.append(Change(c.at, c.who, req_id, title, kind, detail))
-    changes.sort(key=lambda ch: ch.at, reverse=True)
-    return changes, shown
+                order.append(index)
+    # Newest first; two commits of one second by their order in git (the later
+    # one first), so a cap on the list never drops the newest commit's changes.
+    ranked = sorted(range(len(changes)), key=lambda i: (changes[i].at, order[i]), reverse=True)
+    return [changes[i] for i in ranked], shown
 
 
 def sprint_history(ledger: Ledger, name: str) -> tuple[datetime | None, list[str] | None]:
@@ -257,9 +261,10 @@ def lead_times(ledger: Ledger, only: set[str]) -> LeadTimes | None:
     blobs = read_blobs(
         repo, (f.new for c in commits for f in c.files if f.new and _req_id(f.path) in only)
     )
-    accepted: dict[str, datetime] = {}
-    finished: dict[str, datetime] = {}
-    for c in commits:
+    # (commit index, time): by index, two commits of one second still come in order.
+    accepted: dict[str, tuple[int, datetime]] = {}
+    finished: dict[str, tuple[int, datetime]] = {}
+    for index, c in enumerate(commits):
         for f in c.files:
             req_id = _req_id(f.path)
             data = blobs.get(f.new) if f.new else None
@@ -267,12 +272,14 @@ def lead_times(ledger: Ledger, only: set[str]) -> LeadTimes | None:
                 continue
             status = data.get("status")
             if status in after and req_id not in accepted:
-                accepted[req_id] = c.at
+                accepted[req_id] = (index, c.at)
             if status == done and req_id not in finished:
-                finished[req_id] = c.at
+                finished[req_id] = (index, c.at)
+    # Done in a later commit than the one first seen accepted (created as
+    # accepted counts; straight to done in one commit does not).
     days = {
-        i: round((finished[i] - accepted[i]).total_seconds() / 86400, 2)
+        i: round(max((finished[i][1] - accepted[i][1]).total_seconds(), 0) / 86400, 2)
         for i in finished
-        if i in accepted and finished[i] > accepted[i]
+        if i in accepted and finished[i][0] > accepted[i][0]
     }
     return LeadTimes(days=dict(sorted(days.items())))

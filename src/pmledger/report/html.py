@@ -399,7 +399,9 @@ def _waiting(data: ReportData, t: dict[str, str]) -> str:
     return "".join(out)
 
 
-def _changes(changes: list[Change] | None, since: str | None, t: dict[str, str]) -> str:
+def _changes(
+    changes: list[Change] | None, since: str | None, t: dict[str, str], total: int = 0
+) -> str:
     head = t["changes_since"].format(since=clean(since)) if since else t["changes"]
     out = [f'<section id="changes"><h2>{escape(head)}</h2>']
     if changes is None:
@@ -418,6 +420,9 @@ def _changes(changes: list[Change] | None, since: str | None, t: dict[str, str])
                 ["date", "", "id", "", ""],
             )
         )
+        if total > len(changes):
+            hidden = t["more_changes"].format(n=total - len(changes))
+            out.append(f'<p class="note">{escape(hidden)}</p>')
     out.append("</section>")
     return "".join(out)
 
@@ -447,7 +452,7 @@ def render_html(data: ReportData, *, lang: str = "en") -> str:
         _sprint(data, t),
         _departments(data, t),
         _waiting(data, t),
-        _changes(data.changes, data.changes_since, t),
+        _changes(data.changes, data.changes_since, t, data.changes_total),
         f"<footer>{escape(t['generated_by'])} · {data.as_of}</footer>",
     ]
     return (

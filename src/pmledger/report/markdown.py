@@ -91,7 +91,9 @@ def _goal_section(goals: list[GoalProgress], t: dict[str, str]) -> list[str]:
     return out
 
 
-def _changes(changes: list[Change] | None, since: str | None, t: dict[str, str]) -> list[str]:
+def _changes(
+    changes: list[Change] | None, since: str | None, t: dict[str, str], total: int = 0
+) -> list[str]:
     head = t["changes_since"].format(since=since) if since else t["changes"]
     out = [f"## {esc(head)}", ""]
     if changes is None:
@@ -111,6 +113,8 @@ def _changes(changes: list[Change] | None, since: str | None, t: dict[str, str])
     out.append(
         table([t["change_when"], t["change_who"], t["id"], t["item"], t["change_what"]], rows)
     )
+    if total > len(changes):
+        out += ["", esc(t["more_changes"].format(n=total - len(changes)))]
     return [*out, ""]
 
 
@@ -275,6 +279,6 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
         ]
     else:
         out += [t["nothing"], ""]
-    out += _changes(data.changes, data.changes_since, t)
+    out += _changes(data.changes, data.changes_since, t, data.changes_total)
     out += ["---", "", f"_{t['generated_by']}_"]
     return "\n".join(out) + "\n"

@@ -1,0 +1,70 @@
+"""The ledger's write lock: one writer at a time between reading a file and
+writing it back.
+
+Every file is replaced atomically, so two processes never leave a torn
+file; but two ``set`` (or ``note``) commands on one requirement each read it,
+change it and write it back, and the second write would drop the first
+one's change. Commands that read, change and write hold this lock around
+the three steps, so the second reads what the first wrote. Readers
+(``list``, ``rank``, ``show``) never take it.
+
+The lock is ``flock`` on a file beside the ledger's caches (in ``.git``, so
+it never shows in ``git status``). It is re-entrant within a process (a
+command that saves several files takes it once per step without waiting
+for itself); where ``flock`` does not exist (Windows), writes are not
+serialised, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from pmledger.ledger.cache import cache_path
+
+# Lock files this process holds, with how many times (re-entrant).
+_HELD: dict[Path, tuple[int, int]] = {}
+
+
+def lock_path(root: Path) -> Path:
+    """The lock file of the ledger at ``root``."""
+    return cache_path(root, "write").with_suffix(".lock")
+
+
+@contextlib.contextmanager
+def write_lock(root: Path) -> Iterator[None]:
+    """Hold the ledger's write lock (waiting for another writer to finish)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock
+        yield
+        return
+    path = lock_path(root)
+    held = _HELD.get(path)
+    if held is not None:
+        fd, depth = held
+        _HELD[path] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            _HELD[path] = (fd, depth)
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        # A read-only cache folder: writing goes on unserialised rather than failing.
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _HELD[path] = (fd, 1)
+        try:
+            yield
+        finally:
+            del _HELD[path]
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
