@@ -342,6 +342,19 @@ def test_list_is_never_paged_when_not_a_terminal(
     assert not target.exists()
 
 
+def test_report_pages_on_a_terminal_unless_told_not_to(
+    acme: Path, tmp_path: Path, on_a_terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command, target = _pager_env(tmp_path)
+    monkeypatch.setenv("PMLEDGER_PAGER", command)
+    result = ok(["report", "--as-of", AS_OF])
+    assert "# Requirements progress report" not in result.stdout
+    assert "# Requirements progress report" in target.read_text(encoding="utf-8")
+    target.unlink()
+    assert "# Requirements progress report" in ok(["report", "--no-pager"]).stdout
+    assert not target.exists()
+
+
 # ------------------------------------------------------------- the writer itself
 
 

@@ -205,3 +205,16 @@ def test_a_chinese_command_that_succeeds_does_not_load_typers_help_module() -> N
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip().splitlines()[-1] == "False"
+
+
+def test_warnings_stay_in_the_reader_s_language_when_the_data_is_json_or_csv(
+    tmp_path: Path,
+) -> None:
+    broken = next((tmp_path / "acme" / "requirements").glob("*.toml"))
+    broken.write_text(broken.read_text(encoding="utf-8") + "x = \n", encoding="utf-8")
+    for args in (["list", "-f", "csv"], ["list", "-f", "json"], ["rank", "-f", "json"]):
+        zh = invoke(["--lang", "zh", *args])
+        en = invoke(["--lang", "en", *args])
+        assert zh.exit_code == en.exit_code == 0
+        assert "警告：已跳过" in zh.stderr and "warning: skipped" in en.stderr
+        assert zh.stdout == en.stdout  # the data itself is the same in every language

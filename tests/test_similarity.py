@@ -138,3 +138,12 @@ def test_duplicate_index_agrees_on_a_batch_of_near_duplicates() -> None:
                 (m.requirement.id, m.similarity) for m in similar(req.title, earlier, limit=limit)
             ]
         index.add(req)
+
+
+def test_only_the_same_title_is_shown_as_100_percent_alike() -> None:
+    from pmledger.query.similarity import shown_percent
+
+    assert similarity("C++ y", "C# y") == 1.0  # their bigrams, punctuation aside
+    assert shown_percent(similarity("C++ y", "C# y"), "C++ y", "C# y") == 99
+    assert shown_percent(1.0, "客户列表导出 Excel。", "客户列表导出excel") == 100
+    assert shown_percent(0.754, "a", "b") == 75

@@ -264,7 +264,7 @@ def _check_and_create(
     if check_similar:
         matches = similar(req.title, existing)
         if matches:
-            warn(_similar_line(ledger, matches[0]))
+            warn(_similar_line(ledger, matches[0], req.title))
             warn(
                 _("hint: to record the requester there instead, add with --same-as {id}").format(
                     id=matches[0].requirement.id
@@ -322,7 +322,7 @@ def _add_batch(
         item.id = req.id
         write(req.id)
     for item, match in similar_to[:SIMILAR_SHOWN]:
-        warn(f"{item.id}: {_similar_line(ledger, match)}")
+        warn(f"{item.id}: {_similar_line(ledger, match, item.title)}")
     if len(similar_to) > SIMILAR_SHOWN:
         more = len(similar_to) - SIMILAR_SHOWN
         warn(
@@ -411,15 +411,16 @@ def _exact_duplicates(title: str, existing: list[TitleEntry]) -> list[TitleEntry
     )
 
 
-def _similar_line(ledger: Ledger, match: Match) -> str:
+def _similar_line(ledger: Ledger, match: Match, title: str) -> str:
     from pmledger.cli.output import one_line
     from pmledger.i18n.labels import status_label
+    from pmledger.query.similarity import shown_percent
 
     other = match.requirement
     return _("similar: {id} “{title}” ({percent}% alike, {status})").format(
         id=other.id,
         title=one_line(other.title, 60),
-        percent=round(match.similarity * 100),
+        percent=shown_percent(match.similarity, title, other.title),
         status=status_label(other.status, ledger.settings),
     )
 

@@ -301,8 +301,12 @@ def load_ranking(
     as_of: date,
     model: str | None,
     skip_incomplete: bool,
+    then: Callable[[], object] | None = None,
 ) -> tuple[Ranking, list[Requirement]]:
     """Load the ledger and rank what ``flt`` keeps; problems are reported on stderr.
+
+    ``then``: called once the files' problems are reported, before ranking
+    (``rank`` switches a machine format's language there).
 
     Returns the ranking and every requirement read (dependencies resolve
     against the whole ledger).
@@ -318,6 +322,8 @@ def load_ranking(
     loaded = ledger.load_all()
     report_problems(list(loaded.problems))
     warn_unknown_values(flt, loaded.requirements)
+    if then is not None:
+        then()
     try:
         ranking = rank_selection(
             loaded.requirements,

@@ -219,7 +219,7 @@ def _offer_existing(ledger: Ledger, title: str, open_summaries: list[TitleEntry]
     """Name the open requirement the title resembles; its ID if the person records there."""
     from pmledger.cli.output import one_line, warn
     from pmledger.i18n.labels import status_label
-    from pmledger.query.similarity import exact_key, similar
+    from pmledger.query.similarity import exact_key, shown_percent, similar
 
     matches = similar(title, open_summaries)
     if not matches:
@@ -242,7 +242,7 @@ def _offer_existing(ledger: Ledger, title: str, open_summaries: list[TitleEntry]
             _("similar: {id} “{title}” ({percent}% alike, {status})").format(
                 id=best.id,
                 title=shown,
-                percent=round(matches[0].similarity * 100),
+                percent=shown_percent(matches[0].similarity, title, best.title),
                 status=status,
             )
         )

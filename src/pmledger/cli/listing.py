@@ -108,8 +108,6 @@ def list_(
     from pmledger.query.filters import select, sort_requirements
 
     fmt = check_format(fmt, FORMATS)
-    # JSON and CSV are the same in every language (pmledger.cli.display).
-    ctx.with_resource(language_for(fmt))
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = where.filter(settings, as_of, root=ledger.root)
@@ -119,7 +117,11 @@ def list_(
     reqs = sort_requirements(
         select(loaded.requirements, flt, settings=settings, as_of=as_of), sort, settings=settings
     )
-    render(fmt, _list_doc(reqs, fmt=fmt, settings=settings, as_of=as_of), pager=not no_pager)
+    # JSON and CSV are the same in every language (pmledger.cli.display); the
+    # warnings above are for the reader, in the reader's language.
+    with language_for(fmt):
+        doc = _list_doc(reqs, fmt=fmt, settings=settings, as_of=as_of)
+    render(fmt, doc, pager=not no_pager)
 
 
 def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: date) -> Doc:

@@ -606,12 +606,17 @@ def render(
 ) -> None:
     """Write ``doc`` to stdout in ``fmt`` (table, json, csv or markdown).
 
-    ``pager``: a table longer than the terminal goes through the pager (list).
+    ``pager``: a table (list) or a document (report) longer than the terminal
+    goes through the pager, as git does.
     """
     terminal = stdout_is_terminal()
     if doc.document is not None:
         # A whole document the core rendered and escaped (report's markdown or
         # HTML): UTF-8 whatever the terminal's encoding, like markdown below.
+        if pager and terminal:
+            _width, height = terminal_size()
+            if height is not None and doc.document.count("\n") >= height and page(doc.document):
+                return
         _write_bytes(doc.document.encode("utf-8"))
         return
     if fmt == "json":

@@ -104,15 +104,20 @@ def rank(
         refuse(_("--explain cannot be written as CSV; use --format markdown or json"))
     if top is not None and no_limit:
         refuse(_("--top and --no-limit contradict each other; give one"))
-    # JSON and CSV are the same in every language (pmledger.cli.display).
-    ctx.with_resource(language_for(fmt))
     from pmledger.cli.output import render, stdout_is_terminal, terminal_size
 
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = where.filter(settings, as_of, root=ledger.root)
     ranking, _everything = load_ranking(
-        ledger, flt, as_of=as_of, model=model, skip_incomplete=skip_incomplete
+        ledger,
+        flt,
+        as_of=as_of,
+        model=model,
+        skip_incomplete=skip_incomplete,
+        # JSON and CSV are the same in every language (pmledger.cli.display):
+        # English from the ranking on, once the files' problems are said.
+        then=lambda: ctx.with_resource(language_for(fmt)),
     )
     items = ranking.items
     more = 0

@@ -45,6 +45,9 @@ def report(
             "--output", "-o", help="Write to this file (default: stdout).", show_default=False
         ),
     ] = None,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Never page a long report through $PAGER.")
+    ] = False,
     as_of: AsOf = TODAY,
     where: FilterOptions = FilterOptions(),
     since: Annotated[
@@ -137,7 +140,7 @@ def report(
     if output is None:
         from pmledger.cli.output import Doc, render
 
-        render(fmt, Doc(blocks=[], document=text))
+        render(fmt, Doc(blocks=[], document=text), pager=not no_pager)
         return
     write_atomic(output, text)
 

@@ -175,6 +175,16 @@ def likely_matches(
     return sorted(found)
 
 
+def shown_percent(similarity: float, title: str, other: str) -> int:
+    """A similarity as a person reads it: 100% only for titles that are the
+    same (:func:`exact_key`); "C++ y" and "C# y" share every bigram that
+    counts, but are not the same title: 99%."""
+    percent = round(similarity * 100)
+    if percent >= 100 and exact_key(title) != exact_key(other):
+        return 99
+    return percent
+
+
 def exact_key(title: str) -> str:
     """The title as compared for exact duplicates: case, width (NFKC) and
     spaces ignored, and punctuation around it; "客户列表导出 Excel。" and
