@@ -15,6 +15,7 @@ import pytest
 from pmledger.errors import (
     ConfigError,
     InvalidIdError,
+    InvalidValueError,
     LedgerExistsError,
     LedgerNotFoundError,
     NotFoundError,
@@ -42,7 +43,7 @@ def test_init_writes_documented_settings(tmp_path: Path) -> None:
     assert ledger.requirements_dir.is_dir()
     with pytest.raises(LedgerExistsError):
         Ledger.init(tmp_path / "x")
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidValueError):
         Ledger.init(tmp_path / "y", prefix="no way")
 
 
