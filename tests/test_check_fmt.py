@@ -374,7 +374,7 @@ def test_an_invalid_date_is_named_with_its_key_in_check_and_list(ledger: Ledger)
     assert (found["code"], found["field"], found["line"]) == ("toml-syntax", "due", 5)
     assert found["message"] == "due: 2026-13-45 is not a valid date (YYYY-MM-DD)"
     text_out = invoke(["-L", root, "check"]).stdout
-    assert "REQ-AAAAA.toml:5: error [due]: due: 2026-13-45 is not a valid date" in text_out
+    assert "REQ-AAAAA.toml:5:7: error [due]: due: 2026-13-45 is not a valid date" in text_out
     zh = invoke(["-L", root, "--lang", "zh", "check"]).stdout
     assert "due：2026-13-45 不是有效的日期（YYYY-MM-DD）" in zh
     listed = invoke(["-L", root, "list"])

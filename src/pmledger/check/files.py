@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -49,11 +49,21 @@ class Problem:
     fix: str | None = None
     shown: str | None = None
     shown_fix: str | None = None
+    # Where on the line, when the parser says (TOML syntax): for people's
+    # `path:line:column`; JSON keeps its fields as they were.
+    column: int | None = None
 
     @property
     def text(self) -> str:
         """The message for a person, in the language of the run."""
         return self.shown if self.shown is not None else self.message
+
+    @property
+    def position(self) -> str:
+        """``:line:column``, ``:line`` or nothing, as far as the problem is located."""
+        if not self.line:
+            return ""
+        return f":{self.line}:{self.column}" if self.column else f":{self.line}"
 
     @property
     def fix_text(self) -> str | None:
@@ -62,7 +72,7 @@ class Problem:
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["shown"], data["shown_fix"]
+        del data["shown"], data["shown_fix"], data["column"]
         data["path"] = str(self.path) if self.path is not None else None
         return data
 
@@ -97,6 +107,7 @@ def problem(
     line: int | None = None,
     field: str | None = None,
     fix: Said | None = None,
+    column: int | None = None,
 ) -> Problem:
     """A :class:`Problem` from messages made by :func:`said`."""
     english, shown = message
@@ -111,6 +122,7 @@ def problem(
         fix_en,
         shown if shown != english else None,
         fix_shown if fix_shown != fix_en else None,
+        column if line is not None else None,
     )
 
 
@@ -291,6 +303,25 @@ def _scoring_problems(req: Requirement, path: Path, text: str, settings: Setting
     return problems
 
 
+def _out_of_range_inputs(exc: ValidationError) -> set[str]:
+    """The scoring inputs (``rice.impact``) the model refused for their value: a
+    number, but not one the scale allows (not a word, nor true/false: those are
+    of the wrong type, plain schema errors). The model refuses them before the
+    scoring check could see them: reported under the code documented for them."""
+    found = set()
+    for err in exc.errors():
+        loc = err["loc"]
+        value = err.get("input")
+        if (
+            len(loc) == 2
+            and loc[0] in SCORING_TABLES
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            found.add(f"{loc[0]}.{loc[1]}")
+    return found
+
+
 def _unknown_key_problems(
     data: Mapping[str, Any], path: Path, text: str, settings: Settings
 ) -> list[Problem]:
@@ -390,10 +421,13 @@ def check_text(
         english, shown = in_english_too(syntax_problem, text, path)
         if shown is None:
             return problems, None
-        if shown.field is not None:
-            fix = said(N_("correct the date (or `pmledger edit ID`)"))
+        # `edit` opens requirements only: other records are fixed in an editor.
+        if kind is not REQUIREMENT:
+            fix = said(N_("correct the date") if shown.field else N_("fix the TOML syntax"))
+        elif shown.field is not None:
+            fix = said(N_("correct the date (or `pmledger edit {id}`)"), id=path.stem)
         else:
-            fix = said(N_("fix the TOML syntax (or `pmledger edit ID`)"))
+            fix = said(N_("fix the TOML syntax (or `pmledger edit {id}`)"), id=path.stem)
         return [
             problem(
                 "error",
@@ -403,6 +437,7 @@ def check_text(
                 shown.line,
                 shown.field,
                 fix=fix,
+                column=shown.column,
             )
         ], None
     if kind is not REQUIREMENT:
@@ -414,8 +449,9 @@ def check_text(
         # The model names only the first unknown input of a table, at the
         # table's header: each is reported below at its own line instead.
         tables = _unknown_inputs(data)
+        ranges = _out_of_range_inputs(exc)
         problems += [
-            p
+            replace(p, code="scoring-range") if p.field in ranges and p.code == "schema" else p
             for p in schema_problems(exc, path, text)
             if not (p.field in tables and p.code == "schema")
         ]

@@ -22,12 +22,12 @@ from pmledger.check.files import (
 from pmledger.i18n import N_, active_language, translate
 from pmledger.ledger.cache import ParseCache
 from pmledger.ledger.ledger import SUFFIX, Ledger
-from pmledger.ledger.records import KINDS, RecordKind
+from pmledger.ledger.records import KINDS, REQUIREMENT, RecordKind
 from pmledger.ledger.settings import Settings
 
 # Part of every cached result's key: bump it when a per-file rule changes,
 # so that results computed by the old rules are not served again.
-RULES_VERSION = 4
+RULES_VERSION = 5
 
 
 def _settings_key(settings: Settings) -> str:
@@ -75,8 +75,11 @@ def check_ledger(
     report = CheckReport()
     # Plain strings, not Paths, for 10k files: a warm check is mostly this loop.
     facts: dict[str, FileFacts] = {}
+    # Requirement files whose ID could not be read: a link to one is not dangling.
+    unread: set[str] = set()
     seen: set[str] = set()
-    for kind, _folder, entries in _record_entries(ledger):
+    groups = _record_entries(ledger)
+    for kind, _folder, entries in groups:
         for entry in entries:
             report.files += 1
             name = f"{kind.name}/{entry.name}"
@@ -96,12 +99,31 @@ def check_ledger(
             report.problems += problems
             if fact is not None:
                 facts[entry.path] = fact
+            if kind is REQUIREMENT and (fact is None or fact.id is None):
+                unread.add(entry.name[: -len(SUFFIX)])
     cache.retain(seen)
     cache.save()
-    report.problems += _cross_file_problems(ledger, facts)
+    report.problems += _cross_file_problems(ledger, facts, unread)
+    if report.problems:
+        # As the problems name them (a Path each): built only when there are some.
+        order = {str(Path(e.path)): i for i, e in enumerate(e for g in groups for e in g[2])}
+        report.problems = _by_file(report.problems, order)
     if git:
         report.problems += driver_warnings(ledger, clone_config=clone_config)
     return report
+
+
+def _by_file(problems: list[Problem], files: Mapping[str, int]) -> list[Problem]:
+    """Each file's problems together, in the order the files were read, each
+    file's in line order and those of the whole file last: the cross-file
+    problems (dangling links, duplicate IDs) join their file's. Stable: on one
+    line, a file's own problems come before those found across files."""
+
+    def key(p: Problem) -> tuple[int, bool, int]:
+        order = files.get(str(p.path), len(files)) if p.path is not None else len(files)
+        return order, p.line is None, p.line or 0
+
+    return sorted(problems, key=key)
 
 
 def _check_entry(
@@ -117,7 +139,13 @@ def _check_entry(
     return check_text(path, text, settings, kind)
 
 
-def _cross_file_problems(ledger: Ledger, facts: Mapping[str, FileFacts]) -> list[Problem]:
+def _cross_file_problems(
+    ledger: Ledger, facts: Mapping[str, FileFacts], unread: set[str]
+) -> list[Problem]:
+    """Duplicate IDs, dangling references and cycles. ``unread``: the stems of
+    requirement files whose ID is unknown (not TOML, in conflict): a link to one
+    of them is not dangling, the file's own problem is what to fix; removing the
+    link (the fix of a dangling one) would lose a valid dependency."""
     from pmledger.ranking.scoring import find_cycles
 
     problems: list[Problem] = []
@@ -145,7 +173,7 @@ def _cross_file_problems(ledger: Ledger, facts: Mapping[str, FileFacts]) -> list
     where: dict[str, str] = {}
     for path, fact in facts.items():
         for dep in fact.depends_on:
-            if dep not in known:
+            if dep not in known and dep not in unread:
                 problems.append(
                     problem(
                         "error",

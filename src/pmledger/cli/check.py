@@ -27,7 +27,7 @@ def _shown(path: Path | None) -> str:
 
 
 def _text_line(p: Problem) -> str:
-    where = _shown(p.path) + (f":{p.line}" if p.line else "")
+    where = _shown(p.path) + p.position
     values = {"where": where, "field": p.field, "message": p.text}
     # One whole line per severity, with and without a field: the words around
     # the placeholders are the translator's to order.

@@ -38,8 +38,11 @@ def fmt(
     result = format_files(ledger, paths or None, check=check)
     for problem in result.problems:
         where = os.path.relpath(problem.path) if problem.path else ""
-        line = f":{problem.line}" if problem.line else ""
-        warn(_("pmledger: {where}: {message}").format(where=where + line, message=problem.text))
+        warn(
+            _("pmledger: {where}: {message}").format(
+                where=where + problem.position, message=problem.text
+            )
+        )
     for path in result.changed:
         write(os.path.relpath(path))
     count = len(result.changed)

@@ -337,12 +337,15 @@ def ledger_diff(
 
     changed_stems = {_stem(p) for p in [*old_paths, *new_paths]}
     shared = _unchanged(ledger, repo, revisions, folder, changed_stems, result)
-    old_all = [*shared, *old.reqs.values()]
-    new_all = [*shared, *new.reqs.values()]
+    broken = old.broken | new.broken
+    # A requirement unreadable on one side is left out of both rankings: what
+    # that side says of it is unknown, and ranking it on one side only would
+    # move it and everything below it (phantom moves).
+    old_all = [*shared, *_readable_on_both(old, broken)]
+    new_all = [*shared, *_readable_on_both(new, broken)]
 
     old_by_id = {r.id: (s, r) for s, r in old.reqs.items()}
     new_by_id = {r.id: (s, r) for s, r in new.reqs.items()}
-    broken = old.broken | new.broken
     for req_id, (stem, req) in sorted(new_by_id.items()):
         if req_id not in old_by_id and stem not in broken:
             result.added.append(req)
@@ -358,6 +361,12 @@ def ledger_diff(
             result.changed.append(RequirementChange(req_id, r_new.title, fields, notes))
     result.moves = rank_moves(_ranking(old_all, ledger, as_of), _ranking(new_all, ledger, as_of))
     return result
+
+
+def _readable_on_both(side: _Side, broken: set[str]) -> list[Requirement]:
+    """The side's changed requirements but those unreadable on either side (by
+    file name, or by ID: a file renamed as it broke)."""
+    return [r for s, r in side.reqs.items() if s not in broken and r.id not in broken]
 
 
 def _unchanged(
