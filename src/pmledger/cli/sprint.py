@@ -129,7 +129,12 @@ def _review_blocks(rv: SprintReview, settings: Settings) -> list[Block]:
 
     unknown = _("unknown (no git history)")
     nothing = _("nothing")
-    started = rv.started.date().isoformat() if rv.started else unknown
+    from datetime import date
+
+    from pmledger.ranking.scoring import show_date
+
+    # ISO in English, 11月27日 (周五) in Chinese, as every other view writes a day.
+    started = show_date(rv.started.date(), date.today()) if rv.started else unknown
     separator = pgettext("list separator", ", ")
     added = (
         unknown
