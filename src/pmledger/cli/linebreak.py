@@ -23,10 +23,10 @@ NO_END = frozenset("（「『【《〈‘“([{")
 
 def _joined(a: str, b: str) -> bool:
     """Whether a break between ``a`` and ``b`` would cut a run of ASCII letters
-    or digits (a date such as 2026-12-24 counts as one run)."""
+    or digits (a date such as 2026-12-24, or $PMLEDGER_DIR, counts as one run)."""
 
     def word(c: str) -> bool:
-        return c.isascii() and (c.isalnum() or c in "-_/.+")
+        return c.isascii() and (c.isalnum() or c in "-_/.+$")
 
     return word(a) and word(b)
 
