@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -237,11 +237,43 @@ _PYDANTIC_WORDS = {
 }
 
 
-def schema_problems(exc: ValidationError, path: Path, text: str) -> list[Problem]:
-    """Every schema error of a file, in plain words, with field and line."""
+def english_failure(attempt: Callable[[], object]) -> Exception | None:
+    """The error ``attempt()`` raises when run in English (None in an English run,
+    or when it does not fail).
+
+    Our validators write their sentence when they refuse a value, in the
+    language of that moment; a pydantic error keeps it as written. The same
+    validation run again in English gives the English sentences JSON needs.
+    """
+    if active_language() == "en":
+        return None
+    with using("en"):
+        try:
+            attempt()
+        except (ValidationError, ValueError) as exc:
+            return exc
+    return None
+
+
+def schema_problems(
+    exc: ValidationError,
+    path: Path,
+    text: str,
+    retry: Callable[[], object] | None = None,
+) -> list[Problem]:
+    """Every schema error of a file, in plain words, with field and line.
+
+    ``retry`` runs the validation that raised ``exc`` again: the English of
+    the sentences our validators wrote in the language of the run.
+    """
     offered = getattr(fileformat, "validation_problems", None)
     if offered is not None:
-        english, shown = in_english_too(offered, exc, path, text)
+        shown = offered(exc, path, text)
+        again = english_failure(retry) if retry is not None else None
+        with using("en"):
+            english = offered(again if isinstance(again, ValidationError) else exc, path, text)
+        if len(english) != len(shown):
+            shown = english  # never one problem's words under another's
         return [
             problem(
                 "error",
@@ -452,7 +484,9 @@ def check_text(
         ranges = _out_of_range_inputs(exc)
         problems += [
             replace(p, code="scoring-range") if p.field in ranges and p.code == "schema" else p
-            for p in schema_problems(exc, path, text)
+            for p in schema_problems(
+                exc, path, text, retry=lambda: Requirement.model_validate(data)
+            )
             if not (p.field in tables and p.code == "schema")
         ]
     raw_id = data.get("id")
@@ -524,9 +558,11 @@ def _generic_problems(
     try:
         canonical = kind.canonical(data, text)
     except ValidationError as exc:
-        return schema_problems(exc, path, text)
+        return schema_problems(exc, path, text, retry=lambda: kind.canonical(data, text))
     except ValueError as exc:
-        return [Problem("error", "schema", str(exc), path)]
+        again = english_failure(lambda: kind.canonical(data, text))
+        english = str(again) if isinstance(again, ValueError) else str(exc)
+        return [problem("error", "schema", (english, str(exc)), path)]
     return [_not_canonical(path)] if canonical != text else []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -107,7 +108,9 @@ def format_files(
             ]
             continue
         except ValidationError as exc:
-            result.problems += schema_problems(exc, path, text)
+            result.problems += schema_problems(
+                exc, path, text, retry=partial(kind.canonical, data, text)
+            )
             continue
         if canonical == text:
             continue

@@ -262,7 +262,9 @@ def _parse_into(
     except ValidationError as exc:
         from pmledger.check.files import schema_problems
 
-        found = schema_problems(exc, Path(path), text)
+        found = schema_problems(
+            exc, Path(path), text, retry=lambda: Requirement.model_validate(doc)
+        )
         if not found:
             problems.append(_problem(label, path, N_("does not match the schema")))
         else:

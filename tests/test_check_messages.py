@@ -1,0 +1,65 @@
+"""`check`'s messages: JSON in English whatever the language, fixes that can be run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .cli_helpers import EXAMPLE, invoke, isolate_env
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    isolate_env(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> Path:
+    root = tmp_path / "acme"
+    shutil.copytree(EXAMPLE, root)
+    return root
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _check(root: Path, lang: str, *args: str) -> str:
+    result = invoke(["--lang", lang, "-L", str(root), "check", *args])
+    assert result.exit_code == 1, result.output
+    return result.stdout
+
+
+def test_check_json_is_english_under_chinese_for_every_message(acme: Path) -> None:
+    reqs, goals = acme / "requirements", acme / "goals"
+    survey = reqs / "ACME-0K3S9.toml"
+    _edit(survey, 'priority = "medium"', 'priority = "hgh"')
+    _edit(survey, "effort = 3", "effort = -3")
+    # Other sentences our validators write as they refuse a value.
+    other = reqs / "ACME-1M6T2.toml"
+    _edit(other, "title = ", 'value = true\ntitle = "  "\nold_title = ')
+    _edit(goals / "Q4-margin.toml", "target = ", 'target = "lots"\nold_target = ')
+    _edit(goals / "2027-H1-field-sales.toml", 'title = "外勤销售移动化"', 'title = ""')
+
+    english = _check(acme, "en", "-f", "json")
+    chinese = _check(acme, "zh", "-f", "json")
+    assert chinese == english
+    found = {(p["path"].rpartition("/")[2], p["field"]): p for p in json.loads(english)}
+    priority = found["ACME-0K3S9.toml", "priority"]
+    assert priority["code"] == "unknown-priority"
+    assert priority["message"].startswith("priority must be one of critical, high")
+    assert found["ACME-0K3S9.toml", "effort"]["message"] == "effort must be at least 0, got -3"
+    assert found["ACME-1M6T2.toml", "title"]["message"] == "title must not be empty"
+    assert found["ACME-1M6T2.toml", "value"]["message"] == "value must be a number, got true"
+    assert found["2027-H1-field-sales.toml", "title"]["message"] == "title must not be empty"
+    assert found["Q4-margin.toml", "target"]["message"].startswith("target must be a number")
+    # People still read their language.
+    text = _check(acme, "zh")
+    assert "[priority]：priority：必须是 紧急/高/中/低" in text
+    assert "effort 不能小于 0" in text
+    assert "priority must be one of" not in text
