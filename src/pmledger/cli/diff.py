@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,8 +20,12 @@ FORMATS = ("text", "markdown", "json")
 # Sections longer than this are collapsed in markdown (<details>).
 COLLAPSE = 10
 TEXT_MOVES = 50
-# A pull-request comment holds at most 65,536 characters.
-MARKDOWN_MOVES = 100
+# A pull-request comment holds at most 65,536 characters: each of the five
+# markdown sections shows at most this many rows, and only as many as fit in
+# its share of characters (a title may be of any length), so that a diff of
+# any size stays near 50,000 characters; `--format json` lists everything.
+MARKDOWN_ROWS = 100
+MARKDOWN_SECTION_CHARS = 10_000
 
 
 DiffAsOf = Annotated[
@@ -161,26 +166,52 @@ def _section(title: str, count: int, body: str) -> list[str]:
     return [heading, "", body, ""]
 
 
-def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
-    """A GitHub-flavoured markdown table of literal, one-line cells."""
+def _md_cells(values: list[Any]) -> str:
+    """One row of a GitHub-flavoured markdown table, of literal, one-line cells."""
     # The one markdown escaping rule (report, list, rank): HTML and markdown as typed.
     from pmledger.report.text import esc
 
-    def cell(value: Any) -> str:
-        return esc("" if value is None else value)
+    return "| " + " | ".join(esc("" if v is None else v) for v in values) + " |"
 
-    lines = [
-        "| " + " | ".join(cell(h) for h in headers) + " |",
-        "|" + "|".join("---" for _h in headers) + "|",
-    ]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
+
+def _md_table(headers: list[str], rows: list[list[Any]], more: Callable[[int], str]) -> str:
+    """A markdown table of the first rows that fit (:data:`MARKDOWN_ROWS`, in
+    :data:`MARKDOWN_SECTION_CHARS`), then ``more(count)`` for those left out."""
+    lines = [_md_cells(headers), "|" + "|".join("---" for _h in headers) + "|"]
+    room = MARKDOWN_SECTION_CHARS
+    shown = 0
+    for row in rows[:MARKDOWN_ROWS]:
+        line = _md_cells(row)
+        room -= len(line) + 1
+        if room < 0:
+            break
+        lines.append(line)
+        shown += 1
+    table = "\n".join(lines)
+    if shown < len(rows):
+        table += "\n\n" + more(len(rows) - shown)
+    return table
+
+
+def _more(count: int) -> str:
+    return ngettext(
+        "… and {count} more (`pmledger diff --format json` lists all)",
+        "… and {count} more (`pmledger diff --format json` lists all)",
+        count,
+    ).format(count=count)
+
+
+def _more_changes(count: int) -> str:
+    return ngettext(
+        "… and {count} more change (`pmledger diff --format json` lists all)",
+        "… and {count} more changes (`pmledger diff --format json` lists all)",
+        count,
+    ).format(count=count)
 
 
 def render_markdown(diff: LedgerDiff, settings: Settings | None = None) -> str:
     from pmledger.git.fields import format_value
 
-    markdown_table = _md_table
     # Column headings (ID stays ID: it is the field's name in every language).
     title_h, status_h, priority_h = _("Title"), _("Status"), _("Priority")
     before_h, after_h = _("Before"), _("After")
@@ -204,11 +235,13 @@ def render_markdown(diff: LedgerDiff, settings: Settings | None = None) -> str:
             for r in diff.added
         ]
         out += _section(
-            _("Added"), len(rows), markdown_table(["ID", title_h, status_h, priority_h], rows)
+            _("Added"),
+            len(rows),
+            _md_table(["ID", title_h, status_h, priority_h], rows, _more),
         )
     if diff.removed:
         rows = [[r.id, r.title, _status(r.status, settings)] for r in diff.removed]
-        out += _section(_("Removed"), len(rows), markdown_table(["ID", title_h, status_h], rows))
+        out += _section(_("Removed"), len(rows), _md_table(["ID", title_h, status_h], rows, _more))
     if diff.changed:
         rows = [
             [
@@ -235,32 +268,39 @@ def render_markdown(diff: LedgerDiff, settings: Settings | None = None) -> str:
         out += _section(
             _("Changed"),
             len(diff.changed),
-            markdown_table(["ID", title_h, _("Field"), before_h, after_h], rows),
+            _md_table(["ID", title_h, _("Field"), before_h, after_h], rows, _more_changes),
         )
     if diff.moves:
-        rows = [
-            [m.id, m.title, m.before or "–", m.after or "–", _why(m)]
-            for m in diff.moves[:MARKDOWN_MOVES]
-        ]
-        table = markdown_table(["ID", title_h, before_h, after_h, _("Why")], rows)
-        if len(diff.moves) > MARKDOWN_MOVES:
-            rest = len(diff.moves) - MARKDOWN_MOVES
-            table += "\n\n" + ngettext(
-                "… and {count} more pushed by the moves above "
-                "(`pmledger diff --format json` lists all)",
-                "… and {count} more pushed by the moves above "
-                "(`pmledger diff --format json` lists all)",
-                rest,
-            ).format(count=rest)
+        rows = [[m.id, m.title, m.before or "–", m.after or "–", _why(m)] for m in diff.moves]
+
+        def more_moves(count: int) -> str:
+            # Moves explained by their own data come first: when only moves
+            # caused by others are left out, say so.
+            if all(_pushed(m) for m in diff.moves[-count:]):
+                return ngettext(
+                    "… and {count} more pushed by the moves above "
+                    "(`pmledger diff --format json` lists all)",
+                    "… and {count} more pushed by the moves above "
+                    "(`pmledger diff --format json` lists all)",
+                    count,
+                ).format(count=count)
+            return _more(count)
+
+        table = _md_table(["ID", title_h, before_h, after_h, _("Why")], rows, more_moves)
         out += _section(_("Rank moves"), len(diff.moves), table)
     if diff.problems:
         rows = [[_revision(diff, p.revision), p.path, p.line or "", p.text] for p in diff.problems]
         out += _section(
             _("Unreadable files"),
             len(rows),
-            markdown_table([_("Revision"), _("File"), _("Line"), _("Problem")], rows),
+            _md_table([_("Revision"), _("File"), _("Line"), _("Problem")], rows, _more),
         )
     return "\n".join(out).rstrip() + "\n"
+
+
+def _pushed(m: RankMove) -> bool:
+    """A move not explained by the requirement's own data: others moved around it."""
+    return m.before is not None and m.after is not None and m.term is None
 
 
 def diff(
