@@ -63,3 +63,41 @@ def test_check_json_is_english_under_chinese_for_every_message(acme: Path) -> No
     assert "[priority]：priority：必须是 紧急/高/中/低" in text
     assert "effort 不能小于 0" in text
     assert "priority must be one of" not in text
+
+
+def _conflict(path: Path, key: str, theirs: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{key} ="))
+    lines[at : at + 1] = ["<<<<<<< HEAD\n", lines[at], "=======\n", theirs, ">>>>>>> feature\n"]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_the_fixes_of_a_cycle_and_a_conflict_can_be_run_as_they_say(acme: Path) -> None:
+    reqs = acme / "requirements"
+    for path, other in (("ACME-0K3S9", "ACME-1M6T2"), ("ACME-1M6T2", "ACME-0K3S9")):
+        _edit(reqs / f"{path}.toml", "goal = ", f'depends_on = ["{other}"]\ngoal = ')
+    _conflict(reqs / "ACME-2N9V5.toml", "status", 'status = "done"\n')
+    _conflict(acme / "goals" / "Q4-margin.toml", "target", "target = 99\n")
+    found = {
+        p["code"] + ":" + Path(p["path"]).stem: p
+        for p in json.loads(_check(acme, "en", "-f", "json"))
+    }
+    command = "pmledger set ACME-0K3S9 depends_on-=ACME-1M6T2"
+    assert found["dependency-cycle:ACME-0K3S9"]["fix"] == (
+        f"break the cycle with `{command}`, or remove another of its links"
+    )
+    assert found["merge-conflict:ACME-2N9V5"]["fix"] == (
+        "pmledger edit ACME-2N9V5: keep one value and delete the marker lines"
+    )
+    # `edit` does not open a goal: its file is fixed in an editor.
+    assert found["merge-conflict:Q4-margin"]["fix"] == (
+        "open Q4-margin.toml in an editor: keep one value and delete the marker lines"
+    )
+    assert invoke(["-L", str(acme), "edit", "Q4-margin"]).exit_code != 0
+    text = _check(acme, "zh")
+    assert f"修复：用 `{command}` 打破循环，或删除循环中的另一条依赖" in text
+    assert "修复：在编辑器中打开 Q4-margin.toml：保留其中一个值，并删除冲突标记行" in text
+    # The command does what the fix says.
+    ok_run = invoke(["-L", str(acme), *command.split()[1:]])
+    assert ok_run.exit_code == 0, ok_run.output
+    assert "dependency-cycle" not in _check(acme, "en", "-f", "json")

@@ -162,8 +162,18 @@ class CheckReport:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def conflict_problems(path: Path, text: str) -> list[Problem]:
+def conflict_problems(path: Path, text: str, kind: RecordKind = REQUIREMENT) -> list[Problem]:
     """One error per block of git conflict markers, naming the field inside it."""
+    # `edit` opens requirements only: other records (goals) are fixed in an editor.
+    if kind is REQUIREMENT:
+        fix = said(
+            N_("pmledger edit {id}: keep one value and delete the marker lines"), id=path.stem
+        )
+    else:
+        fix = said(
+            N_("open {file} in an editor: keep one value and delete the marker lines"),
+            file=path.name,
+        )
     problems: list[Problem] = []
     lines = text.splitlines()
     table = ""
@@ -212,10 +222,7 @@ def conflict_problems(path: Path, text: str) -> list[Problem]:
                 path,
                 line=start,
                 field=keys[0] if len(keys) == 1 else None,
-                fix=said(
-                    N_("pmledger edit {id}: keep one value and delete the marker lines"),
-                    id=path.stem,
-                ),
+                fix=fix,
             )
         )
         i += 1
@@ -444,7 +451,7 @@ def check_text(
     path: Path, text: str, settings: Settings, kind: RecordKind = REQUIREMENT
 ) -> tuple[list[Problem], FileFacts | None]:
     """The problems of one record file on its own, and its facts for cross-file checks."""
-    problems = conflict_problems(path, text)
+    problems = conflict_problems(path, text, kind)
     try:
         data = fastread.toml(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError:

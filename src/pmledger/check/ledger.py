@@ -27,7 +27,7 @@ from pmledger.ledger.settings import Settings
 
 # Part of every cached result's key: bump it when a per-file rule changes,
 # so that results computed by the old rules are not served again.
-RULES_VERSION = 6
+RULES_VERSION = 7
 
 
 def _settings_key(settings: Settings) -> str:
@@ -213,8 +213,14 @@ def _cross_file_problems(
                 Path(where[first]) if first in where else None,
                 facts[where[first]].depends_line if first in where else None,
                 "depends_on",
+                # The link of the file the problem points at: its first ID's.
                 fix=said(
-                    N_("remove one of these dependencies with `pmledger set ID depends_on-=OTHER`")
+                    N_(
+                        "break the cycle with `pmledger set {id} depends_on-={other}`, "
+                        "or remove another of its links"
+                    ),
+                    id=first,
+                    other=cycle[1] if len(cycle) > 1 else first,
                 ),
             )
         )
