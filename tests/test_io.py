@@ -463,3 +463,11 @@ def test_any_list_survives_export_then_import(fmt: str, field: str, items: list[
     assert [(a.kind, a.changes) for a in again.actions] == [("unchanged", [])]
     fresh = plan_import(table, [], _options(Settings()))
     assert getattr(fresh.actions[0].requirement, field) == items
+
+
+@pytest.mark.parametrize("field", ["acceptance", "tags", "links", "depends_on"])
+@hypothesis_settings(max_examples=300)
+@given(items=st.lists(_HARD_ITEM | st.sampled_from(["crm", "客户 导出", "x", "[x]"]), max_size=4))
+def test_a_list_cell_reads_back_as_its_items(field: str, items: list[str]) -> None:
+    cell = lists.to_cell(field, items)
+    assert (lists.from_cell(field, cell) if cell is not None else []) == items
