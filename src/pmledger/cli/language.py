@@ -323,6 +323,9 @@ def _fold_help_text(rich_utils: Any) -> None:
     # column edge instead (English words still wrap at spaces).
     from rich.text import Text
 
+    from pmledger.cli import linebreak
+
+    linebreak.install()  # and never "。" at a line's start, nor "（Y" / "YYY-MM-DD"
     for name in ("_make_rich_text", "_get_parameter_help"):
         original = getattr(rich_utils, name)
         if getattr(original, "_pmledger_folds", False):
