@@ -15,6 +15,7 @@ import pytest
 
 from .cli_helpers import (
     EXAMPLE,
+    add,
     assert_clean_error,
     copy_example,
     invoke,
@@ -117,6 +118,21 @@ def test_csv_and_xlsx_round_trip_every_field_they_carry(tmp_path: Path, fmt: str
     # Either way, importing the export again changes nothing.
     again = ok(["--ledger", str(target), "import", str(out)])
     assert "0 created, 0 updated, 37 unchanged" in again.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_multi_line_acceptance_criterion_survives_a_round_trip(root: Path, fmt: str) -> None:
+    criteria = ["第一条, 含逗号", "second\nmultiline?", " spaced "]
+    req_id = add("x", *[f"--acceptance={c}" for c in criteria], "--tag", "crm，export")
+    ok(["export", "--all", "--notes", "-o", f"e.{fmt}"])
+    again = ok(["import", f"e.{fmt}"])
+    assert "0 created, 0 updated, 1 unchanged" in again.stderr
+    assert read_req(root, req_id)["acceptance"] == criteria
+    if fmt == "csv":
+        # Only the cell the plain form would split is written as a JSON array.
+        row = (root / "e.csv").read_text(encoding="utf-8").split("\n", 1)[1]
+        assert ",crm;export," in row
+        assert '"[""第一条, 含逗号"", ""second\\nmultiline?"", "" spaced ""]"' in row
 
 
 def test_excel_csv_bytes(tmp_path: Path) -> None:

@@ -12,10 +12,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from pmledger.errors import ImportFileError, InvalidValueError
-from pmledger.io import columns, csvfile, xlsxfile
+from pmledger.io import columns, csvfile, lists, xlsxfile
+from pmledger.io.export import export_bytes
 from pmledger.io.mapping import Mapping
 from pmledger.io.planner import Options, apply_plan, plan_import
-from pmledger.io.readers import guess_format
+from pmledger.io.readers import guess_format, read_table
 from pmledger.io.records import Record, Table
 from pmledger.io.values import convert, parse_moment
 from pmledger.ledger.ledger import Ledger
@@ -189,6 +190,67 @@ def test_cells_convert_per_field() -> None:
     assert convert(m, "effort", "2.5", as_of=TODAY) == 2.5
     assert convert(m, "due", "", as_of=TODAY) is None
     assert convert(m, "tags", "", as_of=TODAY) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "items"),
+    [
+        ("tags", "crm, export", ["crm", "export"]),
+        ("tags", "crm\nexport\ncrm", ["crm", "export"]),
+        ("depends_on", "ACME-0K3S9；ACME-1", ["ACME-0K3S9", "ACME-1"]),
+        ("links", "https://a https://b;https://c", ["https://a", "https://b", "https://c"]),
+        ("acceptance", "一, 二\n\n  three  \r\nfour", ["一, 二", "three", "four"]),
+        # Square brackets a person types are text, not JSON.
+        ("acceptance", "[必填] 用户名\n[]", ["[必填] 用户名", "[]"]),
+        ("tags", "[a, b]", ["[a", "b]"]),
+        # The JSON array of an export: every item exactly as written.
+        ("acceptance", '["a, b", "c\\nd", " e ", "a, b"]', ["a, b", "c\nd", " e ", "a, b"]),
+        ("tags", ' ["x;y", "z"] ', ["x;y", "z"]),
+    ],
+)
+def test_a_list_cell_reads_as_typed_or_as_exported(name: str, typed: str, items: list[str]) -> None:
+    m = Mapping.build(Settings())
+    assert convert(m, name, typed, as_of=TODAY) == items
+
+
+def test_a_broken_json_list_cell_is_a_problem_not_garbage() -> None:
+    m = Mapping.build(Settings())
+    with pytest.raises(ValueError, match="list written as JSON"):
+        convert(m, "acceptance", '["a, b", “c”]', as_of=TODAY)
+    from pmledger import i18n
+
+    with i18n.using("zh"), pytest.raises(ValueError, match="不是有效的 JSON 列表"):
+        convert(m, "tags", '["a", "b",]', as_of=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("name", "items", "cell"),
+    [
+        # What reads back exactly stays plain (exports are unchanged for it).
+        ("tags", ["crm", "客户 导出"], "crm;客户 导出"),
+        ("acceptance", ["one; two, 三，四", "five"], "one; two, 三，四\nfive"),
+        ("links", ["https://a", "https://b"], "https://a;https://b"),
+        # What the plain form would split, trim, merge or change is a JSON array.
+        (
+            "acceptance",
+            ["第一条, 含逗号", "second\nmultiline?"],
+            '["第一条, 含逗号", "second\\nmultiline?"]',
+        ),
+        ("tags", ["a,b"], '["a,b"]'),
+        ("acceptance", [" x"], '[" x"]'),
+        ("acceptance", ["x", "x"], '["x", "x"]'),
+        ("links", ["a b"], '["a b"]'),
+        ("acceptance", ["a\rb"], '["a\\rb"]'),
+        ("acceptance", ["\x1b", "\uffff"], '["\\u001b", "\\uffff"]'),
+        ("acceptance", ['["x"]'], '["[\\"x\\"]"]'),
+        ("acceptance", ['["x'], '["[\\"x"]'),
+    ],
+)
+def test_a_list_cell_is_plain_unless_that_would_change_it(
+    name: str, items: list[str], cell: str
+) -> None:
+    assert lists.to_cell(name, items) == cell
+    assert lists.from_cell(name, cell) == items
 
 
 def _table(*rows: Sequence[tuple[str, object]], start: int = 2) -> Table:
@@ -371,3 +433,41 @@ def test_problems_and_encoding_refusals_in_chinese() -> None:
         with pytest.raises(ImportFileError, match="不是 UTF-8"):
             csvfile.decode(b"abc\x80\xff", name="x.csv")
     assert str(Problem(3, "empty", "标题")) == "row 3, column '标题': empty"
+
+
+# Items a spreadsheet cell makes hard: separators of every list, line breaks,
+# quotes, brackets, spaces (full-width too), formula starts, control characters.
+_HARD_ITEM = st.text(
+    st.one_of(
+        st.sampled_from([*";；,，、\n\r\t \u3000\"'[]{}=+-@\\", *"第一条含逗号x"]),
+        st.characters(blacklist_categories=["Cs"]),
+    ),
+    min_size=1,
+    max_size=12,
+).filter(lambda s: s.strip())  # the file format refuses a blank item
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+@pytest.mark.parametrize("field", ["acceptance", "tags", "links"])
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(items=st.lists(_HARD_ITEM, max_size=5))
+def test_any_list_survives_export_then_import(fmt: str, field: str, items: list[str]) -> None:
+    if fmt == "xlsx":
+        pytest.importorskip("openpyxl")
+    fields: dict[str, object] = {field: items}
+    req = make("REQ-AAAAA", **fields)
+    data = export_bytes([req], fmt=fmt, notes_text=True)
+    table = read_table(data, name=f"x.{fmt}", fmt=fmt)
+    again = plan_import(table, [req], _options(Settings()))
+    assert again.problems == []
+    assert [(a.kind, a.changes) for a in again.actions] == [("unchanged", [])]
+    fresh = plan_import(table, [], _options(Settings()))
+    assert getattr(fresh.actions[0].requirement, field) == items
+
+
+@pytest.mark.parametrize("field", ["acceptance", "tags", "links", "depends_on"])
+@hypothesis_settings(max_examples=300)
+@given(items=st.lists(_HARD_ITEM | st.sampled_from(["crm", "客户 导出", "x", "[x]"]), max_size=4))
+def test_a_list_cell_reads_back_as_its_items(field: str, items: list[str]) -> None:
+    cell = lists.to_cell(field, items)
+    assert (lists.from_cell(field, cell) if cell is not None else []) == items

@@ -1,7 +1,8 @@
 """Requirements as flat rows of cells: the columns of CSV and XLSX exports.
 
 Lists are joined with ``;`` (acceptance criteria, which are sentences, one
-per line), dates stay dates (the writer decides their spelling), notes are
+per line) or written as a JSON array when that would not read back exactly
+(:mod:`pmledger.io.lists`), dates stay dates (the writer decides their spelling), notes are
 counted unless asked for as text, and a scoring input is a dotted column
 such as ``rice.reach``.
 """
@@ -16,9 +17,10 @@ from typing import Any
 
 from pmledger.errors import InvalidValueError
 from pmledger.i18n import _, pgettext
+from pmledger.io import lists
 from pmledger.ledger.model import KEY_ORDER, LIST_FIELDS, SCORING_TABLES, Note, Requirement
 
-LIST_SEPARATOR = ";"
+LIST_SEPARATOR = lists.SEPARATOR
 # The inputs of each model in their published order (docs/scoring.md), which
 # is also the order a new scoring table is written in.
 SCORING_INPUTS = {
@@ -26,8 +28,6 @@ SCORING_INPUTS = {
     "wsjf": ("business_value", "time_criticality", "risk_reduction", "job_size"),
     "ice": ("impact", "confidence", "ease"),
 }
-# Acceptance criteria are sentences that may hold a ";".
-LINE_LIST_FIELDS = ("acceptance",)
 NOTES = "notes"
 
 # A spreadsheet runs a cell that starts with one of these as a formula
@@ -144,9 +144,10 @@ def cell(req: Requirement, column: str, *, notes_text: bool = False) -> Any:
     if isinstance(value, list):
         if not value:
             return None
-        joiner = "\n" if column in LINE_LIST_FIELDS else LIST_SEPARATOR
-        if column in LIST_FIELDS or all(isinstance(v, str) for v in value):
-            return joiner.join(str(v) for v in value)
+        if column in LIST_FIELDS:
+            return lists.to_cell(column, value)
+        if all(isinstance(v, str) for v in value):
+            return LIST_SEPARATOR.join(value)
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=str)
@@ -172,8 +173,7 @@ def _getter(column: str, notes_text: bool) -> Callable[[Requirement], Any]:
     if column == "priority":
         return lambda r: r.priority.value
     if column in LIST_FIELDS:
-        joiner = "\n" if column in LINE_LIST_FIELDS else LIST_SEPARATOR
-        return lambda r: joiner.join(r.__dict__[column]) or None
+        return lambda r: lists.to_cell(column, r.__dict__[column])
     return lambda r: cell(r, column, notes_text=notes_text)
 
 

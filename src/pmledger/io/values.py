@@ -13,6 +13,7 @@ from typing import Any
 from pmledger.dates import parse_date
 from pmledger.errors import InvalidValueError
 from pmledger.i18n import _
+from pmledger.io import lists
 from pmledger.io.mapping import Mapping
 from pmledger.ledger.model import (
     DATE_FIELDS,
@@ -23,8 +24,6 @@ from pmledger.ledger.model import (
 )
 from pmledger.text import ascii_forms
 
-_LIST_SPLIT = re.compile(r"[;；,，、\n]")
-_LINKS_SPLIT = re.compile(r"[;；\s]+")
 _CN_DATE = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
 _JIRA_DATE = re.compile(
     r"^(\d{1,2})/([A-Za-z]{3})/(\d{2,4})(?:\s+(\d{1,2}):(\d{2})\s*([AaPp][Mm])?)?$"
@@ -112,17 +111,9 @@ def _number(value: Any) -> int | float:
 
 
 def _list(name: str, value: Any) -> list[str]:
-    if isinstance(value, list):
-        items = [str(v).strip() for v in value]
-    else:
-        text = str(value)
-        if name == "acceptance":
-            items = [line.strip() for line in text.splitlines()]
-        elif name == "links":
-            items = _LINKS_SPLIT.split(text)
-        else:
-            items = [i.strip() for i in _LIST_SPLIT.split(text)]
-    return list(dict.fromkeys(i for i in items if i))
+    # A JSON list is taken as written (an item may start with a space or
+    # repeat), so that a JSON export imports back unchanged.
+    return lists.from_json(value) if isinstance(value, list) else lists.from_cell(name, str(value))
 
 
 def _custom(value: Any) -> Any:
