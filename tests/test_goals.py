@@ -357,3 +357,14 @@ def test_a_title_whose_id_exists_is_refused_not_given_a_random_id(root: Path) ->
     # A title without words still gets a random ID, each time.
     ok(["goal", "add", "!!", "--kpi", "m", "--target", "1"])
     assert ok(["goal", "add", "!!", "--kpi", "m", "--target", "1"]).stdout.startswith("G-")
+
+
+def test_a_broken_goal_file_is_not_sent_to_edit(tmp_path: Path) -> None:
+    # `pmledger edit` opens requirements only: its hint would not help here.
+    root = copy_example(tmp_path)
+    path = sorted((root / "goals").glob("*.toml"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "x = \n", encoding="utf-8")
+    for args in (["goal", "show", path.stem], ["goal", "set", path.stem, "target=5"]):
+        result = invoke(args)
+        assert_clean_error(result, 1)
+        assert "in an editor" in result.stderr and "pmledger edit" not in result.stderr

@@ -45,7 +45,7 @@ from pmledger.errors import (
     UnkeptRemovalError,
     WorkflowError,
 )
-from pmledger.goals.errors import GoalNotFoundError
+from pmledger.goals.errors import GoalFileError, GoalNotFoundError
 from pmledger.i18n import N_, _, translate
 
 OK = 0
@@ -100,6 +100,8 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
     SprintNotFoundError: (FAILURE, N_("`pmledger sprint list` shows every sprint")),
     GitError: (FAILURE, ""),
     GoalNotFoundError: (FAILURE, N_("`pmledger goal list` shows every goal")),
+    # (`edit` opens requirements only: a goal file is fixed in an editor.)
+    GoalFileError: (FAILURE, N_("open the goal's file in an editor and fix it")),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -23,7 +23,7 @@ from pmledger.errors import (
     os_reason,
 )
 from pmledger.goals import fileformat
-from pmledger.goals.errors import GoalNotFoundError
+from pmledger.goals.errors import GoalFileError, GoalNotFoundError
 from pmledger.goals.model import GOAL_ID, Goal
 from pmledger.ledger.ids import ALPHABET
 from pmledger.ledger.ledger import create_exclusive, write_atomic
@@ -193,11 +193,14 @@ class GoalBook:
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidFileError(FileProblem(path, i18n._("not UTF-8 text"))) from None
-        goal = fileformat.loads(text, path)
+            raise GoalFileError(FileProblem(path, i18n._("not UTF-8 text"))) from None
+        try:
+            goal = fileformat.loads(text, path)
+        except InvalidFileError as exc:
+            raise GoalFileError(exc.problems) from None
         expected = path.name[: -len(SUFFIX)]
         if goal.id != expected:
-            raise InvalidFileError(
+            raise GoalFileError(
                 FileProblem(
                     path,
                     i18n._("field 'id': {id!r} does not match the file name ({expected})").format(
