@@ -335,3 +335,19 @@ def test_chinese_report_says_open_and_none_in_chinese(tmp_path: Path) -> None:
     html = ok(["--lang", "zh", "report", "--as-of", AS_OF, "-f", "html"]).stdout
     assert "（无）" in html and "(none)" not in html
     assert "### (none) (1)" in ok(["report", "--as-of", AS_OF]).stdout
+
+
+def test_a_report_as_of_a_date_shows_the_kpi_as_it_was_then(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    ok(["goal", "add", "Cut churn", "--kpi", "monthly churn", "--unit", "%",
+        "--baseline", "5", "--target", "3"])  # fmt: skip
+    ok(["goal", "measure", "cut", "4.8", "--at", "2026-10-15"])
+    ok(["goal", "measure", "cut", "4.6", "--at", "2026-10-31"])
+
+    def row(as_of: str) -> str:
+        md = ok(["report", "--as-of", as_of, "--no-pager"]).stdout
+        return next(x for x in md.splitlines() if "`Cut-churn`" in x and x.startswith("|"))
+
+    assert "| 4.6 % |" in row("2026-11-20") and "| 4.8 % |" in row("2026-10-20")
+    early = row("2026-10-07")
+    assert "4.8" not in early and "4.6" not in early  # no reading yet then

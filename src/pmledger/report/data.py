@@ -204,7 +204,14 @@ def build_report(
         # A report for one department shows the goals its requests serve.
         goal_list = [g for g in goal_list if g.id.casefold() in linked]
     # The work counted is the chosen work: a department's report says how far
-    # its own requests for a goal are done; the KPI readings stay the goal's.
+    # its own requests for a goal are done; the KPI readings stay the goal's,
+    # as far as the report's date: a report as of October shows no November reading.
+    goal_list = [
+        g
+        if all(r.at <= as_of for r in g.readings)
+        else g.model_copy(update={"readings": [r for r in g.readings if r.at <= as_of]})
+        for g in goal_list
+    ]
     progress = goal_progress(goal_list, reqs, settings=settings)
 
     proposed = settings.ledger.default_status
