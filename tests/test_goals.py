@@ -368,3 +368,15 @@ def test_a_broken_goal_file_is_not_sent_to_edit(tmp_path: Path) -> None:
         result = invoke(args)
         assert_clean_error(result, 1)
         assert "in an editor" in result.stderr and "pmledger edit" not in result.stderr
+
+
+def test_measure_confirms_the_reading_it_recorded(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    ok(["goal", "add", "Cut churn", "--kpi", "churn", "--unit", "%", "--target", "3"])
+    assert ok(["goal", "measure", "cut", "4.6", "--at", "2026-10-31"]).stdout.strip() == (
+        "Cut-churn 4.6 % (2026-10-31)"
+    )
+    # An older reading: confirmed as typed, not as the latest (4.6).
+    assert ok(["goal", "measure", "cut", "4.9", "--at", "2026-10-01"]).stdout.strip() == (
+        "Cut-churn 4.9 % (2026-10-01)"
+    )

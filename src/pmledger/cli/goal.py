@@ -359,6 +359,8 @@ def measure(
     goal = book.load(goal_id)
     as_of = date.today()
     day = parse_date(at, as_of=as_of) if at else as_of
-    updated = with_reading(goal, number("VALUE", value), at=day, by=by or default_author())
+    measured = number("VALUE", value)
+    updated = with_reading(goal, measured, at=day, by=by or default_author())
     book.save(updated)
-    write(f"{updated.id} {fmt_number(updated.latest, updated.unit)}")
+    # The reading just recorded (an older date's is not the goal's latest).
+    write(f"{updated.id} {fmt_number(measured, updated.unit)} ({day.isoformat()})")
