@@ -190,3 +190,11 @@ def test_goal_and_sprint_lists_in_every_format(tmp_path: Path) -> None:
     assert "| Q4-margin |" in ok(["goal", "list", "-f", "markdown"]).stdout
     assert json.loads(ok(["sprint", "list", "-f", "json"]).stdout)[0]["sprint"] == "2026-S23"
     assert "2026-S24" in ok(["sprint", "list", "-f", "csv"]).stdout
+
+
+def test_board_says_overdue_in_words_without_colour(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    out = ok(["board", "--as-of", AS_OF], env={"NO_COLOR": "1", "COLUMNS": "200"}).stdout
+    assert "2026-11-19 OVERDUE" in out and "2026-12-04 OVERDUE" not in out
+    zh = ok(["--lang", "zh", "board", "--as-of", AS_OF], env={"COLUMNS": "200"}).stdout
+    assert "逾期" in zh

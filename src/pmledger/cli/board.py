@@ -77,6 +77,7 @@ def board(
 def _card(req: Requirement, settings: Settings, as_of: date) -> list[Line]:
     """ID and priority; the title; owner and due date (red when overdue)."""
     from pmledger.cli.output import Line, one_line
+    from pmledger.i18n import _
     from pmledger.query.filters import is_overdue
     from pmledger.ranking.scoring import priority_text, show_date
 
@@ -86,10 +87,12 @@ def _card(req: Requirement, settings: Settings, as_of: date) -> list[Line]:
         Line().add(req.title),
     ]
     meta = [one_line(req.owner, 16)] if req.owner else []
+    late = False
     if req.due:
-        meta.append(show_date(req.due, as_of))
-    if meta:
         late = is_overdue(req, settings=settings, as_of=as_of)
+        # In words too, as list and rank say it: red alone is lost without colour.
+        meta.append(show_date(req.due, as_of) + (" " + _("OVERDUE") if late else ""))
+    if meta:
         lines.append(Line().add(" · ".join(meta), "alert" if late else "dim"))
     return lines
 
