@@ -444,3 +444,11 @@ def test_rank_json_items_are_what_json_dumps_writes(
         assert value["title"] == item.requirement.title
         assert value["effort"] == item.requirement.effort
         assert type(value["effort"]) is type(item.requirement.effort)
+
+
+def test_plan_with_nothing_taken_says_why_for_each(root: Path) -> None:
+    big = add("Big one", "-e", "13", "-s", "accepted")
+    result = ok(["plan", "-c", "10"])
+    assert big in result.stdout and "effort 13 > remaining 10" in result.stdout
+    assert "below the cut" not in result.stdout
+    assert "nothing fits the capacity" in result.stderr

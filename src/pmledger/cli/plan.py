@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 PLAN_FORMATS = ("table", "json", "markdown")
 
 
+# With nothing planned, the first ranked requirements shown with why each was not taken.
+NOTHING_TAKEN_SHOWN = 10
+
+
 @filter_options()
 def plan(
     ctx: typer.Context,
@@ -207,6 +211,13 @@ def _plan_doc(proposal: Plan, ranking: Ranking, *, applied: str | None) -> Doc:
     )
     above = [s for s in proposal.skipped if s.rank_position < proposal.cut_position]
     below = [s for s in proposal.skipped if s.rank_position > proposal.cut_position]
+    if not proposal.items:
+        # Nothing taken: the first ones ranked are what was asked about; say why
+        # each was not taken ("effort 13 > remaining 10"), not "below the cut".
+        above, below = (
+            proposal.skipped[:NOTHING_TAKEN_SHOWN],
+            proposal.skipped[NOTHING_TAKEN_SHOWN:],
+        )
     skipped = View(
         columns=(
             Column("rank", _("Rank"), "int"),
