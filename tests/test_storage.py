@@ -662,3 +662,29 @@ def test_the_write_lock_is_reentrant_within_a_process(ledger: Ledger) -> None:
         assert _HELD[lock_path(ledger.root)][1] == 2
         ledger.create(make(title="inside"))
     assert lock_path(ledger.root) not in _HELD
+
+
+def test_title_store_sees_the_files_a_git_checkout_replaced(ledger: Ledger) -> None:
+    # A checkout replaces files by rename (new inodes) and rewrites git's
+    # index: the duplicate check must see the checked-out title, not the old one.
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@x", *args],
+            cwd=ledger.root,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    first = ledger.create(make(title="Original title"))
+    other = ledger.create(make(title="Another"))
+    git("add", "-A")
+    git("commit", "-q", "-m", "one")
+    ledger.save(first.model_copy(update={"title": "Renamed title"}))
+    git("commit", "-q", "-am", "two")
+    assert _titles(ledger)[first.id] == ("Renamed title", "proposed")
+    git("checkout", "-q", "HEAD~1")
+    assert _titles(ledger) == {
+        first.id: ("Original title", "proposed"),
+        other.id: ("Another", "proposed"),
+    }

@@ -50,7 +50,8 @@ def _format_key() -> tuple[int, str, str]:
     return (FORMAT, __version__, pydantic.VERSION)
 
 
-def _git_dir(start: Path) -> Path | None:
+def git_dir_of(start: Path) -> Path | None:
+    """The .git folder of the repository holding ``start`` (None: none, or a worktree)."""
     for folder in (start, *start.parents):
         candidate = folder / ".git"
         if candidate.is_dir():
@@ -64,7 +65,7 @@ def _git_dir(start: Path) -> Path | None:
 def cache_path(root: Path, kind: str = "cache") -> Path:
     """The cache file of the ledger at ``root`` (``kind``: "cache" or "index")."""
     key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    git_dir = _git_dir(root.resolve())
+    git_dir = git_dir_of(root.resolve())
     if git_dir is not None:
         return git_dir / "pmledger" / f"{kind}-{key}.pickle"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")

@@ -2,9 +2,12 @@
 slightly stale by design.
 
 Served from the title store (:mod:`pmledger.ledger.titlestore`: a snapshot
-plus a journal) without one ``stat`` per file. A file another program edited
-in place may show its previous title or status until the store is next
-compacted; files added, removed or saved through pmledger are always seen.
+plus a journal) without one ``stat`` per file. Files added, removed or saved
+through pmledger are always seen, and so are the files a git checkout, pull,
+merge or reset changed (git's index and the folder both changed: the store
+is read again, checked by size and mtime). A file another program (an
+editor, ``sed -i``) rewrote may show its previous title or status until the
+store is next compacted.
 Listings never read this: they use :meth:`Ledger.load_all` or
 :meth:`Ledger.summaries`.
 """
@@ -17,6 +20,8 @@ from itertools import repeat
 from typing import TYPE_CHECKING, NamedTuple
 
 from pmledger.errors import InvalidFileError
+from pmledger.ledger.cache import cache_path, git_dir_of
+from pmledger.ledger.cache import store as store_cache
 from pmledger.ledger.scan import SUFFIX, requirement_names, summarize
 from pmledger.ledger.titlestore import TitleRow, TitleStore
 
@@ -47,9 +52,9 @@ def titles(ledger: Ledger) -> list[TitleEntry]:
 
     For duplicate hints only: served from a snapshot plus a journal
     (:class:`pmledger.ledger.titlestore.TitleStore`) without one ``stat`` per
-    file, so a file another program edited in place may show its previous
-    title or status until the store is next compacted. Files added,
-    removed or saved through pmledger are always seen. Never use it for
+    file, so a file another program (an editor) rewrote may show its previous
+    title or status until the store is next compacted. Files added, removed
+    or saved through pmledger, or changed by git, are always seen. Never use it for
     listings: they read :meth:`load_all` or :meth:`summaries`.
     """
     store = _title_store(ledger)
@@ -102,11 +107,43 @@ def _title_store(ledger: Ledger) -> TitleStore | None:
     if store.path is None:
         return None
     now = _folder_mtime(ledger)
+    index_time = _git_index_time(ledger)
+    seen_index = _load_index_time(ledger)
     if not store.loaded:
+        _rebuild_titles(ledger, store, now)
+    elif store.dir_mtime_ns != now and index_time != seen_index:
+        # git changed the files (checkout, pull, merge, reset: its index and the
+        # folder both changed). It replaces a file's content under its name, which
+        # no listing shows: read what changed, checked by size and mtime.
         _rebuild_titles(ledger, store, now)
     elif store.dir_mtime_ns != now or store.needs_compaction():
         _reconcile_titles(ledger, store, now)
+    if index_time != seen_index:
+        # (A commit changes the index only: noted, nothing to read.)
+        store_cache(cache_path(ledger.root, "gitindex"), index_time)
     return store
+
+
+def _git_index_time(ledger: Ledger) -> int:
+    """When git last wrote its index (every checkout, pull, merge, reset and
+    commit does); -1 outside git."""
+    git_dir = git_dir_of(ledger.root.resolve())
+    if git_dir is None:
+        return -1
+    try:
+        return os.stat(git_dir / "index").st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _load_index_time(ledger: Ledger) -> int | None:
+    import pickle
+
+    try:
+        found = pickle.loads(cache_path(ledger.root, "gitindex").read_bytes())
+    except Exception:
+        return None  # none yet: the first look after this version rebuilds once
+    return found if isinstance(found, int) else None
 
 
 def _folder_mtime(ledger: Ledger) -> int:
