@@ -688,3 +688,21 @@ def test_title_store_sees_the_files_a_git_checkout_replaced(ledger: Ledger) -> N
         first.id: ("Original title", "proposed"),
         other.id: ("Another", "proposed"),
     }
+
+
+def test_a_cache_folder_it_may_not_enter_never_fails_a_write(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The caches are for speed: a folder made unreadable (chmod 000, another
+    # user's) must not turn a written requirement into an error.
+    ledger.titles()
+    real_exists = Path.exists
+
+    def refusing(self: Path, *args: Any, **kwargs: Any) -> bool:
+        if self.name.startswith("titles-"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", refusing)
+    created = ledger.create(make(title="Written anyway"))
+    assert ledger.load(created.id).title == "Written anyway"

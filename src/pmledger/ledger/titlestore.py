@@ -232,7 +232,10 @@ class TitleStore:
             return cls(None)
         store = cls(cache_path(root, "titles"), load=load)
         if not load and store.path is not None:
-            store.loaded = store.path.exists()
+            try:
+                store.loaded = store.path.exists()
+            except OSError:  # a cache folder it may not enter: no store, only slower
+                store.loaded = False
         return store
 
     def _load(self) -> None:
