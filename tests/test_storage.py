@@ -706,3 +706,16 @@ def test_a_cache_folder_it_may_not_enter_never_fails_a_write(
     monkeypatch.setattr(Path, "exists", refusing)
     created = ledger.create(make(title="Written anyway"))
     assert ledger.load(created.id).title == "Written anyway"
+
+
+def test_a_rewrite_keeps_the_file_s_permissions(ledger: Ledger) -> None:
+    req = ledger.create(make(title="Kept private"))
+    path = ledger.path_for(req.id)
+    for mode in (0o640, 0o444):
+        path.chmod(mode)
+        ledger.save(req.model_copy(update={"owner": f"owner {mode:o}"}))
+        assert path.stat().st_mode & 0o777 == mode
+        path.chmod(0o644)
+        req = ledger.load(req.id)
+    fresh = ledger.create(make(title="New file"))
+    assert ledger.path_for(fresh.id).stat().st_mode & 0o777 == 0o644

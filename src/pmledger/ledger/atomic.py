@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,16 +20,28 @@ from typing import BinaryIO
 Content = bytes | Callable[[BinaryIO], object]
 
 
+# A new file is readable by all and written by its owner, as git checks files out.
+NEW_FILE_MODE = 0o644
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically; untouched if the bytes are the same."""
+    """Replace ``path`` with ``text`` atomically; untouched if the bytes are the same.
+
+    The new file keeps the old one's permissions (a file made read-only, or
+    0640, stays so), as an editor saving it would."""
     data = text.encode("utf-8")
     with contextlib.suppress(OSError):
         if path.read_bytes() == data:
             return
-    replace_bytes(path, data)
+    mode = NEW_FILE_MODE
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    replace_bytes(path, data, mode=mode)
 
 
-def replace_bytes(path: Path, data: Content, *, durable: bool = True) -> None:
+def replace_bytes(
+    path: Path, data: Content, *, durable: bool = True, mode: int | None = None
+) -> None:
     """Replace ``path`` with ``data`` atomically.
 
     ``data``: the bytes, or a function that writes them to a binary file (a
@@ -37,7 +50,7 @@ def replace_bytes(path: Path, data: Content, *, durable: bool = True) -> None:
     must never be torn.
     """
     try:
-        tmp = write_temp(path.parent, data, durable=durable)
+        tmp = write_temp(path.parent, data, durable=durable, mode=mode)
         try:
             os.replace(tmp, path)
         except BaseException:
@@ -84,13 +97,16 @@ def link_exclusive(tmp: Path, path: Path) -> bool:
     return True
 
 
-def write_temp(folder: Path, data: Content, *, durable: bool = True) -> Path:
+def write_temp(
+    folder: Path, data: Content, *, durable: bool = True, mode: int | None = None
+) -> Path:
+    chosen = NEW_FILE_MODE if mode is None else mode
     fd, name = tempfile.mkstemp(dir=folder, prefix=".pmledger-", suffix=".tmp")
     try:
         try:
             # On the open file: no second lookup of the name in a big folder.
             if hasattr(os, "fchmod"):
-                os.fchmod(fd, 0o644)
+                os.fchmod(fd, chosen)
             if isinstance(data, bytes):
                 _write_all(fd, data)
             else:
@@ -101,7 +117,7 @@ def write_temp(folder: Path, data: Content, *, durable: bool = True) -> Path:
         finally:
             os.close(fd)
         if not hasattr(os, "fchmod"):
-            os.chmod(name, 0o644)
+            os.chmod(name, chosen)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
