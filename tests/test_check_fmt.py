@@ -380,3 +380,13 @@ def test_an_invalid_date_is_named_with_its_key_in_check_and_list(ledger: Ledger)
     listed = invoke(["-L", root, "list"])
     assert "REQ-AAAAA.toml:5:7: due: 2026-13-45 is not a valid date (YYYY-MM-DD)" in listed.stderr
     assert "newline" not in listed.stderr
+
+
+def test_check_fails_when_the_requirements_folder_is_a_file(tmp_path: Path) -> None:
+    from .cli_helpers import make_ledger
+
+    root = make_ledger(tmp_path)
+    shutil.rmtree(root / "requirements")
+    (root / "requirements").write_text("", encoding="utf-8")
+    result = invoke(["check"])
+    assert result.exit_code == 1 and "not-a-folder" in invoke(["check", "-f", "json"]).stdout

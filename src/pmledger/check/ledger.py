@@ -79,6 +79,17 @@ def check_ledger(
     unread: set[str] = set()
     seen: set[str] = set()
     groups = _record_entries(ledger)
+    folder = ledger.requirements_dir
+    if folder.exists() and not folder.is_dir():
+        # Nothing to check there, and every other command fails on it: not a pass.
+        report.problems.append(
+            problem(
+                "error",
+                "not-a-folder",
+                said(N_("{folder} is a file, not the folder of requirements"), folder=folder.name),
+                folder,
+            )
+        )
     for kind, _folder, entries in groups:
         for entry in entries:
             report.files += 1
