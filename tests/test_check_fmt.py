@@ -390,3 +390,26 @@ def test_check_fails_when_the_requirements_folder_is_a_file(tmp_path: Path) -> N
     (root / "requirements").write_text("", encoding="utf-8")
     result = invoke(["check"])
     assert result.exit_code == 1 and "not-a-folder" in invoke(["check", "-f", "json"]).stdout
+
+
+def test_check_flags_an_id_no_command_can_look_up(tmp_path: Path) -> None:
+    from .cli_helpers import add, make_ledger
+
+    root = make_ledger(tmp_path)
+    rid = add("Made by hand")
+    source = root / "requirements" / f"{rid}.toml"
+    for odd in ("REQ-HELLO", "FEAT-4K7PM"):
+        (root / "requirements" / f"{odd}.toml").write_text(
+            source.read_text(encoding="utf-8").replace(rid, odd), encoding="utf-8"
+        )
+    found = {p["path"].rsplit("/", 1)[-1] for p in _json_problems("id-form")}
+    assert found == {"REQ-HELLO.toml", "FEAT-4K7PM.toml"}
+
+
+def _json_problems(code: str) -> list[dict[str, str]]:
+    import json
+
+    from .cli_helpers import invoke
+
+    data = json.loads(invoke(["check", "-f", "json"]).stdout)
+    return [p for p in data if p["code"] == code]

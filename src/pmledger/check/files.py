@@ -517,6 +517,8 @@ def check_text(
                 ),
             )
         )
+    if kind is REQUIREMENT and isinstance(raw_id, str) and raw_id == path.stem:
+        problems += _id_form_problems(raw_id, path, text, settings)
     status = data.get("status")
     if isinstance(status, str) and status.strip() and status not in settings.ledger.statuses:
         problems.append(
@@ -598,3 +600,36 @@ def syntax_problem(text: str, path: Path) -> FileProblem | None:
         fp = getattr(exc, "problem", None)
         return fp if isinstance(fp, FileProblem) else FileProblem(path, str(exc))
     return None
+
+
+def _id_form_problems(req_id: str, path: Path, text: str, settings: Settings) -> list[Problem]:
+    """An ID no command can reach: typed back, it reads as another (``REQ-HELLO``
+    is ``REQ-HE110``: I, L and O are read as digits) or has another prefix."""
+    from pmledger.errors import PmledgerError
+    from pmledger.ledger.ids import normalize_id
+
+    prefix = settings.ledger.id_prefix
+    try:
+        typed: str | None = normalize_id(req_id, prefix)
+    except PmledgerError:
+        typed = None
+    if typed == req_id:
+        return []
+    return [
+        problem(
+            "error",
+            "id-form",
+            said(
+                N_(
+                    "id {id!r} cannot be looked up: IDs here are {prefix}- then digits and "
+                    "letters without I, L or O, in capitals (like {example})"
+                ),
+                id=req_id,
+                prefix=prefix,
+                example=f"{prefix}-4K7PM",
+            ),
+            path,
+            fileformat.key_line(text, "id"),
+            "id",
+        )
+    ]
