@@ -27,7 +27,7 @@ from pmledger.ledger.settings import Settings
 
 # Part of every cached result's key: bump it when a per-file rule changes,
 # so that results computed by the old rules are not served again.
-RULES_VERSION = 7
+RULES_VERSION = 8
 
 
 def _settings_key(settings: Settings) -> str:
