@@ -196,3 +196,37 @@ def test_check_groups_each_files_problems_in_line_order(example: Ledger) -> None
     lines = [line for line in text_out.stdout.splitlines() if not line.startswith(" ")]
     named = [Path(line.split(".toml:")[0]).name for line in lines]
     assert named == [stem for stem, _code in expected]
+
+
+@pytest.mark.parametrize("how", ["copy under another name", "permission denied"])
+def test_diff_counts_a_file_list_cannot_read_as_unreadable_not_added(
+    example: Ledger, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = example.root
+    git(root, "init", "-q")
+    git(root, "config", "user.name", "Test User")
+    git(root, "config", "user.email", "test@example.invalid")
+    commit_all(root, "base")
+    source = example.path_for("ACME-F6JR1")
+    if how == "copy under another name":
+        # A copy whose id names another requirement: list and check refuse it.
+        target = source.with_name("ACME-ZZZZ9.toml")
+        shutil.copyfile(source, target)
+    else:
+        target = source
+        source.write_text(source.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        real = Path.read_bytes
+
+        def refusing(self: Path) -> bytes:
+            if self.name == target.name:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real(self)
+
+        monkeypatch.setattr(Path, "read_bytes", refusing)
+    result = invoke(["-L", str(root), "diff", "--as-of", "2026-11-20", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [p["path"] for p in data["problems"]] == [f"requirements/{target.name}"]
+    assert (data["added"], data["removed"], data["rank_moves"]) == ([], [], [])

@@ -278,9 +278,12 @@ def _parse_into(
                 )
             )
     else:
-        side.docs[stem] = doc
-        side.reqs[stem] = req
-        return
+        if req.id == stem:
+            side.docs[stem] = doc
+            side.reqs[stem] = req
+            return
+        # (list, rank and check refuse it too: a copy or a hand rename.)
+        problems.append(_problem(label, path, N_("its id does not match the file name")))
     side.broken.add(stem)
 
 
@@ -303,6 +306,10 @@ def _read_side(
                 data = (repo.top / p).read_bytes()
             except FileNotFoundError:
                 data = None
+            except OSError:  # permission denied: the rest of the diff goes on
+                problems.append(_problem(label, p, N_("cannot be read")))
+                side.broken.add(_stem(p) or p)
+                continue
         _parse_into(side, _stem(p) or p, p, data, label, problems)
 
 
