@@ -99,16 +99,23 @@ def test_out_of_range_scoring_inputs_are_scoring_range_once(example: Ledger) -> 
     assert ("scoring-range", "ice.ease") not in codes
 
 
-def test_diff_leaves_a_file_unreadable_on_one_side_out_of_both_rankings(
-    example: Ledger,
-) -> None:
+@pytest.fixture
+def committed(example: Ledger) -> Ledger:
+    """The example ledger in a git repository, everything committed."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
+    git(example.root, "init", "-q")
+    git(example.root, "config", "user.name", "Test User")
+    git(example.root, "config", "user.email", "test@example.invalid")
+    commit_all(example.root, "base")
+    return example
+
+
+def test_diff_leaves_a_file_unreadable_on_one_side_out_of_both_rankings(
+    committed: Ledger,
+) -> None:
+    example = committed
     root = example.root
-    git(root, "init", "-q")
-    git(root, "config", "user.name", "Test User")
-    git(root, "config", "user.email", "test@example.invalid")
-    commit_all(root, "base")
     broken = "ACME-F6JR1"
     path = example.path_for(broken)
     good = path.read_text(encoding="utf-8")
@@ -200,15 +207,10 @@ def test_check_groups_each_files_problems_in_line_order(example: Ledger) -> None
 
 @pytest.mark.parametrize("how", ["copy under another name", "permission denied"])
 def test_diff_counts_a_file_list_cannot_read_as_unreadable_not_added(
-    example: Ledger, how: str, monkeypatch: pytest.MonkeyPatch
+    committed: Ledger, how: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
+    example = committed
     root = example.root
-    git(root, "init", "-q")
-    git(root, "config", "user.name", "Test User")
-    git(root, "config", "user.email", "test@example.invalid")
-    commit_all(root, "base")
     source = example.path_for("ACME-F6JR1")
     if how == "copy under another name":
         # A copy whose id names another requirement: list and check refuse it.
