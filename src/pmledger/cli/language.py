@@ -445,9 +445,6 @@ def _misplaced_lang(error: Any) -> str | None:
 
 def _english_message(error: Any) -> str | None:
     """Click's English, except pydantic's wording of a refused number (None: keep click's)."""
-    misplaced = _misplaced_lang(error)
-    if misplaced is not None:
-        return misplaced
     if type(error).__name__ != "BadParameter":
         return None
     reason = _pydantic_reason(error)
@@ -457,9 +454,6 @@ def _english_message(error: Any) -> str | None:
 def _chinese_message(error: Any) -> str | None:
     """The text of a click usage error in the active language, or None to keep click's."""
     kind = type(error).__name__
-    misplaced = _misplaced_lang(error)
-    if misplaced is not None:
-        return misplaced
     if kind == "NoSuchOption":
         if not str(error.message).startswith("No such option"):
             return None
@@ -491,7 +485,9 @@ def translate_click_error(error: Exception) -> None:
     if not hasattr(error, "format_message"):
         return
     english = i18n.active_language() == "en"
-    text = _english_message(error) if english else _chinese_message(error)
+    text = _misplaced_lang(error) or (
+        _english_message(error) if english else _chinese_message(error)
+    )
     if text is not None:
         # format_message() is what typer prints in its error panel.
         error.format_message = lambda: text

@@ -30,12 +30,11 @@ def write_atomic(path: Path, text: str) -> None:
     The new file keeps the old one's permissions (a file made read-only, or
     0640, stays so), as an editor saving it would."""
     data = text.encode("utf-8")
-    with contextlib.suppress(OSError):
-        if path.read_bytes() == data:
-            return
     mode = NEW_FILE_MODE
-    with contextlib.suppress(OSError):
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+    with contextlib.suppress(OSError), path.open("rb") as old:
+        if old.read() == data:
+            return
+        mode = stat.S_IMODE(os.fstat(old.fileno()).st_mode)
     replace_bytes(path, data, mode=mode)
 
 

@@ -106,7 +106,7 @@ def _title_store(ledger: Ledger) -> TitleStore | None:
     store = TitleStore.for_ledger(ledger.root)
     if store.path is None:
         return None
-    now = _folder_mtime(ledger)
+    now = folder_time(ledger)
     index_time = _git_index_time(ledger)
     seen_index = _load_index_time(ledger)
     if not store.loaded:
@@ -146,7 +146,9 @@ def _load_index_time(ledger: Ledger) -> int | None:
     return found if isinstance(found, int) else None
 
 
-def _folder_mtime(ledger: Ledger) -> int:
+def folder_time(ledger: Ledger) -> int:
+    """The requirements folder's mtime (ns); -1 without a folder. Taken before
+    a write too, for :func:`note_written`."""
     try:
         return os.stat(ledger.requirements_dir).st_mtime_ns
     except OSError:
@@ -222,11 +224,6 @@ def _reconcile_titles(ledger: Ledger, store: TitleStore, now: int) -> None:
             store.append([], [], now)
 
 
-def folder_time(ledger: Ledger) -> int:
-    """The requirements folder's mtime (ns), taken before a write for :func:`note_written`."""
-    return _folder_mtime(ledger)
-
-
 def note_written(ledger: Ledger, reqs: list[Requirement], was: int) -> None:
     """Tell the title store about files just written (one journal line each).
 
@@ -235,4 +232,4 @@ def note_written(ledger: Ledger, reqs: list[Requirement], was: int) -> None:
     at ``was``: a file removed by hand just before is then still noticed.
     """
     store = TitleStore.for_ledger(ledger.root, load=False)
-    store.append([title_row(r) for r in reqs], [], _folder_mtime(ledger), was=was)
+    store.append([title_row(r) for r in reqs], [], folder_time(ledger), was=was)
