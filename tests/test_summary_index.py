@@ -167,18 +167,18 @@ def test_title_store_reconciles_from_the_journal_when_the_names_are_the_snapshot
 def test_a_file_removed_while_the_folder_is_read_is_left_out(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pmledger.ledger import scan as module
-
     _write(ledger, "REQ-A", title="Stays")
     gone = _write(ledger, "REQ-B", title="Goes")
     (ledger.requirements_dir / ".hidden.toml").write_text("x", encoding="utf-8")
+    listdir = os.listdir
 
-    def racing(*args: object, **kwargs: object) -> object:
+    def racing(path: Path) -> list[str]:
+        names = listdir(path)
         gone.unlink(missing_ok=True)  # removed between the listing and its stat
-        raise FileNotFoundError(str(gone))
+        return names
 
-    monkeypatch.setattr(module, "partial", racing)
-    monkeypatch.setattr(os, "supports_dir_fd", {os.stat})
+    monkeypatch.setattr(os, "listdir", racing)
+    monkeypatch.setattr(os, "supports_dir_fd", {os.stat, os.open})
     assert [s.id for s in ledger.summaries().summaries] == ["REQ-A"]
     monkeypatch.setattr(os, "supports_dir_fd", set())
     assert [s.id for s in ledger.summaries().summaries] == ["REQ-A"]

@@ -116,6 +116,10 @@ def main() -> None:
     # first time it builds a model (~8 ms); the CLI uses none. A user who
     # sets the variable keeps their value.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # This process is ours: a large ledger's work may be shared with a helper.
+    from pmledger import parallel
+
+    parallel.allow()
     code: int = 0
     try:
         app()

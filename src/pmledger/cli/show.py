@@ -62,7 +62,8 @@ def show(
     """
     from pmledger.cli.output import Doc, render
     from pmledger.errors import NotFoundError
-    from pmledger.ledger.scan import SUFFIX, make_summary
+    from pmledger.ledger.filestats import SUFFIX
+    from pmledger.ledger.scan import make_summary
     from pmledger.query.filters import is_overdue
 
     fmt = check_format(fmt, ("table", "json"))

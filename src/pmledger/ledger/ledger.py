@@ -33,10 +33,10 @@ from pmledger.ledger.atomic import create_exclusive as create_exclusive
 from pmledger.ledger.atomic import fsync_dir, write_temp
 from pmledger.ledger.atomic import link_exclusive as link_exclusive
 from pmledger.ledger.atomic import write_atomic as write_atomic
+from pmledger.ledger.filestats import SUFFIX as SUFFIX
 from pmledger.ledger.model import (
     Requirement,
 )
-from pmledger.ledger.scan import SUFFIX as SUFFIX
 from pmledger.ledger.scan import LoadResult, SummaryResult
 from pmledger.ledger.settings import (
     CONFIG_NAME,

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from pmledger.errors import InvalidFileError
 from pmledger.ledger.cache import cache_path, git_dir_of
 from pmledger.ledger.cache import store as store_cache
-from pmledger.ledger.scan import SUFFIX, requirement_names, summarize
+from pmledger.ledger.filestats import SUFFIX, requirement_names
+from pmledger.ledger.scan import summarize
 from pmledger.ledger.titlestore import TitleRow, TitleStore
 
 if TYPE_CHECKING:
