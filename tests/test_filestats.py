@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,8 +48,8 @@ def expected(folder: Path) -> FolderStats:
     stats = [os.stat(folder / n) for n in names]
     return FolderStats(
         names,
-        filestats.array("q", [s.st_size for s in stats]),
-        filestats.array("q", [s.st_mtime_ns for s in stats]),
+        array("q", [s.st_size for s in stats]),
+        array("q", [s.st_mtime_ns for s in stats]),
         "\x00".join(names),
     )
 
@@ -196,5 +197,5 @@ def test_no_helper_while_another_thread_runs(folder: Path, helper: None) -> None
 
 def test_a_missing_folder_is_empty(tmp_path: Path) -> None:
     found, extra = stat_folder(tmp_path / "nowhere", lambda: 1)
-    assert found == FolderStats([], filestats.array("q"), filestats.array("q"), "")
+    assert found == FolderStats([], array("q"), array("q"), "")
     assert extra == 1
