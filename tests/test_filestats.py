@@ -49,7 +49,7 @@ def expected(folder: Path) -> FolderStats:
     return FolderStats(
         names,
         array("q", [s.st_size for s in stats]),
-        array("q", [s.st_mtime_ns for s in stats]),
+        array("q", [filestats.changed_ns(s) for s in stats]),
         "\x00".join(names),
     )
 

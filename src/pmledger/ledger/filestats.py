@@ -38,11 +38,26 @@ PARALLEL_AT = 4096
 # enough that claiming costs nothing beside the stats.
 CHUNK = 1024
 SUFFIX = ".toml"
+_MTIME = attrgetter("st_mtime_ns")
+
+
+def changed_ns(st: os.stat_result) -> int:
+    """When a file last changed, for a cache's "is it as I read it?" check:
+    the later of its mtime and its ctime, in ns.
+
+    The mtime alone can be set back (``touch -d``, ``cp -p``, ``rsync -t``,
+    an archive unpacked): a same-size edit then looks unchanged. The ctime
+    cannot be set, and moves on every write and rename, as git's index
+    also checks it. (On Windows ``st_ctime`` is the creation time: the
+    later of the two is then the mtime.)
+    """
+    return max(st.st_mtime_ns, st.st_ctime_ns)
 
 
 class FolderStats(NamedTuple):
     """The regular ``*.toml`` files of a folder in listing order, with their
-    sizes and mtimes (ns), and their names joined by NUL."""
+    sizes and change times (``mtimes``: :func:`changed_ns`), and their names
+    joined by NUL."""
 
     names: list[str]
     sizes: array[int]
@@ -158,11 +173,13 @@ def _fill(
     except OSError:
         found = [_stat_or_none(stat, name) for name in part]
         table.sizes[lo:hi] = array("q", [st.st_size if st else 0 for st in found])
-        table.mtimes[lo:hi] = array("q", [st.st_mtime_ns if st else 0 for st in found])
+        table.mtimes[lo:hi] = array("q", [changed_ns(st) if st else 0 for st in found])
         table.modes[lo:hi] = array("q", [st.st_mode if st else 0 for st in found])
         return
     table.sizes[lo:hi] = array("q", map(attrgetter("st_size"), stats))
-    table.mtimes[lo:hi] = array("q", map(attrgetter("st_mtime_ns"), stats))
+    table.mtimes[lo:hi] = array(
+        "q", map(max, map(_MTIME, stats), map(attrgetter("st_ctime_ns"), stats))
+    )
     table.modes[lo:hi] = array("q", map(attrgetter("st_mode"), stats))
 
 
