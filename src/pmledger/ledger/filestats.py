@@ -74,12 +74,7 @@ def stat_folder(folder: Path, meanwhile: Callable[[], T]) -> tuple[FolderStats, 
         return FolderStats([], array("q"), array("q"), ""), meanwhile()
     names, listing = requirement_names(listed)
     count = len(names)
-    fd: int | None = None
-    if os.stat in os.supports_dir_fd:
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            fd = None
+    fd = folder_descriptor(folder, os.stat)
     try:
         stat = partial(os.stat, dir_fd=fd) if fd is not None else _joined_stat(folder)
         # Two claims, then sizes, mtimes and modes: int64s, shared with the helper.
@@ -128,6 +123,18 @@ def requirement_names(listed: list[str]) -> tuple[list[str], str]:
         names = [n for n in names if n[0] != "."]
         listing = "\x00".join(names)
     return names, listing
+
+
+def folder_descriptor(folder: Path, call: Callable[..., object]) -> int | None:
+    """A descriptor of ``folder`` for ``call``'s ``dir_fd``, or None where the
+    system has none (``call`` then takes joined paths): at 100k files, a
+    path per file costs more than the system calls."""
+    if call not in os.supports_dir_fd:
+        return None
+    try:
+        return os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def _joined_stat(folder: Path) -> Callable[[str], os.stat_result]:

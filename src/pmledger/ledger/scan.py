@@ -29,7 +29,7 @@ from pmledger.ledger.cache import (
     share_strings,
     state_fields,
 )
-from pmledger.ledger.filestats import stat_folder
+from pmledger.ledger.filestats import folder_descriptor, stat_folder
 from pmledger.ledger.model import (
     Requirement,
     requirement_from_state,
@@ -232,12 +232,7 @@ def _read_files(
 
         requirement = fastreq.requirement
     shared: dict[str, str] = {}
-    fd: int | None = None
-    if os.open in os.supports_dir_fd:
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            fd = None
+    fd = folder_descriptor(folder, os.open)
     try:
         for name, size in zip(names, sizes, strict=True):
             try:
