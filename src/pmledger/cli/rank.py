@@ -304,18 +304,18 @@ def _term_view(sc: Score) -> Any:
             "contribution": sc.value,
         }
     )
-    return View(
-        columns=(
-            Column("term", _("Term")),
-            Column("input", _("Input"), shrink=True),
-            Column("measure", _("Measure"), "number"),
-            Column("weight", _("Weight"), "number"),
-            Column(
-                "contribution", _("Contribution") if additive else _("Value"), "score", decimals=4
-            ),
-        ),
-        rows=rows,
+    columns = [
+        Column("term", _("Term")),
+        Column("input", _("Input"), shrink=True),
+        Column("measure", _("Measure"), "number"),
+    ]
+    if any(t.weight is not None for t in sc.terms):
+        # RICE, WSJF and ICE multiply or divide their inputs: no weights to show.
+        columns.append(Column("weight", _("Weight"), "number"))
+    columns.append(
+        Column("contribution", _("Contribution") if additive else _("Value"), "score", decimals=4)
     )
+    return View(columns=tuple(columns), rows=rows)
 
 
 def _rank_doc(
