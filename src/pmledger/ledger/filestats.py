@@ -86,11 +86,15 @@ def stat_folder(folder: Path, meanwhile: Callable[[], T]) -> tuple[FolderStats, 
         )
         try:
             extra = meanwhile()
-        finally:
             _front(stat, names, table)
-            if helper is not None and not parallel.finished(helper):
-                # The helper died: whatever it claimed may be unwritten.
-                _fill(stat, names, table, table.claims[1], count)
+        except BaseException:
+            # Ctrl-C or a failure: nothing more to stat, and no helper left behind.
+            if helper is not None:
+                parallel.cancel(helper)
+            raise
+        if helper is not None and not parallel.finished(helper):
+            # The helper died: whatever it claimed may be unwritten.
+            _fill(stat, names, table, table.claims[1], count)
     finally:
         if fd is not None:
             os.close(fd)
