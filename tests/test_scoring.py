@@ -423,8 +423,9 @@ def test_problems_of_every_batch_are_kept(settings: Settings) -> None:
     assert raised.value.problems == got.incomplete
 
 
-def _largest_by_loop(upper, lower):  # type: ignore[no-untyped-def]
-    name, diff = None, 0.0
+def _largest_by_loop(upper: list[Term], lower: list[Term]) -> tuple[str | None, float]:
+    name: str | None = None
+    diff = 0.0
     for ta, tb in zip(upper, lower, strict=False):
         if ta.contribution is None or tb.contribution is None:
             continue
