@@ -351,3 +351,13 @@ def test_a_report_as_of_a_date_shows_the_kpi_as_it_was_then(tmp_path: Path) -> N
     assert "| 4.6 % |" in row("2026-11-20") and "| 4.8 % |" in row("2026-10-20")
     early = row("2026-10-07")
     assert "4.8" not in early and "4.6" not in early  # no reading yet then
+
+
+def test_an_empty_ledger_says_nothing_under_by_department(root: Path) -> None:
+    md = ok(["report", "--as-of", AS_OF, "--no-pager"]).stdout
+    assert "## By department\n\nNothing.\n" in md
+    html = ok(["report", "--as-of", AS_OF, "-f", "html", "--lang", "zh"]).stdout
+    section = html[html.index('<section id="departments">') :]
+    section = section[: section.index("</section>")]
+    # No empty chart, no heading over nothing: the sentence a reader understands.
+    assert "无。" in section and "<svg" not in section and "<details" not in section

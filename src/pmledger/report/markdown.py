@@ -247,6 +247,8 @@ def render_markdown(data: ReportData, *, lang: str = "en") -> str:
             out += [f"**{t['slipped']}**", "", _req_table(sp.slipped, cols, t), ""]
 
     out += [f"## {t['departments']}", ""]
+    if not data.departments:
+        out += [t["nothing"], ""]
     for block in data.departments:
         counts = t["list_sep"].join(
             f"{esc(status_text(t, k))} {v}" for k, v in block.by_status.items()
