@@ -361,3 +361,10 @@ def test_an_empty_ledger_says_nothing_under_by_department(root: Path) -> None:
     section = section[: section.index("</section>")]
     # No empty chart, no heading over nothing: the sentence a reader understands.
     assert "无。" in section and "<svg" not in section and "<details" not in section
+
+
+def test_changed_fields_the_report_names_are_fields_of_the_model() -> None:
+    from pmledger.ledger.model import KNOWN_FIELDS
+    from pmledger.report.history import FIELD_NAMES, VALUE_FIELDS
+
+    assert set(FIELD_NAMES) <= set(KNOWN_FIELDS) and set(VALUE_FIELDS) <= set(FIELD_NAMES)

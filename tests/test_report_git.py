@@ -166,3 +166,19 @@ def test_lead_time_counts_a_requirement_created_accepted_and_done_in_the_same_se
     lead = data["lead_time"]
     assert lead is not None and lead["count"] == 1, lead
     assert straight not in json.dumps(lead)
+
+
+def test_report_changes_say_where_a_deadline_or_owner_moved(
+    history: dict[str, str], root: Path
+) -> None:
+    ok(["set", history["b"], "due=2026-12-19", "owner=赵磊", "effort=8", "tags=finance"])
+    commit(root, "2026-11-12", "Bob", "slip")
+    args = ["report", "--as-of", "2026-11-20", "--since", "2026-11-11"]
+    text = ok(args).stdout
+    assert "due date: — → 2026-12-19" in text
+    assert "owner: — → 赵磊" in text and "effort: — → 8" in text
+    assert "changed: tags" in text
+    zh = ok([*args, "--lang", "zh"]).stdout
+    # A Chinese reader reads field names in Chinese, never the file's keys.
+    assert "截止日期：— → 2026-12-19" in zh and "负责人：— → 赵磊" in zh
+    assert "已修改：标签" in zh and "due" not in zh and "owner" not in zh
