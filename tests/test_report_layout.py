@@ -97,3 +97,33 @@ def test_kpi_trend_cards_are_one_width_whatever_the_goal_title(tmp_path: Path) -
     assert len(laptop["trendWidths"]) == 6
     assert max(laptop["trendWidths"]) - min(laptop["trendWidths"]) < 1
     assert laptop["pageOverflow"] <= 0 and laptop["brokenNames"] == []
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_printed_report_never_ends_a_page_on_a_heading(tmp_path: Path) -> None:
+    from pmledger.report.labels import EN
+
+    copy_example(tmp_path)
+    page = tmp_path / "report.html"
+    page.write_text(ok(["report", "--as-of", AS_OF, "-f", "html"]).stdout, encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    run = subprocess.run(
+        [
+            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri(),
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0 and pdf.exists(), run.stderr[-2000:]
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = [[x.strip() for x in p.splitlines() if x.strip()] for p in text.split("\f")]
+    pages = [p for p in pages if p]
+    assert len(pages) >= 3
+    headings = [EN[k] for k in ("kpi_trend", "matrix", "ranking", "asked", "slipped")]
+    headings += [EN[k].split("{")[0].strip() for k in ("waiting", "overdue", "due_soon")]
+    for number, lines in enumerate(pages[:-1], 1):
+        for line in lines[-2:]:
+            assert not any(line.startswith(h) for h in headings), (number, line)

@@ -88,7 +88,9 @@ footer { margin-top: 36px; color: var(--muted); font-size: 12px; }
 @media print {
   body { font-size: 11px; }
   main { max-width: none; padding: 0; }
-  h2 { break-after: avoid; margin-top: 20px; }
+  h2 { margin-top: 20px; }
+  /* A heading, its note and a department's summary stay with what they introduce. */
+  h2, h3, h4, p.note, summary { break-after: avoid; }
   table, svg, .card, .trend, tr { break-inside: avoid; }
   details { border: none; padding: 0; }
   .scroll { overflow: visible; }
