@@ -52,6 +52,15 @@ def history(
             title = next((c.new for c in entry.fields if c.field == "title"), "")
             write("    " + _("created: {title}").format(title=one_line(str(title), 70)))
             continue
+        if entry.action == "shallow":
+            write(
+                "    "
+                + _(
+                    "the history before this commit is not in this shallow clone "
+                    "(git fetch --unshallow fetches it)"
+                )
+            )
+            continue
         if entry.action == "removed":
             write("    " + _("removed"))
             continue

@@ -1,0 +1,117 @@
+"""A team's ledger on branches: what `diff`, `history`, `check` and the merge
+driver say about side branches, shallow clones and requirements two people
+added under one ID."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pmledger.ledger import fileformat
+from pmledger.ledger.ledger import Ledger
+from pmledger.ledger.model import Requirement
+
+from .cli_helpers import invoke, ok
+from .conftest import make
+from .git_helpers import commit_all, git, new_repo
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _set(ledger: Ledger, req_id: str, **fields: object) -> None:
+    req = ledger.load(req_id)
+    ledger.save(Requirement.model_validate({**fileformat.to_document(req), **fields}))
+
+
+def _commit_at(root: Path, when: str, message: str) -> None:
+    git(root, "add", "-A")
+    stamp = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    git(root, "commit", "-qm", message, env=stamp)
+
+
+def test_diff_since_starts_from_the_branch_as_it_stood_then(tmp_path: Path) -> None:
+    # A side branch committed on the 8th and merged on the 20th: on the 10th
+    # main had only its own commits. "Since the 10th" is the merge's changes,
+    # not the side branch's old commit taken for main's state (git's plain
+    # `rev-list --before` walks both parents).
+    ledger = new_repo(tmp_path)
+    root = ledger.root
+    first = ledger.create(make(title="Main one")).id
+    _commit_at(root, "2026-11-02T10:00:00Z", "add main one")
+    git(root, "checkout", "-qb", "feat")
+    feature = ledger.create(make(title="Feature one")).id
+    _commit_at(root, "2026-11-08T10:00:00Z", "feat: add")
+    git(root, "checkout", "-q", "main")
+    _set(ledger, first, owner="Zed")
+    _commit_at(root, "2026-11-06T10:00:00Z", "main: owner")
+    when = {"GIT_AUTHOR_DATE": "2026-11-20T10:00:00Z", "GIT_COMMITTER_DATE": "2026-11-20T10:00Z"}
+    git(root, "merge", "-q", "--no-ff", "feat", "-m", "merge feat", env=when)
+    args = ["-L", str(root), "diff", "--since", "2026-11-10", "-f", "json", "--as-of", "2026-11-27"]
+    data = json.loads(ok(args).stdout)
+    assert [r["id"] for r in data["added"]] == [feature]
+    assert data["changed"] == []  # the owner was set before the 10th
+    # With a revision, --since walks that revision's line, not HEAD's.
+    git(root, "checkout", "-q", "HEAD~1")
+    named = json.loads(ok([*args[:3], "main", *args[3:]]).stdout)
+    assert [r["id"] for r in named["added"]] == [feature]
+
+
+@pytest.fixture
+def shallow(tmp_path: Path) -> Path:
+    """A depth-1 clone (what a CI checkout makes by default) of a ledger with history."""
+    ledger = new_repo(tmp_path)
+    req = ledger.create(make(title="Invoice PDF", priority="low"))
+    _commit_at(ledger.root, "2026-11-02T10:00:00Z", "add")
+    git(ledger.root, "checkout", "-qb", "feat")
+    _set(ledger, req.id, owner="Dan")
+    _commit_at(ledger.root, "2026-11-05T10:00:00Z", "feat: owner")
+    _set(ledger, req.id, priority="high")
+    _commit_at(ledger.root, "2026-11-06T10:00:00Z", "feat: priority")
+    (tmp_path / "id").write_text(req.id, encoding="utf-8")
+    clone = tmp_path / "clone"
+    git(
+        tmp_path, "clone", "-q", "--depth", "1", "--no-single-branch", ledger.root.as_uri(), "clone"
+    )
+    return clone
+
+
+def test_a_shallow_clone_says_its_history_is_missing_instead_of_inventing_one(
+    shallow: Path,
+) -> None:
+    root = ["-L", str(shallow)]
+    req_id = (shallow.parent / "id").read_text(encoding="utf-8")
+    # The merge base exists, only not here: "no common ancestor" was wrong.
+    result = invoke([*root, "diff", "origin/main...HEAD"])
+    assert result.exit_code == 1
+    assert "origin/main and HEAD" in result.stderr and "shallow" in result.stderr
+    result = invoke([*root, "diff", "HEAD~1"])
+    assert result.exit_code == 1 and "unknown revision 'HEAD~1'" in result.stderr
+    assert "shallow" in result.stderr
+    # No commit before the date in the clone: the diff used to start from an
+    # empty ledger and list every requirement as added.
+    result = invoke([*root, "diff", "--since", "2026-11-04", "-f", "json"])
+    assert result.exit_code == 1 and "shallow" in result.stderr, result.stdout
+    # history used to say the oldest commit of the clone created the requirement.
+    data = json.loads(ok([*root, "history", req_id, "-f", "json"]).stdout)
+    assert [(e["subject"], e["action"]) for e in data] == [("feat: priority", "shallow")]
+    text = ok([*root, "history", req_id]).stdout
+    assert "created" not in text and "shallow clone" in text
+    zh = ok(["--lang", "zh", *root, "history", req_id]).stdout
+    assert "浅克隆" in zh
+
+
+def test_a_full_clone_keeps_its_messages_and_creation(tmp_path: Path) -> None:
+    ledger = new_repo(tmp_path)
+    req_id = ledger.create(make(title="Invoice PDF")).id
+    commit_all(ledger.root, "add")
+    git(ledger.root, "checkout", "-q", "--orphan", "other")
+    commit_all(ledger.root, "unrelated root")
+    result = invoke(["-L", str(ledger.root), "diff", "main...other"])
+    assert result.exit_code == 1
+    assert "main and other have no common ancestor" in result.stderr
+    assert "shallow" not in result.stderr
+    data = json.loads(ok(["-L", str(ledger.root), "history", req_id, "-f", "json"]).stdout)
+    assert [e["action"] for e in data] == ["created"]  # a root commit did create it
