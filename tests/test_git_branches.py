@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,61 @@ def test_a_full_clone_keeps_its_messages_and_creation(tmp_path: Path) -> None:
     assert "shallow" not in result.stderr
     data = json.loads(ok(["-L", str(ledger.root), "history", req_id, "-f", "json"]).stdout)
     assert [e["action"] for e in data] == ["created"]  # a root commit did create it
+
+
+def _add_on(ledger: Ledger, branch: str, req: Requirement, author: str) -> None:
+    git(ledger.root, "checkout", "-q", "-b", branch, "main")
+    ledger.path_for(req.id).write_text(fileformat.dumps(req), encoding="utf-8")
+    commit_all(ledger.root, f"{branch}: add", author=author)
+
+
+def test_two_requirements_added_under_one_id_are_never_mixed_into_one(tmp_path: Path) -> None:
+    # The rare ID collision of docs/ids.md: Alice and Bob each add a different
+    # requirement that drew the same ID. Merged field by field, the result was
+    # one record with Bob's owner and Alice's tags merged silently and a
+    # conflict on each other field; keeping one value per field lost one of
+    # the two requirements.
+    ledger = new_repo(tmp_path)
+    root = ledger.root
+    alice = make(
+        "REQ-K7PMX", title="Export to Excel", priority="high", department="销售部", tags=["crm"]
+    )
+    bob = make(
+        "REQ-K7PMX",
+        title="SSO login",
+        priority="low",
+        owner="Bob",
+        created=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    _add_on(ledger, "alice", alice, "Alice")
+    _add_on(ledger, "bob", bob, "Bob")
+    done = git(root, "merge", "--no-edit", "alice", check=False)
+    assert done.returncode != 0
+    assert "add/add" in done.stdout and "IDs collide" in done.stderr
+    text = ledger.path_for("REQ-K7PMX").read_text(encoding="utf-8")
+    ours, _sep, theirs = text.partition("=======\n")
+    # Each record whole on its side of the markers, nothing of one in the other.
+    assert 'title = "SSO login"' in ours and 'owner = "Bob"' in ours and "crm" not in ours
+    assert 'title = "Export to Excel"' in theirs and '"crm"' in theirs and "Bob" not in theirs
+
+    result = invoke(["-L", str(root), "check", "--format", "json"])
+    assert result.exit_code == 1
+    [conflict] = [p for p in json.loads(result.stdout) if p["code"] == "merge-conflict"]
+    assert "ID collision" in conflict["message"] and "pmledger add" in conflict["fix"]
+    shown = invoke(["--lang", "zh", "-L", str(root), "check"]).stdout
+    assert "ID 冲突" in shown
+
+
+def test_one_requirement_added_on_both_sides_still_merges_field_by_field(
+    tmp_path: Path,
+) -> None:
+    # The same creation on both branches (a cherry-picked commit, then edited
+    # on one side): one requirement, merged by the driver as before.
+    ledger = new_repo(tmp_path)
+    req = make("REQ-SAME1", title="Shared", tags=["crm"])
+    _add_on(ledger, "alice", req.model_copy(update={"owner": "Alice"}), "Alice")
+    _add_on(ledger, "bob", req.model_copy(update={"tags": ["crm", "q4"]}), "Bob")
+    done = git(ledger.root, "merge", "--no-edit", "alice", check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    merged = ledger.load("REQ-SAME1")
+    assert merged.owner == "Alice" and merged.tags == ["crm", "q4"]

@@ -282,6 +282,29 @@ def conflict_text(
     return text
 
 
+def _refuse_a_shared_name(
+    base: Mapping[str, Any], ours: Mapping[str, Any], theirs: Mapping[str, Any]
+) -> None:
+    """Two records created apart that came to share a file name (an ID collision).
+
+    git hands the driver an empty ancestor when both sides added the file.
+    Merged field by field, two different requirements would become one record
+    mixing both (the fields only one side has, merged silently) with a
+    conflict on each field they both have, and keeping one value per field
+    would lose one of the requirements. git's line merge shows the two records
+    whole, each on its side of the markers."""
+    created = ours.get("created"), theirs.get("created")
+    if base or created[0] is None or created[1] is None or created[0] == created[1]:
+        return
+    raise _Unmergeable(
+        _(
+            "two different records were added under this name on both sides "
+            "(created {ours} and {theirs}): their IDs collide; keep one, and add "
+            "the other again with `pmledger add` (it gets a new ID)"
+        ).format(ours=created[0], theirs=created[1])
+    )
+
+
 def merge_records(
     base: bytes,
     ours: bytes,
@@ -294,6 +317,7 @@ def merge_records(
 ) -> DriverResult:
     """Merge three versions of one record file (raises :class:`_Unmergeable`)."""
     docs = (_parse(base, "base"), _parse(ours, "ours"), _parse(theirs, "theirs"))
+    _refuse_a_shared_name(*docs)
     outcome = merge_mappings(*docs, logs=kind.logs, log_key=kind.log_order_key)
     if not outcome.conflicts:
         # Our file's comments stay where the writer can keep them.
