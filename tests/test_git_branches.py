@@ -15,7 +15,7 @@ from pmledger.ledger import fileformat
 from pmledger.ledger.ledger import Ledger
 from pmledger.ledger.model import Requirement
 
-from .cli_helpers import invoke, ok
+from .cli_helpers import editor_env, invoke, ok
 from .conftest import make
 from .git_helpers import commit_all, git, new_repo
 
@@ -174,3 +174,28 @@ def test_one_requirement_added_on_both_sides_still_merges_field_by_field(
     assert done.returncode == 0, done.stdout + done.stderr
     merged = ledger.load("REQ-SAME1")
     assert merged.owner == "Alice" and merged.tags == ["crm", "q4"]
+
+
+def test_edit_closed_on_an_unresolved_conflict_does_not_say_unchanged(tmp_path: Path) -> None:
+    # check's fix for a conflict is `pmledger edit ID`; quitting the editor
+    # without resolving printed "REQ-... (unchanged)" and exited 0.
+    ledger = new_repo(tmp_path)
+    root = ledger.root
+    req_id = ledger.create(make(title="Shared")).id
+    commit_all(root, "shared")
+    git(root, "checkout", "-qb", "bob")
+    _set(ledger, req_id, owner="Bob")
+    commit_all(root, "bob", author="Bob")
+    git(root, "checkout", "-q", "main")
+    _set(ledger, req_id, owner="Alice")
+    commit_all(root, "alice", author="Alice")
+    assert git(root, "merge", "--no-edit", "bob", check=False).returncode != 0
+    before = ledger.path_for(req_id).read_bytes()
+    quit_editor = editor_env(tmp_path, "pass")
+    result = invoke(["-L", str(root), "edit", req_id], env=quit_editor)
+    assert result.exit_code == 1 and "(unchanged)" not in result.stdout
+    assert "still has errors: line " in result.stderr and "'owner'" in result.stderr
+    assert ledger.path_for(req_id).read_bytes() == before
+    # A valid file closed as it was is still fine.
+    git(root, "merge", "--abort")
+    assert ok(["-L", str(root), "edit", req_id], env=quit_editor).stdout.endswith("(unchanged)\n")
