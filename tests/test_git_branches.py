@@ -199,3 +199,48 @@ def test_edit_closed_on_an_unresolved_conflict_does_not_say_unchanged(tmp_path: 
     # A valid file closed as it was is still fine.
     git(root, "merge", "--abort")
     assert ok(["-L", str(root), "edit", req_id], env=quit_editor).stdout.endswith("(unchanged)\n")
+
+
+def test_a_clean_merge_keeps_the_comments_written_on_either_branch(tmp_path: Path) -> None:
+    # The driver kept only our file's comments: a comment written on the
+    # merged branch was dropped silently, though every other rewrite keeps them.
+    ledger = new_repo(tmp_path)
+    root = ledger.root
+    req_id = ledger.create(make(title="Invoice PDF", priority="high", effort=5)).id
+    commit_all(root, "add")
+    path = ledger.path_for(req_id)
+    git(root, "checkout", "-qb", "alice")
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('priority = "high"\n', 'priority = "high"  # CFO asked\n')
+    text = text.replace("effort = 5\n", "# 按 ACME 合同估算\neffort = 5\n")
+    path.write_text(text, encoding="utf-8")
+    commit_all(root, "alice: comments", author="Alice")
+    git(root, "checkout", "-q", "main")
+    _set(ledger, req_id, owner="Bob")
+    path.write_text(
+        "# reviewed in the Q4 planning\n" + path.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    commit_all(root, "bob: owner", author="Bob")
+    done = git(root, "merge", "--no-edit", "alice", check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    merged = path.read_text(encoding="utf-8")
+    assert merged.startswith("# reviewed in the Q4 planning\nid = ")
+    assert 'priority = "high"  # CFO asked\n' in merged
+    assert "# 按 ACME 合同估算\neffort = 5\n" in merged
+    assert 'owner = "Bob"' in merged
+    assert ok(["-L", str(root), "fmt", "--check"]).exit_code == 0
+
+
+def test_comments_changed_on_both_sides_are_both_kept() -> None:
+    from pmledger.ledger.comments import reattach_merged
+
+    canonical = 'id = "REQ-AAAAA"\nowner = "Ann"\n'
+    base = 'id = "REQ-AAAAA"\nowner = "Ann"  # old\n'
+    ours = 'id = "REQ-AAAAA"\nowner = "Ann"  # ours\n'
+    theirs = '# above\nid = "REQ-AAAAA"\nowner = "Ann"  # theirs\n# end\n'
+    text, lost = reattach_merged(canonical, base, ours, theirs)
+    assert text == '# above\nid = "REQ-AAAAA"\n# theirs\nowner = "Ann"  # ours\n# end\n'
+    assert lost == []
+    # A comment one side removed stays removed when the other left it alone.
+    text, _lost = reattach_merged(canonical, base, 'id = "REQ-AAAAA"\nowner = "Ann"\n', base)
+    assert "#" not in text
