@@ -244,3 +244,27 @@ def test_comments_changed_on_both_sides_are_both_kept() -> None:
     # A comment one side removed stays removed when the other left it alone.
     text, _lost = reattach_merged(canonical, base, 'id = "REQ-AAAAA"\nowner = "Ann"\n', base)
     assert "#" not in text
+
+
+def test_a_conflicted_merge_keeps_the_comments_too(tmp_path: Path) -> None:
+    from pmledger.git.merge import merge_records
+    from pmledger.ledger.records import REQUIREMENT
+
+    base = fileformat.dumps(make(owner="Ann", tags=["a"])).encode()
+    ours = base.replace(b'owner = "Ann"', b'# who owns it\nowner = "Bob"  # since Monday')
+    theirs = base.replace(b'owner = "Ann"', b'owner = "Eve"').replace(
+        b'    "a",\n', b'    "a",\n    # added for the audit\n    "b",\n'
+    )
+    result = merge_records(base, ours, theirs, REQUIREMENT)
+    assert result.conflicts == ["owner"]
+    assert (
+        '<<<<<<< ours\n# who owns it\nowner = "Bob"  # since Monday\n=======\nowner = "Eve"\n'
+        in result.text
+    )
+    assert '# added for the audit\ntags = [\n    "a",\n    "b",\n]\n' in result.text
+    # The person keeps one side: the comments are there, and the file is valid.
+    kept = result.text.replace("<<<<<<< ours\n", "").replace('=======\nowner = "Eve"\n', "")
+    kept = kept.replace(">>>>>>> theirs\n", "")
+    path = tmp_path / "REQ-AAAAA.toml"
+    path.write_text(kept, encoding="utf-8")
+    assert fileformat.loads(kept, path).owner == "Bob"

@@ -320,18 +320,18 @@ def merge_records(
     _refuse_a_shared_name(*docs)
     outcome = merge_mappings(*docs, logs=kind.logs, log_key=kind.log_order_key)
     if not outcome.conflicts:
-        texts = [data.decode("utf-8").removeprefix("\ufeff") for data in (base, ours, theirs)]
-        if "#" not in texts[1] and "#" not in texts[2]:
-            return DriverResult(_canonical(kind, outcome.ours, None), [])
+        text = _canonical(kind, outcome.ours, None)
+    else:
+        text = conflict_text(
+            kind, outcome, ours_label=ours_label, theirs_label=theirs_label, marker_size=marker_size
+        )
+    texts = [data.decode("utf-8").removeprefix("\ufeff") for data in (base, ours, theirs)]
+    if "#" in texts[1] or "#" in texts[2]:
         # The comments of both sides stay beside their keys: a comment written
         # on the merged branch is as much a person's words as one of ours.
         from pmledger.ledger.comments import reattach_merged
 
-        text, _lost = reattach_merged(_canonical(kind, outcome.ours, None), *texts)
-        return DriverResult(text, [])
-    text = conflict_text(
-        kind, outcome, ours_label=ours_label, theirs_label=theirs_label, marker_size=marker_size
-    )
+        text = reattach_merged(text, *texts)[0]
     return DriverResult(text, [".".join(p) for p in outcome.conflicts])
 
 

@@ -18,12 +18,14 @@ the command says so before writing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 Path_ = tuple[str | int, ...]
 
 _NORMAL, _BASIC, _LITERAL, _ML_BASIC, _ML_LITERAL = range(5)
+_MARKER = re.compile(r"(<{7,}|={7,}|>{7,})( |$)")
 _BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -196,6 +198,10 @@ def _scan(text: str) -> _Scan:
         if stripped.startswith("#"):
             pending.append(stripped.rstrip())
             continue
+        if _MARKER.match(line):
+            # git's conflict markers (the merge driver's conflicted text): not
+            # a statement, and no comment of theirs.
+            continue
         if stripped.startswith("["):
             is_array = stripped.startswith("[[")
             keys, pos = _parse_key(line, indent + (2 if is_array else 1))
@@ -302,7 +308,10 @@ def _put_back(canonical: str, old: _Scan) -> tuple[str, list[str]]:
     if not old.tail and not any(s.leading or s.trailing or s.inner for s in old.statements):
         return canonical, []
     new = _scan(canonical).statements
-    by_path = {s.path: s for s in new}
+    # First come: a key between conflict markers is on both sides, ours first.
+    by_path: dict[Path_, Statement] = {}
+    for stmt in new:
+        by_path.setdefault(stmt.path, stmt)
     above: dict[int, list[str]] = {}
     after: dict[int, str] = {}
     lost: list[str] = []
