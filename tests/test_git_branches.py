@@ -268,3 +268,38 @@ def test_a_conflicted_merge_keeps_the_comments_too(tmp_path: Path) -> None:
     path = tmp_path / "REQ-AAAAA.toml"
     path.write_text(kept, encoding="utf-8")
     assert fileformat.loads(kept, path).owner == "Bob"
+
+
+def test_check_names_a_requirement_removed_on_one_side_and_changed_on_the_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git writes no markers for a modify/delete conflict and leaves the
+    # changed file in place: check said "0 errors" in the middle of the merge.
+    top = tmp_path / "repo"
+    top.mkdir()
+    git(top, "init", "-q", "-b", "main")
+    git(top, "config", "user.name", "Test User")
+    git(top, "config", "user.email", "test@example.invalid")
+    ok(["init", str(top / "crm")])
+    ledger = Ledger(top / "crm")
+    req_id = ledger.create(make(title="Dashboard")).id
+    commit_all(top, "add")
+    git(top, "checkout", "-qb", "remover")
+    ledger.path_for(req_id).unlink()
+    commit_all(top, "remove")
+    git(top, "checkout", "-q", "main")
+    _set(ledger, req_id, owner="Yan")
+    commit_all(top, "owner")
+    assert git(top, "merge", "--no-edit", "remover", check=False).returncode != 0
+    monkeypatch.chdir(ledger.root)
+    result = invoke(["check", "--format", "json"])
+    assert result.exit_code == 1
+    [conflict] = json.loads(result.stdout)
+    assert conflict["code"] == "merge-conflict"
+    assert (
+        conflict["path"].endswith(f"{req_id}.toml") and "removed on one side" in conflict["message"]
+    )
+    # A path git takes from where the person stands.
+    assert f"git add requirements/{req_id}.toml" in conflict["fix"]
+    git(top, "add", f"crm/requirements/{req_id}.toml")
+    assert invoke(["check"]).exit_code == 0

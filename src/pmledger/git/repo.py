@@ -158,6 +158,19 @@ class Repo:
             raise GitError(_("{a} and {b} have no common ancestor").format(a=a_name, b=b_name))
         return out
 
+    def unmerged(self, pathspec: str) -> dict[str, set[int]]:
+        """The files under ``pathspec`` a merge left unresolved, with the stages
+        git holds of each (1 the ancestor, 2 ours, 3 theirs): a stage missing is a
+        side that removed the file."""
+        out = self.git("ls-files", "-u", "-z", "--", pathspec, check=False)
+        found: dict[str, set[int]] = {}
+        for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _sep, name = entry.partition("\t")
+            parts = meta.split()
+            if name and len(parts) == 3 and parts[2].isdigit():
+                found.setdefault(name, set()).add(int(parts[2]))
+        return found
+
     def shallow_commits(self) -> frozenset[str]:
         """The commits where a shallow clone's history is cut (empty: a full clone).
 
