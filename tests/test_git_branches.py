@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -303,3 +303,22 @@ def test_check_names_a_requirement_removed_on_one_side_and_changed_on_the_other(
     assert f"git add requirements/{req_id}.toml" in conflict["fix"]
     git(top, "add", f"crm/requirements/{req_id}.toml")
     assert invoke(["check"]).exit_code == 0
+
+
+def test_the_pr_comment_keeps_each_requirements_notes_with_its_fields() -> None:
+    # The notes of every requirement came after the fields of all of them: in
+    # a long PR one requirement's notes sat far from it, or past the row cap.
+    from pmledger.cli.diff import render_markdown
+    from pmledger.git.diff import LedgerDiff, RequirementChange
+    from pmledger.git.fields import FieldChange
+
+    diff = LedgerDiff("main", "HEAD", date(2026, 11, 20))
+    note = {"at": "2026-11-02", "by": "王芳", "text": "销售部确认"}
+    diff.changed = [
+        RequirementChange(
+            "REQ-AAAA1", "客户列表导出", [FieldChange("owner", None, "李雷")], [note]
+        ),
+        RequirementChange("REQ-AAAA2", "Invoice PDF", [FieldChange("status", "proposed", "done")]),
+    ]
+    rows = [line for line in render_markdown(diff).splitlines() if line.startswith("| REQ-")]
+    assert [row.split(" | ")[2] for row in rows] == ["owner", "note by 王芳", "status"]
