@@ -148,6 +148,8 @@ def test_two_requirements_added_under_one_id_are_never_mixed_into_one(tmp_path: 
     assert done.returncode != 0
     assert "add/add" in done.stdout and "IDs collide" in done.stderr
     text = ledger.path_for("REQ-K7PMX").read_text(encoding="utf-8")
+    # The markers name the branch and the author, as a field conflict's do.
+    assert "<<<<<<< ours: bob, Bob\n" in text and ">>>>>>> theirs: alice, Alice\n" in text
     ours, _sep, theirs = text.partition("=======\n")
     # Each record whole on its side of the markers, nothing of one in the other.
     assert 'title = "SSO login"' in ours and 'owner = "Bob"' in ours and "crm" not in ours

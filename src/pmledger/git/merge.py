@@ -176,6 +176,11 @@ class _Unmergeable(Exception):
     pass
 
 
+class _Collision(_Unmergeable):
+    """Two records added under one name: a person picks one, so the markers name
+    the sides as a field conflict's do."""
+
+
 # Why a side cannot be merged field by field, one whole sentence per side.
 _NOT_UTF8 = {
     "base": N_("the common ancestor is not UTF-8 text"),
@@ -296,7 +301,7 @@ def _refuse_a_shared_name(
     created = ours.get("created"), theirs.get("created")
     if base or created[0] is None or created[1] is None or created[0] == created[1]:
         return
-    raise _Unmergeable(
+    raise _Collision(
         _(
             "two different records were added under this name on both sides "
             "(created {ours} and {theirs}): their IDs collide; keep one, and add "
@@ -383,20 +388,28 @@ def side_labels(name: str) -> tuple[str, str]:
     return labels[0], labels[1]
 
 
-def _git_merge_file(ours: Path, base: Path, theirs: Path, name: str, marker_size: int) -> int:
+def _git_merge_file(
+    ours: Path,
+    base: Path,
+    theirs: Path,
+    name: str,
+    marker_size: int,
+    labels: tuple[str, str] | None = None,
+) -> int:
     import subprocess
 
+    ours_label, theirs_label = labels or (f"ours: {name}", f"theirs: {name}")
     done = subprocess.run(
         [
             "git",
             "merge-file",
             f"--marker-size={marker_size}",
             "-L",
-            f"ours: {name}",
+            ours_label,
             "-L",
             "base",
             "-L",
-            f"theirs: {name}",
+            theirs_label,
             str(ours),
             str(base),
             str(theirs),
@@ -433,7 +446,8 @@ def run_driver(
                 marker_size=marker_size,
             )
     except _Unmergeable as exc:
-        code = _git_merge_file(ours, base, theirs, name, marker_size)
+        labels = side_labels(name) if isinstance(exc, _Collision) else None
+        code = _git_merge_file(ours, base, theirs, name, marker_size, labels)
         text = ours.read_text(encoding="utf-8", errors="replace")
         return code, DriverResult(text, [], fallback_reason=str(exc))
     ours.write_text(result.text, encoding="utf-8", newline="\n")
