@@ -324,3 +324,24 @@ def test_the_pr_comment_keeps_each_requirements_notes_with_its_fields() -> None:
     ]
     rows = [line for line in render_markdown(diff).splitlines() if line.startswith("| REQ-")]
     assert [row.split(" | ")[2] for row in rows] == ["owner", "note by 王芳", "status"]
+
+
+def test_a_rebase_conflict_names_the_commit_being_replayed(tmp_path: Path) -> None:
+    # The docs promise labels with the branch and author on both sides; in a
+    # rebase their side was a bare "theirs" (REBASE_HEAD comes after the driver).
+    ledger = new_repo(tmp_path)
+    root = ledger.root
+    req_id = ledger.create(make(title="Shared")).id
+    commit_all(root, "shared")
+    git(root, "checkout", "-qb", "feature/crm")
+    _set(ledger, req_id, owner="Eve")
+    commit_all(root, "eve takes it", author="Eve")
+    git(root, "checkout", "-q", "main")
+    _set(ledger, req_id, owner="Dan")
+    commit_all(root, "dan takes it", author="Dan")
+    git(root, "checkout", "-q", "feature/crm")
+    assert git(root, "rebase", "main", check=False).returncode != 0
+    text = ledger.path_for(req_id).read_text(encoding="utf-8")
+    assert '<<<<<<< ours: main, Dan\nowner = "Dan"\n=======\nowner = "Eve"\n' in text
+    assert ">>>>>>> theirs: feature/crm, Eve\n" in text
+    git(root, "rebase", "--abort")

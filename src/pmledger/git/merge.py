@@ -378,6 +378,8 @@ def side_labels(name: str) -> tuple[str, str]:
             ),
             None,
         )
+    if theirs_rev is None:
+        theirs_rev = _commit_being_rebased()
     for side, rev in (("ours", "HEAD"), ("theirs", theirs_rev)):
         if rev is None:
             labels.append(side)
@@ -386,6 +388,22 @@ def side_labels(name: str) -> tuple[str, str]:
         who = _git_line(["log", "-1", "--format=%an", rev, "--", name])
         labels.append(f"{side}: {', '.join(x for x in (ref, who) if x)}")
     return labels[0], labels[1]
+
+
+def _commit_being_rebased() -> str | None:
+    """The commit `git rebase` is replaying, or None.
+
+    REBASE_HEAD is written only after the driver has run; the rebase's list
+    of steps done, whose last line is the one under way, is there before."""
+    done = _git_line(["rev-parse", "--git-path", "rebase-merge/done"])
+    try:
+        lines = Path(done).read_text(encoding="utf-8").splitlines() if done else []
+    except OSError:
+        return None
+    words = lines[-1].split() if lines else []
+    if len(words) >= 2 and words[0] in ("pick", "p", "edit", "e", "reword", "r"):
+        return _git_line(["rev-parse", "-q", "--verify", f"{words[1]}^{{commit}}"]) or None
+    return None
 
 
 def _git_merge_file(
