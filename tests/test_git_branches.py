@@ -345,3 +345,14 @@ def test_a_rebase_conflict_names_the_commit_being_replayed(tmp_path: Path) -> No
     assert '<<<<<<< ours: main, Dan\nowner = "Dan"\n=======\nowner = "Eve"\n' in text
     assert ">>>>>>> theirs: feature/crm, Eve\n" in text
     git(root, "rebase", "--abort")
+
+
+def test_a_report_from_a_shallow_clone_invents_no_additions(shallow: Path) -> None:
+    # The clone's oldest commit showed every requirement in it as added by
+    # that commit's author, in "Changes since" (a report built in CI).
+    from pmledger.report.history import recent_changes
+
+    ledger = Ledger(shallow)
+    only = set(ledger.file_ids())
+    changes, _shown = recent_changes(ledger, since="2026-11-01", as_of=date(2026, 11, 7), only=only)
+    assert changes == []
