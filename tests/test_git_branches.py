@@ -356,3 +356,18 @@ def test_a_report_from_a_shallow_clone_invents_no_additions(shallow: Path) -> No
     only = set(ledger.file_ids())
     changes, _shown = recent_changes(ledger, since="2026-11-01", as_of=date(2026, 11, 7), only=only)
     assert changes == []
+
+
+def test_the_fast_driver_entry_point_names_a_missing_file_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    missing = str(tmp_path / "gone.toml")
+    args = ["merge-file", missing, missing, missing, "requirements/REQ-AAAAA.toml"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pmledger.git", *args], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and f"pmledger: {missing}: " in done.stderr
