@@ -371,3 +371,21 @@ def test_the_fast_driver_entry_point_names_a_missing_file_without_a_traceback(
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and f"pmledger: {missing}: " in done.stderr
+
+
+def test_history_of_a_requirement_on_another_branch_names_the_branch(tmp_path: Path) -> None:
+    # Reviewing a pull request from main: the requirement it adds is unknown
+    # here, and "no requirement ...; `pmledger list --all` shows every ID"
+    # sent the reviewer looking in the wrong place.
+    ledger = new_repo(tmp_path)
+    git(ledger.root, "checkout", "-qb", "feature/crm")
+    req_id = ledger.create(make(title="客户列表导出")).id
+    commit_all(ledger.root, "add")
+    git(ledger.root, "checkout", "-q", "main")
+    result = invoke(["-L", str(ledger.root), "history", req_id])
+    assert result.exit_code == 1
+    assert f"{req_id} is not on this branch; it is on feature/crm" in result.stderr
+    zh = invoke(["--lang", "zh", "-L", str(ledger.root), "history", req_id])
+    assert "不在当前分支上" in zh.stderr
+    unknown = invoke(["-L", str(ledger.root), "history", "REQ-ZZZZZ"])
+    assert unknown.exit_code == 1 and "no requirement REQ-ZZZZZ" in unknown.stderr

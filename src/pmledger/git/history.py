@@ -250,6 +250,24 @@ def removed_files(repo: Repo, folder: str, stem: str, suffix: str) -> list[str]:
     return sorted(n.removesuffix(suffix) for n in names if n.endswith(suffix))
 
 
+def branches_holding(repo: Repo, path: str) -> list[str]:
+    """The local and remote branches whose tip holds ``path`` (relative to the
+    top): where a requirement added on another branch can be looked at."""
+    refs = [
+        r
+        for r in repo.git(
+            "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes", check=False
+        )
+        .decode("utf-8", "surrogateescape")
+        .splitlines()
+        if r and not r.endswith("/HEAD")
+    ]
+    if not refs or "\n" in path:
+        return []
+    found = _batch_check(repo, [f"{ref}:{path}" for ref in refs], "blob")
+    return [ref for ref in refs if found[f"{ref}:{path}"]]
+
+
 def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
     """The commits that created, changed, renamed and removed the file at ``path``
     (relative to the top of the work tree), oldest first."""
