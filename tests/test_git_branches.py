@@ -389,3 +389,18 @@ def test_history_of_a_requirement_on_another_branch_names_the_branch(tmp_path: P
     assert "不在当前分支上" in zh.stderr
     unknown = invoke(["-L", str(ledger.root), "history", "REQ-ZZZZZ"])
     assert unknown.exit_code == 1 and "no requirement REQ-ZZZZZ" in unknown.stderr
+
+
+def test_diff_since_a_relative_date_counts_from_as_of(tmp_path: Path) -> None:
+    # report --since -2w counts from --as-of; diff counted from the real today,
+    # so the same command gave another range every day.
+    ledger = new_repo(tmp_path)
+    root = ledger.root
+    old = ledger.create(make(title="Old one")).id
+    _commit_at(root, "2026-11-02T10:00:00Z", "old")
+    new = ledger.create(make(title="New one")).id
+    _commit_at(root, "2026-11-16T10:00:00Z", "new")
+    args = ["-L", str(root), "diff", "--since", "-1w", "-f", "json", "--as-of", "2026-11-20"]
+    data = json.loads(ok(args).stdout)
+    assert data["from"] != "(empty)" and [r["id"] for r in data["added"]] == [new]
+    assert old not in [r["id"] for r in data["added"]]

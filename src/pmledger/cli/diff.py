@@ -349,7 +349,7 @@ def diff(
     chosen = check_format(fmt, FORMATS)
     ledger = open_ledger(ctx)
     repo = Repo.find(ledger.root)
-    revisions = resolve_range(repo, rev_range, since=since)
+    revisions = resolve_range(repo, rev_range, since=since, as_of=as_of)
     result = ledger_diff(ledger, revisions, as_of=as_of, repo=repo)
     if chosen == "json":
         emit_json(result.as_json())

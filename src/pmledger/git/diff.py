@@ -77,12 +77,15 @@ def since_date(repo: Repo, since: str, *, as_of: date | None = None) -> str:
     return since
 
 
-def resolve_range(repo: Repo, spec: str | None, *, since: str | None = None) -> Revisions:
+def resolve_range(
+    repo: Repo, spec: str | None, *, since: str | None = None, as_of: date | None = None
+) -> Revisions:
     """``A..B``, ``A...B`` (from the merge base), ``A`` (against the work tree) or nothing
-    (HEAD against the work tree); ``since`` starts from the last commit before a date."""
+    (HEAD against the work tree); ``since`` starts from the last commit before a date
+    (a relative one counted from ``as_of``, as the report's ``--since`` is)."""
     if since is not None:
         since_text = since
-        since = since_date(repo, since)
+        since = since_date(repo, since, as_of=as_of)
         new = None if spec is None else repo.resolve(spec)
         # The branch as it stood then: its first-parent line. A commit of a
         # side branch made before the date but merged after it was not on
