@@ -1,9 +1,14 @@
 """report --format html laid out by a real browser: headless Chromium measures the page at a
 phone's width and a laptop's (a probe script is added to a copy of the page only; the
-report itself holds no script), so what a reader sees is asserted, not the CSS text."""
+report itself holds no script), so what a reader sees is asserted, not the CSS text.
+
+Headless Chromium never makes a window narrower than 500 px, so the page is laid out in an
+iframe of the wanted width (its own viewport: media queries see 390 px) and the probe
+writes its findings into the host page that --dump-dom prints."""
 
 from __future__ import annotations
 
+import html as markup
 import json
 import re
 import shutil
@@ -22,7 +27,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 
 PROBE = r"""
 <script>
-const r = {};
+const r = {width: window.innerWidth};
 r.pageOverflow = document.documentElement.scrollWidth - window.innerWidth;
 const lines = (range) => new Set([...range.getClientRects()].map(x => Math.round(x.top))).size;
 r.brokenNames = [...document.querySelectorAll('td')]
@@ -44,21 +49,27 @@ r.titleWidths = [...document.querySelectorAll('td.title')].map(e => e.getBoundin
 r.trendWidths = [...document.querySelectorAll('.trend')].map(e => e.getBoundingClientRect().width);
 r.chartText = [...document.querySelectorAll('svg.chart text')]
   .map(t => t.getBoundingClientRect().height).filter(h => h > 0);
-document.body.insertAdjacentHTML('beforeend', '<pre id="probe">' + JSON.stringify(r) + '</pre>');
+parent.document.body.insertAdjacentHTML('beforeend', '<pre id="probe">' + JSON.stringify(r) + '</pre>');
 </script>
 """
 
 
 def measure(tmp_path: Path, html: str, width: int) -> dict[str, Any]:
     """The probe's measurements of the page laid out in a window ``width`` pixels wide."""
+    probed = markup.escape(html.replace("</body>", PROBE + "</body>"), quote=True)
     page = tmp_path / f"probe-{width}.html"
-    page.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    page.write_text(
+        '<!DOCTYPE html><body style="margin:0">'
+        f'<iframe style="width:{width}px;height:900px;border:0" srcdoc="{probed}"></iframe>'
+        "</body>",
+        encoding="utf-8",
+    )
     run = subprocess.run(
         [
             str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--window-size={width},900", "--dump-dom", page.as_uri(),
+            "--window-size=1200,900", "--dump-dom", page.as_uri(),
         ],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -66,6 +77,7 @@ def measure(tmp_path: Path, html: str, width: int) -> dict[str, Any]:
     found = re.search(r'<pre id="probe">(\{.*?)</pre>', run.stdout, re.S)
     assert found, run.stdout[-2000:]
     result: dict[str, Any] = json.loads(found.group(1))
+    assert result["width"] == width
     return result
 
 
