@@ -182,3 +182,14 @@ def test_report_changes_say_where_a_deadline_or_owner_moved(
     # A Chinese reader reads field names in Chinese, never the file's keys.
     assert "截止日期：— → 2026-12-19" in zh and "负责人：— → 赵磊" in zh
     assert "已修改：标签" in zh and "due" not in zh and "owner" not in zh
+
+
+def test_report_sprint_named_as_sprint_show_accepts_it(history: dict[str, str]) -> None:
+    # Typed in another case, the sprint is found in git as well as in the files.
+    text = ok(["report", "--as-of", "2026-11-20", "--sprint", "s1"]).stdout
+    assert "## Sprint review: S1" in text
+    assert f"| `{history['c']}` |" in text and "unknown (no git history)" not in text
+    # A sprint nobody has is refused with the ones there are, never silently left out.
+    result = invoke(["report", "--as-of", "2026-11-20", "--sprint", "S9"])
+    assert result.exit_code == 1 and "Sprint review" not in result.stdout
+    assert "no requirement is assigned to sprint 'S9' (sprints: S1)" in result.stderr

@@ -108,7 +108,7 @@ def report(
     warn_unknown_values(flt, loaded.requirements)
     chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
     scope_parts = [*flt.departments, *flt.requesters]
-    review = _sprint_review(ledger, chosen, sprint)
+    review = _sprint_review(ledger, chosen, sprint, loaded.requirements)
     # The words the core writes into the report (ranking reasons, dates, the
     # recent changes) are in the report's language, which --lang may make
     # differ from the run's.
@@ -146,16 +146,21 @@ def report(
 
 
 def _sprint_review(
-    ledger: Ledger, reqs: list[Requirement], name: str | None
+    ledger: Ledger, reqs: list[Requirement], name: str | None, everything: list[Requirement]
 ) -> SprintReview | None:
     from pmledger.errors import NotFoundError
-    from pmledger.sprints import review, sprint_names
+    from pmledger.sprints import find_sprint, review, sprint_names
 
     names = sprint_names(reqs)
     if name is None:
         if not names:
             return None
         name = names[-1]
+    else:
+        # The name as the ledger spells it (2026-s48, a prefix), so git finds when it
+        # started; a sprint no requirement has is refused as `sprint show` refuses it,
+        # not left out of the report without a word.
+        name = find_sprint(name, everything)
     from pmledger.report.history import sprint_history
 
     started, added = sprint_history(ledger, name)
