@@ -37,8 +37,14 @@ if TYPE_CHECKING:
 def report(
     ctx: typer.Context,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="markdown (default) or html.")
-    ] = "markdown",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="markdown or html (default: from the --output suffix, else markdown).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -96,6 +102,11 @@ def report(
     from pmledger.report.data import ReportOptions, build_report
     from pmledger.report.labels import labels
 
+    if fmt is None:
+        # `-o report.html` is a page to open in a browser, not markdown in disguise
+        # (as `export -o x.xlsx` is a workbook).
+        suffix = output.suffix.lower() if output else ""
+        fmt = "html" if suffix in (".html", ".htm") else "markdown"
     fmt = check_format(fmt, ("markdown", "md", "html"))
     if lang is None:
         lang = i18n.active_language()
