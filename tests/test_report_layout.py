@@ -46,6 +46,8 @@ while (walk.nextNode()) {
   }
 }
 r.titleWidths = [...document.querySelectorAll('td.title')].map(e => e.getBoundingClientRect().width);
+r.scrolled = [...document.querySelectorAll('.scroll')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1).length;
 r.trendWidths = [...document.querySelectorAll('.trend')].map(e => e.getBoundingClientRect().width);
 r.chartText = [...document.querySelectorAll('svg.chart text')]
   .map(t => t.getBoundingClientRect().height).filter(h => h > 0);
@@ -97,6 +99,22 @@ def test_a_phone_reads_the_chinese_report_without_the_page_scrolling_sideways(
     assert phone["brokenNames"] == []
     # Chart text is drawn at a legible size, not shrunk with the chart to a third.
     assert min(phone["chartText"]) >= 8.5
+
+
+URL = (
+    "https://erp.example.com/finance/reports/receivables/aging?region=EMEA&customer_tier=gold"
+    "&include_closed=false&format=xlsx&sort=due_date"
+)
+
+
+def test_a_laptop_never_scrolls_a_table_sideways_even_for_a_url_title(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    ok(["add", URL, "--no-input", "-p", "critical", "-d", "财务部", "--due", "2026-11-25"])
+    html = ok(["report", "--as-of", AS_OF, "--format", "html"]).stdout
+    laptop = measure(tmp_path, html, 1100)
+    assert laptop["pageOverflow"] <= 0 and laptop["scrolled"] == 0
+    phone = measure(tmp_path, html, 390)
+    assert phone["pageOverflow"] <= 0
 
 
 def test_kpi_trend_cards_are_one_width_whatever_the_goal_title(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ body { margin:0; color:var(--ink); background:#fff; line-height:1.45; font-size:
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
   "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
   "Source Han Sans SC", "WenQuanYi Micro Hei", "Noto Sans", sans-serif; }
-main { max-width: 1040px; margin: 0 auto; padding: 24px 28px 40px; }
+main { max-width: 1040px; margin: 0 auto; padding: 24px 28px 40px; overflow-wrap: anywhere; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 19px; margin: 34px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 15px; margin: 18px 0 6px; }
@@ -52,6 +52,10 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 13px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line);
   vertical-align: top; overflow-wrap: break-word; }
+/* A long URL or an unspaced run may break anywhere in a title or a text, which keep a
+   readable minimum width; other cells break between words only, so a table that needs more
+   room scrolls in its box instead of squeezing words apart. */
+td.title, td.text { overflow-wrap: anywhere; }
 td.title { min-width: 13em; }
 td.text { min-width: 10em; }
 td.name { word-break: keep-all; }
