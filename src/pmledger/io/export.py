@@ -53,7 +53,13 @@ def export_bytes(
 def write_file(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically: a reader never sees half a file."""
     folder = path.parent if str(path.parent) else Path(".")
-    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        # Not the temporary file's name, which means nothing to the reader.
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
