@@ -22,6 +22,7 @@ import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from pmledger import i18n
+from pmledger.cli import typed_options
 from pmledger.cli.usage_errors import TYPED, translate_click_error
 from pmledger.i18n import N_
 
@@ -217,6 +218,7 @@ def plain_placeholders(group: Any) -> None:
     group._pmledger_plain = True
     ledger = next((p for p in group.params if p.name == "ledger"), None)
     for command in _commands(group):
+        typed_options.accept(command)
         command.context_class = TranslatingContext
         command.get_help_option = functools.partial(_plain_help_option, command.get_help_option)
         for param in command.params:
