@@ -193,7 +193,26 @@ def _plain_help_option(original: Callable[[Any], Any], ctx: Any) -> Any:
         option.__class__ = PlainOption
     if option is not None:
         option.help = i18n.translate(HELP_OPTION_HELP)
+        if not isinstance(option.callback, functools.partial):
+            option.callback = functools.partial(_help_reader_left, option.callback)
     return option
+
+
+def _help_reader_left(show: Callable[..., Any], ctx: Any, param: Any, value: Any) -> Any:
+    """Show --help; when the reader has left (`pmledger --help | head -3`),
+    succeed, as a command does when its output is cut short."""
+    try:
+        return show(ctx, param, value)
+    except BrokenPipeError:
+        from pmledger.cli.errors import quiet_stdout
+
+        quiet_stdout()
+    except SystemExit as exc:
+        # rich's Console.on_broken_pipe: stdout already sent to /dev/null,
+        # then SystemExit(1), the one way showing help exits by itself.
+        if exc.code != 1:
+            raise
+    ctx.exit(0)
 
 
 def _ledger_after_command(ctx: Any, param: Any, value: Any) -> None:
