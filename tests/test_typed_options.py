@@ -93,3 +93,50 @@ def test_the_one_dash_error_in_chinese(root: Path) -> None:
     assert_clean_error(result, 2)
     assert "-all" in result.stderr and "--all" in result.stderr
     assert "没有" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "example"),
+    [
+        (["--format", "json", "list"], "pmledger list --format json"),
+        (["--format=json", "list"], "pmledger list --format=json"),
+        (["-a", "list"], "pmledger list -a"),
+        (["goal", "--kpi", "NPS", "add"], "pmledger goal add --kpi NPS"),
+    ],
+)
+def test_an_option_of_the_command_typed_before_it_says_where_it_goes(
+    root: Path, args: list[str], example: str
+) -> None:
+    # click said only "No such option: --format".
+    result = invoke(args)
+    assert_clean_error(result, 2)
+    assert f"goes after the command: {example}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "example"),
+    [
+        (["list", "--debug"], "pmledger --debug list"),
+        (["goal", "list", "--debug"], "pmledger --debug goal list"),
+        (["list", "--version"], "pmledger --version"),
+    ],
+)
+def test_a_flag_of_pmledger_typed_after_the_command_says_where_it_goes(
+    root: Path, args: list[str], example: str
+) -> None:
+    result = invoke(args)
+    assert_clean_error(result, 2)
+    assert f"goes before the command: {example}" in " ".join(result.stderr.split())
+
+
+def test_where_an_option_goes_in_chinese(root: Path) -> None:
+    result = invoke(["--lang", "zh", "--format", "json", "list"])
+    assert_clean_error(result, 2)
+    assert "--format 要放在命令之后" in result.stderr
+    assert "--debug 要放在命令之前" in invoke(["--lang", "zh", "list", "--debug"]).stderr
+
+
+def test_an_unknown_option_before_the_command_is_still_click_s_error(root: Path) -> None:
+    result = invoke(["--nonsense", "list"])
+    assert_clean_error(result, 2)
+    assert "No such option: --nonsense" in result.stderr

@@ -23,6 +23,7 @@ from typing import Any
 
 import typer
 
+from pmledger.i18n import _
 from pmledger.text import ascii_forms
 
 # Hyphen, non-breaking hyphen, figure/en/em dash, horizontal bar, minus sign,
@@ -119,7 +120,7 @@ def read_typed(command: Any, ctx: Any, args: list[str], *, group: bool) -> list[
     """
     if ctx.resilient_parsing:
         return args
-    if all(a.isascii() and not _single_dash_word(a) for a in args):
+    if not group and all(a.isascii() and not _single_dash_word(a) for a in args):
         return args  # what click reads as typed: nothing to look up
     names = _options(command, ctx)
     out: list[str] = []
@@ -147,7 +148,30 @@ def read_typed(command: Any, ctx: Any, args: list[str], *, group: bool) -> list[
             out[-1:] = _command_word(command, ctx, token)
             out.extend(args[index:])
             break
+        elif param is None and group:
+            _check_misplaced(command, ctx, token, args[index : index + 2])
     return out
+
+
+def _check_misplaced(group: Any, ctx: Any, token: str, following: list[str]) -> None:
+    """``pmledger --format json list``: an option of the command typed before it,
+    where click said only "No such option: --format"."""
+    name = token.partition("=")[0]
+    for word in following:
+        command = None if word.startswith("-") else group.get_command(ctx, word)
+        if command is None:
+            continue
+        param = _options(command, ctx).get(name)
+        if param is None:
+            return
+        words = [word, token]
+        if "=" not in token and _takes_value(param) and following[0] != word:
+            words.append(following[0])
+        example = " ".join([ctx.command_path, *words])
+        raise _click_errors().UsageError(
+            _("{option} goes after the command: {example}").format(option=name, example=example),
+            ctx=ctx,
+        )
 
 
 def _command_word(group: Any, ctx: Any, token: str) -> list[str]:
