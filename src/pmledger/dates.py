@@ -106,12 +106,28 @@ def parse_date(text: str, *, as_of: date) -> date:
             _("{text!r} is beyond the calendar (year 9999)").format(text=text)
         ) from None
     if found is None:
+        suggestion = _date_word_like(value)
+        if suggestion is not None:
+            raise InvalidValueError(
+                _("cannot read {text!r} as a date; did you mean {suggestion!r}?").format(
+                    text=text, suggestion=suggestion
+                )
+            )
         raise InvalidValueError(
             _("cannot read {text!r} as a date; expected {forms}").format(
                 text=text, forms=date_help()
             )
         )
     return found
+
+
+def _date_word_like(value: str) -> str | None:
+    """The English date word a mistyped word was meant to be (``tomorow``, ``firday``)."""
+    if not value.isascii() or not value.isalpha():
+        return None
+    from pmledger.text import closest
+
+    return closest(value, ["today", "tomorrow", "yesterday", "eow", "eom", *_WEEKDAYS])
 
 
 def _parse_english(value: str, as_of: date) -> date | None:

@@ -184,6 +184,16 @@ def check_priority(text: str) -> object:
     try:
         return parse_priority(text)
     except ValueError:
+        from pmledger.ledger.model import PRIORITY_ALIASES
+        from pmledger.text import closest
+
+        suggestion = closest(text, PRIORITY_ALIASES)
+        if suggestion is not None:
+            raise InvalidValueError(
+                _("{text!r} is not a priority; did you mean {suggestion!r}?").format(
+                    text=text, suggestion=suggestion
+                )
+            ) from None
         raise InvalidValueError(
             _(
                 "{text!r} is not a priority; type critical, high, medium or low "
