@@ -150,7 +150,21 @@ def read_typed(command: Any, ctx: Any, args: list[str], *, group: bool) -> list[
             break
         elif param is None and group:
             _check_misplaced(command, ctx, token, args[index : index + 2])
+        if group and token in _COMPLETION and args[index : index + 1] in ([s] for s in _SHELLS):
+            _complete_for(names[token], ctx, args[index])
     return out
+
+
+# With shellingham installed, Typer's completion options are flags for the
+# shell it detects: `pmledger --show-completion zsh` printed the script of
+# the shell it ran in (bash) and `--install-completion zsh` edited ~/.bashrc.
+_COMPLETION = ("--install-completion", "--show-completion")
+_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def _complete_for(param: Any, ctx: Any, shell: str) -> None:
+    """Run Typer's own completion option for the shell named (it exits)."""
+    param.callback(ctx, param, shell)
 
 
 def _check_misplaced(group: Any, ctx: Any, token: str, following: list[str]) -> None:
