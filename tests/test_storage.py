@@ -737,3 +737,14 @@ def test_a_rewrite_keeps_the_file_s_permissions(ledger: Ledger) -> None:
         req = ledger.load(req.id)
     fresh = ledger.create(make(title="New file"))
     assert ledger.path_for(fresh.id).stat().st_mode & 0o777 == 0o644
+
+
+def test_an_export_onto_a_folder_names_the_folder(tmp_path: Path) -> None:
+    from pmledger.io.export import write_file
+
+    target = tmp_path / "out" / "requirements"
+    target.mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as raised:
+        write_file(target, b"id\n")
+    assert raised.value.filename == str(target)
+    assert list(target.parent.iterdir()) == [target]  # no temporary file left behind
