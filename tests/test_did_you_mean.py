@@ -91,3 +91,27 @@ def test_the_word_meant_in_chinese(root: Path) -> None:
     assert_clean_error(result, 2)
     assert "你是不是想用 '已完成'" in result.stderr
     i18n.reset()
+
+
+def test_an_import_s_misspelt_headers_get_the_map_that_imports_them(
+    root: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "sheet.csv"
+    source.write_text("titel,prio\n客户列表导出,high\n", encoding="utf-8")
+    result = invoke(["import", str(source), "--dry-run"])
+    assert 'did you mean --map "titel=title" --map "prio=priority"?' in result.stderr
+    # Taking the hint imports the row.
+    assert (
+        invoke(["import", str(source), "--map", "titel=title", "--map", "prio=priority"]).exit_code
+        == 0
+    )
+
+
+def test_an_import_never_suggests_a_field_a_column_already_fills(
+    root: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "sheet.csv"
+    source.write_text("title,priority,prio\nA,high,x\n", encoding="utf-8")
+    result = invoke(["import", str(source), "--dry-run"])
+    assert "ignored columns prio" in result.stderr
+    assert "did you mean" not in result.stderr  # not `prio=sprint`
