@@ -179,10 +179,11 @@ def test_a_ledger_option_inside_a_ledger_names_the_ledger(tmp_path: Path, inside
     # a second ledger inside the first.
     root = make_ledger(tmp_path)
     os.chdir(tmp_path)
-    for args, env in (
+    cases: list[tuple[list[str], dict[str, str | None] | None]] = [
         (["-L", str(root / inside), "list"], None),
         (["list"], {"PMLEDGER_DIR": str(root / inside)}),
-    ):
+    ]
+    for args, env in cases:
         result = invoke(args, env=env)
         assert_clean_error(result, 1)
         assert f"inside the ledger {root}; point it to {root}" in " ".join(result.stderr.split())
