@@ -140,3 +140,17 @@ def test_an_unknown_option_before_the_command_is_still_click_s_error(root: Path)
     result = invoke(["--nonsense", "list"])
     assert_clean_error(result, 2)
     assert "No such option: --nonsense" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "meant"),
+    [(["help"], "--help"), (["version"], "--version"), (["goal", "help"], "--help")],
+)
+def test_an_option_typed_as_a_command_names_the_option(
+    root: Path, args: list[str], meant: str
+) -> None:
+    # click said only "No such command 'help'." (nothing close to suggest).
+    result = invoke(args)
+    assert_clean_error(result, 2)
+    assert f"Did you mean '{meant}'?" in result.stderr
+    assert f"你是不是想用 '{meant}'" in invoke(["--lang", "zh", *args]).stderr

@@ -194,10 +194,23 @@ def _command_word(group: Any, ctx: Any, token: str) -> list[str]:
     word = token.strip(IDEOGRAPHIC_SPACE)
     head, _space, tail = word.partition(IDEOGRAPHIC_SPACE)
     if word == token and not tail:
+        _check_option_as_command(group, ctx, token)
         return [token]
     if group.get_command(ctx, head) is None:
         return [token]
     return [head, tail] if tail else [head]
+
+
+def _check_option_as_command(group: Any, ctx: Any, word: str) -> None:
+    """``pmledger help``, ``pmledger version``: the option meant, where typer
+    found no command name close enough to suggest."""
+    if not word.isalpha() or group.get_command(ctx, word) is not None:
+        return
+    if f"--{word}" in _options(group, ctx):
+        # click's own sentence, so that it is translated with the others.
+        raise _click_errors().UsageError(
+            f"No such command {word!r}. Did you mean '--{word}'?", ctx=ctx
+        )
 
 
 def accept(command: Any) -> None:
