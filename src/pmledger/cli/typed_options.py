@@ -10,9 +10,11 @@ option it spells, but only when, so read, it names an option of the command
 being parsed (or, before a command, a command): a title or a value that
 happens to start with a dash stays as typed.
 
-``-help`` (one dash) is click's cluster of short options ``-h -e -l -p``
-and failed as "No such option: -e"; when the cluster does not parse and
-``--help`` exists, the error names what was typed and the option meant.
+Where click's error would not say what was meant, the line is refused
+naming it: ``-help`` (click's cluster ``-h -e -l -p``: "No such option:
+-e"), a command's option typed before the command (``pmledger --format json
+list``), an option typed as a command (``pmledger help``), and a shell named
+after ``--show-completion`` is the shell served.
 """
 
 from __future__ import annotations
