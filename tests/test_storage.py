@@ -667,6 +667,49 @@ def test_the_write_lock_is_reentrant_within_a_process(ledger: Ledger) -> None:
     assert lock_path(ledger.root) not in _HELD
 
 
+def test_the_write_lock_makes_another_thread_wait(ledger: Ledger) -> None:
+    # flock serialises processes only: a library caller's second thread used to
+    # find the lock "held" (re-entrant) and walk in, dropping the first's change.
+    import threading
+
+    entered = threading.Event()
+
+    def other() -> None:
+        with ledger.write_lock():
+            entered.set()
+
+    with ledger.write_lock():
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert not entered.wait(0.2)  # without the lock it enters at once
+    thread.join(timeout=60)
+    assert entered.is_set()
+
+
+def test_threads_writing_under_the_write_lock_lose_no_change(ledger: Ledger) -> None:
+    import threading
+    from datetime import UTC, datetime
+
+    from pmledger.changes import with_note
+    from pmledger.ledger.locking import _HELD, lock_path
+
+    rid = ledger.create(make(title="counter")).id
+
+    def writer(n: int) -> None:
+        for k in range(10):
+            with ledger.write_lock():
+                current = ledger.load(rid)
+                ledger.save(with_note(current, f"{n}-{k}", by="t", at=datetime.now(UTC)))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(ledger.load(rid).notes) == 40
+    assert lock_path(ledger.root) not in _HELD
+
+
 def test_title_store_sees_the_files_a_git_checkout_replaced(ledger: Ledger) -> None:
     # A checkout replaces files by rename (new inodes) and rewrites git's
     # index: the duplicate check must see the checked-out title, not the old one.
