@@ -667,6 +667,43 @@ def test_the_write_lock_is_reentrant_within_a_process(ledger: Ledger) -> None:
     assert lock_path(ledger.root) not in _HELD
 
 
+@pytest.mark.parametrize(
+    ("update", "field"),
+    [
+        ({"effort": -5}, "effort"),
+        ({"due": "tomorrow"}, "due"),
+        ({"title": ""}, "title"),
+        ({"tags": "crm"}, "tags"),
+        ({"priority": "bogus"}, "priority"),  # was an AttributeError from the serialiser
+    ],
+)
+def test_writes_refuse_what_model_copy_let_through(
+    ledger: Ledger, update: dict[str, Any], field: str
+) -> None:
+    # model_copy(update=...) does not validate: the ledger must not write a
+    # file it cannot read back.
+    saved = ledger.create(make(title="kept"))
+    path = ledger.path_for(saved.id)
+    before = path.read_bytes()
+    bad = saved.model_copy(update=update)
+    with pytest.raises(InvalidValueError, match=rf"^{saved.id}: {field} "):
+        ledger.save(bad)
+    assert path.read_bytes() == before
+    with pytest.raises(InvalidValueError, match=field):
+        ledger.create(bad)
+    with pytest.raises(InvalidValueError, match=field):
+        ledger.create_many([make(title="fine"), bad])
+    assert ledger.file_ids() == [saved.id]
+
+
+def test_writes_validate_what_model_copy_gave_as_text(ledger: Ledger) -> None:
+    saved = ledger.create(make(title="dated"))
+    ledger.save(saved.model_copy(update={"due": "2026-12-01", "priority": "high"}))
+    again = ledger.load(saved.id)
+    assert again.due == date(2026, 12, 1)
+    assert again.priority == "high"
+
+
 def test_the_write_lock_makes_another_thread_wait(ledger: Ledger) -> None:
     # flock serialises processes only: a library caller's second thread used to
     # find the lock "held" (re-entrant) and walk in, dropping the first's change.
