@@ -463,6 +463,35 @@ def test_title_store_survives_a_torn_journal_and_compacts(
     assert store.journal.read_bytes() == b""  # folded into the snapshot
 
 
+def test_title_store_keeps_a_save_made_while_it_was_rebuilt(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A library caller's thread saves while another builds the store: the
+    # rebuild read the old file, then its snapshot replaced the journal line
+    # of the save, and the old title stayed until the next git checkout.
+    import threading
+
+    req = ledger.create(make(title="Old title"))
+    original = Ledger.summary_table
+    writers: list[threading.Thread] = []
+
+    def read_then_let_another_thread_save(self: Ledger, **kwargs: Any) -> Any:
+        found = original(self, **kwargs)
+        writer = threading.Thread(
+            target=ledger.save, args=(req.model_copy(update={"title": "New title"}),)
+        )
+        writer.start()
+        writers.append(writer)
+        writer.join(0.3)  # without the store's lock it finishes here, before the snapshot
+        return found
+
+    monkeypatch.setattr(Ledger, "summary_table", read_then_let_another_thread_save)
+    ledger.titles()
+    monkeypatch.setattr(Ledger, "summary_table", original)
+    writers[0].join(60)
+    assert _titles(ledger) == {req.id: ("New title", "proposed")}
+
+
 def test_titles_like_serves_the_same_entries_as_titles(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:

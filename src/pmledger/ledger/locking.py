@@ -51,7 +51,14 @@ def lock_path(root: Path) -> Path:
 @contextlib.contextmanager
 def write_lock(root: Path) -> Iterator[None]:
     """Hold the ledger's write lock (waiting for another writer to finish)."""
-    path = lock_path(root)
+    with hold(lock_path(root)):
+        yield
+
+
+@contextlib.contextmanager
+def hold(path: Path) -> Iterator[None]:
+    """Hold the lock file ``path`` against other processes and other threads
+    (re-entrant within a thread)."""
     with _thread_lock(path), _file_lock(path):
         yield
 
