@@ -380,3 +380,28 @@ def test_dead_code_is_gone() -> None:
     assert not hasattr(scoring.Dependencies, "is_blocking")
     assert not hasattr(LoadResult, "by_id")
     assert isinstance(Filter(), Filter)
+
+
+def test_a_naive_datetime_from_a_caller_is_refused(settings: Settings) -> None:
+    # datetime.now() is local time; the model reads a naive stamp as UTC, so
+    # a caller's note or creation time was off by the local offset.
+    from pmledger.errors import InvalidValueError
+
+    naive = datetime(2026, 1, 1, 9, 30)
+    with pytest.raises(InvalidValueError, match=r"^created must carry its UTC offset"):
+        changes.new_requirement("t", settings=settings, created=naive, as_of=date(2026, 1, 1))
+    req = changes.new_requirement(
+        "t", settings=settings, created=naive.replace(tzinfo=UTC), as_of=date(2026, 1, 1)
+    )
+    with pytest.raises(InvalidValueError, match=r"^at must carry its UTC offset"):
+        changes.with_note(req, "hello", by="Li", at=naive)
+
+
+def test_a_note_author_that_is_not_text_is_an_invalid_value(settings: Settings) -> None:
+    from pmledger.errors import InvalidValueError
+
+    req = changes.new_requirement(
+        "t", settings=settings, created=datetime(2026, 1, 1, tzinfo=UTC), as_of=date(2026, 1, 1)
+    )
+    with pytest.raises(InvalidValueError, match=r"^notes\.by must be text"):
+        changes.with_note(req, "hello", by=None, at=datetime(2026, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
