@@ -405,3 +405,19 @@ def test_a_note_author_that_is_not_text_is_an_invalid_value(settings: Settings) 
     )
     with pytest.raises(InvalidValueError, match=r"^notes\.by must be text"):
         changes.with_note(req, "hello", by=None, at=datetime(2026, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
+
+
+def test_requirement_from_words_every_problem_without_pydantic() -> None:
+    from pmledger.errors import InvalidValueError
+
+    data = {"id": "REQ-AAAAA", "title": "", "status": "proposed", "priority": "bogus"}
+    with pytest.raises(InvalidValueError) as caught:
+        changes.requirement_from({**data, "created": "2026-01-01T00:00:00Z", "effort": -1})
+    text = str(caught.value)
+    assert text.startswith("title must not be empty; priority must be one of")
+    assert "effort must be at least 0, got -1" in text
+    assert "pydantic" not in text and "validation error" not in text
+    ok = changes.requirement_from(
+        {**data, "title": "x", "priority": "high", "created": "2026-01-01"}
+    )
+    assert ok.priority == "high"

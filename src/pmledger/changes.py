@@ -41,6 +41,16 @@ REQUIRED = tuple(f for f in SETTABLE if Requirement.model_fields[f].is_required(
 Resolver = Callable[[str], str]
 
 
+def requirement_from(data: Mapping[str, Any]) -> Requirement:
+    """A requirement from its fields as a file holds them (``Requirement.model_validate``
+    in people's words): :class:`InvalidValueError` naming each field that is wrong.
+
+    For data from elsewhere (a form, JSON); the ledger checks the status and
+    the ID when it writes.
+    """
+    return _validate(dict(data))
+
+
 def _validate(data: dict[str, Any]) -> Requirement:
     req = evident_requirement(data)  # without the validator when nothing needs checking
     if req is not None:
