@@ -356,7 +356,6 @@ def test_a_report_as_of_a_date_shows_the_kpi_as_it_was_then(tmp_path: Path) -> N
     assert "4.8" not in early and "4.6" not in early  # no reading yet then
 
 
-<<<<<<< HEAD
 def test_an_empty_ledger_says_nothing_under_by_department(root: Path) -> None:
     md = ok(["report", "--as-of", AS_OF, "--no-pager"]).stdout
     assert "## By department\n\nNothing.\n" in md
@@ -387,7 +386,8 @@ def test_report_to_an_html_file_is_a_page_without_format(tmp_path: Path) -> None
     # An explicit --format wins over the suffix.
     ok(["report", "--as-of", AS_OF, "-f", "markdown", "-o", "raw.html"])
     assert (tmp_path / "acme" / "raw.html").read_text(encoding="utf-8").startswith("# ")
-=======
+
+
 def test_a_library_report_speaks_one_language(example: Ledger) -> None:
     # Without the CLI's `using` around it, the reasons (worded when the data
     # is built) and the expected sprint (worded while rendering) followed the
@@ -414,4 +414,3 @@ def test_a_library_report_speaks_one_language(example: Ledger) -> None:
     assert "Requirements progress report" in english and "due: " in english
     assert "sprint S24" in english and "需求进展报告" not in english
     assert "迭代 S24" in render_html(en, lang="zh")  # worded while rendering
->>>>>>> main
