@@ -19,6 +19,7 @@ from pmledger.dates import parse_date
 from pmledger.errors import InvalidValueError
 from pmledger.i18n import _
 from pmledger.i18n.labels import resolve_status
+from pmledger.ledger.fastread import tomllib_loads
 from pmledger.ledger.model import (
     DATE_FIELDS,
     KNOWN_FIELDS,
@@ -219,7 +220,7 @@ def _unknown_field(key: str, settings: Settings) -> str:
 def _scalar(text: str) -> Any:
     """A custom field's value: a TOML literal when it is one, else the text."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        return tomllib_loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
 

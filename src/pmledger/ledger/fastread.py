@@ -198,6 +198,48 @@ def toml(text: str) -> dict[str, Any]:
     data = loads(text)
     if data is not None:
         return data
+    return tomllib_loads(text)
+
+
+# How deep tables and arrays may nest in a file (a requirement needs 3).
+MAX_DEPTH = 32
+
+
+def _depth_below(data: object, limit: int) -> bool:
+    """Whether ``data`` nests fewer than ``limit`` tables and arrays deep."""
+    level: list[object] = [data]
+    for _level in range(limit):
+        deeper: list[object] = []
+        for value in level:
+            if isinstance(value, dict):
+                deeper.extend(value.values())
+            elif isinstance(value, list):
+                deeper.extend(value)
+        if not deeper:
+            return True
+        level = deeper
+    return False
+
+
+def tomllib_loads(text: str) -> dict[str, Any]:
+    """``tomllib.loads(text)``, with a value nested deeper than Python's stack
+    (``x = [[[[…]]]]``, one hostile file in a pull request) refused as a
+    TOMLDecodeError like any other syntax problem, not a RecursionError."""
+    import sys
     import tomllib
 
-    return tomllib.loads(text)
+    try:
+        data = tomllib.loads(text)
+        if _depth_below(data, MAX_DEPTH):
+            return data
+    except RecursionError:
+        pass
+    # Deeper than any record needs, and than the serialisers that write and
+    # show it can follow (they would fail with a RecursionError later).
+    from pmledger.i18n import _
+
+    message = _("values nested more than {limit} levels deep").format(limit=MAX_DEPTH)
+    if sys.version_info >= (3, 14):
+        # Python 3.14 deprecates the one-argument form and adds the position.
+        raise tomllib.TOMLDecodeError(message, text, 0)
+    raise tomllib.TOMLDecodeError(message)

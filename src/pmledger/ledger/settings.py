@@ -136,6 +136,28 @@ class LedgerSettings(_Strict):
             )
         return value
 
+    @field_validator("requirements_dir")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        # A pmledger.toml arrives with a cloned repository or a pull request:
+        # "../x" or "/home/me/x" would make add, import and fmt write (and
+        # remove delete) files outside the ledger.
+        from pathlib import PurePosixPath, PureWindowsPath
+
+        windows = PureWindowsPath(value)
+        if (
+            PurePosixPath(value).is_absolute()
+            or windows.anchor
+            or ".." in windows.parts
+            or ".." in PurePosixPath(value).parts
+        ):
+            raise ValueError(
+                _(
+                    "must be a folder inside the ledger (a relative path without ..), got {value!r}"
+                ).format(value=value)
+            )
+        return value
+
     @field_validator("statuses")
     @classmethod
     def _workflow(cls, value: list[str]) -> list[str]:
@@ -259,12 +281,13 @@ def load_settings(root: Path) -> Settings:
             return cached
     import tomllib
 
+    from pmledger.ledger.fastread import tomllib_loads
     from pmledger.ledger.fileformat import field_line
     from pmledger.ledger.validation import describe
 
     try:
         text = path.read_text(encoding="utf-8-sig")
-        data = tomllib.loads(text)
+        data = tomllib_loads(text)
     except FileNotFoundError:
         raise ConfigError(_("{path}: not found").format(path=path)) from None
     except tomllib.TOMLDecodeError as exc:

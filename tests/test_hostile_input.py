@@ -1,0 +1,99 @@
+"""Folders received from others (a clone, a pull request branch) cannot make
+pmledger write outside the ledger or crash with an internal error."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pmledger.ledger.settings import CONFIG_NAME
+
+from .cli_helpers import add, invoke, ok, req_path
+
+
+def _requirements_dir(root: Path, value: str) -> None:
+    config = root / CONFIG_NAME
+    text = config.read_text(encoding="utf-8")
+    assert 'requirements_dir = "requirements"' in text
+    config.write_text(
+        text.replace('requirements_dir = "requirements"', f"requirements_dir = {value!r}"),
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize(
+    "folder", ["../outside", "a/../../outside", "{absolute}", "..\\outside", "C:\\outside"]
+)
+def test_a_requirements_dir_outside_the_ledger_is_refused(
+    root: Path, tmp_path: Path, folder: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "REQ-ZZZZZ.toml").write_text('id = "REQ-ZZZZZ"\n', encoding="utf-8")
+    _requirements_dir(root, folder.format(absolute=outside))
+    os.chdir(root)
+    for args in (["add", "planted"], ["fmt"], ["list"]):
+        result = invoke(args)
+        assert result.exit_code == 1, (args, result.stdout, result.stderr)
+        assert "requirements_dir must be a folder inside the ledger" in result.stderr
+    assert sorted(p.name for p in outside.iterdir()) == ["REQ-ZZZZZ.toml"]
+    assert (outside / "REQ-ZZZZZ.toml").read_text(encoding="utf-8") == 'id = "REQ-ZZZZZ"\n'
+
+
+def test_a_requirements_dir_in_a_subfolder_still_works(root: Path) -> None:
+    _requirements_dir(root, "docs/requirements")
+    os.chdir(root)
+    req_id = add("Inside")
+    assert (root / "docs" / "requirements" / f"{req_id}.toml").is_file()
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [40, 300, 100_000])
+def test_values_nested_deeply_are_a_file_problem_not_an_internal_error(
+    root: Path, depth: int
+) -> None:
+    os.chdir(root)
+    good = add("Fine")
+    path = req_path(root, "REQ-DEEPA")
+    path.write_text(
+        'id = "REQ-DEEPA"\ntitle = "t"\nstatus = "proposed"\npriority = "high"\n'
+        f"created = 2026-01-01\nx = {_nested(depth)}\n",
+        encoding="utf-8",
+    )
+    listed = ok(["list"])
+    assert good in listed.stdout
+    assert "REQ-DEEPA.toml: not valid TOML: values nested more than 32 levels deep" in (
+        listed.stderr
+    )
+    for args in (["check"], ["show", "REQ-DEEPA"], ["fmt"], ["set", "REQ-DEEPA", "title=u"]):
+        result = invoke(args)
+        assert result.exit_code == 1, (args, result.stdout, result.stderr, result.exception)
+        assert "nested more than 32 levels deep" in result.stdout + result.stderr
+
+
+def test_a_nested_value_a_record_may_hold_is_still_read(root: Path) -> None:
+    os.chdir(root)
+    path = req_path(root, "REQ-DEEPA")
+    path.write_text(
+        'id = "REQ-DEEPA"\ntitle = "t"\nstatus = "proposed"\npriority = "high"\n'
+        f"created = 2026-01-01\nx = {_nested(30)}\n",
+        encoding="utf-8",
+    )
+    assert "REQ-DEEPA" in ok(["list"]).stdout
+
+
+def test_a_deeply_nested_settings_file_is_a_config_error(root: Path) -> None:
+    config = root / CONFIG_NAME
+    config.write_text(
+        config.read_text(encoding="utf-8") + f"\n[extra]\nx = {_nested(100_000)}\n",
+        encoding="utf-8",
+    )
+    os.chdir(root)
+    result = invoke(["list"])
+    assert result.exit_code == 1, (result.stderr, result.exception)
+    assert "nested more than 32 levels deep" in result.stderr
