@@ -4,6 +4,7 @@ pmledger write outside the ledger or crash with an internal error."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from pmledger.ledger.settings import CONFIG_NAME
 
 from .cli_helpers import add, invoke, ok, req_path
+from .git_helpers import commit_all, git, new_repo
 
 
 def _requirements_dir(root: Path, value: str) -> None:
@@ -97,3 +99,21 @@ def test_a_deeply_nested_settings_file_is_a_config_error(root: Path) -> None:
     result = invoke(["list"])
     assert result.exit_code == 1, (result.stderr, result.exception)
     assert "nested more than 32 levels deep" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_the_repositorys_fsmonitor_command_is_never_run(tmp_path: Path) -> None:
+    # A repository received as an archive brings its .git/config along.
+    ledger = new_repo(tmp_path)
+    os.chdir(ledger.root)
+    req_id = add("Committed")
+    commit_all(ledger.root, "one")
+    ok(["set", req_id, "title=Changed"])
+    marker = tmp_path / "ran"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\necho ran >> '{marker}'\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    git(ledger.root, "config", "core.fsmonitor", str(hook))
+    assert "Changed" in ok(["diff", "HEAD"]).stdout
+    invoke(["remove", req_id])
+    assert not marker.exists()

@@ -16,7 +16,10 @@ from pathlib import Path
 from pmledger.errors import GitError
 from pmledger.i18n import _
 
-_BASE = ("git", "-c", "core.quotepath=off", "--no-pager")
+# core.fsmonitor names a command git runs on `status` and `diff` against the
+# work tree: a repository received as an archive brings its .git/config, and
+# `pmledger diff` or `remove` must not run what it names (it only speeds git up).
+_BASE = ("git", "-c", "core.quotepath=off", "-c", "core.fsmonitor=false", "--no-pager")
 
 
 def _env() -> dict[str, str]:
