@@ -117,3 +117,18 @@ def test_the_repositorys_fsmonitor_command_is_never_run(tmp_path: Path) -> None:
     assert "Changed" in ok(["diff", "HEAD"]).stdout
     invoke(["remove", req_id])
     assert not marker.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="no O_NOFOLLOW on this system")
+def test_a_planted_lock_symlink_makes_no_file_where_it_points(root: Path, tmp_path: Path) -> None:
+    from pmledger.ledger.locking import lock_path
+
+    (root / ".git").mkdir()  # the lock lives in .git/pmledger
+    lock = lock_path(root)
+    lock.parent.mkdir(parents=True)
+    target = tmp_path / "elsewhere" / "made-by-pmledger"
+    target.parent.mkdir()
+    lock.symlink_to(target)
+    os.chdir(root)
+    add("Written without the lock rather than through the link")
+    assert not target.exists()

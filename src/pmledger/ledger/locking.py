@@ -81,7 +81,10 @@ def _file_lock(path: Path) -> Iterator[None]:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # Never through a symlink: .git/pmledger may come from someone else
+        # (a repository received as an archive), and O_CREAT would make the
+        # file the link names, wherever that is.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError:
         # A read-only cache folder: writing goes on unserialised rather than failing.
         yield
