@@ -132,3 +132,31 @@ def test_a_planted_lock_symlink_makes_no_file_where_it_points(root: Path, tmp_pa
     os.chdir(root)
     add("Written without the lock rather than through the link")
     assert not target.exists()
+
+
+@pytest.mark.parametrize("folder", ["requirements", "goals"])
+def test_a_folder_symlinked_outside_the_ledger_is_refused(
+    root: Path, tmp_path: Path, folder: str
+) -> None:
+    # git checks symlinks out: a cloned `requirements -> /somewhere/else`.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(root / folder, ignore_errors=True)
+    (root / folder).symlink_to(outside)
+    os.chdir(root)
+    if folder == "requirements":
+        result = invoke(["add", "Escapes"])
+    else:
+        result = invoke(["goal", "add", "Escapes", "--kpi", "k", "--target", "1"])
+    assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
+    assert f"{root / folder} leads to {outside}, outside the ledger" in result.stderr
+    assert list(outside.iterdir()) == []
+
+
+def test_a_folder_symlinked_inside_the_ledger_still_works(root: Path) -> None:
+    shutil.rmtree(root / "requirements")
+    (root / "kept").mkdir()
+    (root / "requirements").symlink_to(root / "kept")
+    os.chdir(root)
+    req_id = add("Inside")
+    assert (root / "kept" / f"{req_id}.toml").is_file()

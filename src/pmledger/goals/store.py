@@ -26,7 +26,7 @@ from pmledger.goals import fileformat
 from pmledger.goals.errors import GoalFileError, GoalNotFoundError
 from pmledger.goals.model import GOAL_ID, Goal
 from pmledger.ledger.ids import ALPHABET
-from pmledger.ledger.ledger import create_exclusive, write_atomic
+from pmledger.ledger.ledger import create_exclusive, refuse_folder_outside, write_atomic
 from pmledger.text import ascii_forms, fold
 
 GOALS_DIR = "goals"
@@ -98,6 +98,7 @@ class GoalBook:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.folder = root / GOALS_DIR
+        refuse_folder_outside(root, self.folder)
 
     def path_for(self, goal_id: str) -> Path:
         """The file of a goal ID (validated: never a path outside the folder)."""

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from pmledger.errors import (
     AmbiguousIdError,
     CommentsLostError,
+    ConfigError,
     FileProblem,
     InvalidFileError,
     InvalidValueError,
@@ -92,6 +93,31 @@ def _valid(req: Requirement) -> Requirement:
         ) from None
 
 
+def refuse_folder_outside(root: Path, folder: Path) -> None:
+    """Raise :class:`ConfigError` if ``folder`` (a symlink git checked out, say)
+    leads outside the ledger at ``root``: a repository received from someone
+    else must not make pmledger write, or delete, files elsewhere."""
+    # One lstat per component (every start): resolving both paths costs ~0.2 ms.
+    step = root
+    for part in folder.relative_to(root).parts:
+        step = step / part
+        if os.path.islink(step):
+            break
+    else:
+        return  # no symlink below the root: inside, as requirements_dir is checked
+    try:
+        inside = folder.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop: every use of it fails anyway
+        return
+    if not inside:
+        raise ConfigError(
+            _(
+                "{folder} leads to {target}, outside the ledger {root}; "
+                "pmledger only reads and writes files inside it"
+            ).format(folder=folder, target=folder.resolve(), root=root.resolve())
+        )
+
+
 class Ledger:
     """A ledger folder: its settings and its requirement files."""
 
@@ -99,6 +125,7 @@ class Ledger:
         self.root = root
         self.settings = settings if settings is not None else load_settings(root)
         self.requirements_dir = root / self.settings.ledger.requirements_dir
+        refuse_folder_outside(root, self.requirements_dir)
 
     @classmethod
     def discover(cls, explicit: Path | None = None, *, cwd: Path | None = None) -> Ledger:
