@@ -3,6 +3,7 @@ pmledger write outside the ledger or crash with an internal error."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -160,3 +161,27 @@ def test_a_folder_symlinked_inside_the_ledger_still_works(root: Path) -> None:
     os.chdir(root)
     req_id = add("Inside")
     assert (root / "kept" / f"{req_id}.toml").is_file()
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+1", "-1", "@SUM(1)", "\tx", ""])
+def test_a_custom_field_that_would_head_a_formula_column_is_refused(root: Path, name: str) -> None:
+    config = root / CONFIG_NAME
+    text = config.read_text(encoding="utf-8")
+    assert "custom_fields = []" in text
+    config.write_text(
+        text.replace("custom_fields = []", f'custom_fields = ["客户", {json.dumps(name)}]'), "utf-8"
+    )
+    os.chdir(root)
+    result = invoke(["export", "--format", "csv"])
+    assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
+    assert "cannot be a field name" in result.stderr
+    assert result.stdout == ""
+
+
+def test_custom_fields_in_chinese_still_head_their_columns(root: Path) -> None:
+    config = root / CONFIG_NAME
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("custom_fields = []", 'custom_fields = ["客户"]'), "utf-8")
+    os.chdir(root)
+    add("Fine")
+    assert ",客户," in ok(["export", "--format", "csv"]).stdout.splitlines()[0]

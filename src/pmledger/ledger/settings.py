@@ -158,6 +158,23 @@ class LedgerSettings(_Strict):
             )
         return value
 
+    @field_validator("custom_fields")
+    @classmethod
+    def _not_formulas(cls, value: list[str]) -> list[str]:
+        # Each name heads a column of every CSV and XLSX export: "=HYPERLINK(…)"
+        # from a cloned pmledger.toml would be a formula when the sheet is opened.
+        from pmledger.io.columns import FORMULA_START
+
+        for name in value:
+            if not name.strip() or name[0] in FORMULA_START:
+                raise ValueError(
+                    _(
+                        "{name!r} cannot be a field name: it must not be empty nor start "
+                        "with =, +, -, @ or a control character"
+                    ).format(name=name)
+                )
+        return value
+
     @field_validator("statuses")
     @classmethod
     def _workflow(cls, value: list[str]) -> list[str]:
