@@ -185,3 +185,23 @@ def test_custom_fields_in_chinese_still_head_their_columns(root: Path) -> None:
     os.chdir(root)
     add("Fine")
     assert ",客户," in ok(["export", "--format", "csv"]).stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.json", '[{"title": "x", "description": ' + _nested(100_000) + "}]"),
+        ("deep.json", '[{"title": "x", "tags": ' + _nested(200) + "}]"),
+        ("deep.jsonl", '{"title": "x", "x": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}\n"),
+    ],
+)
+def test_an_import_nested_deeply_is_refused_in_words(
+    root: Path, tmp_path: Path, name: str, text: str
+) -> None:
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    os.chdir(root)
+    result = invoke(["import", str(source)])
+    assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
+    assert "values nested more than 32 levels deep" in result.stderr
+    assert not list((root / "requirements").glob("*.toml"))

@@ -33,6 +33,24 @@ def dumps(reqs: Iterable[Requirement], *, lines: bool = False) -> bytes:
     return ("[\n" + ",\n".join(items) + "\n]\n").encode("utf-8")
 
 
+def _parsed(text: str, *, name: str) -> Any:
+    """``json.loads(text)``, refusing values nested deeper than a record file
+    may hold (a RecursionError from ``[[[[…]]]]``, or a value that every
+    later step would fail on)."""
+    from pmledger.ledger.fastread import MAX_DEPTH, depth_below
+
+    try:
+        parsed = json.loads(text)
+        # +1: the array of records around them.
+        if depth_below(parsed, MAX_DEPTH + 1):
+            return parsed
+    except RecursionError:
+        pass
+    raise ImportFileError(
+        _("{name}: values nested more than {limit} levels deep").format(name=name, limit=MAX_DEPTH)
+    )
+
+
 def load_data(data: bytes, *, name: str, lines: bool) -> list[tuple[int, Any]]:
     """The items of a JSON array (numbered from 1) or of JSON Lines (numbered by line)."""
     content, _used = decode(data, name=name)
@@ -42,7 +60,7 @@ def load_data(data: bytes, *, name: str, lines: bool) -> list[tuple[int, Any]]:
             if not line.strip():
                 continue
             try:
-                items.append((number, json.loads(line)))
+                items.append((number, _parsed(line, name=f"{name}:{number}")))
             except json.JSONDecodeError as exc:
                 raise ImportFileError(
                     _("{name}:{line}: not valid JSON: {reason} (column {column})").format(
@@ -51,7 +69,7 @@ def load_data(data: bytes, *, name: str, lines: bool) -> list[tuple[int, Any]]:
                 ) from None
         return items
     try:
-        parsed = json.loads(content)
+        parsed = _parsed(content, name=name)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
             _("{name}:{line}:{column}: not valid JSON: {reason}").format(

@@ -24,7 +24,8 @@ def guess_format(path: Path, data: bytes) -> str:
     if suffix == ".json" or head in (b"[", b"{"):
         try:
             parsed = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            # RecursionError: [[[[…]]]]; the JSON reader says so in words.
             return "jsonl" if head == b"{" else "json"
         first = parsed[0] if isinstance(parsed, list) and parsed else parsed
         if isinstance(first, dict):

@@ -205,7 +205,7 @@ def toml(text: str) -> dict[str, Any]:
 MAX_DEPTH = 32
 
 
-def _depth_below(data: object, limit: int) -> bool:
+def depth_below(data: object, limit: int) -> bool:
     """Whether ``data`` nests fewer than ``limit`` tables and arrays deep."""
     level: list[object] = [data]
     for _level in range(limit):
@@ -230,7 +230,7 @@ def tomllib_loads(text: str) -> dict[str, Any]:
 
     try:
         data = tomllib.loads(text)
-        if _depth_below(data, MAX_DEPTH):
+        if depth_below(data, MAX_DEPTH):
             return data
     except RecursionError:
         pass
