@@ -205,3 +205,21 @@ def test_an_import_nested_deeply_is_refused_in_words(
     assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
     assert "values nested more than 32 levels deep" in result.stderr
     assert not list((root / "requirements").glob("*.toml"))
+
+
+@pytest.mark.parametrize("goal_id", ["CON", "nul", "NUL.txt", "COM1", "lpt9"])
+def test_a_goal_id_windows_reserves_for_a_device_is_refused(root: Path, goal_id: str) -> None:
+    os.chdir(root)
+    result = invoke(["goal", "add", "Margin", "--kpi", "k", "--target", "1", "--id", goal_id])
+    assert result.exit_code != 0, (result.stdout, result.stderr)
+    assert "names a device on Windows" in result.stderr
+    assert not list(root.glob("goals/*.toml"))
+
+
+def test_a_goal_titled_like_a_device_gets_a_random_id(root: Path) -> None:
+    os.chdir(root)
+    goal_id = ok(["goal", "add", "Con", "--kpi", "k", "--target", "1"]).stdout.strip()
+    assert goal_id.startswith("G-")
+    assert ok(["goal", "add", "Console", "--kpi", "k", "--target", "1"]).stdout.strip() == (
+        "Console"
+    )

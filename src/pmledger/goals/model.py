@@ -20,6 +20,17 @@ from pmledger.ledger.model import Note, Number, OptionalText, RequiredText
 # name: a letter or digit (any script), then letters, digits, dashes,
 # underscores or dots; never a path.
 GOAL_ID = re.compile(r"^[^\W_][\w.-]{0,63}$")
+# Names Windows gives to devices, whatever the extension (NUL.toml, con.x.toml):
+# a goals/CON.toml committed on Linux cannot be checked out there, and
+# writing it on Windows writes to the console.
+_WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(1, 10))}
+)
+
+
+def windows_device(goal_id: str) -> bool:
+    """Whether a file named after ``goal_id`` would be a device on Windows."""
+    return goal_id.split(".", 1)[0].upper() in _WINDOWS_DEVICES
 
 
 class Reading(BaseModel):
@@ -56,6 +67,13 @@ class Goal(BaseModel):
         if ".." in value or not GOAL_ID.match(value):
             raise ValueError(
                 _("a goal ID is letters, digits, '-', '_' or '.', starting with a letter or digit")
+            )
+        if windows_device(value):
+            raise ValueError(
+                _(
+                    "{id!r} names a device on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9), "
+                    "where its file could not be checked out; choose another goal ID"
+                ).format(id=value)
             )
         return value
 

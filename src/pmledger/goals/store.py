@@ -24,7 +24,7 @@ from pmledger.errors import (
 )
 from pmledger.goals import fileformat
 from pmledger.goals.errors import GoalFileError, GoalNotFoundError
-from pmledger.goals.model import GOAL_ID, Goal
+from pmledger.goals.model import GOAL_ID, Goal, windows_device
 from pmledger.ledger.ids import ALPHABET
 from pmledger.ledger.ledger import create_exclusive, refuse_folder_outside, write_atomic
 from pmledger.text import ascii_forms, fold
@@ -53,7 +53,7 @@ def slug(title: str) -> str:
     """
     words = re.findall(r"[^\W_]+", ascii_forms(title))
     text = "-".join(words)[:40].strip("-")
-    return text if text and GOAL_ID.match(text) else ""
+    return text if text and GOAL_ID.match(text) and not windows_device(text) else ""
 
 
 def _some(ids: list[str], limit: int) -> str:
