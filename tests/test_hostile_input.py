@@ -223,3 +223,19 @@ def test_a_goal_titled_like_a_device_gets_a_random_id(root: Path) -> None:
     assert ok(["goal", "add", "Console", "--kpi", "k", "--target", "1"]).stdout.strip() == (
         "Console"
     )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_the_title_journal_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.titlestore import TitleStore
+
+    from .conftest import make
+
+    ledger = Ledger.init(tmp_path / "private")
+    first = ledger.create(make(title="First"))
+    ledger.titles()  # the snapshot the journal goes beside
+    ledger.save(first.model_copy(update={"title": "Secret plan"}))
+    store = TitleStore.for_ledger(ledger.root)
+    assert store.journal is not None and store.journal.exists()
+    assert store.journal.stat().st_mode & 0o077 == 0

@@ -339,7 +339,9 @@ class TitleStore:
             self._delete(gone)
         self._advance(dir_mtime_ns, was)
         try:
-            fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            # 0600 (as where it is emptied): it holds titles of a ledger that
+            # may sit in a private folder, and ~/.cache is often readable by all.
+            fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(fd, ("\n".join(lines) + "\n").encode("utf-8"))
             finally:
@@ -376,8 +378,7 @@ class TitleStore:
         try:
             # Lines appended since we read them describe files the snapshot's
             # listing already saw, or came after its folder time (reconciled then).
-            with self.journal.open("wb"):
-                pass
+            os.close(os.open(self.journal, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         except OSError:
             return
         self.loaded = True
