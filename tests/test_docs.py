@@ -142,3 +142,12 @@ def test_file_format_table_lists_every_known_key_in_file_order() -> None:
         for key in re.findall(r"`([a-z_]+)`", row)
     ]
     assert [k for k in keys if k in KEY_ORDER] == list(KEY_ORDER)
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _commands()])
+def test_options_that_repeat_say_so(name: str) -> None:
+    # `--owner A --owner B` lists both; help that said "Only this owner." hid it.
+    command = dict(_commands())[name]
+    for param in command.params:  # type: ignore[attr-defined]
+        if param.param_type_name == "option" and param.multiple:
+            assert re.search(r"repeat|all given", param.help), (name, param.opts[0])

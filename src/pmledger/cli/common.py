@@ -161,7 +161,11 @@ StatusOpt = Annotated[
 ]
 OwnerOpt = Annotated[
     list[str] | None,
-    typer.Option("--owner", help="Only this owner.", autocompletion=completion.complete_owner),
+    typer.Option(
+        "--owner",
+        help="Only these owners (repeatable or comma-separated).",
+        autocompletion=completion.complete_owner,
+    ),
 ]
 TagOpt = Annotated[
     list[str] | None,
@@ -177,7 +181,7 @@ DepartmentOpt = Annotated[
     typer.Option(
         "--department",
         "-d",
-        help="Only this department.",
+        help="Only these departments (repeatable or comma-separated).",
         autocompletion=completion.complete_department,
     ),
 ]
@@ -186,21 +190,27 @@ RequesterOpt = Annotated[
     typer.Option(
         "--requester",
         "-r",
-        help="Only this requester.",
+        help="Only these requesters (repeatable or comma-separated).",
         autocompletion=completion.complete_requester,
     ),
 ]
 GoalOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--goal", "-g", help="Only linked to this goal.", autocompletion=completion.complete_goal
+        "--goal",
+        "-g",
+        help="Only linked to these goals (repeatable or comma-separated).",
+        autocompletion=completion.complete_goal,
     ),
 ]
 OverdueOpt = Annotated[
     bool, typer.Option("--overdue", help="Only active items past their due date.")
 ]
 DueBeforeOpt = Annotated[
-    str | None, typer.Option("--due-before", help="Only due before this date.", show_default=False)
+    str | None,
+    typer.Option(
+        "--due-before", metavar="DATE", help="Only due before this date.", show_default=False
+    ),
 ]
 AllOpt = Annotated[
     bool, typer.Option("--all", "-a", help="Include done, rejected and deferred requirements.")
