@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -151,3 +152,30 @@ def test_options_that_repeat_say_so(name: str) -> None:
     for param in command.params:  # type: ignore[attr-defined]
         if param.param_type_name == "option" and param.multiple:
             assert re.search(r"repeat|all given", param.help), (name, param.opts[0])
+
+
+_PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("page", _PAGES, ids=lambda p: p.name)
+def test_files_and_modules_the_docs_name_exist(page: Path) -> None:
+    # reports.md sent readers to benchmarks/bench.py after it was renamed generate.py.
+    import importlib
+
+    text = page.read_text(encoding="utf-8")
+    paths = re.findall(
+        r"`((?:benchmarks|scripts|tests|src/pmledger|docs|examples|\.ci)/[^`\s*]+)`", text
+    )
+    missing = [p for p in paths if not (REPO / p.split("::")[0]).exists()]
+    assert not missing, f"{page.name} names files that do not exist: {missing}"
+    for name in set(re.findall(r"`(pmledger(?:\.[A-Za-z_]\w*)+)", text)) - {"pmledger.toml"}:
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                obj: object = importlib.import_module(".".join(parts[:cut]))
+                break
+            except ImportError:
+                continue
+        for attr in parts[cut:]:
+            assert hasattr(obj, attr), f"{page.name} names {name}, which does not exist"
+            obj = getattr(obj, attr)
