@@ -15,6 +15,7 @@ from typing import Any
 
 from pmledger.errors import ImportFileError, MissingExtraError
 from pmledger.i18n import _, pgettext
+from pmledger.io.columns import neutralise, restore
 from pmledger.io.records import Record, Table
 from pmledger.text import cell_len
 
@@ -95,6 +96,10 @@ def dumps(
                 value = value.isoformat()
             if isinstance(value, str):
                 value = _writable(value)
+                if value[:1] == "'":
+                    # Import takes one quote off `'=x` (see loads); text that is
+                    # itself quoted so gets one more, as in CSV.
+                    value = neutralise(value)
                 if value.startswith("=") or "\n" in value:
                     c = WriteOnlyCell(ws, value=value)
                     # A text cell stays text even when it starts with "=".
@@ -149,8 +154,14 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
         for number, values in enumerate(rows, start=2):
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
+            # A CSV export opened in a spreadsheet and saved as XLSX keeps the
+            # quote that made `=x` inert (`'=x` is text there): take it off as
+            # CSV import does.
             cells = [
                 (h, values[i] if i < len(values) else None) for i, h in enumerate(headers) if h
+            ]
+            cells = [
+                (h, restore(v)) if isinstance(v, str) and v[:1] == "'" else (h, v) for h, v in cells
             ]
             table.records.append(Record(row=number, cells=cells))
         return table

@@ -1,0 +1,79 @@
+"""Files as a business department's spreadsheet gives them back.
+
+An export opened in Excel (or LibreOffice), edited, and saved again as CSV or
+XLSX: what the spreadsheet changes on the way must not change the ledger.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+
+from pmledger.io import columns, csvfile, xlsxfile
+from pmledger.io.mapping import Mapping
+from pmledger.io.planner import Options, plan_import
+from pmledger.io.records import Table
+from pmledger.ledger.model import Requirement
+from pmledger.ledger.settings import Settings
+
+from .conftest import make
+
+openpyxl = pytest.importorskip("openpyxl")
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 27)
+FORMULA_TITLES = ["=HYPERLINK(\"http://x\",\"y\")", "+1 客户反馈", "-折扣", "@某人 看一下"]
+
+
+def _options(settings: Settings | None = None) -> Options:
+    return Options(
+        mapping=Mapping.build(settings or Settings()), source="sheet", now=NOW, as_of=TODAY
+    )
+
+
+def _resaved_as_xlsx(csv_bytes: bytes) -> bytes:
+    """A CSV opened in a spreadsheet and saved as XLSX: every cell as the sheet shows it.
+
+    Excel and LibreOffice show the `'` that makes `=x` inert in a CSV, and keep it.
+    """
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"), newline="")):
+        sheet.append(row)
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.data_type = "s"  # text, as the spreadsheet typed these cells
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _plan(table: Table, existing: list[Requirement], settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    plan = plan_import(table, existing, _options(settings))
+    assert plan.problems == []
+    return plan
+
+
+def test_a_csv_export_saved_as_xlsx_imports_its_formula_like_titles_unchanged() -> None:
+    reqs = [make(f"REQ-AAAA{i}", title=t) for i, t in enumerate(FORMULA_TITLES)]
+    headers = ["id", "title"]
+    data = csvfile.dumps(headers, columns.rows(reqs, headers), excel=True)
+    assert "'=HYPERLINK" in data.decode("utf-8-sig")
+    table = xlsxfile.loads(_resaved_as_xlsx(data), name="x.xlsx")
+    plan = _plan(table, reqs)
+    assert [a.kind for a in plan.actions] == ["unchanged"] * len(reqs)
+
+
+def test_an_xlsx_export_gives_back_a_title_that_starts_with_a_quote() -> None:
+    titles = ["'=x", "''+y", "'plain", "it's"]
+    reqs = [make(f"REQ-AAAA{i}", title=t) for i, t in enumerate(titles)]
+    headers = ["id", "title"]
+    table = xlsxfile.loads(xlsxfile.dumps(headers, columns.rows(reqs, headers)), name="x.xlsx")
+    plan = _plan(table, reqs)
+    assert [a.kind for a in plan.actions] == ["unchanged"] * len(reqs)
+    # `'plain` and `it's` are not formula-like: the sheet shows them as they are.
+    book = openpyxl.load_workbook(io.BytesIO(xlsxfile.dumps(headers, columns.rows(reqs, headers))))
+    assert [c.value for c in book.active["B"]][1:] == ["''=x", "'''+y", "'plain", "it's"]
