@@ -77,3 +77,54 @@ def test_an_xlsx_export_gives_back_a_title_that_starts_with_a_quote() -> None:
     # `'plain` and `it's` are not formula-like: the sheet shows them as they are.
     book = openpyxl.load_workbook(io.BytesIO(xlsxfile.dumps(headers, columns.rows(reqs, headers))))
     assert [c.value for c in book.active["B"]][1:] == ["''=x", "'''+y", "'plain", "it's"]
+
+
+CUSTOM = {
+    "urgent": True,
+    "contract_end": date(2026, 12, 1),
+    "meeting": datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+    "order_no": "007123",
+    "share": 0.25,
+    "note_text": "true story",
+}
+
+
+def _custom_settings() -> Settings:
+    return Settings.model_validate({"ledger": {"custom_fields": list(CUSTOM)}})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_custom_fields_keep_their_type_through_an_export_and_back(fmt: str) -> None:
+    settings = _custom_settings()
+    req = make("REQ-AAAAA", **CUSTOM)
+    headers = columns.default_columns([req], settings.ledger.custom_fields)
+    cells = columns.rows([req], headers)
+    if fmt == "csv":
+        table = csvfile.loads(csvfile.dumps(headers, cells, excel=True), name="x.csv")
+    else:
+        table = xlsxfile.loads(xlsxfile.dumps(headers, cells), name="x.xlsx")
+    again = _plan(table, [req], settings)
+    assert [(a.kind, a.changes) for a in again.actions] == [("unchanged", [])]
+    fresh = _plan(table, [], settings)
+    assert fresh.actions[0].requirement.extra == req.extra
+
+
+def test_a_custom_date_respelled_by_excel_stays_a_date() -> None:
+    settings = _custom_settings()
+    req = make("REQ-AAAAA", **CUSTOM)
+    table = csvfile.loads(
+        "\ufeffid,contract_end,urgent\r\nREQ-AAAAA,2027/1/15,TRUE\r\n".encode(), name="x.csv"
+    )
+    plan = _plan(table, [req], settings)
+    assert plan.actions[0].requirement.extra["contract_end"] == date(2027, 1, 15)
+    assert plan.actions[0].requirement.extra["urgent"] is True
+    assert [c.field for c in plan.actions[0].changes] == ["contract_end"]
+
+
+def test_json_strings_of_custom_fields_stay_strings() -> None:
+    from pmledger.io import jsonfile
+
+    settings = _custom_settings()
+    data = b'[{"title": "x", "urgent": "true", "contract_end": "2026-12-01"}]'
+    plan = _plan(jsonfile.loads(data, name="x.json", lines=False), [], settings)
+    assert plan.actions[0].requirement.extra == {"urgent": "true", "contract_end": "2026-12-01"}

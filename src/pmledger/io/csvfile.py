@@ -124,7 +124,7 @@ class _Semicolon(csv.excel):
 def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     """The rows of a CSV file; row numbers count the header as row 1, as a spreadsheet does."""
     decoded, used = decode(data, name=name, encoding=encoding)
-    table = Table()
+    table = Table(spreadsheet=True)
     if used == "gb18030":
         table.notices.append(
             _("{name} is not UTF-8: read it as Chinese GB18030/GBK").format(name=name)

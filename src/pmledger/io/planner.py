@@ -22,7 +22,7 @@ from pmledger.errors import InvalidIdError, PmledgerError
 from pmledger.i18n import _
 from pmledger.io.mapping import IMPORTABLE, Mapping
 from pmledger.io.records import Problem, Record, Table
-from pmledger.io.values import convert, is_empty
+from pmledger.io.values import convert, is_empty, like
 from pmledger.ledger import ids
 from pmledger.ledger.model import (
     KNOWN_FIELDS,
@@ -137,6 +137,7 @@ class _Planner:
         self.fields: dict[str, str | None] = {}
         self.tracker = table.aliases if table.tracker else None
         self.quiet = table.bookkeeping
+        self.spreadsheet = table.spreadsheet
         self.goals: dict[str, str | Problem] = {}
         # Rows whose depends_on came from the file: its column and its IDs.
         self.linked: dict[int, tuple[str, list[str]]] = {}
@@ -186,7 +187,9 @@ class _Planner:
                     self.ignored[column] = None
                 continue
             try:
-                value = convert(options.mapping, name, raw, as_of=options.as_of)
+                value = convert(
+                    options.mapping, name, raw, as_of=options.as_of, spreadsheet=self.spreadsheet
+                )
             except ValueError as exc:
                 problems.append(Problem(record.row, str(exc), column))
                 continue
@@ -265,6 +268,9 @@ class _Planner:
                 if by_row and target is not None:
                     _same_row_or_refuse(target, values, source_key, row, columns)
         self.check_links(values, columns, row, req_id or (target.id if target else None), target)
+        if target is not None and self.spreadsheet and target.extra:
+            for name in values.keys() & target.extra.keys():
+                values[name] = like(target.extra[name], values[name], as_of=options.as_of)
         data = _merge(target, values, extras, options, req_id or PLACEHOLDER_ID, row, columns)
         data["import_source"] = (
             source_key if source_key is not None else (target.import_source if target else None)

@@ -58,3 +58,6 @@ class Table:
     aliases: dict[str, str] = field(default_factory=dict)
     # Columns a tracker always writes and pmledger has no use for: not worth a notice.
     bookkeeping: frozenset[str] | None = None
+    # Cells of a spreadsheet (CSV, XLSX) spell a custom field's true/false and
+    # dates as text, where a JSON file types them.
+    spreadsheet: bool = False

@@ -116,7 +116,10 @@ def _list(name: str, value: Any) -> list[str]:
     return lists.from_json(value) if isinstance(value, list) else lists.from_cell(name, str(value))
 
 
-def _custom(value: Any) -> Any:
+_TRUTH = {"true": True, "false": False}
+
+
+def _custom(value: Any, spreadsheet: bool = False) -> Any:
     # A CSV cell is text: give back the number it spells when it spells one
     # exactly, so that an exported contract_value = 120000 returns as a number.
     if isinstance(value, str):
@@ -128,8 +131,45 @@ def _custom(value: Any) -> Any:
                 continue
             if str(number) == stripped:
                 return number
+        if spreadsheet:
+            # What an export writes for true/false (Excel saves TRUE/FALSE),
+            # a date and a date-time, so that re-importing it changes nothing.
+            truth = _TRUTH.get(stripped.lower())
+            if truth is not None:
+                return truth
+            for moment in (date, datetime):
+                try:
+                    parsed = moment.fromisoformat(stripped)
+                except ValueError:
+                    continue
+                if parsed.isoformat() == stripped:
+                    return parsed
         return stripped
+    if (
+        spreadsheet
+        and isinstance(value, datetime)
+        and value.tzinfo is None
+        and value.time() == time()
+    ):
+        return value.date()  # a date cell of a workbook: openpyxl reads it as midnight
     return value
+
+
+def like(old: Any, new: Any, *, as_of: date) -> Any:
+    """A spreadsheet cell ``new`` of a custom field typed as its current value ``old``.
+
+    Excel rewrites the dates of a CSV it saves in the reader's spelling
+    (``2026/12/1``): a date field stays a date when the text reads as one.
+    """
+    if isinstance(old, date) and not isinstance(old, datetime) and isinstance(new, str):
+        try:
+            moment = parse_moment(new, as_of=as_of)
+        except ValueError:
+            return new
+        if isinstance(moment, datetime):
+            return moment.date() if moment.tzinfo is None and moment.time() == time() else new
+        return moment
+    return new
 
 
 def is_empty(value: Any) -> bool:
@@ -137,8 +177,14 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def convert(mapping: Mapping, name: str, value: Any, *, as_of: date) -> Any:
-    """A cell value as the field ``name`` stores it (raises ValueError with a reason)."""
+def convert(
+    mapping: Mapping, name: str, value: Any, *, as_of: date, spreadsheet: bool = False
+) -> Any:
+    """A cell value as the field ``name`` stores it (raises ValueError with a reason).
+
+    ``spreadsheet``: the cell comes from CSV or XLSX, where a custom field's
+    true/false and dates are spelled as text (see :func:`_custom`).
+    """
     if is_empty(value):
         return [] if name in LIST_FIELDS else None
     table, dot, _sub = name.partition(".")
@@ -182,4 +228,4 @@ def convert(mapping: Mapping, name: str, value: Any, *, as_of: date) -> Any:
         text = str(value)
         # Multi-line text is kept as written; one-line fields lose stray spaces.
         return text if name == "description" else text.strip()
-    return _custom(value)
+    return _custom(value, spreadsheet)

@@ -145,7 +145,7 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
             ws = book[sheet]
         else:
             ws = book.worksheets[0]
-        table = Table()
+        table = Table(spreadsheet=True)
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
