@@ -25,7 +25,7 @@ openpyxl = pytest.importorskip("openpyxl")
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 27)
-FORMULA_TITLES = ["=HYPERLINK(\"http://x\",\"y\")", "+1 客户反馈", "-折扣", "@某人 看一下"]
+FORMULA_TITLES = ['=HYPERLINK("http://x","y")', "+1 客户反馈", "-折扣", "@某人 看一下"]
 
 
 def _options(settings: Settings | None = None) -> Options:
@@ -128,3 +128,32 @@ def test_json_strings_of_custom_fields_stay_strings() -> None:
     data = b'[{"title": "x", "urgent": "true", "contract_end": "2026-12-01"}]'
     plan = _plan(jsonfile.loads(data, name="x.json", lines=False), [], settings)
     assert plan.actions[0].requirement.extra == {"urgent": "true", "contract_end": "2026-12-01"}
+
+
+def test_a_merged_cell_gives_its_value_to_every_row_it_spans() -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["标题", "优先级", "部门", "提出人"])
+    sheet.append(["日报", "高", "销售部", "李雷"])
+    sheet.append(["周报", "中", None, "韩梅梅"])
+    sheet.append(["月报", "低", None, None])
+    sheet.append(["跨两列的标题", None, "财务部", None])
+    sheet.append([None, None, None, None])  # a spacer row under nothing merged
+    sheet.merge_cells("C2:C4")  # one department for three rows
+    sheet.merge_cells("D3:D4")  # one requester for two
+    sheet.merge_cells("A5:B5")  # across columns: the value is the title's only
+    out = io.BytesIO()
+    book.save(out)
+    table = xlsxfile.loads(out.getvalue(), name="x.xlsx")
+    plan = _plan(table, [])
+    got = [
+        (a.row, r.title, r.priority.value, r.department, r.requester)
+        for a in plan.actions
+        for r in [a.requirement]
+    ]
+    assert got == [
+        (2, "日报", "high", "销售部", "李雷"),
+        (3, "周报", "medium", "销售部", "韩梅梅"),
+        (4, "月报", "low", "销售部", "韩梅梅"),
+        (5, "跨两列的标题", "medium", "财务部", None),
+    ]

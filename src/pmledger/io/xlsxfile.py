@@ -121,6 +121,40 @@ def dumps(
     return buffer.getvalue()
 
 
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _merged_down(ws: Any) -> dict[int, list[tuple[int, tuple[int, int]]]]:
+    """Cells under a merged range that spans rows: row -> [(column, anchor (row, column))].
+
+    A department sheet merges one 部门 cell over the rows of that department:
+    every one of those rows shows the value, the file holds it in the first
+    only. A merge across columns only is left alone (it shows one value, in
+    its first column); one that starts in the header row is a heading.
+    """
+    # openpyxl's read-only sheets do not parse merged ranges: read them from
+    # the sheet's XML, where they follow the cells.
+    source = getattr(ws, "_get_source", None)
+    if source is None:  # pragma: no cover - an openpyxl without it: no filling
+        return {}
+    from openpyxl.utils import column_index_from_string
+
+    with source() as stream:
+        xml = stream.read()
+    under: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    if b"mergeCell" not in xml:
+        return under
+    for match in _MERGE_CELL.finditer(xml):
+        first_col, first_row, _last_col, last_row = match.groups()
+        top, bottom = int(first_row), int(last_row)
+        if top < 2 or bottom <= top:
+            continue
+        column = column_index_from_string(first_col.decode())
+        for row in range(top + 1, bottom + 1):
+            under.setdefault(row, []).append((column, (top, column)))
+    return under
+
+
 def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
     """The rows of one sheet (the first unless named); the first row is the header."""
     openpyxl = _openpyxl()
@@ -151,9 +185,24 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
         if header is None:
             return table
         headers = ["" if h is None else str(h).strip() for h in header]
+        under = _merged_down(ws)
+        anchors: dict[int, set[int]] = {}
+        for hidden in under.values():
+            for _column, (row, column) in hidden:
+                anchors.setdefault(row, set()).add(column)
+        shown: dict[tuple[int, int], Any] = {}
         for number, values in enumerate(rows, start=2):
+            for column in anchors.get(number, ()):
+                if column <= len(values):
+                    shown[(number, column)] = values[column - 1]
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
+            if number in under:
+                filled = list(values)
+                for column, anchor in under[number]:
+                    if column <= len(filled) and filled[column - 1] is None:
+                        filled[column - 1] = shown.get(anchor)
+                values = tuple(filled)
             # A CSV export opened in a spreadsheet and saved as XLSX keeps the
             # quote that made `=x` inert (`'=x` is text there): take it off as
             # CSV import does.
