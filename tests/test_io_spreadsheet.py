@@ -157,3 +157,39 @@ def test_a_merged_cell_gives_its_value_to_every_row_it_spans() -> None:
         (4, "月报", "low", "销售部", "韩梅梅"),
         (5, "跨两列的标题", "medium", "财务部", None),
     ]
+
+
+def test_two_columns_for_one_field_that_disagree_are_a_problem_of_the_row() -> None:
+    table = csvfile.loads("标题,需求名称,优先级\n甲,甲,高\n乙,丙,低\n".encode(), name="x.csv")
+    plan = plan_import(table, [], _options())
+    assert [a.requirement.title for a in plan.actions] == ["甲"]
+    assert [(p.row, p.column) for p in plan.problems] == [(3, "需求名称")]
+    assert '--map "需求名称="' in plan.problems[0].message
+    same = csvfile.loads("标题,标题\n甲,乙\n".encode(), name="x.csv")
+    assert "rename one" in plan_import(same, [], _options()).problems[0].message
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_column_without_a_header_is_named_by_its_letter_when_it_holds_something(
+    fmt: str,
+) -> None:
+    rows = [["标题", None, "优先级", None], ["甲", "x", "高", None], ["乙", None, "低", None]]
+    if fmt == "csv":
+        text = "\r\n".join(",".join(c or "" for c in r) for r in rows)
+        table = csvfile.loads(text.encode(), name="x.csv")
+    else:
+        book = openpyxl.Workbook()
+        for r in rows:
+            book.active.append(r)
+        out = io.BytesIO()
+        book.save(out)
+        table = xlsxfile.loads(out.getvalue(), name="x.xlsx")
+    plan = plan_import(table, [], _options())
+    assert plan.ignored_columns == ["(B)"]
+    mapped = Options(
+        mapping=Mapping.build(Settings(), columns=["(B)=description"]),
+        source="sheet",
+        now=NOW,
+        as_of=TODAY,
+    )
+    assert plan_import(table, [], mapped).actions[0].requirement.description == "x"

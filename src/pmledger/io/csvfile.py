@@ -18,7 +18,7 @@ from typing import Any
 from pmledger.errors import ImportFileError
 from pmledger.i18n import _
 from pmledger.io.columns import FORMULA_START, neutralise, restore, text
-from pmledger.io.records import Problem, Record, Table
+from pmledger.io.records import Problem, Record, Table, untitled
 
 BOM = "\ufeff"
 
@@ -135,6 +135,9 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
         if header is None:
             return table
         headers = [h.strip().lstrip(BOM) for h in header]
+        # A column without a header is named by its letter, so that a notice
+        # can point at it (and --map "(C)=field" can take it).
+        headers = [h or untitled(i) for i, h in enumerate(headers)]
         for number, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 continue

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from pmledger.errors import InvalidIdError, PmledgerError
 from pmledger.i18n import _
 from pmledger.io.mapping import IMPORTABLE, Mapping
-from pmledger.io.records import Problem, Record, Table
+from pmledger.io.records import Problem, Record, Table, is_untitled
 from pmledger.io.values import convert, is_empty, like
 from pmledger.ledger import ids
 from pmledger.ledger.model import (
@@ -183,7 +183,12 @@ class _Planner:
             if name is None:
                 if options.keep_unknown:
                     extras[column] = raw
-                elif self.quiet is None or column not in self.quiet:
+                elif (self.quiet is None or column not in self.quiet) and (
+                    # Excel writes empty cells for formatted columns past the
+                    # data: a column without a header is worth a notice only
+                    # when it holds something.
+                    not is_untitled(column) or not is_empty(raw)
+                ):
                     self.ignored[column] = None
                 continue
             try:
@@ -198,6 +203,26 @@ class _Planner:
                 value = list(dict.fromkeys([*values[name], *value]))
             elif name in values and value is None:
                 continue  # a repeated column left empty does not clear the earlier one
+            elif (
+                name in values
+                and self.tracker is None
+                and values[name] is not None
+                and values[name] != value
+            ):
+                # Two columns of a sheet for one field (标题 and 需求名称): which
+                # one is meant is the person's choice, not the last column's.
+                if columns[name] == column:
+                    why = _(
+                        "two columns named '{column}' give {field}, differently; "
+                        "rename one in the file"
+                    ).format(column=column, field=name)
+                else:
+                    why = _(
+                        "columns '{first}' and '{column}' both give {field}, differently; "
+                        'ignore one with --map "{column}="'
+                    ).format(first=columns[name], column=column, field=name)
+                problems.append(Problem(record.row, why, column))
+                continue
             values[name] = value
             columns[name] = column
         if problems:

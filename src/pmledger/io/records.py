@@ -12,6 +12,21 @@ from typing import Any
 from pmledger.i18n import _
 
 
+def untitled(index: int) -> str:
+    """The name of a column without a header: its letter as a spreadsheet shows it, ``(C)``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"({letters})"
+
+
+def is_untitled(name: str) -> bool:
+    """Whether ``name`` is one :func:`untitled` gives."""
+    return name[:1] == "(" and name[-1:] == ")" and name[1:-1].isascii() and name[1:-1].isupper()
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why one row (or one of its cells) cannot be imported."""

@@ -16,7 +16,7 @@ from typing import Any
 from pmledger.errors import ImportFileError, MissingExtraError
 from pmledger.i18n import _, pgettext
 from pmledger.io.columns import neutralise, restore
-from pmledger.io.records import Record, Table
+from pmledger.io.records import Record, Table, untitled
 from pmledger.text import cell_len
 
 MAX_WIDTH = 60
@@ -185,6 +185,8 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
         if header is None:
             return table
         headers = ["" if h is None else str(h).strip() for h in header]
+        # A column without a header is named by its letter (see csvfile).
+        headers = [h or untitled(i) for i, h in enumerate(headers)]
         under = _merged_down(ws)
         anchors: dict[int, set[int]] = {}
         for hidden in under.values():
