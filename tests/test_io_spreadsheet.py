@@ -193,3 +193,50 @@ def test_a_column_without_a_header_is_named_by_its_letter_when_it_holds_somethin
         as_of=TODAY,
     )
     assert plan_import(table, [], mapped).actions[0].requirement.description == "x"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("27.11.2026", date(2026, 11, 27)),  # Excel in a German or Russian locale
+        ("1.2.2027", date(2027, 2, 1)),
+        ("46387", date(2026, 12, 31)),  # a date column formatted as General
+        (46387, date(2026, 12, 31)),
+        (46387.75, datetime(2026, 12, 31, 18, 0)),
+    ],
+)
+def test_dates_as_spreadsheets_save_them(cell: object, expected: object) -> None:
+    from pmledger.io.values import parse_moment
+
+    assert parse_moment(cell, as_of=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "why"),
+    [
+        ("12/05/2026", "day or the month first"),  # US or UK: only the writer knows
+        ("31.02.2026", "not a date"),
+        ("3", "not a date"),  # a small number is no day number
+        (3, "not a date"),
+    ],
+)
+def test_dates_that_cannot_be_told_are_refused(cell: object, why: str) -> None:
+    from pmledger.io.values import parse_moment
+
+    with pytest.raises(ValueError, match=why):
+        parse_moment(cell, as_of=TODAY)
+
+
+def test_a_percentage_is_a_fraction_and_a_scoring_problem_names_its_column() -> None:
+    table = csvfile.loads(
+        (
+            "title,rice.reach,rice.impact,rice.confidence,rice.effort\n"
+            "甲,100,2,80%,1\n乙,100,2,８０％,1\n丙,100,2,50,1\n"
+        ).encode(),
+        name="x.csv",
+    )
+    plan = plan_import(table, [], _options())
+    assert [a.requirement.rice for a in plan.actions] == [
+        {"reach": 100, "impact": 2, "confidence": 0.8, "effort": 1}
+    ] * 2
+    assert [(p.row, p.column) for p in plan.problems] == [(4, "rice.confidence")]

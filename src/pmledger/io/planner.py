@@ -518,6 +518,9 @@ def _validation_problem(exc: ValidationError, row: int, columns: dict[str, str])
     if first["type"] == "missing":
         message = _("required field is missing")
     column = columns.get(name) if name else None
+    if column is None and len(loc) > 1:
+        # A scoring input's column: rice.confidence for ('rice', 'confidence').
+        column = columns.get(f"{loc[0]}.{loc[1]}")
     if column is None and name:
         message = _("{field}: {message}").format(field=name, message=message)
     return Problem(row, message, column)

@@ -7,7 +7,8 @@ planner shows with the row and column.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pmledger.dates import parse_date
@@ -29,6 +30,17 @@ _JIRA_DATE = re.compile(
     r"^(\d{1,2})/([A-Za-z]{3})/(\d{2,4})(?:\s+(\d{1,2}):(\d{2})\s*([AaPp][Mm])?)?$"
 )
 _TW_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
+# 27.11.2026: day first wherever dots separate a date (Excel in German,
+# Russian... locales saves dates so).
+_DOT_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# 11/27/2026 (US) or 27/11/2026 (UK): which is the month, only the writer knows.
+_SLASH_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+# A spreadsheet's day number (days since 1899-12-30): what a date cell shows
+# once its column is formatted as General. Only 1970-2099 is taken, so that a
+# small number (3, an effort typed in the wrong column) is never a date.
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_SERIAL_RANGE = (25569, 73051)
+_EPOCH = datetime(1899, 12, 30)
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -43,6 +55,12 @@ def parse_moment(value: Any, *, as_of: date) -> date | datetime:
     Taskwarrior spellings, a spreadsheet date, or an expression such as +2w."""
     if isinstance(value, datetime | date):
         return value
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]
+    ):
+        return _serial(value)
     text = str(value).strip()
     try:
         if "T" in text or " " in text.strip():
@@ -54,6 +72,15 @@ def parse_moment(value: Any, *, as_of: date) -> date | datetime:
     if match := _CN_DATE.match(text):
         y, m, d = (int(g) for g in match.groups())
         return _date(y, m, d, text)
+    if match := _DOT_DATE.match(text):
+        d, m, y = (int(g) for g in match.groups())
+        return _date(y, m, d, text)
+    if _SLASH_DATE.match(text):
+        raise ValueError(
+            _("{text!r}: is the day or the month first? write it as YYYY-MM-DD").format(text=text)
+        )
+    if _SERIAL.match(text) and _SERIAL_RANGE[0] <= float(text) < _SERIAL_RANGE[1]:
+        return _serial(float(text))
     if match := _TW_DATE.match(text):
         y, mo, d, h, mi, sec = (int(g) for g in match.groups())
         return datetime(y, mo, d, h, mi, sec, tzinfo=UTC)
@@ -74,6 +101,13 @@ def parse_moment(value: Any, *, as_of: date) -> date | datetime:
         raise ValueError(
             _("{text!r} is not a date (expected YYYY-MM-DD)").format(text=text)
         ) from None
+
+
+def _serial(number: float) -> date | datetime:
+    moment = _EPOCH + timedelta(days=number)
+    # Rounded to the second: a day number's fraction is binary, 0.5 of a second off.
+    moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+    return moment.date() if float(number).is_integer() else moment
 
 
 def _date(y: int, m: int, d: int, text: str) -> date:
@@ -99,6 +133,13 @@ def _number(value: Any) -> int | float:
         typed = str(value).strip()
         # int() reads full-width digits (`３`); float() not the point of `２．５`.
         text = ascii_forms(typed)
+        if text.endswith("%") and text[:-1].strip():
+            # What a percentage cell of a spreadsheet saves as CSV: 80% is 0.8
+            # (an XLSX gives 0.8 itself), through Decimal so 1.1% is 0.011.
+            try:
+                return float(Decimal(text[:-1].strip()) / 100)
+            except InvalidOperation:
+                raise ValueError(_("{text!r} is not a number").format(text=typed)) from None
         try:
             number = int(text)
         except ValueError:
