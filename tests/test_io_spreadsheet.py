@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -240,3 +241,33 @@ def test_a_percentage_is_a_fraction_and_a_scoring_problem_names_its_column() -> 
         {"reach": 100, "impact": 2, "confidence": 0.8, "effort": 1}
     ] * 2
     assert [(p.row, p.column) for p in plan.problems] == [(4, "rice.confidence")]
+
+
+def _ods() -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "said"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "csv", "Excel 97-2003"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "xlsx", "password-protected"),
+        (_ods(), "xlsx", "OpenDocument spreadsheet (.ods)"),
+    ],
+)
+def test_a_workbook_pmledger_cannot_read_is_named_with_what_to_save_it_as(
+    data: bytes, fmt: str, said: str
+) -> None:
+    from pmledger.errors import ImportFileError
+    from pmledger.io.readers import read_table
+
+    with pytest.raises(ImportFileError, match=re.escape(said)) as caught:
+        read_table(data, name="需求.xls", fmt=fmt)
+    assert ".xlsx" in str(caught.value)
+    assert "encoding" not in str(caught.value)
