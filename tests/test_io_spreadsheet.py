@@ -271,3 +271,22 @@ def test_a_workbook_pmledger_cannot_read_is_named_with_what_to_save_it_as(
         read_table(data, name="需求.xls", fmt=fmt)
     assert ".xlsx" in str(caught.value)
     assert "encoding" not in str(caught.value)
+
+
+def test_a_title_row_above_the_header_is_named_not_blamed_on_every_row() -> None:
+    from pmledger.errors import ImportFileError
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2026年Q4 销售部需求清单"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["需求名称", "优先级", "提出人"])
+    sheet.append(["日报", "高", "李雷"])
+    out = io.BytesIO()
+    book.save(out)
+    table = xlsxfile.loads(out.getvalue(), name="x.xlsx")
+    with pytest.raises(ImportFileError, match="row 2 looks like the header"):
+        plan_import(table, [], _options())
+    unknown = csvfile.loads(b"foo,bar\n1,2\n", name="x.csv")
+    with pytest.raises(ImportFileError, match=re.escape("(row 1: foo, bar)")):
+        plan_import(unknown, [], _options())

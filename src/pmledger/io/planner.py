@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
-from pmledger.errors import InvalidIdError, PmledgerError
-from pmledger.i18n import _
+from pmledger.errors import ImportFileError, InvalidIdError, PmledgerError
+from pmledger.i18n import _, pgettext
 from pmledger.io.mapping import IMPORTABLE, Mapping
 from pmledger.io.records import Problem, Record, Table, is_untitled
 from pmledger.io.values import convert, is_empty, like
@@ -110,6 +110,7 @@ def plan_import(table: Table, existing: Sequence[Requirement], options: Options)
     """Validate every row of ``table`` into an action (nothing is written)."""
     planner = _Planner(table, existing, options)
     plan = Plan(notices=list(table.notices))
+    planner.check_header(table)
     for record in table.records:
         if record.problems:
             plan.problems.extend(record.problems)
@@ -159,6 +160,35 @@ class _Planner:
                 except InvalidIdError:
                     continue  # the row's own problem, reported with it
         return found
+
+    def check_header(self, table: Table) -> None:
+        """Refuse a sheet whose header names no field at all (ImportFileError).
+
+        Business sheets often put a title row (merged across the columns)
+        above the header: every row would be refused for its missing title,
+        without a word about why.
+        """
+        if table.tracker or self.options.keep_unknown or not table.records:
+            return
+        headers = [column for column, _value in table.records[0].cells]
+        if self.options.key_column in headers or any(self.field_for(h) for h in headers):
+            return
+        for record in table.records[:10]:
+            named = [str(v).strip() for _c, v in record.cells if not is_empty(v)]
+            if sum(1 for v in named if self.options.mapping.field_for(v, None)) >= 2:
+                raise ImportFileError(
+                    _(
+                        "the header (row 1) names no field, and row {row} looks like the "
+                        "header: delete the rows above it"
+                    ).format(row=record.row)
+                )
+        shown = [h for h in headers if not is_untitled(h)]
+        raise ImportFileError(
+            _(
+                "no column of the header (row 1: {columns}) is a field; name the title's "
+                'column with --map "COLUMN=title" (and the others likewise)'
+            ).format(columns=pgettext("list separator", ", ").join(shown[:8]))
+        )
 
     def field_for(self, column: str) -> str | None:
         if column not in self.fields:
