@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -290,3 +291,21 @@ def test_a_title_row_above_the_header_is_named_not_blamed_on_every_row() -> None
     unknown = csvfile.loads(b"foo,bar\n1,2\n", name="x.csv")
     with pytest.raises(ImportFileError, match=re.escape("(row 1: foo, bar)")):
         plan_import(unknown, [], _options())
+
+
+@pytest.mark.parametrize("args", [["list"], ["rank"], ["rank", "--matrix"]])
+def test_listing_csv_keeps_formula_like_titles_inert_and_imports_back(
+    root: Path, tmp_path: Path, args: list[str]
+) -> None:
+    from .cli_helpers import ok
+
+    titles = ['=HYPERLINK("http://x","y")', "-折扣", "'+已加引号", "普通"]
+    for title in titles:
+        ok(["add", "--no-input", "--", title])
+    out = ok([*args, "-f", "csv", "--as-of", "2026-11-27"]).stdout
+    shown = sorted(r["title"] for r in csv.DictReader(io.StringIO(out)))
+    assert shown == sorted(["'" + t for t in titles[:3]] + ["普通"])
+    path = tmp_path / "list.csv"
+    path.write_text(out, encoding="utf-8")
+    imported = ok(["import", str(path), "--dry-run"]).stderr
+    assert "0 to create, 0 to update, 4 unchanged" in imported
