@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from pmledger.ranking.order import RankedItem, Ranking
     from pmledger.ranking.scoring import Score
 
-TERM_KEYS = ("name", "input", "measure", "weight", "contribution")
 # Lines a terminal keeps for the ranking's header, the table's header and
 # rule, the "N more" line and the shell prompt.
 SCREEN_CHROME = 5
@@ -239,10 +238,12 @@ def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -
         for t in sc.terms:
             term = terms_text.get(id(t))
             if term is None:
-                fields = ", ".join(
-                    f"{string(k)}: {scalar(v)}" for k, v in zip(TERM_KEYS, t, strict=True)
+                name, given, measure, weight, contribution = t
+                term = terms_text[id(t)] = json_safe(
+                    f'{{"name": {string(name)}, "input": {string(given)}, '
+                    f'"measure": {scalar(measure)}, "weight": {scalar(weight)}, '
+                    f'"contribution": {scalar(contribution)}}}'
                 )
-                term = terms_text[id(t)] = json_safe(f"{{{fields}}}")
             texts.append(term)
         formula = formulas.get(sc.formula)
         if formula is None:
