@@ -309,3 +309,25 @@ def test_listing_csv_keeps_formula_like_titles_inert_and_imports_back(
     path.write_text(out, encoding="utf-8")
     imported = ok(["import", str(path), "--dry-run"]).stderr
     assert "0 to create, 0 to update, 4 unchanged" in imported
+
+
+def test_a_workbook_whose_first_sheet_is_not_the_list_points_to_the_others() -> None:
+    from pmledger.errors import ImportFileError
+
+    book = openpyxl.Workbook()
+    book.active.title = "填写说明"
+    book.active.append(["请在“需求”表中填写，每行一条需求。"])
+    book.active.append(["优先级填 高/中/低"])
+    book.create_sheet("需求").append(["需求名称", "优先级"])
+    book["需求"].append(["日报", "高"])
+    out = io.BytesIO()
+    book.save(out)
+    table = xlsxfile.loads(out.getvalue(), name="x.xlsx")
+    assert table.notices == [
+        "x.xlsx: read its first sheet '填写说明' (of 填写说明, 需求); --sheet NAME reads another"
+    ]
+    with pytest.raises(ImportFileError, match="--sheet NAME reads another of 填写说明, 需求"):
+        plan_import(table, [], _options())
+    chosen = xlsxfile.loads(out.getvalue(), name="x.xlsx", sheet="需求")
+    assert chosen.notices == []
+    assert [a.requirement.title for a in _plan(chosen, []).actions] == ["日报"]

@@ -182,6 +182,16 @@ class _Planner:
                         "header: delete the rows above it"
                     ).format(row=record.row)
                 )
+        if table.sheets:
+            raise ImportFileError(
+                _(
+                    "the header (row 1) of the first sheet {sheet!r} names no field; "
+                    "--sheet NAME reads another of {sheets}"
+                ).format(
+                    sheet=table.sheets[0],
+                    sheets=pgettext("list separator", ", ").join(table.sheets),
+                )
+            )
         shown = [h for h in headers if not is_untitled(h)]
         raise ImportFileError(
             _(

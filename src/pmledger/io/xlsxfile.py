@@ -180,6 +180,18 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
         else:
             ws = book.worksheets[0]
         table = Table(spreadsheet=True)
+        if sheet is None and len(book.sheetnames) > 1:
+            # The sheet read first, then the others (see planner.check_header).
+            table.sheets = (ws.title, *(n for n in book.sheetnames if n != ws.title))
+            table.notices.append(
+                _(
+                    "{name}: read its first sheet {sheet!r} (of {sheets}); --sheet NAME reads another"
+                ).format(
+                    name=name,
+                    sheet=ws.title,
+                    sheets=pgettext("list separator", ", ").join(book.sheetnames),
+                )
+            )
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
