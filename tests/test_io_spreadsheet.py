@@ -331,3 +331,22 @@ def test_a_workbook_whose_first_sheet_is_not_the_list_points_to_the_others() -> 
     chosen = xlsxfile.loads(out.getvalue(), name="x.xlsx", sheet="需求")
     assert chosen.notices == []
     assert [a.requirement.title for a in _plan(chosen, []).actions] == ["日报"]
+
+
+@pytest.fixture
+def in_beijing(monkeypatch: pytest.MonkeyPatch) -> object:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_created_time_typed_in_a_sheet_is_local_time(in_beijing: object) -> None:
+    from datetime import timedelta, timezone
+
+    table = csvfile.loads("标题,创建时间\n甲,2026-11-20 09:30\n".encode(), name="x.csv")
+    created = _plan(table, []).actions[0].requirement.created
+    assert created == datetime(2026, 11, 20, 9, 30, tzinfo=timezone(timedelta(hours=8)))

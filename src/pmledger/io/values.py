@@ -247,7 +247,9 @@ def convert(
     if name == "created":
         moment = parse_moment(value, as_of=as_of)
         if isinstance(moment, datetime) and moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
+            # A time typed in a sheet (创建时间 2026-11-20 09:30) is the
+            # writer's local time, as `add` stamps it: not UTC.
+            moment = moment.astimezone()
         return moment
     if name in NUMBER_FIELDS:
         return _number(value)
