@@ -202,6 +202,9 @@ def like(old: Any, new: Any, *, as_of: date) -> Any:
     Excel rewrites the dates of a CSV it saves in the reader's spelling
     (``2026/12/1``): a date field stays a date when the text reads as one.
     """
+    if isinstance(old, datetime) and old.tzinfo is None and type(new) is date:
+        # An XLSX date-time cell at midnight reads as a date (see _custom).
+        return datetime.combine(new, time())
     if isinstance(old, date) and not isinstance(old, datetime) and isinstance(new, str):
         try:
             moment = parse_moment(new, as_of=as_of)
