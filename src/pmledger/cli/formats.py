@@ -112,12 +112,13 @@ def csv_bytes(view: View, *, escape: bool) -> Iterator[bytes]:
     # A title such as =HYPERLINK(...) would run as a formula where the file is
     # opened in a spreadsheet: text gets the leading ' that `export` gives it
     # (and that import takes off); numbers, dates and IDs are never text here.
-    texts = [c.kind in ("text", "list") for c in cols]
+    texts = [i for i, c in enumerate(cols) if c.kind in ("text", "list")]
+    risky = frozenset(FORMULA_START + "'")
     for n, row in enumerate(view.rows, start=1):
         values = [_csv_value(row.get(c.key), c.kind) for c in cols]
-        for i, value in enumerate(values):
-            if texts[i] and value[:1] and value[0] in FORMULA_START + "'":
-                values[i] = neutralise(value)
+        for i in texts:
+            if values[i][:1] in risky:
+                values[i] = neutralise(values[i])
         writer.writerow([sanitize(v) for v in values] if escape else values)
         if n % 2000 == 0:
             yield buffer.getvalue().encode("utf-8")
