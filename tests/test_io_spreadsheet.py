@@ -356,3 +356,23 @@ def test_a_created_time_typed_in_a_sheet_is_local_time(in_beijing: object) -> No
     table = csvfile.loads("标题,创建时间\n甲,2026-11-20 09:30\n".encode(), name="x.csv")
     created = _plan(table, []).actions[0].requirement.created
     assert created == datetime(2026, 11, 20, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_empty_rows_above_the_header_are_skipped_and_rows_keep_their_numbers(fmt: str) -> None:
+    if fmt == "csv":
+        table = csvfile.loads(
+            ",,\r\n,,\r\n,标题,部门\r\n,甲,销售部\r\n,乙,\r\n".encode(), name="x.csv"
+        )
+    else:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet["B3"], sheet["C3"] = "标题", "部门"
+        sheet["B4"], sheet["C4"], sheet["B5"] = "甲", "销售部", "乙"
+        sheet.merge_cells("C4:C5")
+        out = io.BytesIO()
+        book.save(out)
+        table = xlsxfile.loads(out.getvalue(), name="x.xlsx")
+    assert table.header_row == 3
+    got = [(a.row, a.requirement.title, a.requirement.department) for a in _plan(table, []).actions]
+    assert got == [(4, "甲", "销售部"), (5, "乙", "销售部" if fmt == "xlsx" else None)]

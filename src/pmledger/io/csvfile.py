@@ -131,14 +131,20 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
         )
     reader = csv.reader(io.StringIO(decoded, newline=""), _dialect(decoded[:4096]))
     try:
+        # Rows left empty above the header are no header (see xlsxfile).
         header = next(reader, None)
+        first = 1
+        while header is not None and not any(c.strip() for c in header):
+            header = next(reader, None)
+            first += 1
         if header is None:
             return table
+        table.header_row = first
         headers = [h.strip().lstrip(BOM) for h in header]
         # A column without a header is named by its letter, so that a notice
         # can point at it (and --map "(C)=field" can take it).
         headers = [h or untitled(i) for i, h in enumerate(headers)]
-        for number, cells in enumerate(reader, start=2):
+        for number, cells in enumerate(reader, start=first + 1):
             if not any(c.strip() for c in cells):
                 continue
             record = Record(row=number)

@@ -178,16 +178,17 @@ class _Planner:
             if sum(1 for v in named if self.options.mapping.field_for(v, None)) >= 2:
                 raise ImportFileError(
                     _(
-                        "the header (row 1) names no field, and row {row} looks like the "
-                        "header: delete the rows above it"
-                    ).format(row=record.row)
+                        "the header (row {header}) names no field, and row {row} looks like "
+                        "the header: delete the rows above it"
+                    ).format(header=table.header_row, row=record.row)
                 )
         if table.sheets:
             raise ImportFileError(
                 _(
-                    "the header (row 1) of the first sheet {sheet!r} names no field; "
+                    "the header (row {header}) of the first sheet {sheet!r} names no field; "
                     "--sheet NAME reads another of {sheets}"
                 ).format(
+                    header=table.header_row,
                     sheet=table.sheets[0],
                     sheets=pgettext("list separator", ", ").join(table.sheets),
                 )
@@ -195,9 +196,12 @@ class _Planner:
         shown = [h for h in headers if not is_untitled(h)]
         raise ImportFileError(
             _(
-                "no column of the header (row 1: {columns}) is a field; name the title's "
-                'column with --map "COLUMN=title" (and the others likewise)'
-            ).format(columns=pgettext("list separator", ", ").join(shown[:8]))
+                "no column of the header (row {header}: {columns}) is a field; name the "
+                'title\'s column with --map "COLUMN=title" (and the others likewise)'
+            ).format(
+                header=table.header_row,
+                columns=pgettext("list separator", ", ").join(shown[:8]),
+            )
         )
 
     def field_for(self, column: str) -> str | None:

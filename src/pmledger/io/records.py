@@ -79,3 +79,5 @@ class Table:
     # The sheets of a workbook read without --sheet, when it has several: the
     # first one was read, which may be a cover or an instructions sheet.
     sheets: tuple[str, ...] = ()
+    # The row of the header: the first one with a cell that is not empty.
+    header_row: int = 1

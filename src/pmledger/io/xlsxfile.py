@@ -124,13 +124,17 @@ def dumps(
 _MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
-def _merged_down(ws: Any) -> dict[int, list[tuple[int, tuple[int, int]]]]:
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _merged_down(ws: Any, header: int) -> dict[int, list[tuple[int, tuple[int, int]]]]:
     """Cells under a merged range that spans rows: row -> [(column, anchor (row, column))].
 
     A department sheet merges one 部门 cell over the rows of that department:
     every one of those rows shows the value, the file holds it in the first
     only. A merge across columns only is left alone (it shows one value, in
-    its first column); one that starts in the header row is a heading.
+    its first column); one that starts in the ``header`` row or above is a heading.
     """
     # openpyxl's read-only sheets do not parse merged ranges: read them from
     # the sheet's XML, where they follow the cells.
@@ -147,7 +151,7 @@ def _merged_down(ws: Any) -> dict[int, list[tuple[int, tuple[int, int]]]]:
     for match in _MERGE_CELL.finditer(xml):
         first_col, first_row, _last_col, last_row = match.groups()
         top, bottom = int(first_row), int(last_row)
-        if top < 2 or bottom <= top:
+        if top <= header or bottom <= top:
             continue
         column = column_index_from_string(first_col.decode())
         for row in range(top + 1, bottom + 1):
@@ -193,23 +197,30 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
                 )
             )
         rows = ws.iter_rows(values_only=True)
+        # Rows left empty above the header (a sheet that starts lower down)
+        # are no header.
         header = next(rows, None)
+        first = 1
+        while header is not None and all(_blank(v) for v in header):
+            header = next(rows, None)
+            first += 1
         if header is None:
             return table
+        table.header_row = first
         headers = ["" if h is None else str(h).strip() for h in header]
         # A column without a header is named by its letter (see csvfile).
         headers = [h or untitled(i) for i, h in enumerate(headers)]
-        under = _merged_down(ws)
+        under = _merged_down(ws, first)
         anchors: dict[int, set[int]] = {}
         for hidden in under.values():
             for _column, (row, column) in hidden:
                 anchors.setdefault(row, set()).add(column)
         shown: dict[tuple[int, int], Any] = {}
-        for number, values in enumerate(rows, start=2):
+        for number, values in enumerate(rows, start=first + 1):
             for column in anchors.get(number, ()):
                 if column <= len(values):
                     shown[(number, column)] = values[column - 1]
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            if all(_blank(v) for v in values):
                 continue
             if number in under:
                 filled = list(values)
