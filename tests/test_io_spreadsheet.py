@@ -376,3 +376,8 @@ def test_empty_rows_above_the_header_are_skipped_and_rows_keep_their_numbers(fmt
     assert table.header_row == 3
     got = [(a.row, a.requirement.title, a.requirement.department) for a in _plan(table, []).actions]
     assert got == [(4, "甲", "销售部"), (5, "乙", "销售部" if fmt == "xlsx" else None)]
+
+
+def test_a_semicolon_csv_with_a_blank_first_line_is_still_read_by_semicolons() -> None:
+    table = csvfile.loads("\r\n标题;部门\r\n甲;销售部\r\n".encode(), name="x.csv")
+    assert [r.cells for r in table.records] == [[("标题", "甲"), ("部门", "销售部")]]

@@ -107,7 +107,9 @@ def decode(data: bytes, *, name: str, encoding: str | None = None) -> tuple[str,
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
-    first = sample.split("\n", 1)[0]
+    # The header's line: the first with something besides separators.
+    lines = sample.split("\n")
+    first = next((line for line in lines if line.strip(" ,;\t\r")), lines[0])
     # Excel saves ";"-separated CSV where "," is the decimal mark, and "Unicode
     # text" as tab-separated UTF-16.
     counts = {d: first.count(d) for d in (",", ";", "\t")}
