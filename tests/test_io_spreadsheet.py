@@ -381,3 +381,12 @@ def test_empty_rows_above_the_header_are_skipped_and_rows_keep_their_numbers(fmt
 def test_a_semicolon_csv_with_a_blank_first_line_is_still_read_by_semicolons() -> None:
     table = csvfile.loads("\r\n标题;部门\r\n甲;销售部\r\n".encode(), name="x.csv")
     assert [r.cells for r in table.records] == [[("标题", "甲"), ("部门", "销售部")]]
+
+
+def test_a_semicolon_csv_writes_decimals_with_a_comma() -> None:
+    # Excel in a German or French locale: ";" between cells, "," before decimals.
+    data = "\ufefftitle;effort;rice.confidence;tags\r\n甲;2,5;12,5%;a,b\r\n".encode()
+    req = _plan(csvfile.loads(data, name="x.csv"), []).actions[0].requirement
+    assert (req.effort, req.rice, req.tags) == (2.5, {"confidence": 0.125}, ["a", "b"])
+    comma = csvfile.loads(b'title,effort\nx,"2,5"\n', name="x.csv")
+    assert "not a number" in plan_import(comma, [], _options()).problems[0].message

@@ -131,7 +131,10 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
         table.notices.append(
             _("{name} is not UTF-8: read it as Chinese GB18030/GBK").format(name=name)
         )
-    reader = csv.reader(io.StringIO(decoded, newline=""), _dialect(decoded[:4096]))
+    dialect = _dialect(decoded[:4096])
+    # Where Excel separates by ";", the decimal mark is ",": 2,5 is 2.5.
+    table.decimal_comma = dialect is _Semicolon
+    reader = csv.reader(io.StringIO(decoded, newline=""), dialect)
     try:
         # Rows left empty above the header are no header (see xlsxfile).
         header = next(reader, None)

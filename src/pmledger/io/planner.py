@@ -139,6 +139,7 @@ class _Planner:
         self.tracker = table.aliases if table.tracker else None
         self.quiet = table.bookkeeping
         self.spreadsheet = table.spreadsheet
+        self.decimal_comma = table.decimal_comma
         self.goals: dict[str, str | Problem] = {}
         # Rows whose depends_on came from the file: its column and its IDs.
         self.linked: dict[int, tuple[str, list[str]]] = {}
@@ -237,7 +238,12 @@ class _Planner:
                 continue
             try:
                 value = convert(
-                    options.mapping, name, raw, as_of=options.as_of, spreadsheet=self.spreadsheet
+                    options.mapping,
+                    name,
+                    raw,
+                    as_of=options.as_of,
+                    spreadsheet=self.spreadsheet,
+                    decimal_comma=self.decimal_comma,
                 )
             except ValueError as exc:
                 problems.append(Problem(record.row, str(exc), column))

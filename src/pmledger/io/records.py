@@ -76,6 +76,8 @@ class Table:
     # Cells of a spreadsheet (CSV, XLSX) spell a custom field's true/false and
     # dates as text, where a JSON file types them.
     spreadsheet: bool = False
+    # A ;-separated CSV, as Excel saves where "," is the decimal mark.
+    decimal_comma: bool = False
     # The sheets of a workbook read without --sheet, when it has several: the
     # first one was read, which may be a cover or an instructions sheet.
     sheets: tuple[str, ...] = ()

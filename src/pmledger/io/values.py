@@ -124,7 +124,10 @@ def as_day(value: date | datetime) -> date:
     return value
 
 
-def _number(value: Any) -> int | float:
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+%?$")
+
+
+def _number(value: Any, decimal_comma: bool = False) -> int | float:
     if isinstance(value, bool):
         raise ValueError(_("expected a number, not true/false"))
     if isinstance(value, int | float):
@@ -133,6 +136,8 @@ def _number(value: Any) -> int | float:
         typed = str(value).strip()
         # int() reads full-width digits (`３`); float() not the point of `２．５`.
         text = ascii_forms(typed)
+        if decimal_comma and _DECIMAL_COMMA.match(text):
+            text = text.replace(",", ".")
         if text.endswith("%") and text[:-1].strip():
             # What a percentage cell of a spreadsheet saves as CSV: 80% is 0.8
             # (an XLSX gives 0.8 itself), through Decimal so 1.1% is 0.011.
@@ -222,18 +227,25 @@ def is_empty(value: Any) -> bool:
 
 
 def convert(
-    mapping: Mapping, name: str, value: Any, *, as_of: date, spreadsheet: bool = False
+    mapping: Mapping,
+    name: str,
+    value: Any,
+    *,
+    as_of: date,
+    spreadsheet: bool = False,
+    decimal_comma: bool = False,
 ) -> Any:
     """A cell value as the field ``name`` stores it (raises ValueError with a reason).
 
     ``spreadsheet``: the cell comes from CSV or XLSX, where a custom field's
-    true/false and dates are spelled as text (see :func:`_custom`).
+    true/false and dates are spelled as text (see :func:`_custom`);
+    ``decimal_comma``: a number may be written ``2,5``.
     """
     if is_empty(value):
         return [] if name in LIST_FIELDS else None
     table, dot, _sub = name.partition(".")
     if dot and table in SCORING_TABLES:
-        return _number(value)
+        return _number(value, decimal_comma)
     if name in LIST_FIELDS:
         return _list(name, value)
     if name in ("status", "priority"):
@@ -255,7 +267,7 @@ def convert(
             moment = moment.astimezone()
         return moment
     if name in NUMBER_FIELDS:
-        return _number(value)
+        return _number(value, decimal_comma)
     if name == "notes":
         if isinstance(value, str):
             if value.strip().isdigit():
