@@ -61,3 +61,18 @@ def make(req_id: str = "REQ-AAAAA", **fields: object) -> Requirement:
 @pytest.fixture
 def settings() -> Settings:
     return Settings()
+
+
+@pytest.fixture
+def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written so far are old enough for the caches to trust.
+
+    A file's ctime cannot be set back (``os.utime`` moves it to now), and
+    the caches key on the later of mtime and ctime: their clock is moved an
+    hour ahead instead.
+    """
+    import time
+
+    from pmledger.ledger import cache
+
+    monkeypatch.setattr(cache, "trusted_before", lambda: (time.time() + 3600) * 1e9)

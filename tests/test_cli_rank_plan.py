@@ -125,6 +125,15 @@ def test_rank_explain_lists_every_term(acme: Path) -> None:
         assert f"| {term.replace('_', chr(92) + '_')} |" in md, term
 
 
+def test_rank_explain_shows_weights_only_for_a_weighted_model(acme: Path) -> None:
+    default = ok(["rank", "--as-of", AS_OF, "--explain", "--top", "1", "-f", "markdown"]).stdout
+    assert "| Term | Input | Measure | Weight | Contribution |" in default
+    rice_args = ["--model", "rice", "--skip-incomplete", "--explain", "--top", "1"]
+    rice = ok(["rank", "--as-of", AS_OF, *rice_args, "-f", "markdown"]).stdout
+    assert "| Term | Input | Measure | Value |" in rice
+    assert "Weight" not in rice
+
+
 def test_rank_filters(acme: Path) -> None:
     items = rank_json("--department", "Finance")["items"]
     assert items

@@ -103,6 +103,9 @@ def test_matrix_quadrants_in_chinese() -> None:
     for name in ("立即做", "计划做", "委派", "放弃", "紧急", "不重要"):
         assert name in out
     assert "DO (" not in out
+    # 紧急 is both the urgent axis and the critical priority: the header
+    # says which of the two it lists as important.
+    assert "重要：优先级为紧急、高）" in out
     md = ok(["--lang", "zh", "rank", "--matrix", "--as-of", AS_OF, "-f", "markdown"]).stdout
     assert "### 立即做（紧急、重要）" in md
 

@@ -49,7 +49,7 @@ def expected(folder: Path) -> FolderStats:
     return FolderStats(
         names,
         array("q", [s.st_size for s in stats]),
-        array("q", [s.st_mtime_ns for s in stats]),
+        array("q", [filestats.changed_ns(s) for s in stats]),
         "\x00".join(names),
     )
 
@@ -148,11 +148,18 @@ def test_a_file_gone_between_listing_and_stat_is_left_out(
     assert found == expected(folder)
 
 
-def test_an_error_while_reading_the_cache_still_waits_for_the_helper(
+def test_ctrl_c_while_the_cache_is_read_stops_the_helper_and_the_stats(
     folder: Path, helper: None
 ) -> None:
     pids: list[int] = []
     fork = parallel.fork
+    # Nobody writes: the helper waits until it is killed (or, if it never
+    # is, until this test closes the pipe).
+    never, writer = os.pipe()
+
+    def stuck(stat: object, names: list[str], table: filestats._Table) -> None:
+        os.close(writer)
+        os.read(never, 1)
 
     def counted(work: object) -> int | None:
         pid = fork(work)  # type: ignore[arg-type]
@@ -160,14 +167,18 @@ def test_an_error_while_reading_the_cache_still_waits_for_the_helper(
         pids.append(pid)
         return pid
 
-    def broken() -> None:
-        raise OSError("cache unreadable")
+    def interrupted() -> None:
+        raise KeyboardInterrupt
 
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(filestats, "_back", stuck)
         mp.setattr(parallel, "fork", counted)
-        with pytest.raises(OSError, match="cache unreadable"):
-            stat_folder(folder, broken)
-    # Reaped: no zombie left behind.
+        mp.setattr(filestats, "_front", lambda *a: pytest.fail("stat'ed after Ctrl-C"))
+        with pytest.raises(KeyboardInterrupt):
+            stat_folder(folder, interrupted)
+    os.close(never)
+    os.close(writer)
+    # Stopped and reaped: no zombie left behind.
     with pytest.raises(ChildProcessError):
         os.waitpid(pids[0], os.WNOHANG)
 

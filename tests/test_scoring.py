@@ -19,6 +19,7 @@ from pmledger.ranking.order import rank
 from pmledger.ranking.scoring import (
     Dependencies,
     Score,
+    Term,
     due_measure,
     find_cycles,
     score,
@@ -420,3 +421,29 @@ def test_problems_of_every_batch_are_kept(settings: Settings) -> None:
     assert got.items == []
     assert [p.req_id for p in got.incomplete] == [r.id for r in reqs for _ in range(4)]
     assert raised.value.problems == got.incomplete
+
+
+def _largest_by_loop(upper: list[Term], lower: list[Term]) -> tuple[str | None, float]:
+    name: str | None = None
+    diff = 0.0
+    for ta, tb in zip(upper, lower, strict=False):
+        if ta.contribution is None or tb.contribution is None:
+            continue
+        d = ta.contribution - tb.contribution
+        if name is None or d > diff:
+            name, diff = ta.name, d
+    return (None, 0.0) if name is None or diff <= 0 else (name, diff)
+
+
+contributions = st.none() | st.floats(-20, 20, allow_nan=False)
+term_lists = st.lists(
+    st.builds(lambda n, c: Term(f"t{n}", "", 0.0, None, c), st.integers(0, 5), contributions),
+    max_size=7,
+)
+
+
+@given(term_lists, term_lists)
+def test_largest_difference_is_the_first_largest_positive_one(upper, lower):  # type: ignore[no-untyped-def]
+    from pmledger.ranking.order import _largest_difference
+
+    assert _largest_difference(tuple(upper), tuple(lower)) == _largest_by_loop(upper, lower)

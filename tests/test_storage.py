@@ -23,6 +23,7 @@ from pmledger.errors import (
 )
 from pmledger.ledger import fastreq, fileformat, ids
 from pmledger.ledger.cache import StateCache, cache_path
+from pmledger.ledger.filestats import changed_ns
 from pmledger.ledger.ledger import Ledger, create_exclusive, write_atomic
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import find_ledger_root
@@ -72,7 +73,9 @@ def test_create_save_load(ledger: Ledger) -> None:
     assert ledger.load(req.id.split("-")[1].lower()) == req
 
 
-def test_saving_unchanged_requirement_does_not_touch_the_file(ledger: Ledger) -> None:
+def test_saving_unchanged_requirement_does_not_touch_the_file(
+    ledger: Ledger, trusted: None
+) -> None:
     req = ledger.create(make())
     path = ledger.path_for(req.id)
     _age(path)
@@ -158,7 +161,7 @@ def test_load_all_reports_broken_files_and_keeps_the_rest(ledger: Ledger) -> Non
 
 
 def test_cache_serves_unchanged_files_and_never_stale(
-    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, trusted: None
 ) -> None:
     req = ledger.create(make())
     path = ledger.path_for(req.id)
@@ -201,7 +204,7 @@ def test_recent_files_are_not_cached(ledger: Ledger) -> None:
     ledger.load_all()
     cache = StateCache(cache_path(ledger.root))
     stat = ledger.path_for(req.id).stat()
-    assert cache.get(f"{req.id}.toml", stat.st_size, stat.st_mtime_ns) is None
+    assert cache.get(f"{req.id}.toml", stat.st_size, changed_ns(stat)) is None
 
 
 def _cached(ledger: Ledger) -> set[str]:
@@ -210,12 +213,12 @@ def _cached(ledger: Ledger) -> set[str]:
     found = set()
     for name in cache.names():
         stat = (ledger.requirements_dir / name).stat()
-        if cache.get(name, stat.st_size, stat.st_mtime_ns) is not None:
+        if cache.get(name, stat.st_size, changed_ns(stat)) is not None:
             found.add(name)
     return found
 
 
-def test_cache_forgets_removed_files_even_when_one_is_added(ledger: Ledger) -> None:
+def test_cache_forgets_removed_files_even_when_one_is_added(ledger: Ledger, trusted: None) -> None:
     a, b, c = (ledger.create(make(title=t)) for t in ("One", "Two", "Three"))
     for req in (a, b, c):
         _age(ledger.path_for(req.id))
@@ -243,7 +246,7 @@ def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
 
 
 def test_the_cache_never_serves_an_edit_a_broken_file_or_a_lost_status(
-    ledger: Ledger, reader: str
+    ledger: Ledger, reader: str, trusted: None
 ) -> None:
     reqs = [ledger.create(make(title=t)) for t in ("One", "Two", "Three")]
     for req in reqs:
@@ -290,7 +293,7 @@ def test_the_cache_never_serves_an_edit_a_broken_file_or_a_lost_status(
     assert [p.field for p in again.load_all().problems] == ["status"]
 
 
-def test_corrupt_cache_is_ignored(ledger: Ledger) -> None:
+def test_corrupt_cache_is_ignored(ledger: Ledger, trusted: None) -> None:
     req = ledger.create(make())
     _age(ledger.path_for(req.id))
     ledger.load_all()
@@ -298,7 +301,7 @@ def test_corrupt_cache_is_ignored(ledger: Ledger) -> None:
     assert ledger.load_all().requirements == [req]
 
 
-def test_disabled_cache(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disabled_cache(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, trusted: None) -> None:
     monkeypatch.setenv("PMLEDGER_NO_CACHE", "1")
     req = ledger.create(make())
     _age(ledger.path_for(req.id))
@@ -719,3 +722,21 @@ def test_a_rewrite_keeps_the_file_s_permissions(ledger: Ledger) -> None:
         req = ledger.load(req.id)
     fresh = ledger.create(make(title="New file"))
     assert ledger.path_for(fresh.id).stat().st_mode & 0o777 == 0o644
+
+
+def test_an_edit_whose_mtime_was_set_back_is_seen(ledger: Ledger, trusted: None) -> None:
+    """Same size, and the mtime put back (``touch -r``, ``cp -p``, an archive
+    unpacked): the ctime still moved, and every cache checks it."""
+    req = ledger.create(make(title="Before"))
+    path = ledger.path_for(req.id)
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    assert [r.title for r in ledger.load_all().requirements] == ["Before"]
+    assert [s.title for s in ledger.summaries().summaries] == ["Before"]
+    assert _cached(ledger) == {path.name}  # served from the cache from now on
+    old = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("Before", "Later!"), "utf-8")
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert path.stat().st_size == old.st_size
+    assert path.stat().st_mtime_ns == old.st_mtime_ns
+    assert [r.title for r in ledger.load_all().requirements] == ["Later!"]
+    assert [s.title for s in ledger.summaries().summaries] == ["Later!"]

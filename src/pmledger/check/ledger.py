@@ -21,6 +21,7 @@ from pmledger.check.files import (
 )
 from pmledger.i18n import N_, active_language, translate
 from pmledger.ledger.cache import ParseCache
+from pmledger.ledger.filestats import changed_ns
 from pmledger.ledger.ledger import SUFFIX, Ledger
 from pmledger.ledger.records import KINDS, REQUIREMENT, RecordKind
 from pmledger.ledger.settings import Settings
@@ -99,14 +100,14 @@ def check_ledger(
                 stat = entry.stat()
             except FileNotFoundError:
                 continue
-            cached = cache.get(name, stat.st_size, stat.st_mtime_ns)
+            cached = cache.get(name, stat.st_size, changed_ns(stat))
             if cached is not None and cached[0] == key:
                 problems = cached[1]
                 fact = FileFacts(*cached[2]) if cached[2] is not None else None
             else:
                 problems, fact = _check_entry(Path(entry.path), settings, kind)
                 stored = tuple(fact) if fact is not None else None
-                cache.put(name, stat.st_size, stat.st_mtime_ns, (key, tuple(problems), stored))
+                cache.put(name, stat.st_size, changed_ns(stat), (key, tuple(problems), stored))
             report.problems += problems
             if fact is not None:
                 facts[entry.path] = fact

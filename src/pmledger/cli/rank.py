@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -234,17 +234,18 @@ def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -
         # once), alive as long as the ranking: their identities are a key.
         # (Not the whole list of terms: with the age in days in it, that is
         # nearly one per requirement, 40 MB of texts at 100k.)
-        texts = []
-        for t in sc.terms:
-            term = terms_text.get(id(t))
-            if term is None:
-                name, given, measure, weight, contribution = t
-                term = terms_text[id(t)] = json_safe(
-                    f'{{"name": {string(name)}, "input": {string(given)}, '
-                    f'"measure": {scalar(measure)}, "weight": {scalar(weight)}, '
-                    f'"contribution": {scalar(contribution)}}}'
-                )
-            texts.append(term)
+        terms = sc.terms
+        # Looked up in C; a term seen for the first time is written below.
+        texts = list(map(terms_text.get, map(id, terms)))
+        if None in texts:
+            for i, t in enumerate(terms):
+                if texts[i] is None:
+                    name, given, measure, weight, contribution = t
+                    texts[i] = terms_text[id(t)] = json_safe(
+                        f'{{"name": {string(name)}, "input": {string(given)}, '
+                        f'"measure": {scalar(measure)}, "weight": {scalar(weight)}, '
+                        f'"contribution": {scalar(contribution)}}}'
+                    )
         formula = formulas.get(sc.formula)
         if formula is None:
             formula = formulas[sc.formula] = safe(sc.formula)
@@ -257,7 +258,7 @@ def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -
         yield (
             f'{{"position": {item.position}, "id": {string(req.id)}, '
             f'"title": {json_safe(string(req.title))}, "score": {score}, {middle}, {who}, '
-            f'"formula": {formula}, "terms": [{", ".join(texts)}], '
+            f'"formula": {formula}, "terms": [{", ".join(cast("list[str]", texts))}], '
             f'"above_next_because": {because}}}'
         )
 
@@ -304,18 +305,18 @@ def _term_view(sc: Score) -> Any:
             "contribution": sc.value,
         }
     )
-    return View(
-        columns=(
-            Column("term", _("Term")),
-            Column("input", _("Input"), shrink=True),
-            Column("measure", _("Measure"), "number"),
-            Column("weight", _("Weight"), "number"),
-            Column(
-                "contribution", _("Contribution") if additive else _("Value"), "score", decimals=4
-            ),
-        ),
-        rows=rows,
+    columns = [
+        Column("term", _("Term")),
+        Column("input", _("Input"), shrink=True),
+        Column("measure", _("Measure"), "number"),
+    ]
+    if any(t.weight is not None for t in sc.terms):
+        # RICE, WSJF and ICE multiply or divide their inputs: no weights to show.
+        columns.append(Column("weight", _("Weight"), "number"))
+    columns.append(
+        Column("contribution", _("Contribution") if additive else _("Value"), "score", decimals=4)
     )
+    return View(columns=tuple(columns), rows=rows)
 
 
 def _rank_doc(

@@ -1,10 +1,11 @@
 """A cache of parsed requirements, kept out of git, that never serves stale data.
 
 Each entry is keyed by file name and checked against the file's size and
-modification time (nanoseconds) before use; anything that differs is parsed
-again. Like git's index, an entry whose file changed within
-``RACY_SECONDS`` of the cache being written is not stored: a second edit of
-the same size within one timestamp tick could otherwise go unseen.
+change time (nanoseconds: the later of mtime and ctime,
+:func:`pmledger.ledger.filestats.changed_ns`) before use; anything that
+differs is parsed again. Like git's index, an entry whose file changed
+within ``RACY_SECONDS`` of the cache being written is not stored: a second
+edit of the same size within one timestamp tick could otherwise go unseen.
 Deleting the cache changes nothing but speed.
 
 Two forms: :class:`StateCache` holds the requirements themselves (kind
@@ -32,8 +33,13 @@ FORMAT = 7
 RACY_SECONDS = 2.0
 ENV_DISABLE = "PMLEDGER_NO_CACHE"
 
-# (size, mtime_ns, parsed object)
+# (size, change time in ns, parsed object)
 Entry = tuple[int, int, Any]
+
+
+def trusted_before() -> float:
+    """Files whose change time (ns) is before this are old enough to cache."""
+    return (time.time() - RACY_SECONDS) * 1e9
 
 
 def format_key() -> tuple[int, str, str]:
@@ -184,7 +190,7 @@ class ParseCache:
 
     def put(self, name: str, size: int, mtime_ns: int, value: Any) -> None:
         """Remember a freshly parsed file (unless its timestamp is too recent to trust)."""
-        if mtime_ns > (time.time() - RACY_SECONDS) * 1e9:
+        if mtime_ns > trusted_before():
             if name in self._entries:
                 del self._entries[name]
                 self._dirty = True

@@ -38,11 +38,26 @@ PARALLEL_AT = 4096
 # enough that claiming costs nothing beside the stats.
 CHUNK = 1024
 SUFFIX = ".toml"
+_MTIME = attrgetter("st_mtime_ns")
+
+
+def changed_ns(st: os.stat_result) -> int:
+    """When a file last changed, for a cache's "is it as I read it?" check:
+    the later of its mtime and its ctime, in ns.
+
+    The mtime alone can be set back (``touch -d``, ``cp -p``, ``rsync -t``,
+    an archive unpacked): a same-size edit then looks unchanged. The ctime
+    cannot be set, and moves on every write and rename, as git's index
+    also checks it. (On Windows ``st_ctime`` is the creation time: the
+    later of the two is then the mtime.)
+    """
+    return max(st.st_mtime_ns, st.st_ctime_ns)
 
 
 class FolderStats(NamedTuple):
     """The regular ``*.toml`` files of a folder in listing order, with their
-    sizes and mtimes (ns), and their names joined by NUL."""
+    sizes and change times (``mtimes``: :func:`changed_ns`), and their names
+    joined by NUL."""
 
     names: list[str]
     sizes: array[int]
@@ -59,12 +74,7 @@ def stat_folder(folder: Path, meanwhile: Callable[[], T]) -> tuple[FolderStats, 
         return FolderStats([], array("q"), array("q"), ""), meanwhile()
     names, listing = requirement_names(listed)
     count = len(names)
-    fd: int | None = None
-    if os.stat in os.supports_dir_fd:
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            fd = None
+    fd = folder_descriptor(folder, os.stat)
     try:
         stat = partial(os.stat, dir_fd=fd) if fd is not None else _joined_stat(folder)
         # Two claims, then sizes, mtimes and modes: int64s, shared with the helper.
@@ -76,11 +86,15 @@ def stat_folder(folder: Path, meanwhile: Callable[[], T]) -> tuple[FolderStats, 
         )
         try:
             extra = meanwhile()
-        finally:
             _front(stat, names, table)
-            if helper is not None and not parallel.finished(helper):
-                # The helper died: whatever it claimed may be unwritten.
-                _fill(stat, names, table, table.claims[1], count)
+        except BaseException:
+            # Ctrl-C or a failure: nothing more to stat, and no helper left behind.
+            if helper is not None:
+                parallel.cancel(helper)
+            raise
+        if helper is not None and not parallel.finished(helper):
+            # The helper died: whatever it claimed may be unwritten.
+            _fill(stat, names, table, table.claims[1], count)
     finally:
         if fd is not None:
             os.close(fd)
@@ -113,6 +127,18 @@ def requirement_names(listed: list[str]) -> tuple[list[str], str]:
         names = [n for n in names if n[0] != "."]
         listing = "\x00".join(names)
     return names, listing
+
+
+def folder_descriptor(folder: Path, call: Callable[..., object]) -> int | None:
+    """A descriptor of ``folder`` for ``call``'s ``dir_fd``, or None where the
+    system has none (``call`` then takes joined paths): at 100k files, a
+    path per file costs more than the system calls."""
+    if call not in os.supports_dir_fd:
+        return None
+    try:
+        return os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def _joined_stat(folder: Path) -> Callable[[str], os.stat_result]:
@@ -158,11 +184,13 @@ def _fill(
     except OSError:
         found = [_stat_or_none(stat, name) for name in part]
         table.sizes[lo:hi] = array("q", [st.st_size if st else 0 for st in found])
-        table.mtimes[lo:hi] = array("q", [st.st_mtime_ns if st else 0 for st in found])
+        table.mtimes[lo:hi] = array("q", [changed_ns(st) if st else 0 for st in found])
         table.modes[lo:hi] = array("q", [st.st_mode if st else 0 for st in found])
         return
     table.sizes[lo:hi] = array("q", map(attrgetter("st_size"), stats))
-    table.mtimes[lo:hi] = array("q", map(attrgetter("st_mtime_ns"), stats))
+    table.mtimes[lo:hi] = array(
+        "q", map(max, map(_MTIME, stats), map(attrgetter("st_ctime_ns"), stats))
+    )
     table.modes[lo:hi] = array("q", map(attrgetter("st_mode"), stats))
 
 

@@ -10,7 +10,6 @@ are read again. Never stale.
 from __future__ import annotations
 
 import os
-import time
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +20,8 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 from pmledger.errors import FileProblem, InvalidFileError, merge_problems
 from pmledger.i18n import _
+from pmledger.ledger import cache as cache_module
 from pmledger.ledger.cache import (
-    RACY_SECONDS,
     UNTRUSTED,
     State,
     StateCache,
@@ -30,7 +29,7 @@ from pmledger.ledger.cache import (
     share_strings,
     state_fields,
 )
-from pmledger.ledger.filestats import stat_folder
+from pmledger.ledger.filestats import folder_descriptor, stat_folder
 from pmledger.ledger.model import (
     Requirement,
     requirement_from_state,
@@ -187,7 +186,7 @@ def load_all(ledger: Ledger, *, use_cache: bool = True) -> LoadResult:
                     continue
             todo.append(i)
     problems: list[FileProblem] = []
-    racy = (time.time() - RACY_SECONDS) * 1e9
+    racy = cache_module.trusted_before()
     read = _read_files(ledger, [names[i] for i in todo], [sizes[i] for i in todo], statuses)
     for i, got in zip(todo, read, strict=True):
         if isinstance(got, FileProblem):
@@ -233,12 +232,7 @@ def _read_files(
 
         requirement = fastreq.requirement
     shared: dict[str, str] = {}
-    fd: int | None = None
-    if os.open in os.supports_dir_fd:
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            fd = None
+    fd = folder_descriptor(folder, os.open)
     try:
         for name, size in zip(names, sizes, strict=True):
             try:
@@ -326,7 +320,7 @@ def summary_table(
     old_rows = old.rows() if old is not None else []
     old_sizes = old.array("sizes") if old is not None else array("q")
     old_mtimes = old.array("mtimes") if old is not None else array("q")
-    racy = (time.time() - RACY_SECONDS) * 1e9
+    racy = cache_module.trusted_before()
     rows: list[tuple[str, int, int, SummaryRow | None]] = []
     problems: list[FileProblem] = []
     for name, size, mtime in zip(names, sizes, mtimes, strict=True):

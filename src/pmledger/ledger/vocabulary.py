@@ -25,6 +25,7 @@ from typing import TypeVar, cast
 
 from pmledger.errors import InvalidFileError
 from pmledger.ledger.cache import ParseCache
+from pmledger.ledger.filestats import changed_ns
 from pmledger.ledger.ledger import SUFFIX, Ledger
 
 T = TypeVar("T")
@@ -114,12 +115,12 @@ def _scan_values(ledger: Ledger, *, use_cache: bool = True) -> Vocabulary:
         except FileNotFoundError:
             continue
         seen.add(name)
-        values = cache.get(name, stat.st_size, stat.st_mtime_ns)
+        values = cache.get(name, stat.st_size, changed_ns(stat))
         if values is None:
             values = _file_values(ledger, Path(entry.path))
             if values is None:
                 continue
-            cache.put(name, stat.st_size, stat.st_mtime_ns, values)
+            cache.put(name, stat.st_size, changed_ns(stat), values)
         for field_name, found in zip(VALUE_FIELDS, values, strict=True):
             result.counts[field_name].update(found)
     cache.retain(seen)

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import itemgetter
+from operator import itemgetter, sub
 from typing import NamedTuple
 
 from pmledger.errors import InvalidValueError, ScoringError, ScoringProblem
@@ -22,6 +22,7 @@ from pmledger.query.filters import Filter, matcher
 from pmledger.ranking.scoring import (
     Dependencies,
     Score,
+    Term,
     priority_text,
     score_many,
     show_date,
@@ -135,19 +136,7 @@ def explain_order(upper: RankedItem, lower: RankedItem, *, as_of: date | None = 
     """
     a, b = upper.score, lower.score
     if a.value != b.value:
-        # The first term with the largest difference (a loop: this runs once
-        # per ranked requirement in `rank --format json`).
-        name: str | None = None
-        diff = 0.0
-        for ta, tb in zip(a.terms, b.terms, strict=False):
-            ca, cb = ta.contribution, tb.contribution
-            if ca is None or cb is None:
-                continue
-            d = ca - cb
-            if name is None or d > diff:
-                name, diff = ta.name, d
-        if name is None or diff <= 0:
-            name, diff = None, 0.0
+        name, diff = _largest_difference(a.terms, b.terms)
         return _score_reason(a.value, b.value, name, diff, active_language())
     ra, rb = upper.requirement, lower.requirement
     if (ra.due or _NO_DUE) != (rb.due or _NO_DUE):
@@ -170,6 +159,42 @@ def explain_order(upper: RankedItem, lower: RankedItem, *, as_of: date | None = 
     return _("tie on score, due, priority and created; ID order ({id} before {other})").format(
         id=ra.id, other=rb.id
     )
+
+
+_CONTRIBUTION = itemgetter(4)
+
+
+def _largest_difference(
+    upper: tuple[Term, ...], lower: tuple[Term, ...]
+) -> tuple[str | None, float]:
+    """The first term with the largest positive difference in contribution,
+    and that difference; (None, 0.0) when none is larger above.
+
+    This runs for each ranked requirement of `rank --format json`: the
+    default model's terms (all weighted) are compared in C.
+    """
+    if upper and lower and upper[0].contribution is not None:
+        try:
+            diffs = list(map(sub, map(_CONTRIBUTION, upper), map(_CONTRIBUTION, lower)))
+        except TypeError:
+            pass  # a term without a contribution: the loop below skips it
+        else:
+            diff = max(diffs)
+            if diff <= 0:
+                return None, 0.0
+            return upper[diffs.index(diff)].name, diff
+    name: str | None = None
+    diff = 0.0
+    for ta, tb in zip(upper, lower, strict=False):
+        ca, cb = ta.contribution, tb.contribution
+        if ca is None or cb is None:
+            continue
+        d = ca - cb
+        if name is None or d > diff:
+            name, diff = ta.name, d
+    if name is None or diff <= 0:
+        return None, 0.0
+    return name, diff
 
 
 @functools.lru_cache(maxsize=4096)

@@ -299,6 +299,9 @@ class _DefaultTerms:
     due: dict[date | None, tuple[Term, int | None]] = field(default_factory=dict)
     age: dict[int, Term] = field(default_factory=dict)
     status: dict[str, Term] = field(default_factory=dict)
+    # By the open IDs named: several requirements often wait for the same one.
+    blocking: dict[tuple[str, ...], Term] = field(default_factory=dict)
+    blocked: dict[tuple[str, ...], Term] = field(default_factory=dict)
 
 
 def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: date) -> Score:
@@ -324,6 +327,7 @@ def _default_scores(
             formula=_("sum of weight x measure"),
         )
     prio_terms, due_terms, age_terms, status_terms = memo.priority, memo.due, memo.age, memo.status
+    blocking_terms, blocked_terms = memo.blocking, memo.blocked
     # The common case: blocks nothing open and waits for nothing open.
     free, formula = memo.free, memo.formula
     closed = set(settings.ledger.closed_statuses)
@@ -380,15 +384,26 @@ def _default_scores(
             blocking_term, blocked_term = free
         else:
             blockers = (
-                [d for d in depends_on[req_id] if d in open_ids] if req_id in depends_on else ()
+                tuple([d for d in depends_on[req_id] if d in open_ids])
+                if req_id in depends_on
+                else ()
             )
             waiting = dependents_of.get(req_id)
-            dependents = [d for d in waiting if d in open_ids] if waiting else ()
-            if dependents or blockers:
-                blocking_term = _blocking_term(dependents, w)
-                blocked_term = _blocked_term(blockers, w)
+            dependents = tuple([d for d in waiting if d in open_ids]) if waiting else ()
+            # Terms shared by their inputs, the "nothing" ones too: one
+            # object each, so rank's JSON writes each once (keyed by identity).
+            if dependents:
+                blocking_term = blocking_terms.get(dependents)
+                if blocking_term is None:
+                    blocking_term = blocking_terms[dependents] = _blocking_term(dependents, w)
             else:
-                blocking_term, blocked_term = free
+                blocking_term = free[0]
+            if blockers:
+                blocked_term = blocked_terms.get(blockers)
+                if blocked_term is None:
+                    blocked_term = blocked_terms[blockers] = _blocked_term(blockers, w)
+            else:
+                blocked_term = free[1]
         # + 0.0 above turns a negative weight times 0 (-0.0) into a plain 0.0,
         # so no contribution is -0.0 and the sum equals 0.0 + each in turn.
         # A fixed summation order keeps scores bit-for-bit repeatable.

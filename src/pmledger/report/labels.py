@@ -56,7 +56,7 @@ EN: dict[str, str] = {
     "q_do": "Do now",
     "q_schedule": "Schedule",
     "q_delegate": "Delegate",
-    "q_drop": "Reconsider",
+    "q_drop": "Drop",
     "urgent": "Urgent",
     "not_urgent": "Not urgent",
     "important": "Important",
