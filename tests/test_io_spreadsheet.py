@@ -390,3 +390,36 @@ def test_a_semicolon_csv_writes_decimals_with_a_comma() -> None:
     assert (req.effort, req.rice, req.tags) == (2.5, {"confidence": 0.125}, ["a", "b"])
     comma = csvfile.loads(b'title,effort\nx,"2,5"\n', name="x.csv")
     assert "not a number" in plan_import(comma, [], _options()).problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("2026/11/20 9:30", datetime(2026, 11, 20, 9, 30)),  # Excel on a Chinese Windows
+        ("2026-11-20 9:30", datetime(2026, 11, 20, 9, 30)),
+        ("2026年12月1日 18:00", datetime(2026, 12, 1, 18, 0)),
+        ("27.11.2026 09:30:15", datetime(2026, 11, 27, 9, 30, 15)),
+    ],
+)
+def test_date_times_as_spreadsheets_save_them(cell: str, expected: datetime) -> None:
+    from pmledger.io.values import parse_moment
+
+    assert parse_moment(cell, as_of=TODAY) == expected
+
+
+def test_a_due_date_time_from_a_chinese_excel_is_its_day() -> None:
+    table = csvfile.loads("标题,截止日期\n甲,2026/12/1 18:00\n".encode(), name="x.csv")
+    assert _plan(table, []).actions[0].requirement.due == date(2026, 12, 1)
+
+
+def test_created_rows_with_the_titles_of_existing_requirements_are_noted() -> None:
+    existing = [make(f"REQ-AAAA{i}", title=t) for i, t in enumerate(["客户列表导出 Excel", "日报"])]
+    # The id column deleted from an export: every row would be a duplicate.
+    table = csvfile.loads("标题\n客户列表导出excel。\n周报\n日报\n".encode(), name="x.csv")
+    plan = _plan(table, existing)
+    assert [a.kind for a in plan.actions] == ["create"] * 3
+    assert plan.notices == [
+        "rows 2, 4 create requirements with the titles of REQ-AAAA0, REQ-AAAA1: duplicates? "
+        "An id column (or --key) updates them instead"
+    ]
+    assert _plan(csvfile.loads("标题\n周报\n".encode(), name="x.csv"), existing).notices == []

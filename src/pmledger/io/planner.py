@@ -121,6 +121,7 @@ def plan_import(table: Table, existing: Sequence[Requirement], options: Options)
             plan.problems.extend(exc.problems)
     if planner.linked:
         planner.drop_broken_links(plan)
+    planner.note_lookalikes(plan)
     plan.ignored_columns = list(planner.ignored)
     return plan
 
@@ -161,6 +162,44 @@ class _Planner:
                 except InvalidIdError:
                     continue  # the row's own problem, reported with it
         return found
+
+    def note_lookalikes(self, plan: Plan) -> None:
+        """A notice when created rows bear the titles of existing requirements.
+
+        A sheet whose id column was deleted (or a second export of the same
+        list) would otherwise create a duplicate of every row, said only as
+        "would create".
+        """
+        creates = [a for a in plan.actions if a.kind == "create"]
+        if not creates or not self.by_id:
+            return
+        from pmledger.query.similarity import exact_key
+
+        titles: dict[str, str] = {}
+        for req in self.by_id.values():
+            titles.setdefault(exact_key(req.title), req.id)
+        hits = [
+            (a.row, titles[key])
+            for a in creates
+            if (key := exact_key(a.requirement.title)) in titles
+        ]
+        if not hits:
+            return
+        shown = hits[:5]
+        separator = pgettext("list separator", ", ")
+        rows = separator.join(str(row) for row, _id in shown)
+        ids = separator.join(req_id for _row, req_id in shown)
+        if len(hits) > len(shown):
+            message = _(
+                "rows {rows} and {more} more create requirements with the titles of {ids}...: "
+                "duplicates? An id column (or --key) updates them instead"
+            )
+        else:
+            message = _(
+                "rows {rows} create requirements with the titles of {ids}: duplicates? "
+                "An id column (or --key) updates them instead"
+            )
+        plan.notices.append(message.format(rows=rows, ids=ids, more=len(hits) - len(shown)))
 
     def check_header(self, table: Table) -> None:
         """Refuse a sheet whose header names no field at all (ImportFileError).

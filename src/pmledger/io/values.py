@@ -25,14 +25,17 @@ from pmledger.ledger.model import (
 )
 from pmledger.text import ascii_forms
 
-_CN_DATE = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
+# A time after a date, as spreadsheets write it (Excel on a Chinese Windows
+# saves a date-time cell as 2026/11/20 9:30).
+_TIME = r"(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+_CN_DATE = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?" + _TIME + "$")
 _JIRA_DATE = re.compile(
     r"^(\d{1,2})/([A-Za-z]{3})/(\d{2,4})(?:\s+(\d{1,2}):(\d{2})\s*([AaPp][Mm])?)?$"
 )
 _TW_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 # 27.11.2026: day first wherever dots separate a date (Excel in German,
 # Russian... locales saves dates so).
-_DOT_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_DOT_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME + "$")
 # 11/27/2026 (US) or 27/11/2026 (UK): which is the month, only the writer knows.
 _SLASH_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 # A spreadsheet's day number (days since 1899-12-30): what a date cell shows
@@ -70,11 +73,11 @@ def parse_moment(value: Any, *, as_of: date) -> date | datetime:
     except ValueError:
         pass
     if match := _CN_DATE.match(text):
-        y, m, d = (int(g) for g in match.groups())
-        return _date(y, m, d, text)
+        y, m, d = (int(g) for g in match.groups()[:3])
+        return _at(_date(y, m, d, text), match.groups()[3:], text)
     if match := _DOT_DATE.match(text):
-        d, m, y = (int(g) for g in match.groups())
-        return _date(y, m, d, text)
+        d, m, y = (int(g) for g in match.groups()[:3])
+        return _at(_date(y, m, d, text), match.groups()[3:], text)
     if _SLASH_DATE.match(text):
         raise ValueError(
             _("{text!r}: is the day or the month first? write it as YYYY-MM-DD").format(text=text)
@@ -108,6 +111,17 @@ def _serial(number: float) -> date | datetime:
     # Rounded to the second: a day number's fraction is binary, 0.5 of a second off.
     moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
     return moment.date() if float(number).is_integer() else moment
+
+
+def _at(day: date, clock: tuple[str | None, ...], text: str) -> date | datetime:
+    """``day`` at the hour, minute and second of ``clock``, if it has them."""
+    hour, minute, second = clock
+    if hour is None or minute is None:
+        return day
+    try:
+        return datetime.combine(day, time(int(hour), int(minute), int(second or 0)))
+    except ValueError:
+        raise ValueError(_("{text!r} is not a date").format(text=text)) from None
 
 
 def _date(y: int, m: int, d: int, text: str) -> date:
