@@ -124,7 +124,8 @@ class _Semicolon(csv.excel):
 
 
 def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
-    """The rows of a CSV file; row numbers count the header as row 1, as a spreadsheet does."""
+    """The rows of a CSV file, numbered as a spreadsheet shows them (the header: the first row
+    that is not empty)."""
     decoded, used = decode(data, name=name, encoding=encoding)
     table = Table(spreadsheet=True)
     if used == "gb18030":

@@ -160,7 +160,8 @@ def _merged_down(ws: Any, header: int) -> dict[int, list[tuple[int, tuple[int, i
 
 
 def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
-    """The rows of one sheet (the first unless named); the first row is the header."""
+    """The rows of one sheet (the first unless named); the first row that is not empty is the
+    header."""
     openpyxl = _openpyxl()
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
