@@ -423,3 +423,18 @@ def test_created_rows_with_the_titles_of_existing_requirements_are_noted() -> No
         "An id column (or --key) updates them instead"
     ]
     assert _plan(csvfile.loads("标题\n周报\n".encode(), name="x.csv"), existing).notices == []
+
+
+def test_a_long_number_is_written_as_text_so_that_excel_keeps_every_digit() -> None:
+    settings = Settings.model_validate({"ledger": {"custom_fields": ["order_no", "small"]}})
+    req = make("REQ-AAAAA", order_no=123456789012345678, small=10**15 - 1)
+    headers = ["id", "order_no", "small"]
+    data = xlsxfile.dumps(headers, columns.rows([req], headers))
+    row = next(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2))
+    # Excel stores numbers as doubles: 15 digits are exact, 18 are not.
+    assert [(c.value, c.data_type) for c in row[1:]] == [
+        ("123456789012345678", "s"),
+        (10**15 - 1, "n"),
+    ]
+    plan = _plan(xlsxfile.loads(data, name="x.xlsx"), [req], settings)
+    assert [a.kind for a in plan.actions] == ["unchanged"]

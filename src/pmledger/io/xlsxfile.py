@@ -20,6 +20,7 @@ from pmledger.io.records import Record, Table, untitled
 from pmledger.text import cell_len
 
 MAX_WIDTH = 60
+_EXACT = 10**15  # Excel's numbers are exact below this
 INSTALL_HINT = "pip install 'pmledger[xlsx]'"
 
 # Control characters a worksheet cannot hold (XML 1.0; openpyxl refuses
@@ -113,6 +114,12 @@ def dumps(
                 c = WriteOnlyCell(ws, value=value)
                 c.number_format = "yyyy-mm-dd"
                 out.append(c)
+            elif type(value) is int and not -_EXACT < value < _EXACT:
+                # Excel holds 15 significant digits: a long number (an order or
+                # account number) would lose its last digits once the sheet is
+                # saved again. As text it stays whole, and import reads it back
+                # as the number it spells.
+                out.append(str(value))
             else:
                 out.append(value)
         ws.append(out)
