@@ -438,3 +438,12 @@ def test_a_long_number_is_written_as_text_so_that_excel_keeps_every_digit() -> N
     ]
     plan = _plan(xlsxfile.loads(data, name="x.xlsx"), [req], settings)
     assert [a.kind for a in plan.actions] == ["unchanged"]
+
+
+def test_a_formula_error_in_a_cell_is_a_problem_not_a_value() -> None:
+    table = csvfile.loads("标题,负责人,备注\n甲,#N/A,#REF!\n乙,李四,\n".encode(), name="x.csv")
+    plan = plan_import(table, [], _options())
+    assert [a.requirement.title for a in plan.actions] == ["乙"]
+    # The ignored column 备注 holds an error too: nobody asked for it.
+    assert [(p.row, p.column) for p in plan.problems] == [(2, "负责人")]
+    assert "#N/A is a spreadsheet's error" in plan.problems[0].message

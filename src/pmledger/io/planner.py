@@ -100,6 +100,13 @@ class Options:
     row_keys: bool = True
 
 
+# What Excel (and LibreOffice) shows in a cell whose formula failed, and saves
+# as the cell's text: a #N/A from a VLOOKUP is no title or owner.
+SHEET_ERRORS = frozenset(
+    ["#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"]
+)
+
+
 class _RowError(Exception):
     def __init__(self, *problems: Problem) -> None:
         super().__init__("; ".join(str(p) for p in problems))
@@ -274,6 +281,17 @@ class _Planner:
                     not is_untitled(column) or not is_empty(raw)
                 ):
                     self.ignored[column] = None
+                continue
+            if self.spreadsheet and isinstance(raw, str) and raw.strip() in SHEET_ERRORS:
+                problems.append(
+                    Problem(
+                        record.row,
+                        _(
+                            "{value} is a spreadsheet's error (a formula that failed), not a value"
+                        ).format(value=raw.strip()),
+                        column,
+                    )
+                )
                 continue
             try:
                 value = convert(
