@@ -188,6 +188,10 @@ def conflict_problems(path: Path, text: str, kind: RecordKind = REQUIREMENT) -> 
             continue
         start, ours_label = i + 1, (match.group(2) or "ours").strip()
         keys: list[str] = []
+        # The keys of each side, to tell two records that collided from one
+        # record changed two ways.
+        sides: tuple[set[str], set[str]] = (set(), set())
+        side = sides[0]
         theirs_label = "theirs"
         i += 1
         while i < len(lines):
@@ -195,13 +199,37 @@ def conflict_problems(path: Path, text: str, kind: RecordKind = REQUIREMENT) -> 
             if inner is not None and inner.group(1).startswith(">"):
                 theirs_label = (inner.group(2) or "theirs").strip()
                 break
-            if inner is None:
+            if inner is not None and inner.group(1).startswith("="):
+                side = sides[1]
+            elif inner is None:
                 key = _KEY.match(lines[i])
                 name = table + key.group(1).strip("\"'") if key else ""
-                if key and name not in keys and "=" in lines[i]:
-                    keys.append(name)
+                if key and "=" in lines[i]:
+                    side.add(name)
+                    if name not in keys:
+                        keys.append(name)
             i += 1
-        if len(keys) == 1:
+        block_fix = fix
+        if kind is REQUIREMENT and len(keys) > 1 and all("created" in k for k in sides):
+            # Both sides created a requirement under this ID (the driver hands
+            # such a file to git's line merge whole): keeping one value per
+            # field would lose one of them.
+            message = said(
+                N_(
+                    "two different requirements were added with this ID on both sides "
+                    "(an ID collision): {ours} / {theirs}"
+                ),
+                ours=ours_label,
+                theirs=theirs_label,
+            )
+            block_fix = said(
+                N_(
+                    "keep one of the two in {file}, delete the other and the marker lines, "
+                    "then add it again with `pmledger add` (a new ID)"
+                ),
+                file=path.name,
+            )
+        elif len(keys) == 1:
             message = said(
                 N_("unresolved merge conflict on field {field!r}: {ours} / {theirs}"),
                 field=keys[0],
@@ -222,7 +250,7 @@ def conflict_problems(path: Path, text: str, kind: RecordKind = REQUIREMENT) -> 
                 path,
                 line=start,
                 field=keys[0] if len(keys) == 1 else None,
-                fix=fix,
+                fix=block_fix,
             )
         )
         i += 1

@@ -121,8 +121,44 @@ def check_ledger(
         order = {str(Path(e.path)): i for i, e in enumerate(e for g in groups for e in g[2])}
         report.problems = _by_file(report.problems, order)
     if git:
+        report.problems += unmerged_problems(ledger)
         report.problems += driver_warnings(ledger, clone_config=clone_config)
     return report
+
+
+def unmerged_problems(ledger: Ledger) -> list[Problem]:
+    """An error for each record a merge left removed on one side and changed on
+    the other: git writes no conflict markers there, and the file in the work
+    tree reads as valid, yet the merge is not done."""
+    from pmledger.git.repo import Repo
+
+    repo = Repo.find_or_none(ledger.root)
+    if repo is None:
+        return []
+    try:
+        spec = repo.relative(ledger.root) or "."
+    except ValueError:
+        return []
+    problems = []
+    for name, stages in sorted(repo.unmerged(spec).items()):
+        if {2, 3} <= stages:
+            continue  # changed on both sides: the markers in the file say where
+        path = repo.top / name
+        # git takes a path relative to where the person is.
+        shown = os.path.relpath(path, Path.cwd()) if path.is_absolute() else name
+        problems.append(
+            problem(
+                "error",
+                "merge-conflict",
+                said(N_("unresolved merge conflict: removed on one side, changed on the other")),
+                path,
+                fix=said(
+                    N_("keep it with `git add {file}`, or remove it with `git rm {file}`"),
+                    file=Path(shown).as_posix(),
+                ),
+            )
+        )
+    return problems
 
 
 def _by_file(problems: list[Problem], files: Mapping[str, int]) -> list[Problem]:

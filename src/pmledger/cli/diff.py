@@ -243,28 +243,30 @@ def render_markdown(diff: LedgerDiff, settings: Settings | None = None) -> str:
         rows = [[r.id, r.title, _status(r.status, settings)] for r in diff.removed]
         out += _section(_("Removed"), len(rows), _md_table(["ID", title_h, status_h], rows, _more))
     if diff.changed:
-        rows = [
-            [
-                c.id,
-                c.title,
-                f.field,
-                field_value(f, f.old, settings),
-                field_value(f, f.new, settings),
+        # Each requirement's rows together, its notes after its fields (as
+        # the text output has them): a reviewer reads one requirement at a time.
+        rows = []
+        for c in diff.changed:
+            rows += [
+                [
+                    c.id,
+                    c.title,
+                    f.field,
+                    field_value(f, f.old, settings),
+                    field_value(f, f.new, settings),
+                ]
+                for f in c.fields
             ]
-            for c in diff.changed
-            for f in c.fields
-        ]
-        rows += [
-            [
-                c.id,
-                c.title,
-                _("note by {author}").format(author=n.get("by", "?")),
-                "",
-                format_value(n.get("text"), 200),
+            rows += [
+                [
+                    c.id,
+                    c.title,
+                    _("note by {author}").format(author=n.get("by", "?")),
+                    "",
+                    format_value(n.get("text"), 200),
+                ]
+                for n in c.notes_added
             ]
-            for c in diff.changed
-            for n in c.notes_added
-        ]
         out += _section(
             _("Changed"),
             len(diff.changed),
@@ -347,7 +349,7 @@ def diff(
     chosen = check_format(fmt, FORMATS)
     ledger = open_ledger(ctx)
     repo = Repo.find(ledger.root)
-    revisions = resolve_range(repo, rev_range, since=since)
+    revisions = resolve_range(repo, rev_range, since=since, as_of=as_of)
     result = ledger_diff(ledger, revisions, as_of=as_of, repo=repo)
     if chosen == "json":
         emit_json(result.as_json())

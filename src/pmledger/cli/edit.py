@@ -164,6 +164,21 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
                     _("the file was emptied; {file} was not changed").format(file=path.name)
                 )
             if body == original:
+                # A file opened broken (a merge conflict `check` sent the person
+                # here to resolve) and closed as it was is not "unchanged" and fine.
+                still = _problems(ledger, path, body)
+                if still:
+                    raise EditAbortedError(
+                        _("{file} was not changed and still has errors: {problem}").format(
+                            file=path.name,
+                            problem="; ".join(
+                                message
+                                if line is None
+                                else _("line {line}: {message}").format(line=line, message=message)
+                                for line, message in still
+                            ),
+                        )
+                    )
                 return EditResult(path.stem, changed=False)
             try:
                 req = _parse(ledger, path, body)

@@ -52,6 +52,15 @@ def history(
             title = next((c.new for c in entry.fields if c.field == "title"), "")
             write("    " + _("created: {title}").format(title=one_line(str(title), 70)))
             continue
+        if entry.action == "shallow":
+            write(
+                "    "
+                + _(
+                    "the history before this commit is not in this shallow clone "
+                    "(git fetch --unshallow fetches it)"
+                )
+            )
+            continue
         if entry.action == "removed":
             write("    " + _("removed"))
             continue
@@ -77,8 +86,8 @@ def _resolve(ledger: Ledger, repo: Repo, text: str) -> str:
     """The ID ``text`` means, as `show` reads it: a current requirement (exact or
     a unique prefix), else one removed in git history (the same); else the
     requirement is unknown, and the error of the current ones says so."""
-    from pmledger.errors import AmbiguousIdError, NotFoundError
-    from pmledger.git.history import removed_files
+    from pmledger.errors import AmbiguousIdError, GitError, NotFoundError
+    from pmledger.git.history import branches_holding, removed_files
     from pmledger.ledger import ids
     from pmledger.ledger.ledger import SUFFIX
 
@@ -102,5 +111,14 @@ def _resolve(ledger: Ledger, repo: Repo, text: str) -> str:
             _("{text!r} matches several requirements: {ids}").format(
                 text=text, ids=", ".join(gone[:5])
             )
+        )
+    # A requirement of a pull request under review lives on its branch only.
+    elsewhere = branches_holding(repo, repo.relative(ledger.path_for(canonical)))
+    if elsewhere:
+        raise GitError(
+            _(
+                "{id} is not on this branch; it is on {branches}: check one of them out "
+                "to see its history"
+            ).format(id=canonical, branches=", ".join(elsewhere[:5]))
         )
     raise missing

@@ -38,7 +38,19 @@ def main(argv: list[str]) -> int:
     from pmledger.git.merge import driver_message, run_driver
 
     base, ours, theirs, name = args
-    code, result = run_driver(Path(base), Path(ours), Path(theirs), name, marker_size=marker_size)
+    try:
+        code, result = run_driver(
+            Path(base), Path(ours), Path(theirs), name, marker_size=marker_size
+        )
+    except OSError as exc:
+        # As `pmledger merge-file` says it (git passes files that exist; a
+        # person trying the command by hand may not).
+        from pmledger.errors import os_reason
+        from pmledger.i18n import _
+
+        where, why = exc.filename or name, os_reason(exc)
+        sys.stderr.write(_("pmledger: {where}: {message}").format(where=where, message=why) + "\n")
+        return 1
     message = driver_message(name, result)
     if message:
         sys.stderr.write(message + "\n")

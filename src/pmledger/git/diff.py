@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pmledger.check.files import in_english_too, syntax_error
-from pmledger.errors import InvalidValueError
+from pmledger.errors import GitError, InvalidValueError
 from pmledger.git.fields import FieldChange, field_changes, log_entries_added, plain
 from pmledger.git.repo import Repo
 from pmledger.i18n import N_, _, translate
@@ -77,13 +77,35 @@ def since_date(repo: Repo, since: str, *, as_of: date | None = None) -> str:
     return since
 
 
-def resolve_range(repo: Repo, spec: str | None, *, since: str | None = None) -> Revisions:
+def resolve_range(
+    repo: Repo, spec: str | None, *, since: str | None = None, as_of: date | None = None
+) -> Revisions:
     """``A..B``, ``A...B`` (from the merge base), ``A`` (against the work tree) or nothing
-    (HEAD against the work tree); ``since`` starts from the last commit before a date."""
+    (HEAD against the work tree); ``since`` starts from the last commit before a date
+    (a relative one counted from ``as_of``, as the report's ``--since`` is)."""
     if since is not None:
-        since = since_date(repo, since)
-        out = repo.git("rev-list", "-1", f"--before={since}", "HEAD", check=False).decode().strip()
+        since_text = since
+        since = since_date(repo, since, as_of=as_of)
         new = None if spec is None else repo.resolve(spec)
+        # The branch as it stood then: its first-parent line. A commit of a
+        # side branch made before the date but merged after it was not on
+        # the branch yet, and what it brought belongs to the diff.
+        out = (
+            repo.git(
+                "rev-list", "-1", "--first-parent", f"--before={since}", new or "HEAD", check=False
+            )
+            .decode()
+            .strip()
+        )
+        if not out and repo.shallow_commits():
+            # The commits before the date exist but were not fetched: starting
+            # from nothing would show every requirement as added.
+            raise GitError(
+                _(
+                    "this clone is shallow: it holds no commit from before --since {since!r} "
+                    "(fetch the history: git fetch --unshallow)"
+                ).format(since=since_text)
+            )
         return Revisions(
             out or EMPTY_TREE,
             new,
@@ -99,7 +121,7 @@ def resolve_range(repo: Repo, spec: str | None, *, since: str | None = None) -> 
         a, _sep, b = spec.partition("...")
         a_sha, b_sha = repo.resolve(a or "HEAD"), repo.resolve(b or "HEAD")
         return Revisions(
-            repo.merge_base(a_sha, b_sha),
+            repo.merge_base(a_sha, b_sha, names=(a or "HEAD", b or "HEAD")),
             b_sha,
             f"merge base of {spec}",
             b or "HEAD",

@@ -66,6 +66,10 @@ class HistoryEntry:
 
 _NOT_TOML = N_("this version is not valid TOML ({error})")
 
+# The status of the file's oldest version in a shallow clone, whose earlier
+# history was not fetched (git's own statuses are single capitals).
+SHALLOW = "shallow"
+
 
 _NOTES = "\n[[notes]]\n"
 
@@ -181,6 +185,9 @@ def _file_log(repo: Repo, path: str) -> list[LogEntry]:
     its blobs before and after: what ``git log --follow --raw -- path`` gives."""
     commits = _all_commits(repo)
     tree_of = {c.sha: c.tree for c in commits}
+    # A shallow clone's oldest commits show no parents: the file there was
+    # not created by them, its past is only not fetched.
+    cut = repo.shallow_commits()
     found: list[LogEntry] = []
     start = 0
     while start < len(commits):
@@ -198,6 +205,8 @@ def _file_log(repo: Repo, path: str) -> list[LogEntry]:
                 continue
             if new is None:
                 change = FileVersion("D", path, None, old, None)
+            elif old is None and not c.parents and c.sha in cut:
+                change = FileVersion(SHALLOW, path, None, None, new)
             elif old is None:
                 change = _renamed_from(repo, c.sha, path) or FileVersion("A", path, None, None, new)
             else:
@@ -241,6 +250,24 @@ def removed_files(repo: Repo, folder: str, stem: str, suffix: str) -> list[str]:
     return sorted(n.removesuffix(suffix) for n in names if n.endswith(suffix))
 
 
+def branches_holding(repo: Repo, path: str) -> list[str]:
+    """The local and remote branches whose tip holds ``path`` (relative to the
+    top): where a requirement added on another branch can be looked at."""
+    refs = [
+        r
+        for r in repo.git(
+            "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes", check=False
+        )
+        .decode("utf-8", "surrogateescape")
+        .splitlines()
+        if r and not r.endswith("/HEAD")
+    ]
+    if not refs or "\n" in path:
+        return []
+    found = _batch_check(repo, [f"{ref}:{path}" for ref in refs], "blob")
+    return [ref for ref in refs if found[f"{ref}:{path}"]]
+
+
 def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
     """The commits that created, changed, renamed and removed the file at ``path``
     (relative to the top of the work tree), oldest first."""
@@ -272,7 +299,7 @@ def requirement_history(repo: Repo, path: str) -> list[HistoryEntry]:
             entry.action, entry.old_path = "removed", None
             entries.append(entry)
             continue
-        entry.action = {"A": "created", "R": "renamed"}.get(f.status, "changed")
+        entry.action = {"A": "created", "R": "renamed", SHALLOW: "shallow"}.get(f.status, "changed")
         before, _ignored = version(f.old_blob if f.status != "A" else None)
         doc, problem = version(f.new_blob)
         if problem is not None:

@@ -176,6 +176,11 @@ class _Unmergeable(Exception):
     pass
 
 
+class _Collision(_Unmergeable):
+    """Two records added under one name: a person picks one, so the markers name
+    the sides as a field conflict's do."""
+
+
 # Why a side cannot be merged field by field, one whole sentence per side.
 _NOT_UTF8 = {
     "base": N_("the common ancestor is not UTF-8 text"),
@@ -282,6 +287,29 @@ def conflict_text(
     return text
 
 
+def _refuse_a_shared_name(
+    base: Mapping[str, Any], ours: Mapping[str, Any], theirs: Mapping[str, Any]
+) -> None:
+    """Two records created apart that came to share a file name (an ID collision).
+
+    git hands the driver an empty ancestor when both sides added the file.
+    Merged field by field, two different requirements would become one record
+    mixing both (the fields only one side has, merged silently) with a
+    conflict on each field they both have, and keeping one value per field
+    would lose one of the requirements. git's line merge shows the two records
+    whole, each on its side of the markers."""
+    created = ours.get("created"), theirs.get("created")
+    if base or created[0] is None or created[1] is None or created[0] == created[1]:
+        return
+    raise _Collision(
+        _(
+            "two different records were added under this name on both sides "
+            "(created {ours} and {theirs}): their IDs collide; keep one, and add "
+            "the other again with `pmledger add` (it gets a new ID)"
+        ).format(ours=created[0], theirs=created[1])
+    )
+
+
 def merge_records(
     base: bytes,
     ours: bytes,
@@ -294,14 +322,21 @@ def merge_records(
 ) -> DriverResult:
     """Merge three versions of one record file (raises :class:`_Unmergeable`)."""
     docs = (_parse(base, "base"), _parse(ours, "ours"), _parse(theirs, "theirs"))
+    _refuse_a_shared_name(*docs)
     outcome = merge_mappings(*docs, logs=kind.logs, log_key=kind.log_order_key)
     if not outcome.conflicts:
-        # Our file's comments stay where the writer can keep them.
-        ours_text = ours.decode("utf-8").removeprefix("\ufeff")
-        return DriverResult(_canonical(kind, outcome.ours, ours_text), [])
-    text = conflict_text(
-        kind, outcome, ours_label=ours_label, theirs_label=theirs_label, marker_size=marker_size
-    )
+        text = _canonical(kind, outcome.ours, None)
+    else:
+        text = conflict_text(
+            kind, outcome, ours_label=ours_label, theirs_label=theirs_label, marker_size=marker_size
+        )
+    texts = [data.decode("utf-8").removeprefix("\ufeff") for data in (base, ours, theirs)]
+    if "#" in texts[1] or "#" in texts[2]:
+        # The comments of both sides stay beside their keys: a comment written
+        # on the merged branch is as much a person's words as one of ours.
+        from pmledger.ledger.comments import reattach_merged
+
+        text = reattach_merged(text, *texts)[0]
     return DriverResult(text, [".".join(p) for p in outcome.conflicts])
 
 
@@ -343,6 +378,8 @@ def side_labels(name: str) -> tuple[str, str]:
             ),
             None,
         )
+    if theirs_rev is None:
+        theirs_rev = _commit_being_rebased()
     for side, rev in (("ours", "HEAD"), ("theirs", theirs_rev)):
         if rev is None:
             labels.append(side)
@@ -353,20 +390,44 @@ def side_labels(name: str) -> tuple[str, str]:
     return labels[0], labels[1]
 
 
-def _git_merge_file(ours: Path, base: Path, theirs: Path, name: str, marker_size: int) -> int:
+def _commit_being_rebased() -> str | None:
+    """The commit `git rebase` is replaying, or None.
+
+    REBASE_HEAD is written only after the driver has run; the rebase's list
+    of steps done, whose last line is the one under way, is there before."""
+    done = _git_line(["rev-parse", "--git-path", "rebase-merge/done"])
+    try:
+        lines = Path(done).read_text(encoding="utf-8").splitlines() if done else []
+    except OSError:
+        return None
+    words = lines[-1].split() if lines else []
+    if len(words) >= 2 and words[0] in ("pick", "p", "edit", "e", "reword", "r"):
+        return _git_line(["rev-parse", "-q", "--verify", f"{words[1]}^{{commit}}"]) or None
+    return None
+
+
+def _git_merge_file(
+    ours: Path,
+    base: Path,
+    theirs: Path,
+    name: str,
+    marker_size: int,
+    labels: tuple[str, str] | None = None,
+) -> int:
     import subprocess
 
+    ours_label, theirs_label = labels or (f"ours: {name}", f"theirs: {name}")
     done = subprocess.run(
         [
             "git",
             "merge-file",
             f"--marker-size={marker_size}",
             "-L",
-            f"ours: {name}",
+            ours_label,
             "-L",
             "base",
             "-L",
-            f"theirs: {name}",
+            theirs_label,
             str(ours),
             str(base),
             str(theirs),
@@ -403,7 +464,8 @@ def run_driver(
                 marker_size=marker_size,
             )
     except _Unmergeable as exc:
-        code = _git_merge_file(ours, base, theirs, name, marker_size)
+        labels = side_labels(name) if isinstance(exc, _Collision) else None
+        code = _git_merge_file(ours, base, theirs, name, marker_size, labels)
         text = ours.read_text(encoding="utf-8", errors="replace")
         return code, DriverResult(text, [], fallback_reason=str(exc))
     ours.write_text(result.text, encoding="utf-8", newline="\n")

@@ -75,7 +75,7 @@ _RS, _US = "\x1e", "\x1f"
 class FileVersion:
     """One file a commit changed, with the blobs before and after (``git log --raw``)."""
 
-    status: str  # A, M, D, R (rename), T (type change)
+    status: str  # A, M, D, R (rename), T (type change); history adds "shallow"
     path: str  # the path after the change (or the removed path)
     old_path: str | None  # the path before a rename
     old_blob: str | None  # None: the file did not exist before
@@ -131,15 +131,59 @@ class Repo:
         )
         sha = out.decode().strip()
         if not sha:
+            if self.shallow_commits():
+                # A CI checkout is shallow by default: the revision may well
+                # exist, only not in this clone.
+                raise GitError(
+                    _(
+                        "unknown revision {rev!r}: this clone is shallow, so it may only "
+                        "be missing here (fetch the history: git fetch --unshallow)"
+                    ).format(rev=rev)
+                )
             raise GitError(_("unknown revision {rev!r}").format(rev=rev))
         return sha
 
-    def merge_base(self, a: str, b: str) -> str:
-        """The best common ancestor of two commits."""
+    def merge_base(self, a: str, b: str, *, names: tuple[str, str] | None = None) -> str:
+        """The best common ancestor of two commits (``names``: how the person named them)."""
         out = self.git("merge-base", a, b, check=False).decode().strip()
         if not out:
-            raise GitError(_("{a} and {b} have no common ancestor").format(a=a, b=b))
+            a_name, b_name = names or (a, b)
+            if self.shallow_commits():
+                raise GitError(
+                    _(
+                        "{a} and {b} have no common ancestor in this shallow clone: "
+                        "fetch the history (git fetch --unshallow)"
+                    ).format(a=a_name, b=b_name)
+                )
+            raise GitError(_("{a} and {b} have no common ancestor").format(a=a_name, b=b_name))
         return out
+
+    def unmerged(self, pathspec: str) -> dict[str, set[int]]:
+        """The files under ``pathspec`` a merge left unresolved, with the stages
+        git holds of each (1 the ancestor, 2 ours, 3 theirs): a stage missing is a
+        side that removed the file."""
+        out = self.git("ls-files", "-u", "-z", "--", pathspec, check=False)
+        found: dict[str, set[int]] = {}
+        for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _sep, name = entry.partition("\t")
+            parts = meta.split()
+            if name and len(parts) == 3 and parts[2].isdigit():
+                found.setdefault(name, set()).add(int(parts[2]))
+        return found
+
+    def shallow_commits(self) -> frozenset[str]:
+        """The commits where a shallow clone's history is cut (empty: a full clone).
+
+        git shows them as commits without parents: their parents exist but
+        were not fetched."""
+        where = self.git("rev-parse", "--git-path", "shallow", check=False).decode().strip()
+        if not where:
+            return frozenset()
+        try:
+            text = (self.top / where).read_text(encoding="ascii", errors="replace")
+        except OSError:
+            return frozenset()
+        return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
     def config_get(self, key: str) -> str | None:
         """A value of the repository's configuration (any scope), or None."""

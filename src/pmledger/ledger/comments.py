@@ -18,12 +18,14 @@ the command says so before writing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 Path_ = tuple[str | int, ...]
 
 _NORMAL, _BASIC, _LITERAL, _ML_BASIC, _ML_LITERAL = range(5)
+_MARKER = re.compile(r"(<{7,}|={7,}|>{7,})( |$)")
 _BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -196,6 +198,10 @@ def _scan(text: str) -> _Scan:
         if stripped.startswith("#"):
             pending.append(stripped.rstrip())
             continue
+        if _MARKER.match(line):
+            # git's conflict markers (the merge driver's conflicted text): not
+            # a statement, and no comment of theirs.
+            continue
         if stripped.startswith("["):
             is_array = stripped.startswith("[[")
             keys, pos = _parse_key(line, indent + (2 if is_array else 1))
@@ -250,11 +256,62 @@ def reattach(canonical: str, original: str) -> tuple[str, list[str]]:
     """``canonical`` with the comments of ``original`` put back by key; and the lost ones."""
     if "#" not in original:
         return canonical, []
-    old = _scan(original)
+    return _put_back(canonical, _scan(original))
+
+
+_Said = tuple[tuple[str, ...], str | None, tuple[str, ...]]
+
+
+def _said(stmt: Statement | None) -> _Said:
+    if stmt is None:
+        return (), None, ()
+    return tuple(stmt.leading), stmt.trailing, tuple(stmt.inner)
+
+
+def _merge_said(base: _Said, ours: _Said, theirs: _Said) -> _Said:
+    if ours == base:
+        return theirs
+    if theirs in (base, ours):
+        return ours
+    # Both sides commented the same key differently: both kept, ours first.
+    leading = [*ours[0], *(c for c in theirs[0] if c not in ours[0])]
+    trailing = ours[1] or theirs[1]
+    if ours[1] and theirs[1] and theirs[1] != ours[1]:
+        leading.append(theirs[1])
+    inner = [*ours[2], *(c for c in theirs[2] if c not in ours[2])]
+    return tuple(leading), trailing, tuple(inner)
+
+
+def reattach_merged(canonical: str, base: str, ours: str, theirs: str) -> tuple[str, list[str]]:
+    """``canonical`` (a merge of three versions) with the comments of the merge
+    put back by key: each key's comments as the side that changed them left
+    them (both sides' when both did), so that a comment written on either
+    branch survives the merge; and the lost ones."""
+    if "#" not in ours and "#" not in theirs:
+        return canonical, []
+    scans = [_scan(text) if "#" in text else _Scan([], []) for text in (base, ours, theirs)]
+    by_path = [{st.path: st for st in scan.statements} for scan in scans]
+    paths = list(dict.fromkeys(path for side in (1, 2) for path in by_path[side]))
+    merged: list[Statement] = []
+    for path in paths:
+        leading, trailing, inner = _merge_said(*(_said(side.get(path)) for side in by_path))
+        merged.append(
+            Statement(0, path, False, leading=list(leading), trailing=trailing, inner=list(inner))
+        )
+    tails = [(tuple(scan.tail), None, ()) for scan in scans]
+    tail = list(_merge_said(tails[0], tails[1], tails[2])[0])
+    return _put_back(canonical, _Scan(merged, tail))
+
+
+def _put_back(canonical: str, old: _Scan) -> tuple[str, list[str]]:
+    """``canonical`` with the comments of a scanned text put back by key; and the lost ones."""
     if not old.tail and not any(s.leading or s.trailing or s.inner for s in old.statements):
         return canonical, []
     new = _scan(canonical).statements
-    by_path = {s.path: s for s in new}
+    # First come: a key between conflict markers is on both sides, ours first.
+    by_path: dict[Path_, Statement] = {}
+    for stmt in new:
+        by_path.setdefault(stmt.path, stmt)
     above: dict[int, list[str]] = {}
     after: dict[int, str] = {}
     lost: list[str] = []

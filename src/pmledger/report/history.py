@@ -65,8 +65,13 @@ def read_log(
     """Commits touching ``folder`` (or just ``paths``, relative to the top), oldest
     first, with their TOML file changes."""
     targets = list(paths) or [repo.relative(folder)]
+    # Where a shallow clone's history is cut, git shows a commit without its
+    # parents, every file in it "added" by its author: not a change anyone made.
+    cut = repo.shallow_commits()
     commits: list[Commit] = []
     for entry in reversed(repo.log(targets, args=extra, renames=False)):
+        if entry.sha in cut:
+            continue
         commit = Commit(entry.sha, datetime.fromisoformat(entry.date), entry.author)
         commit.files = [
             FileChange(f.status, f.old_blob, f.new_blob, f.path)
