@@ -305,16 +305,16 @@ def test_listing_csv_keeps_formula_like_titles_inert_and_imports_back(
 ) -> None:
     from .cli_helpers import ok
 
-    titles = ['=HYPERLINK("http://x","y")', "-折扣", "'+已加引号", "普通"]
+    titles = ['=HYPERLINK("http://x","y")', "-折扣", "'+已加引号", "#N/A", "普通"]
     for title in titles:
         ok(["add", "--no-input", "--", title])
     out = ok([*args, "-f", "csv", "--as-of", "2026-11-27"]).stdout
     shown = sorted(r["title"] for r in csv.DictReader(io.StringIO(out)))
-    assert shown == sorted(["'" + t for t in titles[:3]] + ["普通"])
+    assert shown == sorted(["'" + t for t in titles[:4]] + ["普通"])
     path = tmp_path / "list.csv"
     path.write_text(out, encoding="utf-8")
     imported = ok(["import", str(path), "--dry-run"]).stderr
-    assert "0 to create, 0 to update, 4 unchanged" in imported
+    assert "0 to create, 0 to update, 5 unchanged" in imported
 
 
 def test_a_workbook_whose_first_sheet_is_not_the_list_points_to_the_others() -> None:
@@ -447,3 +447,18 @@ def test_a_formula_error_in_a_cell_is_a_problem_not_a_value() -> None:
     # The ignored column 备注 holds an error too: nobody asked for it.
     assert [(p.row, p.column) for p in plan.problems] == [(2, "负责人")]
     assert "#N/A is a spreadsheet's error" in plan.problems[0].message
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_text_that_reads_as_a_formula_error_round_trips(fmt: str) -> None:
+    titles = ["#N/A", "'#REF!", "#N/A 以后再说", "#crm"]
+    reqs = [make(f"REQ-AAAA{i}", title=t, tags=[t.split()[0]]) for i, t in enumerate(titles)]
+    headers = ["id", "title", "tags"]
+    cells = columns.rows(reqs, headers)
+    if fmt == "csv":
+        data = csvfile.dumps(headers, cells, excel=True)
+        assert "\r\nREQ-AAAA0,'#N/A,'#N/A\r\n" in data.decode("utf-8-sig")
+        table = csvfile.loads(data, name="x.csv")
+    else:
+        table = xlsxfile.loads(xlsxfile.dumps(headers, cells), name="x.xlsx")
+    assert [a.kind for a in _plan(table, reqs).actions] == ["unchanged"] * len(reqs)

@@ -113,7 +113,7 @@ def csv_bytes(view: View, *, escape: bool) -> Iterator[bytes]:
     # opened in a spreadsheet: text gets the leading ' that `export` gives it
     # (and that import takes off); numbers, dates and IDs are never text here.
     texts = [i for i, c in enumerate(cols) if c.kind in ("text", "list")]
-    risky = frozenset(FORMULA_START + "'")
+    risky = frozenset(FORMULA_START + "'#")
     for n, row in enumerate(view.rows, start=1):
         values = [_csv_value(row.get(c.key), c.kind) for c in cols]
         for i in texts:

@@ -17,8 +17,8 @@ from typing import Any
 
 from pmledger.errors import ImportFileError
 from pmledger.i18n import _
-from pmledger.io.columns import FORMULA_START, neutralise, restore, text
-from pmledger.io.records import Problem, Record, Table, untitled
+from pmledger.io.columns import FORMULA_START, SHEET_ERRORS, neutralise, restore, text
+from pmledger.io.records import Problem, Record, SheetError, Table, untitled
 
 BOM = "\ufeff"
 
@@ -30,7 +30,7 @@ def dumps(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, excel: bool 
     writer.writerow(headers)
     writer.writerows(
         [
-            (neutralise(v) if (v and v[0] in FORMULA_START) or v[:1] == "'" else v)
+            (neutralise(v) if (v and v[0] in FORMULA_START) or v[:1] in ("'", "#") else v)
             if type(v) is str
             else ("" if v is None else text(v))
             for v in row
@@ -123,6 +123,14 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
+def _cell(text: str) -> str:
+    if text in SHEET_ERRORS:
+        return SheetError(text)
+    # A line break inside a cell is "\n" in every spreadsheet; CRLF there
+    # comes from the file's line ends, not from the person.
+    return restore(text).replace("\r\n", "\n")
+
+
 def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     """The rows of a CSV file, numbered as a spreadsheet shows them (the header: the first row
     that is not empty)."""
@@ -164,11 +172,8 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
                         ).format(cells=len(cells), columns=len(headers)),
                     )
                 )
-            # A line break inside a cell is "\n" in every spreadsheet; CRLF
-            # there comes from the file's line ends, not from the person.
             record.cells = [
-                (h, restore(cells[i]).replace("\r\n", "\n") if i < len(cells) else "")
-                for i, h in enumerate(headers)
+                (h, _cell(cells[i]) if i < len(cells) else "") for i, h in enumerate(headers)
             ]
             table.records.append(record)
     except csv.Error as exc:

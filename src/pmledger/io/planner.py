@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from pmledger.errors import ImportFileError, InvalidIdError, PmledgerError
 from pmledger.i18n import _, pgettext
 from pmledger.io.mapping import IMPORTABLE, Mapping
-from pmledger.io.records import Problem, Record, Table, is_untitled
+from pmledger.io.records import Problem, Record, SheetError, Table, is_untitled
 from pmledger.io.values import convert, is_empty, like
 from pmledger.ledger import ids
 from pmledger.ledger.model import (
@@ -98,13 +98,6 @@ class Options:
     # that re-running the same file updates. Not for stdin: there is no file
     # to run again, and every `import -` would update the last one's rows.
     row_keys: bool = True
-
-
-# What Excel (and LibreOffice) shows in a cell whose formula failed, and saves
-# as the cell's text: a #N/A from a VLOOKUP is no title or owner.
-SHEET_ERRORS = frozenset(
-    ["#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"]
-)
 
 
 class _RowError(Exception):
@@ -282,13 +275,13 @@ class _Planner:
                 ):
                     self.ignored[column] = None
                 continue
-            if self.spreadsheet and isinstance(raw, str) and raw.strip() in SHEET_ERRORS:
+            if isinstance(raw, SheetError):
                 problems.append(
                     Problem(
                         record.row,
                         _(
                             "{value} is a spreadsheet's error (a formula that failed), not a value"
-                        ).format(value=raw.strip()),
+                        ).format(value=raw),
                         column,
                     )
                 )

@@ -27,6 +27,10 @@ def is_untitled(name: str) -> bool:
     return name[:1] == "(" and name[-1:] == ")" and name[1:-1].isascii() and name[1:-1].isupper()
 
 
+class SheetError(str):
+    """A cell that shows a spreadsheet's error (``#N/A``): a problem wherever it is imported."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why one row (or one of its cells) cannot be imported."""

@@ -15,8 +15,8 @@ from typing import Any
 
 from pmledger.errors import ImportFileError, MissingExtraError
 from pmledger.i18n import _, pgettext
-from pmledger.io.columns import neutralise, restore
-from pmledger.io.records import Record, Table, untitled
+from pmledger.io.columns import SHEET_ERRORS, neutralise, restore
+from pmledger.io.records import Record, SheetError, Table, untitled
 from pmledger.text import cell_len
 
 MAX_WIDTH = 60
@@ -97,9 +97,10 @@ def dumps(
                 value = value.isoformat()
             if isinstance(value, str):
                 value = _writable(value)
-                if value[:1] == "'":
+                if value[:1] in ("'", "#"):
                     # Import takes one quote off `'=x` (see loads); text that is
-                    # itself quoted so gets one more, as in CSV.
+                    # itself quoted so gets one more, as in CSV, and text that
+                    # reads as an error (#N/A) one quote.
                     value = neutralise(value)
                 if value.startswith("=") or "\n" in value:
                     c = WriteOnlyCell(ws, value=value)
@@ -164,6 +165,12 @@ def _merged_down(ws: Any, header: int) -> dict[int, list[tuple[int, tuple[int, i
         for row in range(top + 1, bottom + 1):
             under.setdefault(row, []).append((column, (top, column)))
     return under
+
+
+def _text(value: str) -> str:
+    if value[:1] == "'":
+        return restore(value)
+    return SheetError(value) if value in SHEET_ERRORS else value
 
 
 def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
@@ -242,9 +249,7 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
             cells = [
                 (h, values[i] if i < len(values) else None) for i, h in enumerate(headers) if h
             ]
-            cells = [
-                (h, restore(v)) if isinstance(v, str) and v[:1] == "'" else (h, v) for h, v in cells
-            ]
+            cells = [(h, _text(v)) if isinstance(v, str) else (h, v) for h, v in cells]
             table.records.append(Record(row=number, cells=cells))
         return table
     finally:
