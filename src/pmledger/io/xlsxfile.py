@@ -225,6 +225,7 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
         headers = ["" if h is None else str(h).strip() for h in header]
         # A column without a header is named by its letter (see csvfile).
         headers = [h or untitled(i) for i, h in enumerate(headers)]
+        width = len(headers)
         under = _merged_down(ws, first)
         anchors: dict[int, set[int]] = {}
         for hidden in under.values():
@@ -243,13 +244,15 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
                     if column <= len(filled) and filled[column - 1] is None:
                         filled[column - 1] = shown.get(anchor)
                 values = tuple(filled)
+            if len(values) < width:
+                values = (*values, *(None,) * (width - len(values)))
             # A CSV export opened in a spreadsheet and saved as XLSX keeps the
             # quote that made `=x` inert (`'=x` is text there): take it off as
-            # CSV import does.
+            # CSV import does; and mark an error (#N/A) as one (see _text).
             cells = [
-                (h, values[i] if i < len(values) else None) for i, h in enumerate(headers) if h
+                (h, _text(v) if type(v) is str and (v[:1] == "'" or v in SHEET_ERRORS) else v)
+                for h, v in zip(headers, values, strict=False)
             ]
-            cells = [(h, _text(v)) if isinstance(v, str) else (h, v) for h, v in cells]
             table.records.append(Record(row=number, cells=cells))
         return table
     finally:
