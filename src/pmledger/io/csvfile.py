@@ -123,6 +123,9 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
+_SPECIAL = frozenset("'#")
+
+
 def _cell(text: str) -> str:
     if text in SHEET_ERRORS:
         return SheetError(text)
@@ -158,6 +161,7 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
         # A column without a header is named by its letter, so that a notice
         # can point at it (and --map "(C)=field" can take it).
         headers = [h or untitled(i) for i, h in enumerate(headers)]
+        width = len(headers)
         for number, cells in enumerate(reader, start=first + 1):
             if not any(c.strip() for c in cells):
                 continue
@@ -172,8 +176,12 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
                         ).format(cells=len(cells), columns=len(headers)),
                     )
                 )
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            # Most cells need nothing done (see _cell): test that first.
             record.cells = [
-                (h, _cell(cells[i]) if i < len(cells) else "") for i, h in enumerate(headers)
+                (h, _cell(c) if c[:1] in _SPECIAL or "\r" in c else c)
+                for h, c in zip(headers, cells, strict=False)
             ]
             table.records.append(record)
     except csv.Error as exc:
