@@ -101,3 +101,17 @@ def test_the_fixes_of_a_cycle_and_a_conflict_can_be_run_as_they_say(acme: Path) 
     ok_run = invoke(["-L", str(acme), *command.split()[1:]])
     assert ok_run.exit_code == 0, ok_run.output
     assert "dependency-cycle" not in _check(acme, "en", "-f", "json")
+
+
+def test_a_mistyped_status_in_a_file_names_the_status_meant(acme: Path) -> None:
+    path = acme / "requirements" / "ACME-0K3S9.toml"
+    text = path.read_text(encoding="utf-8")
+    status_line = next(line for line in text.splitlines() if line.startswith("status = "))
+    _edit(path, status_line, 'status = "don"')
+    assert "status 'don' is not in the workflow" in _check(acme, "en")
+    assert "did you mean 'done'?" in _check(acme, "en")
+    assert "你是不是想用 'done'" in _check(acme, "zh")
+    rows = json.loads(_check(acme, "en", "--format", "json"))
+    assert any("did you mean 'done'?" in str(row) for row in rows)
+    _edit(path, 'status = "don"', 'status = "xyzzy"')
+    assert "did you mean" not in _check(acme, "en")

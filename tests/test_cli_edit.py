@@ -365,3 +365,62 @@ def test_edit_does_not_blame_a_chinese_status_among_other_errors(
     assert "priority" in header[0]
     data = read_req(root, rid)
     assert (data["status"], data["priority"]) == ("in-progress", "low")
+
+
+def test_edit_a_blank_visual_counts_as_unset(tmp_path: Path, root: Path, rid: str) -> None:
+    # `export VISUAL=" "` in a start-up file: the next variable names the editor.
+    env = editor_env(tmp_path, "path.write_text(text.replace('Li Lei', 'Blank'), encoding='utf-8')")
+    env["VISUAL"] = "  "
+    ok(["edit", rid], env=env)
+    assert read_req(root, rid)["owner"] == "Blank"
+
+
+def test_edit_an_editor_variable_with_an_open_quote_is_a_clean_error(
+    tmp_path: Path, root: Path, rid: str
+) -> None:
+    before = req_path(root, rid).read_bytes()
+    result = invoke(["edit", rid], env={"EDITOR": '"code --wait', "VISUAL": None})
+    assert_clean_error(result, 1)
+    assert "$EDITOR" in result.stderr and "quotes" in result.stderr
+    assert req_path(root, rid).read_bytes() == before
+
+
+def test_edit_a_missing_visual_names_visual_not_editor(
+    tmp_path: Path, root: Path, rid: str
+) -> None:
+    # $VISUAL wins, so telling the person to set $EDITOR would change nothing.
+    env = editor_env(tmp_path, "raise SystemExit(0)")
+    env["VISUAL"] = str(tmp_path / "no-such-visual")
+    result = invoke(["edit", rid], env=env)
+    assert_clean_error(result, 1)
+    assert "set $VISUAL" in result.stderr.replace("\n", " ")
+    assert editor_calls(tmp_path) == 0
+
+
+def test_edit_that_cannot_be_saved_keeps_the_edited_text(
+    tmp_path: Path, root: Path, rid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import tempfile
+
+    from pmledger.ledger.ledger import Ledger
+
+    kept_dir = tmp_path / "kept"
+    kept_dir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(kept_dir))
+
+    def read_only(*args: object, **kwargs: object) -> Path:
+        raise OSError(errno.EROFS, "Read-only file system", str(req_path(root, rid)))
+
+    # A ledger on a read-only mount (root writes through chmod, so the save is made to fail).
+    monkeypatch.setattr(Ledger, "save", read_only)
+    env = editor_env(
+        tmp_path, "path.write_text(text.replace('Li Lei', '韩梅梅'), encoding='utf-8')"
+    )
+    result = invoke(["edit", rid], env=env)
+    assert_clean_error(result, 1)
+    kept = list(kept_dir.glob(f"pmledger-{rid}-*.toml"))
+    assert len(kept) == 1
+    assert str(kept[0]) in result.stderr.replace("\n", "")
+    assert 'owner = "韩梅梅"' in kept[0].read_text(encoding="utf-8")
+    assert read_req(root, rid)["owner"] == "Li Lei"

@@ -171,3 +171,28 @@ def test_requirements_folder_that_is_a_file(tmp_path: Path) -> None:
         result = invoke(args)
         assert_clean_error(result, 1)
         assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("inside", ["requirements", "pmledger.toml"])
+def test_a_ledger_option_inside_a_ledger_names_the_ledger(tmp_path: Path, inside: str) -> None:
+    # It used to say "create one there with `pmledger init …/requirements`":
+    # a second ledger inside the first.
+    root = make_ledger(tmp_path)
+    os.chdir(tmp_path)
+    cases: list[tuple[list[str], dict[str, str | None] | None]] = [
+        (["-L", str(root / inside), "list"], None),
+        (["list"], {"PMLEDGER_DIR": str(root / inside)}),
+    ]
+    for args, env in cases:
+        result = invoke(args, env=env)
+        assert_clean_error(result, 1)
+        assert f"inside the ledger {root}; point it to {root}" in " ".join(result.stderr.split())
+        assert "pmledger init" not in result.stderr
+
+
+def test_a_ledger_option_naming_a_file_says_so(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("x", encoding="utf-8")
+    result = invoke(["-L", str(target), "list"])
+    assert_clean_error(result, 1)
+    assert "which is a file" in result.stderr and "pmledger init" not in result.stderr

@@ -322,6 +322,17 @@ def test_list_pages_a_long_table_on_a_terminal(
     assert "ACME-" in target.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("pager", ["no-such-pager-xyz", "/dev/null"])
+def test_a_pager_that_cannot_run_leaves_the_table_on_the_terminal(
+    acme: Path, on_a_terminal: None, monkeypatch: pytest.MonkeyPatch, pager: str
+) -> None:
+    # PAGER misspelled, or no `less` on a minimal system: the shell says so
+    # (exit 127 / 126) and the table used to vanish, with exit 0.
+    monkeypatch.setenv("PMLEDGER_PAGER", pager)
+    result = ok(["list", "--as-of", AS_OF])
+    assert "ACME-" in result.stdout
+
+
 def test_list_no_pager_and_short_output_are_not_paged(
     acme: Path, tmp_path: Path, on_a_terminal: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -158,3 +158,37 @@ def test_ids_complete_whatever_the_case_and_width(root: Path, filled: dict[str, 
     assert complete("bash", f"pmledger show {sync[:-1].lower()}", root) == [sync]
     typed = "".join(chr(ord(c) + 0xFEE0) for c in sync[:-1])  # ＲＥＱ－…
     assert complete("bash", f"pmledger show {typed}", root) == [sync]
+
+
+@pytest.mark.parametrize(
+    ("shell", "marker"), [("zsh", "#compdef pmledger"), ("fish", "complete --command pmledger")]
+)
+def test_show_completion_for_the_shell_named(root: Path, shell: str, marker: str) -> None:
+    # The shell named after the flag wins over the one pmledger runs in (bash
+    # here): it used to be ignored, and a bash script went into ~/.zshrc.
+    done = subprocess.run(
+        [str(SCRIPT), "--show-completion", shell],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "SHELL": "/bin/bash"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert marker in done.stdout
+
+
+def test_install_completion_for_the_shell_named(root: Path, tmp_path: Path) -> None:
+    home = Path(os.environ["HOME"])
+    done = subprocess.run(
+        [str(SCRIPT), "--install-completion", "fish"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (home / ".config" / "fish" / "completions" / "pmledger.fish").is_file()
+    assert not (home / ".bashrc").exists()

@@ -214,3 +214,23 @@ def test_as_of_in_the_calendar_s_last_year_is_a_usage_error(tmp_path: Path) -> N
         result = invoke([*command, "--as-of", "9999-12-31"])
         assert_clean_error(result, 2)
         assert "too late to count from" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2026-13-01", "there is no month 13"),
+        ("2026-02-30", "2026-02 has 28 days"),
+        ("2028/02/30", "2028-02 has 29 days"),
+        ("2026-04-31", "2026-04 has 30 days"),
+        ("2026年2月30日", "2026-02 has 28 days"),
+        ("02/30", "month 2 has at most 29 days"),
+        ("2月30日", "month 2 has at most 29 days"),
+        ("0000-01-01", "there is no year 0"),
+    ],
+)
+def test_a_day_off_the_calendar_says_which_part_is_wrong(text: str, reason: str) -> None:
+    # The form was right: the list of forms alone did not say what was wrong.
+    with pytest.raises(InvalidValueError) as raised:
+        parse_date(text, as_of=date(2026, 11, 20))
+    assert str(raised.value).startswith(f"{text!r} is not a day of the calendar ({reason}); ")

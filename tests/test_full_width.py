@@ -257,6 +257,17 @@ def test_set_reads_a_full_width_decimal(crm: Path) -> None:
     assert "'３ｘ'" in refused.stderr
 
 
+def test_set_reads_a_full_width_equals_sign(crm: Path) -> None:
+    # `owner＝李雷` was refused: "expected key=value, got 'owner＝李雷'".
+    rid = add("x", "-t", "crm")
+    ok(["set", rid, "owner＝李雷", "ｔａｇｓ＋＝报表", "title=a＝b"])
+    saved = read_req(crm, rid)
+    assert (saved["owner"], saved["tags"], saved["title"]) == ("李雷", ["crm", "报表"], "a＝b")
+    ok(["set", rid, "tags－＝crm"])
+    assert read_req(crm, rid)["tags"] == ["报表"]
+    assert_clean_error(invoke(["set", rid, "owner李雷"]), 2)
+
+
 # -- what a new user still found read as typed (session 9) ----------------------
 
 

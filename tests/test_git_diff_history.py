@@ -382,3 +382,15 @@ def test_history_note_tables_read_once_match_whole_parses(texts: list[str]) -> N
             )
         data = fileformat.dumps(req).encode()
         assert _parse(data, seen) == (tomllib.loads(data.decode()), None)
+
+
+def test_outside_git_history_and_diff_say_how_to_start(tmp_path: Path) -> None:
+    from .cli_helpers import add, assert_clean_error, invoke, make_ledger
+
+    make_ledger(tmp_path)  # init without a terminal creates no repository
+    rid = add("无 git 的需求")
+    for args in (["history", rid], ["diff"], ["git-setup"]):
+        result = invoke(args)
+        assert_clean_error(result, 1)
+        assert "is not inside a git repository" in result.stderr
+        assert "`git init`" in result.stderr

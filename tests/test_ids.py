@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pmledger.errors import InvalidIdError
@@ -50,3 +52,38 @@ def test_normalize(text: str, expected: str) -> None:
 def test_anything_path_like_is_refused(text: str) -> None:
     with pytest.raises(InvalidIdError):
         normalize_id(text, "REQ")
+
+
+@pytest.mark.parametrize(
+    ("typed", "apart"),
+    [
+        ("REQ-4K7PX", True),  # one character changed
+        ("REQ-4KP7M", True),  # two neighbours swapped
+        ("REQ-4K7P", True),  # one left out (not a prefix match: the last one)
+        ("REQ-47PM", True),
+        ("REQ-4K7PMM", True),  # one added
+        ("REQ-4K7PM", False),  # the same ID
+        ("REQ-4KXXM", False),  # two typos
+        ("REQ-P7K4M", False),  # swapped, but not neighbours
+        ("REQ-ZZZZZ", False),
+    ],
+)
+def test_one_typo_apart(typed: str, apart: bool) -> None:
+    from pmledger.ledger.ids import one_typo_apart
+
+    assert one_typo_apart("REQ-4K7PM", typed) is apart
+
+
+def test_an_unknown_id_one_typo_from_a_known_one_names_it(tmp_path: Path) -> None:
+    from .cli_helpers import add, assert_clean_error, invoke, make_ledger
+
+    make_ledger(tmp_path)
+    rid = add("客户列表导出 Excel")
+    typo = rid[:-1] + ("X" if rid[-1] != "X" else "Y")
+    for command in (["show", typo.lower()], ["set", typo, "owner=x"], ["status", typo, "done"]):
+        result = invoke(command)
+        assert_clean_error(result, 1)
+        assert f"did you mean {rid}?" in result.stderr
+    assert "did you mean" not in invoke(["show", "REQ-ZZZZZ"]).stderr
+    result = invoke(["--lang", "zh", "show", typo])
+    assert f"你是不是想用 {rid}" in result.stderr

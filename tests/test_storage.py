@@ -114,6 +114,24 @@ def test_create_exclusive_never_overwrites(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
 
 
+def test_a_failed_new_file_names_the_file_not_its_temporary(tmp_path: Path) -> None:
+    # `add` in a read-only or vanished folder: the message names REQ-…toml,
+    # never the .pmledger-….tmp pmledger meant to rename.
+    target = tmp_path / "gone" / "REQ-4K7PM.toml"
+    with pytest.raises(FileNotFoundError) as raised:
+        create_exclusive(target, "one")
+    assert raised.value.filename == str(target)
+
+
+def test_a_failed_export_names_the_file_not_its_temporary(tmp_path: Path) -> None:
+    from pmledger.io.export import write_file
+
+    target = tmp_path / "gone" / "导出.csv"
+    with pytest.raises(FileNotFoundError) as raised:
+        write_file(target, b"id\n")
+    assert raised.value.filename == str(target)
+
+
 def test_atomic_write_leaves_original_on_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -722,6 +740,17 @@ def test_a_rewrite_keeps_the_file_s_permissions(ledger: Ledger) -> None:
         req = ledger.load(req.id)
     fresh = ledger.create(make(title="New file"))
     assert ledger.path_for(fresh.id).stat().st_mode & 0o777 == 0o644
+
+
+def test_an_export_onto_a_folder_names_the_folder(tmp_path: Path) -> None:
+    from pmledger.io.export import write_file
+
+    target = tmp_path / "out" / "requirements"
+    target.mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as raised:
+        write_file(target, b"id\n")
+    assert raised.value.filename == str(target)
+    assert list(target.parent.iterdir()) == [target]  # no temporary file left behind
 
 
 def test_an_edit_whose_mtime_was_set_back_is_seen(ledger: Ledger, trusted: None) -> None:

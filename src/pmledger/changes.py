@@ -164,10 +164,16 @@ def _dedupe(values: list[str]) -> list[str]:
 
 
 def parse_assignment(text: str) -> tuple[str, str, str]:
-    """Split ``key=value``, ``key+=value`` or ``key-=value`` into (key, op, value)."""
-    if "=" not in text:
+    """Split ``key=value``, ``key+=value`` or ``key-=value`` into (key, op, value).
+
+    A Chinese input method types ``owner＝李雷`` and ``tags＋＝crm``: the
+    full-width sign (the first sign typed, of either width) splits too, and
+    the key is read in ASCII; the value stays as typed.
+    """
+    cut = min((i for i in (text.find("="), text.find("\uff1d")) if i >= 0), default=-1)
+    if cut < 0:
         raise InvalidValueError(_("expected key=value, got {text!r}").format(text=text))
-    key, value = text.split("=", 1)
+    key, value = ascii_forms(text[:cut]), text[cut + 1 :]
     op = "="
     if key.endswith(("+", "-")):
         op = key[-1] + "="

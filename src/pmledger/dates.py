@@ -106,12 +106,28 @@ def parse_date(text: str, *, as_of: date) -> date:
             _("{text!r} is beyond the calendar (year 9999)").format(text=text)
         ) from None
     if found is None:
+        suggestion = _date_word_like(value)
+        if suggestion is not None:
+            raise InvalidValueError(
+                _("cannot read {text!r} as a date; did you mean {suggestion!r}?").format(
+                    text=text, suggestion=suggestion
+                )
+            )
         raise InvalidValueError(
             _("cannot read {text!r} as a date; expected {forms}").format(
                 text=text, forms=date_help()
             )
         )
     return found
+
+
+def _date_word_like(value: str) -> str | None:
+    """The English date word a mistyped word was meant to be (``tomorow``, ``firday``)."""
+    if not value.isascii() or not value.isalpha():
+        return None
+    from pmledger.text import closest
+
+    return closest(value, ["today", "tomorrow", "yesterday", "eow", "eom", *_WEEKDAYS])
 
 
 def _parse_english(value: str, as_of: date) -> date | None:
@@ -150,7 +166,8 @@ def _parse_numeric(value: str, as_of: date, text: str) -> date | None:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise _no_such_day(text) from None
+            year, month, _day = value.split("-")
+            raise _no_such_day(text, int(month), int(year)) from None
     match = _SLASHED.match(value)
     if match:
         year, month, day = match.groups()
@@ -199,9 +216,9 @@ def _calendar_day(year: str | None, month: int, day: int, as_of: date, text: str
         try:
             return date(int(year), month, day)
         except ValueError:
-            raise _no_such_day(text) from None
+            raise _no_such_day(text, month, int(year)) from None
     if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2024, month)[1]:
-        raise _no_such_day(text)
+        raise _no_such_day(text, month)
     # The next such day: this year's, unless it is already past. February 29
     # moves on to the next leap year.
     for candidate_year in range(as_of.year, as_of.year + 9):
@@ -209,13 +226,26 @@ def _calendar_day(year: str | None, month: int, day: int, as_of: date, text: str
             candidate = date(candidate_year, month, day)
             if candidate >= as_of:
                 return candidate
-    raise _no_such_day(text)  # pragma: no cover - a leap year comes within 8 years
+    raise _no_such_day(text, month)  # pragma: no cover - a leap year comes within 8 years
 
 
-def _no_such_day(text: str) -> InvalidValueError:
+def _no_such_day(text: str, month: int, year: int | None = None) -> InvalidValueError:
+    """A date whose month or day does not exist: which one, then the forms."""
+    if year is not None and not 1 <= year <= 9999:
+        reason = _("there is no year {year}").format(year=year)
+    elif not 1 <= month <= 12:
+        reason = _("there is no month {month}").format(month=month)
+    elif year is not None:
+        reason = _("{year}-{month:02d} has {days} days").format(
+            year=year, month=month, days=calendar.monthrange(year, month)[1]
+        )
+    else:
+        reason = _("month {month} has at most {days} days").format(
+            month=month, days=calendar.monthrange(2024, month)[1]
+        )
     return InvalidValueError(
-        _("{text!r} is not a day of the calendar; expected {forms}").format(
-            text=text, forms=date_help()
+        _("{text!r} is not a day of the calendar ({reason}); expected {forms}").format(
+            text=text, reason=reason, forms=date_help()
         )
     )
 

@@ -107,3 +107,16 @@ def truncate(text: str, cells: int) -> str:
         out.append(ch)
         used += w
     return "".join(out) + "…"
+
+
+def closest(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The choice ``word`` is most likely a typo of (``tomorow``: ``tomorrow``), or None.
+
+    The one "did you mean" rule for words typed by people, width and case
+    ignored; as ``set``'s unknown field, difflib's ratio of at least ``cutoff``.
+    """
+    from difflib import get_close_matches
+
+    by_fold = {fold(choice): choice for choice in choices}
+    found = get_close_matches(fold(word).strip(), list(by_fold), n=1, cutoff=cutoff)
+    return by_fold[found[0]] if found else None

@@ -549,6 +549,10 @@ def check_text(
         problems += _id_form_problems(raw_id, path, text, settings)
     status = data.get("status")
     if isinstance(status, str) and status.strip() and status not in settings.ledger.statuses:
+        from pmledger.text import closest
+
+        # `status = "don"` typed in an editor: the status meant, as on the command line.
+        meant = closest(status, settings.ledger.statuses)
         problems.append(
             problem(
                 "error",
@@ -557,6 +561,16 @@ def check_text(
                     N_("status {status!r} is not in the workflow ({statuses})"),
                     status=status,
                     statuses=", ".join(settings.ledger.statuses),
+                )
+                if meant is None
+                else said(
+                    N_(
+                        "status {status!r} is not in the workflow ({statuses}); "
+                        "did you mean {suggestion!r}?"
+                    ),
+                    status=status,
+                    statuses=", ".join(settings.ledger.statuses),
+                    suggestion=meant,
                 ),
                 path,
                 fileformat.key_line(text, "status"),

@@ -129,6 +129,14 @@ def main() -> None:
             code = 1
         else:
             code = exc.code or 0
+    except OSError as exc:
+        # Outside any command (--help or --version written to a full disk),
+        # typer lets a write error through: one sentence, not a traceback.
+        from pmledger.errors import os_reason
+
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"pmledger: {os_reason(exc)}\n")
+        code = 1
     # Everything is saved by now: flush what was written and leave without
     # freeing a million objects one by one (0.4 s at 100k requirements).
     # Only here, in the console script: a library caller keeps its process.

@@ -113,6 +113,15 @@ def check_format(fmt: str, allowed: tuple[str, ...]) -> str:
 
     value = ascii_forms(fmt).lower()  # `-f ｊｓｏｎ` is json
     if value not in allowed:
+        from pmledger.text import closest
+
+        suggestion = closest(value, allowed)
+        if suggestion is not None:
+            raise InvalidValueError(
+                _("unknown format {format!r}; did you mean {suggestion!r}?").format(
+                    format=fmt, suggestion=suggestion
+                )
+            )
         raise InvalidValueError(
             _("unknown format {format!r}; choose one of {choices}").format(
                 format=fmt, choices=", ".join(allowed)

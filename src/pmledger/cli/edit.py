@@ -18,6 +18,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,11 +45,36 @@ class EditResult:
     changed: bool
 
 
-def editor_command(environ: dict[str, str] | None = None) -> list[str]:
-    """The editor to run: $VISUAL, then $EDITOR, then vi."""
+def editor_command(environ: Mapping[str, str] | None = None) -> tuple[list[str], str | None]:
+    """The editor to run and the variable that named it: $VISUAL, then $EDITOR,
+    then vi (None). A variable holding only blanks counts as unset."""
     env = os.environ if environ is None else environ
-    raw = env.get("VISUAL") or env.get("EDITOR") or "vi"
-    return shlex.split(raw)
+    for variable in ("VISUAL", "EDITOR"):
+        raw = env.get(variable) or ""
+        try:
+            words = shlex.split(raw)
+        except ValueError:
+            # `EDITOR='"code --wait'`: shlex's own words ("No closing quotation") are not ours.
+            raise EditAbortedError(
+                _("cannot read ${variable} ({value!r}): its quotes do not pair up").format(
+                    variable=variable, value=raw
+                )
+            ) from None
+        if words:
+            return words, variable
+    return ["vi"], None
+
+
+def _cannot_start(editor: str, variable: str | None, exc: OSError) -> EditAbortedError:
+    """Why the editor did not start, naming the variable to fix (the one that won)."""
+    if variable is None:
+        message = _("cannot start the editor {editor!r} ({reason}); set $EDITOR")
+    else:
+        message = _(
+            "cannot start the editor {editor!r} named by ${variable} ({reason}); "
+            "set ${variable} to an installed editor"
+        )
+    return EditAbortedError(message.format(editor=editor, variable=variable, reason=os_reason(exc)))
 
 
 def _strip_header(text: str) -> str:
@@ -127,6 +153,23 @@ def _keep_edited(req_id: str, text: str) -> Path:
     return Path(name)
 
 
+def _not_saved(path: Path, body: str, exc: OSError) -> EditAbortedError:
+    """The edit could not be written: the edited text is kept in a temporary file."""
+    reason = os_reason(exc)
+    try:
+        kept = _keep_edited(path.stem, body)
+    except OSError:
+        return EditAbortedError(
+            _("cannot save {file} ({reason}); your edit is lost").format(file=path, reason=reason)
+        )
+    return EditAbortedError(
+        _(
+            "cannot save {file} ({reason}); your edit is kept in {kept} "
+            "(copy it in once the file can be written)"
+        ).format(file=path, reason=reason, kept=kept)
+    )
+
+
 def _changed_on_disk(path: Path, original: str) -> bool:
     try:
         return path.read_text(encoding="utf-8") != original
@@ -137,7 +180,7 @@ def _changed_on_disk(path: Path, original: str) -> bool:
 def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> EditResult:
     """Run the editor on a requirement until the file is valid or the user gives up."""
     path, original = ledger.read_text(req_id)
-    command = editor_command()
+    command, variable = editor_command()
     with tempfile.TemporaryDirectory(prefix="pmledger-edit-") as folder:
         scratch = Path(folder) / path.name
         presented = original
@@ -146,11 +189,7 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
             try:
                 completed = subprocess.run([*command, str(scratch)], check=False)
             except OSError as exc:
-                raise EditAbortedError(
-                    _("cannot start the editor {editor!r} ({reason}); set $EDITOR").format(
-                        editor=command[0], reason=os_reason(exc)
-                    )
-                ) from None
+                raise _cannot_start(command[0], variable, exc) from None
             if completed.returncode != 0:
                 raise EditAbortedError(
                     _("the editor exited with status {code}; {file} was not changed").format(
@@ -209,12 +248,17 @@ def edit_requirement(ledger: Ledger, req_id: str, *, max_rounds: int = 50) -> Ed
                         ).format(file=path.name, kept=kept, id=path.stem)
                     )
                 before = path.read_bytes()
-                # The comments kept are those of the buffer the person saved.
-                ledger.save(
-                    req,
-                    original_text=body,
-                    on_lost_comments=functools.partial(warn_lost_comments, req.id),
-                )
+                try:
+                    # The comments kept are those of the buffer the person saved.
+                    ledger.save(
+                        req,
+                        original_text=body,
+                        on_lost_comments=functools.partial(warn_lost_comments, req.id),
+                    )
+                except OSError as exc:
+                    # A read-only ledger, a full disk: what the person typed
+                    # is not theirs to lose.
+                    raise _not_saved(path, body, exc) from None
                 return EditResult(req.id, changed=path.read_bytes() != before)
     raise EditAbortedError(_("too many attempts; {file} was not changed").format(file=path.name))
 

@@ -121,7 +121,7 @@ def say_hint(hint: str) -> None:
     sys.stderr.write(_("hint: {hint}").format(hint=hint) + "\n")
 
 
-def _quiet_stdout() -> None:
+def quiet_stdout() -> None:
     # The reader went away: send what is left to /dev/null so that the
     # interpreter's final flush does not fail again.
     try:
@@ -172,7 +172,7 @@ def handle_errors(func: F) -> F:
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
                 # `pmledger list | head`: the reader left; nothing to report.
-                _quiet_stdout()
+                quiet_stdout()
                 raise typer.Exit(OK) from None
             # A file system problem (a file where a folder should be, no
             # permission, a full disk) is the user's to fix, not a bug.

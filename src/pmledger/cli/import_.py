@@ -187,6 +187,7 @@ def import_(
         else:
             message = _('note: ignored columns {columns} (map one with --map "COLUMN=field")')
         warn(message.format(columns=shown, more=more))
+        _suggest_maps(table, mapping, plan.ignored_columns)
     for problem in plan.problems:
         warn(_("{file} {problem}").format(file=name, problem=problem))
     blocked = bool(plan.problems) and not skip_invalid
@@ -339,3 +340,30 @@ def _summary(plan: Plan, name: str, actions: list[Action], *, dry: bool, stopped
             rows=listed,
         )
     )
+
+
+def _suggest_maps(table: Any, mapping: Any, ignored: list[str]) -> None:
+    """``titel``, ``prio``: an ignored column named like a field no column fills
+    gets the --map that imports it (a misspelt header was dropped silently)."""
+    from pmledger.cli.errors import say_hint
+    from pmledger.i18n import _
+    from pmledger.io.mapping import IMPORTABLE
+    from pmledger.text import closest, fold
+
+    tracker = table.aliases or None
+    columns = {column for record in table.records for column, _raw in record.cells}
+    filled = {mapping.field_for(column, tracker) for column in columns}
+    maps = []
+    for column in ignored:
+        free = [f for f in IMPORTABLE if f not in filled]
+        # A shortened header (`prio`, `desc`) or a near spelling (`titel`);
+        # a loose likeness (`prio`, `sprint`) would only mislead.
+        word = fold(column).strip()
+        field = next((f for f in free if len(word) >= 3 and f.startswith(word)), None)
+        if field is None:
+            field = closest(column, free, cutoff=0.75)
+        if field is not None:
+            filled.add(field)
+            maps.append(f'--map "{column}={field}"')
+    if maps:
+        say_hint(_("did you mean {maps}?").format(maps=" ".join(maps[:5])))

@@ -49,13 +49,22 @@ def interview(
     into `interrupted`, exit 130).
     """
     line_editing()
+    return _interview(ledger, dict(given), as_of=as_of, open_summaries=open_summaries)
+
+
+def _prompt(text: str, **options: Any) -> str:
+    """click's prompt, where Ctrl-C or Ctrl-D raise KeyboardInterrupt.
+
+    click turns both into Abort ("Aborted.", exit 1); every question of
+    pmledger (add's, init's git question, remove's confirmation) ends the
+    prompt's line and reports the interruption it is (exit 130).
+    """
     try:
-        return _interview(ledger, dict(given), as_of=as_of, open_summaries=open_summaries)
+        answer: str = typer.prompt(text, **options)
     except typer.Abort:
-        # click turns Ctrl-C and Ctrl-D at a prompt into Abort ("Aborted.",
-        # exit 1); end the prompt's line and report it as the interruption it is.
         sys.stderr.write("\n")
         raise KeyboardInterrupt from None
+    return answer
 
 
 def line_editing() -> None:
@@ -140,7 +149,7 @@ def ask(
         # The offered answer (last time's requester) would otherwise need a lone space to clear.
         label = _("{label} (- for none)").format(label=label)
     while True:
-        answer: str = typer.prompt(
+        answer = _prompt(
             label,
             default=default,
             show_default=bool(default),
@@ -184,6 +193,16 @@ def check_priority(text: str) -> object:
     try:
         return parse_priority(text)
     except ValueError:
+        from pmledger.ledger.model import PRIORITY_ALIASES
+        from pmledger.text import closest
+
+        suggestion = closest(text, PRIORITY_ALIASES)
+        if suggestion is not None:
+            raise InvalidValueError(
+                _("{text!r} is not a priority; did you mean {suggestion!r}?").format(
+                    text=text, suggestion=suggestion
+                )
+            ) from None
         raise InvalidValueError(
             _(
                 "{text!r} is not a priority; type critical, high, medium or low "
@@ -267,7 +286,7 @@ def confirm(question: str, *, default: bool) -> bool:
     hint = _("[Y/n]") if default else _("[y/N]")
     line_editing()
     while True:
-        answer: str = typer.prompt(
+        answer = _prompt(
             f"{question} {hint}",
             default="",
             show_default=False,

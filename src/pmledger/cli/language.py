@@ -22,6 +22,7 @@ import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from pmledger import i18n
+from pmledger.cli import typed_options
 from pmledger.cli.usage_errors import TYPED, translate_click_error
 from pmledger.i18n import N_
 
@@ -192,7 +193,26 @@ def _plain_help_option(original: Callable[[Any], Any], ctx: Any) -> Any:
         option.__class__ = PlainOption
     if option is not None:
         option.help = i18n.translate(HELP_OPTION_HELP)
+        if not isinstance(option.callback, functools.partial):
+            option.callback = functools.partial(_help_reader_left, option.callback)
     return option
+
+
+def _help_reader_left(show: Callable[..., Any], ctx: Any, param: Any, value: Any) -> Any:
+    """Show --help; when the reader has left (`pmledger --help | head -3`),
+    succeed, as a command does when its output is cut short."""
+    try:
+        return show(ctx, param, value)
+    except BrokenPipeError:
+        from pmledger.cli.errors import quiet_stdout
+
+        quiet_stdout()
+    except SystemExit as exc:
+        # rich's Console.on_broken_pipe: stdout already sent to /dev/null,
+        # then SystemExit(1), the one way showing help exits by itself.
+        if exc.code != 1:
+            raise
+    ctx.exit(0)
 
 
 def _ledger_after_command(ctx: Any, param: Any, value: Any) -> None:
@@ -217,6 +237,7 @@ def plain_placeholders(group: Any) -> None:
     group._pmledger_plain = True
     ledger = next((p for p in group.params if p.name == "ledger"), None)
     for command in _commands(group):
+        typed_options.accept(command)
         command.context_class = TranslatingContext
         command.get_help_option = functools.partial(_plain_help_option, command.get_help_option)
         for param in command.params:

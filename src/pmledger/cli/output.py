@@ -669,6 +669,11 @@ def pager_command() -> str | None:
     return None if command in ("", "cat") else command
 
 
+# POSIX shells' exit statuses for a command found but not runnable, and not found.
+_SHELL_CANNOT_EXECUTE = 126
+_SHELL_NOT_FOUND = 127
+
+
 def page(text: str) -> bool:
     """Show ``text`` through the pager, as git does; False if there is none to run."""
     import subprocess
@@ -693,8 +698,10 @@ def page(text: str) -> bool:
         pass  # the user quit the pager early
     while True:
         try:
-            proc.wait()
-            return True
+            code = proc.wait()
         except KeyboardInterrupt:
             # Ctrl-C belongs to the pager (less uses it to stop a search), as with git.
             continue
+        # The shell could not run it (PAGER=mispelled, no `less` installed):
+        # the text went nowhere, so the caller writes it itself.
+        return code not in (_SHELL_CANNOT_EXECUTE, _SHELL_NOT_FOUND)

@@ -116,6 +116,31 @@ def _misplaced_lang(error: Any) -> str | None:
     return i18n._("--lang goes before the command: {example}").format(example=example)
 
 
+def _misplaced_root_flag(error: Any) -> str | None:
+    """``pmledger list --debug``: a flag of pmledger itself (--debug,
+    --version) typed after the command, where click only said "No such option"."""
+    ctx = getattr(error, "ctx", None)
+    if type(error).__name__ != "NoSuchOption" or ctx is None or ctx.parent is None:
+        return None
+    root = ctx.find_root()
+    flags = {
+        name: param
+        for param in root.command.params
+        if getattr(param, "is_flag", False) and not getattr(param, "hidden", False)
+        for name in param.opts
+        if name not in ("-h", "--help") and "completion" not in name
+    }
+    param = flags.get(error.option_name)
+    if param is None:
+        return None
+    first, _sep, rest = ctx.command_path.partition(" ")
+    # `--version` answers alone: no command after it.
+    example = f"{first} {error.option_name}" + ("" if param.is_eager else f" {rest}")
+    return i18n._("{option} goes before the command: {example}").format(
+        option=error.option_name, example=example
+    )
+
+
 def _english_message(error: Any) -> str | None:
     """Click's English, except pydantic's wording of a refused number (None: keep click's)."""
     if type(error).__name__ != "BadParameter":
@@ -157,8 +182,10 @@ def translate_click_error(error: Exception) -> None:
     if not hasattr(error, "format_message"):
         return
     english = i18n.active_language() == "en"
-    text = _misplaced_lang(error) or (
-        _english_message(error) if english else _chinese_message(error)
+    text = (
+        _misplaced_lang(error)
+        or _misplaced_root_flag(error)
+        or (_english_message(error) if english else _chinese_message(error))
     )
     if text is not None:
         # format_message() is what typer prints in its error panel.

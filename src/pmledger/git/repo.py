@@ -105,7 +105,13 @@ class Repo:
         folder = start if start.is_dir() else start.parent
         out = run_git(folder, ["rev-parse", "--show-toplevel"], check=False).decode().strip()
         if not out:
-            raise GitError(_("{folder} is not inside a git repository").format(folder=start))
+            # What to do next: the ledger itself works without git, these commands do not.
+            raise GitError(
+                _(
+                    "{folder} is not inside a git repository; create one with `git init`, "
+                    "then `pmledger git-setup` and a first commit"
+                ).format(folder=start)
+            )
         return cls(Path(out))
 
     @classmethod

@@ -79,6 +79,15 @@ def resolve_status(text: str, settings: Settings) -> str:
                 status=text, choices=", ".join(found)
             )
         )
+    from pmledger.text import closest
+
+    suggestion = closest(text, [*settings.ledger.statuses, *labels.values()])
+    if suggestion is not None:
+        raise WorkflowError(
+            _(
+                "unknown status {status!r}; did you mean {suggestion!r}? The workflow is {statuses}"
+            ).format(status=text, suggestion=suggestion, statuses=workflow_text(settings))
+        )
     raise WorkflowError(
         _("unknown status {status!r}; the workflow is {statuses}").format(
             status=text, statuses=workflow_text(settings)

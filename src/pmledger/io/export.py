@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -51,16 +49,11 @@ def export_bytes(
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically: a reader never sees half a file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(name, 0o644)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` with ``data`` atomically: a reader never sees half a file.
+
+    Through pmledger's one atomic writer, whose errors name ``path``, never
+    the temporary file beside it (`export -o requirements`: "Is a directory").
+    """
+    from pmledger.ledger.atomic import replace_bytes
+
+    replace_bytes(path, data, mode=0o644)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
-from pmledger.errors import ImportFileError, InvalidIdError, PmledgerError
+from pmledger.errors import InvalidIdError, PmledgerError
 from pmledger.i18n import _, pgettext
 from pmledger.io.mapping import IMPORTABLE, Mapping
 from pmledger.io.records import Problem, Record, SheetError, Table, is_untitled
@@ -110,7 +110,11 @@ def plan_import(table: Table, existing: Sequence[Requirement], options: Options)
     """Validate every row of ``table`` into an action (nothing is written)."""
     planner = _Planner(table, existing, options)
     plan = Plan(notices=list(table.notices))
-    planner.check_header(table)
+    if (unknown := planner.unknown_header(table)) is not None:
+        # Every row would be refused for its missing title: one problem says why.
+        plan.problems.append(unknown)
+        plan.ignored_columns = list(planner.ignored)
+        return plan
     for record in table.records:
         if record.problems:
             plan.problems.extend(record.problems)
@@ -201,48 +205,44 @@ class _Planner:
             )
         plan.notices.append(message.format(rows=rows, ids=ids, more=len(hits) - len(shown)))
 
-    def check_header(self, table: Table) -> None:
-        """Refuse a sheet whose header names no field at all (ImportFileError).
+    def unknown_header(self, table: Table) -> Problem | None:
+        """The problem of a sheet whose header names no field at all, else None.
 
         Business sheets often put a title row (merged across the columns)
-        above the header: every row would be refused for its missing title,
-        without a word about why.
+        above the header, or a cover sheet before the list: every row would be
+        refused for its missing title, without a word about why.
         """
         if table.tracker or self.options.keep_unknown or not table.records:
-            return
+            return None
         headers = [column for column, _value in table.records[0].cells]
         if self.options.key_column in headers or any(self.field_for(h) for h in headers):
-            return
+            return None
+        for column in headers:
+            if not is_untitled(column):
+                self.ignored[column] = None
         for record in table.records[:10]:
             named = [str(v).strip() for _c, v in record.cells if not is_empty(v)]
             if sum(1 for v in named if self.options.mapping.field_for(v, None)) >= 2:
-                raise ImportFileError(
-                    _(
-                        "the header (row {header}) names no field, and row {row} looks like "
-                        "the header: delete the rows above it"
-                    ).format(header=table.header_row, row=record.row)
-                )
-        if table.sheets:
-            raise ImportFileError(
-                _(
-                    "the header (row {header}) of the first sheet {sheet!r} names no field; "
+                why = _(
+                    "the header names no field, and row {row} looks like the header: "
+                    "delete the rows above it"
+                ).format(row=record.row)
+                break
+        else:
+            if table.sheets:
+                why = _(
+                    "the header of the first sheet {sheet!r} names no field; "
                     "--sheet NAME reads another of {sheets}"
                 ).format(
-                    header=table.header_row,
                     sheet=table.sheets[0],
                     sheets=pgettext("list separator", ", ").join(table.sheets),
                 )
-            )
-        shown = [h for h in headers if not is_untitled(h)]
-        raise ImportFileError(
-            _(
-                "no column of the header (row {header}: {columns}) is a field; name the "
-                'title\'s column with --map "COLUMN=title" (and the others likewise)'
-            ).format(
-                header=table.header_row,
-                columns=pgettext("list separator", ", ").join(shown[:8]),
-            )
-        )
+            else:
+                why = _(
+                    "the header names no field; name the title's column with "
+                    '--map "COLUMN=title" (and the others likewise)'
+                )
+        return Problem(table.header_row, why)
 
     def field_for(self, column: str) -> str | None:
         if column not in self.fields:

@@ -14,7 +14,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 # What a file is written from: bytes, or a function writing to the open file.
 Content = bytes | Callable[[BinaryIO], object]
@@ -56,23 +56,30 @@ def replace_bytes(
             tmp.unlink(missing_ok=True)
             raise
     except OSError as exc:
-        # The temporary file's name means nothing to the reader ("no such
-        # folder", "is a directory"): name the file they asked for.
-        if exc.errno is None or exc.filename == str(path):
-            raise
-        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        _raise_naming(exc, path)
     if durable:
         fsync_dir(path.parent)
 
 
+def _raise_naming(exc: OSError, path: Path) -> NoReturn:
+    """Raise ``exc`` naming ``path``: the temporary file's name means nothing to
+    the reader ("no such folder", "read-only file system"); the file they asked for does."""
+    if exc.errno is None or exc.filename == str(path):
+        raise exc
+    raise OSError(exc.errno, exc.strerror, str(path)) from exc
+
+
 def create_exclusive(path: Path, text: str) -> bool:
     """Write a new file atomically; False (and nothing written) if ``path`` exists."""
-    tmp = write_temp(path.parent, text.encode("utf-8"))
     try:
-        if not link_exclusive(tmp, path):
-            return False
-    finally:
-        tmp.unlink(missing_ok=True)
+        tmp = write_temp(path.parent, text.encode("utf-8"))
+        try:
+            if not link_exclusive(tmp, path):
+                return False
+        finally:
+            tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        _raise_naming(exc, path)
     fsync_dir(path.parent)
     return True
 

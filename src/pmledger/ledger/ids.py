@@ -58,3 +58,22 @@ def normalize_id(text: str, prefix: str) -> str:
             )
         )
     return f"{prefix}-{body.upper().translate(_LOOKALIKES)}"
+
+
+def one_typo_apart(known: str, typed: str) -> bool:
+    """Whether ``typed`` is ``known`` with one typo: a character changed, left
+    out or added, or two neighbours swapped (``REQ-WMSCX``, ``REQ-WMCSW``)."""
+    if known == typed or abs(len(known) - len(typed)) > 1:
+        return False
+    if len(known) == len(typed):
+        diff = [i for i, (a, b) in enumerate(zip(known, typed, strict=True)) if a != b]
+        if len(diff) == 1:
+            return True
+        first = diff[0]
+        return (
+            diff == [first, first + 1]
+            and known[first] == typed[first + 1]
+            and (known[first + 1] == typed[first])
+        )
+    longer, shorter = (known, typed) if len(known) > len(typed) else (typed, known)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))

@@ -169,13 +169,22 @@ class Ledger:
         canonical = ids.normalize_id(text, self.prefix)
         if self.path_for(canonical).is_file():
             return canonical
-        matches = [i for i in self.file_ids() if i.startswith(canonical)]
+        known = self.file_ids()
+        matches = [i for i in known if i.startswith(canonical)]
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
             shown = ", ".join(matches[:5])
             raise AmbiguousIdError(
                 _("{text!r} matches several requirements: {ids}").format(text=text, ids=shown)
+            )
+        near = [i for i in known if ids.one_typo_apart(i, canonical)]
+        if near:
+            # TRANSLATORS: {ids} is one ID or several joined by ", ".
+            raise NotFoundError(
+                _("no requirement {id} in {folder}; did you mean {ids}?").format(
+                    id=canonical, folder=self.requirements_dir, ids=", ".join(near[:3])
+                )
             )
         raise NotFoundError(
             _("no requirement {id} in {folder}").format(id=canonical, folder=self.requirements_dir)

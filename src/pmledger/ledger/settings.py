@@ -357,6 +357,21 @@ def find_ledger_root(
 def _must_be_ledger(path: Path, source: str) -> Path:
     folder = path.expanduser().resolve()
     if not (folder / CONFIG_NAME).is_file():
+        # `-L ledger/requirements`, `-L ledger/pmledger.toml`: inside a ledger,
+        # where `pmledger init` would make a second one.
+        root = next((p for p in folder.parents if (p / CONFIG_NAME).is_file()), None)
+        if root is not None:
+            raise ConfigError(
+                _(
+                    "{source} points to {folder}, inside the ledger {root}; point it to {root}"
+                ).format(source=source, folder=folder, root=root)
+            )
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(
+                _(
+                    "{source} points to {folder}, which is a file: {source} names a ledger's folder"
+                ).format(source=source, folder=folder)
+            )
         raise ConfigError(
             _(
                 "{source} points to {folder}, which has no {config}; "

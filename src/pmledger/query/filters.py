@@ -221,6 +221,15 @@ def sort_requirements(
     name = key.lstrip("-")
     descending = reverse ^ key.startswith("-")
     if name not in SORT_KEYS:
+        from pmledger.text import closest
+
+        suggestion = closest(name, SORT_KEYS)
+        if suggestion is not None:
+            raise InvalidValueError(
+                _("cannot sort by {key!r}; did you mean {suggestion!r}?").format(
+                    key=typed, suggestion=suggestion
+                )
+            )
         raise InvalidValueError(
             _("cannot sort by {key!r}; choose one of {keys}").format(
                 key=typed, keys=", ".join(SORT_KEYS)
