@@ -78,6 +78,7 @@ def test_a_mistyped_priority_at_the_prompt() -> None:
         (["rank", "-f", "mardown"], "did you mean 'markdown'?"),
         (["add", "x", "--no-input", "--due", "tomorow"], "did you mean 'tomorrow'?"),
         (["list", "--sort", "prority"], "did you mean 'priority'?"),
+        (["add", "x", "--no-input", "-p", "hihg"], "did you mean 'high'?"),
     ],
 )
 def test_the_command_line_says_the_word_meant(root: Path, args: list[str], said: str) -> None:
@@ -115,3 +116,12 @@ def test_an_import_never_suggests_a_field_a_column_already_fills(
     result = invoke(["import", str(source), "--dry-run"])
     assert "ignored columns prio" in result.stderr
     assert "did you mean" not in result.stderr  # not `prio=sprint`
+
+
+def test_a_mistyped_priority_in_set_and_in_a_file() -> None:
+    from pmledger.ledger.model import parse_priority
+
+    with pytest.raises(ValueError, match="did you mean 'critical'"):
+        parse_priority("crtical")
+    with pytest.raises(ValueError, match=r"got 'P5'$"):
+        parse_priority("P5")  # close to nothing: the accepted forms alone

@@ -380,3 +380,24 @@ def test_measure_confirms_the_reading_it_recorded(tmp_path: Path) -> None:
     assert ok(["goal", "measure", "cut", "4.9", "--at", "2026-10-01"]).stdout.strip() == (
         "Cut-churn 4.9 % (2026-10-01)"
     )
+
+
+def test_the_store_refuses_what_model_copy_let_through(tmp_path: Path) -> None:
+    # model_copy(update=...) does not validate: a library caller's bad target
+    # was written as a goal file the ledger could not read back.
+    book = GoalBook(tmp_path)
+    goal = book.create(new_goal("Q4-margin", "Margin", kpi="gm", target=34, as_of=TODAY))
+    before = book.path_for(goal.id).read_bytes()
+    bad = goal.model_copy(update={"target": "high"})
+    with pytest.raises(InvalidValueError, match=r"^Q4-margin: target must be a number"):
+        book.save(bad)
+    assert book.path_for(goal.id).read_bytes() == before
+    with pytest.raises(InvalidValueError, match="target"):
+        book.create(bad.model_copy(update={"id": "Other"}))
+    assert book.ids() == ["Q4-margin"]
+
+
+def test_a_reading_that_is_not_a_finite_number_is_an_invalid_value() -> None:
+    goal = new_goal("Q4-margin", "Margin", kpi="gm", target=34, as_of=TODAY)
+    with pytest.raises(InvalidValueError, match=r"^readings\.value must be a finite number"):
+        with_reading(goal, float("nan"), at=TODAY)

@@ -282,6 +282,38 @@ def test_messages_follow_the_active_language() -> None:
         i18n.activate("fr")
 
 
+def test_using_speaks_in_its_own_thread_only() -> None:
+    # The core words `check` in English with `using("en")`; a library caller's
+    # other threads must not change language meanwhile, and overlapping blocks
+    # must leave the process's language as it was.
+    import threading
+
+    msgid = "empty date; expected {forms}"
+    inside, leave = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def speak_chinese() -> None:
+        with i18n.using("zh"):
+            seen.append(i18n._(msgid))
+            inside.set()
+            leave.wait(60)
+
+    thread = threading.Thread(target=speak_chinese)
+    thread.start()
+    assert inside.wait(60)
+    try:
+        assert i18n.active_language() == "en"
+        assert i18n._(msgid) == msgid
+        with i18n.using("en"):  # overlapping, and closed first
+            assert i18n._(msgid) == msgid
+    finally:
+        leave.set()
+        thread.join(60)
+    assert seen[0].startswith("日期为空")
+    assert i18n.active_language() == "en"
+    assert i18n._(msgid) == msgid
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

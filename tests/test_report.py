@@ -351,3 +351,31 @@ def test_a_report_as_of_a_date_shows_the_kpi_as_it_was_then(tmp_path: Path) -> N
     assert "| 4.6 % |" in row("2026-11-20") and "| 4.8 % |" in row("2026-10-20")
     early = row("2026-10-07")
     assert "4.8" not in early and "4.6" not in early  # no reading yet then
+
+
+def test_a_library_report_speaks_one_language(example: Ledger) -> None:
+    # Without the CLI's `using` around it, the reasons (worded when the data
+    # is built) and the expected sprint (worded while rendering) followed the
+    # process's language while the labels followed `lang=`: half English.
+    from pmledger.goals.store import GoalBook
+    from pmledger.i18n import active_language
+    from pmledger.report.markdown import render_markdown
+
+    reqs = example.load_all().requirements
+    # One requirement expected in a sprint rather than on a date.
+    reqs[0] = reqs[0].model_copy(update={"due": None, "sprint": "S24"})
+    goals = GoalBook(example.root).load_all().goals
+    as_of = date.fromisoformat(AS_OF)
+
+    assert active_language() == "en"
+    zh = build_report(reqs, goals, settings=example.settings, as_of=as_of, lang="zh")
+    for text in (render_markdown(zh), render_html(zh)):
+        assert "需求进展报告" in text and "截止日期：" in text and "迭代 S24" in text
+        assert "due: " not in text and "sprint S24" not in text
+    assert active_language() == "en"
+
+    en = build_report(reqs, goals, settings=example.settings, as_of=as_of)
+    english = render_markdown(en)
+    assert "Requirements progress report" in english and "due: " in english
+    assert "sprint S24" in english and "需求进展报告" not in english
+    assert "迭代 S24" in render_html(en, lang="zh")  # worded while rendering

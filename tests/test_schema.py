@@ -380,3 +380,44 @@ def test_dead_code_is_gone() -> None:
     assert not hasattr(scoring.Dependencies, "is_blocking")
     assert not hasattr(LoadResult, "by_id")
     assert isinstance(Filter(), Filter)
+
+
+def test_a_naive_datetime_from_a_caller_is_refused(settings: Settings) -> None:
+    # datetime.now() is local time; the model reads a naive stamp as UTC, so
+    # a caller's note or creation time was off by the local offset.
+    from pmledger.errors import InvalidValueError
+
+    naive = datetime(2026, 1, 1, 9, 30)
+    with pytest.raises(InvalidValueError, match=r"^created must carry its UTC offset"):
+        changes.new_requirement("t", settings=settings, created=naive, as_of=date(2026, 1, 1))
+    req = changes.new_requirement(
+        "t", settings=settings, created=naive.replace(tzinfo=UTC), as_of=date(2026, 1, 1)
+    )
+    with pytest.raises(InvalidValueError, match=r"^at must carry its UTC offset"):
+        changes.with_note(req, "hello", by="Li", at=naive)
+
+
+def test_a_note_author_that_is_not_text_is_an_invalid_value(settings: Settings) -> None:
+    from pmledger.errors import InvalidValueError
+
+    req = changes.new_requirement(
+        "t", settings=settings, created=datetime(2026, 1, 1, tzinfo=UTC), as_of=date(2026, 1, 1)
+    )
+    with pytest.raises(InvalidValueError, match=r"^notes\.by must be text"):
+        changes.with_note(req, "hello", by=None, at=datetime(2026, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
+
+
+def test_requirement_from_words_every_problem_without_pydantic() -> None:
+    from pmledger.errors import InvalidValueError
+
+    data = {"id": "REQ-AAAAA", "title": "", "status": "proposed", "priority": "bogus"}
+    with pytest.raises(InvalidValueError) as caught:
+        changes.requirement_from({**data, "created": "2026-01-01T00:00:00Z", "effort": -1})
+    text = str(caught.value)
+    assert text.startswith("title must not be empty; priority must be one of")
+    assert "effort must be at least 0, got -1" in text
+    assert "pydantic" not in text and "validation error" not in text
+    ok = changes.requirement_from(
+        {**data, "title": "x", "priority": "high", "created": "2026-01-01"}
+    )
+    assert ok.priority == "high"

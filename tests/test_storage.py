@@ -481,6 +481,35 @@ def test_title_store_survives_a_torn_journal_and_compacts(
     assert store.journal.read_bytes() == b""  # folded into the snapshot
 
 
+def test_title_store_keeps_a_save_made_while_it_was_rebuilt(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A library caller's thread saves while another builds the store: the
+    # rebuild read the old file, then its snapshot replaced the journal line
+    # of the save, and the old title stayed until the next git checkout.
+    import threading
+
+    req = ledger.create(make(title="Old title"))
+    original = Ledger.summary_table
+    writers: list[threading.Thread] = []
+
+    def read_then_let_another_thread_save(self: Ledger, **kwargs: Any) -> Any:
+        found = original(self, **kwargs)
+        writer = threading.Thread(
+            target=ledger.save, args=(req.model_copy(update={"title": "New title"}),)
+        )
+        writer.start()
+        writers.append(writer)
+        writer.join(0.3)  # without the store's lock it finishes here, before the snapshot
+        return found
+
+    monkeypatch.setattr(Ledger, "summary_table", read_then_let_another_thread_save)
+    ledger.titles()
+    monkeypatch.setattr(Ledger, "summary_table", original)
+    writers[0].join(60)
+    assert _titles(ledger) == {req.id: ("New title", "proposed")}
+
+
 def test_titles_like_serves_the_same_entries_as_titles(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -682,6 +711,86 @@ def test_the_write_lock_is_reentrant_within_a_process(ledger: Ledger) -> None:
     with ledger.write_lock(), ledger.write_lock():  # no wait for itself
         assert _HELD[lock_path(ledger.root)][1] == 2
         ledger.create(make(title="inside"))
+    assert lock_path(ledger.root) not in _HELD
+
+
+@pytest.mark.parametrize(
+    ("update", "field"),
+    [
+        ({"effort": -5}, "effort"),
+        ({"due": "tomorrow"}, "due"),
+        ({"title": ""}, "title"),
+        ({"tags": "crm"}, "tags"),
+        ({"priority": "bogus"}, "priority"),  # was an AttributeError from the serialiser
+    ],
+)
+def test_writes_refuse_what_model_copy_let_through(
+    ledger: Ledger, update: dict[str, Any], field: str
+) -> None:
+    # model_copy(update=...) does not validate: the ledger must not write a
+    # file it cannot read back.
+    saved = ledger.create(make(title="kept"))
+    path = ledger.path_for(saved.id)
+    before = path.read_bytes()
+    bad = saved.model_copy(update=update)
+    with pytest.raises(InvalidValueError, match=rf"^{saved.id}: {field} "):
+        ledger.save(bad)
+    assert path.read_bytes() == before
+    with pytest.raises(InvalidValueError, match=field):
+        ledger.create(bad)
+    with pytest.raises(InvalidValueError, match=field):
+        ledger.create_many([make(title="fine"), bad])
+    assert ledger.file_ids() == [saved.id]
+
+
+def test_writes_validate_what_model_copy_gave_as_text(ledger: Ledger) -> None:
+    saved = ledger.create(make(title="dated"))
+    ledger.save(saved.model_copy(update={"due": "2026-12-01", "priority": "high"}))
+    again = ledger.load(saved.id)
+    assert again.due == date(2026, 12, 1)
+    assert again.priority == "high"
+
+
+def test_the_write_lock_makes_another_thread_wait(ledger: Ledger) -> None:
+    # flock serialises processes only: a library caller's second thread used to
+    # find the lock "held" (re-entrant) and walk in, dropping the first's change.
+    import threading
+
+    entered = threading.Event()
+
+    def other() -> None:
+        with ledger.write_lock():
+            entered.set()
+
+    with ledger.write_lock():
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert not entered.wait(0.2)  # without the lock it enters at once
+    thread.join(timeout=60)
+    assert entered.is_set()
+
+
+def test_threads_writing_under_the_write_lock_lose_no_change(ledger: Ledger) -> None:
+    import threading
+    from datetime import UTC, datetime
+
+    from pmledger.changes import with_note
+    from pmledger.ledger.locking import _HELD, lock_path
+
+    rid = ledger.create(make(title="counter")).id
+
+    def writer(n: int) -> None:
+        for k in range(10):
+            with ledger.write_lock():
+                current = ledger.load(rid)
+                ledger.save(with_note(current, f"{n}-{k}", by="t", at=datetime.now(UTC)))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(ledger.load(rid).notes) == 40
     assert lock_path(ledger.root) not in _HELD
 
 

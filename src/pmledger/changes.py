@@ -41,6 +41,16 @@ REQUIRED = tuple(f for f in SETTABLE if Requirement.model_fields[f].is_required(
 Resolver = Callable[[str], str]
 
 
+def requirement_from(data: Mapping[str, Any]) -> Requirement:
+    """A requirement from its fields as a file holds them (``Requirement.model_validate``
+    in people's words): :class:`InvalidValueError` naming each field that is wrong.
+
+    For data from elsewhere (a form, JSON); the ledger checks the status and
+    the ID when it writes.
+    """
+    return _validate(dict(data))
+
+
 def _validate(data: dict[str, Any]) -> Requirement:
     req = evident_requirement(data)  # without the validator when nothing needs checking
     if req is not None:
@@ -135,7 +145,11 @@ def new_requirement(
     goal: str | None = None,
     resolve: Resolver | None = None,
 ) -> Requirement:
-    """A validated new requirement (its ``id`` is a placeholder until the ledger creates it)."""
+    """A validated new requirement (its ``id`` is a placeholder until the ledger creates it).
+
+    ``created`` must carry its UTC offset (``pmledger.dates.now_utc_offset()``).
+    """
+    _aware_moment("created", created)
     chosen = _status(status or settings.ledger.default_status, settings)
     deps = [resolve(d) if resolve else d for d in split_list(depends_on)]
     data: dict[str, Any] = {
@@ -326,5 +340,21 @@ def with_note(req: Requirement, text: str, *, by: str, at: datetime) -> Requirem
     """``req`` with one more dated note."""
     if not text.strip():
         raise InvalidValueError(_("the note is empty"))
-    note = Note(at=at, by=by, text=text)
+    _aware_moment("at", at)
+    try:
+        note = Note(at=at, by=by, text=text)
+    except ValidationError as exc:
+        raise InvalidValueError("; ".join(sentences(exc, prefix=("notes",)))) from None
     return req.model_copy(update={"notes": [*req.notes, note]})
+
+
+def _aware_moment(name: str, value: object) -> None:
+    # A naive datetime from a caller (datetime.now()) is local time, which
+    # the model would read as UTC: the stamp would be off by the offset.
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise InvalidValueError(
+            _(
+                "{field} must carry its UTC offset, got {value} without one; "
+                "use datetime.now(UTC) or pmledger.dates.now_utc_offset()"
+            ).format(field=name, value=value.isoformat(sep=" "))
+        )

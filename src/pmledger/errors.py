@@ -16,6 +16,21 @@ from pmledger.i18n import N_, _, active_language, ngettext, pgettext, translate
 class PmledgerError(Exception):
     """Base class of every error the core raises on purpose."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from its message and attributes, not by calling __init__
+        # again: most subclasses take other arguments than the message, and an
+        # error that cannot be unpickled breaks a caller's process pool.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[PmledgerError], args: tuple[object, ...], state: dict[str, object]
+) -> PmledgerError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class LedgerNotFoundError(PmledgerError):
     """No ledger folder could be found (no flag, no variable, no pmledger.toml upward)."""

@@ -129,5 +129,8 @@ def apply_goal_assignments(goal: Goal, assignments: Iterable[str], *, as_of: dat
 
 def with_reading(goal: Goal, value: float, *, at: date, by: str | None = None) -> Goal:
     """``goal`` with one more dated KPI reading (appended: history stays as written)."""
-    reading = Reading(at=at, value=int(value) if float(value).is_integer() else value, by=by)
+    try:
+        reading = Reading(at=at, value=int(value) if float(value).is_integer() else value, by=by)
+    except ValidationError as exc:
+        raise InvalidValueError("; ".join(sentences(exc, prefix=("readings",)))) from None
     return goal.model_copy(update={"readings": [*goal.readings, reading]})

@@ -77,6 +77,21 @@ def _near(text: str, known: list[str]) -> list[str]:
     return [folded[f] for f in get_close_matches(value, list(folded), n=3, cutoff=0.75)]
 
 
+def _valid(goal: Goal) -> Goal:
+    """``goal`` as the model accepts it: a file the ledger can read back."""
+    from pydantic import ValidationError
+
+    from pmledger.ledger.validation import sentences
+
+    try:
+        return Goal.model_validate(goal.model_dump(warnings=False))
+    except ValidationError as exc:
+        problems = i18n.pgettext("problem separator", "; ").join(sentences(exc))
+        raise InvalidValueError(
+            i18n._("{where}: {problem}").format(where=goal.id, problem=problems)
+        ) from None
+
+
 class GoalBook:
     """The goals of one ledger (``ROOT/goals/*.toml``)."""
 
@@ -226,7 +241,12 @@ class GoalBook:
         return result
 
     def save(self, goal: Goal) -> Path:
-        """Write a goal canonically and atomically (no change, no write)."""
+        """Write a goal canonically and atomically (no change, no write).
+
+        A goal the model refuses (``model_copy(update=...)`` does not
+        validate) raises :class:`InvalidValueError` and writes nothing.
+        """
+        goal = _valid(goal)
         path = self.path_for(goal.id)
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(path, fileformat.dumps(goal))
@@ -234,6 +254,7 @@ class GoalBook:
 
     def create(self, goal: Goal) -> Goal:
         """Save a new goal; its ID must be free."""
+        goal = _valid(goal)
         self.folder.mkdir(parents=True, exist_ok=True)
         existing = self.find(goal.id)
         if existing is not None or not create_exclusive(

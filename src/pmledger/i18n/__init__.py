@@ -19,6 +19,7 @@ the standard library, and the catalog is read only when a message needs it.
 
 from __future__ import annotations
 
+import _thread
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import threading
     from gettext import NullTranslations
 
 DOMAIN = "pmledger"
@@ -122,6 +124,10 @@ def reset() -> None:
 
 def active_language() -> str:
     """The language messages are in (chosen from the environment if nobody chose)."""
+    if _overrides:
+        language: str | None = getattr(_local, "language", None)
+        if language is not None:
+            return language
     if _active is None:
         activate(choose_language())
     assert _active is not None
@@ -130,31 +136,68 @@ def active_language() -> str:
 
 @contextmanager
 def using(language: str) -> Iterator[None]:
-    """Speak ``language`` inside a ``with`` block, then the previous language again."""
-    global _active, _translations
-    saved = (_active, _translations)
-    activate(language)
+    """Speak ``language`` inside a ``with`` block, in this thread only, then as before.
+
+    Per thread: the core words a ``check`` in English this way while a
+    library caller's other threads go on in their language (a process-wide
+    switch let them speak English meanwhile, and two overlapping blocks
+    could restore the wrong language for good).
+    """
+    global _overrides
+    found = normalize_language(language)
+    if found is None:
+        raise ValueError(f"unsupported language {language!r}; expected one of {LANGUAGES}")
+    local = _thread_state()
+    saved = (getattr(local, "language", None), getattr(local, "translations", None))
+    local.language, local.translations = found, None
+    with _GUARD:
+        _overrides += 1
     try:
         yield
     finally:
-        _active, _translations = saved
+        local.language, local.translations = saved
+        with _GUARD:
+            _overrides -= 1
+
+
+# How many `using` blocks are open in any thread: while none is, a message
+# looks at the process's language alone (no per-thread lookup).
+_overrides = 0
+_GUARD = _thread.allocate_lock()
+_local: threading.local | None = None
+
+
+def _thread_state() -> threading.local:
+    global _local
+    if _local is None:
+        import threading  # not at start-up: --help and the merge driver need no thread
+
+        with _GUARD:
+            if _local is None:
+                _local = threading.local()
+    return _local
+
+
+def _load(language: str) -> NullTranslations:
+    import gettext
+
+    folder = _CATALOG.get(language)
+    if folder is None:
+        return gettext.NullTranslations()
+    # A missing catalog is a broken install, but English is still
+    # better than a crash in the middle of an error message.
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[folder], fallback=True)
 
 
 def _catalog() -> NullTranslations:
     global _translations
+    if _overrides and getattr(_local, "language", None) is not None:
+        translations: NullTranslations | None = _local.translations  # type: ignore[union-attr]
+        if translations is None:
+            translations = _local.translations = _load(_local.language)  # type: ignore[union-attr]
+        return translations
     if _translations is None:
-        import gettext
-
-        language = active_language()
-        folder = _CATALOG.get(language)
-        if folder is None:
-            _translations = gettext.NullTranslations()
-        else:
-            # A missing catalog is a broken install, but English is still
-            # better than a crash in the middle of an error message.
-            _translations = gettext.translation(
-                DOMAIN, LOCALE_DIR, languages=[folder], fallback=True
-            )
+        _translations = _load(active_language())
     return _translations
 
 

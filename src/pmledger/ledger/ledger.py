@@ -25,7 +25,7 @@ from pmledger.errors import (
     NotFoundError,
     WorkflowError,
 )
-from pmledger.i18n import _
+from pmledger.i18n import _, pgettext
 from pmledger.ledger import fileformat, ids, scan
 from pmledger.ledger.atomic import create_exclusive as create_exclusive
 
@@ -47,6 +47,7 @@ from pmledger.ledger.settings import (
     load_settings,
 )
 from pmledger.ledger.summaryindex import SummaryTable
+from pmledger.ledger.validation import sentences
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -72,6 +73,23 @@ def _sync_files(folder: Path, paths: list[Path]) -> None:
     for path in paths:
         with path.open("rb+") as handle:
             os.fsync(handle.fileno())
+
+
+def _valid(req: Requirement) -> Requirement:
+    """``req`` as the model accepts it, or :class:`InvalidValueError` naming the field.
+
+    ``model_copy(update=...)`` does not validate: a caller's
+    ``req.model_copy(update={"effort": -5})`` would otherwise be written as a
+    file the ledger can no longer read (or fail with an AttributeError).
+    """
+    try:
+        # warnings=False: the values a bad update put there are the model's to refuse.
+        return Requirement.model_validate(req.model_dump(warnings=False))
+    except ValidationError as exc:
+        problems = pgettext("problem separator", "; ").join(sentences(exc))
+        raise InvalidValueError(
+            _("{where}: {problem}").format(where=req.id, problem=problems)
+        ) from None
 
 
 class Ledger:
@@ -311,7 +329,9 @@ class Ledger:
         buffer) stay with their keys. Comments that cannot be kept are handed
         to ``on_lost_comments`` before anything is written; without it they
         raise :class:`CommentsLostError`, so that none is ever lost silently.
+        A requirement the model refuses raises :class:`InvalidValueError`.
         """
+        req = _valid(req)
         check_statuses([req.status], self.settings)
         path = self.path_for(req.id)
         text, lost = self.render(req, original_text=original_text)
@@ -336,9 +356,9 @@ class Ledger:
         file-system sync before any is linked into place, and the folder is
         synced once at the end (per-file ``fsync`` cost ~5 ms each on this
         kind of disk: 50 s for 10k files). A requirement with an unknown
-        status stops the batch before anything is written.
+        status, or one the model refuses, stops the batch before anything is written.
         """
-        todo = list(reqs)
+        todo = [_valid(r) for r in reqs]
         check_statuses([r.status for r in todo], self.settings)
         if not todo:
             return []
@@ -371,6 +391,7 @@ class Ledger:
 
     def create(self, req: Requirement, *, attempts: int = 50) -> Requirement:
         """Save a new requirement under a fresh, unused ID (``req.id`` is replaced)."""
+        req = _valid(req)
         check_statuses([req.status], self.settings)
         self.requirements_dir.mkdir(parents=True, exist_ok=True)
         length = self.settings.ledger.id_length

@@ -9,23 +9,38 @@ the three steps, so the second reads what the first wrote. Readers
 (``list``, ``rank``, ``show``) never take it.
 
 The lock is ``flock`` on a file beside the ledger's caches (in ``.git``, so
-it never shows in ``git status``). It is re-entrant within a process (a
-command that saves several files takes it once per step without waiting
-for itself); where ``flock`` does not exist (Windows), writes are not
-serialised, as before.
+it never shows in ``git status``). ``flock`` serialises processes, not the
+threads of one: a library caller's threads (a web app, a bot) first take
+turns on a thread lock per ledger, then the thread holding it takes the
+file lock. It is re-entrant within a thread (a command that saves several
+files takes it once per step without waiting for itself); where ``flock``
+does not exist (Windows), only the threads of one process are serialised.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from pmledger.ledger.cache import cache_path
 
-# Lock files this process holds, with how many times (re-entrant).
+# Lock files this process holds, with how many times (re-entrant). Only the
+# thread holding the path's thread lock reads or changes its entry.
 _HELD: dict[Path, tuple[int, int]] = {}
+# One re-entrant thread lock per lock file, made on first use.
+_THREAD_LOCKS: dict[Path, threading.RLock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+def _thread_lock(path: Path) -> threading.RLock:
+    with _THREAD_LOCKS_GUARD:
+        lock = _THREAD_LOCKS.get(path)
+        if lock is None:
+            lock = _THREAD_LOCKS[path] = threading.RLock()
+        return lock
 
 
 def lock_path(root: Path) -> Path:
@@ -36,12 +51,25 @@ def lock_path(root: Path) -> Path:
 @contextlib.contextmanager
 def write_lock(root: Path) -> Iterator[None]:
     """Hold the ledger's write lock (waiting for another writer to finish)."""
+    with hold(lock_path(root)):
+        yield
+
+
+@contextlib.contextmanager
+def hold(path: Path) -> Iterator[None]:
+    """Hold the lock file ``path`` against other processes and other threads
+    (re-entrant within a thread)."""
+    with _thread_lock(path), _file_lock(path):
+        yield
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # Windows: no flock
         yield
         return
-    path = lock_path(root)
     held = _HELD.get(path)
     if held is not None:
         fd, depth = held

@@ -89,6 +89,16 @@ def parse_priority(value: object) -> object:
         # NFKC: full-width letters and digits (Ｐ０) read as ASCII.
         found = PRIORITY_ALIASES.get(unicodedata.normalize("NFKC", value).strip().lower())
         if found is None:
+            from pmledger.text import closest
+
+            # `-p hihg` means high: say so, as a misspelled status does.
+            meant = closest(value, PRIORITY_ALIASES)
+            if meant is not None:
+                raise ValueError(
+                    _("must be one of {choices}, got {value!r}; did you mean {meant!r}?").format(
+                        choices=translate(PRIORITY_HELP), value=value, meant=meant
+                    )
+                )
             raise ValueError(
                 _("must be one of {choices}, got {value!r}").format(
                     choices=translate(PRIORITY_HELP), value=value

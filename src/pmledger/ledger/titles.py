@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from itertools import repeat
 from typing import TYPE_CHECKING, NamedTuple
 
 from pmledger.errors import InvalidFileError
-from pmledger.ledger.cache import cache_path, git_dir_of
+from pmledger.ledger.cache import ENV_DISABLE, cache_path, git_dir_of
 from pmledger.ledger.cache import store as store_cache
 from pmledger.ledger.filestats import SUFFIX, requirement_names
 from pmledger.ledger.scan import summarize
@@ -102,8 +103,29 @@ def titles_like(
     return [TitleEntry(*rows[i]) for i in hits]
 
 
+def _store_lock(ledger: Ledger) -> AbstractContextManager[None]:
+    """Held while the store is read and rebuilt, and while a writer notes a file.
+
+    A rebuild reads every file, then replaces the snapshot and empties the
+    journal: a save noted in between (another thread, another process) was
+    dropped with the journal, and the file showed its previous title for
+    good. Under this lock a writer's note lands before the rebuild reads
+    (which then sees the file too) or after it saved.
+    """
+    if os.environ.get(ENV_DISABLE):
+        return nullcontext()  # no store: nothing to keep in line
+    from pmledger.ledger.locking import hold
+
+    return hold(cache_path(ledger.root, "titles").with_suffix(".lock"))
+
+
 def _title_store(ledger: Ledger) -> TitleStore | None:
     """The title store, brought in line with the folder (None when caching is off)."""
+    with _store_lock(ledger):
+        return _title_store_locked(ledger)
+
+
+def _title_store_locked(ledger: Ledger) -> TitleStore | None:
     store = TitleStore.for_ledger(ledger.root)
     if store.path is None:
         return None
@@ -232,5 +254,7 @@ def note_written(ledger: Ledger, reqs: list[Requirement], was: int) -> None:
     store moves on to the folder's new time only if it had seen the folder
     at ``was``: a file removed by hand just before is then still noticed.
     """
-    store = TitleStore.for_ledger(ledger.root, load=False)
-    store.append([title_row(r) for r in reqs], [], folder_time(ledger), was=was)
+    rows = [title_row(r) for r in reqs]
+    with _store_lock(ledger):
+        store = TitleStore.for_ledger(ledger.root, load=False)
+        store.append(rows, [], folder_time(ledger), was=was)

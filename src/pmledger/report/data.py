@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from pmledger.goals.model import Goal
 from pmledger.goals.progress import GoalProgress, goal_progress
-from pmledger.i18n import _
+from pmledger.i18n import _, active_language, using
 from pmledger.i18n.labels import status_labels
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
@@ -102,6 +102,9 @@ class ReportData:
     # The Chinese label of each status (shown only in a Chinese report).
     status_names: dict[str, str] = field(default_factory=dict)
     done_status: str = "done"
+    # The language the core's words in here (reasons, dates) are in: the
+    # renderers' default, so that labels and words agree.
+    lang: str = "en"
 
 
 def reason(score: Score) -> str:
@@ -137,12 +140,27 @@ def build_report(
     sprint: SprintReview | None = None,
     changes: list[Change] | None = None,
     changes_since: str | None = None,
+    lang: str | None = None,
 ) -> ReportData:
     """Assemble a report of ``requirements`` (already filtered to the scope).
 
     ``everything`` is the whole ledger (dependencies are resolved against it);
-    it defaults to ``requirements``.
+    it defaults to ``requirements``. ``lang`` (``en``, ``zh``) words the
+    ranking reasons and dates; default: the active language.
     """
+    if lang is not None:
+        with using(lang):
+            return build_report(
+                requirements,
+                goals,
+                settings=settings,
+                as_of=as_of,
+                everything=everything,
+                options=options,
+                sprint=sprint,
+                changes=changes,
+                changes_since=changes_since,
+            )
     opts = options or ReportOptions()
     reqs = list(requirements)
     whole = list(everything) if everything is not None else reqs
@@ -249,6 +267,7 @@ def build_report(
         statuses=list(settings.ledger.statuses),
         status_names=status_labels(settings),
         done_status=done_status,
+        lang=active_language(),
     )
 
 

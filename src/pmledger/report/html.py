@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from pmledger.goals.progress import GoalProgress
+from pmledger.i18n import using
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
 from pmledger.report import svg
@@ -427,9 +428,18 @@ def _changes(
     return "".join(out)
 
 
-def render_html(data: ReportData, *, lang: str = "en") -> str:
-    """The whole report as one self-contained HTML document."""
-    t = report_labels(lang, data.status_names)
+def render_html(data: ReportData, *, lang: str | None = None) -> str:
+    """The whole report as one self-contained HTML document, in ``lang`` (default: the
+    language its data was worded in, :attr:`ReportData.lang`)."""
+    lang = data.lang if lang is None else lang
+    t = report_labels(lang, data.status_names)  # an unknown language is refused here
+    # What the core words while rendering (the sprint a requirement is
+    # expected in) speaks the report's language, not the process's.
+    with using(lang):
+        return _render_html(data, lang, t)
+
+
+def _render_html(data: ReportData, lang: str, t: dict[str, str]) -> str:
     s = data.stats
     scope = e(data.scope) if data.scope else escape(t["scope_all"])
     status_rows = [

@@ -7,6 +7,7 @@ punctuation, ``|`` in tables and HTML tags all come out as typed.
 from __future__ import annotations
 
 from pmledger.goals.progress import GoalProgress
+from pmledger.i18n import using
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
 from pmledger.report.data import Change, ReportData, expected
@@ -118,9 +119,18 @@ def _changes(
     return [*out, ""]
 
 
-def render_markdown(data: ReportData, *, lang: str = "en") -> str:
-    """The whole report as one markdown document."""
-    t = report_labels(lang, data.status_names)
+def render_markdown(data: ReportData, *, lang: str | None = None) -> str:
+    """The whole report as one markdown document, in ``lang`` (default: the
+    language its data was worded in, :attr:`ReportData.lang`)."""
+    lang = data.lang if lang is None else lang
+    t = report_labels(lang, data.status_names)  # an unknown language is refused here
+    # What the core words while rendering (the sprint a requirement is
+    # expected in) speaks the report's language, not the process's.
+    with using(lang):
+        return _render_markdown(data, lang, t)
+
+
+def _render_markdown(data: ReportData, lang: str, t: dict[str, str]) -> str:
     s = data.stats
     scope = esc(data.scope) if data.scope else t["scope_all"]
     out = [
