@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -192,3 +193,23 @@ def test_creation_times_are_worded_for_each_pair_language_and_date() -> None:
         assert "2025年" not in later
     explain_order(first, second)
     assert explain_order(second, third).endswith("(2025-01-02 before 2025-01-03)")
+
+
+def test_a_negative_capacity_and_an_unknown_model_are_typed_errors() -> None:
+    """Library callers catch one base class (PmledgerError) with people's words."""
+    from pmledger.errors import InvalidValueError
+    from pmledger.ranking.scoring import Dependencies, score
+
+    settings = Settings()
+    reqs = [make("REQ-00001")]
+    ranking = rank(reqs, settings=settings, as_of=AS_OF)
+    with pytest.raises(InvalidValueError, match="capacity must not be negative, got -1"):
+        plan_sprint(ranking, reqs, settings=settings, capacity=-1)
+    with pytest.raises(InvalidValueError, match="unknown scoring model 'bogus'"):
+        score(
+            reqs[0],
+            deps=Dependencies.build(reqs, settings),
+            settings=settings,
+            as_of=AS_OF,
+            model="bogus",
+        )

@@ -109,7 +109,7 @@ def test_html_escapes_every_user_text(root: Path) -> None:
     g = new_goal("G1", EVIL[0], kpi=EVIL[1], target=10, unit=EVIL[2], as_of=date(2026, 11, 1))
     book.create(with_reading(g, 4, at=date(2026, 11, 1), by=EVIL[1]))
     for i, title in enumerate(EVIL):
-        add(
+        new = add(
             title,
             "--department", EVIL[(i + 1) % 3],
             "--requester", EVIL[(i + 2) % 3],
@@ -118,7 +118,10 @@ def test_html_escapes_every_user_text(root: Path) -> None:
             "--due", "2026-11-01",
             "-p", "critical",
         )  # fmt: skip
-    html = ok(["report", "--as-of", "2026-11-20", "-f", "html", "--sprint", "x"]).stdout
+        # The sprint review shows its name in a heading and a chart's title.
+        ok(["set", new, f"sprint={EVIL[1]}"])
+    html = ok(["report", "--as-of", "2026-11-20", "-f", "html"]).stdout
+    assert 'id="sprint"' in html
     page = parse(html)
     assert "script" not in page.names() and "img" not in page.names()
     assert not any(k.startswith("on") for _, attrs in page.tags for k in attrs)
@@ -351,6 +354,38 @@ def test_a_report_as_of_a_date_shows_the_kpi_as_it_was_then(tmp_path: Path) -> N
     assert "| 4.6 % |" in row("2026-11-20") and "| 4.8 % |" in row("2026-10-20")
     early = row("2026-10-07")
     assert "4.8" not in early and "4.6" not in early  # no reading yet then
+
+
+def test_an_empty_ledger_says_nothing_under_by_department(root: Path) -> None:
+    md = ok(["report", "--as-of", AS_OF, "--no-pager"]).stdout
+    assert "## By department\n\nNothing.\n" in md
+    html = ok(["report", "--as-of", AS_OF, "-f", "html", "--lang", "zh"]).stdout
+    section = html[html.index('<section id="departments">') :]
+    section = section[: section.index("</section>")]
+    # No empty chart, no heading over nothing: the sentence a reader understands.
+    assert "无。" in section and "<svg" not in section and "<details" not in section
+
+
+def test_changed_fields_the_report_names_are_fields_of_the_model() -> None:
+    from pmledger.ledger.model import KNOWN_FIELDS
+    from pmledger.report.history import FIELD_NAMES, VALUE_FIELDS
+
+    assert set(FIELD_NAMES) <= set(KNOWN_FIELDS) and set(VALUE_FIELDS) <= set(FIELD_NAMES)
+
+
+def test_report_to_an_html_file_is_a_page_without_format(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    ok(["report", "--as-of", AS_OF, "-o", "weekly.HTML"])
+    assert (
+        (tmp_path / "acme" / "weekly.HTML")
+        .read_text(encoding="utf-8")
+        .startswith("<!DOCTYPE html>")
+    )
+    ok(["report", "--as-of", AS_OF, "-o", "weekly.md"])
+    assert (tmp_path / "acme" / "weekly.md").read_text(encoding="utf-8").startswith("# ")
+    # An explicit --format wins over the suffix.
+    ok(["report", "--as-of", AS_OF, "-f", "markdown", "-o", "raw.html"])
+    assert (tmp_path / "acme" / "raw.html").read_text(encoding="utf-8").startswith("# ")
 
 
 def test_a_library_report_speaks_one_language(example: Ledger) -> None:

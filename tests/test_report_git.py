@@ -166,3 +166,30 @@ def test_lead_time_counts_a_requirement_created_accepted_and_done_in_the_same_se
     lead = data["lead_time"]
     assert lead is not None and lead["count"] == 1, lead
     assert straight not in json.dumps(lead)
+
+
+def test_report_changes_say_where_a_deadline_or_owner_moved(
+    history: dict[str, str], root: Path
+) -> None:
+    ok(["set", history["b"], "due=2026-12-19", "owner=赵磊", "effort=8", "tags=finance"])
+    commit(root, "2026-11-12", "Bob", "slip")
+    args = ["report", "--as-of", "2026-11-20", "--since", "2026-11-11"]
+    text = ok(args).stdout
+    assert "due date: — → 2026-12-19" in text
+    assert "owner: — → 赵磊" in text and "effort: — → 8" in text
+    assert "changed: tags" in text
+    zh = ok([*args, "--lang", "zh"]).stdout
+    # A Chinese reader reads field names in Chinese, never the file's keys.
+    assert "截止日期：— → 2026-12-19" in zh and "负责人：— → 赵磊" in zh
+    assert "已修改：标签" in zh and "due" not in zh and "owner" not in zh
+
+
+def test_report_sprint_named_as_sprint_show_accepts_it(history: dict[str, str]) -> None:
+    # Typed in another case, the sprint is found in git as well as in the files.
+    text = ok(["report", "--as-of", "2026-11-20", "--sprint", "s1"]).stdout
+    assert "## Sprint review: S1" in text
+    assert f"| `{history['c']}` |" in text and "unknown (no git history)" not in text
+    # A sprint nobody has is refused with the ones there are, never silently left out.
+    result = invoke(["report", "--as-of", "2026-11-20", "--sprint", "S9"])
+    assert result.exit_code == 1 and "Sprint review" not in result.stdout
+    assert "no requirement is assigned to sprint 'S9' (sprints: S1)" in result.stderr

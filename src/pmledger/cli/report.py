@@ -37,8 +37,14 @@ if TYPE_CHECKING:
 def report(
     ctx: typer.Context,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="markdown (default) or html.")
-    ] = "markdown",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="markdown or html (default: from the --output suffix, else markdown).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -96,6 +102,11 @@ def report(
     from pmledger.report.data import ReportOptions, build_report
     from pmledger.report.labels import labels
 
+    if fmt is None:
+        # `-o report.html` is a page to open in a browser, not markdown in disguise
+        # (as `export -o x.xlsx` is a workbook).
+        suffix = output.suffix.lower() if output else ""
+        fmt = "html" if suffix in (".html", ".htm") else "markdown"
     fmt = check_format(fmt, ("markdown", "md", "html"))
     if lang is None:
         lang = i18n.active_language()
@@ -108,7 +119,7 @@ def report(
     warn_unknown_values(flt, loaded.requirements)
     chosen = select(loaded.requirements, flt, settings=ledger.settings, as_of=as_of)
     scope_parts = [*flt.departments, *flt.requesters]
-    review = _sprint_review(ledger, chosen, sprint)
+    review = _sprint_review(ledger, chosen, sprint, loaded.requirements)
     # The words the core writes into the report (ranking reasons, dates, the
     # recent changes) are in the report's language, which --lang may make
     # differ from the run's.
@@ -146,16 +157,21 @@ def report(
 
 
 def _sprint_review(
-    ledger: Ledger, reqs: list[Requirement], name: str | None
+    ledger: Ledger, reqs: list[Requirement], name: str | None, everything: list[Requirement]
 ) -> SprintReview | None:
     from pmledger.errors import NotFoundError
-    from pmledger.sprints import review, sprint_names
+    from pmledger.sprints import find_sprint, review, sprint_names
 
     names = sprint_names(reqs)
     if name is None:
         if not names:
             return None
         name = names[-1]
+    else:
+        # The name as the ledger spells it (2026-s48, a prefix), so git finds when it
+        # started; a sprint no requirement has is refused as `sprint show` refuses it,
+        # not left out of the report without a word.
+        name = find_sprint(name, everything)
     from pmledger.report.history import sprint_history
 
     started, added = sprint_history(ledger, name)

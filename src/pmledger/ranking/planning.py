@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pmledger.errors import InvalidValueError
 from pmledger.i18n import N_, _, translate
 from pmledger.i18n.labels import status_label
 from pmledger.ledger.model import Requirement
@@ -102,7 +103,9 @@ def plan_sprint(
     is under way counts as scheduled.
     """
     if capacity < 0:
-        raise ValueError("capacity must not be negative")
+        raise InvalidValueError(
+            _("capacity must not be negative, got {capacity}").format(capacity=capacity)
+        )
     by_id = {r.id: r for r in requirements}
     deps = deps if deps is not None else Dependencies.build(requirements, settings)
     in_cycle = {i for cycle in deps.cycles for i in cycle}

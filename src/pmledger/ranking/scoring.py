@@ -20,7 +20,7 @@ from itertools import compress
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from pmledger.errors import ScoringProblem
+from pmledger.errors import InvalidValueError, ScoringProblem
 from pmledger.i18n import N_, _, active_language, ngettext
 from pmledger.ledger.model import SCORING_MODELS, Requirement
 from pmledger.ledger.settings import DueSettings, ScoringSettings, Settings, Weights
@@ -559,7 +559,7 @@ def score(
     elif chosen == "ice":
         result, problems = _ice(req, settings.scoring)
     else:
-        raise ValueError(
+        raise InvalidValueError(
             _("unknown scoring model {model!r}; choose one of {models}").format(
                 model=chosen, models=", ".join(MODELS)
             )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pmledger.errors import InvalidValueError
-from pmledger.i18n import _, pgettext
+from pmledger.i18n import N_, _, pgettext, translate
 from pmledger.ledger import fastread
 from pmledger.ledger.ledger import Ledger
 from pmledger.report.data import Change
@@ -130,6 +130,33 @@ def _req_id(path: str) -> str:
     return path.rpartition("/")[2].removesuffix(".toml")
 
 
+# How the report names a changed field (the msgids of `show`'s grid, so one translation).
+FIELD_NAMES = {
+    "title": N_("title"),
+    "description": N_("description"),
+    "acceptance": N_("acceptance"),
+    "created": N_("created"),
+    "due": N_("due date"),
+    "requester": N_("requester"),
+    "department": N_("department"),
+    "owner": N_("owner"),
+    "tags": N_("tags"),
+    "effort": N_("effort"),
+    "value": N_("value"),
+    "goal": N_("goal"),
+    "sprint": N_("sprint"),
+    "links": N_("links"),
+    "depends_on": N_("depends on"),
+}
+# Fields whose old and new values fit in a line and matter to the reader: a deadline that
+# moved (earlier or later?), work handed over, re-estimated or moved to another sprint.
+VALUE_FIELDS = ("due", "sprint", "owner", "effort", "goal", "department", "requester")
+
+
+def _value(value: object) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
 def _describe(
     old: dict[str, Any] | None, new: dict[str, Any] | None, settings: Settings
 ) -> list[tuple[str, str]]:
@@ -171,14 +198,25 @@ def _describe(
                     ),
                 )
             )
-    others = sorted(
+    changed = {
         k
         for k in set(old) | set(new)
         if k not in ("status", "priority", "notes") and old.get(k) != new.get(k)
-    )
+    }
+    for key in VALUE_FIELDS:
+        if key in changed:
+            detail = _("{field}: {old} → {new}").format(
+                field=translate(FIELD_NAMES[key]),
+                old=_value(old.get(key)),
+                new=_value(new.get(key)),
+            )
+            out.append(("changed", detail))
+    # Other fields (a reworded description, custom fields) are named, not quoted.
+    others = sorted(changed - set(VALUE_FIELDS))
     if others:
         separator = pgettext("list separator", ", ")
-        out.append(("changed", _("changed: {fields}").format(fields=separator.join(others))))
+        names = separator.join(translate(FIELD_NAMES[k]) if k in FIELD_NAMES else k for k in others)
+        out.append(("changed", _("changed: {fields}").format(fields=names)))
     return out
 
 

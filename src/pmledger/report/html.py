@@ -38,20 +38,29 @@ body { margin:0; color:var(--ink); background:#fff; line-height:1.45; font-size:
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
   "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
   "Source Han Sans SC", "WenQuanYi Micro Hei", "Noto Sans", sans-serif; }
-main { max-width: 1040px; margin: 0 auto; padding: 24px 28px 40px; }
+main { max-width: 1040px; margin: 0 auto; padding: 24px 28px 40px; overflow-wrap: anywhere; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 19px; margin: 34px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
 h3 { font-size: 15px; margin: 18px 0 6px; }
 .meta { color: var(--muted); margin: 0 0 18px; }
-.cards { display:flex; flex-wrap:wrap; gap:12px; margin: 8px 0 6px; }
-.card { flex: 1 1 150px; border:1px solid var(--line); border-radius:10px; padding:12px 14px;
+.cards { display:grid; grid-template-columns: repeat(auto-fit, minmax(118px, 1fr)); gap:12px;
+  margin: 8px 0 6px; }
+.card { border:1px solid var(--line); border-radius:10px; padding:12px 14px;
   background: var(--soft); }
 .card .n { font-size: 28px; font-weight: 700; line-height: 1.1; }
 .card .l { color: var(--muted); font-size: 13px; }
 .card.warn .n { color: var(--late); }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 13px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line);
-  vertical-align: top; overflow-wrap: anywhere; }
+  vertical-align: top; overflow-wrap: break-word; }
+/* A long URL or an unspaced run may break anywhere in a title or a text, which keep a
+   readable minimum width; other cells break between words only, so a table that needs more
+   room scrolls in its box instead of squeezing words apart. */
+td.title, td.text { overflow-wrap: anywhere; }
+td.title { min-width: 13em; }
+td.text { min-width: 10em; }
+td.name { word-break: keep-all; }
+.scroll { overflow-x: auto; }
 th { background: var(--soft); font-weight: 600; white-space: nowrap; }
 td.id, td.num, td.date { white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.num { text-align: right; }
@@ -63,7 +72,8 @@ td.num { text-align: right; }
 .grid2 { display:flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
 .grid2 > * { flex: 1 1 380px; }
 .trends { display:flex; flex-wrap: wrap; gap: 14px; }
-.trend { border:1px solid var(--line); border-radius: 8px; padding: 8px 10px; }
+.trend { flex: 0 1 322px; min-width: 0; border:1px solid var(--line); border-radius: 8px;
+  padding: 8px 10px; }
 .trend h4 { margin: 0 0 4px; font-size: 13px; }
 svg.chart { max-width: 100%; height: auto; display:block; }
 svg text { font-size: 12px; fill: var(--ink); }
@@ -75,13 +85,20 @@ details { border:1px solid var(--line); border-radius: 8px; margin: 8px 0; paddi
 summary { cursor: pointer; padding: 9px 0; font-weight: 600; }
 summary .muted { font-weight: 400; }
 footer { margin-top: 36px; color: var(--muted); font-size: 12px; }
+@media (max-width: 600px) {
+  main { padding: 16px 12px 32px; }
+  .scroll > svg.chart.wide { max-width: none; width: 480px; }
+}
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { font-size: 11px; }
   main { max-width: none; padding: 0; }
-  h2 { break-after: avoid; margin-top: 20px; }
+  h2 { margin-top: 20px; }
+  /* A heading, its note and a department's summary stay with what they introduce. */
+  h2, h3, h4, p.note, summary { break-after: avoid; }
   table, svg, .card, .trend, tr { break-inside: avoid; }
   details { border: none; padding: 0; }
+  .scroll { overflow: visible; }
   .print-hint { display: none; }
 }
 """
@@ -90,6 +107,12 @@ footer { margin-top: 36px; color: var(--muted); font-size: 12px; }
 def e(text: object, limit: int | None = None) -> str:
     """User text, escaped for HTML (quotes included, so it is safe in attributes too)."""
     return escape(clean(text, limit), quote=True)
+
+
+def _scroll(block: str) -> str:
+    """A table or chart that scrolls sideways in its own box on a narrow screen, so the page
+    itself never does and a wide chart keeps legible text instead of shrinking."""
+    return f'<div class="scroll">{block}</div>'
 
 
 def _pill(status: str, statuses: list[str], t: dict[str, str]) -> str:
@@ -106,13 +129,21 @@ def _table(headers: list[str], rows: list[list[str]], classes: list[str] | None 
             cls = classes[i] if classes and classes[i] else ""
             tds.append(f'<td class="{cls}">{cell}</td>' if cls else f"<td>{cell}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return _scroll(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
 def _req_table(
     reqs: list[Requirement], cols: list[str], t: dict[str, str], data: ReportData
 ) -> str:
-    classes = {"id": "id", "due": "date", "expected": "date", "late": "num", "left": "num"}
+    classes = {
+        "id": "id",
+        "title": "title",
+        "due": "date",
+        "expected": "date",
+        "late": "num",
+        "left": "num",
+        **dict.fromkeys(("priority", "owner", "department", "requester"), "name"),
+    }
     rows = []
     for r in reqs:
         row = []
@@ -170,7 +201,7 @@ def _goals(goals: list[GoalProgress], t: dict[str, str]) -> str:
         )
         for p in goals
     ]
-    out.append(svg.progress_bars(bars, title=t["chart_goals"]))
+    out.append(_scroll(svg.progress_bars(bars, title=t["chart_goals"])))
     rows = []
     for p in goals:
         g = p.goal
@@ -192,7 +223,7 @@ def _goals(goals: list[GoalProgress], t: dict[str, str]) -> str:
         _table(
             [t[key] for key in (*GOAL_HEADINGS, "owner", "due")],
             rows,
-            ["", "", "num", "num", "num", "num", "", "", "date"],
+            ["title", "name", "num", "num", "num", "num", "", "name", "date"],
         )
     )
     trends = [p for p in goals if p.goal.readings]
@@ -257,7 +288,7 @@ def _next(data: ReportData, t: dict[str, str]) -> str:
             _table(
                 [t["rank"], t["id"], t["item"], t["score"], t["decided_by"], t["owner"], t["due"]],
                 rows,
-                ["num", "id", "", "num", "", "", "date"],
+                ["num", "id", "title", "num", "text", "name", "date"],
             )
         )
     else:
@@ -325,7 +356,7 @@ def _sprint(data: ReportData, t: dict[str, str]) -> str:
     out = [
         f'<section id="sprint"><h2>{escape(t["sprint"])}{escape(t["colon"])}{e(sp.name)}</h2>'
         f'<p class="note">{escape(t["sprint_note"])}</p>',
-        bar,
+        _scroll(bar),
         _table([t["committed"], t["completed"], t["slipped"], t["added_after_start"]], rows),
     ]
     if sp.slipped:
@@ -357,6 +388,11 @@ def _department(block: DepartmentBlock, t: dict[str, str], data: ReportData, ope
 
 def _departments(data: ReportData, t: dict[str, str]) -> str:
     blocks = data.departments
+    if not blocks:
+        return (
+            f'<section id="departments"><h2>{escape(t["departments"])}</h2>'
+            f'<p class="muted">{escape(t["nothing"])}</p></section>'
+        )
     rows = [(group_text(t, b.name), b.by_status) for b in blocks[:CHART_DEPARTMENTS]]
     rest = blocks[CHART_DEPARTMENTS:]
     if rest:
@@ -372,7 +408,7 @@ def _departments(data: ReportData, t: dict[str, str]) -> str:
     opened = sum(len(b.items) for b in blocks) <= OPEN_DETAILS_MAX_ITEMS
     inner = "".join(_department(b, t, data, opened) for b in blocks)
     return (
-        f'<section id="departments"><h2>{escape(t["departments"])}</h2>{chart}'
+        f'<section id="departments"><h2>{escape(t["departments"])}</h2>{_scroll(chart)}'
         f"<h3>{escape(t['asked'])}</h3>{inner}</section>"
     )
 
@@ -391,7 +427,7 @@ def _waiting(data: ReportData, t: dict[str, str]) -> str:
             _table(
                 [t["id"], t["item"], t["waiting_days"], t["requester"], t["department"]],
                 rows,
-                ["id", "", "num", "", ""],
+                ["id", "title", "num", "name", "name"],
             )
         )
     else:
@@ -418,7 +454,7 @@ def _changes(
             _table(
                 [t["change_when"], t["change_who"], t["id"], t["item"], t["change_what"]],
                 rows,
-                ["date", "", "id", "", ""],
+                ["date", "name", "id", "title", "text"],
             )
         )
         if total > len(changes):
@@ -454,7 +490,7 @@ def _render_html(data: ReportData, lang: str, t: dict[str, str]) -> str:
         f' <span class="print-hint">· {escape(t["print_hint"])}</span></p></header>',
         _cards(data, t),
         f'<section id="status"><h2>{escape(t["by_status"])}</h2>',
-        svg.bar_chart(status_rows, title=t["chart_status"]),
+        _scroll(svg.bar_chart(status_rows, title=t["chart_status"])),
         "</section>",
         _goals(data.goals, t),
         _deadlines(data, t),

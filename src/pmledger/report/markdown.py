@@ -257,6 +257,8 @@ def _render_markdown(data: ReportData, lang: str, t: dict[str, str]) -> str:
             out += [f"**{t['slipped']}**", "", _req_table(sp.slipped, cols, t), ""]
 
     out += [f"## {t['departments']}", ""]
+    if not data.departments:
+        out += [t["nothing"], ""]
     for block in data.departments:
         counts = t["list_sep"].join(
             f"{esc(status_text(t, k))} {v}" for k, v in block.by_status.items()

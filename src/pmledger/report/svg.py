@@ -47,10 +47,21 @@ def fit(text: object, max_cells: int) -> str:
     return truncate(clean(text), max_cells)
 
 
+def _label_cells(labels: Sequence[str], most: int) -> int:
+    """Cells the label column needs: the longest label, at most ``most``.
+
+    A column sized for the longest possible label left short ones (statuses) far from their
+    bars and wasted a quarter of the chart, which a phone then shrinks further."""
+    # Three cells of slack: CHAR_PX is an average and capitals or '<' run wider.
+    return min(most, max([cell_len(clean(label)) for label in labels] + [4]) + 3)
+
+
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     t = escape(title)
+    # A wide chart keeps a minimum width on a phone (see html.CSS) rather than shrink its text.
+    cls = "chart wide" if width > 480 else "chart"
     return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg class="{cls}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="{t}"><title>{t}</title>' + "".join(body) + "</svg>"
     )
 
@@ -64,6 +75,7 @@ def bar_chart(
     rows: Sequence[tuple[str, int, str]], *, title: str, width: int = 640, label_cells: int = 22
 ) -> str:
     """Horizontal bars: (label, value, colour) per row, the value written after the bar."""
+    label_cells = _label_cells([label for label, _, _ in rows], label_cells)
     label_w = int(label_cells * CHAR_PX) + 10
     row_h = 24
     height = row_h * max(1, len(rows)) + 8
@@ -96,6 +108,7 @@ def stacked_bars(
     ``names`` maps a status to how the reader reads it (its label in Chinese).
     """
     shown = names or {}
+    label_cells = _label_cells([label for label, _ in rows], label_cells)
     label_w = int(label_cells * CHAR_PX) + 10
     row_h = 24
     top = max([sum(c.values()) for _, c in rows] + [1])
@@ -176,6 +189,7 @@ def progress_bars(
     label_cells: int = 30,
 ) -> str:
     """One 0-100% track per goal; (label, share or None, caption after the bar)."""
+    label_cells = _label_cells([label for label, _, _ in rows], label_cells)
     label_w = int(label_cells * CHAR_PX) + 10
     row_h = 28
     span = width - label_w - 120
