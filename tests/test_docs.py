@@ -179,3 +179,41 @@ def test_files_and_modules_the_docs_name_exist(page: Path) -> None:
         for attr in parts[cut:]:
             assert hasattr(obj, attr), f"{page.name} names {name}, which does not exist"
             obj = getattr(obj, attr)
+
+
+def _command_lines(text: str) -> list[list[str]]:
+    """Every `pmledger ...` command line of a page (code and inline code), as words."""
+    import shlex
+
+    found = []
+    for match in re.finditer(r"(?:^|`|\$ |&& |\| )(pmledger(?: [^`\n#|;>&]+))", text, re.M):
+        try:
+            found.append(shlex.split(match.group(1)))
+        except ValueError:  # an unpaired quote in prose
+            continue
+    return found
+
+
+@pytest.mark.parametrize("page", _PAGES, ids=lambda p: p.name)
+def test_options_in_the_docs_examples_exist(page: Path) -> None:
+    # An option renamed in the code but not in an example is one a reader types in vain.
+    own = {o for p in CLICK.params for o in p.opts + p.secondary_opts}
+    wrong = []
+    for words in _command_lines(page.read_text(encoding="utf-8")):
+        i = 1
+        while i < len(words) and words[i].startswith("-"):
+            i += 2 if words[i] in ("--ledger", "-L", "--lang") else 1
+        command = CLICK.commands.get(words[i]) if i < len(words) else None  # type: ignore[attr-defined]
+        i += 1
+        if command is not None and getattr(command, "commands", None):
+            command = command.commands.get(words[i]) if i < len(words) else None
+            i += 1
+        if command is None:
+            continue
+        known = own | {"-h"} | {o for p in command.params for o in p.opts + p.secondary_opts}
+        for word in words[i:]:
+            name = word.split("=")[0]
+            # i18n.md's --limt is an example of a mistyped option.
+            if re.fullmatch(r"--?[a-z][a-z-]*", name) and name not in known | {"--limt"}:
+                wrong.append(f"{' '.join(words)}: {name}")
+    assert not wrong, f"{page.name}: options no command has: {wrong}"
