@@ -31,10 +31,12 @@ def test_the_api_page_runs_as_one_script(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     # Each example of an error printed its sentence.
-    printed = done.stdout.splitlines()[-3:]
+    printed = done.stdout.splitlines()[-4:]
     assert printed[0].startswith("no requirement REQ-ZZZZZ in ")
     assert printed[1] == "effort must be a number, got 'lots'"
     assert re.fullmatch(r"REQ-\w+: effort must be at least 0, got -1", printed[2])
+    # A PmledgerError since session 10 (the page said ValueError).
+    assert printed[3] == "unknown scoring model 'rce'; choose one of default, rice, wsjf, ice"
 
 
 def test_the_readme_python_example_runs(tmp_path: Path) -> None:

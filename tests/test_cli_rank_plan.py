@@ -461,3 +461,17 @@ def test_plan_with_nothing_taken_says_why_for_each(root: Path) -> None:
     assert big in result.stdout and "effort 13 > remaining 10" in result.stdout
     assert "below the cut" not in result.stdout
     assert "nothing fits the capacity" in result.stderr
+
+
+def test_plan_with_nothing_taken_for_a_cycle_does_not_blame_capacity(root: Path) -> None:
+    # Both fit many times over; a cycle (written by hand) is why neither is taken.
+    a = add("A", "-e", "1")
+    b = add("B", "-e", "1", "--depends-on", a)
+    path = root / "requirements" / f"{a}.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('priority = "medium"\n', f'priority = "medium"\ndepends_on = ["{b}"]\n')
+    )
+    result = ok(["plan", "-c", "10"])
+    assert result.stdout.count("part of a dependency cycle") == 2
+    assert "nothing fits the capacity" not in result.stderr

@@ -60,6 +60,14 @@ def test_sprint_show_knows_start_and_late_additions(history: dict[str, str]) -> 
     assert "11月2日 (周一)" in ok(["--lang", "zh", "sprint", "show", "S1"]).stdout
 
 
+def test_sprint_show_typed_in_another_case_still_reads_git(history: dict[str, str]) -> None:
+    # The name is looked up in git as the files spell it, as report --sprint does.
+    data = json.loads(ok(["sprint", "show", "s1", "-f", "json"]).stdout)
+    assert data["sprint"] == "S1"
+    assert data["started"].startswith("2026-11-02")
+    assert data["added_after_start"] == [history["c"]]
+
+
 def test_report_lists_recent_changes(history: dict[str, str]) -> None:
     text = ok(["report", "--as-of", "2026-11-20", "--since", "2026-11-04"]).stdout
     changes = text.split("## Changes since 2026-11-04", 1)[1]

@@ -35,7 +35,12 @@ def board(
     owner: OwnerOpt = None,
     goal: GoalOpt = None,
     sprint: Annotated[
-        list[str] | None, typer.Option("--sprint", help="Only this sprint.", show_default=False)
+        list[str] | None,
+        typer.Option(
+            "--sprint",
+            help="Only these sprints (repeatable or comma-separated).",
+            show_default=False,
+        ),
     ] = None,
     all_: AllOpt = False,
     limit: Annotated[

@@ -150,6 +150,24 @@ Format = Annotated[
     str,
     typer.Option("--format", "-f", help="Output: table, json, csv or markdown."),
 ]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel",
+        help="CSV for Excel: UTF-8 with a BOM and CRLF line ends (implies --format csv).",
+    ),
+]
+
+
+def excel_format(fmt: str, excel: bool) -> str:
+    """The format with ``--excel``: CSV (a table becomes CSV; another format is refused)."""
+    if not excel or fmt == "csv":
+        return fmt
+    if fmt != "table":
+        refuse(_("--excel writes CSV; it has no meaning with --format {format}").format(format=fmt))
+    return "csv"
+
+
 StatusOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -161,7 +179,11 @@ StatusOpt = Annotated[
 ]
 OwnerOpt = Annotated[
     list[str] | None,
-    typer.Option("--owner", help="Only this owner.", autocompletion=completion.complete_owner),
+    typer.Option(
+        "--owner",
+        help="Only these owners (repeatable or comma-separated).",
+        autocompletion=completion.complete_owner,
+    ),
 ]
 TagOpt = Annotated[
     list[str] | None,
@@ -177,7 +199,7 @@ DepartmentOpt = Annotated[
     typer.Option(
         "--department",
         "-d",
-        help="Only this department.",
+        help="Only these departments (repeatable or comma-separated).",
         autocompletion=completion.complete_department,
     ),
 ]
@@ -186,21 +208,27 @@ RequesterOpt = Annotated[
     typer.Option(
         "--requester",
         "-r",
-        help="Only this requester.",
+        help="Only these requesters (repeatable or comma-separated).",
         autocompletion=completion.complete_requester,
     ),
 ]
 GoalOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--goal", "-g", help="Only linked to this goal.", autocompletion=completion.complete_goal
+        "--goal",
+        "-g",
+        help="Only linked to these goals (repeatable or comma-separated).",
+        autocompletion=completion.complete_goal,
     ),
 ]
 OverdueOpt = Annotated[
     bool, typer.Option("--overdue", help="Only active items past their due date.")
 ]
 DueBeforeOpt = Annotated[
-    str | None, typer.Option("--due-before", help="Only due before this date.", show_default=False)
+    str | None,
+    typer.Option(
+        "--due-before", metavar="DATE", help="Only due before this date.", show_default=False
+    ),
 ]
 AllOpt = Annotated[
     bool, typer.Option("--all", "-a", help="Include done, rejected and deferred requirements.")

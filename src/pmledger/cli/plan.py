@@ -262,7 +262,14 @@ def _plan_doc(proposal: Plan, ranking: Ranking, *, applied: str | None) -> Doc:
             len(below),
         ).format(count=len(below))
         blocks.append(Line().add(more))
-    notes = [] if proposal.items or proposal.no_efforts else [_("nothing fits the capacity")]
+    # Only when something was too big: with every candidate in a cycle or waiting on
+    # work outside the ranking, "nothing fits" sent people to raise a capacity
+    # that was never the problem (the table above says why each was skipped).
+    too_big = any(
+        not s.no_effort and float(s.requirement.effort or 0) > proposal.capacity
+        for s in proposal.skipped
+    )
+    notes = [] if proposal.items or not too_big else [_("nothing fits the capacity")]
     return Doc(
         blocks=blocks,
         json={

@@ -28,10 +28,14 @@ SprintArg = Annotated[str, typer.Argument(metavar="SPRINT", help="The sprint nam
 
 def _review(ledger: Ledger, name: str, *, with_git: bool = True) -> SprintReview:
     from pmledger.report.history import sprint_history
-    from pmledger.sprints import review
+    from pmledger.sprints import find_sprint, review
 
     loaded = load_everything(ledger)
     report_problems(list(loaded.problems))
+    # Git is searched for the name as the files spell it: `show 2026-s23` (or a
+    # prefix) found the sprint but no commit assigning `2026-s23`, and said
+    # "unknown (no git history)" in a ledger with history.
+    name = find_sprint(name, loaded.requirements)
     started, added = sprint_history(ledger, name) if with_git else (None, None)
     return review(
         name,
