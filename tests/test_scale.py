@@ -1,0 +1,59 @@
+"""Large-ledger behaviour a user sees (session 10, `scale`): long runs say how
+far they have come instead of staying silent."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+
+import pmledger.check.ledger as check_module
+from pmledger.check import check_ledger
+from pmledger.cli import check as check_cli
+from pmledger.ledger.ledger import Ledger
+
+
+def test_check_reports_progress_in_steps_and_once_at_the_end(
+    example: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(check_module, "PROGRESS_STEP", 10)
+    calls: list[tuple[int, int]] = []
+    report = check_ledger(example, git=False, progress=lambda d, t: calls.append((d, t)))
+    total = report.files
+    assert total > 20
+    assert calls[-1] == (total, total)
+    assert [d for d, _ in calls[:-1]] == list(range(10, total + 1, 10))
+    assert {t for _, t in calls} == {total}
+
+
+def test_check_without_a_progress_callback_finds_the_same(example: Ledger) -> None:
+    with_progress = check_ledger(example, git=False, progress=lambda d, t: None)
+    without = check_ledger(example, git=False)
+    assert [p.code for p in with_progress.problems] == [p.code for p in without.problems]
+    assert with_progress.files == without.files
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_check_bar_only_on_a_terminal_and_only_for_a_large_ledger(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with check_cli._progress() as step:
+        assert step is None  # piped or in CI: nothing drawn, nothing to call
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with check_cli._progress() as step:
+        assert step is not None
+        step(500, check_cli.PROGRESS_FROM - 1)
+        assert terminal.getvalue() == ""  # a small ledger is done before a bar helps
+    big = check_cli.PROGRESS_FROM * 20
+    with check_cli._progress() as step:
+        assert step is not None
+        step(500, big)
+        step(big, big)
+    assert f"{big}/{big}" in terminal.getvalue()
