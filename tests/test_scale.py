@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ import pmledger.check.ledger as check_module
 from pmledger.check import check_ledger
 from pmledger.cli import check as check_cli
 from pmledger.ledger.ledger import Ledger
+
+from .cli_helpers import isolate_env, make_ledger, ok
 
 
 def test_check_reports_progress_in_steps_and_once_at_the_end(
@@ -57,3 +60,22 @@ def test_check_bar_only_on_a_terminal_and_only_for_a_large_ledger(
         step(500, big)
         step(big, big)
     assert f"{big}/{big}" in terminal.getvalue()
+
+
+def test_report_lists_at_most_the_cap_of_a_large_sprints_unfinished_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolate_env(monkeypatch, tmp_path)
+    make_ledger(tmp_path)
+    rows = "".join(f"item {i},S1,planned\n" for i in range(60))
+    (tmp_path / "sprint.csv").write_text("title,sprint,status\n" + rows, encoding="utf-8")
+    ok(["import", str(tmp_path / "sprint.csv")])
+    md = ok(["report", "--no-pager", "--sprint", "S1", "--as-of", "2026-11-20"]).stdout
+    sprint = md.split("## Sprint review")[1].split("\n## ")[0]
+    assert "| 60 (" in sprint  # the counts cover every item
+    assert sum(line.startswith("| `") for line in sprint.splitlines()) == 50
+    assert "10 more not shown" in sprint
+    html = ok(["report", "-f", "html", "--sprint", "S1", "--as-of", "2026-11-20"]).stdout
+    section = html.split('<section id="sprint">')[1].split("</section>")[0]
+    assert section.count("item ") == 50
+    assert "10 more not shown" in section
