@@ -4,7 +4,10 @@ far they have come instead of staying silent."""
 from __future__ import annotations
 
 import io
+import json
+import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,8 @@ from pmledger.check import check_ledger
 from pmledger.cli import check as check_cli
 from pmledger.ledger.ledger import Ledger
 
-from .cli_helpers import isolate_env, make_ledger, ok
+from .cli_helpers import add, isolate_env, make_ledger, ok
+from .git_helpers import commit_all, new_repo
 
 
 def test_check_reports_progress_in_steps_and_once_at_the_end(
@@ -79,3 +83,43 @@ def test_report_lists_at_most_the_cap_of_a_large_sprints_unfinished_items(
     section = html.split('<section id="sprint">')[1].split("</section>")[0]
     assert section.count("item ") == 50
     assert "10 more not shown" in section
+
+
+def test_stats_lead_times_read_each_version_from_git_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmledger.git.repo import Repo
+
+    root = new_repo(tmp_path).root
+    os.chdir(root)
+    a = add("Export customers", "--status", "accepted")
+    commit_all(root, "capture")
+    ok(["status", a, "done"])
+    commit_all(root, "done")
+    read: list[str] = []
+    original = Repo.read_blobs
+
+    def counting(self: Repo, specs: Iterable[str]) -> dict[str, bytes | None]:
+        wanted = list(specs)
+        read.extend(wanted)
+        return original(self, wanted)
+
+    monkeypatch.setattr(Repo, "read_blobs", counting)
+    first = json.loads(ok(["stats", "-f", "json"]).stdout)["lead_time"]
+    assert list(first["days"]) == [a]
+    assert len(read) == 2  # both versions of the file
+    read.clear()
+    assert json.loads(ok(["stats", "-f", "json"]).stdout)["lead_time"] == first
+    assert read == []  # remembered: a blob's content never changes
+    b = add("导出报表", "--status", "accepted")
+    commit_all(root, "capture b")
+    ok(["status", b, "done"])
+    commit_all(root, "b done")
+    again = json.loads(ok(["stats", "-f", "json"]).stdout)["lead_time"]
+    assert sorted(again["days"]) == sorted([a, b])
+    assert len(read) == 2  # only b's two new versions
+    # Without the cache (PMLEDGER_NO_CACHE) every version is read, with the same result.
+    read.clear()
+    monkeypatch.setenv("PMLEDGER_NO_CACHE", "1")
+    assert json.loads(ok(["stats", "-f", "json"]).stdout)["lead_time"] == again
+    assert len(read) == 4
