@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pmledger.check.files import (
@@ -65,11 +65,26 @@ def record_files(ledger: Ledger) -> list[tuple[RecordKind, Path]]:
     ]
 
 
+# How many files a progress step covers: a callback per file would cost more
+# than the warm check of a large ledger.
+PROGRESS_STEP = 500
+
+
 def check_ledger(
-    ledger: Ledger, *, use_cache: bool = True, git: bool = True, clone_config: bool = True
+    ledger: Ledger,
+    *,
+    use_cache: bool = True,
+    git: bool = True,
+    clone_config: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CheckReport:
     """Check every record file and the ledger as a whole (``git``: and its repository's
-    merge-driver set-up; ``clone_config``: including this clone's git configuration)."""
+    merge-driver set-up; ``clone_config``: including this clone's git configuration).
+
+    ``progress(done, total)``: called as the record files are read (every
+    ``PROGRESS_STEP`` files and once at the end), so a caller can show how far a
+    first check of a large ledger (nothing cached yet) has come.
+    """
     settings = ledger.settings
     key = _settings_key(settings)
     cache = ParseCache.for_ledger(ledger.root, "check") if use_cache else ParseCache(None)
@@ -91,9 +106,12 @@ def check_ledger(
                 folder,
             )
         )
+    total = sum(len(entries) for _kind, _folder, entries in groups)
     for kind, _folder, entries in groups:
         for entry in entries:
             report.files += 1
+            if progress is not None and report.files % PROGRESS_STEP == 0:
+                progress(report.files, total)
             name = f"{kind.name}/{entry.name}"
             seen.add(name)
             try:
@@ -113,6 +131,8 @@ def check_ledger(
                 facts[entry.path] = fact
             if kind is REQUIREMENT and (fact is None or fact.id is None):
                 unread.add(entry.name[: -len(SUFFIX)])
+    if progress is not None:
+        progress(report.files, total)
     cache.retain(seen)
     cache.save()
     report.problems += _cross_file_problems(ledger, facts, unread)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +18,44 @@ if TYPE_CHECKING:
     from pmledger.check import Problem
 
 FORMATS = ("text", "json", "github")
+# Files; a smaller ledger is checked before a bar would be drawn, while the
+# first check of 100k files (nothing cached) reads for a minute.
+PROGRESS_FROM = 5000
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A transient bar on a terminal's stderr, drawn once the ledger proves large."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
+
+    shown: list[tuple[Progress, TaskID]] = []
+
+    def step(done: int, total: int) -> None:
+        if total < PROGRESS_FROM:
+            return
+        if not shown:
+            bar = Progress(
+                _("checking"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            bar.start()
+            shown.append((bar, bar.add_task("check", total=total)))
+        bar, task = shown[0]
+        bar.update(task, completed=done)
+
+    try:
+        yield step
+    finally:
+        for bar, _task in shown:
+            bar.stop()
 
 
 def _shown(path: Path | None) -> str:
@@ -98,7 +139,8 @@ def check(
     chosen = check_format(fmt, FORMATS)
     ledger = open_ledger(ctx)
     # CI sets $CI: its fresh clone never merges, so its git config is no concern.
-    report = check_ledger(ledger, clone_config=not os.environ.get("CI"))
+    with _progress() as progress:
+        report = check_ledger(ledger, clone_config=not os.environ.get("CI"), progress=progress)
     if chosen == "json":
         emit_json([p.as_json() for p in report.problems])
     else:

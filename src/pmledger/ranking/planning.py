@@ -119,6 +119,12 @@ def plan_sprint(
             for r in requirements
             if is_under_way(r, settings) and not (sprint and r.sprint == sprint)
         }
+    # What a prerequisite need not be planned for: taken, or under way. Kept
+    # as one set, and the effort used as a running total (the sum of the
+    # items in order, as Plan.used adds them): rebuilding either for each
+    # candidate made a 100k plan take 33 s (20k under way × 31k candidates).
+    scheduled = set(under_way)
+    used = 0.0
     for item in ranking.items:
         req = item.requirement
         if req.id in taken:
@@ -132,30 +138,34 @@ def plan_sprint(
             )
             continue
         needed, problem = _open_prerequisites(
-            req.id, deps, by_id, taken | under_way, in_cycle, positions, settings
+            req.id, deps, by_id, scheduled, in_cycle, positions, settings
         )
         if problem:
             plan.skipped.append(SkippedItem(req, item.position, problem))
             continue
         total = float(req.effort) + sum(float(by_id[d].effort or 0) for d in needed)
-        if total > plan.remaining + 1e-9:
+        remaining = capacity - used
+        if total > remaining + 1e-9:
             if needed:
                 reason = _("needs {ids} first: effort {effort} > remaining {remaining}").format(
-                    ids=_(", ").join(needed), effort=_fmt(total), remaining=_fmt(plan.remaining)
+                    ids=_(", ").join(needed), effort=_fmt(total), remaining=_fmt(remaining)
                 )
             else:
                 reason = _("effort {effort} > remaining {remaining}").format(
-                    effort=_fmt(float(req.effort)), remaining=_fmt(plan.remaining)
+                    effort=_fmt(float(req.effort)), remaining=_fmt(remaining)
                 )
             plan.skipped.append(SkippedItem(req, item.position, reason))
             continue
         for dep in needed:
-            plan.items.append(
-                PlannedItem(by_id[dep], positions.get(dep), float(by_id[dep].effort or 0), req.id)
-            )
+            effort = float(by_id[dep].effort or 0)
+            plan.items.append(PlannedItem(by_id[dep], positions.get(dep), effort, req.id))
+            used += effort
             taken.add(dep)
+            scheduled.add(dep)
         plan.items.append(PlannedItem(req, item.position, float(req.effort)))
+        used += float(req.effort)
         taken.add(req.id)
+        scheduled.add(req.id)
         plan.cut_position = max(plan.cut_position, item.position)
     return plan
 

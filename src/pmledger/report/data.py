@@ -105,6 +105,9 @@ class ReportData:
     # The language the core's words in here (reasons, dates) are in: the
     # renderers' default, so that labels and words agree.
     lang: str = "en"
+    # How many of the sprint's unfinished items are listed (the counts and
+    # efforts cover them all): a sprint of thousands is not a page to read.
+    sprint_cap: int = 50
 
 
 def reason(score: Score) -> str:
@@ -268,6 +271,7 @@ def build_report(
         status_names=status_labels(settings),
         done_status=done_status,
         lang=active_language(),
+        sprint_cap=opts.list_cap,
     )
 
 

@@ -361,7 +361,11 @@ def _sprint(data: ReportData, t: dict[str, str]) -> str:
     ]
     if sp.slipped:
         out.append(f"<h3>{escape(t['slipped'])}</h3>")
-        out.append(_req_table(sp.slipped, ["id", "title", "status", "owner", "expected"], t, data))
+        shown = sp.slipped[: data.sprint_cap]
+        out.append(_req_table(shown, ["id", "title", "status", "owner", "expected"], t, data))
+        if len(sp.slipped) > len(shown):
+            more = t["more_items"].format(n=len(sp.slipped) - len(shown))
+            out.append(f'<p class="note">{escape(more)}</p>')
     out.append("</section>")
     return "".join(out)
 

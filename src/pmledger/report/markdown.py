@@ -254,7 +254,10 @@ def _render_markdown(data: ReportData, lang: str, t: dict[str, str]) -> str:
         out.append("")
         if sp.slipped:
             cols = ["id", "title", "status", "owner", "expected"]
-            out += [f"**{t['slipped']}**", "", _req_table(sp.slipped, cols, t), ""]
+            unfinished = sp.slipped[: data.sprint_cap]
+            out += [f"**{t['slipped']}**", "", _req_table(unfinished, cols, t), ""]
+            if len(sp.slipped) > len(unfinished):
+                out += [f"_{t['more_items'].format(n=len(sp.slipped) - len(unfinished))}_", ""]
 
     out += [f"## {t['departments']}", ""]
     if not data.departments:
