@@ -488,6 +488,91 @@ def test_a_taskwarrior_project_is_a_tag(root: Path, tmp_path: Path) -> None:
     assert invoke(["check"]).exit_code == 0
 
 
+def test_taskwarrior_depends_link_the_imported_tasks(root: Path, tmp_path: Path) -> None:
+    def task(uuid: str, title: str, **more: Any) -> dict[str, Any]:
+        return {"uuid": uuid, "description": title, "entry": "20261101T080000Z", **more}
+
+    # "depends" is a JSON array since Taskwarrior 2.6, "uuid,uuid" text before;
+    # a task may depend on one further down the file.
+    tasks = [
+        task("u-1", "导出客户列表", depends=["u-2"]),
+        task("u-2", "Export API", status="pending"),
+        task("u-3", "Release", depends="u-1,u-2"),
+    ]
+    path = _write(tmp_path / "tasks.json", json.dumps(tasks, ensure_ascii=False))
+    dry = ok(["import", str(path), "--dry-run"])
+    assert "depends" not in dry.stderr  # used, not ignored
+    # The ID chosen for a row others depend on is not the one the import will use.
+    assert dry.stdout.count("would create  (new)") == 3
+    ok(["import", str(path)])
+    by_key = {r["import_source"].split(":")[1]: r for r in _all(root)}
+    ids_of = {k: r["id"] for k, r in by_key.items()}
+    assert by_key["u-1"]["depends_on"] == [ids_of["u-2"]]
+    assert by_key["u-3"]["depends_on"] == [ids_of["u-1"], ids_of["u-2"]]
+    assert "3 unchanged" in ok(["import", str(path)]).stderr
+    assert invoke(["check"]).exit_code == 0
+    # An updated export: a dependency dropped, a new task needing an old one.
+    tasks[2]["depends"] = "u-2"
+    tasks.append(task("u-4", "Docs", depends=["u-3"]))
+    _write(path, json.dumps(tasks, ensure_ascii=False))
+    result = ok(["import", str(path)])
+    assert f"depends_on: {ids_of['u-1']}; {ids_of['u-2']} → {ids_of['u-2']}" in result.stdout
+    (docs,) = [r for r in _all(root) if r["title"] == "Docs"]
+    assert docs["depends_on"] == [ids_of["u-3"]]
+    assert len(req_files(root)) == 4
+
+
+def test_taskwarrior_depends_on_a_task_not_exported_is_a_problem(
+    root: Path, tmp_path: Path
+) -> None:
+    tasks = [
+        {"uuid": "u-1", "description": "A", "entry": "20261101T080000Z", "depends": ["u-9"]},
+        {"uuid": "u-2", "description": "B", "entry": "20261101T080000Z", "depends": ["u-2"]},
+    ]
+    path = _write(tmp_path / "tasks.json", json.dumps(tasks))
+    result = invoke(["import", str(path)])
+    assert_clean_error(result, 1)
+    assert (
+        "tasks.json row 1, column 'depends': depends on u-9, which is in neither this file "
+        'nor the ledger (--map "depends=" skips the dependencies)'
+    ) in result.stderr
+    assert "row 2, column 'depends': u-2 cannot depend on itself" in result.stderr
+    assert req_files(root) == []
+    ok(["import", str(path), "--map", "depends="])
+    assert all("depends_on" not in r for r in _all(root))
+
+
+def test_jira_blocks_links_become_dependencies(root: Path, tmp_path: Path) -> None:
+    # Jira writes a link on both issues, one column per link.
+    header = (
+        "Issue key,Summary,Outward issue link (Blocks),Inward issue link (Blocks),"
+        "Inward issue link (Blocks)"
+    )
+    rows = ["CRM-1,登录,CRM-2,,", "CRM-2,Export,CRM-3,CRM-1,", "CRM-3,Release,,CRM-2,CRM-1"]
+    sheet = _write(tmp_path / "jira.csv", "\n".join([header, *rows]) + "\n")
+    result = ok(["import", str(sheet)])
+    assert "ignored" not in result.stderr
+    ids_of = {r["import_source"]: r["id"] for r in _all(root)}
+    deps = {r["import_source"]: r.get("depends_on") for r in _all(root)}
+    assert deps == {
+        "jira:CRM-1": None,
+        "jira:CRM-2": [ids_of["jira:CRM-1"]],
+        "jira:CRM-3": [ids_of["jira:CRM-2"], ids_of["jira:CRM-1"]],
+    }
+    assert "3 unchanged" in ok(["import", str(sheet)]).stderr
+    cycle = [*rows[:2], "CRM-3,Release,,CRM-2,", "CRM-4,Loop,,CRM-4,", "CRM-5,x,,CRM-3,"]
+    _write(sheet, "\n".join([header, cycle[0].replace(",,", ",CRM-3,"), *cycle[1:]]) + "\n")
+    result = invoke(["import", str(sheet), "--dry-run"])
+    assert_clean_error(result, 1)
+    # Messages name the issue keys, not IDs the user does not know from Jira.
+    assert "depending on CRM-2 would close a cycle: CRM-3 -> CRM-2 -> CRM-1 -> CRM-3" in (
+        result.stderr
+    )
+    assert "row 5, column 'Inward issue link (Blocks)': CRM-4 cannot depend on itself" in (
+        result.stderr
+    )
+
+
 @pytest.mark.skipif(shutil.which("task") is None, reason="Taskwarrior is not installed")
 def test_a_real_taskwarrior_export(root: Path, tmp_path: Path) -> None:
     data = tmp_path / "tw"
@@ -508,7 +593,7 @@ def test_a_real_taskwarrior_export(root: Path, tmp_path: Path) -> None:
         ).stdout
 
     task("add", "客户列表导出 Excel", "project:crm", "priority:H", "due:2026-12-01", "+export")
-    task("add", "SSO", "priority:L")
+    task("add", "SSO", "priority:L", "depends:1")
     task("1", "annotate", "王芳 needs it before December")
     task("2", "done")
     export = tmp_path / "tasks.json"
@@ -526,6 +611,7 @@ def test_a_real_taskwarrior_export(root: Path, tmp_path: Path) -> None:
     assert first["notes"][0]["text"] == "王芳 needs it before December"
     assert str(first["import_source"]).startswith("taskwarrior:")
     assert reqs["SSO"]["status"] == "done"
+    assert reqs["SSO"]["depends_on"] == [first["id"]]
     assert "2 unchanged" in ok(["import", str(export)]).stderr
     # Mapped to goal on purpose, the project is checked like any goal cell.
     ok(["goal", "add", "CRM", "--kpi", "x", "--target", "1"])

@@ -260,7 +260,7 @@ def _say(action: Action, *, dry: bool) -> None:
     if action.kind == "unchanged":
         return
     if action.kind == "create":
-        if dry and not action.keep_id:
+        if dry and (not action.keep_id or action.chosen_id):
             line = _("would create  (new)  row {row}  {title}")
         elif dry:
             line = _("would create  {id}  row {row}  {title}")

@@ -41,6 +41,11 @@ JIRA_COLUMNS = {
     "Comment": "notes",
 }
 JIRA_KEY = "Issue key"
+# Jira writes each link on both issues: "Inward issue link (Blocks)" on the
+# blocked issue names its blockers (what it depends on); the outward column
+# on the blocker says the same thing the other way round.
+JIRA_BLOCKED_BY = "Inward issue link (Blocks)"
+JIRA_BLOCKS = "Outward issue link (Blocks)"
 
 GITHUB_KEYS = {
     "title": "title",
@@ -67,6 +72,7 @@ TASKWARRIOR_KEYS = {
     "project": "tags",
     "annotations": "notes",
 }
+TASKWARRIOR_DEPENDS = "depends"
 
 
 def _aliases(columns: dict[str, str]) -> dict[str, str]:
@@ -80,9 +86,13 @@ def read_jira(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     table.aliases = _aliases(JIRA_COLUMNS)
     # The key column is read here, not mapped: it is no ignored column. Every
     # other unused one is named (capped at a dozen by `import`), as for CSV.
-    table.bookkeeping = frozenset({JIRA_KEY})
+    table.bookkeeping = frozenset({JIRA_KEY, JIRA_BLOCKS})
     for record in table.records:
         _jira_comments(record)
+        blockers = [str(v).strip() for c, v in record.cells if c == JIRA_BLOCKED_BY]
+        record.cells = [(c, v) for c, v in record.cells if c != JIRA_BLOCKED_BY]
+        if any(blockers):
+            record.depends = (JIRA_BLOCKED_BY, list(dict.fromkeys(k for k in blockers if k)))
         keys = [v for c, v in record.cells if c == JIRA_KEY and str(v).strip()]
         if not keys:
             record.problems.append(Problem(record.row, _("no issue key"), JIRA_KEY))
@@ -183,6 +193,13 @@ def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Tabl
                     for a in v
                     if isinstance(a, dict)
                 ]
+            elif k == TASKWARRIOR_DEPENDS:
+                # "uuid,uuid" before Taskwarrior 2.6, a JSON array since.
+                items = v.split(",") if isinstance(v, str) else v if isinstance(v, list) else []
+                uuids = [str(u).strip() for u in items if str(u).strip()]
+                if uuids:
+                    record.depends = (k, list(dict.fromkeys(uuids)))
+                continue
             record.cells.append((k, v))
     return table
 
