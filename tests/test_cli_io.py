@@ -405,6 +405,48 @@ def test_github_issues(root: Path, tmp_path: Path) -> None:
     assert len(req_files(root)) == 4  # another repository, other issues
 
 
+def test_github_comments_reasons_and_crlf_bodies(root: Path, tmp_path: Path) -> None:
+    # gh issue list --json number,title,body,state,stateReason,comments,url
+    issues = [
+        {
+            "number": 1,
+            "title": "导出失败",
+            "state": "CLOSED",
+            "stateReason": "NOT_PLANNED",
+            "body": "### 描述\r\n\r\n点导出没反应\r\n",
+            "url": "https://github.com/acme/web/issues/1",
+            "comments": [
+                {
+                    "author": {"login": "octocat"},
+                    "body": "Cannot reproduce.\r\nClosing.",
+                    "createdAt": "2026-11-03T09:00:00Z",
+                    "url": "https://github.com/acme/web/issues/1#issuecomment-9",
+                }
+            ],
+        },
+        {"number": 2, "title": "Dup", "state": "CLOSED", "stateReason": "DUPLICATE", "body": ""},
+        {"number": 3, "title": "Done", "state": "CLOSED", "stateReason": "COMPLETED", "body": ""},
+    ]
+    path = _write(tmp_path / "issues.json", json.dumps(issues, ensure_ascii=False))
+    result = ok(["import", str(path)])
+    assert "ignored" not in result.stderr
+    reqs = {r["title"]: r for r in _all(root)}
+    first = reqs["导出失败"]
+    assert first["status"] == "rejected"  # closed as not planned: not done
+    assert (reqs["Dup"]["status"], reqs["Done"]["status"]) == ("rejected", "done")
+    assert first["description"] == "### 描述\n\n点导出没反应\n"
+    assert first["notes"] == [
+        {
+            "at": datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
+            "by": "octocat",
+            "text": "Cannot reproduce.\nClosing.",
+        }
+    ]
+    # The same export again changes nothing (CRLF is stored as LF).
+    again = ok(["import", str(path)])
+    assert "3 unchanged" in again.stderr and again.stdout == ""
+
+
 def test_import_checks_each_rows_goal_and_dependencies(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
     sheet = _write(tmp_path / "g.csv", "title,goal,depends_on\nA,nope-goal,\nB,,ACME-ZZZZZ\n")

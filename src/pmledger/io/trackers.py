@@ -3,7 +3,8 @@
 - Jira: the CSV of "Export > CSV (all fields)": one row per issue, a column
   repeated once per value (``Labels``, ``Sprint``), dates like ``17/Nov/25 3:45 PM``.
 - GitHub: ``gh issue list --json number,title,body,labels,state,author,createdAt``
-  (``url``, ``assignees`` and ``milestone`` are used when present).
+  (``url``, ``assignees``, ``milestone``, ``comments`` and ``stateReason`` are
+  used when present).
 - Taskwarrior: ``task export`` (a JSON array; dates like ``20261120T101500Z``).
 
 Each row keeps the tracker's own key (issue key, issue number, UUID), which
@@ -57,7 +58,10 @@ GITHUB_KEYS = {
     "assignees": "owner",
     "milestone": "sprint",
     "url": "links",
+    "comments": "notes",
 }
+# Closed as "not planned" (or as a duplicate) is a refusal, not work done.
+GITHUB_REFUSED = frozenset({"NOT_PLANNED", "DUPLICATE"})
 
 TASKWARRIOR_KEYS = {
     "description": "title",
@@ -141,7 +145,9 @@ def read_github(data: bytes, *, name: str) -> Table:
     table = Table(
         tracker="github",
         aliases=_aliases(GITHUB_KEYS),
-        bookkeeping=frozenset({"number", "id", "updatedAt", "closedAt", "comments", "closed"}),
+        bookkeeping=frozenset(
+            {"number", "id", "updatedAt", "closedAt", "closed", "stateReason"}
+        ),
     )
     for number, item in jsonfile.load_data(data, name=name, lines=False):
         record = Record(row=number)
@@ -166,6 +172,19 @@ def read_github(data: bytes, *, name: str) -> Table:
                 v = _login(v[0]) if v else None
             elif k == "milestone" and isinstance(v, dict):
                 v = v.get("title")
+            elif k == "state" and str(v).upper() == "CLOSED":
+                if str(item.get("stateReason") or "").upper() in GITHUB_REFUSED:
+                    v = "won't do"
+            elif k == "comments" and isinstance(v, list):
+                v = [
+                    {
+                        "at": _tw_moment(c.get("createdAt")),
+                        "by": _login(c.get("author")) or "github",
+                        "text": str(c.get("body") or "").replace("\r\n", "\n"),
+                    }
+                    for c in v
+                    if isinstance(c, dict)
+                ]
             record.cells.append((k, v))
     return table
 
