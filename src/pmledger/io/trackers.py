@@ -145,9 +145,7 @@ def read_github(data: bytes, *, name: str) -> Table:
     table = Table(
         tracker="github",
         aliases=_aliases(GITHUB_KEYS),
-        bookkeeping=frozenset(
-            {"number", "id", "updatedAt", "closedAt", "closed", "stateReason"}
-        ),
+        bookkeeping=frozenset({"number", "id", "updatedAt", "closedAt", "closed", "stateReason"}),
     )
     for number, item in jsonfile.load_data(data, name=name, lines=False):
         record = Record(row=number)
