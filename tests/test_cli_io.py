@@ -341,6 +341,21 @@ def test_mapping_options(root: Path, tmp_path: Path) -> None:
     assert_clean_error(bad, 2)
 
 
+def test_a_quote_never_closed_is_refused_not_swallowing_the_rows_after_it(
+    root: Path, tmp_path: Path
+) -> None:
+    # Read leniently, rows 4 and 5 became part of row 3's title.
+    sheet = _write(tmp_path / "q.csv", 'title,priority\nA,high\n"B 报表,low\nC,low\nD,medium\n')
+    result = invoke(["import", str(sheet), "--dry-run"])
+    assert_clean_error(result, 1)
+    assert 'q.csv row 3: a quote (") opened in this row is never closed' in result.stderr
+    zh = invoke(["--lang", "zh", "import", str(sheet), "--dry-run"])
+    assert "q.csv 第 3 行：这一行里开始的引号" in zh.stderr
+    # Other quoting slips are read as spreadsheets read them.
+    lenient = _write(tmp_path / "l.csv", 'title,priority\n"B"x,low\nC "quoted" word,low\n')
+    assert "2 to create" in ok(["import", str(lenient), "--dry-run"]).stderr
+
+
 def test_jira_csv_and_its_reimport(root: Path, tmp_path: Path) -> None:
     sheet = _write(tmp_path / "jira.csv", "\n".join([JIRA_HEADER, *JIRA_ROWS]) + "\n")
     ok(["import", str(sheet)])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pmledger.errors import ImportFileError
@@ -121,6 +121,31 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
+def _rows(decoded: str, *, name: str) -> Iterator[list[str]]:
+    """The rows of CSV text; refused when a quote opened in a row is never closed.
+
+    Read leniently, such a quote makes every later line part of one cell: the
+    rows after it would vanish into one title. Files with other quoting slips
+    (``"a"b``) are read leniently, as spreadsheets read them.
+    """
+    dialect = _dialect(decoded[:4096])
+    strict = csv.reader(io.StringIO(decoded, newline=""), dialect, strict=True)
+    rows: list[list[str]] = []
+    try:
+        for cells in strict:
+            rows.append(cells)
+    except csv.Error as exc:
+        if str(exc) != "unexpected end of data":
+            return csv.reader(io.StringIO(decoded, newline=""), dialect)
+        raise ImportFileError(
+            _(
+                '{name} row {row}: a quote (") opened in this row is never closed, so every '
+                "later line would be part of one cell; close or remove it"
+            ).format(name=name, row=len(rows) + 1)
+        ) from None
+    return iter(rows)
+
+
 def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     """The rows of a CSV file; row numbers count the header as row 1, as a spreadsheet does."""
     decoded, used = decode(data, name=name, encoding=encoding)
@@ -129,13 +154,13 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
         table.notices.append(
             _("{name} is not UTF-8: read it as Chinese GB18030/GBK").format(name=name)
         )
-    reader = csv.reader(io.StringIO(decoded, newline=""), _dialect(decoded[:4096]))
+    rows = _rows(decoded, name=name)
     try:
-        header = next(reader, None)
+        header = next(rows, None)
         if header is None:
             return table
         headers = [h.strip().lstrip(BOM) for h in header]
-        for number, cells in enumerate(reader, start=2):
+        for number, cells in enumerate(rows, start=2):
             if not any(c.strip() for c in cells):
                 continue
             record = Record(row=number)
