@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -81,11 +80,38 @@ def test_concurrent_edits_of_different_fields_merge(repo: Ledger) -> None:
     assert [n.text for n in merged.notes] == ["Finance agrees"]
 
 
-def test_cache_lives_in_git_dir_and_is_never_committed(repo: Ledger) -> None:
+def test_caches_live_in_the_user_cache_and_are_never_committed(
+    repo: Ledger, tmp_path: Path, trusted: None
+) -> None:
     req = repo.create(make())
-    os.utime(repo.path_for(req.id), (1_700_000_000, 1_700_000_000))
     repo.load_all()
     status = git(repo.root, "status", "--porcelain", "--untracked-files=all")
     assert f"{req.id}.toml" in status
     assert "cache" not in status
-    assert any((repo.root / ".git" / "pmledger").iterdir())
+    assert list((tmp_path / "cache" / "pmledger").glob("cache-*.pickle"))
+    # Unpickling runs code: nothing is ever read from the ledger's .git,
+    # which a repository received as an archive brings along.
+    assert not (repo.root / ".git" / "pmledger").exists()
+
+
+def test_a_pickle_planted_in_the_git_folder_is_never_read(repo: Ledger, trusted: None) -> None:
+    import pickle
+
+    from pmledger.ledger.cache import cache_path
+
+    req = repo.create(make())
+    repo.load_all()  # cached where pmledger keeps caches
+    planted = repo.root / ".git" / "pmledger"
+    planted.mkdir(parents=True)
+    marker = repo.root / "owned"
+
+    class Exploit:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (marker.write_text, ("pickle ran",))
+
+    for kind in ("cache", "index", "titles", "settings", "gitindex", "check"):
+        name = cache_path(repo.root, kind).name
+        (planted / name).write_bytes(pickle.dumps(Exploit()))
+    assert [r.id for r in repo.load_all().requirements] == [req.id]
+    assert [s.id for s in repo.summaries().summaries] == [req.id]
+    assert not marker.exists()

@@ -13,8 +13,9 @@ Two forms: :class:`StateCache` holds the requirements themselves (kind
 columns in the folder's listing order; :class:`ParseCache` holds any other
 per-file value (``check``'s findings, completion's values) keyed by name.
 
-Where: ``.git/pmledger/`` when the ledger is inside a git work tree (never
-committed, dropped with the clone), else the user cache folder.
+Where: the user's cache folder (``$XDG_CACHE_HOME/pmledger``, else
+``~/.cache/pmledger``), keyed by the ledger's path: never a folder someone
+else may have filled, since unpickling runs code (:func:`cache_path`).
 """
 
 from __future__ import annotations
@@ -69,13 +70,39 @@ def git_dir_of(start: Path) -> Path | None:
 
 
 def cache_path(root: Path, kind: str = "cache") -> Path:
-    """The cache file of the ledger at ``root`` (``kind``: "cache" or "index")."""
-    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    git_dir = git_dir_of(root.resolve())
-    if git_dir is not None:
-        return git_dir / "pmledger" / f"{kind}-{key}.pickle"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pmledger" / f"{kind}-{key}.pickle"
+    """The cache file of the ledger at ``root`` (``kind``: "cache", "index", ...),
+    in the user's own cache folder.
+
+    Never inside the ledger or its ``.git``: unpickling a file runs what it
+    says, and a folder received from someone else (an archive of a
+    repository, with its ``.git``) must not choose what pmledger unpickles.
+    """
+    resolved = root.resolve()
+    key = hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
+    return _user_cache_folder() / f"{kind}-{key}.pickle"
+
+
+def lock_file(root: Path, kind: str) -> Path:
+    """A lock file of the ledger at ``root``, which every process writing the
+    ledger must find at one place (it is never read): in ``.git/pmledger/``
+    inside git, else the user cache folder."""
+    resolved = root.resolve()
+    key = hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
+    git_dir = git_dir_of(resolved)
+    folder = git_dir / "pmledger" if git_dir is not None else _user_cache_folder()
+    return folder / f"{kind}-{key}.lock"
+
+
+def _user_cache_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):
+            # No home to keep caches in: none is kept (reads and writes of a
+            # cache fail, and are only a slower start).
+            return Path(os.devnull) / "pmledger"
+    return Path(base) / "pmledger"
 
 
 # Values this short repeat across a ledger (statuses, people, departments,

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from pmledger.ledger.cache import cache_path
+from pmledger.ledger.cache import lock_file
 
 # Lock files this process holds, with how many times (re-entrant). Only the
 # thread holding the path's thread lock reads or changes its entry.
@@ -45,7 +45,7 @@ def _thread_lock(path: Path) -> threading.RLock:
 
 def lock_path(root: Path) -> Path:
     """The lock file of the ledger at ``root``."""
-    return cache_path(root, "write").with_suffix(".lock")
+    return lock_file(root, "write")
 
 
 @contextlib.contextmanager
