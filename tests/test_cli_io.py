@@ -579,6 +579,32 @@ def test_taskwarrior_depends_link_the_imported_tasks(root: Path, tmp_path: Path)
     assert len(req_files(root)) == 4
 
 
+def test_taskwarrior_values_removed_are_cleared_on_reimport(root: Path, tmp_path: Path) -> None:
+    full = {
+        "uuid": "u-1",
+        "description": "导出",
+        "entry": "20261101T080000Z",
+        "project": "crm",
+        "tags": ["export"],
+        "due": "20261201T080000Z",
+        "priority": "H",
+        "depends": ["u-2"],
+    }
+    other = {"uuid": "u-2", "description": "API", "entry": "20261101T080000Z"}
+    path = _write(tmp_path / "tasks.json", json.dumps([full, other], ensure_ascii=False))
+    ok(["import", str(path)])
+    # `task modify due: -export depends:` drops those keys from the export.
+    bare = {k: v for k, v in full.items() if k not in ("tags", "due", "depends")}
+    _write(path, json.dumps([bare, other], ensure_ascii=False))
+    result = ok(["import", str(path)])
+    assert "1 updated, 1 unchanged" in result.stderr
+    (req,) = [r for r in _all(root) if r["title"] == "导出"]
+    assert req["tags"] == ["crm"]  # the project stays a tag
+    assert "due" not in req and "depends_on" not in req
+    assert req["priority"] == "high"  # an empty priority changes nothing
+    assert "2 unchanged" in ok(["import", str(path)]).stderr
+
+
 def test_taskwarrior_depends_on_a_task_not_exported_is_a_problem(
     root: Path, tmp_path: Path
 ) -> None:
@@ -617,6 +643,14 @@ def test_jira_blocks_links_become_dependencies(root: Path, tmp_path: Path) -> No
         "jira:CRM-3": [ids_of["jira:CRM-2"], ids_of["jira:CRM-1"]],
     }
     assert "3 unchanged" in ok(["import", str(sheet)]).stderr
+    # A link removed in Jira is gone from the re-imported requirement too.
+    _write(sheet, "\n".join([header, rows[0], rows[1], "CRM-3,Release,,CRM-2,"]) + "\n")
+    result = ok(["import", str(sheet)])
+    assert "1 updated, 2 unchanged" in result.stderr
+    assert read_req(root, ids_of["jira:CRM-3"])["depends_on"] == [ids_of["jira:CRM-2"]]
+    _write(sheet, "\n".join([header, rows[0], "CRM-2,Export,CRM-3,,", rows[2]]) + "\n")
+    ok(["import", str(sheet)])
+    assert "depends_on" not in read_req(root, ids_of["jira:CRM-2"])
     cycle = [*rows[:2], "CRM-3,Release,,CRM-2,", "CRM-4,Loop,,CRM-4,", "CRM-5,x,,CRM-3,"]
     _write(sheet, "\n".join([header, cycle[0].replace(",,", ",CRM-3,"), *cycle[1:]]) + "\n")
     result = invoke(["import", str(sheet), "--dry-run"])

@@ -77,6 +77,9 @@ TASKWARRIOR_KEYS = {
     "annotations": "notes",
 }
 TASKWARRIOR_DEPENDS = "depends"
+# Keys a task carries only while they have a value (priority is left alone:
+# an empty priority cell changes nothing, as in every file).
+TASKWARRIOR_CLEARED = ("tags", "project", "due")
 
 
 def _aliases(columns: dict[str, str]) -> dict[str, str]:
@@ -95,7 +98,9 @@ def read_jira(data: bytes, *, name: str, encoding: str | None = None) -> Table:
         _jira_comments(record)
         blockers = [str(v).strip() for c, v in record.cells if c == JIRA_BLOCKED_BY]
         record.cells = [(c, v) for c, v in record.cells if c != JIRA_BLOCKED_BY]
-        if any(blockers):
+        if blockers:
+            # Empty cells too: a link removed in Jira clears the dependency, as
+            # an empty Labels cell clears the tags.
             record.depends = (JIRA_BLOCKED_BY, list(dict.fromkeys(k for k in blockers if k)))
         keys = [v for c, v in record.cells if c == JIRA_KEY and str(v).strip()]
         if not keys:
@@ -214,10 +219,14 @@ def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Tabl
                 # "uuid,uuid" before Taskwarrior 2.6, a JSON array since.
                 items = v.split(",") if isinstance(v, str) else v if isinstance(v, list) else []
                 uuids = [str(u).strip() for u in items if str(u).strip()]
-                if uuids:
-                    record.depends = (k, list(dict.fromkeys(uuids)))
+                record.depends = (k, list(dict.fromkeys(uuids)))
                 continue
             record.cells.append((k, v))
+        # Taskwarrior drops a key when its value is removed (the last tag, the
+        # due date): absent is empty, so a re-import clears what was removed.
+        record.cells += [(k, None) for k in TASKWARRIOR_CLEARED if k not in item]
+        if record.depends is None:
+            record.depends = (TASKWARRIOR_DEPENDS, [])
     return table
 
 
