@@ -101,13 +101,24 @@ def markdown_lines(blocks: Sequence[Block], *, lines_are_markdown: bool = False)
 def csv_bytes(view: View, *, escape: bool) -> Iterator[bytes]:
     """CSV of a view, from the raw values; chunks of UTF-8. Lines end with LF,
     as `export` writes for scripts (a CR would end up in the last column of
-    `cut` and `read`); quoting as RFC 4180."""
+    `cut` and `read`); quoting as RFC 4180; formula-like text made inert as
+    `export` does (pmledger.io.columns.neutralise)."""
+    from pmledger.io.columns import FORMULA_START, neutralise
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     cols = list(view.columns)
     writer.writerow([c.key for c in cols])
+    # A title such as =HYPERLINK(...) would run as a formula where the file is
+    # opened in a spreadsheet: text gets the leading ' that `export` gives it
+    # (and that import takes off); numbers, dates and IDs are never text here.
+    texts = [i for i, c in enumerate(cols) if c.kind in ("text", "list")]
+    risky = frozenset(FORMULA_START + "'#")
     for n, row in enumerate(view.rows, start=1):
         values = [_csv_value(row.get(c.key), c.kind) for c in cols]
+        for i in texts:
+            if values[i][:1] in risky:
+                values[i] = neutralise(values[i])
         writer.writerow([sanitize(v) for v in values] if escape else values)
         if n % 2000 == 0:
             yield buffer.getvalue().encode("utf-8")

@@ -34,6 +34,13 @@ NOTES = "notes"
 # (OWASP "CSV injection"); tab and carriage return too, in some versions.
 FORMULA_START = "=+-@\t\r"
 _NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
+# What a spreadsheet shows in a cell whose formula failed, and saves as the
+# cell's text: import refuses it as a value (a #N/A from a VLOOKUP is no
+# title), so text that is exactly one is written with a leading ' as well.
+SHEET_ERRORS = frozenset(
+    ["#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"]
+)
+_QUOTED_ERROR = re.compile("^'*(?:" + "|".join(re.escape(e) for e in sorted(SHEET_ERRORS)) + ")$")
 
 
 def neutralise(text: str) -> str:
@@ -42,14 +49,16 @@ def neutralise(text: str) -> str:
     Text that already starts with quotes before such a character gets one more,
     so that :func:`restore` gives back exactly what was exported.
     """
-    if text and (text[0] in FORMULA_START or _NEUTRALISED.match(text)):
+    if text and (text[0] in FORMULA_START or _NEUTRALISED.match(text) or _QUOTED_ERROR.match(text)):
         return "'" + text
     return text
 
 
 def restore(text: str) -> str:
     """The inverse of :func:`neutralise`: one leading ``'`` removed before a formula character."""
-    return text[1:] if _NEUTRALISED.match(text) else text
+    if _NEUTRALISED.match(text) or (text[:1] == "'" and _QUOTED_ERROR.match(text)):
+        return text[1:]
+    return text
 
 
 def default_columns(reqs: Sequence[Requirement], custom_fields: Iterable[str]) -> list[str]:

@@ -17,8 +17,8 @@ from typing import Any
 
 from pmledger.errors import ImportFileError
 from pmledger.i18n import _
-from pmledger.io.columns import FORMULA_START, neutralise, restore, text
-from pmledger.io.records import Problem, Record, Table
+from pmledger.io.columns import FORMULA_START, SHEET_ERRORS, neutralise, restore, text
+from pmledger.io.records import Problem, Record, SheetError, Table, untitled
 
 BOM = "\ufeff"
 
@@ -30,7 +30,7 @@ def dumps(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, excel: bool 
     writer.writerow(headers)
     writer.writerows(
         [
-            (neutralise(v) if (v and v[0] in FORMULA_START) or v[:1] == "'" else v)
+            (neutralise(v) if (v and v[0] in FORMULA_START) or v[:1] in ("'", "#") else v)
             if type(v) is str
             else ("" if v is None else text(v))
             for v in row
@@ -107,7 +107,9 @@ def decode(data: bytes, *, name: str, encoding: str | None = None) -> tuple[str,
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
-    first = sample.split("\n", 1)[0]
+    # The header's line: the first with something besides separators.
+    lines = sample.split("\n")
+    first = next((line for line in lines if line.strip(" ,;\t\r")), lines[0])
     # Excel saves ";"-separated CSV where "," is the decimal mark, and "Unicode
     # text" as tab-separated UTF-16.
     counts = {d: first.count(d) for d in (",", ";", "\t")}
@@ -121,14 +123,15 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
-def _rows(decoded: str, *, name: str) -> Iterator[list[str]]:
+def _rows(
+    decoded: str, dialect: type[csv.Dialect] | csv.Dialect, *, name: str
+) -> Iterator[list[str]]:
     """The rows of CSV text; refused when a quote opened in a row is never closed.
 
     Read leniently, such a quote makes every later line part of one cell: the
     rows after it would vanish into one title. Files with other quoting slips
     (``"a"b``) are read leniently, as spreadsheets read them.
     """
-    dialect = _dialect(decoded[:4096])
     strict = csv.reader(io.StringIO(decoded, newline=""), dialect, strict=True)
     rows: list[list[str]] = []
     try:
@@ -146,21 +149,46 @@ def _rows(decoded: str, *, name: str) -> Iterator[list[str]]:
     return iter(rows)
 
 
+_SPECIAL = frozenset("'#")
+
+
+def _cell(text: str) -> str:
+    if text in SHEET_ERRORS:
+        return SheetError(text)
+    # A line break inside a cell is "\n" in every spreadsheet; CRLF there
+    # comes from the file's line ends, not from the person.
+    return restore(text).replace("\r\n", "\n")
+
+
 def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
-    """The rows of a CSV file; row numbers count the header as row 1, as a spreadsheet does."""
+    """The rows of a CSV file, numbered as a spreadsheet shows them (the header: the first row
+    that is not empty)."""
     decoded, used = decode(data, name=name, encoding=encoding)
-    table = Table()
+    table = Table(spreadsheet=True)
     if used == "gb18030":
         table.notices.append(
             _("{name} is not UTF-8: read it as Chinese GB18030/GBK").format(name=name)
         )
-    rows = _rows(decoded, name=name)
+    dialect = _dialect(decoded[:4096])
+    # Where Excel separates by ";", the decimal mark is ",": 2,5 is 2.5.
+    table.decimal_comma = dialect is _Semicolon
+    reader = _rows(decoded, dialect, name=name)
     try:
-        header = next(rows, None)
+        # Rows left empty above the header are no header (see xlsxfile).
+        header = next(reader, None)
+        first = 1
+        while header is not None and not any(c.strip() for c in header):
+            header = next(reader, None)
+            first += 1
         if header is None:
             return table
+        table.header_row = first
         headers = [h.strip().lstrip(BOM) for h in header]
-        for number, cells in enumerate(rows, start=2):
+        # A column without a header is named by its letter, so that a notice
+        # can point at it (and --map "(C)=field" can take it).
+        headers = [h or untitled(i) for i, h in enumerate(headers)]
+        width = len(headers)
+        for number, cells in enumerate(reader, start=first + 1):
             if not any(c.strip() for c in cells):
                 continue
             record = Record(row=number)
@@ -174,11 +202,12 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
                         ).format(cells=len(cells), columns=len(headers)),
                     )
                 )
-            # A line break inside a cell is "\n" in every spreadsheet; CRLF
-            # there comes from the file's line ends, not from the person.
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            # Most cells need nothing done (see _cell): test that first.
             record.cells = [
-                (h, restore(cells[i]).replace("\r\n", "\n") if i < len(cells) else "")
-                for i, h in enumerate(headers)
+                (h, _cell(c) if c[:1] in _SPECIAL or "\r" in c else c)
+                for h, c in zip(headers, cells, strict=False)
             ]
             table.records.append(record)
     except csv.Error as exc:

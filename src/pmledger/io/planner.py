@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import ValidationError
 
 from pmledger.errors import InvalidIdError, PmledgerError
-from pmledger.i18n import _
+from pmledger.i18n import _, pgettext
 from pmledger.io.mapping import IMPORTABLE, Mapping, norm
-from pmledger.io.records import Problem, Record, Table
-from pmledger.io.values import convert, is_empty
+from pmledger.io.records import Problem, Record, SheetError, Table, is_untitled
+from pmledger.io.values import convert, is_empty, like
 from pmledger.ledger import ids
 from pmledger.ledger.model import (
     KNOWN_FIELDS,
@@ -112,6 +112,11 @@ def plan_import(table: Table, existing: Sequence[Requirement], options: Options)
     """Validate every row of ``table`` into an action (nothing is written)."""
     planner = _Planner(table, existing, options)
     plan = Plan(notices=list(table.notices))
+    if (unknown := planner.unknown_header(table)) is not None:
+        # Every row would be refused for its missing title: one problem says why.
+        plan.problems.append(unknown)
+        plan.ignored_columns = list(planner.ignored)
+        return plan
     for record in table.records:
         if record.problems:
             plan.problems.extend(record.problems)
@@ -122,6 +127,7 @@ def plan_import(table: Table, existing: Sequence[Requirement], options: Options)
             plan.problems.extend(exc.problems)
     if planner.linked:
         planner.drop_broken_links(plan)
+    planner.note_lookalikes(plan)
     plan.ignored_columns = list(planner.ignored)
     return plan
 
@@ -139,6 +145,8 @@ class _Planner:
         self.fields: dict[str, str | None] = {}
         self.tracker = table.aliases if table.tracker else None
         self.quiet = table.bookkeeping
+        self.spreadsheet = table.spreadsheet
+        self.decimal_comma = table.decimal_comma
         self.goals: dict[str, str | Problem] = {}
         # Rows whose depends_on came from the file: its column and its IDs.
         self.linked: dict[int, tuple[str, list[str]]] = {}
@@ -197,6 +205,83 @@ class _Planner:
             self.options.mapping.columns.get(norm(record.depends[0])) != ""
         )
 
+    def note_lookalikes(self, plan: Plan) -> None:
+        """A notice when created rows bear the titles of existing requirements.
+
+        A sheet whose id column was deleted (or a second export of the same
+        list) would otherwise create a duplicate of every row, said only as
+        "would create".
+        """
+        creates = [a for a in plan.actions if a.kind == "create"]
+        if not creates or not self.by_id:
+            return
+        from pmledger.query.similarity import exact_key
+
+        titles: dict[str, str] = {}
+        for req in self.by_id.values():
+            titles.setdefault(exact_key(req.title), req.id)
+        hits = [
+            (a.row, titles[key])
+            for a in creates
+            if (key := exact_key(a.requirement.title)) in titles
+        ]
+        if not hits:
+            return
+        shown = hits[:5]
+        separator = pgettext("list separator", ", ")
+        rows = separator.join(str(row) for row, _id in shown)
+        ids = separator.join(req_id for _row, req_id in shown)
+        if len(hits) > len(shown):
+            message = _(
+                "rows {rows} and {more} more create requirements with the titles of {ids}...: "
+                "duplicates? An id column (or --key) updates them instead"
+            )
+        else:
+            message = _(
+                "rows {rows} create requirements with the titles of {ids}: duplicates? "
+                "An id column (or --key) updates them instead"
+            )
+        plan.notices.append(message.format(rows=rows, ids=ids, more=len(hits) - len(shown)))
+
+    def unknown_header(self, table: Table) -> Problem | None:
+        """The problem of a sheet whose header names no field at all, else None.
+
+        Business sheets often put a title row (merged across the columns)
+        above the header, or a cover sheet before the list: every row would be
+        refused for its missing title, without a word about why.
+        """
+        if table.tracker or self.options.keep_unknown or not table.records:
+            return None
+        headers = [column for column, _value in table.records[0].cells]
+        if self.options.key_column in headers or any(self.field_for(h) for h in headers):
+            return None
+        for column in headers:
+            if not is_untitled(column):
+                self.ignored[column] = None
+        for record in table.records[:10]:
+            named = [str(v).strip() for _c, v in record.cells if not is_empty(v)]
+            if sum(1 for v in named if self.options.mapping.field_for(v, None)) >= 2:
+                why = _(
+                    "the header names no field, and row {row} looks like the header: "
+                    "delete the rows above it"
+                ).format(row=record.row)
+                break
+        else:
+            if table.sheets:
+                why = _(
+                    "the header of the first sheet {sheet!r} names no field; "
+                    "--sheet NAME reads another of {sheets}"
+                ).format(
+                    sheet=table.sheets[0],
+                    sheets=pgettext("list separator", ", ").join(table.sheets),
+                )
+            else:
+                why = _(
+                    "the header names no field; name the title's column with "
+                    '--map "COLUMN=title" (and the others likewise)'
+                )
+        return Problem(table.header_row, why)
+
     def field_for(self, column: str) -> str | None:
         if column not in self.fields:
             self.fields[column] = self.options.mapping.field_for(column, self.tracker)
@@ -220,11 +305,34 @@ class _Planner:
             if name is None:
                 if options.keep_unknown:
                     extras[column] = raw
-                elif self.quiet is None or column not in self.quiet:
+                elif (self.quiet is None or column not in self.quiet) and (
+                    # Excel writes empty cells for formatted columns past the
+                    # data: a column without a header is worth a notice only
+                    # when it holds something.
+                    not is_untitled(column) or not is_empty(raw)
+                ):
                     self.ignored[column] = None
                 continue
+            if isinstance(raw, SheetError):
+                problems.append(
+                    Problem(
+                        record.row,
+                        _(
+                            "{value} is a spreadsheet's error (a formula that failed), not a value"
+                        ).format(value=raw),
+                        column,
+                    )
+                )
+                continue
             try:
-                value = convert(options.mapping, name, raw, as_of=options.as_of)
+                value = convert(
+                    options.mapping,
+                    name,
+                    raw,
+                    as_of=options.as_of,
+                    spreadsheet=self.spreadsheet,
+                    decimal_comma=self.decimal_comma,
+                )
             except ValueError as exc:
                 problems.append(Problem(record.row, str(exc), column))
                 continue
@@ -233,6 +341,26 @@ class _Planner:
                 value = list(dict.fromkeys([*values[name], *value]))
             elif name in values and value is None:
                 continue  # a repeated column left empty does not clear the earlier one
+            elif (
+                name in values
+                and self.tracker is None
+                and values[name] is not None
+                and values[name] != value
+            ):
+                # Two columns of a sheet for one field (标题 and 需求名称): which
+                # one is meant is the person's choice, not the last column's.
+                if columns[name] == column:
+                    why = _(
+                        "two columns named '{column}' give {field}, differently; "
+                        "rename one in the file"
+                    ).format(column=column, field=name)
+                else:
+                    why = _(
+                        "columns '{first}' and '{column}' both give {field}, differently; "
+                        'ignore one with --map "{column}="'
+                    ).format(first=columns[name], column=column, field=name)
+                problems.append(Problem(record.row, why, column))
+                continue
             values[name] = value
             columns[name] = column
         if record.depends and self.follows(record):
@@ -333,6 +461,9 @@ class _Planner:
                     req_id = self.keyed_ids[source_key]
                     keep_id = True
         self.check_links(values, columns, row, req_id or (target.id if target else None), target)
+        if target is not None and self.spreadsheet and target.extra:
+            for name in values.keys() & target.extra.keys():
+                values[name] = like(target.extra[name], values[name], as_of=options.as_of)
         data = _merge(target, values, extras, options, req_id or PLACEHOLDER_ID, row, columns)
         data["import_source"] = (
             source_key if source_key is not None else (target.import_source if target else None)
@@ -555,6 +686,9 @@ def _validation_problem(exc: ValidationError, row: int, columns: dict[str, str])
     if first["type"] == "missing":
         message = _("required field is missing")
     column = columns.get(name) if name else None
+    if column is None and len(loc) > 1:
+        # A scoring input's column: rice.confidence for ('rice', 'confidence').
+        column = columns.get(f"{loc[0]}.{loc[1]}")
     if column is None and name:
         message = _("{field}: {message}").format(field=name, message=message)
     return Problem(row, message, column)

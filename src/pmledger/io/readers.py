@@ -41,6 +41,36 @@ def guess_format(path: Path, data: bytes) -> str:
     return "csv"
 
 
+# An OLE2 compound file: Excel 97-2003's .xls, and also an .xlsx saved with a
+# password (Excel encrypts the workbook inside such a file).
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An OpenDocument file starts with a stored "mimetype" entry naming its kind.
+_ODS = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
+
+
+def _refuse_other_workbooks(data: bytes, name: str) -> None:
+    """A workbook pmledger cannot read, refused with what to save it as.
+
+    Read as CSV or XLSX it would be refused as text that is not UTF-8 (with
+    advice about encodings) or as a broken XLSX.
+    """
+    if data.startswith(_OLE2):
+        raise ImportFileError(
+            _(
+                "{name} is an Excel 97-2003 workbook (.xls) or a password-protected one, "
+                "which pmledger cannot read; save it as an Excel Workbook (.xlsx) "
+                'without a password, or as "CSV UTF-8"'
+            ).format(name=name)
+        )
+    if data.startswith(b"PK\x03\x04") and data[30 : 30 + len(_ODS)] == _ODS:
+        raise ImportFileError(
+            _(
+                "{name} is an OpenDocument spreadsheet (.ods), which pmledger cannot read; "
+                'save it as an Excel Workbook (.xlsx) or as "CSV UTF-8"'
+            ).format(name=name)
+        )
+
+
 def read_table(
     data: bytes,
     *,
@@ -57,6 +87,7 @@ def read_table(
                 format=fmt, formats=pgettext("list separator", ", ").join(IMPORT_FORMATS)
             )
         )
+    _refuse_other_workbooks(data, name)
     if fmt == "csv":
         from pmledger.io import csvfile
 

@@ -12,6 +12,25 @@ from typing import Any
 from pmledger.i18n import _
 
 
+def untitled(index: int) -> str:
+    """The name of a column without a header: its letter as a spreadsheet shows it, ``(C)``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"({letters})"
+
+
+def is_untitled(name: str) -> bool:
+    """Whether ``name`` is one :func:`untitled` gives."""
+    return name[:1] == "(" and name[-1:] == ")" and name[1:-1].isascii() and name[1:-1].isupper()
+
+
+class SheetError(str):
+    """A cell that shows a spreadsheet's error (``#N/A``): a problem wherever it is imported."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why one row (or one of its cells) cannot be imported."""
@@ -62,3 +81,13 @@ class Table:
     aliases: dict[str, str] = field(default_factory=dict)
     # Columns a tracker always writes and pmledger has no use for: not worth a notice.
     bookkeeping: frozenset[str] | None = None
+    # Cells of a spreadsheet (CSV, XLSX) spell a custom field's true/false and
+    # dates as text, where a JSON file types them.
+    spreadsheet: bool = False
+    # A ;-separated CSV, as Excel saves where "," is the decimal mark.
+    decimal_comma: bool = False
+    # The sheets of a workbook read without --sheet, when it has several: the
+    # first one was read, which may be a cover or an instructions sheet.
+    sheets: tuple[str, ...] = ()
+    # The row of the header: the first one with a cell that is not empty.
+    header_row: int = 1

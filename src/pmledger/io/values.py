@@ -7,7 +7,8 @@ planner shows with the row and column.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pmledger.dates import parse_date
@@ -24,11 +25,25 @@ from pmledger.ledger.model import (
 )
 from pmledger.text import ascii_forms
 
-_CN_DATE = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
+# A time after a date, as spreadsheets write it (Excel on a Chinese Windows
+# saves a date-time cell as 2026/11/20 9:30).
+_TIME = r"(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+_CN_DATE = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?" + _TIME + "$")
 _JIRA_DATE = re.compile(
     r"^(\d{1,2})/([A-Za-z]{3})/(\d{2,4})(?:\s+(\d{1,2}):(\d{2})\s*([AaPp][Mm])?)?$"
 )
 _TW_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
+# 27.11.2026: day first wherever dots separate a date (Excel in German,
+# Russian... locales saves dates so).
+_DOT_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME + "$")
+# 11/27/2026 (US) or 27/11/2026 (UK): which is the month, only the writer knows.
+_SLASH_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+# A spreadsheet's day number (days since 1899-12-30): what a date cell shows
+# once its column is formatted as General. Only 1970-2099 is taken, so that a
+# small number (3, an effort typed in the wrong column) is never a date.
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_SERIAL_RANGE = (25569, 73051)
+_EPOCH = datetime(1899, 12, 30)
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -43,6 +58,12 @@ def parse_moment(value: Any, *, as_of: date) -> date | datetime:
     Taskwarrior spellings, a spreadsheet date, or an expression such as +2w."""
     if isinstance(value, datetime | date):
         return value
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]
+    ):
+        return _serial(value)
     text = str(value).strip()
     try:
         if "T" in text or " " in text.strip():
@@ -52,8 +73,17 @@ def parse_moment(value: Any, *, as_of: date) -> date | datetime:
     except ValueError:
         pass
     if match := _CN_DATE.match(text):
-        y, m, d = (int(g) for g in match.groups())
-        return _date(y, m, d, text)
+        y, m, d = (int(g) for g in match.groups()[:3])
+        return _at(_date(y, m, d, text), match.groups()[3:], text)
+    if match := _DOT_DATE.match(text):
+        d, m, y = (int(g) for g in match.groups()[:3])
+        return _at(_date(y, m, d, text), match.groups()[3:], text)
+    if _SLASH_DATE.match(text):
+        raise ValueError(
+            _("{text!r}: is the day or the month first? write it as YYYY-MM-DD").format(text=text)
+        )
+    if _SERIAL.match(text) and _SERIAL_RANGE[0] <= float(text) < _SERIAL_RANGE[1]:
+        return _serial(float(text))
     if match := _TW_DATE.match(text):
         y, mo, d, h, mi, sec = (int(g) for g in match.groups())
         return datetime(y, mo, d, h, mi, sec, tzinfo=UTC)
@@ -76,6 +106,24 @@ def parse_moment(value: Any, *, as_of: date) -> date | datetime:
         ) from None
 
 
+def _serial(number: float) -> date | datetime:
+    moment = _EPOCH + timedelta(days=number)
+    # Rounded to the second: a day number's fraction is binary, 0.5 of a second off.
+    moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+    return moment.date() if float(number).is_integer() else moment
+
+
+def _at(day: date, clock: tuple[str | None, ...], text: str) -> date | datetime:
+    """``day`` at the hour, minute and second of ``clock``, if it has them."""
+    hour, minute, second = clock
+    if hour is None or minute is None:
+        return day
+    try:
+        return datetime.combine(day, time(int(hour), int(minute), int(second or 0)))
+    except ValueError:
+        raise ValueError(_("{text!r} is not a date").format(text=text)) from None
+
+
 def _date(y: int, m: int, d: int, text: str) -> date:
     try:
         return date(y, m, d)
@@ -90,7 +138,10 @@ def as_day(value: date | datetime) -> date:
     return value
 
 
-def _number(value: Any) -> int | float:
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+%?$")
+
+
+def _number(value: Any, decimal_comma: bool = False) -> int | float:
     if isinstance(value, bool):
         raise ValueError(_("expected a number, not true/false"))
     if isinstance(value, int | float):
@@ -99,6 +150,15 @@ def _number(value: Any) -> int | float:
         typed = str(value).strip()
         # int() reads full-width digits (`３`); float() not the point of `２．５`.
         text = ascii_forms(typed)
+        if decimal_comma and _DECIMAL_COMMA.match(text):
+            text = text.replace(",", ".")
+        if text.endswith("%") and text[:-1].strip():
+            # What a percentage cell of a spreadsheet saves as CSV: 80% is 0.8
+            # (an XLSX gives 0.8 itself), through Decimal so 1.1% is 0.011.
+            try:
+                return float(Decimal(text[:-1].strip()) / 100)
+            except InvalidOperation:
+                raise ValueError(_("{text!r} is not a number").format(text=typed)) from None
         try:
             number = int(text)
         except ValueError:
@@ -116,7 +176,10 @@ def _list(name: str, value: Any) -> list[str]:
     return lists.from_json(value) if isinstance(value, list) else lists.from_cell(name, str(value))
 
 
-def _custom(value: Any) -> Any:
+_TRUTH = {"true": True, "false": False}
+
+
+def _custom(value: Any, spreadsheet: bool = False) -> Any:
     # A CSV cell is text: give back the number it spells when it spells one
     # exactly, so that an exported contract_value = 120000 returns as a number.
     if isinstance(value, str):
@@ -128,8 +191,48 @@ def _custom(value: Any) -> Any:
                 continue
             if str(number) == stripped:
                 return number
+        if spreadsheet:
+            # What an export writes for true/false (Excel saves TRUE/FALSE),
+            # a date and a date-time, so that re-importing it changes nothing.
+            truth = _TRUTH.get(stripped.lower())
+            if truth is not None:
+                return truth
+            for moment in (date, datetime):
+                try:
+                    parsed = moment.fromisoformat(stripped)
+                except ValueError:
+                    continue
+                if parsed.isoformat() == stripped:
+                    return parsed
         return stripped
+    if (
+        spreadsheet
+        and isinstance(value, datetime)
+        and value.tzinfo is None
+        and value.time() == time()
+    ):
+        return value.date()  # a date cell of a workbook: openpyxl reads it as midnight
     return value
+
+
+def like(old: Any, new: Any, *, as_of: date) -> Any:
+    """A spreadsheet cell ``new`` of a custom field typed as its current value ``old``.
+
+    Excel rewrites the dates of a CSV it saves in the reader's spelling
+    (``2026/12/1``): a date field stays a date when the text reads as one.
+    """
+    if isinstance(old, datetime) and old.tzinfo is None and type(new) is date:
+        # An XLSX date-time cell at midnight reads as a date (see _custom).
+        return datetime.combine(new, time())
+    if isinstance(old, date) and not isinstance(old, datetime) and isinstance(new, str):
+        try:
+            moment = parse_moment(new, as_of=as_of)
+        except ValueError:
+            return new
+        if isinstance(moment, datetime):
+            return moment.date() if moment.tzinfo is None and moment.time() == time() else new
+        return moment
+    return new
 
 
 def is_empty(value: Any) -> bool:
@@ -137,13 +240,26 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def convert(mapping: Mapping, name: str, value: Any, *, as_of: date) -> Any:
-    """A cell value as the field ``name`` stores it (raises ValueError with a reason)."""
+def convert(
+    mapping: Mapping,
+    name: str,
+    value: Any,
+    *,
+    as_of: date,
+    spreadsheet: bool = False,
+    decimal_comma: bool = False,
+) -> Any:
+    """A cell value as the field ``name`` stores it (raises ValueError with a reason).
+
+    ``spreadsheet``: the cell comes from CSV or XLSX, where a custom field's
+    true/false and dates are spelled as text (see :func:`_custom`);
+    ``decimal_comma``: a number may be written ``2,5``.
+    """
     if is_empty(value):
         return [] if name in LIST_FIELDS else None
     table, dot, _sub = name.partition(".")
     if dot and table in SCORING_TABLES:
-        return _number(value)
+        return _number(value, decimal_comma)
     if name in LIST_FIELDS:
         return _list(name, value)
     if name in ("status", "priority"):
@@ -160,10 +276,12 @@ def convert(mapping: Mapping, name: str, value: Any, *, as_of: date) -> Any:
     if name == "created":
         moment = parse_moment(value, as_of=as_of)
         if isinstance(moment, datetime) and moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
+            # A time typed in a sheet (创建时间 2026-11-20 09:30) is the
+            # writer's local time, as `add` stamps it: not UTC.
+            moment = moment.astimezone()
         return moment
     if name in NUMBER_FIELDS:
-        return _number(value)
+        return _number(value, decimal_comma)
     if name == "notes":
         if isinstance(value, str):
             if value.strip().isdigit():
@@ -185,4 +303,4 @@ def convert(mapping: Mapping, name: str, value: Any, *, as_of: date) -> Any:
         text = str(value).replace("\r\n", "\n")
         # Multi-line text is kept as written; one-line fields lose stray spaces.
         return text if name == "description" else text.strip()
-    return _custom(value)
+    return _custom(value, spreadsheet)

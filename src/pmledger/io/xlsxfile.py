@@ -15,10 +15,12 @@ from typing import Any
 
 from pmledger.errors import ImportFileError, MissingExtraError
 from pmledger.i18n import _, pgettext
-from pmledger.io.records import Record, Table
+from pmledger.io.columns import SHEET_ERRORS, neutralise, restore
+from pmledger.io.records import Record, SheetError, Table, untitled
 from pmledger.text import cell_len
 
 MAX_WIDTH = 60
+_EXACT = 10**15  # Excel's numbers are exact below this
 INSTALL_HINT = "pip install 'pmledger[xlsx]'"
 
 # Control characters a worksheet cannot hold (XML 1.0; openpyxl refuses
@@ -95,6 +97,11 @@ def dumps(
                 value = value.isoformat()
             if isinstance(value, str):
                 value = _writable(value)
+                if value[:1] in ("'", "#"):
+                    # Import takes one quote off `'=x` (see loads); text that is
+                    # itself quoted so gets one more, as in CSV, and text that
+                    # reads as an error (#N/A) one quote.
+                    value = neutralise(value)
                 if value.startswith("=") or "\n" in value:
                     c = WriteOnlyCell(ws, value=value)
                     # A text cell stays text even when it starts with "=".
@@ -108,6 +115,12 @@ def dumps(
                 c = WriteOnlyCell(ws, value=value)
                 c.number_format = "yyyy-mm-dd"
                 out.append(c)
+            elif type(value) is int and not -_EXACT < value < _EXACT:
+                # Excel holds 15 significant digits: a long number (an order or
+                # account number) would lose its last digits once the sheet is
+                # saved again. As text it stays whole, and import reads it back
+                # as the number it spells.
+                out.append(str(value))
             else:
                 out.append(value)
         ws.append(out)
@@ -116,8 +129,53 @@ def dumps(
     return buffer.getvalue()
 
 
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _merged_down(ws: Any, header: int) -> dict[int, list[tuple[int, tuple[int, int]]]]:
+    """Cells under a merged range that spans rows: row -> [(column, anchor (row, column))].
+
+    A department sheet merges one 部门 cell over the rows of that department:
+    every one of those rows shows the value, the file holds it in the first
+    only. A merge across columns only is left alone (it shows one value, in
+    its first column); one that starts in the ``header`` row or above is a heading.
+    """
+    # openpyxl's read-only sheets do not parse merged ranges: read them from
+    # the sheet's XML, where they follow the cells.
+    source = getattr(ws, "_get_source", None)
+    if source is None:  # pragma: no cover - an openpyxl without it: no filling
+        return {}
+    from openpyxl.utils import column_index_from_string
+
+    with source() as stream:
+        xml = stream.read()
+    under: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    if b"mergeCell" not in xml:
+        return under
+    for match in _MERGE_CELL.finditer(xml):
+        first_col, first_row, _last_col, last_row = match.groups()
+        top, bottom = int(first_row), int(last_row)
+        if top <= header or bottom <= top:
+            continue
+        column = column_index_from_string(first_col.decode())
+        for row in range(top + 1, bottom + 1):
+            under.setdefault(row, []).append((column, (top, column)))
+    return under
+
+
+def _text(value: str) -> str:
+    if value[:1] == "'":
+        return restore(value)
+    return SheetError(value) if value in SHEET_ERRORS else value
+
+
 def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
-    """The rows of one sheet (the first unless named); the first row is the header."""
+    """The rows of one sheet (the first unless named); the first row that is not empty is the
+    header."""
     openpyxl = _openpyxl()
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -140,17 +198,60 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
             ws = book[sheet]
         else:
             ws = book.worksheets[0]
-        table = Table()
+        table = Table(spreadsheet=True)
+        if sheet is None and len(book.sheetnames) > 1:
+            # The sheet read first, then the others (see planner.check_header).
+            table.sheets = (ws.title, *(n for n in book.sheetnames if n != ws.title))
+            table.notices.append(
+                _(
+                    "{name}: read its first sheet {sheet!r} (of {sheets}); --sheet NAME reads another"
+                ).format(
+                    name=name,
+                    sheet=ws.title,
+                    sheets=pgettext("list separator", ", ").join(book.sheetnames),
+                )
+            )
         rows = ws.iter_rows(values_only=True)
+        # Rows left empty above the header (a sheet that starts lower down)
+        # are no header.
         header = next(rows, None)
+        first = 1
+        while header is not None and all(_blank(v) for v in header):
+            header = next(rows, None)
+            first += 1
         if header is None:
             return table
+        table.header_row = first
         headers = ["" if h is None else str(h).strip() for h in header]
-        for number, values in enumerate(rows, start=2):
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+        # A column without a header is named by its letter (see csvfile).
+        headers = [h or untitled(i) for i, h in enumerate(headers)]
+        width = len(headers)
+        under = _merged_down(ws, first)
+        anchors: dict[int, set[int]] = {}
+        for hidden in under.values():
+            for _column, (row, column) in hidden:
+                anchors.setdefault(row, set()).add(column)
+        shown: dict[tuple[int, int], Any] = {}
+        for number, values in enumerate(rows, start=first + 1):
+            for column in anchors.get(number, ()):
+                if column <= len(values):
+                    shown[(number, column)] = values[column - 1]
+            if all(_blank(v) for v in values):
                 continue
+            if number in under:
+                filled = list(values)
+                for column, anchor in under[number]:
+                    if column <= len(filled) and filled[column - 1] is None:
+                        filled[column - 1] = shown.get(anchor)
+                values = tuple(filled)
+            if len(values) < width:
+                values = (*values, *(None,) * (width - len(values)))
+            # A CSV export opened in a spreadsheet and saved as XLSX keeps the
+            # quote that made `=x` inert (`'=x` is text there): take it off as
+            # CSV import does; and mark an error (#N/A) as one (see _text).
             cells = [
-                (h, values[i] if i < len(values) else None) for i, h in enumerate(headers) if h
+                (h, _text(v) if type(v) is str and (v[:1] == "'" or v in SHEET_ERRORS) else v)
+                for h, v in zip(headers, values, strict=False)
             ]
             table.records.append(Record(row=number, cells=cells))
         return table
