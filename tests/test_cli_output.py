@@ -683,3 +683,22 @@ def test_listing_csv_ends_lines_as_export_does_for_scripts(acme: Path) -> None:
     for args in (["list", "-f", "csv"], ["rank", "-f", "csv"], ["rank", "--matrix", "-f", "csv"]):
         out = ok(args).stdout_bytes  # (the text form reads CRLF as LF)
         assert b"\r" not in out and out.count(b"\n") > 2
+
+
+def test_listing_csv_for_excel_has_the_bom_and_crlf_export_gives_it(acme: Path) -> None:
+    for args in (
+        ["list", "--excel"],
+        ["rank", "--all", "--excel"],
+        ["rank", "--matrix", "--excel"],
+    ):
+        out = ok(args).stdout_bytes
+        assert out.startswith(b"\xef\xbb\xbf"), args
+        assert out.count(b"\r\n") == out.count(b"\n") > 2, args
+        plain = ok([*args[:-1], "-f", "csv"]).stdout_bytes
+        # The same cells: only the BOM and the line ends differ.
+        assert out[3:].replace(b"\r\n", b"\n") == plain, args
+    # `-f csv --excel` is the same file; another format is a usage error.
+    assert ok(["list", "-f", "csv", "--excel"]).stdout_bytes == ok(["list", "--excel"]).stdout_bytes
+    result = invoke(["rank", "--excel", "-f", "json"])
+    assert_clean_error(result, 2)
+    assert "--excel writes CSV" in result.stderr

@@ -150,6 +150,24 @@ Format = Annotated[
     str,
     typer.Option("--format", "-f", help="Output: table, json, csv or markdown."),
 ]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel",
+        help="CSV for Excel: UTF-8 with a BOM and CRLF line ends (implies --format csv).",
+    ),
+]
+
+
+def excel_format(fmt: str, excel: bool) -> str:
+    """The format with ``--excel``: CSV (a table becomes CSV; another format is refused)."""
+    if not excel or fmt == "csv":
+        return fmt
+    if fmt != "table":
+        refuse(_("--excel writes CSV; it has no meaning with --format {format}").format(format=fmt))
+    return "csv"
+
+
 StatusOpt = Annotated[
     list[str] | None,
     typer.Option(

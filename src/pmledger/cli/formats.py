@@ -98,15 +98,21 @@ def markdown_lines(blocks: Sequence[Block], *, lines_are_markdown: bool = False)
 # ---------------------------------------------------------------- csv / json
 
 
-def csv_bytes(view: View, *, escape: bool) -> Iterator[bytes]:
+def csv_bytes(view: View, *, escape: bool, excel: bool = False) -> Iterator[bytes]:
     """CSV of a view, from the raw values; chunks of UTF-8. Lines end with LF,
     as `export` writes for scripts (a CR would end up in the last column of
     `cut` and `read`); quoting as RFC 4180; formula-like text made inert as
-    `export` does (pmledger.io.columns.neutralise)."""
+    `export` does (pmledger.io.columns.neutralise).
+
+    ``excel``: a BOM first and CRLF line ends, as `export --excel` writes:
+    without the BOM, Excel reads UTF-8 as the system's code page (garbled
+    Chinese on a Chinese Windows)."""
     from pmledger.io.columns import FORMULA_START, neutralise
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    if excel:
+        buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n" if excel else "\n")
     cols = list(view.columns)
     writer.writerow([c.key for c in cols])
     # A title such as =HYPERLINK(...) would run as a formula where the file is

@@ -11,9 +11,11 @@ import typer
 from pmledger.cli.common import (
     TODAY,
     AsOf,
+    ExcelOpt,
     FilterOptions,
     Format,
     check_format,
+    excel_format,
     filter_options,
     load_everything,
     open_ledger,
@@ -90,6 +92,7 @@ def list_(
         ),
     ] = "priority",
     fmt: Format = "table",
+    excel: ExcelOpt = False,
     no_pager: Annotated[
         bool, typer.Option("--no-pager", help="Never page a long table through $PAGER.")
     ] = False,
@@ -101,13 +104,13 @@ def list_(
 
         pmledger list --owner 陈涛 --sort due
 
-        pmledger list --overdue --format csv > overdue.csv
+        pmledger list --overdue --excel > overdue.csv
     """
     from pmledger.cli.display import language_for
     from pmledger.cli.output import FORMATS, render
     from pmledger.query.filters import select, sort_requirements
 
-    fmt = check_format(fmt, FORMATS)
+    fmt = excel_format(check_format(fmt, FORMATS), excel)
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = where.filter(settings, as_of, root=ledger.root)
@@ -121,7 +124,7 @@ def list_(
     # warnings above are for the reader, in the reader's language.
     with language_for(fmt):
         doc = _list_doc(reqs, fmt=fmt, settings=settings, as_of=as_of)
-    render(fmt, doc, pager=not no_pager)
+    render(fmt, doc, pager=not no_pager, excel=excel)
 
 
 def _list_doc(reqs: list[Requirement], *, fmt: str, settings: Settings, as_of: date) -> Doc:

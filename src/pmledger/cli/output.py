@@ -603,11 +603,12 @@ def render(
     doc: Doc,
     *,
     pager: bool = False,
+    excel: bool = False,
 ) -> None:
     """Write ``doc`` to stdout in ``fmt`` (table, json, csv or markdown).
 
     ``pager``: a table (list) or a document (report) longer than the terminal
-    goes through the pager, as git does.
+    goes through the pager, as git does. ``excel``: CSV with a BOM and CRLF.
     """
     terminal = stdout_is_terminal()
     if doc.document is not None:
@@ -626,7 +627,7 @@ def render(
         from pmledger.cli.formats import csv_bytes
 
         view = doc.csv if doc.csv is not None else _first_view(doc.blocks)
-        for chunk in csv_bytes(view, escape=terminal):
+        for chunk in csv_bytes(view, escape=terminal, excel=excel):
             _write_bytes(chunk)
         return
     if fmt == "markdown":

@@ -11,11 +11,13 @@ import typer
 from pmledger.cli.common import (
     TODAY,
     AsOf,
+    ExcelOpt,
     FilterOptions,
     Format,
     ModelOpt,
     SkipOpt,
     check_format,
+    excel_format,
     filter_options,
     load_ranking,
     open_ledger,
@@ -80,6 +82,7 @@ def rank(
     ] = False,
     skip_incomplete: SkipOpt = False,
     fmt: Format = "table",
+    excel: ExcelOpt = False,
     as_of: AsOf = TODAY,
 ) -> None:
     """Rank active requirements by score (priority + deadline urgency by default).
@@ -96,7 +99,7 @@ def rank(
     from pmledger.cli.output import FORMATS
     from pmledger.i18n import _
 
-    fmt = check_format(fmt, FORMATS)
+    fmt = excel_format(check_format(fmt, FORMATS), excel)
     if matrix and explain:
         refuse(_("--explain has no meaning with --matrix (the matrix shows no scores)"))
     if explain and fmt == "csv":
@@ -136,9 +139,13 @@ def rank(
         from pmledger.cli.matrix import matrix_doc
 
         fit = terminal_size() if one_screen else None
-        render(fmt, matrix_doc(ranking, items, settings, screen=fit))
+        render(fmt, matrix_doc(ranking, items, settings, screen=fit), excel=excel)
         return
-    render(fmt, _rank_doc(ranking, items, settings, explain=explain, more=more, fmt=fmt))
+    render(
+        fmt,
+        _rank_doc(ranking, items, settings, explain=explain, more=more, fmt=fmt),
+        excel=excel,
+    )
 
 
 def _item_rows(items: list[RankedItem], as_of: date, settings: Settings) -> list[dict[str, Any]]:
