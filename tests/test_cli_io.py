@@ -341,6 +341,21 @@ def test_mapping_options(root: Path, tmp_path: Path) -> None:
     assert_clean_error(bad, 2)
 
 
+def test_a_quote_never_closed_is_refused_not_swallowing_the_rows_after_it(
+    root: Path, tmp_path: Path
+) -> None:
+    # Read leniently, rows 4 and 5 became part of row 3's title.
+    sheet = _write(tmp_path / "q.csv", 'title,priority\nA,high\n"B 报表,low\nC,low\nD,medium\n')
+    result = invoke(["import", str(sheet), "--dry-run"])
+    assert_clean_error(result, 1)
+    assert 'q.csv row 3: a quote (") opened in this row is never closed' in result.stderr
+    zh = invoke(["--lang", "zh", "import", str(sheet), "--dry-run"])
+    assert "q.csv 第 3 行：这一行里开始的引号" in zh.stderr
+    # Other quoting slips are read as spreadsheets read them.
+    lenient = _write(tmp_path / "l.csv", 'title,priority\n"B"x,low\nC "quoted" word,low\n')
+    assert "2 to create" in ok(["import", str(lenient), "--dry-run"]).stderr
+
+
 def test_jira_csv_and_its_reimport(root: Path, tmp_path: Path) -> None:
     sheet = _write(tmp_path / "jira.csv", "\n".join([JIRA_HEADER, *JIRA_ROWS]) + "\n")
     ok(["import", str(sheet)])
@@ -403,6 +418,48 @@ def test_github_issues(root: Path, tmp_path: Path) -> None:
     assert reqs["github:#7"]["status"] == "done"
     ok(["import", str(path), "--source", "github:acme/web"])
     assert len(req_files(root)) == 4  # another repository, other issues
+
+
+def test_github_comments_reasons_and_crlf_bodies(root: Path, tmp_path: Path) -> None:
+    # gh issue list --json number,title,body,state,stateReason,comments,url
+    issues = [
+        {
+            "number": 1,
+            "title": "导出失败",
+            "state": "CLOSED",
+            "stateReason": "NOT_PLANNED",
+            "body": "### 描述\r\n\r\n点导出没反应\r\n",
+            "url": "https://github.com/acme/web/issues/1",
+            "comments": [
+                {
+                    "author": {"login": "octocat"},
+                    "body": "Cannot reproduce.\r\nClosing.",
+                    "createdAt": "2026-11-03T09:00:00Z",
+                    "url": "https://github.com/acme/web/issues/1#issuecomment-9",
+                }
+            ],
+        },
+        {"number": 2, "title": "Dup", "state": "CLOSED", "stateReason": "DUPLICATE", "body": ""},
+        {"number": 3, "title": "Done", "state": "CLOSED", "stateReason": "COMPLETED", "body": ""},
+    ]
+    path = _write(tmp_path / "issues.json", json.dumps(issues, ensure_ascii=False))
+    result = ok(["import", str(path)])
+    assert "ignored" not in result.stderr
+    reqs = {r["title"]: r for r in _all(root)}
+    first = reqs["导出失败"]
+    assert first["status"] == "rejected"  # closed as not planned: not done
+    assert (reqs["Dup"]["status"], reqs["Done"]["status"]) == ("rejected", "done")
+    assert first["description"] == "### 描述\n\n点导出没反应\n"
+    assert first["notes"] == [
+        {
+            "at": datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
+            "by": "octocat",
+            "text": "Cannot reproduce.\nClosing.",
+        }
+    ]
+    # The same export again changes nothing (CRLF is stored as LF).
+    again = ok(["import", str(path)])
+    assert "3 unchanged" in again.stderr and again.stdout == ""
 
 
 def test_import_checks_each_rows_goal_and_dependencies(tmp_path: Path) -> None:
@@ -488,6 +545,125 @@ def test_a_taskwarrior_project_is_a_tag(root: Path, tmp_path: Path) -> None:
     assert invoke(["check"]).exit_code == 0
 
 
+def test_taskwarrior_depends_link_the_imported_tasks(root: Path, tmp_path: Path) -> None:
+    def task(uuid: str, title: str, **more: Any) -> dict[str, Any]:
+        return {"uuid": uuid, "description": title, "entry": "20261101T080000Z", **more}
+
+    # "depends" is a JSON array since Taskwarrior 2.6, "uuid,uuid" text before;
+    # a task may depend on one further down the file.
+    tasks = [
+        task("u-1", "导出客户列表", depends=["u-2"]),
+        task("u-2", "Export API", status="pending"),
+        task("u-3", "Release", depends="u-1,u-2"),
+    ]
+    path = _write(tmp_path / "tasks.json", json.dumps(tasks, ensure_ascii=False))
+    dry = ok(["import", str(path), "--dry-run"])
+    assert "depends" not in dry.stderr  # used, not ignored
+    # The ID chosen for a row others depend on is not the one the import will use.
+    assert dry.stdout.count("would create  (new)") == 3
+    ok(["import", str(path)])
+    by_key = {r["import_source"].split(":")[1]: r for r in _all(root)}
+    ids_of = {k: r["id"] for k, r in by_key.items()}
+    assert by_key["u-1"]["depends_on"] == [ids_of["u-2"]]
+    assert by_key["u-3"]["depends_on"] == [ids_of["u-1"], ids_of["u-2"]]
+    assert "3 unchanged" in ok(["import", str(path)]).stderr
+    assert invoke(["check"]).exit_code == 0
+    # An updated export: a dependency dropped, a new task needing an old one.
+    tasks[2]["depends"] = "u-2"
+    tasks.append(task("u-4", "Docs", depends=["u-3"]))
+    _write(path, json.dumps(tasks, ensure_ascii=False))
+    result = ok(["import", str(path)])
+    assert f"depends_on: {ids_of['u-1']}; {ids_of['u-2']} → {ids_of['u-2']}" in result.stdout
+    (docs,) = [r for r in _all(root) if r["title"] == "Docs"]
+    assert docs["depends_on"] == [ids_of["u-3"]]
+    assert len(req_files(root)) == 4
+
+
+def test_taskwarrior_values_removed_are_cleared_on_reimport(root: Path, tmp_path: Path) -> None:
+    full = {
+        "uuid": "u-1",
+        "description": "导出",
+        "entry": "20261101T080000Z",
+        "project": "crm",
+        "tags": ["export"],
+        "due": "20261201T080000Z",
+        "priority": "H",
+        "depends": ["u-2"],
+    }
+    other = {"uuid": "u-2", "description": "API", "entry": "20261101T080000Z"}
+    path = _write(tmp_path / "tasks.json", json.dumps([full, other], ensure_ascii=False))
+    ok(["import", str(path)])
+    # `task modify due: -export depends:` drops those keys from the export.
+    bare = {k: v for k, v in full.items() if k not in ("tags", "due", "depends")}
+    _write(path, json.dumps([bare, other], ensure_ascii=False))
+    result = ok(["import", str(path)])
+    assert "1 updated, 1 unchanged" in result.stderr
+    (req,) = [r for r in _all(root) if r["title"] == "导出"]
+    assert req["tags"] == ["crm"]  # the project stays a tag
+    assert "due" not in req and "depends_on" not in req
+    assert req["priority"] == "high"  # an empty priority changes nothing
+    assert "2 unchanged" in ok(["import", str(path)]).stderr
+
+
+def test_taskwarrior_depends_on_a_task_not_exported_is_a_problem(
+    root: Path, tmp_path: Path
+) -> None:
+    tasks = [
+        {"uuid": "u-1", "description": "A", "entry": "20261101T080000Z", "depends": ["u-9"]},
+        {"uuid": "u-2", "description": "B", "entry": "20261101T080000Z", "depends": ["u-2"]},
+    ]
+    path = _write(tmp_path / "tasks.json", json.dumps(tasks))
+    result = invoke(["import", str(path)])
+    assert_clean_error(result, 1)
+    assert (
+        "tasks.json row 1, column 'depends': depends on u-9, which is in neither this file "
+        'nor the ledger (--map "depends=" skips the dependencies)'
+    ) in result.stderr
+    assert "row 2, column 'depends': u-2 cannot depend on itself" in result.stderr
+    assert req_files(root) == []
+    ok(["import", str(path), "--map", "depends="])
+    assert all("depends_on" not in r for r in _all(root))
+
+
+def test_jira_blocks_links_become_dependencies(root: Path, tmp_path: Path) -> None:
+    # Jira writes a link on both issues, one column per link.
+    header = (
+        "Issue key,Summary,Outward issue link (Blocks),Inward issue link (Blocks),"
+        "Inward issue link (Blocks)"
+    )
+    rows = ["CRM-1,登录,CRM-2,,", "CRM-2,Export,CRM-3,CRM-1,", "CRM-3,Release,,CRM-2,CRM-1"]
+    sheet = _write(tmp_path / "jira.csv", "\n".join([header, *rows]) + "\n")
+    result = ok(["import", str(sheet)])
+    assert "ignored" not in result.stderr
+    ids_of = {r["import_source"]: r["id"] for r in _all(root)}
+    deps = {r["import_source"]: r.get("depends_on") for r in _all(root)}
+    assert deps == {
+        "jira:CRM-1": None,
+        "jira:CRM-2": [ids_of["jira:CRM-1"]],
+        "jira:CRM-3": [ids_of["jira:CRM-2"], ids_of["jira:CRM-1"]],
+    }
+    assert "3 unchanged" in ok(["import", str(sheet)]).stderr
+    # A link removed in Jira is gone from the re-imported requirement too.
+    _write(sheet, "\n".join([header, rows[0], rows[1], "CRM-3,Release,,CRM-2,"]) + "\n")
+    result = ok(["import", str(sheet)])
+    assert "1 updated, 2 unchanged" in result.stderr
+    assert read_req(root, ids_of["jira:CRM-3"])["depends_on"] == [ids_of["jira:CRM-2"]]
+    _write(sheet, "\n".join([header, rows[0], "CRM-2,Export,CRM-3,,", rows[2]]) + "\n")
+    ok(["import", str(sheet)])
+    assert "depends_on" not in read_req(root, ids_of["jira:CRM-2"])
+    cycle = [*rows[:2], "CRM-3,Release,,CRM-2,", "CRM-4,Loop,,CRM-4,", "CRM-5,x,,CRM-3,"]
+    _write(sheet, "\n".join([header, cycle[0].replace(",,", ",CRM-3,"), *cycle[1:]]) + "\n")
+    result = invoke(["import", str(sheet), "--dry-run"])
+    assert_clean_error(result, 1)
+    # Messages name the issue keys, not IDs the user does not know from Jira.
+    assert "depending on CRM-2 would close a cycle: CRM-3 -> CRM-2 -> CRM-1 -> CRM-3" in (
+        result.stderr
+    )
+    assert "row 5, column 'Inward issue link (Blocks)': CRM-4 cannot depend on itself" in (
+        result.stderr
+    )
+
+
 @pytest.mark.skipif(shutil.which("task") is None, reason="Taskwarrior is not installed")
 def test_a_real_taskwarrior_export(root: Path, tmp_path: Path) -> None:
     data = tmp_path / "tw"
@@ -508,7 +684,7 @@ def test_a_real_taskwarrior_export(root: Path, tmp_path: Path) -> None:
         ).stdout
 
     task("add", "客户列表导出 Excel", "project:crm", "priority:H", "due:2026-12-01", "+export")
-    task("add", "SSO", "priority:L")
+    task("add", "SSO", "priority:L", "depends:1")
     task("1", "annotate", "王芳 needs it before December")
     task("2", "done")
     export = tmp_path / "tasks.json"
@@ -526,6 +702,7 @@ def test_a_real_taskwarrior_export(root: Path, tmp_path: Path) -> None:
     assert first["notes"][0]["text"] == "王芳 needs it before December"
     assert str(first["import_source"]).startswith("taskwarrior:")
     assert reqs["SSO"]["status"] == "done"
+    assert reqs["SSO"]["depends_on"] == [first["id"]]
     assert "2 unchanged" in ok(["import", str(export)]).stderr
     # Mapped to goal on purpose, the project is checked like any goal cell.
     ok(["goal", "add", "CRM", "--kpi", "x", "--target", "1"])

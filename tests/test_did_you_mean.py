@@ -108,6 +108,20 @@ def test_an_import_s_misspelt_headers_get_the_map_that_imports_them(
     )
 
 
+def test_a_sheet_without_a_title_column_gets_the_map_that_names_one(
+    root: Path, tmp_path: Path
+) -> None:
+    # Trello's CSV export: every row would be refused for a missing title.
+    source = tmp_path / "trello.csv"
+    source.write_text(
+        "Card ID,Card Name,Card Description,List Name\nc1,客户列表导出,x,Doing\n", encoding="utf-8"
+    )
+    result = invoke(["import", str(source), "--dry-run"])
+    assert 'did you mean --map "Card Name=title" --map "Card Description=description"?' in (
+        result.stderr
+    )
+
+
 def test_an_import_never_suggests_a_field_a_column_already_fills(
     root: Path, tmp_path: Path
 ) -> None:

@@ -260,7 +260,7 @@ def _say(action: Action, *, dry: bool) -> None:
     if action.kind == "unchanged":
         return
     if action.kind == "create":
-        if dry and not action.keep_id:
+        if dry and (not action.keep_id or action.chosen_id):
             line = _("would create  (new)  row {row}  {title}")
         elif dry:
             line = _("would create  {id}  row {row}  {title}")
@@ -365,5 +365,11 @@ def _suggest_maps(table: Any, mapping: Any, ignored: list[str]) -> None:
         if field is not None:
             filled.add(field)
             maps.append(f'--map "{column}={field}"')
+    if "title" not in filled:
+        # Every row lacks a title: Trello's "Card Name", a "Task name" column.
+        words = ("name", "title", "summary", "subject", "标题", "名称")
+        named = next((c for c in ignored if any(w in fold(c) for w in words)), None)
+        if named is not None:
+            maps.insert(0, f'--map "{named}=title"')
     if maps:
         say_hint(_("did you mean {maps}?").format(maps=" ".join(maps[:5])))

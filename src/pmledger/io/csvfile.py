@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pmledger.errors import ImportFileError
@@ -123,6 +123,32 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
+def _rows(
+    decoded: str, dialect: type[csv.Dialect] | csv.Dialect, *, name: str
+) -> Iterator[list[str]]:
+    """The rows of CSV text; refused when a quote opened in a row is never closed.
+
+    Read leniently, such a quote makes every later line part of one cell: the
+    rows after it would vanish into one title. Files with other quoting slips
+    (``"a"b``) are read leniently, as spreadsheets read them.
+    """
+    strict = csv.reader(io.StringIO(decoded, newline=""), dialect, strict=True)
+    rows: list[list[str]] = []
+    try:
+        for cells in strict:
+            rows.append(cells)
+    except csv.Error as exc:
+        if str(exc) != "unexpected end of data":
+            return csv.reader(io.StringIO(decoded, newline=""), dialect)
+        raise ImportFileError(
+            _(
+                '{name} row {row}: a quote (") opened in this row is never closed, so every '
+                "later line would be part of one cell; close or remove it"
+            ).format(name=name, row=len(rows) + 1)
+        ) from None
+    return iter(rows)
+
+
 _SPECIAL = frozenset("'#")
 
 
@@ -146,7 +172,7 @@ def loads(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     dialect = _dialect(decoded[:4096])
     # Where Excel separates by ";", the decimal mark is ",": 2,5 is 2.5.
     table.decimal_comma = dialect is _Semicolon
-    reader = csv.reader(io.StringIO(decoded, newline=""), dialect)
+    reader = _rows(decoded, dialect, name=name)
     try:
         # Rows left empty above the header are no header (see xlsxfile).
         header = next(reader, None)

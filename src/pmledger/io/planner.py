@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from pmledger.errors import InvalidIdError, PmledgerError
 from pmledger.i18n import _, pgettext
-from pmledger.io.mapping import IMPORTABLE, Mapping
+from pmledger.io.mapping import IMPORTABLE, Mapping, norm
 from pmledger.io.records import Problem, Record, SheetError, Table, is_untitled
 from pmledger.io.values import convert, is_empty, like
 from pmledger.ledger import ids
@@ -58,6 +58,8 @@ class Action:
     # A create that keeps the ID given in the file (a JSON round trip).
     keep_id: bool = False
     changes: list[Change] = field(default_factory=list)
+    # A kept ID chosen by the planner (other rows depend on it), not by the file.
+    chosen_id: bool = False
 
 
 @dataclass
@@ -149,6 +151,10 @@ class _Planner:
         # Rows whose depends_on came from the file: its column and its IDs.
         self.linked: dict[int, tuple[str, list[str]]] = {}
         self.file_ids = self._file_ids(table)
+        # Messages name a tracker row by its own key (CRM-12), not by an ID
+        # chosen for it or one the user does not know from the tracker.
+        self.key_of: dict[str, str] = {}
+        self.keyed_ids = self._keyed_ids(table)
 
     def _file_ids(self, table: Table) -> dict[str, int]:
         """The IDs the file's rows carry (the first row of each): a row may
@@ -166,6 +172,38 @@ class _Planner:
                 except InvalidIdError:
                     continue  # the row's own problem, reported with it
         return found
+
+    def _keyed_ids(self, table: Table) -> dict[str, str]:
+        """The ID of each source key that a row's tracker dependencies name.
+
+        A new row that another row depends on gets its ID now (created under
+        it, as a kept ID), so the dependency can be written with the rest.
+        """
+        wanted = {k for r in table.records if r.depends and self.follows(r) for k in r.depends[1]}
+        if not wanted:
+            return {}
+        settings = self.options.mapping.settings.ledger
+        rows = {r.key: r.row for r in table.records if r.key is not None}
+        found: dict[str, str] = {}
+        for key in wanted:
+            source_key = f"{self.options.source}:{key}"
+            if source_key in self.by_source:
+                found[source_key] = self.by_source[source_key].id
+                self.key_of[found[source_key]] = key
+            elif key in rows:
+                new = ids.new_id(settings.id_prefix, settings.id_length)
+                while new in self.by_id or new in self.file_ids:
+                    new = ids.new_id(settings.id_prefix, settings.id_length)
+                found[source_key] = new
+                self.file_ids[new] = rows[key]
+                self.key_of[new] = key
+        return found
+
+    def follows(self, record: Record) -> bool:
+        """Whether the row's tracker dependencies are imported (not ``--map "COLUMN="``)."""
+        return record.depends is not None and (
+            self.options.mapping.columns.get(norm(record.depends[0])) != ""
+        )
 
     def note_lookalikes(self, plan: Plan) -> None:
         """A notice when created rows bear the titles of existing requirements.
@@ -325,6 +363,32 @@ class _Planner:
                 continue
             values[name] = value
             columns[name] = column
+        if record.depends and self.follows(record):
+            column, keys = record.depends
+            deps: list[str] = []
+            for dep in keys:
+                found = self.keyed_ids.get(f"{self.options.source}:{dep}")
+                if dep == record.key:
+                    problems.append(
+                        Problem(
+                            record.row, _("{id} cannot depend on itself").format(id=dep), column
+                        )
+                    )
+                elif found is None:
+                    problems.append(
+                        Problem(
+                            record.row,
+                            _(
+                                "depends on {key}, which is in neither this file nor the "
+                                'ledger (--map "{column}=" skips the dependencies)'
+                            ).format(key=dep, column=column),
+                            column,
+                        )
+                    )
+                else:
+                    deps.append(found)
+            values["depends_on"] = list(dict.fromkeys([*values.get("depends_on", []), *deps]))
+            columns["depends_on"] = column
         if problems:
             raise _RowError(*problems)
         return values, columns, extras, key
@@ -392,6 +456,10 @@ class _Planner:
                 target = self.by_source.get(source_key)
                 if by_row and target is not None:
                     _same_row_or_refuse(target, values, source_key, row, columns)
+                if target is None and source_key in self.keyed_ids:
+                    # Other rows depend on this new one under the ID chosen for it.
+                    req_id = self.keyed_ids[source_key]
+                    keep_id = True
         self.check_links(values, columns, row, req_id or (target.id if target else None), target)
         if target is not None and self.spreadsheet and target.extra:
             for name in values.keys() & target.extra.keys():
@@ -405,7 +473,7 @@ class _Planner:
         except ValidationError as exc:
             raise _RowError(_validation_problem(exc, row, columns)) from None
         if target is None:
-            return Action("create", row, new, keep_id=keep_id)
+            return Action("create", row, new, keep_id=keep_id, chosen_id=req_id in self.key_of)
         changes = diff(target, new)
         return Action("update" if changes else "unchanged", row, new, changes=changes)
 
@@ -494,7 +562,7 @@ class _Planner:
                 missing = [d for d in link[1] if d not in kept] if link else []
                 if link and missing:
                     message = _("depends_on names {id}, whose row {row} is not imported").format(
-                        id=missing[0], row=self.file_ids[missing[0]]
+                        id=self.key_of.get(missing[0], missing[0]), row=self.file_ids[missing[0]]
                     )
                     broken.append((action, Problem(action.row, message, link[0])))
             if not broken:
@@ -528,7 +596,7 @@ class _Planner:
                 continue  # the ledger's own cycle: `check` reports it
             last = max(members, key=lambda a: a.row)
             at = cycle.index(last.requirement.id)
-            path = [*cycle[at:], *cycle[:at], last.requirement.id]
+            path = [self.key_of.get(i, i) for i in [*cycle[at:], *cycle[:at], last.requirement.id]]
             message = _("depending on {id} would close a cycle: {cycle}").format(
                 id=path[1], cycle=" -> ".join(path)
             )

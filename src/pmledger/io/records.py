@@ -63,6 +63,10 @@ class Record:
     cells: list[tuple[str, Any]] = field(default_factory=list)
     key: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    # The rows this one depends on, by their keys in the same source (a Jira
+    # issue's "is blocked by" keys, a Taskwarrior task's ``depends`` UUIDs),
+    # with the column they came from; the planner turns them into IDs.
+    depends: tuple[str, list[str]] | None = None
 
 
 @dataclass

@@ -3,7 +3,8 @@
 - Jira: the CSV of "Export > CSV (all fields)": one row per issue, a column
   repeated once per value (``Labels``, ``Sprint``), dates like ``17/Nov/25 3:45 PM``.
 - GitHub: ``gh issue list --json number,title,body,labels,state,author,createdAt``
-  (``url``, ``assignees`` and ``milestone`` are used when present).
+  (``url``, ``assignees``, ``milestone``, ``comments`` and ``stateReason`` are
+  used when present).
 - Taskwarrior: ``task export`` (a JSON array; dates like ``20261120T101500Z``).
 
 Each row keeps the tracker's own key (issue key, issue number, UUID), which
@@ -41,6 +42,11 @@ JIRA_COLUMNS = {
     "Comment": "notes",
 }
 JIRA_KEY = "Issue key"
+# Jira writes each link on both issues: "Inward issue link (Blocks)" on the
+# blocked issue names its blockers (what it depends on); the outward column
+# on the blocker says the same thing the other way round.
+JIRA_BLOCKED_BY = "Inward issue link (Blocks)"
+JIRA_BLOCKS = "Outward issue link (Blocks)"
 
 GITHUB_KEYS = {
     "title": "title",
@@ -52,7 +58,10 @@ GITHUB_KEYS = {
     "assignees": "owner",
     "milestone": "sprint",
     "url": "links",
+    "comments": "notes",
 }
+# Closed as "not planned" (or as a duplicate) is a refusal, not work done.
+GITHUB_REFUSED = frozenset({"NOT_PLANNED", "DUPLICATE"})
 
 TASKWARRIOR_KEYS = {
     "description": "title",
@@ -67,6 +76,10 @@ TASKWARRIOR_KEYS = {
     "project": "tags",
     "annotations": "notes",
 }
+TASKWARRIOR_DEPENDS = "depends"
+# Keys a task carries only while they have a value (priority is left alone:
+# an empty priority cell changes nothing, as in every file).
+TASKWARRIOR_CLEARED = ("tags", "project", "due")
 
 
 def _aliases(columns: dict[str, str]) -> dict[str, str]:
@@ -80,9 +93,15 @@ def read_jira(data: bytes, *, name: str, encoding: str | None = None) -> Table:
     table.aliases = _aliases(JIRA_COLUMNS)
     # The key column is read here, not mapped: it is no ignored column. Every
     # other unused one is named (capped at a dozen by `import`), as for CSV.
-    table.bookkeeping = frozenset({JIRA_KEY})
+    table.bookkeeping = frozenset({JIRA_KEY, JIRA_BLOCKS})
     for record in table.records:
         _jira_comments(record)
+        blockers = [str(v).strip() for c, v in record.cells if c == JIRA_BLOCKED_BY]
+        record.cells = [(c, v) for c, v in record.cells if c != JIRA_BLOCKED_BY]
+        if blockers:
+            # Empty cells too: a link removed in Jira clears the dependency, as
+            # an empty Labels cell clears the tags.
+            record.depends = (JIRA_BLOCKED_BY, list(dict.fromkeys(k for k in blockers if k)))
         keys = [v for c, v in record.cells if c == JIRA_KEY and str(v).strip()]
         if not keys:
             record.problems.append(Problem(record.row, _("no issue key"), JIRA_KEY))
@@ -131,7 +150,7 @@ def read_github(data: bytes, *, name: str) -> Table:
     table = Table(
         tracker="github",
         aliases=_aliases(GITHUB_KEYS),
-        bookkeeping=frozenset({"number", "id", "updatedAt", "closedAt", "comments", "closed"}),
+        bookkeeping=frozenset({"number", "id", "updatedAt", "closedAt", "closed", "stateReason"}),
     )
     for number, item in jsonfile.load_data(data, name=name, lines=False):
         record = Record(row=number)
@@ -156,6 +175,19 @@ def read_github(data: bytes, *, name: str) -> Table:
                 v = _login(v[0]) if v else None
             elif k == "milestone" and isinstance(v, dict):
                 v = v.get("title")
+            elif k == "state" and str(v).upper() == "CLOSED":
+                if str(item.get("stateReason") or "").upper() in GITHUB_REFUSED:
+                    v = "won't do"
+            elif k == "comments" and isinstance(v, list):
+                v = [
+                    {
+                        "at": _tw_moment(c.get("createdAt")),
+                        "by": _login(c.get("author")) or "github",
+                        "text": str(c.get("body") or "").replace("\r\n", "\n"),
+                    }
+                    for c in v
+                    if isinstance(c, dict)
+                ]
             record.cells.append((k, v))
     return table
 
@@ -183,7 +215,18 @@ def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Tabl
                     for a in v
                     if isinstance(a, dict)
                 ]
+            elif k == TASKWARRIOR_DEPENDS:
+                # "uuid,uuid" before Taskwarrior 2.6, a JSON array since.
+                items = v.split(",") if isinstance(v, str) else v if isinstance(v, list) else []
+                uuids = [str(u).strip() for u in items if str(u).strip()]
+                record.depends = (k, list(dict.fromkeys(uuids)))
+                continue
             record.cells.append((k, v))
+        # Taskwarrior drops a key when its value is removed (the last tag, the
+        # due date): absent is empty, so a re-import clears what was removed.
+        record.cells += [(k, None) for k in TASKWARRIOR_CLEARED if k not in item]
+        if record.depends is None:
+            record.depends = (TASKWARRIOR_DEPENDS, [])
     return table
 
 

@@ -297,7 +297,10 @@ def convert(
     if name in KNOWN_FIELDS:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = str(value)
+        # A file stores a line break as LF and reads a CRLF in multi-line text
+        # back as LF (GitHub issue bodies are CRLF): compared as stored, a
+        # re-import of the same text is no change.
+        text = str(value).replace("\r\n", "\n")
         # Multi-line text is kept as written; one-line fields lose stray spaces.
         return text if name == "description" else text.strip()
     return _custom(value, spreadsheet)
