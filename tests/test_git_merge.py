@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -115,3 +116,29 @@ def test_a_pickle_planted_in_the_git_folder_is_never_read(repo: Ledger, trusted:
     assert [r.id for r in repo.load_all().requirements] == [req.id]
     assert [s.id for s in repo.summaries().summaries] == [req.id]
     assert not marker.exists()
+
+
+def test_caches_are_the_users_alone(repo: Ledger, tmp_path: Path, trusted: None) -> None:
+    import stat
+
+    repo.create(make())
+    repo.load_all()
+    folder = tmp_path / "cache" / "pmledger"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    pickles = list(folder.glob("*.pickle"))
+    assert pickles
+    assert {stat.S_IMODE(p.stat().st_mode) for p in pickles} == {0o600}
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a folder away"
+)
+def test_another_users_git_folder_is_not_used_for_the_lock(tmp_path: Path) -> None:
+    from pmledger.ledger.cache import git_dir_of, lock_file
+
+    shared = tmp_path / "shared"
+    (shared / ".git").mkdir(parents=True)
+    os.chown(shared / ".git", 12345, 12345)  # someone else's, above the ledger
+    ledger = Ledger.init(shared / "ledger")
+    assert git_dir_of(ledger.root) is None
+    assert (shared / ".git") not in lock_file(ledger.root, "write").parents

@@ -58,10 +58,17 @@ def _format_key() -> tuple[int, str, str]:
 
 
 def git_dir_of(start: Path) -> Path | None:
-    """The .git folder of the repository holding ``start`` (None: none, or a worktree)."""
+    """The .git folder of the repository holding ``start`` (None: none, a
+    worktree, or one another user owns)."""
     for folder in (start, *start.parents):
         candidate = folder / ".git"
         if candidate.is_dir():
+            # Another user's .git (say /tmp/.git above a ledger in /tmp) could
+            # hold pmledger's write lock for ever: as git's safe.directory,
+            # only the user's own repository is used.
+            getuid = getattr(os, "getuid", None)
+            if getuid is not None and candidate.stat().st_uid != getuid():
+                return None
             return candidate
         if candidate.exists():
             # A worktree or submodule: .git is a file; use the user cache instead.
@@ -91,6 +98,13 @@ def lock_file(root: Path, kind: str) -> Path:
     git_dir = git_dir_of(resolved)
     folder = git_dir / "pmledger" if git_dir is not None else _user_cache_folder()
     return folder / f"{kind}-{key}.lock"
+
+
+def make_folder(folder: Path) -> None:
+    """Create a folder for caches or locks: the user cache folder only its
+    user may enter (0700); ``.git/pmledger`` as git makes its folders."""
+    mode = 0o700 if folder == _user_cache_folder() else 0o777
+    folder.mkdir(mode=mode, parents=True, exist_ok=True)
 
 
 def _user_cache_folder() -> Path:
@@ -160,8 +174,10 @@ def store(path: Path, data: Any) -> bool:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        replace_bytes(path, write, durable=False)
+        make_folder(path.parent)
+        # The user's alone: a cache holds a private ledger's titles and
+        # notes, and ~/.cache is often readable by every local user.
+        replace_bytes(path, write, durable=False, mode=0o600)
     except OSError:
         return False
     return True

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from pmledger.ledger.cache import lock_file
+from pmledger.ledger.cache import lock_file, make_folder
 
 # Lock files this process holds, with how many times (re-entrant). Only the
 # thread holding the path's thread lock reads or changes its entry.
@@ -80,7 +80,7 @@ def _file_lock(path: Path) -> Iterator[None]:
             _HELD[path] = (fd, depth)
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         # Never through a symlink: .git/pmledger may come from someone else
         # (a repository received as an archive), and O_CREAT would make the
         # file the link names, wherever that is.
