@@ -362,9 +362,9 @@ def test_one_atomic_writer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     calls: list[Path] = []
     real = atomic.replace_bytes
 
-    def spy(path: Path, data: bytes, *, durable: bool = True) -> None:
+    def spy(path: Path, data: bytes, *, durable: bool = True, mode: int | None = None) -> None:
         calls.append(path)
-        real(path, data, durable=durable)
+        real(path, data, durable=durable, mode=mode)
 
     monkeypatch.setattr(atomic, "replace_bytes", spy)
     parse_cache = cache.ParseCache(tmp_path / "c.pickle")
