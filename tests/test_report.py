@@ -367,10 +367,11 @@ def test_an_empty_ledger_says_nothing_under_by_department(root: Path) -> None:
 
 
 def test_changed_fields_the_report_names_are_fields_of_the_model() -> None:
+    from pmledger.i18n.labels import FIELD_LABELS
     from pmledger.ledger.model import KNOWN_FIELDS
-    from pmledger.report.history import FIELD_NAMES, VALUE_FIELDS
+    from pmledger.report.history import VALUE_FIELDS
 
-    assert set(FIELD_NAMES) <= set(KNOWN_FIELDS) and set(VALUE_FIELDS) <= set(FIELD_NAMES)
+    assert set(FIELD_LABELS) <= set(KNOWN_FIELDS) and set(VALUE_FIELDS) <= set(FIELD_LABELS)
 
 
 def test_report_to_an_html_file_is_a_page_without_format(tmp_path: Path) -> None:

@@ -14,25 +14,7 @@ from pmledger.cli.common import (
     open_ledger,
 )
 from pmledger.cli.completion import IdArg
-from pmledger.i18n import N_
-
-# The field names of the grid for a Chinese reader (English shows the keys of
-# the file, which a reader types in `set`).
-FIELD_LABELS = {
-    "status": N_("status"),
-    "priority": N_("priority"),
-    "created": N_("created"),
-    "due": N_("due date"),
-    "requester": N_("requester"),
-    "department": N_("department"),
-    "owner": N_("owner"),
-    "tags": N_("tags"),
-    "effort": N_("effort"),
-    "value": N_("value"),
-    "goal": N_("goal"),
-    "sprint": N_("sprint"),
-    "links": N_("links"),
-}
+from pmledger.i18n.labels import FIELD_LABELS
 
 if TYPE_CHECKING:
     from datetime import date

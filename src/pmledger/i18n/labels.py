@@ -16,7 +16,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from pmledger.errors import WorkflowError
-from pmledger.i18n import _, active_language
+from pmledger.i18n import N_, _, active_language
 
 if TYPE_CHECKING:
     from pmledger.ledger.settings import Settings
@@ -29,6 +29,29 @@ DEFAULT_STATUS_LABELS: dict[str, str] = {
     "done": "已完成",
     "rejected": "已拒绝",
     "deferred": "已推迟",
+}
+
+# A requirement's fields named for a reader (translated where shown): the
+# Chinese `show` grid and the report's recent changes. English shows the
+# file's keys, which a reader types in `set`.
+FIELD_LABELS = {
+    "title": N_("title"),
+    "description": N_("description"),
+    "acceptance": N_("acceptance"),
+    "status": N_("status"),
+    "priority": N_("priority"),
+    "created": N_("created"),
+    "due": N_("due date"),
+    "requester": N_("requester"),
+    "department": N_("department"),
+    "owner": N_("owner"),
+    "tags": N_("tags"),
+    "effort": N_("effort"),
+    "value": N_("value"),
+    "goal": N_("goal"),
+    "sprint": N_("sprint"),
+    "links": N_("links"),
+    "depends_on": N_("depends on"),
 }
 
 # 已 marks a completed change ("已完成" = "has been completed"); people also

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pmledger.errors import InvalidValueError
-from pmledger.i18n import N_, _, pgettext, translate
+from pmledger.i18n import _, pgettext, translate
+from pmledger.i18n.labels import FIELD_LABELS
 from pmledger.ledger import fastread
 from pmledger.ledger.ledger import Ledger
 from pmledger.report.data import Change
@@ -135,24 +136,6 @@ def _req_id(path: str) -> str:
     return path.rpartition("/")[2].removesuffix(".toml")
 
 
-# How the report names a changed field (the msgids of `show`'s grid, so one translation).
-FIELD_NAMES = {
-    "title": N_("title"),
-    "description": N_("description"),
-    "acceptance": N_("acceptance"),
-    "created": N_("created"),
-    "due": N_("due date"),
-    "requester": N_("requester"),
-    "department": N_("department"),
-    "owner": N_("owner"),
-    "tags": N_("tags"),
-    "effort": N_("effort"),
-    "value": N_("value"),
-    "goal": N_("goal"),
-    "sprint": N_("sprint"),
-    "links": N_("links"),
-    "depends_on": N_("depends on"),
-}
 # Fields whose old and new values fit in a line and matter to the reader: a deadline that
 # moved (earlier or later?), work handed over, re-estimated or moved to another sprint.
 VALUE_FIELDS = ("due", "sprint", "owner", "effort", "goal", "department", "requester")
@@ -211,7 +194,7 @@ def _describe(
     for key in VALUE_FIELDS:
         if key in changed:
             detail = _("{field}: {old} → {new}").format(
-                field=translate(FIELD_NAMES[key]),
+                field=translate(FIELD_LABELS[key]),
                 old=_value(old.get(key)),
                 new=_value(new.get(key)),
             )
@@ -220,7 +203,9 @@ def _describe(
     others = sorted(changed - set(VALUE_FIELDS))
     if others:
         separator = pgettext("list separator", ", ")
-        names = separator.join(translate(FIELD_NAMES[k]) if k in FIELD_NAMES else k for k in others)
+        names = separator.join(
+            translate(FIELD_LABELS[k]) if k in FIELD_LABELS else k for k in others
+        )
         out.append(("changed", _("changed: {fields}").format(fields=names)))
     return out
 
