@@ -13,7 +13,7 @@ See ``docs/scoring.md``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress
@@ -289,6 +289,19 @@ def _blocked_term(blockers: Sequence[str] | None, w: Weights) -> Term:
     return Term("blocked", _("waits for nothing open"), 0.0, w.blocked, w.blocked * 0.0 + 0.0)
 
 
+def _shared_term(
+    memo: dict[tuple[str, ...], Term],
+    ids: tuple[str, ...],
+    make: Callable[[Sequence[str] | None, Weights], Term],
+    w: Weights,
+) -> Term:
+    """The term for ``ids``, built the first time they are asked for."""
+    term = memo.get(ids)
+    if term is None:
+        term = memo[ids] = make(ids, w)
+    return term
+
+
 @dataclass(slots=True)
 class _DefaultTerms:
     """The default model's terms built so far in one ranking, by their one input."""
@@ -322,9 +335,12 @@ def _default_scores(
     memo_key = ("default", active_language(), id(settings), as_of)
     memo = deps.texts.get(memo_key)
     if memo is None:
+        free = (_blocking_term(None, w), _blocked_term(None, w))
         memo = deps.texts[memo_key] = _DefaultTerms(
-            free=(_blocking_term(None, w), _blocked_term(None, w)),
+            free=free,
             formula=_("sum of weight x measure"),
+            blocking={(): free[0]},
+            blocked={(): free[1]},
         )
     prio_terms, due_terms, age_terms, status_terms = memo.priority, memo.due, memo.age, memo.status
     blocking_terms, blocked_terms = memo.blocking, memo.blocked
@@ -390,20 +406,11 @@ def _default_scores(
             )
             waiting = dependents_of.get(req_id)
             dependents = tuple([d for d in waiting if d in open_ids]) if waiting else ()
-            # Terms shared by their inputs, the "nothing" ones too: one
-            # object each, so rank's JSON writes each once (keyed by identity).
-            if dependents:
-                blocking_term = blocking_terms.get(dependents)
-                if blocking_term is None:
-                    blocking_term = blocking_terms[dependents] = _blocking_term(dependents, w)
-            else:
-                blocking_term = free[0]
-            if blockers:
-                blocked_term = blocked_terms.get(blockers)
-                if blocked_term is None:
-                    blocked_term = blocked_terms[blockers] = _blocked_term(blockers, w)
-            else:
-                blocked_term = free[1]
+            # Terms shared by their inputs, the "nothing" ones too (the memo
+            # holds them under ()): one object each, so rank's JSON writes
+            # each once (keyed by identity).
+            blocking_term = _shared_term(blocking_terms, dependents, _blocking_term, w)
+            blocked_term = _shared_term(blocked_terms, blockers, _blocked_term, w)
         # + 0.0 above turns a negative weight times 0 (-0.0) into a plain 0.0,
         # so no contribution is -0.0 and the sum equals 0.0 + each in turn.
         # A fixed summation order keeps scores bit-for-bit repeatable.
