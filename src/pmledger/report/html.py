@@ -10,7 +10,6 @@ from __future__ import annotations
 from html import escape
 
 from pmledger.goals.progress import GoalProgress
-from pmledger.i18n import using
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
 from pmledger.report import svg
@@ -20,8 +19,8 @@ from pmledger.report.labels import (
     GOAL_HEADINGS,
     HTML_LANG,
     group_text,
+    in_language,
     priority_text,
-    report_labels,
     status_text,
 )
 from pmledger.report.text import clean, number, percent
@@ -471,12 +470,7 @@ def _changes(
 def render_html(data: ReportData, *, lang: str | None = None) -> str:
     """The whole report as one self-contained HTML document, in ``lang`` (default: the
     language its data was worded in, :attr:`ReportData.lang`)."""
-    lang = data.lang if lang is None else lang
-    t = report_labels(lang, data.status_names)  # an unknown language is refused here
-    # What the core words while rendering (the sprint a requirement is
-    # expected in) speaks the report's language, not the process's.
-    with using(lang):
-        return _render_html(data, lang, t)
+    return in_language(data, lang, _render_html)
 
 
 def _render_html(data: ReportData, lang: str, t: dict[str, str]) -> str:

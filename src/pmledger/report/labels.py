@@ -6,8 +6,14 @@ Renderers look labels up here and never spell them, so that a translation
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from pmledger.errors import InvalidValueError
-from pmledger.i18n import _
+from pmledger.i18n import _, using
+
+if TYPE_CHECKING:
+    from pmledger.report.data import ReportData
 
 EN: dict[str, str] = {
     "title": "Requirements progress report",
@@ -269,3 +275,18 @@ def status_text(t: dict[str, str], status: str) -> str:
 def priority_text(t: dict[str, str], priority: str) -> str:
     """A priority as the reader of ``t`` reads it."""
     return t.get(f"priority:{priority}", priority)
+
+
+def in_language(
+    data: ReportData,
+    lang: str | None,
+    render: Callable[[ReportData, str, dict[str, str]], str],
+) -> str:
+    """``render(data, lang, labels)`` in ``lang`` (default: the language the
+    data was worded in): what the core words while rendering (the sprint a
+    requirement is expected in) speaks the report's language, not the
+    process's. An unknown language is refused."""
+    chosen = data.lang if lang is None else lang
+    labels = report_labels(chosen, data.status_names)
+    with using(chosen):
+        return render(data, chosen, labels)

@@ -7,7 +7,6 @@ punctuation, ``|`` in tables and HTML tags all come out as typed.
 from __future__ import annotations
 
 from pmledger.goals.progress import GoalProgress
-from pmledger.i18n import using
 from pmledger.ledger.model import Requirement
 from pmledger.ranking.matrix import QUADRANTS
 from pmledger.report.data import Change, ReportData, expected
@@ -15,8 +14,8 @@ from pmledger.report.labels import (
     COLUMN_LABELS,
     GOAL_HEADINGS,
     group_text,
+    in_language,
     priority_text,
-    report_labels,
     status_text,
 )
 from pmledger.report.text import esc, number, percent
@@ -122,12 +121,7 @@ def _changes(
 def render_markdown(data: ReportData, *, lang: str | None = None) -> str:
     """The whole report as one markdown document, in ``lang`` (default: the
     language its data was worded in, :attr:`ReportData.lang`)."""
-    lang = data.lang if lang is None else lang
-    t = report_labels(lang, data.status_names)  # an unknown language is refused here
-    # What the core words while rendering (the sprint a requirement is
-    # expected in) speaks the report's language, not the process's.
-    with using(lang):
-        return _render_markdown(data, lang, t)
+    return in_language(data, lang, _render_markdown)
 
 
 def _render_markdown(data: ReportData, lang: str, t: dict[str, str]) -> str:
