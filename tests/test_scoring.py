@@ -389,35 +389,44 @@ def test_importing_scoring_pulls_in_neither_typer_nor_rich() -> None:
     assert done.returncode == 0, done.stdout
 
 
-@given(linked_reqs_strategy, st.integers(1, 5))
-def test_ranking_in_batches_equals_ranking_at_once(reqs, batch):  # type: ignore[no-untyped-def]
-    """rank() filters, scores and keys requirements a batch at a time (for the
-    processor's cache): the ranking must be the one of all of them at once."""
-    from unittest import mock
-
+@given(linked_reqs_strategy)
+def test_ranking_from_columns_equals_ranking_from_models(reqs):  # type: ignore[no-untyped-def]
+    """rank() scores and orders requirements column by column; rank_columns()
+    does the same without any model. Both must give the ranking of each
+    requirement scored alone (score()) and sorted by sort_key."""
+    from pmledger.ledger.columns import columns_of
     from pmledger.ranking import order
 
     settings = Settings()
     deps = Dependencies.build(reqs, settings)
     active = [r for r in reqs if r.status not in settings.ledger.inactive_statuses]
-    scored, _problems = score_many(active, deps=deps, settings=settings, as_of=AS_OF)
-    expected = [(r.id, sc) for r, sc in sorted(scored, key=order.sort_key)]
-    with mock.patch.object(order, "_BATCH", batch):
-        got = rank(reqs, settings=settings, as_of=AS_OF)
+    alone = [(r, score(r, deps=deps, settings=settings, as_of=AS_OF)[0]) for r in active]
+    expected = [(r.id, sc) for r, sc in sorted(alone, key=order.sort_key)]
+    got = rank(reqs, settings=settings, as_of=AS_OF)
     assert [(i.requirement.id, i.score) for i in got.items] == expected
     assert [i.position for i in got.items] == list(range(1, len(expected) + 1))
+    inactive = set(settings.ledger.inactive_statuses)
+    columns = order.rank_columns(
+        columns_of(map(vars, reqs)),
+        settings=settings,
+        as_of=AS_OF,
+        include_status=lambda status: status not in inactive,
+    )
+    assert columns.table == got.table
+    assert (columns.cycles, columns.unknown_dependencies) == (got.cycles, got.unknown_dependencies)
+    for row in range(len(expected) - 1):
+        assert order.explain_row(columns.table, row, as_of=AS_OF) == order.explain_order(
+            got.items[row], got.items[row + 1], as_of=AS_OF
+        )
+    with pytest.raises(ValueError):
+        _ = columns.items
 
 
-def test_problems_of_every_batch_are_kept(settings: Settings) -> None:
-    from unittest import mock
-
-    from pmledger.ranking import order
-
+def test_problems_of_every_requirement_are_kept(settings: Settings) -> None:
     reqs = [make(f"REQ-{i:05d}") for i in range(7)]
-    with mock.patch.object(order, "_BATCH", 2):
-        got = rank(reqs, settings=settings, as_of=AS_OF, model="rice", skip_incomplete=True)
-        with pytest.raises(ScoringError) as raised:
-            rank(reqs, settings=settings, as_of=AS_OF, model="rice")
+    got = rank(reqs, settings=settings, as_of=AS_OF, model="rice", skip_incomplete=True)
+    with pytest.raises(ScoringError) as raised:
+        rank(reqs, settings=settings, as_of=AS_OF, model="rice")
     assert got.items == []
     assert [p.req_id for p in got.incomplete] == [r.id for r in reqs for _ in range(4)]
     assert raised.value.problems == got.incomplete

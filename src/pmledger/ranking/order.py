@@ -11,27 +11,30 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import itemgetter, sub
+from itertools import count, repeat
+from operator import itemgetter, neg, sub
 from typing import NamedTuple
 
 from pmledger.errors import InvalidValueError, ScoringError, ScoringProblem
 from pmledger.i18n import _, active_language
-from pmledger.ledger.model import Requirement
+from pmledger.ledger.columns import Columns, columns_of, created_instant
+from pmledger.ledger.model import Priority, Requirement
 from pmledger.ledger.settings import Settings
 from pmledger.query.filters import Filter, matcher
 from pmledger.ranking.scoring import (
     Dependencies,
     Score,
     Term,
+    default_formula,
+    default_scores,
     priority_text,
     score_many,
     show_date,
     term_label,
 )
 
-_NO_DUE = date.max
-# Requirements per batch of rank(): a few hundred models fit in a cache.
-_BATCH = 256
+# The due "date" of a requirement without one: after every date.
+_NO_DUE = date.max.toordinal()
 
 
 class RankedItem(NamedTuple):
@@ -46,24 +49,100 @@ class RankedItem(NamedTuple):
     score: Score
 
 
+class RankTable(NamedTuple):
+    """A ranking as columns, in rank order (row 0 ranks first): what its
+    JSON and its explanations read, with or without the models."""
+
+    columns: Columns
+    values: list[float]
+    terms: list[tuple[Term, ...]]
+    formulas: list[str]
+    days: list[int | None]
+
+    @property
+    def size(self) -> int:
+        return len(self.values)
+
+
 @dataclass
 class Ranking:
-    """The result of ranking: items, and everything noticed on the way."""
+    """The result of ranking: items, and everything noticed on the way.
+
+    ``table`` holds every ranked requirement as columns; ``requirements``
+    their models in rank order, when the ranking was made from models
+    (:func:`rank`; :func:`rank_columns` makes none).
+    """
 
     model: str
     as_of: date
     settings_hash: str
-    items: list[RankedItem]
+    table: RankTable
+    requirements: list[Requirement] | None = None
     incomplete: list[ScoringProblem] = field(default_factory=list)
     cycles: list[list[str]] = field(default_factory=list)
     unknown_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    @functools.cached_property
+    def items(self) -> list[RankedItem]:
+        """Each ranked requirement with its position and score."""
+        if self.requirements is None:
+            raise ValueError("a ranking made from columns has no models")
+        t = self.table
+        scores = map(
+            Score, t.columns.ids, repeat(self.model), t.values, t.terms, t.formulas, t.days
+        )
+        return list(map(RankedItem, count(1), self.requirements, scores))
 
-def sort_key(scored: tuple[Requirement, Score]) -> tuple[float, date, int, datetime, str]:
+
+# Priority.rank of each priority's value: the sort's third key.
+_PRIORITY_RANK = {p.value: p.rank for p in Priority}
+
+
+def sort_key(scored: tuple[Requirement, Score]) -> tuple[float, int, int, int, str]:
     """The full ordering key of a scored requirement (ascending sort puts the
-    first-ranked first)."""
+    first-ranked first): the key :func:`_order` gives each row."""
     req, sc = scored
-    return (-sc.value, req.due or _NO_DUE, req.priority.rank, req.created_at, req.id)
+    return (
+        -sc.value,
+        req.due.toordinal() if req.due is not None else _NO_DUE,
+        req.priority.rank,
+        created_instant(req.created),
+        req.id,
+    )
+
+
+def _order(values: list[float], cols: Columns) -> list[int]:
+    """The rows of ``cols`` in rank order (see :func:`sort_key`)."""
+    no_due = _NO_DUE
+    keys = list(
+        zip(
+            map(neg, values),
+            [no_due if d is None else d for d in cols.dues],
+            map(_PRIORITY_RANK.__getitem__, cols.priorities),
+            cols.created_us,
+            cols.ids,
+            strict=True,
+        )
+    )
+    # Keys are total (the ID last): no two compare equal, and no pair is compared.
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
+def _table(
+    cols: Columns, scores: tuple[list[float], list[tuple[Term, ...]], list[str], list[int | None]]
+) -> tuple[RankTable, list[int]]:
+    values, terms, formulas, days = scores
+    order = _order(values, cols)
+    return (
+        RankTable(
+            cols.rows(order),
+            [values[i] for i in order],
+            [terms[i] for i in order],
+            [formulas[i] for i in order],
+            [days[i] for i in order],
+        ),
+        order,
+    )
 
 
 def rank(
@@ -88,35 +167,65 @@ def rank(
     chosen = model or settings.scoring.model
     deps = deps if deps is not None else Dependencies.build(reqs, settings)
     accept = include if include is not None else active_filter(settings)
-    # Filtered, scored and given their sort keys a few hundred at a time:
-    # each requirement is then read while it is still in the processor's
-    # cache (at 100k, every pass over all of them costs ~50 ms of misses).
-    scored: list[tuple[Requirement, Score]] = []
-    keys: list[tuple[float, date, int, datetime, str]] = []
+    chosen_reqs = list(filter(accept, reqs))
     problems: list[ScoringProblem] = []
-    for start in range(0, len(reqs), _BATCH):
-        done, issues = score_many(
-            [req for req in reqs[start : start + _BATCH] if accept(req)],
-            deps=deps,
-            settings=settings,
-            as_of=as_of,
-            model=chosen,
+    if chosen == "default":
+        cols = columns_of(map(vars, chosen_reqs))
+        values, terms, days = default_scores(cols, deps, settings, as_of)
+        formulas = [default_formula(deps, settings, as_of)] * len(values)
+    else:
+        scored, problems = score_many(
+            chosen_reqs, deps=deps, settings=settings, as_of=as_of, model=chosen
         )
-        scored += done
-        keys += map(sort_key, done)
-        problems += issues
-    if problems and not skip_incomplete:
-        raise ScoringError(problems)
-    # Keys are total (the ID last): no two compare equal, and no pair is compared.
-    decorated = sorted(zip(keys, scored, strict=True), key=itemgetter(0))
-    items = [RankedItem(i, req, sc) for i, (_key, (req, sc)) in enumerate(decorated, start=1)]
+        if problems and not skip_incomplete:
+            raise ScoringError(problems)
+        chosen_reqs = [req for req, _sc in scored]
+        cols = columns_of(map(vars, chosen_reqs))
+        values = [sc.value for _req, sc in scored]
+        terms = [sc.terms for _req, sc in scored]
+        formulas = [sc.formula for _req, sc in scored]
+        days = [sc.days_to_due for _req, sc in scored]
+    table, order = _table(cols, (values, terms, formulas, days))
+    return _ranking(chosen, as_of, settings, deps, table, [chosen_reqs[i] for i in order], problems)
+
+
+def rank_columns(
+    columns: Columns,
+    *,
+    settings: Settings,
+    as_of: date,
+    include_status: Callable[[str], bool],
+) -> Ranking:
+    """Rank, under the default model, the requirements of ``columns`` (the
+    whole ledger) whose status ``include_status`` accepts; no model is
+    built (the ranking has a table and no ``items``). :func:`rank` gives
+    the same table from the models."""
+    deps = Dependencies.of_columns(columns.ids, columns.statuses, columns.depends_on, settings)
+    cols = columns.select(map(include_status, columns.statuses))
+    values, terms, days = default_scores(cols, deps, settings, as_of)
+    formulas = [default_formula(deps, settings, as_of)] * len(values)
+    table, _positions = _table(cols, (values, terms, formulas, days))
+    return _ranking("default", as_of, settings, deps, table, None, [])
+
+
+def _ranking(
+    model: str,
+    as_of: date,
+    settings: Settings,
+    deps: Dependencies,
+    table: RankTable,
+    requirements: list[Requirement] | None,
+    problems: list[ScoringProblem],
+) -> Ranking:
+    ids = table.columns.ids
     # Most ledgers have no cycle and no unknown dependency: no set of IDs then.
-    ranked_ids = {req.id for req, _sc in scored} if deps.cycles or deps.unknown else set()
+    ranked_ids = set(ids) if deps.cycles or deps.unknown else set()
     return Ranking(
-        model=chosen,
+        model=model,
         as_of=as_of,
         settings_hash=settings.scoring.fingerprint(),
-        items=items,
+        table=table,
+        requirements=requirements,
         incomplete=problems,
         cycles=[c for c in deps.cycles if any(i in ranked_ids for i in c)],
         unknown_dependencies={k: v for k, v in deps.unknown.items() if k in ranked_ids},
@@ -129,35 +238,78 @@ def active_filter(settings: Settings) -> Callable[[Requirement], bool]:
     return lambda req: req.status not in inactive
 
 
+class _Side(NamedTuple):
+    """One side of a pair of neighbours, as :func:`_explain` compares them."""
+
+    value: float
+    terms: tuple[Term, ...]
+    due: int | None
+    priority: str
+    created_us: int
+    created: date | datetime
+    id: str
+
+
 def explain_order(upper: RankedItem, lower: RankedItem, *, as_of: date | None = None) -> str:
     """Why ``upper`` ranks above ``lower``: the deciding term or tie-break, in words.
 
     ``as_of``: the ranking's date; Chinese dates of another year show their year.
     """
-    a, b = upper.score, lower.score
+    return _explain(_item_side(upper), _item_side(lower), as_of)
+
+
+def explain_row(table: RankTable, row: int, *, as_of: date | None = None) -> str:
+    """:func:`explain_order` for rows ``row`` and ``row + 1`` of a ranking's table."""
+    return _explain(_row_side(table, row), _row_side(table, row + 1), as_of)
+
+
+def _item_side(item: RankedItem) -> _Side:
+    req, sc = item.requirement, item.score
+    due = req.due.toordinal() if req.due is not None else None
+    created = req.created
+    return _Side(
+        sc.value, sc.terms, due, req.priority.value, created_instant(created), created, req.id
+    )
+
+
+def _row_side(table: RankTable, row: int) -> _Side:
+    c = table.columns
+    return _Side(
+        table.values[row],
+        table.terms[row],
+        c.dues[row],
+        c.priorities[row],
+        c.created_us[row],
+        c.created[row],
+        c.ids[row],
+    )
+
+
+def _explain(a: _Side, b: _Side, as_of: date | None) -> str:
     if a.value != b.value:
         name, diff = _largest_difference(a.terms, b.terms)
         return _score_reason(a.value, b.value, name, diff, active_language())
-    ra, rb = upper.requirement, lower.requirement
-    if (ra.due or _NO_DUE) != (rb.due or _NO_DUE):
-        assert ra.due is not None  # the earlier of two different dates is a date
-        if rb.due is None:
+    if (a.due or _NO_DUE) != (b.due or _NO_DUE):
+        assert a.due is not None  # the earlier of two different dates is a date
+        if b.due is None:
             return _("tie on score {score:g}; earlier due date ({date} before none)").format(
-                score=a.value, date=show_date(ra.due, as_of)
+                score=a.value, date=show_date(date.fromordinal(a.due), as_of)
             )
         return _("tie on score {score:g}; earlier due date ({date} before {other})").format(
-            score=a.value, date=show_date(ra.due, as_of), other=show_date(rb.due, as_of)
+            score=a.value,
+            date=show_date(date.fromordinal(a.due), as_of),
+            other=show_date(date.fromordinal(b.due), as_of),
         )
-    if ra.priority != rb.priority:
+    if a.priority != b.priority:
         return _("tie on score and due; higher priority ({priority} over {other})").format(
-            priority=priority_text(ra.priority.value), other=priority_text(rb.priority.value)
+            priority=priority_text(a.priority), other=priority_text(b.priority)
         )
-    if ra.created_at != rb.created_at:
+    if a.created_us != b.created_us:
         return _("tie on score, due and priority; created earlier ({date} before {other})").format(
-            date=_created(ra, as_of), other=_created(rb, as_of)
+            date=_created(a.created, as_of), other=_created(b.created, as_of)
         )
     return _("tie on score, due, priority and created; ID order ({id} before {other})").format(
-        id=ra.id, other=rb.id
+        id=a.id, other=b.id
     )
 
 
@@ -213,19 +365,18 @@ def _score_reason(upper: float, lower: float, term: str | None, diff: float, lan
 
 # The last creation text worded: a ranking explains each pair of neighbours
 # in turn, so a requirement's is asked for as the lower of one pair, then as
-# the upper of the next. (requirement, as-of date, language, text)
-_LAST_CREATED: list[tuple[Requirement | None, date | None, str, str]] = [(None, None, "", "")]
+# the upper of the next. (creation, as-of date, language, text)
+_LAST_CREATED: list[tuple[date | datetime | None, date | None, str, str]] = [(None, None, "", "")]
 
 
-def _created(req: Requirement, as_of: date | None) -> str:
+def _created(created: date | datetime, as_of: date | None) -> str:
     lang = active_language()
     known, day, language, text = _LAST_CREATED[0]
-    if known is req and day == as_of and language == lang:
+    if known is created and day == as_of and language == lang:
         return text
-    created = req.created
     # Two creations on one day differ by their time.
     text = str(created) if isinstance(created, datetime) else show_date(created, as_of)
-    _LAST_CREATED[0] = (req, as_of, lang, text)
+    _LAST_CREATED[0] = (created, as_of, lang, text)
     return text
 
 

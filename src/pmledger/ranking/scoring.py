@@ -15,15 +15,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from itertools import compress
-from operator import itemgetter
-from typing import Any, NamedTuple
+from datetime import date
+from itertools import compress, repeat
+from operator import add, attrgetter, itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pmledger.errors import InvalidValueError, ScoringProblem
 from pmledger.i18n import N_, _, active_language, ngettext
 from pmledger.ledger.model import SCORING_MODELS, Requirement
 from pmledger.ledger.settings import DueSettings, ScoringSettings, Settings, Weights
+
+if TYPE_CHECKING:
+    from pmledger.ledger.columns import Columns
 
 MODELS = SCORING_MODELS
 DEFAULT_TERMS = ("priority", "due", "age", "blocking", "blocked", "in_progress")
@@ -97,6 +100,7 @@ class Score(NamedTuple):
 
 # A requirement's fields are its model's __dict__ (pydantic keeps them there).
 _ID_STATUS_DEPENDS = itemgetter("id", "status", "depends_on")
+_ID = attrgetter("id")
 
 
 @dataclass
@@ -120,12 +124,24 @@ class Dependencies:
     @classmethod
     def build(cls, requirements: Iterable[Requirement], settings: Settings) -> Dependencies:
         """Index the dependencies of a whole ledger."""
-        closed = set(settings.ledger.closed_statuses)
         # One pass over the requirements, in C: at 100k, each pass reading
         # one field of every requirement costs ~50 ms (a cache miss or two
         # per object), three fields read together ~65.
         rows = list(map(_ID_STATUS_DEPENDS, map(vars, requirements)))
         ids, statuses, depends = zip(*rows, strict=True) if rows else ((), (), ())
+        return cls.of_columns(ids, statuses, depends, settings)
+
+    @classmethod
+    def of_columns(
+        cls,
+        ids: Sequence[str],
+        statuses: Sequence[str],
+        depends: Sequence[Sequence[str]],
+        settings: Settings,
+    ) -> Dependencies:
+        """Index the dependencies of a whole ledger given as columns
+        (:class:`pmledger.ledger.columns.Columns`)."""
+        closed = set(settings.ledger.closed_statuses)
         known = frozenset(ids)
         open_ids = known - frozenset(compress(ids, map(closed.__contains__, statuses)))
         depends_on: dict[str, tuple[str, ...]] = {}
@@ -308,8 +324,9 @@ class _DefaultTerms:
 
     free: tuple[Term, Term]
     formula: str
-    priority: dict[Any, Term] = field(default_factory=dict)
-    due: dict[date | None, tuple[Term, int | None]] = field(default_factory=dict)
+    priority: dict[str, Term] = field(default_factory=dict)
+    # By the due date's ordinal: (the term, days to the due date).
+    due: dict[int | None, tuple[Term, int | None]] = field(default_factory=dict)
     age: dict[int, Term] = field(default_factory=dict)
     status: dict[str, Term] = field(default_factory=dict)
     # By the open IDs named: several requirements often wait for the same one.
@@ -318,23 +335,19 @@ class _DefaultTerms:
 
 
 def _default(req: Requirement, deps: Dependencies, settings: Settings, as_of: date) -> Score:
-    return _default_scores([req], deps, settings, as_of)[0]
+    from pmledger.ledger.columns import columns_of
+
+    values, terms, days = default_scores(columns_of([vars(req)]), deps, settings, as_of)
+    return Score(
+        req.id, "default", values[0], terms[0], default_formula(deps, settings, as_of), days[0]
+    )
 
 
-def _default_scores(
-    reqs: Sequence[Requirement], deps: Dependencies, settings: Settings, as_of: date
-) -> list[Score]:
-    """The default model's score of each requirement: one loop for a whole ranking.
-
-    Most terms repeat across a ledger (the same priority, due date, age,
-    status, "blocks nothing open"): each distinct term is built once per
-    ranking and shared, keyed by its one input (terms are immutable).
-    """
-    sc = settings.scoring
-    w = sc.weights
+def _default_memo(deps: Dependencies, settings: Settings, as_of: date) -> _DefaultTerms:
     memo_key = ("default", active_language(), id(settings), as_of)
     memo = deps.texts.get(memo_key)
     if memo is None:
+        w = settings.scoring.weights
         free = (_blocking_term(None, w), _blocked_term(None, w))
         memo = deps.texts[memo_key] = _DefaultTerms(
             free=free,
@@ -342,90 +355,102 @@ def _default_scores(
             blocking={(): free[0]},
             blocked={(): free[1]},
         )
+    return cast("_DefaultTerms", memo)
+
+
+def default_formula(deps: Dependencies, settings: Settings, as_of: date) -> str:
+    return _default_memo(deps, settings, as_of).formula
+
+
+_CONTRIBUTION = itemgetter(4)
+
+
+def default_scores(
+    cols: Columns, deps: Dependencies, settings: Settings, as_of: date
+) -> tuple[list[float], list[tuple[Term, ...]], list[int | None]]:
+    """The default model's score of each requirement of ``cols``: its value,
+    its terms and the days to its due date, a list each, in ``cols``' order.
+
+    Most terms repeat across a ledger (the same priority, due date, age,
+    status, "blocks nothing open"): each distinct term is built once per
+    ranking and shared, keyed by its one input (terms are immutable), and
+    each requirement's are looked up column by column, in C.
+    """
+    sc = settings.scoring
+    w = sc.weights
+    memo = _default_memo(deps, settings, as_of)
     prio_terms, due_terms, age_terms, status_terms = memo.priority, memo.due, memo.age, memo.status
-    blocking_terms, blocked_terms = memo.blocking, memo.blocked
-    # The common case: blocks nothing open and waits for nothing open.
-    free, formula = memo.free, memo.formula
-    closed = set(settings.ledger.closed_statuses)
-    depends_on = deps.depends_on
-    dependents_of = deps.dependents
-    open_ids = deps.open_ids
+    for priority in set(cols.priorities).difference(prio_terms):
+        prio = float(getattr(sc.priority, priority))
+        prio_terms[priority] = Term(
+            "priority", priority_text(priority), prio, w.priority, w.priority * prio + 0.0
+        )
+    today = as_of.toordinal()
+    for ordinal in set(cols.dues).difference(due_terms):
+        due = date.fromordinal(ordinal) if ordinal is not None else None
+        days = ordinal - today if ordinal is not None else None
+        due_m = due_measure(days, sc.due) if days is not None else 0.0
+        due_terms[ordinal] = (
+            Term("due", _due_input(due, days, as_of), due_m, w.due, w.due * due_m + 0.0),
+            days,
+        )
+    ages = [age if age > 0 else 0 for age in map(today.__sub__, cols.created_days)]
     cap = sc.age_cap_days
-    scores: list[Score] = []
-    for req in reqs:
-        priority = req.priority
-        prio_term = prio_terms.get(priority)
-        if prio_term is None:
-            prio = float(getattr(sc.priority, priority.value))
-            prio_term = prio_terms[priority] = Term(
-                "priority", priority_text(priority.value), prio, w.priority, w.priority * prio + 0.0
-            )
-        due = req.due
-        known = due_terms.get(due)
-        if known is None:
-            days = (due - as_of).days if due is not None else None
-            due_m = due_measure(days, sc.due) if days is not None else 0.0
-            known = due_terms[due] = (
-                Term("due", _due_input(due, days, as_of), due_m, w.due, w.due * due_m + 0.0),
-                days,
-            )
-        due_term, days = known
-        created = req.created
-        created_day = created.date() if isinstance(created, datetime) else created
-        age_days = max(0, (as_of - created_day).days)
-        age_term = age_terms.get(age_days)
-        if age_term is None:
-            age_m = min(age_days, cap) / cap
-            age_input = ngettext("{days} day old", "{days} days old", age_days).format(
-                days=age_days
-            )
-            age_term = age_terms[age_days] = Term(
-                "age", age_input, age_m, w.age, w.age * age_m + 0.0
-            )
-        status = req.status
-        status_term = status_terms.get(status)
-        if status_term is None:
-            in_progress = 1.0 if status == settings.ledger.in_progress_status else 0.0
-            status_term = status_terms[status] = Term(
-                "in_progress",
-                status_text(status, settings),
-                in_progress,
-                w.in_progress,
-                w.in_progress * in_progress + 0.0,
-            )
-        # Only open requirements block or are blocked (SCORING.md), itself
-        # included. Most have no dependency either way: two lookups, no lists.
-        req_id = req.id
-        if status in closed:
-            blocking_term, blocked_term = free
-        else:
-            blockers = (
-                tuple([d for d in depends_on[req_id] if d in open_ids])
-                if req_id in depends_on
-                else ()
-            )
-            waiting = dependents_of.get(req_id)
-            dependents = tuple([d for d in waiting if d in open_ids]) if waiting else ()
+    for age_days in set(ages).difference(age_terms):
+        age_m = min(age_days, cap) / cap
+        age_input = ngettext("{days} day old", "{days} days old", age_days).format(days=age_days)
+        age_terms[age_days] = Term("age", age_input, age_m, w.age, w.age * age_m + 0.0)
+    for status in set(cols.statuses).difference(status_terms):
+        in_progress = 1.0 if status == settings.ledger.in_progress_status else 0.0
+        status_terms[status] = Term(
+            "in_progress",
+            status_text(status, settings),
+            in_progress,
+            w.in_progress,
+            w.in_progress * in_progress + 0.0,
+        )
+    dated = list(map(due_terms.__getitem__, cols.dues))
+    by_due = list(map(_TERM_OF, dated))
+    by_priority = list(map(prio_terms.__getitem__, cols.priorities))
+    by_age = list(map(age_terms.__getitem__, ages))
+    by_status = list(map(status_terms.__getitem__, cols.statuses))
+    # The common case: blocks nothing open and waits for nothing open.
+    blocking = [memo.free[0]] * len(ages)
+    blocked = [memo.free[1]] * len(ages)
+    depends_on, dependents_of, open_ids = deps.depends_on, deps.dependents, deps.open_ids
+    linked = depends_on.keys() | dependents_of.keys()
+    if linked:
+        # Only open requirements block or are blocked (SCORING.md), itself included.
+        closed = set(settings.ledger.closed_statuses)
+        ids, statuses = cols.ids, cols.statuses
+        for i in compress(range(len(ids)), map(linked.__contains__, ids)):
+            if statuses[i] in closed:
+                continue
+            req_id = ids[i]
+            blockers = tuple([d for d in depends_on.get(req_id, ()) if d in open_ids])
+            waiting = dependents_of.get(req_id, ())
             # Terms shared by their inputs, the "nothing" ones too (the memo
             # holds them under ()): one object each, so rank's JSON writes
             # each once (keyed by identity).
-            blocking_term = _shared_term(blocking_terms, dependents, _blocking_term, w)
-            blocked_term = _shared_term(blocked_terms, blockers, _blocked_term, w)
-        # + 0.0 above turns a negative weight times 0 (-0.0) into a plain 0.0,
-        # so no contribution is -0.0 and the sum equals 0.0 + each in turn.
-        # A fixed summation order keeps scores bit-for-bit repeatable.
-        # (The default model's contributions are all floats.)
-        total = (
-            prio_term[4]  # type: ignore[operator]
-            + due_term[4]
-            + age_term[4]
-            + blocking_term[4]
-            + blocked_term[4]
-            + status_term[4]
-        )
-        terms = (prio_term, due_term, age_term, blocking_term, blocked_term, status_term)
-        scores.append(Score(req_id, "default", round(total, 4), terms, formula, days))
-    return scores
+            blocking[i] = _shared_term(
+                memo.blocking, tuple([d for d in waiting if d in open_ids]), _blocking_term, w
+            )
+            blocked[i] = _shared_term(memo.blocked, blockers, _blocked_term, w)
+    # + 0.0 above turns a negative weight times 0 (-0.0) into a plain 0.0,
+    # so no contribution is -0.0 and the sum equals 0.0 + each in turn.
+    # A fixed summation order keeps scores bit-for-bit repeatable.
+    # (The default model's contributions are all floats.)
+    contribution = _CONTRIBUTION
+    total = map(add, map(contribution, by_priority), map(contribution, by_due))
+    for column in (by_age, blocking, blocked, by_status):
+        total = map(add, total, map(contribution, column))
+    values = list(map(round, total, repeat(4)))
+    terms = list(zip(by_priority, by_due, by_age, blocking, blocked, by_status, strict=True))
+    return values, terms, list(map(_DAYS_OF, dated))
+
+
+_TERM_OF = itemgetter(0)
+_DAYS_OF = itemgetter(1)
 
 
 def _number(req: Requirement, table: str, key: str, problems: list[ScoringProblem]) -> float | None:
@@ -534,7 +559,12 @@ def score_many(
     problems of those left out (the default model needs no input, in one loop)."""
     chosen = model or settings.scoring.model
     if chosen == "default":
-        return list(zip(reqs, _default_scores(reqs, deps, settings, as_of), strict=True)), []
+        from pmledger.ledger.columns import columns_of
+
+        values, terms, days = default_scores(columns_of(map(vars, reqs)), deps, settings, as_of)
+        formula = default_formula(deps, settings, as_of)
+        scores = map(Score, map(_ID, reqs), repeat("default"), values, terms, repeat(formula), days)
+        return list(zip(reqs, scores, strict=True)), []
     scored: list[tuple[Requirement, Score]] = []
     problems: list[ScoringProblem] = []
     for req in reqs:
