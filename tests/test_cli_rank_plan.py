@@ -444,7 +444,7 @@ def test_rank_json_items_are_what_json_dumps_writes(
     ]
     config = Settings()
     ranking = rank(reqs, settings=config, as_of=date(2026, 11, 20))
-    texts = list(_json_texts(ranking, ranking.items, config))
+    texts = list(_json_texts(ranking, ranking.table.size, config))
     assert len(texts) == len(ranking.items)
     for text, item in zip(texts, ranking.items, strict=True):
         assert text == json_safe(json.dumps(json.loads(text), ensure_ascii=False))
@@ -475,3 +475,77 @@ def test_plan_with_nothing_taken_for_a_cycle_does_not_blame_capacity(root: Path)
     result = ok(["plan", "-c", "10"])
     assert result.stdout.count("part of a dependency cycle") == 2
     assert "nothing fits the capacity" not in result.stderr
+
+
+def _age_files(root: Path) -> None:
+    """Backdate every requirement file, so the parse cache trusts them."""
+    import os
+    import time
+
+    past = time.time() - 3600
+    for path in req_files(root):
+        os.utime(path, (past, past))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        [],
+        ["--top", "3"],
+        ["--all"],
+        ["--status", "accepted", "--status", "in-progress"],
+        ["--as-of", "2027-03-01"],
+        ["--model", "default", "--explain"],
+    ],
+)
+def test_rank_json_from_the_cache_columns_is_the_json_from_the_models(
+    acme: Path, trusted: None, monkeypatch: pytest.MonkeyPatch, options: list[str]
+) -> None:
+    """An unchanged ledger is ranked from the parse cache's columns, without a
+    model: the same bytes and the same warnings as the ranking of the models,
+    and an edit is seen at once."""
+    import pmledger.ledger.scan as scan
+
+    # A dependency cycle and an unknown dependency: warnings on stderr.
+    data = ledger_data(acme)
+    first, second = sorted(data)[:2]
+    # (Through the core: `set` refuses a cycle and an ID the ledger lacks.)
+    from pmledger.ledger.ledger import Ledger
+
+    ledger = Ledger(acme)
+    third = sorted(data)[2]
+    for req_id, deps in ((first, [second]), (second, [first]), (third, ["ACME-NOPE1"])):
+        ledger.save(ledger.load(req_id).model_copy(update={"depends_on": deps}))
+    _age_files(acme)
+    args = ["rank", "--as-of", AS_OF, "--format", "json", *options]
+    from_models = ok(args)  # the first load reads the files and stores the columns
+
+    def no_models(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a model was built")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(scan, "_load", no_models)
+        from_columns = ok(args)
+    assert from_columns.stdout == from_models.stdout
+    assert from_columns.stderr == from_models.stderr
+    if not options:
+        assert "dependency cycle" in from_columns.stderr and "ACME-NOPE1" in from_columns.stderr
+
+
+def test_rank_json_columns_follow_an_edit_and_a_broken_file(acme: Path, trusted: None) -> None:
+    _age_files(acme)
+    before = rank_json()
+    rank_json()  # from the columns
+    first = before["items"][0]
+    path = acme / "requirements" / f"{first['id']}.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(first["title"], "Changed"))
+    _age_files(acme)
+    after = rank_json()
+    assert after["items"][0]["title"] == "Changed"
+    assert rank_json() == after  # and again, from the new columns
+    # A file the cache cannot hold (broken) sends every load the model way.
+    (acme / "requirements" / "REQ-BAD00.toml").write_text('id = "REQ-BAD00"\ntitle = "x\n')
+    _age_files(acme)
+    result = ok(["rank", "--as-of", AS_OF, "--format", "json"])
+    assert "REQ-BAD00" in result.stderr
+    assert json.loads(result.stdout) == after

@@ -400,7 +400,11 @@ def test_ranking_from_columns_equals_ranking_from_models(reqs):  # type: ignore[
     settings = Settings()
     deps = Dependencies.build(reqs, settings)
     active = [r for r in reqs if r.status not in settings.ledger.inactive_statuses]
-    alone = [(r, score(r, deps=deps, settings=settings, as_of=AS_OF)[0]) for r in active]
+    alone = []
+    for req in active:
+        scored, _problems = score(req, deps=deps, settings=settings, as_of=AS_OF)
+        assert scored is not None
+        alone.append((req, scored))
     expected = [(r.id, sc) for r, sc in sorted(alone, key=order.sort_key)]
     got = rank(reqs, settings=settings, as_of=AS_OF)
     assert [(i.requirement.id, i.score) for i in got.items] == expected

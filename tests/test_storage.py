@@ -878,3 +878,35 @@ def test_an_edit_whose_mtime_was_set_back_is_seen(ledger: Ledger, trusted: None)
     assert path.stat().st_mtime_ns == old.st_mtime_ns
     assert [r.title for r in ledger.load_all().requirements] == ["Later!"]
     assert [s.title for s in ledger.summaries().summaries] == ["Later!"]
+
+
+def test_columns_are_served_only_while_every_file_is_as_cached(
+    ledger: Ledger, trusted: None
+) -> None:
+    from pmledger.ledger.columns import Columns, columns_of
+    from pmledger.ledger.scan import LoadResult
+
+    reqs = [ledger.create(make(title=t)) for t in ("One", "Two", "Three")]
+    for req in reqs:
+        _age(ledger.path_for(req.id))
+    assert isinstance(ledger.load_columns(), LoadResult)  # no cache yet: read, and stored
+    columns = ledger.load_columns()
+    assert isinstance(columns, Columns)
+    assert columns == columns_of(map(vars, ledger.load_all().requirements))
+    assert columns.ids == sorted(r.id for r in reqs)
+
+    # Edited in place, same size, mtime set back: read again, never stale.
+    path = ledger.path_for(reqs[0].id)
+    path.write_text(path.read_text().replace("One", "Uno"))
+    _age(path, 1800)
+    loaded = ledger.load_columns()
+    assert isinstance(loaded, LoadResult)
+    assert "Uno" in {r.title for r in loaded.requirements}
+    again = ledger.load_columns()
+    assert isinstance(again, Columns) and "Uno" in again.titles
+
+    # A new file: the listing tells.
+    ledger.create(make(title="Four"))
+    assert isinstance(ledger.load_columns(), LoadResult)
+    latest = ledger.load_columns()
+    assert isinstance(latest, Columns) and "Four" in latest.titles

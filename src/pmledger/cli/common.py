@@ -339,6 +339,7 @@ def load_ranking(
     model: str | None,
     skip_incomplete: bool,
     then: Callable[[], object] | None = None,
+    models: bool = True,
 ) -> tuple[Ranking, list[Requirement]]:
     """Load the ledger and rank what ``flt`` keeps; problems are reported on stderr.
 
@@ -346,7 +347,10 @@ def load_ranking(
     (``rank`` switches a machine format's language there).
 
     Returns the ranking and every requirement read (dependencies resolve
-    against the whole ledger).
+    against the whole ledger). ``models=False``: the caller reads only the
+    ranking's table, so an unchanged ledger ranked by the default model and
+    filtered by status alone is ranked from the parse cache's columns,
+    without a model (and without requirements returned).
 
     Incomplete scoring inputs: one line per requirement naming all its
     missing fields, then exit 1; with ``skip_incomplete``, one summary line.
@@ -354,9 +358,23 @@ def load_ranking(
     from pmledger.cli.errors import exit_code_for
     from pmledger.cli.output import warn
     from pmledger.errors import ScoringError
-    from pmledger.ranking.order import incomplete_by_requirement, rank_selection
+    from pmledger.ledger.columns import Columns
+    from pmledger.query.filters import status_test
+    from pmledger.ranking.order import incomplete_by_requirement, rank_columns, rank_selection
 
-    loaded = ledger.load_all()
+    settings = ledger.settings
+    by_status = None
+    if not models and (model or settings.scoring.model) == "default":
+        by_status = status_test(flt, settings)
+    loaded = ledger.load_columns() if by_status is not None else ledger.load_all()
+    if isinstance(loaded, Columns):
+        assert by_status is not None
+        if then is not None:
+            then()
+        ranking = rank_columns(loaded, settings=settings, as_of=as_of, include_status=by_status)
+        keep_until_exit(ledger, loaded, ranking)
+        _warn_ranking(ranking)
+        return ranking, []
     report_problems(list(loaded.problems))
     warn_unknown_values(flt, loaded.requirements)
     if then is not None:
@@ -365,14 +383,14 @@ def load_ranking(
         ranking = rank_selection(
             loaded.requirements,
             flt,
-            settings=ledger.settings,
+            settings=settings,
             as_of=as_of,
             model=model,
             skip_incomplete=skip_incomplete,
         )
     except ScoringError as exc:
         grouped = incomplete_by_requirement(exc.problems)
-        chosen = model or ledger.settings.scoring.model
+        chosen = model or settings.scoring.model
         warn(
             "pmledger: "
             + ngettext(
@@ -388,6 +406,15 @@ def load_ranking(
             warn(_("hint: {hint}").format(hint=hint))
         raise typer.Exit(code) from None
     keep_until_exit(ledger, loaded, ranking)
+    _warn_ranking(ranking)
+    return ranking, loaded.requirements
+
+
+def _warn_ranking(ranking: Ranking) -> None:
+    """What ranking noticed, on stderr: cycles, unknown dependencies, left out."""
+    from pmledger.cli.output import warn
+    from pmledger.ranking.order import incomplete_by_requirement
+
     for cycle in ranking.cycles:
         warn(_("warning: dependency cycle {cycle}").format(cycle=" -> ".join([*cycle, cycle[0]])))
     for req_id, missing in sorted(ranking.unknown_dependencies.items()):
@@ -411,7 +438,6 @@ def load_ranking(
                 len(ids),
             ).format(count=len(ids), model=ranking.model, ids=shown)
         )
-    return ranking, loaded.requirements
 
 
 def read_stdin() -> str:

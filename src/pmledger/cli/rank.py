@@ -25,7 +25,7 @@ from pmledger.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from pmledger.cli.output import Block, Column, Doc
+    from pmledger.cli.output import Block, Column, Doc, JsonDoc
     from pmledger.ledger.settings import Settings
     from pmledger.ranking.order import RankedItem, Ranking
     from pmledger.ranking.scoring import Score
@@ -106,7 +106,7 @@ def rank(
         refuse(_("--explain cannot be written as CSV; use --format markdown or json"))
     if top is not None and no_limit:
         refuse(_("--top and --no-limit contradict each other; give one"))
-    from pmledger.cli.output import render, stdout_is_terminal, terminal_size
+    from pmledger.cli.output import Doc, render, stdout_is_terminal, terminal_size
 
     ledger = open_ledger(ctx)
     settings = ledger.settings
@@ -120,7 +120,13 @@ def rank(
         # JSON and CSV are the same in every language (pmledger.cli.display):
         # English from the ranking on, once the files' problems are said.
         then=lambda: ctx.with_resource(language_for(fmt)),
+        # JSON is written from the ranking's table: no model needed.
+        models=fmt != "json" or matrix,
     )
+    if fmt == "json" and not matrix:
+        shown = ranking.table.size if not top else min(top, ranking.table.size)
+        render(fmt, Doc(blocks=[], json=_json_doc(ranking, shown, settings)))
+        return
     items = ranking.items
     more = 0
     # One screen by default on a terminal, like `task next` (the matrix too).
@@ -143,7 +149,7 @@ def rank(
         return
     render(
         fmt,
-        _rank_doc(ranking, items, settings, explain=explain, more=more, fmt=fmt),
+        _rank_doc(ranking, items, settings, explain=explain, more=more),
         excel=excel,
     )
 
@@ -159,15 +165,29 @@ def _item_rows(items: list[RankedItem], as_of: date, settings: Settings) -> list
     )
 
 
-def _json_items(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[Any]:
-    """The items for the JSON list (runs of them when piped: output.json_runs)."""
-    from pmledger.cli.output import json_runs
+def _json_doc(ranking: Ranking, shown: int, settings: Settings) -> JsonDoc:
+    """The ranking as a JSON object, its first ``shown`` items streamed."""
+    from pmledger.cli.output import JsonDoc, json_runs
 
-    return json_runs(_json_texts(ranking, items, settings))
+    return JsonDoc(
+        head={
+            "as_of": ranking.as_of.isoformat(),
+            "model": ranking.model,
+            "settings_hash": ranking.settings_hash,
+        },
+        key="items",
+        items=json_runs(_json_texts(ranking, shown, settings)),
+        tail={
+            "incomplete": [vars(p) for p in ranking.incomplete],
+            "cycles": ranking.cycles,
+            "unknown_dependencies": {k: list(v) for k, v in ranking.unknown_dependencies.items()},
+        },
+    )
 
 
-def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -> Iterator[str]:
-    """Each item as JSON text, built piece by piece: a 100k ranking never exists whole.
+def _json_texts(ranking: Ranking, shown: int, settings: Settings) -> Iterator[str]:
+    """The first ``shown`` items of the ranking's table as JSON texts, built
+    piece by piece: a 100k ranking never exists whole.
 
     The text is what ``json.dumps(item, ensure_ascii=False)`` writes, made
     safe for a terminal (a test holds them equal). Most of an item repeats
@@ -177,9 +197,10 @@ def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -
     """
     import json
     import math
+    from datetime import date
 
     from pmledger.cli.output import json_safe
-    from pmledger.ranking.order import explain_order
+    from pmledger.ranking.order import explanations
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
     string = json.encoder.encode_basestring
@@ -207,41 +228,69 @@ def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -
     people: dict[Any, str] = {}
     formulas: dict[str, str] = {}
     terms_text: dict[int, str] = {}
-    everything = ranking.items
-    last = len(everything) - 1
+    table = ranking.table
+    cols = table.columns
     as_of = ranking.as_of
-    for n, item in enumerate(items):
-        req, sc = item.requirement, item.score
-        due, status = req.due, req.status
-        value = sc.value
+    today = as_of.toordinal()
+    # Why each shown row ranks above the next; the last row has no next.
+    reasons = map(string, explanations(table, range(min(shown, table.size - 1)), as_of=as_of))
+    for (
+        n,
+        req_id,
+        title,
+        status,
+        priority,
+        due,
+        owner,
+        department,
+        effort,
+        value,
+        terms,
+        formula,
+        days,
+    ) in zip(
+        range(shown),
+        cols.ids,
+        cols.titles,
+        cols.statuses,
+        cols.priorities,
+        cols.dues,
+        cols.owners,
+        cols.departments,
+        cols.efforts,
+        table.values,
+        table.terms,
+        table.formulas,
+        table.days,
+        strict=False,
+    ):
         # (Keyed by type too: 1 == 1.0, but their JSON differs.)
         key: Any = (value, value.__class__)
         score = numbers.get(key)
         if score is None:
             score = numbers[key] = safe(value)
-        key = (status, req.priority, due, sc.days_to_due)
+        key = (status, priority, due, days)
         middle = dated.get(key)
         if middle is None:
-            overdue = due is not None and due < as_of and status not in inactive
+            overdue = due is not None and due < today and status not in inactive
             middle = dated[key] = (
                 f'"status": {safe(status)}, '
-                f'"priority": {safe(req.priority.value)}, '
-                f'"due": {safe(due.isoformat() if due else None)}, '
+                f'"priority": {safe(priority)}, '
+                f'"due": {safe(date.fromordinal(due).isoformat() if due is not None else None)}, '
                 f'"overdue": {"true" if overdue else "false"}, '
-                f'"days_to_due": {safe(sc.days_to_due)}'
+                f'"days_to_due": {safe(days)}'
             )
-        key = (req.owner, req.department, req.effort, req.effort.__class__)
+        key = (owner, department, effort, effort.__class__)
         who = people.get(key)
         if who is None:
             who = people[key] = (
-                f'"owner": {safe(req.owner)}, "department": {safe(req.department)}, '
-                f'"effort": {safe(req.effort)}'
+                f'"owner": {safe(owner)}, "department": {safe(department)}, '
+                f'"effort": {safe(effort)}'
             )
         # Terms are shared objects (ranking.scoring builds each distinct one
         # once), alive as long as the ranking: their identities are a key.
         # (Not the whole list of terms: with the age in days in it, that is
         # nearly one per requirement, 40 MB of texts at 100k.)
-        terms = sc.terms
         # Looked up in C; a term seen for the first time is written below.
         texts = list(map(terms_text.get, map(id, terms)))
         if None in texts:
@@ -253,19 +302,16 @@ def _json_texts(ranking: Ranking, items: list[RankedItem], settings: Settings) -
                         f'"measure": {scalar(measure)}, "weight": {scalar(weight)}, '
                         f'"contribution": {scalar(contribution)}}}'
                     )
-        formula = formulas.get(sc.formula)
-        if formula is None:
-            formula = formulas[sc.formula] = safe(sc.formula)
-        if n < last:
-            # (Not kept: a tie broken by creation time names two
-            # timestamps, a reason per requirement.)
-            because = json_safe(string(explain_order(item, everything[n + 1], as_of=as_of)))
-        else:
-            because = "null"
+        text = formulas.get(formula)
+        if text is None:
+            text = formulas[formula] = safe(formula)
+        # (Not kept: a tie broken by creation time names two timestamps, a
+        # reason per requirement.)
+        because = json_safe(next(reasons, "null"))
         yield (
-            f'{{"position": {item.position}, "id": {string(req.id)}, '
-            f'"title": {json_safe(string(req.title))}, "score": {score}, {middle}, {who}, '
-            f'"formula": {formula}, "terms": [{", ".join(cast("list[str]", texts))}], '
+            f'{{"position": {n + 1}, "id": {string(req_id)}, '
+            f'"title": {json_safe(string(title))}, "score": {score}, {middle}, {who}, '
+            f'"formula": {text}, "terms": [{", ".join(cast("list[str]", texts))}], '
             f'"above_next_because": {because}}}'
         )
 
@@ -274,7 +320,7 @@ def _header(ranking: Ranking) -> str:
     from pmledger.i18n import ngettext
     from pmledger.ranking.scoring import show_date
 
-    count = len(ranking.items)
+    count = ranking.table.size
     return ngettext(
         "Ranking as of {date} · model {model} · settings {hash} · {count} requirement",
         "Ranking as of {date} · model {model} · settings {hash} · {count} requirements",
@@ -333,32 +379,30 @@ def _rank_doc(
     *,
     explain: bool,
     more: int,
-    fmt: str = "table",
 ) -> Doc:
-    from pmledger.cli.output import Doc, JsonDoc, Line, View
+    """The ranking as a table (or CSV, or markdown); JSON is :func:`_json_doc`."""
+    from pmledger.cli.output import Doc, Line, View
     from pmledger.i18n import _, ngettext
-    from pmledger.ranking.order import explain_order
+    from pmledger.ranking.order import explain_row
 
     as_of = ranking.as_of
     view = View(
         columns=rank_columns(),
-        # JSON is streamed from the items themselves; rows are for the other formats.
-        rows=[] if fmt == "json" else _item_rows(items, as_of, settings),
+        rows=_item_rows(items, as_of, settings),
         empty=_("nothing to rank"),
     )
     csv_view = View(columns=_csv_columns(), rows=view.rows)
     blocks: list[Block] = [Line().add(_header(ranking), "dim"), view]
     if explain:
-        everything = ranking.items
-        for n, item in enumerate(items):
+        for item in items:
             sc = item.score
             blocks.append(Line())
             head = Line().add(f"#{item.position} ", "bold").add(item.requirement.id, "id")
             head.add(f"  {item.requirement.title}  ")
             head.add(_("score {score:.4f}").format(score=sc.value), "bold")
             blocks += [head, _term_view(sc)]
-            if n + 1 < len(everything):
-                reason = explain_order(item, everything[n + 1], as_of=as_of)
+            if item.position < ranking.table.size:
+                reason = explain_row(ranking.table, item.position - 1, as_of=as_of)
                 because = _("above #{position} because: {reason}").format(
                     position=item.position + 1, reason=reason
                 )
@@ -374,27 +418,7 @@ def _rank_doc(
                 more,
             ).format(count=more)
         )
-    return Doc(
-        blocks=blocks,
-        json=JsonDoc(
-            head={
-                "as_of": as_of.isoformat(),
-                "model": ranking.model,
-                "settings_hash": ranking.settings_hash,
-            },
-            key="items",
-            items=_json_items(ranking, items, settings),
-            tail={
-                "incomplete": [vars(p) for p in ranking.incomplete],
-                "cycles": ranking.cycles,
-                "unknown_dependencies": {
-                    k: list(v) for k, v in ranking.unknown_dependencies.items()
-                },
-            },
-        ),
-        csv=csv_view,
-        notes=notes,
-    )
+    return Doc(blocks=blocks, csv=csv_view, notes=notes)
 
 
 def _csv_columns() -> tuple[Column, ...]:

@@ -26,7 +26,9 @@ import pickle
 import sys
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
+
+from pmledger.ledger.columns import Columns, columns_of
 
 # 6: the scoring tables are validated on read; entries stored before may hold
 # values that are now refused. 7: repeated short strings are stored once.
@@ -259,8 +261,9 @@ class ParseCache:
 
 # The requirement states' own format (besides format_key()): 8, columns in
 # the folder's listing order, checked all at once (before, ParseCache
-# entries: a tuple and a lookup per file on every load).
-STATES_FORMAT = 8
+# entries: a tuple and a lookup per file on every load). 9: the states and
+# the ranking's columns are pickled apart, each unpickled only when read.
+STATES_FORMAT = 9
 # A size no file has: the file is read again next time (too recent to trust,
 # or it could not be read).
 UNTRUSTED = -1
@@ -302,12 +305,42 @@ class StateCache:
         self.sizes = array("q")
         self.mtimes = array("q")
         self.order = array("q")
-        self.states: list[State | None] = []
+        self._states: list[State | None] | None = []
+        self._stored_states: bytes | None = None
+        self._stored_columns: bytes | None = None
         # Every status of the states: the workflow may have lost one since.
         self.statuses: frozenset[str] = frozenset()
         self._positions: dict[str, int] | None = None
         if path is not None:
             self._read(path)
+
+    @property
+    def states(self) -> list[State | None]:
+        """Each file's requirement state (None: not stored), in listing order."""
+        if self._states is None:
+            try:
+                self._states = pickle.loads(self._stored_states or b"")
+            except Exception:
+                # Damaged: an empty listing, so that every file is read again.
+                self.listing, self._states = None, []
+            self._stored_states = None
+        return cast("list[State | None]", self._states)
+
+    @states.setter
+    def states(self, states: list[State | None]) -> None:
+        self._states = states
+
+    @property
+    def columns(self) -> Columns | None:
+        """The ranking's columns of the stored requirements, in ID order,
+        when every file's state is stored (:mod:`pmledger.ledger.columns`)."""
+        if self._stored_columns is None:
+            return None
+        try:
+            columns = pickle.loads(self._stored_columns)
+        except Exception:
+            return None
+        return columns if isinstance(columns, Columns) else None
 
     @classmethod
     def for_ledger(cls, root: Path) -> StateCache:
@@ -330,14 +363,21 @@ class StateCache:
             mtimes.frombytes(data["mtimes"])
             order.frombytes(data["order"])
             listing, states, statuses = data["listing"], data["states"], data["statuses"]
-            if not len(sizes) == len(mtimes) == len(order) == len(states):
+            columns = data["columns"]
+            if not len(sizes) == len(mtimes) == len(order):
+                return
+            if not isinstance(states, bytes) or not isinstance(columns, bytes | None):
                 return
         except Exception:
             # A missing, truncated or foreign cache is only a slower start.
             return
         self.listing = listing
         self.sizes, self.mtimes, self.order = sizes, mtimes, order
-        self.states, self.statuses = states, frozenset(statuses)
+        # Unpickled when first read: a ranking of an unchanged ledger reads
+        # the columns alone (at 100k, 40 ms against 350-440 ms for the states).
+        self._states, self._stored_states = None, states
+        self._stored_columns = columns
+        self.statuses = frozenset(statuses)
 
     def names(self) -> list[str]:
         """The file names of the stored listing."""
@@ -362,13 +402,21 @@ class StateCache:
         ignored (it is only a cache)."""
         if self.path is None:
             return
+        states = replacement.states
+        columns: bytes | None = None
+        if None not in states:
+            # In ID order, as load_all returns the requirements.
+            stored = cast("list[State]", states)
+            fields = map(state_fields, map(stored.__getitem__, replacement.order))
+            columns = pickle.dumps(columns_of(fields), protocol=pickle.HIGHEST_PROTOCOL)
         data = {
             "format": (STATES_FORMAT, *_format_key()),
             "listing": replacement.listing or "",
             "sizes": replacement.sizes.tobytes(),
             "mtimes": replacement.mtimes.tobytes(),
             "order": replacement.order.tobytes(),
-            "states": replacement.states,
+            "states": pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL),
+            "columns": columns,
             "statuses": tuple(replacement.statuses),
         }
         store(self.path, data)

@@ -53,6 +53,7 @@ from pmledger.ledger.validation import sentences
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from pmledger.ledger.columns import Columns
     from pmledger.ledger.titles import TitleEntry
 
 
@@ -283,6 +284,12 @@ class Ledger:
         """Every requirement, in ID order; broken files are reported, not fatal
         (:func:`pmledger.ledger.scan.load_all`: never stale)."""
         return scan.load_all(self, use_cache=use_cache)
+
+    def load_columns(self) -> Columns | LoadResult:
+        """The ranking's columns of every requirement when the parse cache holds
+        every file as it is now (no model is built); otherwise :meth:`load_all`'s
+        result (:func:`pmledger.ledger.scan.load_columns`: never stale)."""
+        return scan.load_columns(self)
 
     def summaries(self, *, use_cache: bool = True) -> SummaryResult:
         """A summary of every requirement; much faster than :meth:`load_all` when cached."""

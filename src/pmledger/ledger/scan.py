@@ -29,7 +29,8 @@ from pmledger.ledger.cache import (
     share_strings,
     state_fields,
 )
-from pmledger.ledger.filestats import folder_descriptor, stat_folder
+from pmledger.ledger.columns import Columns
+from pmledger.ledger.filestats import FolderStats, folder_descriptor, stat_folder
 from pmledger.ledger.model import (
     Requirement,
     requirement_from_state,
@@ -140,23 +141,53 @@ def load_all(ledger: Ledger, *, use_cache: bool = True) -> LoadResult:
     Never stale: every file is checked by size and mtime (one ``stat``
     each) against the parse cache (:class:`~pmledger.ledger.cache.StateCache`).
     """
+    stats, cache = _stat_files(ledger, use_cache)
+    return _load(ledger, stats, cache)
+
+
+def load_columns(ledger: Ledger) -> Columns | LoadResult:
+    """The ranking's columns of every requirement (:mod:`pmledger.ledger.columns`)
+    when the parse cache holds every file as it is now; otherwise every
+    requirement, as :func:`load_all` (the caller builds what it needs).
+
+    As fresh as :func:`load_all`: the same ``stat`` of every file decides.
+    """
+    stats, cache = _stat_files(ledger, True)
+    if _unchanged(ledger, stats, cache):
+        columns = cache.columns
+        if columns is not None:
+            return columns
+    return _load(ledger, stats, cache)
+
+
+def _stat_files(ledger: Ledger, use_cache: bool) -> tuple[FolderStats, StateCache]:
     # The cache is read while a helper process may already be stat'ing.
-    (names, sizes, mtimes, listing), cache = stat_folder(
+    return stat_folder(
         ledger.requirements_dir,
         partial(StateCache.for_ledger, ledger.root) if use_cache else partial(StateCache, None),
     )
-    statuses = set(ledger.settings.ledger.statuses)
-    rebuild = partial(requirement_from_state, owned=True)
-    if (
+
+
+def _unchanged(ledger: Ledger, stats: FolderStats, cache: StateCache) -> bool:
+    """Whether every file is as the cache stored it (the usual case: three
+    comparisons in C), under statuses the workflow still has."""
+    _names, sizes, mtimes, listing = stats
+    return (
         cache.listing == listing
         and cache.sizes == sizes
         and cache.mtimes == mtimes
-        and cache.statuses <= statuses
-    ):
-        # Every file as cached (the usual case): no step per file but the
-        # model's. Frozen models never change their dicts, so the cache's
-        # serve as the models' own (this cache is not saved again).
-        # (No state is None here: those rows are stored UNTRUSTED.)
+        and cache.statuses <= set(ledger.settings.ledger.statuses)
+    )
+
+
+def _load(ledger: Ledger, stats: FolderStats, cache: StateCache) -> LoadResult:
+    names, sizes, mtimes, listing = stats
+    statuses = set(ledger.settings.ledger.statuses)
+    rebuild = partial(requirement_from_state, owned=True)
+    if _unchanged(ledger, stats, cache):
+        # No step per file but the model's. Frozen models never change their
+        # dicts, so the cache's serve as the models' own (this cache is not
+        # saved again). (No state is None here: those rows are stored UNTRUSTED.)
         cached = cast("list[State]", cache.states)
         return LoadResult(requirements_from_states(map(cached.__getitem__, cache.order)))
     # In ID order (the file names'); sorting positions by a C-level key

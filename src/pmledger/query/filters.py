@@ -156,20 +156,28 @@ def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ..
 _STATUS_ONLY = frozenset({"statuses", "include_inactive"})
 
 
+def status_test(flt: Filter, settings: Settings) -> Callable[[str], bool] | None:
+    """What ``flt`` asks of a requirement's status, when it asks nothing else
+    (a plain `list` or `rank`); None when another option is given."""
+    if any(getattr(flt, f.name) for f in fields(flt) if f.name not in _STATUS_ONLY):
+        return None
+    if flt.statuses:
+        return frozenset(flt.statuses).__contains__
+    if flt.include_inactive:
+        return lambda _status: True
+    inactive = frozenset(settings.ledger.inactive_statuses)
+    return lambda status: status not in inactive
+
+
 def matcher(flt: Filter, *, settings: Settings, as_of: date) -> Callable[[Requirement], bool]:
     """:func:`matches` for one filter, as a predicate over a whole ledger.
 
     A plain `list` or `rank` filters by status alone: that is one set test
     per requirement instead of a call through every option.
     """
-    if not any(getattr(flt, f.name) for f in fields(flt) if f.name not in _STATUS_ONLY):
-        if flt.statuses:
-            wanted = frozenset(flt.statuses)
-            return lambda req: req.status in wanted
-        if flt.include_inactive:
-            return lambda req: True
-        inactive = frozenset(settings.ledger.inactive_statuses)
-        return lambda req: req.status not in inactive
+    by_status = status_test(flt, settings)
+    if by_status is not None:
+        return lambda req: by_status(req.status)
     return lambda req: matches(req, flt, settings=settings, as_of=as_of)
 
 
