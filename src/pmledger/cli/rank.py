@@ -222,97 +222,85 @@ def _json_texts(ranking: Ranking, shown: int, settings: Settings) -> Iterator[st
     def safe(value: Any) -> str:
         return json_safe(scalar(value))
 
-    inactive = set(settings.ledger.inactive_statuses)
-    numbers: dict[Any, str] = {}
-    dated: dict[Any, str] = {}
-    people: dict[Any, str] = {}
-    formulas: dict[str, str] = {}
-    terms_text: dict[int, str] = {}
+    def texts(column: list[Any]) -> list[str]:
+        # Each shown value as JSON text, each distinct one encoded once.
+        # (For texts and None only: 1 and 1.0 are one key, two JSON texts.)
+        values = column[:shown]
+        known = {value: safe(value) for value in set(values)}
+        return list(map(known.__getitem__, values))
+
     table = ranking.table
     cols = table.columns
     as_of = ranking.as_of
     today = as_of.toordinal()
+    dues = cols.dues[:shown]
+    due_texts = {
+        due: safe(date.fromordinal(due).isoformat() if due is not None else None)
+        for due in set(dues)
+    }
+    late = {due for due in due_texts if due is not None and due < today}
+    inactive = set(settings.ledger.inactive_statuses)
+    # Terms are shared objects (ranking.scoring builds each distinct one
+    # once), alive as long as the ranking: their identities are a key.
+    # (Not the whole list of terms: with the age in days in it, that is
+    # nearly one per requirement, 40 MB of texts at 100k.)
+    terms_text: dict[int, str] = {}
     # Why each shown row ranks above the next; the last row has no next.
-    reasons = map(string, explanations(table, range(min(shown, table.size - 1)), as_of=as_of))
+    reasons = explanations(table, range(min(shown, table.size - 1)), as_of=as_of)
     for (
-        n,
+        position,
         req_id,
         title,
+        score,
         status,
+        status_text,
         priority,
         due,
+        days,
         owner,
         department,
         effort,
-        value,
-        terms,
         formula,
-        days,
+        terms,
     ) in zip(
-        range(shown),
-        cols.ids,
-        cols.titles,
+        range(1, shown + 1),
+        map(string, cols.ids),
+        map(json_safe, map(string, cols.titles)),
+        map(scalar, table.values),
         cols.statuses,
-        cols.priorities,
-        cols.dues,
-        cols.owners,
-        cols.departments,
-        cols.efforts,
-        table.values,
+        texts(cols.statuses),
+        texts(cols.priorities),
+        dues,
+        texts(table.days),
+        texts(cols.owners),
+        texts(cols.departments),
+        map(scalar, cols.efforts),
+        texts(table.formulas),
         table.terms,
-        table.formulas,
-        table.days,
         strict=False,
     ):
-        # (Keyed by type too: 1 == 1.0, but their JSON differs.)
-        key: Any = (value, value.__class__)
-        score = numbers.get(key)
-        if score is None:
-            score = numbers[key] = safe(value)
-        key = (status, priority, due, days)
-        middle = dated.get(key)
-        if middle is None:
-            overdue = due is not None and due < today and status not in inactive
-            middle = dated[key] = (
-                f'"status": {safe(status)}, '
-                f'"priority": {safe(priority)}, '
-                f'"due": {safe(date.fromordinal(due).isoformat() if due is not None else None)}, '
-                f'"overdue": {"true" if overdue else "false"}, '
-                f'"days_to_due": {safe(days)}'
-            )
-        key = (owner, department, effort, effort.__class__)
-        who = people.get(key)
-        if who is None:
-            who = people[key] = (
-                f'"owner": {safe(owner)}, "department": {safe(department)}, '
-                f'"effort": {safe(effort)}'
-            )
-        # Terms are shared objects (ranking.scoring builds each distinct one
-        # once), alive as long as the ranking: their identities are a key.
-        # (Not the whole list of terms: with the age in days in it, that is
-        # nearly one per requirement, 40 MB of texts at 100k.)
         # Looked up in C; a term seen for the first time is written below.
-        texts = list(map(terms_text.get, map(id, terms)))
-        if None in texts:
+        shown_terms = list(map(terms_text.get, map(id, terms)))
+        if None in shown_terms:
             for i, t in enumerate(terms):
-                if texts[i] is None:
+                if shown_terms[i] is None:
                     name, given, measure, weight, contribution = t
-                    texts[i] = terms_text[id(t)] = json_safe(
+                    shown_terms[i] = terms_text[id(t)] = json_safe(
                         f'{{"name": {string(name)}, "input": {string(given)}, '
                         f'"measure": {scalar(measure)}, "weight": {scalar(weight)}, '
                         f'"contribution": {scalar(contribution)}}}'
                     )
-        text = formulas.get(formula)
-        if text is None:
-            text = formulas[formula] = safe(formula)
+        overdue = "true" if due in late and status not in inactive else "false"
         # (Not kept: a tie broken by creation time names two timestamps, a
         # reason per requirement.)
-        because = json_safe(next(reasons, "null"))
+        because = next(reasons, None)
         yield (
-            f'{{"position": {n + 1}, "id": {string(req_id)}, '
-            f'"title": {json_safe(string(title))}, "score": {score}, {middle}, {who}, '
-            f'"formula": {text}, "terms": [{", ".join(cast("list[str]", texts))}], '
-            f'"above_next_because": {because}}}'
+            f'{{"position": {position}, "id": {req_id}, "title": {title}, "score": {score}, '
+            f'"status": {status_text}, "priority": {priority}, "due": {due_texts[due]}, '
+            f'"overdue": {overdue}, "days_to_due": {days}, '
+            f'"owner": {owner}, "department": {department}, "effort": {effort}, '
+            f'"formula": {formula}, "terms": [{", ".join(cast("list[str]", shown_terms))}], '
+            f'"above_next_because": {"null" if because is None else json_safe(string(because))}}}'
         )
 
 

@@ -268,8 +268,17 @@ def explanations(table: RankTable, rows: range, *, as_of: date | None = None) ->
     """
     cols = table.columns
     values, terms, dues, priorities = table.values, table.terms, cols.dues, cols.priorities
-    created_us, ids = cols.created_us, cols.ids
+    created_us, created, ids = cols.created_us, cols.created, cols.ids
     lang = active_language()
+    # Worded once for the loop: most pairs of a large ledger tie on score,
+    # due date and priority, and are told apart by their creation.
+    by_due = _("tie on score {score:g}; earlier due date ({date} before {other})")
+    by_due_none = _("tie on score {score:g}; earlier due date ({date} before none)")
+    by_priority = _("tie on score and due; higher priority ({priority} over {other})")
+    by_creation = _("tie on score, due and priority; created earlier ({date} before {other})")
+    by_id = _("tie on score, due, priority and created; ID order ({id} before {other})")
+    # The lower row's creation text, asked for again as the next pair's upper.
+    worded, creation = -1, ""
     for i in rows:
         j = i + 1
         a, b = values[i], values[j]
@@ -281,26 +290,21 @@ def explanations(table: RankTable, rows: range, *, as_of: date | None = None) ->
         # (Ordinals start at 1: no due date orders as _NO_DUE, as in the sort.)
         if (due or _NO_DUE) != (other_due or _NO_DUE):
             if other_due is None:
-                yield _("tie on score {score:g}; earlier due date ({date} before none)").format(
-                    score=a, date=_show_ordinal(due, as_of)
-                )
+                yield by_due_none.format(score=a, date=_show_ordinal(due, as_of))
             else:
-                yield _("tie on score {score:g}; earlier due date ({date} before {other})").format(
+                yield by_due.format(
                     score=a, date=_show_ordinal(due, as_of), other=_show_ordinal(other_due, as_of)
                 )
         elif priorities[i] != priorities[j]:
-            yield _("tie on score and due; higher priority ({priority} over {other})").format(
+            yield by_priority.format(
                 priority=priority_text(priorities[i]), other=priority_text(priorities[j])
             )
         elif created_us[i] != created_us[j]:
-            created = cols.created
-            yield _(
-                "tie on score, due and priority; created earlier ({date} before {other})"
-            ).format(date=_created(created[i], as_of), other=_created(created[j], as_of))
+            upper = creation if worded == i else _created(created[i], as_of)
+            worded, creation = j, _created(created[j], as_of)
+            yield by_creation.format(date=upper, other=creation)
         else:
-            yield _(
-                "tie on score, due, priority and created; ID order ({id} before {other})"
-            ).format(id=ids[i], other=ids[j])
+            yield by_id.format(id=ids[i], other=ids[j])
 
 
 def _show_ordinal(day: int | None, as_of: date | None) -> str:
@@ -359,21 +363,9 @@ def _score_reason(upper: float, lower: float, term: str | None, diff: float, lan
     )
 
 
-# The last creation text worded: a ranking explains each pair of neighbours
-# in turn, so a requirement's is asked for as the lower of one pair, then as
-# the upper of the next. (creation, as-of date, language, text)
-_LAST_CREATED: list[tuple[date | datetime | None, date | None, str, str]] = [(None, None, "", "")]
-
-
 def _created(created: date | datetime, as_of: date | None) -> str:
-    lang = active_language()
-    known, day, language, text = _LAST_CREATED[0]
-    if known is created and day == as_of and language == lang:
-        return text
     # Two creations on one day differ by their time.
-    text = str(created) if isinstance(created, datetime) else show_date(created, as_of)
-    _LAST_CREATED[0] = (created, as_of, lang, text)
-    return text
+    return str(created) if isinstance(created, datetime) else show_date(created, as_of)
 
 
 def rank_selection(
