@@ -444,7 +444,7 @@ def test_rank_json_items_are_what_json_dumps_writes(
     ]
     config = Settings()
     ranking = rank(reqs, settings=config, as_of=date(2026, 11, 20))
-    texts = list(_json_texts(ranking, ranking.table.size, config))
+    texts = list(_json_texts(ranking, range(ranking.table.size), config))
     assert len(texts) == len(ranking.items)
     for text, item in zip(texts, ranking.items, strict=True):
         assert text == json_safe(json.dumps(json.loads(text), ensure_ascii=False))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pmledger.cli.output import Block, Column, Doc, JsonDoc
     from pmledger.ledger.settings import Settings
     from pmledger.ranking.order import RankedItem, Ranking
-    from pmledger.ranking.scoring import Score
+    from pmledger.ranking.scoring import Score, Term
 
 # Lines a terminal keeps for the ranking's header, the table's header and
 # rule, the "N more" line and the shell prompt.
@@ -176,7 +176,7 @@ def _json_doc(ranking: Ranking, shown: int, settings: Settings) -> JsonDoc:
             "settings_hash": ranking.settings_hash,
         },
         key="items",
-        items=json_runs(_json_texts(ranking, shown, settings)),
+        items=json_runs(_json_texts(ranking, range(shown), settings)),
         tail={
             "incomplete": [vars(p) for p in ranking.incomplete],
             "cycles": ranking.cycles,
@@ -185,8 +185,8 @@ def _json_doc(ranking: Ranking, shown: int, settings: Settings) -> JsonDoc:
     )
 
 
-def _json_texts(ranking: Ranking, shown: int, settings: Settings) -> Iterator[str]:
-    """The first ``shown`` items of the ranking's table as JSON texts, built
+def _json_texts(ranking: Ranking, rows: range, settings: Settings) -> Iterator[str]:
+    """The items of the ranking's table at ``rows`` as JSON texts, built
     piece by piece: a 100k ranking never exists whole.
 
     The text is what ``json.dumps(item, ensure_ascii=False)`` writes, made
@@ -222,10 +222,17 @@ def _json_texts(ranking: Ranking, shown: int, settings: Settings) -> Iterator[st
     def safe(value: Any) -> str:
         return json_safe(scalar(value))
 
+    def numbers(column: list[Any]) -> Iterator[str]:
+        # Scores are floats (finite: every model rounds a finite value): their
+        # JSON is their repr, written in C.
+        if set(map(type, column)) == {float} and all(map(math.isfinite, column)):
+            return map(float.__repr__, column)
+        return map(scalar, column)
+
     def texts(column: list[Any]) -> list[str]:
         # Each shown value as JSON text, each distinct one encoded once.
         # (For texts and None only: 1 and 1.0 are one key, two JSON texts.)
-        values = column[:shown]
+        values = column[first:stop]
         known = {value: safe(value) for value in set(values)}
         return list(map(known.__getitem__, values))
 
@@ -233,20 +240,17 @@ def _json_texts(ranking: Ranking, shown: int, settings: Settings) -> Iterator[st
     cols = table.columns
     as_of = ranking.as_of
     today = as_of.toordinal()
-    dues = cols.dues[:shown]
+    first, stop = rows.start, rows.stop
+    dues = cols.dues[first:stop]
     due_texts = {
         due: safe(date.fromordinal(due).isoformat() if due is not None else None)
         for due in set(dues)
     }
     late = {due for due in due_texts if due is not None and due < today}
     inactive = set(settings.ledger.inactive_statuses)
-    # Terms are shared objects (ranking.scoring builds each distinct one
-    # once), alive as long as the ranking: their identities are a key.
-    # (Not the whole list of terms: with the age in days in it, that is
-    # nearly one per requirement, 40 MB of texts at 100k.)
-    terms_text: dict[int, str] = {}
-    # Why each shown row ranks above the next; the last row has no next.
-    reasons = explanations(table, range(min(shown, table.size - 1)), as_of=as_of)
+    terms = _terms_texts(table.terms[first:stop], scalar)
+    # Why each row ranks above the next; the last row has no next.
+    reasons = explanations(table, range(first, min(stop, table.size - 1)), as_of=as_of)
     for (
         position,
         req_id,
@@ -261,35 +265,24 @@ def _json_texts(ranking: Ranking, shown: int, settings: Settings) -> Iterator[st
         department,
         effort,
         formula,
-        terms,
+        terms_text,
     ) in zip(
-        range(1, shown + 1),
-        map(string, cols.ids),
-        map(json_safe, map(string, cols.titles)),
-        map(scalar, table.values),
-        cols.statuses,
+        range(first + 1, stop + 1),
+        map(string, cols.ids[first:stop]),
+        map(json_safe, map(string, cols.titles[first:stop])),
+        numbers(table.values[first:stop]),
+        cols.statuses[first:stop],
         texts(cols.statuses),
         texts(cols.priorities),
         dues,
         texts(table.days),
         texts(cols.owners),
         texts(cols.departments),
-        map(scalar, cols.efforts),
+        numbers(cols.efforts[first:stop]),
         texts(table.formulas),
-        table.terms,
-        strict=False,
+        terms,
+        strict=True,
     ):
-        # Looked up in C; a term seen for the first time is written below.
-        shown_terms = list(map(terms_text.get, map(id, terms)))
-        if None in shown_terms:
-            for i, t in enumerate(terms):
-                if shown_terms[i] is None:
-                    name, given, measure, weight, contribution = t
-                    shown_terms[i] = terms_text[id(t)] = json_safe(
-                        f'{{"name": {string(name)}, "input": {string(given)}, '
-                        f'"measure": {scalar(measure)}, "weight": {scalar(weight)}, '
-                        f'"contribution": {scalar(contribution)}}}'
-                    )
         overdue = "true" if due in late and status not in inactive else "false"
         # (Not kept: a tie broken by creation time names two timestamps, a
         # reason per requirement.)
@@ -299,9 +292,46 @@ def _json_texts(ranking: Ranking, shown: int, settings: Settings) -> Iterator[st
             f'"status": {status_text}, "priority": {priority}, "due": {due_texts[due]}, '
             f'"overdue": {overdue}, "days_to_due": {days}, '
             f'"owner": {owner}, "department": {department}, "effort": {effort}, '
-            f'"formula": {formula}, "terms": [{", ".join(cast("list[str]", shown_terms))}], '
+            f'"formula": {formula}, "terms": [{terms_text}], '
             f'"above_next_because": {"null" if because is None else json_safe(string(because))}}}'
         )
+
+
+def _terms_texts(terms: list[tuple[Term, ...]], scalar: Callable[[Any], str]) -> list[str]:
+    """Each row's terms as the inside of a JSON list.
+
+    Terms are shared objects (ranking.scoring builds each distinct one
+    once), alive as long as the ranking: their identities are a key, and
+    each distinct term is written once. (Not the whole tuple of terms: with
+    the age in days in it, that is nearly one per requirement, 40 MB of
+    texts at 100k.) A model gives every requirement as many terms: the
+    terms are read as columns, each looked up in C.
+    """
+    import json
+    from itertools import chain
+
+    from pmledger.cli.output import json_safe
+
+    string = json.encoder.encode_basestring
+    if len(set(map(len, terms))) > 1:
+        return [_terms_texts([t], scalar)[0] for t in terms]
+    columns = list(zip(*terms, strict=True))
+    if not columns:
+        return [""] * len(terms)
+    # By identity: two equal terms (RICE's, built per requirement) are two keys.
+    every = list(chain.from_iterable(columns))
+    distinct = dict(zip(map(id, every), every, strict=True))
+    text = {
+        key: json_safe(
+            f'{{"name": {string(name)}, "input": {string(given)}, '
+            f'"measure": {scalar(measure)}, "weight": {scalar(weight)}, '
+            f'"contribution": {scalar(contribution)}}}'
+        )
+        for key, (name, given, measure, weight, contribution) in distinct.items()
+    }
+    return list(
+        map(", ".join, zip(*(map(text.__getitem__, map(id, c)) for c in columns), strict=True))
+    )
 
 
 def _header(ranking: Ranking) -> str:
