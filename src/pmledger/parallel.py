@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 _allowed = False
 
@@ -82,3 +82,79 @@ def cancel(pid: int) -> None:
     except OSError:
         return
     finished(pid)
+
+
+class Tail:
+    """The rows from ``start`` on of a job split in two, written as bytes by a
+    helper process into an in-memory file (:func:`tail_in_helper`)."""
+
+    def __init__(self, start: int, pid: int, fd: int) -> None:
+        self.start = start
+        self._pid: int | None = pid
+        self._fd: int | None = fd
+
+    def collect(self, size: int = 1 << 20) -> Iterator[bytes] | None:
+        """The helper's bytes, in pieces of ``size`` (None if it failed: the
+        caller then does the rows itself)."""
+        pid, self._pid = self._pid, None
+        if pid is None or not finished(pid):
+            self.close()
+            return None
+        return self._read(size)
+
+    def _read(self, size: int) -> Iterator[bytes]:
+        fd = self._fd
+        assert fd is not None
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            while piece := os.read(fd, size):
+                yield piece
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the helper if it still runs, and free its file."""
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            cancel(pid)
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def tail_in_helper(
+    count: int, *, at: int, share: float, write: Callable[[range, int], None]
+) -> Tail | None:
+    """Give the last ``share`` of ``count`` rows to a helper process, which
+    calls ``write(rows, fd)`` to write them to a file descriptor; None when
+    no helper may run (:func:`may_fork`) or it could not start.
+
+    Forked late, the helper shares every page of this process until either
+    writes it (reference counting writes each object read): worth it for a
+    loop that builds much text from little data, as a ranking's JSON.
+    """
+    start = count - int(count * share)
+    if start >= count or not may_fork(count, at):
+        return None
+    try:
+        fd = os.memfd_create("pmledger") if hasattr(os, "memfd_create") else _temporary()
+    except OSError:
+        return None
+
+    def work() -> None:
+        write(range(start, count), fd)
+
+    pid = fork(work)
+    if pid is None:
+        os.close(fd)
+        return None
+    return Tail(start, pid, fd)
+
+
+def _temporary() -> int:
+    import tempfile
+
+    # Unlinked at once: only the descriptor is shared with the helper.
+    fd, path = tempfile.mkstemp(prefix="pmledger-")
+    os.unlink(path)
+    return fd

@@ -23,6 +23,7 @@ from pmledger.cli.output import (
     Grid,
     JsonDoc,
     Line,
+    RawBytes,
     RawJson,
     View,
     _column_decimals,
@@ -138,7 +139,7 @@ def _dumps(data: Any, indent: int | None) -> str:
     return json_safe(text)
 
 
-def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator[str]:
+def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator[str | bytes]:
     """A JSON list written item by item, in chunks of about 64 KB."""
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
     pad = "\n" + " " * ((indent or 0) * level) if indent else ""
@@ -147,6 +148,17 @@ def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator
     size = 0
     first = True
     for item in items:
+        if isinstance(item, RawBytes):
+            # (Compact lists only: no indent to put before each item.)
+            assert not indent
+            if not first:
+                parts.append(",")
+            yield "".join(parts)
+            parts.clear()
+            size = 0
+            yield from item.pieces
+            first = False
+            continue
         text: str = item if isinstance(item, RawJson) else json_safe(encode(item))
         parts.append(pad + text if first else "," + pad + text)
         first = False
@@ -159,7 +171,7 @@ def _json_list(items: Iterable[Any], indent: int | None, level: int) -> Iterator
     yield "".join(parts)
 
 
-def json_chunks(data: Any, *, indent: int | None) -> Iterator[str]:
+def json_chunks(data: Any, *, indent: int | None) -> Iterator[str | bytes]:
     """JSON text of ``data``; a :class:`JsonDoc`'s items or an iterator are streamed."""
     if isinstance(data, Iterator):
         yield from _json_list(data, indent, 1)

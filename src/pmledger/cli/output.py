@@ -291,6 +291,16 @@ class RawJson(str):
 JSON_RUN = 1000
 
 
+class RawBytes:
+    """Items of a compact streamed JSON list as UTF-8 bytes, already joined
+    by commas and made safe (a helper process's share of a ranking's JSON,
+    :func:`pmledger.parallel.tail_in_helper`): the writer passes the
+    pieces on, as one item."""
+
+    def __init__(self, pieces: Iterable[bytes]) -> None:
+        self.pieces = pieces
+
+
 def json_runs(texts: Iterable[str]) -> Iterator[RawJson]:
     """Items' JSON texts (already safe) for a streamed list: a thousand to a
     run when piped (compact JSON, the same bytes), one by one on a terminal,
@@ -591,7 +601,7 @@ def emit_json(data: Any) -> None:
 
     indent = 2 if stdout_is_terminal() else None
     for chunk in json_chunks(data, indent=indent):
-        _write_bytes(chunk.encode("utf-8"))
+        _write_bytes(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
     _write_bytes(b"\n")
 
 

@@ -25,7 +25,7 @@ from pmledger.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from pmledger.cli.output import Block, Column, Doc, JsonDoc
+    from pmledger.cli.output import Block, Column, Doc, JsonDoc, RawBytes, RawJson
     from pmledger.ledger.settings import Settings
     from pmledger.ranking.order import RankedItem, Ranking
     from pmledger.ranking.scoring import Score, Term
@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 # Lines a terminal keeps for the ranking's header, the table's header and
 # rule, the "N more" line and the shell prompt.
 SCREEN_CHROME = 5
+# Items of a piped ranking's JSON from which a helper process writes the
+# second half (pmledger.parallel.tail_in_helper), and its share: the helper
+# also pays for the pages it copies, this process for writing both halves.
+PARALLEL_JSON_AT = 4096
+HELPER_SHARE = 0.5
 
 
 def rank_columns() -> tuple[Column, ...]:
@@ -167,7 +172,7 @@ def _item_rows(items: list[RankedItem], as_of: date, settings: Settings) -> list
 
 def _json_doc(ranking: Ranking, shown: int, settings: Settings) -> JsonDoc:
     """The ranking as a JSON object, its first ``shown`` items streamed."""
-    from pmledger.cli.output import JsonDoc, json_runs
+    from pmledger.cli.output import JsonDoc
 
     return JsonDoc(
         head={
@@ -176,13 +181,58 @@ def _json_doc(ranking: Ranking, shown: int, settings: Settings) -> JsonDoc:
             "settings_hash": ranking.settings_hash,
         },
         key="items",
-        items=json_runs(_json_texts(ranking, range(shown), settings)),
+        items=_json_items(ranking, shown, settings),
         tail={
             "incomplete": [vars(p) for p in ranking.incomplete],
             "cycles": ranking.cycles,
             "unknown_dependencies": {k: list(v) for k, v in ranking.unknown_dependencies.items()},
         },
     )
+
+
+def _json_items(ranking: Ranking, shown: int, settings: Settings) -> Iterator[RawJson | RawBytes]:
+    """The first ``shown`` items, in runs (:func:`pmledger.cli.output.json_runs`);
+    piped, a large ranking's second half is written by a helper process
+    meanwhile. Whatever the helper fails to do, this process does."""
+    from functools import partial
+
+    from pmledger import parallel
+    from pmledger.cli.output import RawBytes, json_runs, stdout_is_terminal
+
+    tail = None
+    if not stdout_is_terminal():
+        tail = parallel.tail_in_helper(
+            shown,
+            at=PARALLEL_JSON_AT,
+            share=HELPER_SHARE,
+            write=partial(_write_json_texts, ranking, settings),
+        )
+    if tail is None:
+        yield from json_runs(_json_texts(ranking, range(shown), settings))
+        return
+    try:
+        yield from json_runs(_json_texts(ranking, range(tail.start), settings))
+        pieces = tail.collect()
+        if pieces is None:
+            yield from json_runs(_json_texts(ranking, range(tail.start, shown), settings))
+        else:
+            yield RawBytes(pieces)
+    finally:
+        tail.close()
+
+
+def _write_json_texts(ranking: Ranking, settings: Settings, rows: range, fd: int) -> None:
+    """The items at ``rows`` joined by commas, as UTF-8, to ``fd`` (a helper's share)."""
+    from itertools import islice
+
+    from pmledger.cli.output import JSON_RUN
+
+    texts = _json_texts(ranking, rows, settings)
+    with open(fd, "wb", closefd=False) as out:
+        run = list(islice(texts, JSON_RUN))
+        out.write(",".join(run).encode("utf-8"))
+        while run := list(islice(texts, JSON_RUN)):
+            out.write(("," + ",".join(run)).encode("utf-8"))
 
 
 def _json_texts(ranking: Ranking, rows: range, settings: Settings) -> Iterator[str]:
