@@ -20,6 +20,7 @@ else may have filled, since unpickling runs code (:func:`cache_path`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -330,24 +331,31 @@ class StateCache:
     def states(self, states: list[State | None]) -> None:
         self._states = states
 
-    @property
+    @functools.cached_property
     def columns(self) -> Columns | None:
         """The ranking's columns of the stored requirements, in ID order,
         when every file's state is stored (:mod:`pmledger.ledger.columns`)."""
-        if self._stored_columns is None:
+        stored, self._stored_columns = self._stored_columns, None
+        if stored is None:
             return None
         try:
-            columns = pickle.loads(self._stored_columns)
+            columns = pickle.loads(stored)
         except Exception:
             return None
         return columns if isinstance(columns, Columns) else None
 
     @classmethod
-    def for_ledger(cls, root: Path) -> StateCache:
-        """The cache of a ledger, or a disabled one when ``PMLEDGER_NO_CACHE`` is set."""
+    def for_ledger(cls, root: Path, *, read: str = "states") -> StateCache:
+        """The cache of a ledger, or a disabled one when ``PMLEDGER_NO_CACHE`` is set.
+
+        ``read``: "states" or "columns", unpickled now rather than when
+        first asked for (a load asks while a helper still stats the files).
+        """
         if os.environ.get(ENV_DISABLE):
             return cls(None)
-        return cls(cache_path(root))
+        cache = cls(cache_path(root))
+        _ = cache.columns if read == "columns" else cache.states
+        return cache
 
     def _read(self, path: Path) -> None:
         from array import array

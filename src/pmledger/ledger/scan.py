@@ -152,7 +152,7 @@ def load_columns(ledger: Ledger) -> Columns | LoadResult:
 
     As fresh as :func:`load_all`: the same ``stat`` of every file decides.
     """
-    stats, cache = _stat_files(ledger, True)
+    stats, cache = _stat_files(ledger, True, read="columns")
     if _unchanged(ledger, stats, cache):
         columns = cache.columns
         if columns is not None:
@@ -160,11 +160,16 @@ def load_columns(ledger: Ledger) -> Columns | LoadResult:
     return _load(ledger, stats, cache)
 
 
-def _stat_files(ledger: Ledger, use_cache: bool) -> tuple[FolderStats, StateCache]:
-    # The cache is read while a helper process may already be stat'ing.
+def _stat_files(
+    ledger: Ledger, use_cache: bool, *, read: str = "states"
+) -> tuple[FolderStats, StateCache]:
+    # The cache is read (``read``: its states or its columns unpickled)
+    # while a helper process may already be stat'ing.
     return stat_folder(
         ledger.requirements_dir,
-        partial(StateCache.for_ledger, ledger.root) if use_cache else partial(StateCache, None),
+        partial(StateCache.for_ledger, ledger.root, read=read)
+        if use_cache
+        else partial(StateCache, None),
     )
 
 

@@ -156,17 +156,27 @@ def check_statuses(statuses: Iterable[str], settings: Settings) -> tuple[str, ..
 _STATUS_ONLY = frozenset({"statuses", "include_inactive"})
 
 
-def status_test(flt: Filter, settings: Settings) -> Callable[[str], bool] | None:
-    """What ``flt`` asks of a requirement's status, when it asks nothing else
-    (a plain `list` or `rank`); None when another option is given."""
+def _status_rule(flt: Filter, settings: Settings) -> tuple[frozenset[str], bool] | None:
+    """What ``flt`` asks of a status, when it asks nothing else: (statuses,
+    whether a status must be one of them, or none of them); None when another
+    option is given."""
     if any(getattr(flt, f.name) for f in fields(flt) if f.name not in _STATUS_ONLY):
         return None
     if flt.statuses:
-        return frozenset(flt.statuses).__contains__
+        return frozenset(flt.statuses), True
     if flt.include_inactive:
-        return lambda _status: True
-    inactive = frozenset(settings.ledger.inactive_statuses)
-    return lambda status: status not in inactive
+        return frozenset(), False
+    return frozenset(settings.ledger.inactive_statuses), False
+
+
+def status_test(flt: Filter, settings: Settings) -> Callable[[str], bool] | None:
+    """What ``flt`` asks of a requirement's status, when it asks nothing else
+    (a plain `list` or `rank`); None when another option is given."""
+    rule = _status_rule(flt, settings)
+    if rule is None:
+        return None
+    statuses, inside = rule
+    return statuses.__contains__ if inside else lambda status: status not in statuses
 
 
 def matcher(flt: Filter, *, settings: Settings, as_of: date) -> Callable[[Requirement], bool]:
@@ -175,10 +185,13 @@ def matcher(flt: Filter, *, settings: Settings, as_of: date) -> Callable[[Requir
     A plain `list` or `rank` filters by status alone: that is one set test
     per requirement instead of a call through every option.
     """
-    by_status = status_test(flt, settings)
-    if by_status is not None:
-        return lambda req: by_status(req.status)
-    return lambda req: matches(req, flt, settings=settings, as_of=as_of)
+    rule = _status_rule(flt, settings)
+    if rule is None:
+        return lambda req: matches(req, flt, settings=settings, as_of=as_of)
+    statuses, inside = rule
+    if inside:
+        return lambda req: req.status in statuses
+    return lambda req: req.status not in statuses
 
 
 def select(
