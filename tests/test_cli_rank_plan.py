@@ -518,10 +518,19 @@ def test_rank_json_from_the_cache_columns_is_the_json_from_the_models(
         ledger.save(ledger.load(req_id).model_copy(update={"depends_on": deps}))
     _age_files(acme)
     args = ["rank", "--as-of", AS_OF, "--format", "json", *options]
-    from_models = ok(args)  # the first load reads the files and stores the columns
+    from pmledger.ranking import order
 
     def no_models(*_args: Any, **_kwargs: Any) -> Any:
         raise AssertionError("a model was built")
+
+    def no_columns(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("ranked from columns")
+
+    # Without the cache, no columns are stored: the ranking of the models.
+    with monkeypatch.context() as patch:
+        patch.setattr(order, "rank_columns", no_columns)
+        from_models = ok(args, env={"PMLEDGER_NO_CACHE": "1"})
+    ok(args)  # reads the files and stores the columns
 
     with monkeypatch.context() as patch:
         patch.setattr(scan, "_load", no_models)

@@ -881,32 +881,49 @@ def test_an_edit_whose_mtime_was_set_back_is_seen(ledger: Ledger, trusted: None)
 
 
 def test_columns_are_served_only_while_every_file_is_as_cached(
-    ledger: Ledger, trusted: None
+    ledger: Ledger, trusted: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from pmledger.ledger import scan
     from pmledger.ledger.columns import Columns, columns_of
     from pmledger.ledger.scan import LoadResult
 
+    reads: list[str] = []
+    real = scan._read_files
+
+    def counted(led: Ledger, names: list[str], *args: Any) -> Any:
+        reads.extend(names)
+        return real(led, names, *args)
+
+    monkeypatch.setattr(scan, "_read_files", counted)
     reqs = [ledger.create(make(title=t)) for t in ("One", "Two", "Three")]
     for req in reqs:
         _age(ledger.path_for(req.id))
-    assert isinstance(ledger.load_columns(), LoadResult)  # no cache yet: read, and stored
+    # No cache yet: every file read, and the columns stored are those returned.
+    first = ledger.load_columns()
+    assert isinstance(first, Columns) and len(reads) == 3
     columns = ledger.load_columns()
-    assert isinstance(columns, Columns)
-    assert columns == columns_of(map(vars, ledger.load_all().requirements))
+    assert columns == first == columns_of(map(vars, ledger.load_all().requirements))
     assert columns.ids == sorted(r.id for r in reqs)
+    assert len(reads) == 3
 
     # Edited in place, same size, mtime set back: read again, never stale.
     path = ledger.path_for(reqs[0].id)
     path.write_text(path.read_text().replace("One", "Uno"))
     _age(path, 1800)
-    loaded = ledger.load_columns()
-    assert isinstance(loaded, LoadResult)
-    assert "Uno" in {r.title for r in loaded.requirements}
-    again = ledger.load_columns()
-    assert isinstance(again, Columns) and "Uno" in again.titles
+    edited = ledger.load_columns()
+    assert isinstance(edited, Columns) and "Uno" in edited.titles and len(reads) == 4
 
     # A new file: the listing tells.
     ledger.create(make(title="Four"))
-    assert isinstance(ledger.load_columns(), LoadResult)
     latest = ledger.load_columns()
     assert isinstance(latest, Columns) and "Four" in latest.titles
+
+    # A broken file: every requirement, and the problem, every time.
+    broken = ledger.requirements_dir / "REQ-BAD00.toml"
+    broken.write_text('id = "REQ-BAD00"\ntitle = "x\n')
+    _age(broken)
+    for _ in range(2):
+        loaded = ledger.load_columns()
+        assert isinstance(loaded, LoadResult)
+        assert [p.path.name for p in loaded.problems] == ["REQ-BAD00.toml"]
+        assert len(loaded.requirements) == 4

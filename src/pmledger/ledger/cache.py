@@ -405,18 +405,18 @@ class StateCache:
             return None
         return self.states[i]
 
-    def save(self, replacement: StateCache) -> None:
+    def save(self, replacement: StateCache) -> Columns | None:
         """Write ``replacement``'s columns as this cache, atomically; failures are
-        ignored (it is only a cache)."""
+        ignored (it is only a cache). Returns the ranking's columns stored with
+        it (None when a file's state is not stored, or nothing is saved)."""
         if self.path is None:
-            return
+            return None
         states = replacement.states
-        columns: bytes | None = None
+        columns: Columns | None = None
         if None not in states:
             # In ID order, as load_all returns the requirements.
             stored = cast("list[State]", states)
-            fields = map(state_fields, map(stored.__getitem__, replacement.order))
-            columns = pickle.dumps(columns_of(fields), protocol=pickle.HIGHEST_PROTOCOL)
+            columns = columns_of(map(state_fields, map(stored.__getitem__, replacement.order)))
         data = {
             "format": (STATES_FORMAT, *_format_key()),
             "listing": replacement.listing or "",
@@ -424,7 +424,10 @@ class StateCache:
             "mtimes": replacement.mtimes.tobytes(),
             "order": replacement.order.tobytes(),
             "states": pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL),
-            "columns": columns,
+            "columns": pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL)
+            if columns is not None
+            else None,
             "statuses": tuple(replacement.statuses),
         }
         store(self.path, data)
+        return columns

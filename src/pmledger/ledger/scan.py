@@ -88,6 +88,9 @@ class LoadResult:
 
     requirements: list[Requirement] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
+    # The ranking's columns of the requirements, when the parse cache was
+    # written again with them (a ranking's JSON then needs no model).
+    columns: Columns | None = None
 
 
 # Files to read from which load_all uses pmledger.ledger.fastreq.
@@ -157,7 +160,9 @@ def load_columns(ledger: Ledger) -> Columns | LoadResult:
         columns = cache.columns
         if columns is not None:
             return columns
-    return _load(ledger, stats, cache)
+    loaded = _load(ledger, stats, cache)
+    # Every file read again and stored: the columns stored are this ledger's.
+    return loaded.columns if loaded.columns is not None and not loaded.problems else loaded
 
 
 def _stat_files(
@@ -239,9 +244,10 @@ def _load(ledger: Ledger, stats: FolderStats, cache: StateCache) -> LoadResult:
     # Every status read (a few more than stored, if any file was too
     # recent: a larger set only ever sends a load the slow way).
     fresh.statuses = frozenset(map(attrgetter("status"), filter(None, reqs)))
+    columns = None
     if todo or cache.listing != listing or cache.sizes != fresh.sizes:
-        cache.save(fresh)
-    return LoadResult([r for r in map(reqs.__getitem__, order) if r is not None], problems)
+        columns = cache.save(fresh)
+    return LoadResult([r for r in map(reqs.__getitem__, order) if r is not None], problems, columns)
 
 
 def _read_files(
