@@ -558,3 +558,15 @@ def test_rank_json_columns_follow_an_edit_and_a_broken_file(acme: Path, trusted:
     result = ok(["rank", "--as-of", AS_OF, "--format", "json"])
     assert "REQ-BAD00" in result.stderr
     assert json.loads(result.stdout) == after
+
+
+def test_rank_json_from_the_columns_is_english_whatever_the_language(
+    acme: Path, trusted: None
+) -> None:
+    """The columns are ranked while the files are stat'ed, before the switch to
+    the JSON's language: the terms and reasons must still be English."""
+    _age_files(acme)
+    args = ["rank", "--as-of", AS_OF, "--format", "json"]
+    english = ok(args).stdout
+    assert ok(["--lang", "zh", *args]).stdout == english  # from the columns
+    assert "days old" in english and "天" not in english

@@ -880,6 +880,17 @@ def test_an_edit_whose_mtime_was_set_back_is_seen(ledger: Ledger, trusted: None)
     assert [s.title for s in ledger.summaries().summaries] == ["Later!"]
 
 
+def _columns(ledger: Ledger) -> Any:
+    """The columns (if served) of ``load_columns``, checked against what its
+    ``use`` received; else the LoadResult."""
+    got = ledger.load_columns(lambda columns: ("used", columns))
+    if isinstance(got, tuple):
+        columns, (used, seen) = got
+        assert used == "used" and seen is columns
+        return columns
+    return got
+
+
 def test_columns_are_served_only_while_every_file_is_as_cached(
     ledger: Ledger, trusted: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -899,9 +910,9 @@ def test_columns_are_served_only_while_every_file_is_as_cached(
     for req in reqs:
         _age(ledger.path_for(req.id))
     # No cache yet: every file read, and the columns stored are those returned.
-    first = ledger.load_columns()
+    first = _columns(ledger)
     assert isinstance(first, Columns) and len(reads) == 3
-    columns = ledger.load_columns()
+    columns = _columns(ledger)
     assert columns == first == columns_of(map(vars, ledger.load_all().requirements))
     assert columns.ids == sorted(r.id for r in reqs)
     assert len(reads) == 3
@@ -910,12 +921,12 @@ def test_columns_are_served_only_while_every_file_is_as_cached(
     path = ledger.path_for(reqs[0].id)
     path.write_text(path.read_text().replace("One", "Uno"))
     _age(path, 1800)
-    edited = ledger.load_columns()
+    edited = _columns(ledger)
     assert isinstance(edited, Columns) and "Uno" in edited.titles and len(reads) == 4
 
     # A new file: the listing tells.
     ledger.create(make(title="Four"))
-    latest = ledger.load_columns()
+    latest = _columns(ledger)
     assert isinstance(latest, Columns) and "Four" in latest.titles
 
     # A broken file: every requirement, and the problem, every time.
@@ -923,7 +934,7 @@ def test_columns_are_served_only_while_every_file_is_as_cached(
     broken.write_text('id = "REQ-BAD00"\ntitle = "x\n')
     _age(broken)
     for _ in range(2):
-        loaded = ledger.load_columns()
+        loaded = _columns(ledger)
         assert isinstance(loaded, LoadResult)
         assert [p.path.name for p in loaded.problems] == ["REQ-BAD00.toml"]
         assert len(loaded.requirements) == 4

@@ -20,6 +20,9 @@ from pmledger.cli import completion
 from pmledger.i18n import _, ngettext
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from pmledger.ledger.columns import Columns
     from pmledger.ledger.ledger import Ledger
     from pmledger.ledger.model import Requirement
     from pmledger.ledger.scan import LoadResult
@@ -340,6 +343,7 @@ def load_ranking(
     skip_incomplete: bool,
     then: Callable[[], object] | None = None,
     models: bool = True,
+    ranked_in: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> tuple[Ranking, list[Requirement]]:
     """Load the ledger and rank what ``flt`` keeps; problems are reported on stderr.
 
@@ -350,15 +354,17 @@ def load_ranking(
     against the whole ledger). ``models=False``: the caller reads only the
     ranking's table, so an unchanged ledger ranked by the default model and
     filtered by status alone is ranked from the parse cache's columns,
-    without a model (and without requirements returned).
+    without a model (and without requirements returned), inside
+    ``ranked_in()`` (the language ``then`` switches to).
 
     Incomplete scoring inputs: one line per requirement naming all its
     missing fields, then exit 1; with ``skip_incomplete``, one summary line.
     """
+    from contextlib import nullcontext
+
     from pmledger.cli.errors import exit_code_for
     from pmledger.cli.output import warn
     from pmledger.errors import ScoringError
-    from pmledger.ledger.columns import Columns
     from pmledger.query.filters import status_test
     from pmledger.ranking.order import incomplete_by_requirement, rank_columns, rank_selection
 
@@ -366,15 +372,28 @@ def load_ranking(
     by_status = None
     if not models and (model or settings.scoring.model) == "default":
         by_status = status_test(flt, settings)
-    loaded = ledger.load_columns() if by_status is not None else ledger.load_all()
-    if isinstance(loaded, Columns):
-        assert by_status is not None
-        if then is not None:
-            then()
-        ranking = rank_columns(loaded, settings=settings, as_of=as_of, include_status=by_status)
-        keep_until_exit(ledger, loaded, ranking)
-        _warn_ranking(ranking)
-        return ranking, []
+    if by_status is not None:
+        include_status = by_status
+
+        def ranked(columns: Columns) -> Ranking:
+            # Ranked while the files are still being stat'ed, before their
+            # problems are said: in the language it will be written in.
+            with ranked_in() if ranked_in is not None else nullcontext():
+                return rank_columns(
+                    columns, settings=settings, as_of=as_of, include_status=include_status
+                )
+
+        read = ledger.load_columns(ranked)
+        if isinstance(read, tuple):
+            columns, ranking = read
+            if then is not None:
+                then()
+            keep_until_exit(ledger, columns, ranking)
+            _warn_ranking(ranking)
+            return ranking, []
+        loaded = read
+    else:
+        loaded = ledger.load_all()
     report_problems(list(loaded.problems))
     warn_unknown_values(flt, loaded.requirements)
     if then is not None:

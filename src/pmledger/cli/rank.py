@@ -127,6 +127,7 @@ def rank(
         then=lambda: ctx.with_resource(language_for(fmt)),
         # JSON is written from the ranking's table: no model needed.
         models=fmt != "json" or matrix,
+        ranked_in=lambda: language_for(fmt),
     )
     if fmt == "json" and not matrix:
         shown = ranking.table.size if not top else min(top, ranking.table.size)

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
     from pmledger.ledger.columns import Columns
     from pmledger.ledger.titles import TitleEntry
+
+T = TypeVar("T")
 
 
 def _sync_files(folder: Path, paths: list[Path]) -> None:
@@ -285,11 +287,12 @@ class Ledger:
         (:func:`pmledger.ledger.scan.load_all`: never stale)."""
         return scan.load_all(self, use_cache=use_cache)
 
-    def load_columns(self) -> Columns | LoadResult:
-        """The ranking's columns of every requirement when the parse cache holds
-        every file as it is now (no model is built); otherwise :meth:`load_all`'s
-        result (:func:`pmledger.ledger.scan.load_columns`: never stale)."""
-        return scan.load_columns(self)
+    def load_columns(self, use: Callable[[Columns], T]) -> tuple[Columns, T] | LoadResult:
+        """The ranking's columns of every requirement, and ``use(columns)``, when
+        the parse cache holds every file as it is now (no model is built);
+        otherwise :meth:`load_all`'s result (:func:`pmledger.ledger.scan.load_columns`:
+        never stale)."""
+        return scan.load_columns(self, use)
 
     def summaries(self, *, use_cache: bool = True) -> SummaryResult:
         """A summary of every requirement; much faster than :meth:`load_all` when cached."""

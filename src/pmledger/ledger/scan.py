@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple, TypeVar, cast
 
 from pmledger.errors import FileProblem, InvalidFileError, merge_problems
 from pmledger.i18n import _
@@ -42,6 +42,8 @@ from pmledger.query.similarity import bigrams, title_key
 
 if TYPE_CHECKING:
     from pmledger.ledger.ledger import Ledger
+
+T = TypeVar("T")
 
 
 class Summary(NamedTuple):
@@ -148,21 +150,31 @@ def load_all(ledger: Ledger, *, use_cache: bool = True) -> LoadResult:
     return _load(ledger, stats, cache)
 
 
-def load_columns(ledger: Ledger) -> Columns | LoadResult:
+def load_columns(ledger: Ledger, use: Callable[[Columns], T]) -> tuple[Columns, T] | LoadResult:
     """The ranking's columns of every requirement (:mod:`pmledger.ledger.columns`)
-    when the parse cache holds every file as it is now; otherwise every
-    requirement, as :func:`load_all` (the caller builds what it needs).
+    and ``use(columns)``, when the parse cache holds every file as it is now;
+    otherwise every requirement, as :func:`load_all` (the caller builds what
+    it needs).
 
     As fresh as :func:`load_all`: the same ``stat`` of every file decides.
+    ``use`` runs on the cached columns while a helper process stats the
+    files (a ranking and the stats then take the two processors), and its
+    result is dropped when a file changed.
     """
-    stats, cache = _stat_files(ledger, True, read="columns")
-    if _unchanged(ledger, stats, cache):
+
+    def meanwhile() -> tuple[StateCache, tuple[Columns, T] | None]:
+        cache = StateCache.for_ledger(ledger.root, read="columns")
         columns = cache.columns
-        if columns is not None:
-            return columns
+        return cache, None if columns is None else (columns, use(columns))
+
+    stats, (cache, ahead) = stat_folder(ledger.requirements_dir, meanwhile)
+    if ahead is not None and _unchanged(ledger, stats, cache):
+        return ahead
     loaded = _load(ledger, stats, cache)
     # Every file read again and stored: the columns stored are this ledger's.
-    return loaded.columns if loaded.columns is not None and not loaded.problems else loaded
+    if loaded.columns is not None and not loaded.problems:
+        return loaded.columns, use(loaded.columns)
+    return loaded
 
 
 def _stat_files(
