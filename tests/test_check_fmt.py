@@ -413,3 +413,22 @@ def _json_problems(code: str) -> list[dict[str, str]]:
 
     data = json.loads(invoke(["check", "-f", "json"]).stdout)
     return [p for p in data if p["code"] == code]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "O_NOFOLLOW"), reason="needs O_NOFOLLOW")
+def test_check_and_fmt_never_read_through_a_symlinked_requirement(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """`check` names the link; `fmt` leaves it a link (a rewrite would copy
+    the file it points at, outside the ledger, into the ledger)."""
+    outside = tmp_path / "outside.toml"
+    text = 'id = "REQ-SECRT"\ntitle = "Private"\nstatus = "proposed"\npriority = "high"\n'
+    outside.write_text(text + "created = 2026-01-01\n", encoding="utf-8")
+    link = ledger.requirements_dir / "REQ-SECRT.toml"
+    link.symlink_to(outside)
+    problems = check_ledger(ledger, git=False).problems
+    assert [(p.path, p.severity) for p in problems] == [(link, "error")]
+    assert "symbolic link" in problems[0].text
+    result = format_files(ledger)
+    assert link.is_symlink() and outside.read_text(encoding="utf-8").startswith(text)
+    assert any("symbolic link" in p.text for p in result.problems)

@@ -938,3 +938,25 @@ def test_columns_are_served_only_while_every_file_is_as_cached(
         assert isinstance(loaded, LoadResult)
         assert [p.path.name for p in loaded.problems] == ["REQ-BAD00.toml"]
         assert len(loaded.requirements) == 4
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="symbolic links refused by O_NOFOLLOW")
+def test_a_requirement_file_that_is_a_symlink_is_never_read_through(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A link in the requirements folder to a file outside (a repository
+    received with one, say): listed as a problem, its target never read,
+    whether the whole requirements or their summaries are loaded."""
+    real = ledger.create(make(title="Real one"))
+    outside = tmp_path / "outside.toml"
+    outside.write_text(fileformat.dumps(make("REQ-SECRT", title="Private")), encoding="utf-8")
+    link = ledger.requirements_dir / "REQ-SECRT.toml"
+    link.symlink_to(outside)
+    for _ in range(2):  # the cache never holds it either
+        loaded = ledger.load_all()
+        assert [r.id for r in loaded.requirements] == [real.id]
+        assert [p.path.name for p in loaded.problems] == ["REQ-SECRT.toml"]
+        assert "symbolic link" in str(loaded.problems[0])
+        summaries = ledger.summaries()
+        assert [s.id for s in summaries.summaries] == [real.id]
+        assert [p.path.name for p in summaries.problems] == ["REQ-SECRT.toml"]

@@ -85,8 +85,13 @@ def said(template: str, **args: Any) -> Said:
     return template.format(**args), translate(template).format(**args)
 
 
-def unreadable(exc: OSError) -> Said:
-    """``cannot be read: <why>``, the OS's words in English, translated when shown."""
+def unreadable(exc: OSError, path: Path | None = None) -> Said:
+    """``cannot be read: <why>``, the OS's words in English, translated when
+    shown; for ``path`` a symbolic link refused, that it is one."""
+    from pmledger.ledger.scan import SYMLINK, is_symlink_refusal
+
+    if path is not None and is_symlink_refusal(path, exc):
+        return said(SYMLINK)
     template = N_("cannot be read: {reason}")
     return (
         template.format(reason=exc.strerror or exc),

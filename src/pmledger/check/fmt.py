@@ -23,6 +23,7 @@ from pmledger.i18n import N_
 from pmledger.ledger import fastread
 from pmledger.ledger.ledger import SUFFIX, Ledger, write_atomic
 from pmledger.ledger.records import KINDS, RecordKind
+from pmledger.ledger.scan import read_regular
 
 
 @dataclass
@@ -84,7 +85,7 @@ def format_files(
             targets.append((kind, given))
     for kind, path in targets:
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = read_regular(path).decode("utf-8")
         except UnicodeDecodeError:
             result.problems.append(problem("error", "encoding", said(N_("not UTF-8 text")), path))
             continue
@@ -93,7 +94,7 @@ def format_files(
                 problem(
                     "error",
                     "unreadable",
-                    unreadable(exc),
+                    unreadable(exc, path),
                     path,
                 )
             )

@@ -24,6 +24,7 @@ from pmledger.ledger.cache import ParseCache
 from pmledger.ledger.filestats import changed_ns
 from pmledger.ledger.ledger import SUFFIX, Ledger
 from pmledger.ledger.records import KINDS, REQUIREMENT, RecordKind
+from pmledger.ledger.scan import read_regular
 from pmledger.ledger.settings import Settings
 
 # Part of every cached result's key: bump it when a per-file rule changes,
@@ -198,11 +199,11 @@ def _check_entry(
     path: Path, settings: Settings, kind: RecordKind
 ) -> tuple[list[Problem], FileFacts | None]:
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_regular(path).decode("utf-8")
     except UnicodeDecodeError:
         return [problem("error", "encoding", said(N_("not UTF-8 text")), path)], None
     except OSError as exc:
-        message = unreadable(exc)
+        message = unreadable(exc, path)
         return [problem("error", "unreadable", message, path)], None
     return check_text(path, text, settings, kind)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar, cast
 
 from pmledger.errors import FileProblem, InvalidFileError, merge_problems
-from pmledger.i18n import _
+from pmledger.i18n import N_, _, translate
 from pmledger.ledger import cache as cache_module
 from pmledger.ledger.cache import (
     UNTRUSTED,
@@ -97,8 +97,11 @@ class LoadResult:
 
 # Files to read from which load_all uses pmledger.ledger.fastreq.
 FAST_READ_AT = 512
-# O_BINARY: Windows would otherwise translate line ends.
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+# O_BINARY: Windows would otherwise translate line ends. O_NOFOLLOW: a
+# requirement file that is a symbolic link is refused, never read through
+# (show and set refuse one leading outside the ledger; a listing, an export
+# or `fmt` would otherwise copy what it points at into the ledger).
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
 def _read_bytes(name: str, fd: int | None, folder: Path, size: int) -> bytes:
@@ -126,18 +129,42 @@ def _read_bytes(name: str, fd: int | None, folder: Path, size: int) -> bytes:
         os.close(f)
 
 
+def read_regular(path: Path) -> bytes:
+    """The bytes of a record file; a symbolic link is refused, never read
+    through (:data:`SYMLINK`; ``OSError`` with ``ELOOP``)."""
+    return _read_bytes(path.name, None, path.parent, 0)
+
+
 def _read_file(ledger: Ledger, path: Path) -> Requirement | FileProblem:
     try:
-        return ledger.parse(path, path.read_bytes().decode("utf-8"))
+        return ledger.parse(path, read_regular(path).decode("utf-8"))
     except UnicodeDecodeError:
         return FileProblem(path, _("not UTF-8 text"))
     except InvalidFileError as exc:
         # Every problem of the file, in one warning line.
         return merge_problems(exc.problems)
     except OSError as exc:
-        from pmledger.errors import os_reason
+        return _unreadable(path, exc)
 
-        return FileProblem(path, _("cannot be read: {error}").format(error=os_reason(exc)))
+
+# What is said of a record file that is a symbolic link.
+SYMLINK = N_("a symbolic link: requirement files must be regular files (not read)")
+
+
+def is_symlink_refusal(path: Path, exc: OSError) -> bool:
+    """Whether ``exc`` is :func:`read_regular` refusing ``path``, a symbolic link."""
+    import errno
+
+    return exc.errno == errno.ELOOP and path.is_symlink()
+
+
+def _unreadable(path: Path, exc: OSError) -> FileProblem:
+    """The problem of a file that could not be opened or read."""
+    if is_symlink_refusal(path, exc):
+        return FileProblem(path, translate(SYMLINK))
+    from pmledger.errors import os_reason
+
+    return FileProblem(path, _("cannot be read: {error}").format(error=os_reason(exc)))
 
 
 def load_all(ledger: Ledger, *, use_cache: bool = True) -> LoadResult:
@@ -295,12 +322,7 @@ def _read_files(
                 append(FileProblem(folder / name, _("not UTF-8 text")))
                 continue
             except OSError as exc:
-                from pmledger.errors import os_reason
-
-                reason = os_reason(exc)
-                append(
-                    FileProblem(folder / name, _("cannot be read: {error}").format(error=reason))
-                )
+                append(_unreadable(folder / name, exc))
                 continue
             req = requirement(text, shared) if requirement is not None else None
             if req is not None and req.id == name[:-5] and req.status in statuses:
