@@ -401,3 +401,16 @@ def test_a_reading_that_is_not_a_finite_number_is_an_invalid_value() -> None:
     goal = new_goal("Q4-margin", "Margin", kpi="gm", target=34, as_of=TODAY)
     with pytest.raises(InvalidValueError, match=r"^readings\.value must be a finite number"):
         with_reading(goal, float("nan"), at=TODAY)
+
+
+def test_a_reading_dated_after_today_is_refused(root: Path) -> None:
+    from datetime import date, timedelta
+
+    ok(["goal", "add", "t", "--kpi", "k", "--target", "1", "--id", "G1"])
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    refused = invoke(["goal", "measure", "G1", "5", "--at", tomorrow])
+    assert_clean_error(refused, 2)
+    assert "after today" in refused.stderr
+    assert json.loads(ok(["goal", "show", "G1", "-f", "json"]).stdout)["readings"] == []
+    ok(["goal", "measure", "G1", "5", "--at", date.today().isoformat()])
+    ok(["goal", "measure", "G1", "4"])

@@ -360,7 +360,7 @@ def measure(
     as_of = date.today()
     day = parse_date(at, as_of=as_of) if at else as_of
     measured = number("VALUE", value)
-    updated = with_reading(goal, measured, at=day, by=by or default_author())
+    updated = with_reading(goal, measured, at=day, by=by or default_author(), today=as_of)
     book.save(updated)
     # The reading just recorded (an older date's is not the goal's latest).
     write(f"{updated.id} {fmt_number(measured, updated.unit)} ({day.isoformat()})")

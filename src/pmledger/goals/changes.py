@@ -127,8 +127,20 @@ def apply_goal_assignments(goal: Goal, assignments: Iterable[str], *, as_of: dat
     return _validate(data)
 
 
-def with_reading(goal: Goal, value: float, *, at: date, by: str | None = None) -> Goal:
-    """``goal`` with one more dated KPI reading (appended: history stays as written)."""
+def with_reading(
+    goal: Goal, value: float, *, at: date, by: str | None = None, today: date | None = None
+) -> Goal:
+    """``goal`` with one more dated KPI reading (appended: history stays as written).
+
+    ``today``: a reading dated after it is refused (a value not yet
+    measured would pass for progress made).
+    """
+    if today is not None and at > today:
+        raise InvalidValueError(
+            _(
+                "a reading cannot be dated after today ({day} > {today}); was the year mistyped?"
+            ).format(day=at.isoformat(), today=today.isoformat())
+        )
     try:
         reading = Reading(at=at, value=int(value) if float(value).is_integer() else value, by=by)
     except ValidationError as exc:
