@@ -905,3 +905,15 @@ def test_rows_known_only_by_number_never_overwrite_another_file_s(
         "标题,部门\n销售部的需求一（修订）,销售部\n", "utf-8"
     )
     assert "updated" in ok(["import", str(tmp_path / "sales" / "需求.csv")]).stdout
+
+
+def test_excel_with_another_format_is_refused_not_ignored(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    for args in (["-f", "xlsx", "-o", str(tmp_path / "x.xlsx")], ["-o", str(tmp_path / "x.xlsx")]):
+        refused = invoke(["export", "--excel", *args])
+        assert_clean_error(refused, 2)
+        assert "--excel writes CSV" in refused.stderr
+        assert not (tmp_path / "x.xlsx").exists()
+    assert_clean_error(invoke(["export", "--excel", "-f", "json"]), 2)
+    assert ok(["export", "--excel", "-o", str(tmp_path / "x.csv")])
+    assert (tmp_path / "x.csv").read_bytes().startswith(b"\xef\xbb\xbf")

@@ -13,6 +13,7 @@ from pmledger.cli.common import (
     AsOf,
     FilterOptions,
     check_format,
+    excel_format,
     filter_options,
     load_everything,
     open_ledger,
@@ -93,7 +94,8 @@ def export(
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = suffix if suffix in EXPORT_FORMATS else "csv"
-    fmt = check_format(fmt, EXPORT_FORMATS)
+    # --excel is CSV for Excel: with another format it would be ignored.
+    fmt = excel_format(check_format(fmt, EXPORT_FORMATS), excel)
     to_terminal = output is None and stdout_is_terminal()
     if fmt == "xlsx" and output is None and to_terminal:
         raise InvalidValueError(_("XLSX is a binary file: name one with --output FILE.xlsx"))
