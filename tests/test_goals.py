@@ -238,9 +238,9 @@ def test_goal_cli_journey(root: Path) -> None:
     listed = json.loads(ok(["goal", "list", "-f", "json"]).stdout)
     assert [g["id"] for g in listed] == [new]
     table = ok(["goal", "list"]).stdout
-    assert "32.5 %" in table and "50%" not in table
+    assert "32.5%" in table and "50%" not in table
     assert "38%" in table
-    assert "31 % → 32.5 % → 35 %" in ok(["goal", "show", new]).stdout
+    assert "31% → 32.5% → 35%" in ok(["goal", "show", new]).stdout
 
 
 def test_unknown_goal_is_refused_when_written(root: Path) -> None:
@@ -374,11 +374,11 @@ def test_measure_confirms_the_reading_it_recorded(tmp_path: Path) -> None:
     copy_example(tmp_path)
     ok(["goal", "add", "Cut churn", "--kpi", "churn", "--unit", "%", "--target", "3"])
     assert ok(["goal", "measure", "cut", "4.6", "--at", "2026-10-31"]).stdout.strip() == (
-        "Cut-churn 4.6 % (2026-10-31)"
+        "Cut-churn 4.6% (2026-10-31)"
     )
     # An older reading: confirmed as typed, not as the latest (4.6).
     assert ok(["goal", "measure", "cut", "4.9", "--at", "2026-10-01"]).stdout.strip() == (
-        "Cut-churn 4.9 % (2026-10-01)"
+        "Cut-churn 4.9% (2026-10-01)"
     )
 
 

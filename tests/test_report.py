@@ -182,7 +182,7 @@ def test_department_report_goal_table_counts_the_department(tmp_path: Path) -> N
     text = example_report(tmp_path, "--department", "销售部")
     line = next(x for x in text.splitlines() if "`Q4-retention`" in x and x.startswith("|"))
     assert line.endswith("| 0/2 · 0/3 points |")
-    assert "| 2.8 % |" in line  # the latest KPI reading, not the department's
+    assert "| 2.8% |" in line  # the latest KPI reading, not the department's
 
 
 def test_report_to_file_and_options(tmp_path: Path) -> None:
@@ -351,7 +351,7 @@ def test_a_report_as_of_a_date_shows_the_kpi_as_it_was_then(tmp_path: Path) -> N
         md = ok(["report", "--as-of", as_of, "--no-pager"]).stdout
         return next(x for x in md.splitlines() if "`Cut-churn`" in x and x.startswith("|"))
 
-    assert "| 4.6 % |" in row("2026-11-20") and "| 4.8 % |" in row("2026-10-20")
+    assert "| 4.6% |" in row("2026-11-20") and "| 4.8% |" in row("2026-10-20")
     early = row("2026-10-07")
     assert "4.8" not in early and "4.6" not in early  # no reading yet then
 

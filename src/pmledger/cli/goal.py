@@ -38,17 +38,17 @@ GoalArg = Annotated[str, typer.Argument(metavar="GOAL", help="The goal ID (case 
 
 
 def fmt_number(value: float | None, unit: str | None = None) -> str:
-    """A KPI value for people: no trailing .0, the unit after it."""
-    if value is None:
-        return "—"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
-    return f"{text} {unit}" if unit else text
+    """A KPI value for people: no trailing .0, the unit after it (as the report writes it)."""
+    from pmledger.report.text import number
+
+    return number(value, unit)
 
 
 def fmt_progress(goal: Goal) -> str:
     """``42%`` of the way from baseline to target, or ``—``."""
-    value = goal.progress
-    return "—" if value is None else f"{round(value * 100)}%"
+    from pmledger.report.text import percent
+
+    return percent(goal.progress)
 
 
 def _progress_all(ctx: typer.Context) -> tuple[list[GoalProgress], list[object]]:

@@ -44,7 +44,14 @@ def number(value: float | None, unit: str | None = None) -> str:
         text = f"{value:,.2f}".rstrip("0").rstrip(".")
     else:
         text = f"{int(value):,}"
-    return f"{text} {unit}" if unit else text
+    if not unit:
+        return text
+    # 7%, as every share pmledger writes; 12 ms, 5 万元.
+    return f"{text}{unit}" if unit in _SIGNS else f"{text} {unit}"
+
+
+# Units written against the number.
+_SIGNS = frozenset({"%", "‰", "％"})
 
 
 def percent(value: float | None) -> str:
