@@ -462,3 +462,28 @@ def test_text_that_reads_as_a_formula_error_round_trips(fmt: str) -> None:
     else:
         table = xlsxfile.loads(xlsxfile.dumps(headers, cells), name="x.xlsx")
     assert [a.kind for a in _plan(table, reqs).actions] == ["unchanged"] * len(reqs)
+
+
+def test_a_sheet_larger_than_a_spreadsheet_holds_is_refused_not_read_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A crafted sheet of 2M rows took 5.6 GB to read: past Excel's own
+    limits (here lowered) the import stops with a sentence."""
+    from pmledger.errors import ImportFileError
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["title", "priority", "owner"])
+    for n in range(6):
+        sheet.append([f"Title {n}", "high", None])
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    assert len(xlsxfile.loads(data, name="big.xlsx").records) == 6
+    monkeypatch.setattr(xlsxfile, "MAX_ROWS", 5)
+    with pytest.raises(ImportFileError, match="more rows than a spreadsheet holds"):
+        xlsxfile.loads(data, name="big.xlsx")
+    monkeypatch.setattr(xlsxfile, "MAX_ROWS", 10)
+    monkeypatch.setattr(xlsxfile, "MAX_COLUMNS", 2)
+    with pytest.raises(ImportFileError, match="more columns"):
+        xlsxfile.loads(data, name="big.xlsx")

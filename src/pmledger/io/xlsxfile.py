@@ -20,6 +20,11 @@ from pmledger.io.records import Record, SheetError, Table, untitled
 from pmledger.text import cell_len
 
 MAX_WIDTH = 60
+# What a worksheet Excel writes can hold: a sheet past them was not made by a
+# spreadsheet, and reading it whole could take gigabytes (a crafted 2M-row
+# sheet took 5.6 GB before this limit).
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
 _EXACT = 10**15  # Excel's numbers are exact below this
 INSTALL_HINT = "pip install 'pmledger[xlsx]'"
 
@@ -173,6 +178,12 @@ def _text(value: str) -> str:
     return SheetError(value) if value in SHEET_ERRORS else value
 
 
+def _too_big(name: str, what: str, limit: int) -> str:
+    return _("{name} has more {what} than a spreadsheet holds ({limit:,}): not imported").format(
+        name=name, what=what, limit=limit
+    )
+
+
 def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
     """The rows of one sheet (the first unless named); the first row that is not empty is the
     header."""
@@ -222,6 +233,8 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
         if header is None:
             return table
         table.header_row = first
+        if len(header) > MAX_COLUMNS:
+            raise ImportFileError(_too_big(name, _("columns"), MAX_COLUMNS))
         headers = ["" if h is None else str(h).strip() for h in header]
         # A column without a header is named by its letter (see csvfile).
         headers = [h or untitled(i) for i, h in enumerate(headers)]
@@ -233,6 +246,8 @@ def loads(data: bytes, *, name: str, sheet: str | None = None) -> Table:
                 anchors.setdefault(row, set()).add(column)
         shown: dict[tuple[int, int], Any] = {}
         for number, values in enumerate(rows, start=first + 1):
+            if number > MAX_ROWS:
+                raise ImportFileError(_too_big(name, _("rows"), MAX_ROWS))
             for column in anchors.get(number, ()):
                 if column <= len(values):
                     shown[(number, column)] = values[column - 1]
