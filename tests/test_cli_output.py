@@ -707,3 +707,27 @@ def test_listing_csv_for_excel_has_the_bom_and_crlf_export_gives_it(acme: Path) 
     result = invoke(["rank", "--excel", "-f", "json"])
     assert_clean_error(result, 2)
     assert "--excel writes CSV" in result.stderr
+
+
+def test_diff_pages_a_long_diff_on_a_terminal_as_git_does(
+    tmp_path: Path, on_a_terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .git_helpers import git, new_repo
+
+    ledger = new_repo(tmp_path)
+    monkeypatch.chdir(ledger.root)
+    ids = [add(f"Requirement {n}") for n in range(8)]
+    git(ledger.root, "add", "-A")
+    git(ledger.root, "commit", "-qm", "eight")
+    for req_id in ids:
+        ok(["set", req_id, "priority=high", "owner=王芳"])
+    command, target = _pager_env(tmp_path)
+    monkeypatch.setenv("PMLEDGER_PAGER", command)
+    for fmt in ("text", "markdown"):
+        paged = ok(["diff", "-f", fmt])
+        assert ids[0] not in paged.stdout
+        assert ids[0] in target.read_text(encoding="utf-8")
+        target.unlink()
+        assert ids[0] in ok(["diff", "-f", fmt, "--no-pager"]).stdout
+        assert not target.exists()
+    assert ids[0] in ok(["diff", "-f", "json"]).stdout  # data is never paged

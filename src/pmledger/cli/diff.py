@@ -334,6 +334,9 @@ def diff(
             help="Output: text, markdown (a PR comment) or json.",
         ),
     ] = "text",
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Never page a long diff through $PAGER.")
+    ] = False,
     as_of: DiffAsOf = TODAY,
 ) -> None:
     """Show requirements added, removed and changed, and how the ranking moved.
@@ -342,7 +345,7 @@ def diff(
 
     Examples: pmledger diff; pmledger diff v1.2..HEAD; pmledger diff main...HEAD --format markdown
     """
-    from pmledger.cli.output import emit_json, write
+    from pmledger.cli.output import emit_json, write_paged
     from pmledger.git.diff import ledger_diff, resolve_range
     from pmledger.git.repo import Repo
 
@@ -354,6 +357,7 @@ def diff(
     if chosen == "json":
         emit_json(result.as_json())
     elif chosen == "markdown":
-        write(render_markdown(result, ledger.settings))
+        # On a terminal, a long diff goes through the pager, as git's does.
+        write_paged(render_markdown(result, ledger.settings), pager=not no_pager)
     else:
-        write(render_text(result, ledger.settings))
+        write_paged(render_text(result, ledger.settings), pager=not no_pager)

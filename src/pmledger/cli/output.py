@@ -177,6 +177,18 @@ def write(text: str) -> None:
     _write_text(text if text.endswith("\n") else text + "\n")
 
 
+def write_paged(text: str, *, pager: bool = True) -> None:
+    """Text for a person: on a terminal, through the pager when it is longer
+    than the screen (as git does; ``pager`` False: never)."""
+    if not text.endswith("\n"):
+        text += "\n"
+    if pager and stdout_is_terminal():
+        _width, height = terminal_size()
+        if height is not None and text.count("\n") >= height and page(text):
+            return
+    _write_text(text)
+
+
 def warn(message: str) -> None:
     """A one-line notice on stderr (never mixed into machine output)."""
     text = sanitize(message) + "\n"
@@ -650,14 +662,10 @@ def render(
         # A document for a PR or a wiki: UTF-8 whatever the terminal's encoding.
         _write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
         return
-    width, height = terminal_size()
+    width, _height = terminal_size()
     lines = doc_lines(doc.blocks, width=width, color=use_color())
     if lines:
-        text = "\n".join(lines) + "\n"
-        if pager and height is not None and len(lines) >= height and page(text):
-            pass
-        else:
-            _write_text(text)
+        write_paged("\n".join(lines) + "\n", pager=pager)
     for note in doc.notes:
         warn(note)
 
