@@ -394,3 +394,30 @@ def test_outside_git_history_and_diff_say_how_to_start(tmp_path: Path) -> None:
         assert_clean_error(result, 1)
         assert "is not inside a git repository" in result.stderr
         assert "`git init`" in result.stderr
+
+
+def test_a_requirement_entering_at_the_top_is_the_biggest_move() -> None:
+    """Entering at #1 comes from below the last place: listed before a move
+    of a few places (it was listed after one from #5 to #2)."""
+    from pmledger.git.diff import rank_moves
+    from pmledger.ledger.settings import Settings
+    from pmledger.ranking.order import rank
+
+    from .conftest import make
+
+    as_of = date(2026, 11, 27)
+    created = datetime(2026, 11, 1, tzinfo=UTC)
+    reqs = [
+        make(f"REQ-AAAA{n}", priority=p, created=created)
+        for n, p in enumerate(["high", "high", "medium", "medium", "low"])
+    ]
+    before = rank(reqs, settings=Settings(), as_of=as_of)
+    raised = reqs[4].model_copy(update={"priority": "critical"})
+    top = make("REQ-BBBB0", priority="critical", due=as_of, created=created)
+    after = rank([*reqs[:4], raised, top], settings=Settings(), as_of=as_of)
+    assert [i.requirement.id for i in after.items][:2] == [top.id, raised.id]
+    moves = rank_moves(before, after)
+    assert [(m.id, m.before, m.after) for m in moves][:2] == [
+        (top.id, None, 1),
+        (raised.id, 5, 2),
+    ]

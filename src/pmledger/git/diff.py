@@ -475,11 +475,15 @@ def rank_moves(before: Ranking, after: Ranking) -> list[RankMove]:
             )
         )
 
+    # A requirement entering the ranking comes from below its last place,
+    # one leaving goes below it: entering at #1 is the biggest move of all.
+    below_before, below_after = len(old) + 1, len(new) + 1
+
     def size(m: RankMove) -> tuple[int, int, str]:
         # Moves explained by the requirement's own data first (entered, left,
         # or its score changed), then those pushed by others, biggest first.
         own = m.before is None or m.after is None or m.term is not None
-        delta = abs((m.before or 0) - (m.after or 0))
+        delta = abs((m.before or below_before) - (m.after or below_after))
         return (0 if own else 1, -delta, m.id)
 
     moves.sort(key=size)
