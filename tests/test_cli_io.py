@@ -917,3 +917,32 @@ def test_excel_with_another_format_is_refused_not_ignored(tmp_path: Path) -> Non
     assert_clean_error(invoke(["export", "--excel", "-f", "json"]), 2)
     assert ok(["export", "--excel", "-o", str(tmp_path / "x.csv")])
     assert (tmp_path / "x.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_a_taskwarrior_recurring_template_is_not_imported_beside_its_instances(
+    root: Path, tmp_path: Path
+) -> None:
+    template = {
+        "uuid": "tpl-1",
+        "description": "每周销售周报",
+        "entry": "20261101T080000Z",
+        "status": "recurring",
+        "recur": "weekly",
+        "due": "20261106T090000Z",
+    }
+    instances = [
+        {
+            "uuid": f"inst-{n}",
+            "description": "每周销售周报",
+            "entry": "20261101T080000Z",
+            "status": "pending",
+            "parent": "tpl-1",
+            "due": f"202611{6 + 7 * n:02d}T090000Z",
+        }
+        for n in range(2)
+    ]
+    path = _write(tmp_path / "tasks.json", json.dumps([template, *instances]))
+    result = ok(["import", str(path)])
+    assert "recurring task template" in result.stderr
+    dues = sorted(str(r.get("due")) for r in _all(root))
+    assert dues == ["2026-11-06", "2026-11-13"]

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
-from pmledger.i18n import _
+from pmledger.i18n import _, ngettext
 from pmledger.io import csvfile, jsonfile
 from pmledger.io.mapping import norm
 from pmledger.io.records import Problem, Record, Table
@@ -201,7 +201,14 @@ def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Tabl
             {"id", "uuid", "modified", "urgency", "end", "start", "mask", "imask", "parent"}
         ),
     )
+    templates = 0
     for number, item in jsonfile.load_data(data, name=name, lines=False):
+        if isinstance(item, dict) and item.get("status") == "recurring":
+            # A recurrence's template: each instance is a task of its own
+            # (pending, with the template as its parent); both would be one
+            # requirement twice.
+            templates += 1
+            continue
         record = Record(row=number)
         table.records.append(record)
         if not isinstance(item, dict) or not item.get("uuid"):
@@ -227,6 +234,14 @@ def read_taskwarrior(data: bytes, *, name: str, by: str = "taskwarrior") -> Tabl
         record.cells += [(k, None) for k in TASKWARRIOR_CLEARED if k not in item]
         if record.depends is None:
             record.depends = (TASKWARRIOR_DEPENDS, [])
+    if templates:
+        table.notices.append(
+            ngettext(
+                "{name}: left out {count} recurring task template (its instances are imported)",
+                "{name}: left out {count} recurring task templates (their instances are imported)",
+                templates,
+            ).format(name=name, count=templates)
+        )
     return table
 
 
