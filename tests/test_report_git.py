@@ -135,9 +135,40 @@ def test_sprint_start_for_names_written_plain_or_escaped(root: Path, name: str) 
     b = add("Late")
     ok(["set", b, f"sprint={name}"])
     commit(root, "2026-11-04", "Bob", "late")
-    started, added = sprint_history(Ledger(root), name)
+    started, added, assigned = sprint_history(Ledger(root), name)
     assert started is not None and started.date().isoformat() == "2026-11-02"
     assert added == [b]
+    assert assigned == sorted([a, b])
+
+
+def test_a_sprint_review_is_the_same_after_its_unfinished_work_is_carried_over(
+    root: Path,
+) -> None:
+    """`sprint carry` moves the unfinished to the next sprint: the finished
+    sprint's review still counts them as committed and not finished there."""
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    done = add("Export customers", "-e", "3")
+    open_ = add("Single sign-on", "-e", "5")
+    commit(root, "2026-11-01", "Alice", "capture")
+    for req_id in (done, open_):
+        ok(["set", req_id, "sprint=2026-S45"])
+    commit(root, "2026-11-02", "Bob", "plan")
+    ok(["set", done, "status=done"])
+    commit(root, "2026-11-10", "Bob", "done")
+    before = json.loads(ok(["sprint", "show", "2026-S45", "-f", "json"]).stdout)
+    ok(["sprint", "carry", "2026-S45", "--to", "2026-S46"])
+    for moment in ("before commit", "after commit"):
+        if moment == "after commit":
+            commit(root, "2026-11-16", "Bob", "carry")
+        after = json.loads(ok(["sprint", "show", "2026-S45", "-f", "json"]).stdout)
+        for key in ("committed", "committed_effort", "done", "done_effort", "slipped", "items"):
+            assert after[key] == before[key], (moment, key)
+        assert after["carried_over"] == {open_: "2026-S46"}
+        table = ok(["sprint", "show", "2026-S45"]).stdout
+        assert "carried over to 2026-S46" in table and "sprint carry" not in table
+    assert before["carried_over"] == {}
+    nxt = json.loads(ok(["sprint", "show", "2026-S46", "-f", "json"]).stdout)
+    assert nxt["items"] == [open_]
 
 
 def test_recent_changes_put_the_newest_commit_first_and_count_what_they_leave_out(

@@ -48,6 +48,9 @@ class SprintReview:
     # IDs that joined the sprint after it started; None when git cannot tell.
     added_after_start: list[str] | None = None
     by_status: dict[str, int] = field(default_factory=dict)
+    # Assigned to this sprint once, in another since (carried over): still
+    # committed here and not finished here. Among ``items`` and ``slipped``.
+    carried: list[Requirement] = field(default_factory=list)
 
     @property
     def committed_effort(self) -> float:
@@ -73,6 +76,7 @@ class SprintReview:
             "slipped_effort": self.slipped_effort,
             "dropped": [r.id for r in self.dropped],
             "added_after_start": self.added_after_start,
+            "carried_over": {r.id: r.sprint for r in self.carried},
             "by_status": self.by_status,
             "items": [r.id for r in self.items],
         }
@@ -123,30 +127,46 @@ def review(
     settings: Settings,
     started: datetime | None = None,
     added_after_start: list[str] | None = None,
+    assigned: Iterable[str] | None = None,
 ) -> SprintReview:
     """Committed vs done, and what slipped (not done, still assigned to the sprint).
 
     Closed but not done items (rejected) are "dropped": neither done nor slipped.
+    ``assigned``: every requirement git saw assigned to the sprint; one now in
+    another sprint was carried over (or moved) from this one, and counts as
+    committed here and not finished here, so a sprint's review does not
+    change when its unfinished work is carried over.
     """
     requirements = list(requirements)
     name = find_sprint(name, requirements)
-    items = sorted((r for r in requirements if r.sprint == name), key=lambda r: r.id)
+    current = [r for r in requirements if r.sprint == name]
+    once = set(assigned or ())
+    carried = sorted((r for r in requirements if r.id in once and r.sprint != name), key=_id)
+    items = sorted([*current, *carried], key=_id)
     done_status = _done_status(settings)
     closed = set(settings.ledger.closed_statuses)
     order = {s: i for i, s in enumerate(settings.ledger.statuses)}
     counts: dict[str, int] = {}
     for r in sorted(items, key=lambda r: order.get(r.status, 99)):
         counts[r.status] = counts.get(r.status, 0) + 1
+    moved = {r.id for r in carried}
     return SprintReview(
         name=name,
         items=items,
-        done=[r for r in items if r.status == done_status],
-        slipped=[r for r in items if r.status not in closed],
-        dropped=[r for r in items if r.status in closed and r.status != done_status],
+        done=[r for r in items if r.id not in moved and r.status == done_status],
+        slipped=[r for r in items if r.id in moved or r.status not in closed],
+        dropped=[
+            r for r in items if r.id not in moved and r.status in closed and r.status != done_status
+        ],
         started=started,
         added_after_start=added_after_start,
         by_status=counts,
+        carried=carried,
     )
+
+
+def _id(req: Requirement) -> str:
+    return req.id
 
 
 def carry_over(

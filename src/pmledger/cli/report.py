@@ -174,10 +174,15 @@ def _sprint_review(
         name = find_sprint(name, everything)
     from pmledger.report.history import sprint_history
 
-    started, added = sprint_history(ledger, name)
+    history = sprint_history(ledger, name)
     try:
         return review(
-            name, reqs, settings=ledger.settings, started=started, added_after_start=added
+            name,
+            reqs,
+            settings=ledger.settings,
+            started=history.started,
+            added_after_start=history.added_after_start,
+            assigned=history.assigned,
         )
     except NotFoundError:
         return None

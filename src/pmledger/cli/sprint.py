@@ -13,6 +13,7 @@ from pmledger.cli.language import HelpGroup
 if TYPE_CHECKING:
     from pmledger.cli.output import Block
     from pmledger.ledger.ledger import Ledger
+    from pmledger.ledger.model import Requirement
     from pmledger.ledger.settings import Settings
     from pmledger.sprints import SprintReview
 
@@ -36,13 +37,14 @@ def _review(ledger: Ledger, name: str, *, with_git: bool = True) -> SprintReview
     # prefix) found the sprint but no commit assigning `2026-s23`, and said
     # "unknown (no git history)" in a ledger with history.
     name = find_sprint(name, loaded.requirements)
-    started, added = sprint_history(ledger, name) if with_git else (None, None)
+    history = sprint_history(ledger, name) if with_git else None
     return review(
         name,
         loaded.requirements,
         settings=ledger.settings,
-        started=started,
-        added_after_start=added,
+        started=history.started if history else None,
+        added_after_start=history.added_after_start if history else None,
+        assigned=history.assigned if history else None,
     )
 
 
@@ -166,6 +168,14 @@ def _review_blocks(rv: SprintReview, settings: Settings) -> list[Block]:
         (_("added after start"), added),
     ]
     late = set(rv.added_after_start or ())
+    carried = {r.id: r.sprint for r in rv.carried}
+
+    def note(req: Requirement) -> str:
+        if req.id in carried:
+            # TRANSLATORS: a requirement of a sprint review since moved to another sprint.
+            return _("carried over to {sprint}").format(sprint=carried[req.id] or "—")
+        return _("added late") if req.id in late else ""
+
     blocks: list[Block] = [
         # TRANSLATORS: the heading of a sprint review.
         Line().add(_("Sprint {name}").format(name=rv.name), "bold"),
@@ -175,15 +185,17 @@ def _review_blocks(rv: SprintReview, settings: Settings) -> list[Block]:
             show_header=False,
         ),
         Line(),
-        work_view(rv.items, settings, note=lambda r: _("added late") if r.id in late else ""),
+        work_view(rv.items, settings, note=note),
     ]
-    if rv.slipped:
+    # Still in this sprint (the carried ones are in the next already).
+    unfinished = [r for r in rv.slipped if r.id not in carried]
+    if unfinished:
         hint = ngettext(
             "Carry the {count} unfinished over with `pmledger sprint carry {name} --to NEXT`.",
             "Carry the {count} unfinished over with `pmledger sprint carry {name} --to NEXT`.",
-            len(rv.slipped),
+            len(unfinished),
         )
-        blocks.append(Line().add(hint.format(count=len(rv.slipped), name=rv.name), "dim"))
+        blocks.append(Line().add(hint.format(count=len(unfinished), name=rv.name), "dim"))
     return blocks
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pmledger.errors import InvalidValueError
 from pmledger.i18n import _, pgettext, translate
@@ -251,12 +251,21 @@ def recent_changes(
     return [changes[i] for i in ranked], shown
 
 
-def sprint_history(ledger: Ledger, name: str) -> tuple[datetime | None, list[str] | None]:
-    """When sprint ``name`` started (the first commit assigning a requirement to it)
-    and which requirements were assigned in a later commit."""
+class SprintHistory(NamedTuple):
+    """What git says of a sprint: when it started (the first commit assigning
+    a requirement to it), the requirements assigned in a later commit, and
+    every requirement ever assigned to it (some since moved to another)."""
+
+    started: datetime | None
+    added_after_start: list[str] | None
+    assigned: list[str] | None
+
+
+def sprint_history(ledger: Ledger, name: str) -> SprintHistory:
+    """:class:`SprintHistory` of sprint ``name`` (all None without git history)."""
     repo = _repo(ledger.root)
     if repo is None:
-        return None, None
+        return SprintHistory(None, None, None)
     commits = read_log(repo, ledger.requirements_dir)
     # A version assigned to the sprint holds its name as written: only those
     # are parsed (most versions of a long history are not). A name TOML
@@ -273,9 +282,11 @@ def sprint_history(ledger: Ledger, name: str) -> tuple[datetime | None, list[str
             if data and data.get("sprint") == name and req_id not in first:
                 first[req_id] = c.at
     if not first:
-        return None, None
+        return SprintHistory(None, None, None)
     started = min(first.values())
-    return started, sorted(i for i, at in first.items() if at > started)
+    return SprintHistory(
+        started, sorted(i for i, at in first.items() if at > started), sorted(first)
+    )
 
 
 def lead_times(ledger: Ledger, only: set[str]) -> LeadTimes | None:
