@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -946,3 +946,26 @@ def test_a_taskwarrior_recurring_template_is_not_imported_beside_its_instances(
     assert "recurring task template" in result.stderr
     dues = sorted(str(r.get("due")) for r in _all(root))
     assert dues == ["2026-11-06", "2026-11-13"]
+
+
+def test_jira_times_are_the_local_time_they_were_written_in(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jira writes times without a zone, in the exporting user's time: a
+    comment's is read as local time, as the creation time is (not as UTC)."""
+    import time
+
+    if not hasattr(time, "tzset"):
+        pytest.skip("needs time.tzset")
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        sheet = _write(tmp_path / "jira.csv", "\n".join([JIRA_HEADER, *JIRA_ROWS]) + "\n")
+        ok(["import", str(sheet)])
+        crm12 = {r["import_source"]: r for r in _all(root)}["jira:CRM-12"]
+        shanghai = timezone(timedelta(hours=8))
+        assert crm12["notes"][0]["at"] == datetime(2025, 11, 18, 9, 30, tzinfo=shanghai)
+        assert crm12["created"] == datetime(2025, 11, 17, 15, 45, tzinfo=shanghai)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -13,7 +13,7 @@ Each row keeps the tracker's own key (issue key, issue number, UUID), which
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -133,6 +133,10 @@ def _jira_comments(record: Record) -> None:
                 Problem(record.row, _("expected DATE;AUTHOR;TEXT in a Jira comment"), column)
             )
             continue
+        if isinstance(at, datetime) and at.tzinfo is None:
+            # Jira writes the exporting user's local time, without a zone: read
+            # as this machine's local time, as `created` is (never as UTC).
+            at = at.astimezone()
         notes.append({"at": at, "by": parts[1].strip() or "jira", "text": parts[2]})
     if notes:
         cells.append((JIRA_COMMENT, notes))
