@@ -414,3 +414,18 @@ def test_a_reading_dated_after_today_is_refused(root: Path) -> None:
     assert json.loads(ok(["goal", "show", "G1", "-f", "json"]).stdout)["readings"] == []
     ok(["goal", "measure", "G1", "5", "--at", date.today().isoformat()])
     ok(["goal", "measure", "G1", "4"])
+
+
+def test_a_goal_file_that_is_a_symlink_is_never_read_through(root: Path, tmp_path: Path) -> None:
+    ok(["goal", "add", "Margin", "--kpi", "margin", "--target", "20", "--id", "Q4"])
+    ok(["goal", "add", "Churn", "--kpi", "churn", "--target", "2", "--id", "CH"])
+    outside = tmp_path / "outside.toml"
+    goal_file = root / "goals" / "CH.toml"
+    outside.write_bytes(goal_file.read_bytes())
+    goal_file.unlink()
+    goal_file.symlink_to(outside)
+    listed = ok(["goal", "list", "-f", "json"])
+    assert [g["id"] for g in json.loads(listed.stdout)] == ["Q4"]
+    assert "symbolic link" in listed.stderr
+    checked = invoke(["check"])
+    assert checked.exit_code == 1 and "symbolic link" in checked.stdout

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -960,3 +960,53 @@ def test_a_requirement_file_that_is_a_symlink_is_never_read_through(
         summaries = ledger.summaries()
         assert [s.id for s in summaries.summaries] == [real.id]
         assert [p.path.name for p in summaries.problems] == ["REQ-SECRT.toml"]
+
+
+def test_a_created_time_written_as_text_without_a_zone_is_utc(
+    ledger: Ledger, trusted: None
+) -> None:
+    """`created = "2025-11-05T09:00:00"` (quoted, no offset) parsed to a naive
+    datetime that could not be compared with the others: list, rank and the
+    cache failed with an internal error. Read as UTC, as a naive datetime is."""
+    from pmledger.ledger.columns import columns_of
+    from pmledger.ranking.order import rank
+
+    other = ledger.create(make(title="Aware"))
+    path = ledger.requirements_dir / "REQ-NAIVE.toml"
+    text = fileformat.dumps(make("REQ-NAIVE", title="Naive"))
+    lines = [
+        'created = "2025-11-05T09:00:00"' if line.startswith("created =") else line
+        for line in text.splitlines()
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _age(path)
+    _age(ledger.path_for(other.id))
+    loaded = ledger.load_all()
+    assert loaded.problems == []
+    naive = next(r for r in loaded.requirements if r.id == "REQ-NAIVE")
+    assert naive.created == datetime(2025, 11, 5, 9, 0, tzinfo=UTC)
+    ranking = rank(loaded.requirements, settings=ledger.settings, as_of=date(2026, 11, 27))
+    assert {i.requirement.id for i in ranking.items} == {"REQ-NAIVE", other.id}
+    assert columns_of(map(vars, loaded.requirements)).ids == sorted(["REQ-NAIVE", other.id])
+    assert ledger.load_all().requirements == loaded.requirements  # and from the cache
+
+
+def test_a_cache_whose_states_and_columns_are_damaged_is_only_slower(
+    ledger: Ledger, trusted: None
+) -> None:
+    import pickle
+
+    reqs = [ledger.create(make(title=t)) for t in ("One", "Two")]
+    for req in reqs:
+        _age(ledger.path_for(req.id))
+    ledger.load_all()
+    path = cache_path(ledger.root)
+    data = pickle.loads(path.read_bytes())
+    assert isinstance(data["states"], bytes) and isinstance(data["columns"], bytes)
+    data["states"], data["columns"] = data["states"][:20], data["columns"][:20]
+    path.write_bytes(pickle.dumps(data))
+    got = ledger.load_columns(lambda columns: columns)
+    assert not isinstance(got, tuple) or got[0].ids == sorted(r.id for r in reqs)
+    if not isinstance(got, tuple):
+        assert sorted(r.id for r in got.requirements) == sorted(r.id for r in reqs)
+    assert sorted(r.id for r in ledger.load_all().requirements) == sorted(r.id for r in reqs)

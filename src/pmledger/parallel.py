@@ -96,10 +96,13 @@ class Tail:
     def collect(self, size: int = 1 << 20) -> Iterator[bytes] | None:
         """The helper's bytes, in pieces of ``size`` (None if it failed: the
         caller then does the rows itself)."""
-        pid, self._pid = self._pid, None
+        pid = self._pid
+        # Forgotten only once reaped: Ctrl-C while waiting leaves close() to stop it.
         if pid is None or not finished(pid):
+            self._pid = None
             self.close()
             return None
+        self._pid = None
         return self._read(size)
 
     def _read(self, size: int) -> Iterator[bytes]:

@@ -27,6 +27,7 @@ from pmledger.goals.errors import GoalFileError, GoalNotFoundError
 from pmledger.goals.model import GOAL_ID, Goal, windows_device
 from pmledger.ledger.ids import ALPHABET
 from pmledger.ledger.ledger import create_exclusive, refuse_folder_outside, write_atomic
+from pmledger.ledger.scan import SYMLINK, is_symlink_refusal, read_regular
 from pmledger.text import ascii_forms, fold
 
 GOALS_DIR = "goals"
@@ -207,9 +208,13 @@ class GoalBook:
 
     def _read(self, path: Path) -> Goal:
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = read_regular(path).decode("utf-8")
         except UnicodeDecodeError:
             raise GoalFileError(FileProblem(path, i18n._("not UTF-8 text"))) from None
+        except OSError as exc:
+            if is_symlink_refusal(path, exc):
+                raise GoalFileError(FileProblem(path, i18n.translate(SYMLINK))) from None
+            raise
         try:
             goal = fileformat.loads(text, path)
         except InvalidFileError as exc:

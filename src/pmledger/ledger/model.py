@@ -263,7 +263,10 @@ class Requirement(BaseModel):
     title: RequiredText
     status: RequiredText
     priority: Annotated[Priority, BeforeValidator(parse_priority)]
-    created: Annotated[datetime | date, BeforeValidator(_aware)]
+    # Before: a datetime given as one; after: one pydantic parsed from text
+    # (a quoted "2025-11-05T09:00:00"), which would otherwise stay naive and
+    # not compare with every other requirement's.
+    created: Annotated[datetime | date, BeforeValidator(_aware), AfterValidator(_aware)]
     requester: OptionalText = None
     department: OptionalText = None
     owner: OptionalText = None

@@ -148,7 +148,7 @@ def _read_file(ledger: Ledger, path: Path) -> Requirement | FileProblem:
 
 
 # What is said of a record file that is a symbolic link.
-SYMLINK = N_("a symbolic link: requirement files must be regular files (not read)")
+SYMLINK = N_("a symbolic link: ledger files must be regular files (not read)")
 
 
 def is_symlink_refusal(path: Path, exc: OSError) -> bool:
@@ -231,6 +231,9 @@ def _unchanged(ledger: Ledger, stats: FolderStats, cache: StateCache) -> bool:
 
 def _load(ledger: Ledger, stats: FolderStats, cache: StateCache) -> LoadResult:
     names, sizes, mtimes, listing = stats
+    # Unpickled before the cache is trusted: a damaged states blob empties
+    # the cache's listing, and every file is then read again.
+    _ = cache.states
     statuses = set(ledger.settings.ledger.statuses)
     rebuild = partial(requirement_from_state, owned=True)
     if _unchanged(ledger, stats, cache):

@@ -24,7 +24,7 @@ from pmledger.errors import InvalidFileError
 from pmledger.ledger.cache import ENV_DISABLE, cache_path, git_dir_of
 from pmledger.ledger.cache import store as store_cache
 from pmledger.ledger.filestats import SUFFIX, requirement_names
-from pmledger.ledger.scan import summarize
+from pmledger.ledger.scan import read_regular, summarize
 from pmledger.ledger.titlestore import TitleRow, TitleStore
 
 if TYPE_CHECKING:
@@ -228,7 +228,7 @@ def _reconcile_titles(ledger: Ledger, store: TitleStore, now: int) -> None:
     for req_id in sorted(new):
         path = ledger.requirements_dir / f"{req_id}{SUFFIX}"
         try:
-            req = ledger.parse(path, path.read_bytes().decode("utf-8"))
+            req = ledger.parse(path, read_regular(path).decode("utf-8"))
         except (InvalidFileError, UnicodeDecodeError, OSError):
             store.bad.add(req_id)
             continue

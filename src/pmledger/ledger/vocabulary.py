@@ -27,6 +27,7 @@ from pmledger.errors import InvalidFileError
 from pmledger.ledger.cache import ParseCache
 from pmledger.ledger.filestats import changed_ns
 from pmledger.ledger.ledger import SUFFIX, Ledger
+from pmledger.ledger.scan import read_regular
 
 T = TypeVar("T")
 
@@ -50,7 +51,7 @@ class Vocabulary:
 
 def _file_values(ledger: Ledger, path: Path) -> tuple[tuple[str, ...], ...] | None:
     try:
-        req = ledger.parse(path, path.read_bytes().decode("utf-8"))
+        req = ledger.parse(path, read_regular(path).decode("utf-8"))
     except (OSError, UnicodeDecodeError, InvalidFileError):
         return None
     out: list[tuple[str, ...]] = []
