@@ -471,3 +471,24 @@ def test_any_list_survives_export_then_import(fmt: str, field: str, items: list[
 def test_a_list_cell_reads_back_as_its_items(field: str, items: list[str]) -> None:
     cell = lists.to_cell(field, items)
     assert (lists.from_cell(field, cell) if cell is not None else []) == items
+
+
+def test_a_row_says_all_its_problems_in_one_run(settings: Settings) -> None:
+    """A cell that cannot be converted (a bad date) no longer hides the row's
+    other problems: a blank title, a second bad field, a bad ID. Each once."""
+    table = _table(
+        [("标题", ""), ("截止日期", "2026-02-30"), ("工作量", "many")],
+        [("标题", "ok"), ("优先级", "hihg"), ("截止日期", "明年某天")],
+        [("ID", "12"), ("标题", "x"), ("截止日期", "2026-13-01")],
+    )
+    plan = plan_import(table, [], _options(settings))
+    assert [(p.row, p.column) for p in plan.problems] == [
+        (2, "截止日期"),
+        (2, "工作量"),
+        (2, "标题"),
+        (3, "优先级"),
+        (3, "截止日期"),
+        (4, "截止日期"),
+        (4, "ID"),
+    ]
+    assert plan.invalid_rows == [2, 3, 4]

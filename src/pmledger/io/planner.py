@@ -289,8 +289,10 @@ class _Planner:
 
     def cells(
         self, record: Record
-    ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any], str | None]:
-        """The row's converted values, the column of each, unknown keys and its source key."""
+    ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any], str | None, list[Problem]]:
+        """The row's converted values, the column of each, unknown keys, its
+        source key, and the problems of the cells that could not be converted
+        (left out of the values)."""
         options = self.options
         values: dict[str, Any] = {}
         columns: dict[str, str] = {}
@@ -389,15 +391,32 @@ class _Planner:
                     deps.append(found)
             values["depends_on"] = list(dict.fromkeys([*values.get("depends_on", []), *deps]))
             columns["depends_on"] = column
-        if problems:
-            raise _RowError(*problems)
-        return values, columns, extras, key
+        return values, columns, extras, key, problems
 
     def action(self, record: Record) -> Action:
-        """What one row does, or a :class:`_RowError` naming its problems."""
+        """What one row does, or a :class:`_RowError` naming all its problems:
+        a cell that cannot be converted does not hide the row's other problems
+        (a missing title, a bad ID), which would otherwise appear one run later."""
+        values, columns, extras, key, problems = self.cells(record)
+        try:
+            action = self._action(record, values, columns, extras, key, problems)
+        except _RowError as exc:
+            raise _RowError(*problems, *exc.problems) from None
+        if problems:
+            raise _RowError(*problems)
+        return action
+
+    def _action(
+        self,
+        record: Record,
+        values: dict[str, Any],
+        columns: dict[str, str],
+        extras: dict[str, Any],
+        key: str | None,
+        failed: list[Problem],
+    ) -> Action:
         options = self.options
         row = record.row
-        values, columns, extras, key = self.cells(record)
         target: Requirement | None = None
         keep_id = False
         req_id = values.pop("id", None)
@@ -471,7 +490,10 @@ class _Planner:
         try:
             new = Requirement.model_validate(data)
         except ValidationError as exc:
-            raise _RowError(_validation_problem(exc, row, columns)) from None
+            # Not again for a field whose cell could not be converted (it is
+            # missing because of that).
+            said = {self.field_for(p.column) for p in failed if p.column}
+            raise _RowError(*_validation_problems(exc, row, columns, skip=said)) from None
         if target is None:
             return Action("create", row, new, keep_id=keep_id, chosen_id=req_id in self.key_of)
         changes = diff(target, new)
@@ -678,20 +700,30 @@ def _merge_notes(
     return out
 
 
-def _validation_problem(exc: ValidationError, row: int, columns: dict[str, str]) -> Problem:
-    first = exc.errors()[0]
-    loc = [str(p) for p in first["loc"]]
-    name = loc[0] if loc else None
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "missing":
-        message = _("required field is missing")
-    column = columns.get(name) if name else None
-    if column is None and len(loc) > 1:
-        # A scoring input's column: rice.confidence for ('rice', 'confidence').
-        column = columns.get(f"{loc[0]}.{loc[1]}")
-    if column is None and name:
-        message = _("{field}: {message}").format(field=name, message=message)
-    return Problem(row, message, column)
+def _validation_problems(
+    exc: ValidationError, row: int, columns: dict[str, str], *, skip: set[str | None] | None = None
+) -> list[Problem]:
+    """Every problem the model found in a row, each at its column (none for
+    the fields in ``skip``)."""
+    found: list[Problem] = []
+    for error in exc.errors():
+        loc = [str(p) for p in error["loc"]]
+        name = loc[0] if loc else None
+        if skip and name in skip:
+            continue
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "missing":
+            message = _("required field is missing")
+        column = columns.get(name) if name else None
+        if column is None and len(loc) > 1:
+            # A scoring input's column: rice.confidence for ('rice', 'confidence').
+            column = columns.get(f"{loc[0]}.{loc[1]}")
+        if column is None and name:
+            message = _("{field}: {message}").format(field=name, message=message)
+        problem = Problem(row, message, column)
+        if problem not in found:
+            found.append(problem)
+    return found
 
 
 def diff(old: Requirement, new: Requirement) -> list[Change]:
