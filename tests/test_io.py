@@ -492,3 +492,15 @@ def test_a_row_says_all_its_problems_in_one_run(settings: Settings) -> None:
         (4, "ID"),
     ]
     assert plan.invalid_rows == [2, 3, 4]
+
+
+def test_a_mistyped_priority_or_status_in_a_file_suggests_the_one_meant(
+    settings: Settings,
+) -> None:
+    table = _table([("标题", "a"), ("优先级", "hihg"), ("状态", "acepted")])
+    messages = [p.message for p in plan_import(table, [], _options(settings)).problems]
+    assert len(messages) == 2
+    assert messages[0].endswith("did you mean 'high'?")
+    assert messages[1].endswith("did you mean 'accepted'?")
+    table = _table([("标题", "a"), ("优先级", "whenever")])
+    assert "did you mean" not in plan_import(table, [], _options(settings)).problems[0].message

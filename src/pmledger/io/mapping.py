@@ -22,6 +22,7 @@ from pmledger.ledger.model import (
     Priority,
 )
 from pmledger.ledger.settings import Settings
+from pmledger.text import closest
 
 IMPORTABLE = tuple(f for f in KNOWN_FIELDS if f not in SCORING_TABLES)
 
@@ -289,12 +290,14 @@ class Mapping:
             return by_label[0]
         from pmledger.i18n.labels import workflow_text
 
-        raise ValueError(
-            _(
-                "unknown status {value!r}; the workflow is {statuses} "
-                '(map it with --map-status "VALUE=STATUS")'
-            ).format(value=value, statuses=workflow_text(self.settings))
-        )
+        message = _(
+            "unknown status {value!r}; the workflow is {statuses} "
+            '(map it with --map-status "VALUE=STATUS")'
+        ).format(value=value, statuses=workflow_text(self.settings))
+        close = closest(value, self.settings.ledger.statuses)
+        if close is not None:
+            message += _("; did you mean {suggestion!r}?").format(suggestion=close)
+        raise ValueError(message)
 
     def priority(self, value: str) -> str:
         """The priority a cell value names."""
@@ -303,10 +306,12 @@ class Mapping:
             return self.priorities[key]
         found = PRIORITY_ALIASES.get(key) or PRIORITY_EXTRA.get(key)
         if found is None:
-            raise ValueError(
-                _(
-                    "unknown priority {value!r}; expected critical, high, medium, low, "
-                    '高/中/低/紧急 (or map it with --map-priority "VALUE=PRIORITY")'
-                ).format(value=value)
-            )
+            message = _(
+                "unknown priority {value!r}; expected critical, high, medium, low, "
+                '高/中/低/紧急 (or map it with --map-priority "VALUE=PRIORITY")'
+            ).format(value=value)
+            close = closest(value, [p.value for p in Priority])
+            if close is not None:
+                message += _("; did you mean {suggestion!r}?").format(suggestion=close)
+            raise ValueError(message)
         return found.value
