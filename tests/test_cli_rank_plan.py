@@ -570,3 +570,13 @@ def test_rank_json_from_the_columns_is_english_whatever_the_language(
     english = ok(args).stdout
     assert ok(["--lang", "zh", *args]).stdout == english  # from the columns
     assert "days old" in english and "天" not in english
+
+
+def test_a_mistyped_model_suggests_the_one_meant(acme: Path) -> None:
+    from .cli_helpers import assert_clean_error
+
+    for command in (["rank"], ["plan", "-c", "10"]):
+        result = invoke([*command, "--model", "ric"])
+        assert_clean_error(result, 2)
+        assert "did you mean 'rice'?" in result.stderr
+    assert "did you mean" not in invoke(["rank", "--model", "zzz"]).stderr

@@ -386,11 +386,15 @@ def rank_selection(
     from pmledger.ranking.scoring import MODELS
 
     if model is not None and model not in MODELS:
-        raise InvalidValueError(
-            _("unknown model {model!r}; choose one of {models}").format(
-                model=model, models=", ".join(MODELS)
-            )
+        from pmledger.text import closest
+
+        message = _("unknown model {model!r}; choose one of {models}").format(
+            model=model, models=", ".join(MODELS)
         )
+        close = closest(model, MODELS)
+        if close is not None:
+            message += _("; did you mean {suggestion!r}?").format(suggestion=close)
+        raise InvalidValueError(message)
     return rank(
         requirements,
         settings=settings,
