@@ -580,3 +580,73 @@ def test_a_mistyped_model_suggests_the_one_meant(acme: Path) -> None:
         assert_clean_error(result, 2)
         assert "did you mean 'rice'?" in result.stderr
     assert "did you mean" not in invoke(["rank", "--model", "zzz"]).stderr
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--top", "3"],
+        ["--top", "5", "--explain"],
+        ["--top", "4", "-f", "markdown", "--explain"],
+        ["--top", "4", "-f", "csv"],
+        ["--lang", "zh", "--top", "4", "--explain"],
+    ],
+)
+def test_a_few_rows_of_a_ranking_from_the_cache_columns_read_only_their_files(
+    acme: Path, trusted: None, monkeypatch: pytest.MonkeyPatch, options: list[str]
+) -> None:
+    """`rank --top N` (and one screen on a terminal) ranks the cached columns
+    and reads the files of the rows it shows: the same output as the
+    ranking of every model."""
+    import pmledger.ledger.scan as scan
+    from pmledger.ledger.ledger import Ledger
+
+    _age_files(acme)
+    lang = options[:2] if options[0] == "--lang" else []
+    rest = options[2:] if lang else options
+    args = [*lang, "rank", "--as-of", AS_OF, *rest]
+    from_models = ok(args, env={"PMLEDGER_NO_CACHE": "1"})
+    ok(["rank", "--as-of", AS_OF, "-f", "json"])  # stores the columns
+    loaded: list[str] = []
+    real_load = Ledger.load
+
+    def counted(self: Ledger, req_id: str) -> Any:
+        loaded.append(req_id)
+        return real_load(self, req_id)
+
+    def no_models(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("every model was built")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(scan, "_load", no_models)
+        patch.setattr(Ledger, "load", counted)
+        from_columns = ok(args)
+    assert from_columns.stdout == from_models.stdout
+    assert from_columns.stderr == from_models.stderr
+    assert len(loaded) == int(rest[1])
+
+
+def test_one_screen_of_a_ranking_on_a_terminal_reads_only_its_files(
+    acme: Path, trusted: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmledger.cli import output
+    from pmledger.ledger.ledger import Ledger
+
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("LINES", "12")
+    _age_files(acme)
+    from_models = ok(["rank", "--as-of", AS_OF], env={"PMLEDGER_NO_CACHE": "1"})
+    ok(["rank", "--as-of", AS_OF, "-f", "json"])  # stores the columns
+    loaded: list[str] = []
+    real_load = Ledger.load
+
+    def counted(self: Ledger, req_id: str) -> Any:
+        loaded.append(req_id)
+        return real_load(self, req_id)
+
+    monkeypatch.setattr(Ledger, "load", counted)
+    screen = ok(["rank", "--as-of", AS_OF])
+    assert screen.stdout == from_models.stdout and screen.stderr == from_models.stderr
+    assert "more — `--no-limit` or `--top N`" in screen.stderr
+    assert len(loaded) == 12 - 5

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 # Lines a terminal keeps for the ranking's header, the table's header and
 # rule, the "N more" line and the shell prompt.
 SCREEN_CHROME = 5
+# Rows shown (--top, or one screen) up to which only their files are read
+# after a ranking made from the cache's columns; more, and the ranking is
+# made from every model.
+FEW_ROWS = 200
 # Items of a piped ranking's JSON from which a helper process writes the
 # second half (pmledger.parallel.tail_in_helper), and its share: the helper
 # also pays for the pages it copies, this process for writing both halves.
@@ -113,6 +117,18 @@ def rank(
         refuse(_("--top and --no-limit contradict each other; give one"))
     from pmledger.cli.output import Doc, render, stdout_is_terminal, terminal_size
 
+    # One screen by default on a terminal, like `task next` (the matrix too).
+    one_screen = top is None and not no_limit and fmt == "table" and stdout_is_terminal()
+    # How many rows are shown, when not all of them.
+    limit = top or None
+    if limit is None and one_screen and not matrix:
+        _width, lines = terminal_size()
+        limit = max(5, (lines or 24) - SCREEN_CHROME)
+        if explain:
+            limit = max(1, limit // 12)
+    # JSON is written from the ranking's table, and a few rows need the
+    # models of those rows alone: the ranking is then made from columns.
+    few = limit is not None and limit <= FEW_ROWS and not matrix
     ledger = open_ledger(ctx)
     settings = ledger.settings
     flt = where.filter(settings, as_of, root=ledger.root)
@@ -125,28 +141,23 @@ def rank(
         # JSON and CSV are the same in every language (pmledger.cli.display):
         # English from the ranking on, once the files' problems are said.
         then=lambda: ctx.with_resource(language_for(fmt)),
-        # JSON is written from the ranking's table: no model needed.
-        models=fmt != "json" or matrix,
+        models=not (fmt == "json" and not matrix) and not few,
         ranked_in=lambda: language_for(fmt),
     )
     if fmt == "json" and not matrix:
         shown = ranking.table.size if not top else min(top, ranking.table.size)
         render(fmt, Doc(blocks=[], json=_json_doc(ranking, shown, settings)))
         return
-    items = ranking.items
     more = 0
-    # One screen by default on a terminal, like `task next` (the matrix too).
-    one_screen = top is None and not no_limit and fmt == "table" and stdout_is_terminal()
-    if top:
-        items = items[:top]
-    elif one_screen and not matrix:
-        _width, lines = terminal_size()
-        screen = max(5, (lines or 24) - SCREEN_CHROME)
-        if explain:
-            screen = max(1, screen // 12)
-        if len(items) > screen:
-            more = len(items) - screen
-            items = items[:screen]
+    if matrix:
+        # (The matrix fits its own screen: only --top cuts it.)
+        items = ranking.items[:top] if top else ranking.items
+    elif limit is None:
+        items = ranking.items
+    else:
+        items = ranking.first(limit, ledger.load)
+        if top is None:
+            more = ranking.table.size - len(items)
     if matrix:
         from pmledger.cli.matrix import matrix_doc
 

@@ -93,6 +93,17 @@ class Ranking:
         )
         return list(map(RankedItem, count(1), self.requirements, scores))
 
+    def first(self, limit: int, load: Callable[[str], Requirement]) -> list[RankedItem]:
+        """The first ``limit`` items; when the ranking has no models (made from
+        columns), each shown requirement's model comes from ``load`` (its ID):
+        a screen of a 100k ranking reads a screen of files."""
+        if self.requirements is not None:
+            return self.items[:limit]
+        t = self.table
+        ids = t.columns.ids[:limit]
+        scores = map(Score, ids, repeat(self.model), t.values, t.terms, t.formulas, t.days)
+        return list(map(RankedItem, count(1), map(load, ids), scores))
+
 
 # Priority.rank of each priority's value: the sort's third key.
 _PRIORITY_RANK = {p.value: p.rank for p in Priority}
