@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,21 @@ def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     from pmledger.ledger import cache
 
     monkeypatch.setattr(cache, "trusted_before", lambda: (time.time() + 3600) * 1e9)
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The IDs of the helper processes pmledger.parallel starts, as it starts them."""
+    from pmledger import parallel
+
+    pids: list[int] = []
+    fork = parallel.fork
+
+    def counted(work: Any) -> int | None:
+        pid = fork(work)
+        if pid is not None:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(parallel, "fork", counted)
+    return pids

@@ -424,7 +424,7 @@ def test_rank_json_items_are_what_json_dumps_writes(
     safe for a terminal, even where pieces are shared between items (1 and 1.0
     are equal keys but different JSON)."""
     from pmledger.cli.output import json_safe
-    from pmledger.cli.rank import _json_texts
+    from pmledger.cli.rank_json import _json_texts
     from pmledger.ledger.settings import Settings
     from pmledger.ranking.order import rank
 

@@ -61,20 +61,9 @@ def test_alone_every_regular_requirement_file_with_its_size_and_mtime(folder: Pa
     assert len(found.names) == 57  # not the hidden file, the text file or the folder
 
 
-def test_with_a_helper_the_same_as_alone(folder: Path, helper: None) -> None:
-    pids: list[int] = []
-    fork = parallel.fork
-
-    def counted(work: object) -> int | None:
-        pid = fork(work)  # type: ignore[arg-type]
-        if pid is not None:
-            pids.append(pid)
-        return pid
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(parallel, "fork", counted)
-        found, extra = stat_folder(folder, lambda: "cache")
-    assert pids, "no helper was started"
+def test_with_a_helper_the_same_as_alone(folder: Path, helper: None, forks: list[int]) -> None:
+    found, extra = stat_folder(folder, lambda: "cache")
+    assert forks, "no helper was started"
     assert found == expected(folder)
     assert extra == "cache"
 
@@ -149,10 +138,8 @@ def test_a_file_gone_between_listing_and_stat_is_left_out(
 
 
 def test_ctrl_c_while_the_cache_is_read_stops_the_helper_and_the_stats(
-    folder: Path, helper: None
+    folder: Path, helper: None, forks: list[int]
 ) -> None:
-    pids: list[int] = []
-    fork = parallel.fork
     # Nobody writes: the helper waits until it is killed (or, if it never
     # is, until this test closes the pipe).
     never, writer = os.pipe()
@@ -161,18 +148,11 @@ def test_ctrl_c_while_the_cache_is_read_stops_the_helper_and_the_stats(
         os.close(writer)
         os.read(never, 1)
 
-    def counted(work: object) -> int | None:
-        pid = fork(work)  # type: ignore[arg-type]
-        assert pid is not None
-        pids.append(pid)
-        return pid
-
     def interrupted() -> None:
         raise KeyboardInterrupt
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(filestats, "_back", stuck)
-        mp.setattr(parallel, "fork", counted)
         mp.setattr(filestats, "_front", lambda *a: pytest.fail("stat'ed after Ctrl-C"))
         with pytest.raises(KeyboardInterrupt):
             stat_folder(folder, interrupted)
@@ -180,7 +160,7 @@ def test_ctrl_c_while_the_cache_is_read_stops_the_helper_and_the_stats(
     os.close(writer)
     # Stopped and reaped: no zombie left behind.
     with pytest.raises(ChildProcessError):
-        os.waitpid(pids[0], os.WNOHANG)
+        os.waitpid(forks[0], os.WNOHANG)
 
 
 def test_no_helper_unless_allowed(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from typing import cast
 import pytest
 
 from pmledger import parallel
-from pmledger.cli import rank as rank_cli
+from pmledger.cli import rank_json as rank_json
 
 from .cli_helpers import AS_OF, copy_example, ok
 
@@ -25,52 +25,42 @@ def acme(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def helper(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+def helper(monkeypatch: pytest.MonkeyPatch, forks: list[int]) -> Iterator[list[int]]:
     """A helper for any ranking; the IDs of the helpers started."""
-    monkeypatch.setattr(rank_cli, "PARALLEL_JSON_AT", 1)
-    pids: list[int] = []
-    fork = parallel.fork
-
-    def counted(work: object) -> int | None:
-        pid = fork(work)  # type: ignore[arg-type]
-        if pid is not None:
-            pids.append(pid)
-        return pid
-
-    monkeypatch.setattr(parallel, "fork", counted)
+    monkeypatch.setattr(rank_json, "PARALLEL_JSON_AT", 1)
     parallel.allow()
-    yield pids
+    yield forks
     parallel.allow(False)
 
 
 def test_the_helpers_half_is_the_same_bytes(acme: Path, helper: list[int]) -> None:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(rank_cli, "PARALLEL_JSON_AT", 10**9)
+        mp.setattr(rank_json, "PARALLEL_JSON_AT", 10**9)
         alone = ok(ARGS).stdout
     assert not helper
     # Half, most, all; and a share of less than one item: no helper.
     for share in (0.5, 0.9, 1.0, 0.01):
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(rank_cli, "HELPER_SHARE", share)
+            mp.setattr(rank_json, "HELPER_SHARE", share)
             assert ok(ARGS).stdout == alone
     assert len(helper) == 3
     for top in ("1", "2", "5"):
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(rank_cli, "PARALLEL_JSON_AT", 10**9)
+            mp.setattr(rank_json, "PARALLEL_JSON_AT", 10**9)
             expected = ok([*ARGS, "--top", top]).stdout
         assert ok([*ARGS, "--top", top]).stdout == expected
 
 
 def test_what_a_failed_helper_leaves_this_process_does(acme: Path, helper: list[int]) -> None:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(rank_cli, "PARALLEL_JSON_AT", 10**9)
+        mp.setattr(rank_json, "PARALLEL_JSON_AT", 10**9)
         alone = ok(ARGS).stdout
 
     def broken(*_args: object) -> None:
         raise OSError("planted")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(rank_cli, "_write_json_texts", broken)
+        mp.setattr(rank_json, "_write_json_texts", broken)
         assert ok(ARGS).stdout == alone
     assert helper
 
@@ -90,9 +80,9 @@ def test_a_reader_that_stops_stops_the_helper(acme: Path, helper: list[int]) -> 
         os.read(never_ending, 1)  # blocks until killed
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(rank_cli, "_write_json_texts", stuck)
+        mp.setattr(rank_json, "_write_json_texts", stuck)
         items = cast(
-            "Generator[object]", rank_cli._json_items(ranking, ranking.table.size, ledger.settings)
+            "Generator[object]", rank_json._json_items(ranking, ranking.table.size, ledger.settings)
         )
         next(items)
         items.close()
