@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from pmledger.ledger.model import Requirement
 from pmledger.ledger.settings import Settings
+from pmledger.ranking.explain import explain_order
 from pmledger.ranking.matrix import build_matrix
-from pmledger.ranking.order import Ranking, explain_order, rank
+from pmledger.ranking.order import Ranking, rank
 from pmledger.ranking.planning import Plan, apply_plan, plan_sprint
 
 from .conftest import make

@@ -395,7 +395,7 @@ def test_ranking_from_columns_equals_ranking_from_models(reqs):  # type: ignore[
     does the same without any model. Both must give the ranking of each
     requirement scored alone (score()) and sorted by sort_key."""
     from pmledger.ledger.columns import columns_of
-    from pmledger.ranking import order
+    from pmledger.ranking import explain, order
 
     settings = Settings()
     deps = Dependencies.build(reqs, settings)
@@ -419,7 +419,7 @@ def test_ranking_from_columns_equals_ranking_from_models(reqs):  # type: ignore[
     assert columns.table == got.table
     assert (columns.cycles, columns.unknown_dependencies) == (got.cycles, got.unknown_dependencies)
     for row in range(len(expected) - 1):
-        assert order.explain_row(columns.table, row, as_of=AS_OF) == order.explain_order(
+        assert explain.explain_row(columns.table, row, as_of=AS_OF) == explain.explain_order(
             got.items[row], got.items[row + 1], as_of=AS_OF
         )
     with pytest.raises(ValueError):
@@ -457,6 +457,6 @@ term_lists = st.lists(
 
 @given(term_lists, term_lists)
 def test_largest_difference_is_the_first_largest_positive_one(upper, lower):  # type: ignore[no-untyped-def]
-    from pmledger.ranking.order import _largest_difference
+    from pmledger.ranking.explain import _largest_difference
 
     assert _largest_difference(tuple(upper), tuple(lower)) == _largest_by_loop(upper, lower)

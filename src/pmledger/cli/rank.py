@@ -245,7 +245,7 @@ def _rank_doc(
     """The ranking as a table (or CSV, or markdown); JSON is :func:`_json_doc`."""
     from pmledger.cli.output import Doc, Line, View
     from pmledger.i18n import _, ngettext
-    from pmledger.ranking.order import explain_row
+    from pmledger.ranking.explain import explain_row
 
     as_of = ranking.as_of
     view = View(

@@ -104,7 +104,7 @@ def _json_texts(ranking: Ranking, rows: range, settings: Settings) -> Iterator[s
     from datetime import date
 
     from pmledger.cli.output import json_safe
-    from pmledger.ranking.order import explanations
+    from pmledger.ranking.explain import explanations
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
     string = json.encoder.encode_basestring

@@ -362,7 +362,8 @@ def default_formula(deps: Dependencies, settings: Settings, as_of: date) -> str:
     return _default_memo(deps, settings, as_of).formula
 
 
-_CONTRIBUTION = itemgetter(4)
+# A term's contribution (its fifth field), read in C.
+CONTRIBUTION = itemgetter(4)
 
 
 def default_scores(
@@ -440,7 +441,7 @@ def default_scores(
     # so no contribution is -0.0 and the sum equals 0.0 + each in turn.
     # A fixed summation order keeps scores bit-for-bit repeatable.
     # (The default model's contributions are all floats.)
-    contribution = _CONTRIBUTION
+    contribution = CONTRIBUTION
     total = map(add, map(contribution, by_priority), map(contribution, by_due))
     for column in (by_age, blocking, blocked, by_status):
         total = map(add, total, map(contribution, column))
