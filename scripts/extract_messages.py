@@ -68,6 +68,7 @@ MARKED: frozenset[str] = frozenset(
         "pmledger.cli.sprint",
         "pmledger.cli.stats",
         "pmledger.cli.report",
+        "pmledger.cli.watch",
     ]
 )
 

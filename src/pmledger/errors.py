@@ -265,6 +265,10 @@ class GitError(PmledgerError):
     """git is missing, the ledger is not in a repository, or a revision is unknown."""
 
 
+class WatchError(PmledgerError):
+    """The watcher (``pmledger watch``) cannot run here, or did not start or stop."""
+
+
 # The operating system's reason for the file errors a user meets, for a
 # sentence in the reader's language (the OS speaks its own locale's words, or
 # English). The msgids are glibc's words; English shows the OS's own text.

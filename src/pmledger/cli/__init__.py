@@ -49,6 +49,7 @@ COMMANDS: list[tuple[str, Any]] = [
     ("board", "board:board"),
     ("goal", "goal:app"),
     ("sprint", "sprint:app"),
+    ("watch", "watch:app"),
 ]
 
 

@@ -43,6 +43,7 @@ from pmledger.errors import (
     ScoringError,
     SprintNotFoundError,
     UnkeptRemovalError,
+    WatchError,
     WorkflowError,
 )
 from pmledger.goals.errors import GoalFileError, GoalNotFoundError
@@ -102,6 +103,7 @@ ERROR_TABLE: dict[type[PmledgerError], tuple[int, str]] = {
     GoalNotFoundError: (FAILURE, N_("`pmledger goal list` shows every goal")),
     # (`edit` opens requirements only: a goal file is fixed in an editor.)
     GoalFileError: (FAILURE, N_("open the goal's file in an editor and fix it")),
+    WatchError: (FAILURE, N_("without a watcher, commands check every file themselves")),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -89,7 +89,7 @@ def cache_path(root: Path, kind: str = "cache") -> Path:
     """
     resolved = root.resolve()
     key = hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
-    return _user_cache_folder() / f"{kind}-{key}.pickle"
+    return user_cache_folder() / f"{kind}-{key}.pickle"
 
 
 def lock_file(root: Path, kind: str) -> Path:
@@ -99,18 +99,18 @@ def lock_file(root: Path, kind: str) -> Path:
     resolved = root.resolve()
     key = hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
     git_dir = git_dir_of(resolved)
-    folder = git_dir / "pmledger" if git_dir is not None else _user_cache_folder()
+    folder = git_dir / "pmledger" if git_dir is not None else user_cache_folder()
     return folder / f"{kind}-{key}.lock"
 
 
 def make_folder(folder: Path) -> None:
     """Create a folder for caches or locks: the user cache folder only its
     user may enter (0700); ``.git/pmledger`` as git makes its folders."""
-    mode = 0o700 if folder == _user_cache_folder() else 0o777
+    mode = 0o700 if folder == user_cache_folder() else 0o777
     folder.mkdir(mode=mode, parents=True, exist_ok=True)
 
 
-def _user_cache_folder() -> Path:
+def user_cache_folder() -> Path:
     base = os.environ.get("XDG_CACHE_HOME")
     if not base:
         try:

@@ -67,7 +67,33 @@ class FolderStats(NamedTuple):
 
 def stat_folder(folder: Path, meanwhile: Callable[[], T]) -> tuple[FolderStats, T]:
     """The folder's requirement files with their stats, and ``meanwhile()``,
-    run while a helper process (if allowed) has already begun the stats."""
+    run while a helper process (if allowed) has already begun the stats.
+
+    When a watcher serves the folder (``pmledger watch``), it answers
+    instead of one ``stat`` per file, as fresh (:mod:`pmledger.watch`);
+    ``meanwhile()`` runs while it answers.
+    """
+    from pmledger.watch import client
+
+    asked = client.ask(folder)
+    if asked is None:
+        return _stat_folder(folder, meanwhile)
+    try:
+        extra = meanwhile()
+    except BaseException:
+        asked.cancel()
+        raise
+    answer = asked.answer()
+    if answer is not None:
+        return answer, extra
+    return _stat_folder(folder, _nothing)[0], extra
+
+
+def _nothing() -> None:
+    return None
+
+
+def _stat_folder(folder: Path, meanwhile: Callable[[], T]) -> tuple[FolderStats, T]:
     try:
         listed = os.listdir(folder)
     except FileNotFoundError:

@@ -1,0 +1,371 @@
+"""The watcher: a background process that keeps one folder's requirement
+files, with their sizes and change times, current from inotify events, and
+answers commands over a Unix socket (:mod:`pmledger.watch.client`).
+
+Never stale, by three rules:
+
+- **A cookie per question.** inotify queues the events of one instance in
+  the order they happen, and a write's event is queued before the write
+  returns. Before answering, the watcher creates a cookie file in its
+  (also watched) runtime folder and reads events until the cookie's own:
+  every change finished before the question was asked is then read.
+- **Lost means rescanned.** A queue overflow, or the folder deleted,
+  moved or replaced (checked by device and inode on every question),
+  makes the watcher list and stat the folder again, as a command would.
+- **Files an event may miss are stat'ed on every question**: symbolic
+  links (their target may change elsewhere) and files with more than one
+  hard link (written through another name, the event goes to that
+  name's folder).
+
+Not seen, as for git's fsmonitor: writes through a shared memory mapping,
+and changes made on another machine to a network folder (the watcher
+refuses to start on one: :mod:`pmledger.watch.control`).
+
+Run as ``python -m pmledger.watch FOLDER --ready-fd N``; it stays until
+asked to stop (``pmledger watch stop``) or terminated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import socket
+import stat as stat_module
+import struct
+import sys
+import time
+from array import array
+from pathlib import Path
+
+from pmledger import __version__
+from pmledger.ledger.filestats import changed_ns, requirement_names
+from pmledger.watch import client
+from pmledger.watch.inotify import (
+    CHANGES,
+    IN_CREATE,
+    IN_ONLYDIR,
+    LOST,
+    Inotify,
+)
+
+# How long a burst of events may go on before the files are stat'ed again
+# (a command asking meanwhile gets them stat'ed first).
+SETTLE = 0.05
+# How long to wait for a cookie's event before trusting nothing (and
+# rescanning): it normally takes microseconds.
+COOKIE_WAIT = 2.0
+
+
+class Watched:
+    """The requirement files of one folder, as the watcher knows them."""
+
+    def __init__(self, folder: Path, runtime: Path, key: str) -> None:
+        self.folder = folder
+        self.runtime = runtime
+        self.key = key
+        self.inotify = Inotify()
+        self.names: list[str] = []
+        self.index: dict[str, int] = {}
+        self.sizes = array("q")
+        self.mtimes = array("q")
+        # Stat'ed on every question (symbolic links, hard-linked files).
+        self.volatile: set[str] = set()
+        self.dirty: set[str] = set()
+        self.lost = True
+        self.present = False
+        self.identity: tuple[int, int] | None = None
+        self.folder_wd = -1
+        self.cookie_wd = self.inotify.add_watch(str(runtime), IN_CREATE | IN_ONLYDIR)
+        self._cookies = 0
+        self._payload: bytes | None = None
+        self.answered = 0
+        self.started = time.time()
+
+    # -- events --------------------------------------------------------------
+
+    def read_events(self, cookie: str | None = None) -> bool:
+        """Note every queued event; whether ``cookie``'s creation was among them."""
+        seen = False
+        for event in self.inotify.read():
+            if event.wd == self.cookie_wd:
+                if cookie is not None and event.name == cookie:
+                    seen = True
+                elif event.mask & LOST:
+                    # The runtime folder itself went away: cookies can no
+                    # longer be seen. Stop: commands stat their files.
+                    raise SystemExit(0)
+            elif event.wd == self.folder_wd or event.wd == -1:
+                if event.mask & LOST:
+                    self.lost = True
+                elif event.name:
+                    self.dirty.add(event.name)
+        return seen
+
+    def sync(self) -> None:
+        """Read events until every change made before now has been read."""
+        self._cookies += 1
+        name = f"{self.key}.{os.getpid()}.{self._cookies}.cookie"
+        path = self.runtime / name
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        os.close(fd)
+        try:
+            deadline = time.monotonic() + COOKIE_WAIT
+            with selectors.DefaultSelector() as wait:
+                wait.register(self.inotify.fd, selectors.EVENT_READ)
+                while not self.read_events(name):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        self.lost = True
+                        return
+                    wait.select(left)
+        finally:
+            os.unlink(path)
+
+    # -- the files -------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Bring the files up to date: a rescan when track was lost, else a
+        ``stat`` of each name an event touched."""
+        if not self.lost:
+            try:
+                st = os.stat(self.folder)
+                if (st.st_dev, st.st_ino) != self.identity:
+                    self.lost = True
+            except OSError:
+                self.lost = True
+        if self.lost:
+            self.rescan()
+            return
+        names = self.dirty | self.volatile
+        self.dirty = set()
+        if names:
+            self._restat(names)
+
+    def rescan(self) -> None:
+        """Watch the folder (again) and stat every file in it."""
+        if self.folder_wd >= 0:
+            self.inotify.remove_watch(self.folder_wd)
+            self.folder_wd = -1
+        self.names, self.index = [], {}
+        self.sizes, self.mtimes = array("q"), array("q")
+        self.volatile, self.dirty = set(), set()
+        self._payload = None
+        self.present = False
+        try:
+            # Watched before listed: a change during the listing is an event.
+            self.folder_wd = self.inotify.add_watch(str(self.folder), CHANGES | IN_ONLYDIR)
+            st = os.stat(self.folder)
+            self.identity = (st.st_dev, st.st_ino)
+            listed = os.listdir(self.folder)
+        except OSError:
+            # No folder (yet): commands stat, and see, that themselves.
+            self.lost = True
+            return
+        self.lost = False
+        self.present = True
+        names, _listing = requirement_names(listed)
+        self._restat(names, ordered=True)
+
+    def _restat(self, names: list[str] | set[str], *, ordered: bool = False) -> None:
+        fd = os.open(self.folder, os.O_RDONLY)
+        gone: set[str] = set()
+        try:
+            for name in names if ordered else sorted(names):
+                if not name.endswith(".toml") or name.startswith("."):
+                    continue
+                found = self._stat(name, fd)
+                at = self.index.get(name)
+                if found is None:
+                    if at is not None:
+                        gone.add(name)
+                    continue
+                size, mtime = found
+                if at is None:
+                    self.index[name] = len(self.names)
+                    self.names.append(name)
+                    self.sizes.append(size)
+                    self.mtimes.append(mtime)
+                    self._payload = None
+                elif self.sizes[at] != size or self.mtimes[at] != mtime:
+                    self.sizes[at] = size
+                    self.mtimes[at] = mtime
+                    self._payload = None
+        finally:
+            os.close(fd)
+        if gone:
+            kept = [i for i, name in enumerate(self.names) if name not in gone]
+            self.names = [self.names[i] for i in kept]
+            self.sizes = array("q", [self.sizes[i] for i in kept])
+            self.mtimes = array("q", [self.mtimes[i] for i in kept])
+            self.index = {name: i for i, name in enumerate(self.names)}
+            self.volatile -= gone
+            self._payload = None
+
+    def _stat(self, name: str, fd: int) -> tuple[int, int] | None:
+        """A regular file's size and change time, as a command's own ``stat``
+        sees them (symbolic links followed); None: not a regular file now."""
+        try:
+            st = os.lstat(name, dir_fd=fd)
+            if stat_module.S_ISLNK(st.st_mode):
+                self.volatile.add(name)
+                st = os.stat(name, dir_fd=fd)
+            elif st.st_nlink > 1:
+                self.volatile.add(name)
+            else:
+                self.volatile.discard(name)
+        except OSError:
+            self.volatile.discard(name)
+            return None
+        if not stat_module.S_ISREG(st.st_mode):
+            return None
+        return st.st_size, changed_ns(st)
+
+    def payload(self) -> bytes:
+        """The answer to ``stats``."""
+        if self._payload is None:
+            self._payload = client.encode_stats(self.names, self.sizes, self.mtimes)
+        return self._payload
+
+
+def _peer_uid(conn: socket.socket) -> int | None:
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    creds = conn.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    return int(struct.unpack("3i", creds)[1])
+
+
+class Server:
+    """The socket, and the answers to each verb."""
+
+    def __init__(self, watched: Watched, sock: socket.socket, path: Path) -> None:
+        self.watched = watched
+        self.sock = sock
+        self.path = path
+        self.running = True
+        self.expected = client.request("x", watched.folder).split()[2]
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.settimeout(client.TIMEOUT)
+        try:
+            if _peer_uid(conn) not in (None, os.getuid()):
+                return
+            head, _rest = client.receive_line(conn)
+            conn.sendall(self.answer(head))
+        except (OSError, ValueError):
+            pass
+        finally:
+            conn.close()
+
+    def answer(self, head: bytes) -> bytes:
+        parts = head.split()
+        if len(parts) != 3 or parts[0] != client.PROTOCOL:
+            return client.PROTOCOL + b" version\n"
+        verb, folder = parts[1], parts[2]
+        if folder != self.expected:
+            return client.PROTOCOL + b" no\n"
+        watched = self.watched
+        if verb == b"stop":
+            self.running = False
+            return client.PROTOCOL + b" bye\n"
+        watched.sync()
+        watched.refresh()
+        if verb == b"status":
+            return b"%s status %d %d %d %d %s\n" % (
+                client.PROTOCOL,
+                os.getpid(),
+                len(watched.names) if watched.present else -1,
+                int(watched.started),
+                watched.answered,
+                __version__.encode(),
+            )
+        if verb == b"stats" and watched.present:
+            watched.answered += 1
+            return watched.payload()
+        return client.PROTOCOL + b" no\n"
+
+    def serve(self) -> None:
+        watched = self.watched
+        with selectors.DefaultSelector() as events:
+            events.register(self.sock, selectors.EVENT_READ, "socket")
+            events.register(watched.inotify.fd, selectors.EVENT_READ, "inotify")
+            while self.running:
+                # A folder that is gone is looked for again only when asked.
+                pending = watched.dirty or (watched.lost and watched.present)
+                ready = events.select(SETTLE if pending else None)
+                if not ready:
+                    # A burst of events has settled: stat what it touched
+                    # now, not while the next command waits.
+                    watched.refresh()
+                    continue
+                for key, _mask in ready:
+                    if key.data == "inotify":
+                        watched.read_events()
+                    else:
+                        conn, _address = self.sock.accept()
+                        self.handle(conn)
+
+
+def _say(fd: int | None, text: str) -> None:
+    if fd is None:
+        return
+    try:
+        os.write(fd, text.encode() + b"\n")
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Watch a folder until stopped. ``--ready-fd N``: write ``ok`` (or the
+    reason it cannot run) to descriptor N once it answers."""
+    import fcntl
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    ready: int | None = None
+    if "--ready-fd" in args:
+        at = args.index("--ready-fd")
+        ready = int(args[at + 1])
+        del args[at : at + 2]
+    if len(args) != 1 or not Path(args[0]).is_dir():
+        sys.stderr.write("usage: python -m pmledger.watch FOLDER [--ready-fd N]\n")
+        _say(ready, "error usage")
+        return 2
+    folder = Path(args[0]).resolve()
+    key = client.folder_key(folder)
+    runtime = client.runtime_folder(key)
+    path = runtime / f"{key}.sock"
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock = os.open(runtime / f"{key}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _say(ready, "running")
+            return 0
+        watched = Watched(folder, runtime, key)
+        watched.rescan()
+        if path.exists() or path.is_symlink():
+            path.unlink()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o077)
+        try:
+            sock.bind(str(path))
+        finally:
+            os.umask(old)
+        sock.listen(16)
+    except OSError as exc:
+        _say(ready, f"error {exc.strerror or exc}")
+        return 1
+    _say(ready, "ok")
+    try:
+        Server(watched, sock, path).serve()
+    finally:
+        sock.close()
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return 0
