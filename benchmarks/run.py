@@ -45,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 PYTHON = Path(sys.executable)
 PMLEDGER = PYTHON.with_name("pmledger")
 ADD_TITLE = "基准测试 benchmark probe"
+TYPER_LABEL = "minimal Typer app"
 TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
 
 MINIMAL_TYPER_APP = '''\
@@ -77,6 +78,7 @@ class Case:
     slow: bool = False  # timed once, no warm-up
     before: Callable[[], None] | None = None
     after: Callable[[str], None] | None = None  # gets stdout
+    watched: bool = False  # run while the ledger's watcher (`pmledger watch`) runs
     seconds: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # user + system seconds of the command
     peak_kb: list[int] = field(default_factory=list)
@@ -89,6 +91,7 @@ def run_once(case: Case, out: Path) -> tuple[float, float, int, int]:
     Setup and cleanup are untimed. CPU time (user + system of the command)
     is the steadier figure on a shared machine.
     """
+    _watcher(case)
     if case.before is not None:
         case.before()
     stdin = case.stdin.open("rb") if case.stdin else open(os.devnull, "rb")  # noqa: SIM115
@@ -118,6 +121,32 @@ def run_once(case: Case, out: Path) -> tuple[float, float, int, int]:
     if case.after is not None:
         case.after(text)
     return elapsed, cpu, peak, code
+
+
+# The ledger whose watcher runs now (cases are ordered so that it starts
+# and stops once a round, untimed).
+_WATCHING: list[Path] = []
+
+
+def _watcher(case: Case) -> None:
+    """Start the ledger's watcher for a watched case, stop it for any other."""
+    if case.watched and case.cwd not in _WATCHING:
+        stop_watcher()
+        subprocess.run(
+            [str(PMLEDGER), "watch", "start"], cwd=case.cwd, env=case.env, check=True,
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        _WATCHING.append(case.cwd)
+    elif not case.watched and case.argv[:1] == [str(PMLEDGER)]:
+        stop_watcher()
+
+
+def stop_watcher() -> None:
+    while _WATCHING:
+        root = _WATCHING.pop()
+        subprocess.run(
+            [str(PMLEDGER), "watch", "stop"], cwd=root, check=False, stdout=subprocess.DEVNULL
+        )
 
 
 def available(command: str, env: dict[str, str]) -> bool:
@@ -184,7 +213,7 @@ def cases_for(size: int, args: argparse.Namespace, work: Path, typer_app: Path) 
     def complete(line: str) -> dict[str, str]:
         return {**env, "_PMLEDGER_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line}
 
-    typer = "minimal Typer app"
+    typer = TYPER_LABEL
     cases = [
         Case(typer, [str(PYTHON), str(typer_app), "x"], root, env),
         Case("pmledger --version", [*pm, "--version"], root, env, typer),
@@ -212,6 +241,15 @@ def cases_for(size: int, args: argparse.Namespace, work: Path, typer_app: Path) 
         Case("report", [*pm, "report", *as_of], root, env),
         Case("stats", [*pm, "stats", *as_of], root, env),
         Case("board", [*pm, "board"], root, env),
+        # With the watcher (`pmledger watch start`): no `stat` per file. Its
+        # own CPU (a separate process) is not in the CPU column.
+        Case("show ID, watched", [*pm, "show", sid, *as_of], root, env, typer, watched=True),
+        Case("add TITLE --no-input, watched", [*pm, "add", ADD_TITLE, "--no-input"], root, env,
+             typer, after=cleanup, watched=True),
+        Case("rank --format json, watched", [*pm, "rank", "-f", "json", *as_of], root, env,
+             "task next", watched=True),
+        Case("list --format json, watched", [*pm, "list", "-f", "json", *as_of], root, env,
+             "task next", watched=True),
         Case("completion: command names", pm, root, complete("pmledger li"), typer),
         Case("completion: IDs", pm, root, complete(f"pmledger edit {sid[:5]}"), typer),
         Case("completion: IDs with titles", pm, root, complete(f"pmledger edit {sid[:6]}"),
@@ -295,6 +333,9 @@ def table(size: int, cases: list[Case]) -> str:
         peak = f"{max(case.peak_kb) / 1024:,.0f}"
         cpu = statistics.median(case.cpu) if case.cpu else 0.0
         ref = by_label.get(case.reference or "")
+        if case.reference and (ref is None or ref.skipped or not ref.seconds):
+            # Without Taskwarrior, the minimal Typer app (issue 9's budgets).
+            ref = by_label.get(TYPER_LABEL)
         ref_cells = ["", "", "", ""]
         if ref is not None and ref.seconds:
             ref_median = statistics.median(ref.seconds)
@@ -386,7 +427,10 @@ def main(argv: list[str] | None = None) -> int:
         for size in (int(s) for s in args.sizes.split(",")):
             generate.log(f"size {size:,}")
             cases = cases_for(size, args, args.work, typer_app)
-            measure(cases, args.runs, out)
+            try:
+                measure(cases, args.runs, out)
+            finally:
+                stop_watcher()
             parts.append(table(size, cases))
             print(parts[-1], flush=True)
     text = "\n".join(parts)
