@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from pmledger.errors import WatchError
 from pmledger.ledger.filestats import _stat_folder, stat_folder
 from pmledger.watch import client, control, inotify
-from pmledger.watch.daemon import Server, Watched
+from pmledger.watch.daemon import GIVE_UP, Server, Watched
 
 from .cli_helpers import invoke, make_ledger, ok
 
@@ -149,6 +150,23 @@ def test_a_folder_replaced_by_moving_its_parent_is_rescanned(tmp_path: Path) -> 
     (folder / "B.toml").write_text("bb")
     assert [name for name, _size, _mtime in _served(watched)] == ["B.toml"]
     assert _served(watched) == _own(folder)
+
+
+def test_a_folder_gone_for_good_ends_the_watcher(tmp_path: Path) -> None:
+    folder = tmp_path / "requirements"
+    folder.mkdir()
+    watched = _watched(folder, tmp_path / "runtime")
+    folder.rmdir()
+    watched.read_events()
+    watched.refresh()
+    assert not watched.present and watched.missing_since is not None
+    assert not watched.abandoned(watched.missing_since + GIVE_UP - 1)
+    assert watched.abandoned(watched.missing_since + GIVE_UP)
+    # Back in time (a branch switch that removed it for a moment): kept.
+    folder.mkdir()
+    watched.refresh()
+    assert watched.present and watched.missing_since is None
+    assert not watched.abandoned(time.monotonic() + GIVE_UP)
 
 
 def test_the_server_answers_only_for_its_folder(tmp_path: Path) -> None:

@@ -53,6 +53,10 @@ from pmledger.watch.inotify import (
 # How long a burst of events may go on before the files are stat'ed again
 # (a command asking meanwhile gets them stat'ed first).
 SETTLE = 0.05
+# A folder gone this long (a ledger deleted, not a branch switch) ends its
+# watcher, looked for again this often meanwhile.
+GIVE_UP = 600.0
+LOOK_AGAIN = 60.0
 # How long to wait for a cookie's event before trusting nothing (and
 # rescanning): it normally takes microseconds.
 COOKIE_WAIT = 2.0
@@ -76,6 +80,8 @@ class Watched:
         self.lost = True
         self.present = False
         self.identity: tuple[int, int] | None = None
+        # When the folder was first found missing (None: it is there).
+        self.missing_since: float | None = None
         self.folder_wd = -1
         self.cookie_wd = self.inotify.add_watch(str(runtime), IN_CREATE | IN_ONLYDIR)
         self._cookies = 0
@@ -162,9 +168,12 @@ class Watched:
         except OSError:
             # No folder (yet): commands stat, and see, that themselves.
             self.lost = True
+            if self.missing_since is None:
+                self.missing_since = time.monotonic()
             return
         self.lost = False
         self.present = True
+        self.missing_since = None
         names, _listing = requirement_names(listed)
         self._restat(names, ordered=True)
 
@@ -221,6 +230,10 @@ class Watched:
         if not stat_module.S_ISREG(st.st_mode):
             return None
         return st.st_size, changed_ns(st)
+
+    def abandoned(self, now: float) -> bool:
+        """Whether the folder has been gone long enough to stop watching it."""
+        return self.missing_since is not None and now - self.missing_since >= GIVE_UP
 
     def payload(self) -> bytes:
         """The answer to ``stats``."""
@@ -292,13 +305,18 @@ class Server:
             events.register(self.sock, selectors.EVENT_READ, "socket")
             events.register(watched.inotify.fd, selectors.EVENT_READ, "inotify")
             while self.running:
-                # A folder that is gone is looked for again only when asked.
-                pending = watched.dirty or (watched.lost and watched.present)
-                ready = events.select(SETTLE if pending else None)
+                if watched.dirty or (watched.lost and watched.present):
+                    wait: float | None = SETTLE
+                else:
+                    wait = LOOK_AGAIN if not watched.present else None
+                ready = events.select(wait)
                 if not ready:
                     # A burst of events has settled: stat what it touched
-                    # now, not while the next command waits.
+                    # now, not while the next command waits (or look for a
+                    # missing folder again).
                     watched.refresh()
+                    if watched.abandoned(time.monotonic()):
+                        return
                     continue
                 for key, _mask in ready:
                     if key.data == "inotify":
