@@ -64,6 +64,10 @@ OPS = st.one_of(
     st.tuples(st.just("outside"), st.none(), st.binary(min_size=1, max_size=20)),
     st.tuples(st.just("mkdir"), st.sampled_from(NAMES), st.none()),
     st.tuples(st.just("replace_folder"), st.none(), st.none()),
+    st.tuples(st.just("dangling"), st.sampled_from(NAMES), st.none()),
+    st.tuples(st.just("make_target"), st.none(), st.binary(max_size=20)),
+    st.tuples(st.just("link_inside"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
+    st.tuples(st.just("chmod_folder"), st.none(), st.sampled_from([0o755, 0o700, 0o644])),
 )
 
 
@@ -95,11 +99,22 @@ def _apply(folder: Path, outside: Path, op: tuple[str, object, object]) -> None:
                 handle.write(arg)  # type: ignore[arg-type]
         elif kind == "mkdir":
             path.mkdir()
+        elif kind == "dangling":
+            # A link to a file that does not exist yet ("make_target").
+            path.symlink_to(outside.with_name("target.toml"))
+        elif kind == "make_target":
+            outside.with_name("target.toml").write_bytes(arg)  # type: ignore[arg-type]
+        elif kind == "link_inside":
+            # Another name for a requirement file, in the folder: writes
+            # through it ("in_place" on it) change the requirement file.
+            os.link(path, folder / str(arg))
+        elif kind == "chmod_folder":
+            folder.chmod(arg)  # type: ignore[arg-type]
         elif kind == "replace_folder":
             moved = folder.with_name("moved")
             folder.rename(moved)
             folder.mkdir()
-            for child in moved.iterdir():
+            for child in list(moved.iterdir()):
                 if child.is_file() and not child.is_symlink():
                     os.replace(child, folder / child.name)
     except OSError:
@@ -169,6 +184,30 @@ def test_a_folder_gone_for_good_ends_the_watcher(tmp_path: Path) -> None:
     assert not watched.abandoned(time.monotonic() + GIVE_UP)
 
 
+def test_a_failed_check_is_redone_not_forgotten(tmp_path: Path) -> None:
+    folder = tmp_path / "requirements"
+    folder.mkdir()
+    (folder / "A.toml").write_text("a")
+    watched = _watched(folder, tmp_path / "runtime")
+    (folder / "A.toml").write_text("a longer text")
+    watched.sync()
+    # The next stat fails (here: the folder's descriptor is gone).
+    assert watched.fd is not None
+    os.close(watched.fd)
+    assert _served(watched) == _own(folder)
+    assert [size for _name, size, _mtime in _served(watched)] == [len("a longer text")]
+
+
+def test_a_lost_queue_ends_the_wait_for_the_cookie(tmp_path: Path) -> None:
+    folder = tmp_path / "requirements"
+    folder.mkdir()
+    watched = _watched(folder, tmp_path / "runtime")
+    overflow = inotify.Event(-1, inotify.IN_Q_OVERFLOW, "")
+    watched.inotify.read = lambda: iter([overflow])  # type: ignore[method-assign]
+    assert watched.read_events("never-created") is True
+    assert watched.lost
+
+
 def test_the_server_answers_only_for_its_folder(tmp_path: Path) -> None:
     folder = tmp_path / "requirements"
     folder.mkdir()
@@ -176,7 +215,10 @@ def test_the_server_answers_only_for_its_folder(tmp_path: Path) -> None:
     watched = _watched(folder, tmp_path / "runtime")
     server = Server(watched, None, tmp_path / "x.sock")  # type: ignore[arg-type]
     assert server.answer(client.request("stats", tmp_path)) == b"PMLW1 no\n"
-    assert server.answer(b"PMLW9 stats 00") == b"PMLW1 version\n"
+    assert server.answer(b"PMLW9 stats 00 0.1") == b"PMLW1 version\n"
+    # Another pmledger version's command stats its files itself.
+    other = client.request("stats", folder).rsplit(b" ", 1)[0] + b" 0.0.0-other\n"
+    assert server.answer(other) == b"PMLW1 no\n"
     head, _, body = server.answer(client.request("stats", folder)).partition(b"\n")
     got = client.decode_stats(head, body)
     assert got is not None and got.names == ["A.toml"]
@@ -291,14 +333,7 @@ def test_stat_folder_falls_back_when_the_watcher_cannot_answer(
     folder.mkdir()
     (folder / "A.toml").write_text("a")
 
-    class Silent:
-        def answer(self) -> None:
-            return None
-
-        def cancel(self) -> None:
-            pass
-
-    monkeypatch.setattr(client, "ask", lambda _folder: Silent())
+    monkeypatch.setattr(client, "stats", lambda _folder: None)
     stats, extra = stat_folder(folder, lambda: "meanwhile")
     assert stats.names == ["A.toml"] and extra == "meanwhile"
 

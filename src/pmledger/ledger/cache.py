@@ -112,7 +112,9 @@ def make_folder(folder: Path) -> None:
 
 def user_cache_folder() -> Path:
     base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
+    # A relative value is to be ignored (the XDG specification): it would
+    # name another folder in each working folder.
+    if not base or not os.path.isabs(base):
         try:
             base = str(Path.home() / ".cache")
         except (RuntimeError, KeyError):

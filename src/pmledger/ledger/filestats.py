@@ -70,27 +70,17 @@ def stat_folder(folder: Path, meanwhile: Callable[[], T]) -> tuple[FolderStats, 
     run while a helper process (if allowed) has already begun the stats.
 
     When a watcher serves the folder (``pmledger watch``), it answers
-    instead of one ``stat`` per file, as fresh (:mod:`pmledger.watch`);
-    ``meanwhile()`` runs while it answers.
+    instead of one ``stat`` per file, as fresh (:mod:`pmledger.watch`).
+    Its answer (7 ms at 100k files) is read before ``meanwhile()`` runs: a
+    watcher sending to a command that is not reading would keep the
+    others waiting.
     """
     from pmledger.watch import client
 
-    asked = client.ask(folder)
-    if asked is None:
-        return _stat_folder(folder, meanwhile)
-    try:
-        extra = meanwhile()
-    except BaseException:
-        asked.cancel()
-        raise
-    answer = asked.answer()
+    answer = client.stats(folder)
     if answer is not None:
-        return answer, extra
-    return _stat_folder(folder, _nothing)[0], extra
-
-
-def _nothing() -> None:
-    return None
+        return answer, meanwhile()
+    return _stat_folder(folder, meanwhile)
 
 
 def _stat_folder(folder: Path, meanwhile: Callable[[], T]) -> tuple[FolderStats, T]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from array import array
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,12 +57,11 @@ def socket_path(folder: Path) -> Path:
 
 
 def request(verb: str, folder: Path) -> bytes:
-    """The request line for ``verb`` about ``folder``."""
-    return b"%s %s %s\n" % (
-        PROTOCOL,
-        verb.encode(),
-        os.fsencode(str(folder.resolve())).hex().encode(),
-    )
+    """The request line for ``verb`` about ``folder``, from this pmledger."""
+    from pmledger import __version__
+
+    where = os.fsencode(str(folder.resolve())).hex().encode()
+    return b"%s %s %s %s\n" % (PROTOCOL, verb.encode(), where, __version__.encode())
 
 
 def encode_stats(names: list[str], sizes: array[int], mtimes: array[int]) -> bytes:
@@ -100,37 +100,6 @@ def body_length(head: bytes) -> int:
     return 0
 
 
-class Pending:
-    """A question sent; :meth:`answer` waits for the answer."""
-
-    def __init__(self, sock: Any) -> None:
-        self._sock = sock
-
-    def answer(self) -> FolderStats | None:
-        """The folder's stats, or None (the command then stats the files itself)."""
-        sock = self._sock
-        try:
-            head, rest = receive_line(sock)
-            need = body_length(head)
-            body = bytearray(need)
-            view = memoryview(body)
-            got = len(rest[:need])
-            view[:got] = rest[:need]
-            while got < need:
-                n = sock.recv_into(view[got:])
-                if not n:
-                    return None
-                got += n
-            return decode_stats(head, bytes(body))
-        except (OSError, ValueError):
-            return None
-        finally:
-            sock.close()
-
-    def cancel(self) -> None:
-        self._sock.close()
-
-
 def receive_line(sock: Any) -> tuple[bytes, bytes]:
     """The first line of an answer, and what was received after it."""
     data = b""
@@ -146,31 +115,41 @@ def receive_line(sock: Any) -> tuple[bytes, bytes]:
 
 
 def connect(path: Path) -> Any:
-    """A connected socket to the watcher at ``path`` (``OSError``: none answers)."""
+    """A connected socket to the watcher at ``path`` (``OSError``: none
+    answers, or one another user runs)."""
     import socket
 
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(TIMEOUT)
     try:
         sock.connect(str(path))
+        option = getattr(socket, "SO_PEERCRED", None)
+        getuid = getattr(os, "getuid", None)
+        if option is not None and getuid is not None:
+            # struct ucred: pid, uid, gid.
+            creds = sock.getsockopt(socket.SOL_SOCKET, option, 12)
+            if int.from_bytes(creds[4:8], sys.byteorder) != getuid():
+                raise PermissionError("the watcher's socket belongs to another user")
     except BaseException:
         sock.close()
         raise
     return sock
 
 
-def ask(folder: Path) -> Pending | None:
-    """Ask the watcher of ``folder`` for its stats, if one runs (None: none
-    does; the caller stats the files itself). The answer is read later, so
-    the caller may work while the watcher answers."""
+def stats(folder: Path) -> FolderStats | None:
+    """The requirement files of ``folder`` with their stats, from its
+    watcher, if one runs and vouches for them now (None: the caller stats
+    the files itself)."""
     from pmledger.ledger.cache import ENV_DISABLE
 
     if os.environ.get(ENV_DISABLE):
         return None
-    path = socket_path(folder)
     try:
+        path = socket_path(folder)
         os.stat(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):
+        # No watcher (the usual case), or a path that cannot be resolved
+        # (a loop of links): the caller's own stats say what is wrong.
         return None
     try:
         sock = connect(path)
@@ -178,7 +157,19 @@ def ask(folder: Path) -> Pending | None:
         return None
     try:
         sock.sendall(request("stats", folder))
-    except OSError:
-        sock.close()
+        head, rest = receive_line(sock)
+        need = body_length(head)
+        body = bytearray(need)
+        view = memoryview(body)
+        got = min(len(rest), need)
+        view[:got] = rest[:got]
+        while got < need:
+            n = sock.recv_into(view[got:])
+            if not n:
+                return None
+            got += n
+        return decode_stats(head, bytes(body))
+    except (OSError, ValueError, RuntimeError):
         return None
-    return Pending(sock)
+    finally:
+        sock.close()

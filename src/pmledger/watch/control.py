@@ -57,9 +57,19 @@ class WatchStatus:
     version: str
 
 
+def _resolved(folder: Path) -> Path:
+    try:
+        return folder.resolve()
+    except (OSError, RuntimeError) as exc:
+        # RuntimeError: a loop of symbolic links (Python 3.11).
+        raise WatchError(
+            _("{folder} cannot be resolved: {error}").format(folder=folder, error=exc)
+        ) from exc
+
+
 def status(folder: Path) -> WatchStatus | None:
     """The watcher of ``folder``, if one runs and answers."""
-    folder = folder.resolve()
+    folder = _resolved(folder)
     path = client.socket_path(folder)
     if not os.path.lexists(path):
         return None
@@ -150,7 +160,7 @@ def start(folder: Path) -> tuple[WatchStatus, bool]:
 
     if not inotify.available():
         raise WatchError(_("this system has no inotify (Linux's file change notifications)"))
-    folder = folder.resolve()
+    folder = _resolved(folder)
     if not folder.is_dir():
         raise WatchError(_("{folder} is not a folder").format(folder=folder))
     kind = file_system_type(folder)
@@ -195,12 +205,23 @@ def start(folder: Path) -> tuple[WatchStatus, bool]:
     if answer not in ("ok", "running"):
         reason = answer.removeprefix("error ").strip() or _last_line(log_path)
         raise WatchError(_("the watcher did not start: {reason}").format(reason=reason))
-    started = status(folder)
+    started = _status_when_up(folder) if answer == "running" else status(folder)
     if started is None:
         raise WatchError(
             _("the watcher did not start: {reason}").format(reason=_last_line(log_path))
         )
     return started, answer == "ok"
+
+
+def _status_when_up(folder: Path) -> WatchStatus | None:
+    """The watcher another `watch start` is starting, once it listens."""
+    import time
+
+    deadline = time.monotonic() + START_TIMEOUT
+    while (current := status(folder)) is None and time.monotonic() < deadline:
+        # Between its lock and its socket: microseconds.
+        time.sleep(0.01)
+    return current
 
 
 def _check_private(runtime: Path) -> None:
@@ -238,7 +259,7 @@ def stop(folder: Path) -> WatchStatus | None:
     """Stop the watcher of ``folder``; the one stopped (None: none ran)."""
     import fcntl
 
-    folder = folder.resolve()
+    folder = _resolved(folder)
     current = status(folder)
     if current is None:
         return None

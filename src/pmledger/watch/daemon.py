@@ -40,7 +40,7 @@ from array import array
 from pathlib import Path
 
 from pmledger import __version__
-from pmledger.ledger.filestats import changed_ns, requirement_names
+from pmledger.ledger.filestats import SUFFIX, changed_ns, requirement_names
 from pmledger.watch import client
 from pmledger.watch.inotify import (
     CHANGES,
@@ -57,9 +57,24 @@ SETTLE = 0.05
 # watcher, looked for again this often meanwhile.
 GIVE_UP = 600.0
 LOOK_AGAIN = 60.0
+# How long a command may take to read its answer.
+SEND_TIMEOUT = 2.0
 # How long to wait for a cookie's event before trusting nothing (and
 # rescanning): it normally takes microseconds.
 COOKIE_WAIT = 2.0
+
+
+Identity = tuple[int, int, int, int, int]
+
+
+def _identity(st: os.stat_result) -> Identity:
+    # Device and inode (the folder replaced), and what decides whether a
+    # command may list it and stat its files (mode and owner).
+    return (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid)
+
+
+def _is_requirement(name: str) -> bool:
+    return name.endswith(SUFFIX) and not name.startswith(".")
 
 
 class Watched:
@@ -76,12 +91,18 @@ class Watched:
         self.mtimes = array("q")
         # Stat'ed on every question (symbolic links, hard-linked files).
         self.volatile: set[str] = set()
+        # Each requirement file's inode: a hard link made to it in the folder
+        # under another name is an event on that name.
+        self.inodes: dict[int, str] = {}
         self.dirty: set[str] = set()
         self.lost = True
         self.present = False
-        self.identity: tuple[int, int] | None = None
+        self.identity: Identity | None = None
         # When the folder was first found missing (None: it is there).
         self.missing_since: float | None = None
+        # The watched folder, open: listed and stat'ed through this descriptor,
+        # so that what is watched is what is listed.
+        self.fd: int | None = None
         self.folder_wd = -1
         self.cookie_wd = self.inotify.add_watch(str(runtime), IN_CREATE | IN_ONLYDIR)
         self._cookies = 0
@@ -92,20 +113,26 @@ class Watched:
     # -- events --------------------------------------------------------------
 
     def read_events(self, cookie: str | None = None) -> bool:
-        """Note every queued event; whether ``cookie``'s creation was among them."""
+        """Note every queued event; whether ``cookie``'s creation was among
+        them (or events were lost, the cookie's too: a rescan follows)."""
         seen = False
         for event in self.inotify.read():
-            if event.wd == self.cookie_wd:
+            if event.wd == -1:
+                # The kernel's queue overflowed: events are gone.
+                self.lost = True
+                seen = True
+            elif event.wd == self.cookie_wd:
                 if cookie is not None and event.name == cookie:
                     seen = True
                 elif event.mask & LOST:
                     # The runtime folder itself went away: cookies can no
                     # longer be seen. Stop: commands stat their files.
                     raise SystemExit(0)
-            elif event.wd == self.folder_wd or event.wd == -1:
-                if event.mask & LOST:
+            elif event.wd == self.folder_wd:
+                if event.mask & LOST or not event.name:
+                    # Gone, moved, or its own mode or owner changed.
                     self.lost = True
-                elif event.name:
+                else:
                     self.dirty.add(event.name)
         return seen
 
@@ -133,76 +160,112 @@ class Watched:
 
     def refresh(self) -> None:
         """Bring the files up to date: a rescan when track was lost, else a
-        ``stat`` of each name an event touched."""
+        ``stat`` of each name an event touched. Whatever fails is rescanned
+        (next time, if it fails again): never an answer half brought up to date."""
+        try:
+            if not self.lost and _identity(os.stat(self.folder)) != self.identity:
+                self.lost = True
+        except OSError:
+            self.lost = True
         if not self.lost:
             try:
-                st = os.stat(self.folder)
-                if (st.st_dev, st.st_ino) != self.identity:
-                    self.lost = True
+                names = self.dirty | self.volatile
+                if names:
+                    self._restat(names)
+                self.dirty = set()
+                return
             except OSError:
                 self.lost = True
-        if self.lost:
-            self.rescan()
-            return
-        names = self.dirty | self.volatile
-        self.dirty = set()
-        if names:
-            self._restat(names)
+        # (Leaves ``lost`` set, and nothing present, if it fails too.)
+        self.rescan()
 
-    def rescan(self) -> None:
-        """Watch the folder (again) and stat every file in it."""
+    def _close(self) -> None:
         if self.folder_wd >= 0:
             self.inotify.remove_watch(self.folder_wd)
             self.folder_wd = -1
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
+
+    def rescan(self) -> None:
+        """Watch the folder (again) and stat every file in it."""
+        self._close()
         self.names, self.index = [], {}
         self.sizes, self.mtimes = array("q"), array("q")
-        self.volatile, self.dirty = set(), set()
+        self.volatile, self.dirty, self.inodes = set(), set(), {}
         self._payload = None
         self.present = False
+        self.lost = True
         try:
-            # Watched before listed: a change during the listing is an event.
-            self.folder_wd = self.inotify.add_watch(str(self.folder), CHANGES | IN_ONLYDIR)
-            st = os.stat(self.folder)
-            self.identity = (st.st_dev, st.st_ino)
-            listed = os.listdir(self.folder)
+            self.fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError:
-            # No folder (yet): commands stat, and see, that themselves.
-            self.lost = True
+            # No folder (yet), or not one this user may read: commands stat,
+            # and see, that themselves.
             if self.missing_since is None:
                 self.missing_since = time.monotonic()
             return
+        self.missing_since = None
+        try:
+            self.identity = _identity(os.fstat(self.fd))
+            # Watched before listed (a change during the listing is an
+            # event), through the descriptor: the folder listed is the one
+            # watched, even if its path was meanwhile given to another.
+            self.folder_wd = self._watch(self.fd)
+            names, _listing = requirement_names(os.listdir(self.fd))
+            self._restat(names, ordered=True)
+        except OSError:
+            self._close()
+            return
         self.lost = False
         self.present = True
-        self.missing_since = None
-        names, _listing = requirement_names(listed)
-        self._restat(names, ordered=True)
+
+    def _watch(self, fd: int) -> int:
+        try:
+            return self.inotify.add_watch(f"/proc/self/fd/{fd}", CHANGES | IN_ONLYDIR)
+        except FileNotFoundError:
+            # No /proc: by path (a folder swapped in between goes unseen
+            # until its identity is checked at the next question).
+            return self.inotify.add_watch(str(self.folder), CHANGES | IN_ONLYDIR)
 
     def _restat(self, names: list[str] | set[str], *, ordered: bool = False) -> None:
-        fd = os.open(self.folder, os.O_RDONLY)
+        fd = self.fd
+        if fd is None:
+            raise FileNotFoundError(str(self.folder))
+        todo = list(names) if ordered else sorted(names)
+        seen = set(todo)
         gone: set[str] = set()
-        try:
-            for name in names if ordered else sorted(names):
-                if not name.endswith(".toml") or name.startswith("."):
-                    continue
-                found = self._stat(name, fd)
-                at = self.index.get(name)
-                if found is None:
-                    if at is not None:
-                        gone.add(name)
-                    continue
-                size, mtime = found
-                if at is None:
-                    self.index[name] = len(self.names)
-                    self.names.append(name)
-                    self.sizes.append(size)
-                    self.mtimes.append(mtime)
-                    self._payload = None
-                elif self.sizes[at] != size or self.mtimes[at] != mtime:
-                    self.sizes[at] = size
-                    self.mtimes[at] = mtime
-                    self._payload = None
-        finally:
-            os.close(fd)
+        # (``todo`` grows while walked: the other names of hard-linked files.
+        # A rescan, ``ordered``, stats every name anyway.)
+        for name in todo:
+            # A hard link made in the folder, under any name, changes the
+            # ctime of the file it names, and writes through either name
+            # change both: the other name is stat'ed too, now and from now on.
+            other = None if ordered else self._linked(name, fd)
+            if other is not None and other != name:
+                self.volatile.add(other)
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+            if not _is_requirement(name):
+                continue
+            found = self._stat(name, fd)
+            at = self.index.get(name)
+            if found is None:
+                if at is not None:
+                    gone.add(name)
+                continue
+            size, mtime = found
+            if at is None:
+                self.index[name] = len(self.names)
+                self.names.append(name)
+                self.sizes.append(size)
+                self.mtimes.append(mtime)
+                self._payload = None
+            elif self.sizes[at] != size or self.mtimes[at] != mtime:
+                self.sizes[at] = size
+                self.mtimes[at] = mtime
+                self._payload = None
         if gone:
             kept = [i for i, name in enumerate(self.names) if name not in gone]
             self.names = [self.names[i] for i in kept]
@@ -212,21 +275,36 @@ class Watched:
             self.volatile -= gone
             self._payload = None
 
+    def _linked(self, name: str, fd: int) -> str | None:
+        try:
+            st = os.lstat(name, dir_fd=fd)
+        except OSError:
+            return None
+        if st.st_nlink < 2 or not stat_module.S_ISREG(st.st_mode):
+            return None
+        return self.inodes.get(st.st_ino)
+
     def _stat(self, name: str, fd: int) -> tuple[int, int] | None:
         """A regular file's size and change time, as a command's own ``stat``
         sees them (symbolic links followed); None: not a regular file now."""
         try:
             st = os.lstat(name, dir_fd=fd)
-            if stat_module.S_ISLNK(st.st_mode):
-                self.volatile.add(name)
+        except FileNotFoundError:
+            self.volatile.discard(name)
+            return None
+        if stat_module.S_ISLNK(st.st_mode):
+            # Its target may change anywhere (or appear, if it dangles now).
+            self.volatile.add(name)
+            try:
                 st = os.stat(name, dir_fd=fd)
-            elif st.st_nlink > 1:
+            except FileNotFoundError:
+                return None
+        else:
+            if st.st_nlink > 1:
                 self.volatile.add(name)
             else:
                 self.volatile.discard(name)
-        except OSError:
-            self.volatile.discard(name)
-            return None
+            self.inodes[st.st_ino] = name
         if not stat_module.S_ISREG(st.st_mode):
             return None
         return st.st_size, changed_ns(st)
@@ -261,7 +339,9 @@ class Server:
         self.expected = client.request("x", watched.folder).split()[2]
 
     def handle(self, conn: socket.socket) -> None:
-        conn.settimeout(client.TIMEOUT)
+        # A command reads its answer at once; one that does not (stopped,
+        # say) must not hold the others up for long.
+        conn.settimeout(SEND_TIMEOUT)
         try:
             if _peer_uid(conn) not in (None, os.getuid()):
                 return
@@ -274,9 +354,9 @@ class Server:
 
     def answer(self, head: bytes) -> bytes:
         parts = head.split()
-        if len(parts) != 3 or parts[0] != client.PROTOCOL:
+        if len(parts) != 4 or parts[0] != client.PROTOCOL:
             return client.PROTOCOL + b" version\n"
-        verb, folder = parts[1], parts[2]
+        verb, folder, version = parts[1], parts[2], parts[3]
         if folder != self.expected:
             return client.PROTOCOL + b" no\n"
         watched = self.watched
@@ -294,7 +374,14 @@ class Server:
                 watched.answered,
                 __version__.encode(),
             )
-        if verb == b"stats" and watched.present:
+        # Another pmledger's command (an upgrade while this one runs) stats
+        # its files itself: what it expects may differ.
+        if (
+            verb == b"stats"
+            and watched.present
+            and not watched.lost
+            and version == __version__.encode()
+        ):
             watched.answered += 1
             return watched.payload()
         return client.PROTOCOL + b" no\n"
@@ -366,7 +453,6 @@ def main(argv: list[str] | None = None) -> int:
             _say(ready, "running")
             return 0
         watched = Watched(folder, runtime, key)
-        watched.rescan()
         if path.exists() or path.is_symlink():
             path.unlink()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -375,7 +461,10 @@ def main(argv: list[str] | None = None) -> int:
             sock.bind(str(path))
         finally:
             os.umask(old)
+        # Listening before the first scan: a question asked meanwhile (a
+        # second `watch start`) waits for it instead of finding no socket.
         sock.listen(16)
+        watched.rescan()
     except OSError as exc:
         _say(ready, f"error {exc.strerror or exc}")
         return 1
