@@ -18,8 +18,11 @@ Never stale, by three rules:
   name's folder).
 
 Not seen, as for git's fsmonitor: writes through a shared memory mapping,
-and changes made on another machine to a network folder (the watcher
-refuses to start on one: :mod:`pmledger.watch.control`).
+a hard link to a requirement file made from outside the folder while the
+watcher runs (the link count changes without an event here; one made
+inside is an event on its name, and both names are then stat'ed on every
+question), and changes made on another machine to a network folder (the
+watcher refuses to start on one: :mod:`pmledger.watch.control`).
 
 Run as ``python -m pmledger.watch FOLDER --ready-fd N``; it stays until
 asked to stop (``pmledger watch stop``) or terminated.
