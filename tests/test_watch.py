@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -305,6 +306,37 @@ def _is_child(pid: int) -> bool:
         return os.waitpid(pid, os.WNOHANG) == (0, 0)
     except ChildProcessError:
         return False
+
+
+def test_a_watcher_that_does_not_answer_is_replaced(root: Path) -> None:
+    # What an older pmledger's watcher looks like to this one: it holds the
+    # folder's lock (with its process ID) and answers nothing it knows.
+    folder = root / "requirements"
+    key = client.folder_key(folder)
+    runtime = client.runtime_folder(key)
+    runtime.mkdir(parents=True, exist_ok=True)
+    lock = runtime / f"{key}.lock"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, signal, sys; fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR);"
+            "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, b'%d' % os.getpid());"
+            "print('ready', flush=True); signal.pause()",
+            str(lock),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"ready\n"
+        assert control.status(folder) is None
+        result = ok(["watch", "start"])
+        assert "Watching 0 requirement files" in result.stdout
+        assert holder.wait() == -signal.SIGTERM
+    finally:
+        holder.kill()
+        holder.wait()
+        control.stop(folder)
 
 
 def test_a_branch_switch_is_seen(watcher: Path) -> None:

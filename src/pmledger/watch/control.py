@@ -15,6 +15,8 @@ from pmledger.watch import client
 # How long the watcher may take to list and stat the folder when it starts
 # (100k files: well under a second on a laptop).
 START_TIMEOUT = 120.0
+# How long a watcher may take to end once asked.
+STOP_TIMEOUT = 10.0
 
 # File systems whose changes made elsewhere raise no inotify event here.
 NETWORK_FILE_SYSTEMS = frozenset(
@@ -172,11 +174,11 @@ def start(folder: Path) -> tuple[WatchStatus, bool]:
             ).format(folder=folder, kind=kind)
         )
     current = status(folder)
-    if current is not None:
-        if current.version == __version__:
-            return current, False
-        # Another pmledger's watcher: its answers may not be this one's.
-        stop(folder)
+    if current is not None and current.version == __version__:
+        return current, False
+    # Another pmledger's watcher (its answers may not be this one's), or one
+    # that holds the lock but does not answer.
+    _end_holder(folder)
     runtime = client.runtime_folder(client.folder_key(folder))
     try:
         runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -257,12 +259,14 @@ def _last_line(log: Path) -> str:
 
 def stop(folder: Path) -> WatchStatus | None:
     """Stop the watcher of ``folder``; the one stopped (None: none ran)."""
-    import fcntl
-
     folder = _resolved(folder)
     current = status(folder)
     if current is None:
-        return None
+        # One that does not answer (another version's) is ended all the same.
+        pid = _end_holder(folder)
+        if pid is None:
+            return None
+        return WatchStatus(folder, pid, -1, datetime.now(UTC), 0, "")
     try:
         sock = client.connect(client.socket_path(folder))
         try:
@@ -270,12 +274,65 @@ def stop(folder: Path) -> WatchStatus | None:
             client.receive_line(sock)
         finally:
             sock.close()
-        # The watcher holds its lock until it has ended.
-        lock = os.open(_lock_path(folder), os.O_RDWR)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        finally:
-            os.close(lock)
     except (OSError, ValueError) as exc:
         raise WatchError(_("cannot stop the watcher: {error}").format(error=exc)) from exc
+    _wait_for_lock(folder, current.pid)
     return current
+
+
+def _holder(folder: Path) -> int | None:
+    """The process ID of the watcher holding ``folder``'s lock, if one does."""
+    import fcntl
+
+    try:
+        lock = os.open(_lock_path(folder), os.O_RDWR)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.read(lock, 64).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else 0
+        return None
+    finally:
+        os.close(lock)
+
+
+def _end_holder(folder: Path) -> int | None:
+    """End a watcher that holds the lock but is not to be asked (another
+    version's, or one that does not answer); its process ID, if there was one."""
+    import signal
+
+    pid = _holder(folder)
+    if pid is None:
+        return None
+    if not pid:
+        raise WatchError(
+            _("another process holds {lock} and does not answer; end it first").format(
+                lock=_lock_path(folder)
+            )
+        )
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    except OSError as exc:
+        raise WatchError(_("cannot stop the watcher: {error}").format(error=exc)) from exc
+    _wait_for_lock(folder, pid)
+    return pid
+
+
+def _wait_for_lock(folder: Path, pid: int) -> None:
+    """Wait until the watcher has ended (it holds its lock until then)."""
+    import time
+
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _holder(folder) is not None:
+        if time.monotonic() > deadline:
+            raise WatchError(
+                _("the watcher (process {pid}) does not end; end it with `kill {pid}`").format(
+                    pid=pid
+                )
+            )
+        time.sleep(0.01)

@@ -455,6 +455,10 @@ def main(argv: list[str] | None = None) -> int:
         except BlockingIOError:
             _say(ready, "running")
             return 0
+        # Who holds the lock: a later pmledger stops a watcher that does not
+        # speak its protocol by this process ID.
+        os.ftruncate(lock, 0)
+        os.write(lock, b"%d\n" % os.getpid())
         watched = Watched(folder, runtime, key)
         if path.exists() or path.is_symlink():
             path.unlink()
