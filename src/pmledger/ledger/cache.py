@@ -26,6 +26,7 @@ import os
 import pickle
 import sys
 import time
+from array import array
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -266,7 +267,8 @@ class ParseCache:
 # the folder's listing order, checked all at once (before, ParseCache
 # entries: a tuple and a lookup per file on every load). 9: the states and
 # the ranking's columns are pickled apart, each unpickled only when read.
-STATES_FORMAT = 9
+# 10: the states may be a patch of a base (``base_of``, ``patch``).
+STATES_FORMAT = 10
 # A size no file has: the file is read again next time (too recent to trust,
 # or it could not be read).
 UNTRUSTED = -1
@@ -301,8 +303,6 @@ class StateCache:
     """
 
     def __init__(self, path: Path | None) -> None:
-        from array import array
-
         self.path = path
         self.listing: str | None = None
         self.sizes = array("q")
@@ -310,6 +310,12 @@ class StateCache:
         self.order = array("q")
         self._states: list[State | None] | None = []
         self._stored_states: bytes | None = None
+        # A patched cache (written after a few files changed, without
+        # unpickling and pickling every state again): file ``i``'s state is
+        # ``base[base_of[i]]`` of the stored states, or ``patch[i]`` where
+        # ``base_of[i]`` is -1.
+        self.base_of: array[int] | None = None
+        self.patch: dict[int, State] = {}
         self._stored_columns: bytes | None = None
         # Every status of the states: the workflow may have lost one since.
         self.statuses: frozenset[str] = frozenset()
@@ -322,16 +328,37 @@ class StateCache:
         """Each file's requirement state (None: not stored), in listing order."""
         if self._states is None:
             try:
-                self._states = pickle.loads(self._stored_states or b"")
+                base = pickle.loads(self._stored_states or b"")
+                self._states = base if self.base_of is None else self._patched(base)
             except Exception:
                 # Damaged: an empty listing, so that every file is read again.
-                self.listing, self._states = None, []
-            self._stored_states = None
+                self.listing, self._states, self._stored_states = None, [], None
         return cast("list[State | None]", self._states)
 
     @states.setter
     def states(self, states: list[State | None]) -> None:
         self._states = states
+
+    def _patched(self, base: list[State | None]) -> list[State | None]:
+        from operator import itemgetter
+
+        assert self.base_of is not None
+        # -1 picks the None appended: filled from the patch below.
+        base.append(None)
+        states: list[State | None] = (
+            list(itemgetter(*self.base_of)(base))
+            if len(self.base_of) > 1
+            else [base[i] for i in self.base_of]
+        )
+        for i, state in self.patch.items():
+            states[i] = state
+        return states
+
+    @property
+    def stored_states(self) -> bytes | None:
+        """The stored states as stored (pickled: the base of ``base_of``), kept
+        to be written back as they are when a few files changed."""
+        return self._stored_states
 
     @functools.cached_property
     def columns(self) -> Columns | None:
@@ -360,8 +387,6 @@ class StateCache:
         return cache
 
     def _read(self, path: Path) -> None:
-        from array import array
-
         try:
             # Whole, then unpickled: ~10 % faster than from the file object
             # (the unpickler's reads through the buffer, for 100k states).
@@ -378,6 +403,14 @@ class StateCache:
                 return
             if not isinstance(states, bytes) or not isinstance(columns, bytes | None):
                 return
+            base_of = None
+            patch: dict[int, State] = {}
+            if data["base_of"] is not None:
+                base_of = array("q")
+                base_of.frombytes(data["base_of"])
+                patch = pickle.loads(data["patch"])
+                if len(base_of) != len(sizes) or not isinstance(patch, dict):
+                    return
         except Exception:
             # A missing, truncated or foreign cache is only a slower start.
             return
@@ -386,6 +419,7 @@ class StateCache:
         # Unpickled when first read: a ranking of an unchanged ledger reads
         # the columns alone (at 100k, 40 ms against 350-440 ms for the states).
         self._states, self._stored_states = None, states
+        self.base_of, self.patch = base_of, patch
         self._stored_columns = columns
         self.statuses = frozenset(statuses)
 
@@ -407,25 +441,38 @@ class StateCache:
             return None
         return self.states[i]
 
-    def save(self, replacement: StateCache) -> Columns | None:
+    def save(self, replacement: StateCache, columns: Columns | None = None) -> Columns | None:
         """Write ``replacement``'s columns as this cache, atomically; failures are
         ignored (it is only a cache). Returns the ranking's columns stored with
-        it (None when a file's state is not stored, or nothing is saved)."""
+        it (None when a file's state is not stored, or nothing is saved).
+
+        ``replacement`` may be a patch (``base_of`` set, its states still
+        stored): the stored states are written back as they are, with the
+        patch, and ``columns`` are the ranking's columns of its requirements.
+        """
         if self.path is None:
             return None
-        states = replacement.states
-        columns: Columns | None = None
-        if None not in states:
-            # In ID order, as load_all returns the requirements.
-            stored = cast("list[State]", states)
-            columns = columns_of(map(state_fields, map(stored.__getitem__, replacement.order)))
+        patched = replacement.base_of is not None and replacement.stored_states is not None
+        if patched:
+            states_blob = replacement.stored_states
+        else:
+            states = replacement.states
+            if columns is None and None not in states:
+                # In ID order, as load_all returns the requirements.
+                stored = cast("list[State]", states)
+                columns = columns_of(map(state_fields, map(stored.__getitem__, replacement.order)))
+            states_blob = pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL)
         data = {
             "format": (STATES_FORMAT, *_format_key()),
             "listing": replacement.listing or "",
             "sizes": replacement.sizes.tobytes(),
             "mtimes": replacement.mtimes.tobytes(),
             "order": replacement.order.tobytes(),
-            "states": pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL),
+            "states": states_blob,
+            "base_of": replacement.base_of.tobytes() if patched and replacement.base_of else None,
+            "patch": pickle.dumps(replacement.patch, protocol=pickle.HIGHEST_PROTOCOL)
+            if patched
+            else None,
             "columns": pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL)
             if columns is not None
             else None,
