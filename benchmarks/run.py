@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
 
-from pmledger.ledger.cache import cache_path
+from pmledger.ledger.cache import RACY_SECONDS, cache_path
 
 HERE = Path(__file__).resolve().parent
 PYTHON = Path(sys.executable)
@@ -206,6 +206,19 @@ def cases_for(size: int, args: argparse.Namespace, work: Path, typer_app: Path) 
             if saved.exists():
                 saved.replace(path)
 
+    edited = root / "requirements" / f"{sid}.toml"
+
+    def touch_one() -> None:
+        # An edit as the cache sees one: a new change time (and mtime).
+        os.utime(edited)
+
+    def settle(_stdout: str) -> None:
+        # Past the caches' window for files too recent to trust, then every
+        # cache read once: the next case starts warm.
+        time.sleep(RACY_SECONDS + 0.2)
+        for args in (["list", "-f", "json"], ["show", sid]):
+            subprocess.run([*pm, *args], cwd=root, env=env, stdout=subprocess.DEVNULL, check=True)
+
     titles = work / f"titles-{size}.txt"
     batch = min(size, args.batch_max)
     titles.write_text(generate.batch_titles(batch, args.seed), encoding="utf-8")
@@ -250,6 +263,13 @@ def cases_for(size: int, args: argparse.Namespace, work: Path, typer_app: Path) 
              "task next", watched=True),
         Case("list --format json, watched", [*pm, "list", "-f", "json", *as_of], root, env,
              "task next", watched=True),
+        # A PM edits one requirement, then ranks: the cache is patched, not
+        # written again whole. (Then, untimed, the caches are brought up to
+        # date again for the next case.)
+        Case("rank --format json, one file just edited", [*pm, "rank", "-f", "json", *as_of],
+             root, env, "task next", before=touch_one, after=settle),
+        Case("list --format json, one file just edited", [*pm, "list", "-f", "json", *as_of],
+             root, env, "task next", before=touch_one, after=settle),
         Case("completion: command names", pm, root, complete("pmledger li"), typer),
         Case("completion: IDs", pm, root, complete(f"pmledger edit {sid[:5]}"), typer),
         Case("completion: IDs with titles", pm, root, complete(f"pmledger edit {sid[:6]}"),

@@ -19,6 +19,7 @@ from pmledger.ledger import scan
 from pmledger.ledger.cache import StateCache, cache_path
 from pmledger.ledger.columns import Columns, columns_of
 from pmledger.ledger.ledger import Ledger
+from pmledger.ledger.scan import summarize
 
 from .conftest import make
 
@@ -71,6 +72,14 @@ def _check(ledger: Ledger) -> None:
     assert got[0] == columns_of(map(vars, fresh))
     # And the requirements themselves, from the (patched) cache.
     assert ledger.load_all().requirements == fresh
+    # And the summaries (show, check), from the spliced summary index.
+    assert ledger.summaries().summaries == [summarize(r) for r in fresh]
+    table, problems = ledger.summary_table()
+    assert problems == []
+    for req in fresh:
+        for dependency in req.depends_on:
+            rows = table.dependents(dependency)
+            assert req.id in {table.text("ids", row) for row in rows}
 
 
 @settings(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
 from pathlib import Path
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -210,3 +212,60 @@ def test_title_columns_give_back_every_row(rows: list[tuple[str, str, str, str, 
     assert list(columns.rows()) == plain  # whole columns
     assert [columns.row(i) for i in range(len(plain))] == plain  # after the split, too
     assert all("\x00" in "".join(r[:5]) for r in odd)
+
+
+summary_rows = st.one_of(
+    st.none(),
+    st.tuples(ids, st.text(max_size=6), st.lists(ids, max_size=3, unique=True)).map(
+        lambda r: cast(
+            "SummaryRow",
+            tuple(
+                summarize(
+                    make(
+                        r[0].replace("\x00", "0"),
+                        title=r[1] if r[1].strip() else "x",
+                        depends_on=r[2],
+                    )
+                )
+            ),
+        )
+    ),
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    old_rows=st.lists(summary_rows, max_size=8),
+    plan=st.lists(st.one_of(st.integers(0, 7), summary_rows), max_size=10),
+)
+def test_a_spliced_table_is_the_packed_table_of_its_rows(
+    old_rows: list[SummaryRow | None], plan: list[int | SummaryRow | None]
+) -> None:
+    """A few rows read again, the others copied as slices: the same table
+    as packing every row (statuses aside: a splice keeps the old ones too)."""
+    old = SummaryTable.pack([(f"O{n}.toml", n, n, row) for n, row in enumerate(old_rows)])
+    source: list[int | None] = []
+    fresh: dict[int, SummaryRow | None] = {}
+    new_rows: list[tuple[str, int, int, SummaryRow | None]] = []
+    used: set[int] = set()
+    for step in plan:
+        i = len(new_rows)
+        if isinstance(step, int) and step < len(old_rows) and step not in used:
+            used.add(step)  # an old file, unchanged
+            source.append(step)
+            new_rows.append((f"O{step}.toml", step, step, old_rows[step]))
+        elif not isinstance(step, int):
+            source.append(None)  # a new file, or one read again
+            fresh[i] = step
+            new_rows.append((f"F{i}.toml", 1000 + i, 1000 + i, step))
+    listing = "\x00".join(r[0] for r in new_rows)
+    sizes = array("q", [r[1] for r in new_rows])
+    mtimes = array("q", [r[2] for r in new_rows])
+    got = old.spliced(listing, sizes, mtimes, source, fresh)
+    want = SummaryTable.pack(new_rows)
+    statuses = "distinct_statuses"
+    assert {k: v for k, v in got._data.items() if k != statuses} == {
+        k: v for k, v in want._data.items() if k != statuses
+    }
+    assert set(want._data[statuses]) <= set(got._data[statuses])
+    assert got.rows() == want.rows()

@@ -243,6 +243,37 @@ PATCH_AT_MOST = 256
 PATCH_SHARE = 50
 
 
+def _patch_limit(count: int) -> int:
+    return max(PATCH_AT_MOST, count // PATCH_SHARE)
+
+
+def _changes(
+    stats: FolderStats,
+    old_listing: str,
+    old_sizes: array[int],
+    old_mtimes: array[int],
+    position: Callable[[str], int | None],
+) -> tuple[list[int | None], list[int]]:
+    """Where each file of ``stats`` was in a stored listing (None: new), and
+    the files that are new or changed since (in C when the listing is the same)."""
+    names, sizes, mtimes, listing = stats
+    count = len(names)
+    if listing == old_listing:
+        source: list[int | None] = list(range(count))
+        changed = sorted(
+            {*compress(range(count), map(ne, sizes, old_sizes))}
+            | {*compress(range(count), map(ne, mtimes, old_mtimes))}
+        )
+        return source, changed
+    source = [position(name) for name in names]
+    changed = [
+        i
+        for i, j in enumerate(source)
+        if j is None or old_sizes[j] != sizes[i] or old_mtimes[j] != mtimes[i]
+    ]
+    return source, changed
+
+
 def _patched(
     ledger: Ledger, stats: FolderStats, cache: StateCache
 ) -> tuple[StateCache, Columns, list[int | None]] | None:
@@ -260,24 +291,8 @@ def _patched(
     if not cache.statuses <= statuses:
         return None
     count = len(names)
-    limit = max(PATCH_AT_MOST, count // PATCH_SHARE)
-    old_sizes, old_mtimes = cache.sizes, cache.mtimes
-    source: list[int | None]  # each file's position in the stored listing
-    if listing == cache.listing:
-        source = list(range(count))
-        changed = sorted(
-            {*compress(range(count), map(ne, sizes, old_sizes))}
-            | {*compress(range(count), map(ne, mtimes, old_mtimes))}
-        )
-    else:
-        position = cache.position
-        source = [position(name) for name in names]
-        changed = [
-            i
-            for i, j in enumerate(source)
-            if j is None or old_sizes[j] != sizes[i] or old_mtimes[j] != mtimes[i]
-        ]
-    if len(changed) + len(cache.patch) > limit:
+    source, changed = _changes(stats, cache.listing, cache.sizes, cache.mtimes, cache.position)
+    if len(changed) + len(cache.patch) > _patch_limit(count):
         return None
     read = _read_files(ledger, [names[i] for i in changed], [sizes[i] for i in changed], statuses)
     if any(isinstance(got, FileProblem) for got in read):
@@ -529,6 +544,11 @@ def summary_table(
         and old.statuses <= statuses
     ):
         return old, []
+    if old is not None and old.statuses <= statuses:
+        spliced = _spliced(ledger, folder, old)
+        if spliced is not None:
+            index.save(spliced[0])
+            return spliced
     old_rows = old.rows() if old is not None else []
     old_sizes = old.array("sizes") if old is not None else array("q")
     old_mtimes = old.array("mtimes") if old is not None else array("q")
@@ -561,3 +581,34 @@ def summary_table(
         index.save(table)
     problems.sort(key=lambda p: p.path.name)
     return table, problems
+
+
+def _spliced(
+    ledger: Ledger, stats: FolderStats, old: SummaryTable
+) -> tuple[SummaryTable, list[FileProblem]] | None:
+    """The stored table with the few files that changed read again (the
+    rest copied as slices: :meth:`SummaryTable.spliced`), and the problems
+    of those files; None when more changed."""
+    names, sizes, mtimes, listing = stats
+    source, changed = _changes(
+        stats, old.listing, old.array("sizes"), old.array("mtimes"), old.position
+    )
+    if len(changed) > _patch_limit(len(names)):
+        return None
+    racy = cache_module.trusted_before()
+    keys = array("q", sizes)
+    fresh: dict[int, SummaryRow | None] = {}
+    problems: list[FileProblem] = []
+    for i in changed:
+        read = _read_file(ledger, ledger.requirements_dir / names[i])
+        if isinstance(read, FileProblem):
+            problems.append(read)
+            keys[i] = UNTRUSTED
+            fresh[i] = None
+            continue
+        if mtimes[i] > racy:
+            # Too recent to trust: kept for this run, read again next time.
+            keys[i] = UNTRUSTED
+        fresh[i] = cast("SummaryRow", tuple(summarize(read)))
+    problems.sort(key=lambda p: p.path.name)
+    return old.spliced(listing, keys, mtimes, source, fresh), problems

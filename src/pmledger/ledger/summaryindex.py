@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import pickle
 from array import array
+from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ SummaryRow = tuple[str, str, str, tuple[str, ...], str, str, int]
 # before, one pickled tuple per file (ParseCache "index" entries).
 SUMMARY_FORMAT = 9
 _SUMMARY_TEXTS = ("ids", "titles", "statuses", "created", "keys")
+# (Named apart: SummaryTable.array would hide the type in its methods.)
+Numbers = array
 
 
 def _sliced(text: str, offsets: array[int]) -> list[str]:
@@ -158,6 +162,92 @@ class SummaryTable:
             start = text.find(req_id, start + 1)
         found.update(r for r, deps in self._data["odd_deps"].items() if req_id in deps)
         return sorted(found - self.absent)
+
+    def spliced(
+        self,
+        listing: str,
+        sizes: Numbers[int],
+        mtimes: Numbers[int],
+        source: list[int | None],
+        fresh: dict[int, SummaryRow | None],
+    ) -> SummaryTable:
+        """This table for a new listing of the folder: row ``i`` is this
+        table's row ``source[i]``, or ``fresh[i]`` (None: absent) for the rows
+        read again; ``sizes`` and ``mtimes`` are the new rows' keys.
+
+        Equal to :meth:`pack` of every row, at the cost of the rows that
+        changed: unchanged runs of rows are copied as slices of each column.
+        """
+        count = len(source)
+        # Segments: (old start, old end, new start) runs, or (-1, new row, new row).
+        segments: list[tuple[int, int, int]] = []
+        for i, j in enumerate(source):
+            if i in fresh or j is None:
+                segments.append((-1, i, i))
+            elif segments and segments[-1][0] >= 0 and segments[-1][1] == j:
+                start, _end, new_start = segments[-1]
+                segments[-1] = (start, j + 1, new_start)
+            else:
+                segments.append((j, j + 1, i))
+        blank: SummaryRow = ("", "", "", (), "", "", 0)
+        rows = {i: row or blank for i, row in fresh.items()}
+        odd_deps: dict[int, list[str]] = {}
+        absent = [i for i, row in fresh.items() if row is None]
+        old_odd = self._data["odd_deps"]
+        for start, end, new_start in segments:
+            if start < 0:
+                continue
+            absent.extend(new_start + r - start for r in self.absent if start <= r < end)
+            odd_deps.update(
+                (new_start + r - start, deps) for r, deps in old_odd.items() if start <= r < end
+            )
+        for i, row in rows.items():
+            if "\x00" in "".join(row[3]):
+                odd_deps[i] = list(row[3])
+        data: dict[str, Any] = {
+            "listing": listing,
+            "size": count,
+            "absent": sorted(absent),
+            "sizes": sizes.tobytes(),
+            "mtimes": mtimes.tobytes(),
+            "distinct_statuses": sorted(
+                self.statuses | {row[2] for row in fresh.values() if row is not None}
+            ),
+        }
+        counts = array("q")
+        old_counts = self.array("counts")
+        for start, end, _new_start in segments:
+            if start < 0:
+                counts.append(rows[end][6])
+            else:
+                counts.extend(old_counts[start:end])
+        data["counts"] = counts.tobytes()
+        fields = {"ids": 0, "titles": 1, "statuses": 2, "created": 4, "keys": 5, "deps": 3}
+        for name, field in fields.items():
+            text: str = self._data[name]
+            offsets = self.array(name + "@")
+            pieces: list[str] = []
+            new_offsets = array("q", [0])
+            at = 0
+            for start, end, _new_start in segments:
+                if start < 0:
+                    row = rows[end]
+                    if field == 3:
+                        value = "" if end in odd_deps else "\x00".join(row[3])
+                    else:
+                        value = str(row[field])
+                    pieces.append(value)
+                    at += len(value)
+                    new_offsets.append(at)
+                    continue
+                base = offsets[start]
+                pieces.append(text[base : offsets[end]])
+                new_offsets.extend(map(add, offsets[start + 1 : end + 1], repeat(at - base)))
+                at += offsets[end] - base
+            data[name] = "".join(pieces)
+            data[name + "@"] = new_offsets.tobytes()
+        data["odd_deps"] = odd_deps
+        return SummaryTable(data)
 
     @staticmethod
     def pack(rows: list[tuple[str, int, int, SummaryRow | None]]) -> SummaryTable:
