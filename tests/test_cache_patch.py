@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmledger.ledger import cache as cache_module
-from pmledger.ledger import scan
+from pmledger.ledger import patching
 from pmledger.ledger.cache import StateCache, cache_path
 from pmledger.ledger.columns import Columns, columns_of
 from pmledger.ledger.ledger import Ledger
@@ -103,7 +103,7 @@ def test_a_patched_cache_serves_what_the_files_say(
     shift = 3600 if trust else 0
     monkeypatch.setattr(cache_module, "trusted_before", lambda: (time.time() + shift) * 1e9)
     # 0: never patched; 3: patched until the patch grows past three files.
-    monkeypatch.setattr(scan, "PATCH_AT_MOST", patch_at_most)
+    monkeypatch.setattr(patching, "PATCH_AT_MOST", patch_at_most)
     with tempfile.TemporaryDirectory() as tmp:
         ledger = Ledger.init(Path(tmp) / "ledger")
         ids = [ledger.create(make(title=f"Item {n}")).id for n in range(6)]
