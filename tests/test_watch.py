@@ -255,7 +255,7 @@ def test_commands_ask_the_watcher_and_see_every_change(watcher: Path) -> None:
     root = watcher
     before = _answered(root)
     second = ok(["add", "Second thing", "--no-input"]).stdout.strip()
-    first = next(p for p in (root / "requirements").iterdir() if p.stem != second)
+    first = next(p for p in (root / "requirements").glob("*.toml") if p.stem != second)
     assert "First thing" in ok(["list"]).stdout
     # Edited in place by another program (as an editor that keeps the file).
     text = first.read_text()

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, cast
 
 from pmledger.errors import FileProblem
 from pmledger.ledger import cache as cache_module
+from pmledger.ledger import scan
 from pmledger.ledger.cache import UNTRUSTED, State, StateCache, compact_state, state_fields
 from pmledger.ledger.columns import Columns, columns_of, reorder
 from pmledger.ledger.filestats import FolderStats
 from pmledger.ledger.model import Requirement, requirement_state
-from pmledger.ledger.scan import _read_file, _read_files, summarize
 from pmledger.ledger.summaryindex import SummaryRow, SummaryTable
 
 if TYPE_CHECKING:
@@ -91,7 +91,9 @@ def patched_cache(
     source, changed = changes(stats, cache.listing, cache.sizes, cache.mtimes, cache.position)
     if len(changed) + len(cache.patch) > patch_limit(count):
         return None
-    read = _read_files(ledger, [names[i] for i in changed], [sizes[i] for i in changed], statuses)
+    read = scan._read_files(
+        ledger, [names[i] for i in changed], [sizes[i] for i in changed], statuses
+    )
     if any(isinstance(got, FileProblem) for got in read):
         return None
     reqs = cast("list[Requirement]", read)
@@ -183,7 +185,7 @@ def spliced_table(
     fresh: dict[int, SummaryRow | None] = {}
     problems: list[FileProblem] = []
     for i in changed:
-        read = _read_file(ledger, ledger.requirements_dir / names[i])
+        read = scan._read_file(ledger, ledger.requirements_dir / names[i])
         if isinstance(read, FileProblem):
             problems.append(read)
             keys[i] = UNTRUSTED
@@ -192,6 +194,6 @@ def spliced_table(
         if mtimes[i] > racy:
             # Too recent to trust: kept for this run, read again next time.
             keys[i] = UNTRUSTED
-        fresh[i] = cast("SummaryRow", tuple(summarize(read)))
+        fresh[i] = cast("SummaryRow", tuple(scan.summarize(read)))
     problems.sort(key=lambda p: p.path.name)
     return old.spliced(listing, keys, mtimes, source, fresh), problems
