@@ -30,6 +30,16 @@ pytestmark = pytest.mark.skipif(not inotify.available(), reason="needs Linux's i
 Seen = list[tuple[str, int, int]]
 
 
+@pytest.fixture(autouse=True)
+def _short_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A cache folder short enough for the watchers' sockets to live in it
+    (under pytest's long temporary paths they would go to a shared
+    /tmp/pmledger-watch-UID), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="pmw") as short:
+        monkeypatch.setenv("XDG_CACHE_HOME", short)
+        yield
+
+
 def _own(folder: Path) -> Seen:
     """What a command finds without a watcher."""
     stats, _ = _stat_folder(folder, lambda: None)
