@@ -599,7 +599,6 @@ def test_a_few_rows_of_a_ranking_from_the_cache_columns_read_only_their_files(
     and reads the files of the rows it shows: the same output as the
     ranking of every model."""
     import pmledger.ledger.scan as scan
-    from pmledger.ledger.ledger import Ledger
 
     _age_files(acme)
     lang = options[:2] if options[0] == "--lang" else []
@@ -607,6 +606,23 @@ def test_a_few_rows_of_a_ranking_from_the_cache_columns_read_only_their_files(
     args = [*lang, "rank", "--as-of", AS_OF, *rest]
     from_models = ok(args, env={"PMLEDGER_NO_CACHE": "1"})
     ok(["rank", "--as-of", AS_OF, "-f", "json"])  # stores the columns
+
+    def no_models(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("every model was built")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(scan, "_load", no_models)
+        loaded = _count_loads(patch)
+        from_columns = ok(args)
+    assert from_columns.stdout == from_models.stdout
+    assert from_columns.stderr == from_models.stderr
+    assert len(loaded) == int(rest[1])
+
+
+def _count_loads(patch: pytest.MonkeyPatch) -> list[str]:
+    """The IDs ``Ledger.load`` is asked for from now on, in order."""
+    from pmledger.ledger.ledger import Ledger
+
     loaded: list[str] = []
     real_load = Ledger.load
 
@@ -614,23 +630,14 @@ def test_a_few_rows_of_a_ranking_from_the_cache_columns_read_only_their_files(
         loaded.append(req_id)
         return real_load(self, req_id)
 
-    def no_models(*_args: Any, **_kwargs: Any) -> Any:
-        raise AssertionError("every model was built")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(scan, "_load", no_models)
-        patch.setattr(Ledger, "load", counted)
-        from_columns = ok(args)
-    assert from_columns.stdout == from_models.stdout
-    assert from_columns.stderr == from_models.stderr
-    assert len(loaded) == int(rest[1])
+    patch.setattr(Ledger, "load", counted)
+    return loaded
 
 
 def test_one_screen_of_a_ranking_on_a_terminal_reads_only_its_files(
     acme: Path, trusted: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pmledger.cli import output
-    from pmledger.ledger.ledger import Ledger
 
     monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "100")
@@ -638,14 +645,7 @@ def test_one_screen_of_a_ranking_on_a_terminal_reads_only_its_files(
     _age_files(acme)
     from_models = ok(["rank", "--as-of", AS_OF], env={"PMLEDGER_NO_CACHE": "1"})
     ok(["rank", "--as-of", AS_OF, "-f", "json"])  # stores the columns
-    loaded: list[str] = []
-    real_load = Ledger.load
-
-    def counted(self: Ledger, req_id: str) -> Any:
-        loaded.append(req_id)
-        return real_load(self, req_id)
-
-    monkeypatch.setattr(Ledger, "load", counted)
+    loaded = _count_loads(monkeypatch)
     screen = ok(["rank", "--as-of", AS_OF])
     assert screen.stdout == from_models.stdout and screen.stderr == from_models.stderr
     assert "more — `--no-limit` or `--top N`" in screen.stderr
