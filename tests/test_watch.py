@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from pmledger.errors import WatchError
 from pmledger.ledger.filestats import _stat_folder, stat_folder
 from pmledger.watch import client, control, inotify
-from pmledger.watch.daemon import GIVE_UP, Server, Watched
+from pmledger.watch.daemon import Server
+from pmledger.watch.watched import GIVE_UP, Watched
 
 from .cli_helpers import invoke, make_ledger, ok
 

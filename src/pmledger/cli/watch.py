@@ -120,6 +120,7 @@ def status(ctx: typer.Context, fmt: Format = "table") -> None:
       pmledger watch status
     """
     from pmledger.cli.output import Doc, Line, render
+    from pmledger.i18n import ngettext
     from pmledger.watch import control
 
     fmt = check_format(fmt, ("table", "json"))
@@ -138,9 +139,11 @@ def status(ctx: typer.Context, fmt: Format = "table") -> None:
         text = [
             Line().add(_described(current)),
             Line().add(
-                _("Since {time}; answered {count} commands; pmledger {version}").format(
-                    time=since, count=current.answered, version=current.version
-                )
+                ngettext(
+                    "Since {time}; answered {count} command; pmledger {version}",
+                    "Since {time}; answered {count} commands; pmledger {version}",
+                    current.answered,
+                ).format(time=since, count=current.answered, version=current.version)
             ),
         ]
     render(fmt, Doc(blocks=list(text), json=data))

@@ -13,6 +13,7 @@ itself, as before.
 
 - :mod:`pmledger.watch.client`: the question a command asks (the hot path).
 - :mod:`pmledger.watch.control`: start, stop and status.
-- :mod:`pmledger.watch.daemon`: the watcher itself.
+- :mod:`pmledger.watch.daemon`: the watcher's process (its socket, its answers).
+- :mod:`pmledger.watch.watched`: what it knows of the folder, and why it is never stale.
 - :mod:`pmledger.watch.inotify`: the system calls.
 """
